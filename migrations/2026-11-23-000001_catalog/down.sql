@@ -1,0 +1,3 @@
+DROP TABLE products;
+DROP TABLE lines_of_business;
+DROP TABLE carriers;

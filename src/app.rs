@@ -1,0 +1,78 @@
+//! The application factory: middleware and the routes of every face. `serve` and the tests
+//! build the app through [`build`], so tests exercise exactly what users get.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, ErrorHandlers, from_fn};
+use actix_web::{App, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::web::error::{AppError, render_error_page};
+use crate::web::metrics::Metrics;
+use crate::web::{AppKeys, assets, csrf, flash, headers, health, metrics};
+
+/// Largest urlencoded form a handler accepts.
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// Everything the app needs, built once per process (or per test).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    pub keys: AppKeys,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
+        let keys = AppKeys::derive(&config.secret_key);
+        Ok(Self { config, db, keys, metrics: Metrics::new()? })
+    }
+}
+
+pub fn build(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let secure = state.config.secure_cookies();
+    let app = App::new()
+        .app_data(web::Data::new(state.db.clone()))
+        .app_data(web::Data::new(state.config.clone()))
+        .app_data(web::Data::new(state.keys.clone()))
+        .app_data(web::Data::new(state.metrics.clone()))
+        .app_data(web::FormConfig::default().limit(FORM_LIMIT))
+        .app_data(web::PayloadConfig::new(FORM_LIMIT))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::metrics))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .route("/favicon.ico", web::get().to(assets::favicon))
+        .configure(crate::site::routes)
+        .configure(crate::portal::routes)
+        .service(crate::backoffice::routes(state.db.clone(), state.keys.clone(), secure));
+    #[cfg(feature = "bench")]
+    let app = app.configure(crate::bench::routes);
+    app.default_service(web::to(not_found))
+        // Innermost first: the last `wrap` sees the request first.
+        .wrap(from_fn(flash::flash_messages))
+        .wrap(from_fn(csrf::csrf_guard))
+        .wrap(ErrorHandlers::new().default_handler(render_error_page))
+        .wrap(headers::security_headers(secure))
+        .wrap(Compress::default())
+        .wrap(from_fn(headers::request_id_header))
+        .wrap(state.metrics.http.clone())
+        .wrap(TracingLogger::default())
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

@@ -1,0 +1,5 @@
+//! Who is asking: passwords, the session store, staff accounts and their roles.
+
+pub mod password;
+pub mod session_store;
+pub mod staff;

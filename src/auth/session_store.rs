@@ -1,0 +1,173 @@
+//! actix-session's `SessionStore` over PostgreSQL.
+//!
+//! Sessions live on the server so that logging out, changing a password or disabling an
+//! account ends them for real (a cookie store cannot revoke anything), and so that several
+//! app instances share them. Only a SHA-256 of the session key is stored. The signed-in user's
+//! id is copied out of the state into its own indexed column, so "end every session of this
+//! user" is one statement.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::sessions;
+use crate::db::{Db, DbError};
+use crate::util::{random_token, sha256_hex};
+
+type SessionState = HashMap<String, String>;
+
+/// The key actix-identity keeps the user id under.
+const IDENTITY_KEY: &str = "actix_identity.user_id";
+
+#[derive(Clone)]
+pub struct PgSessionStore {
+    db: Db,
+}
+
+impl PgSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn expiry(ttl: &Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
+}
+
+/// The staff id in a session state, if someone is signed in.
+fn user_id(state: &SessionState) -> Option<i64> {
+    let raw = state.get(IDENTITY_KEY)?;
+    // actix-session serialises values as JSON: the id arrives as "\"42\"".
+    let text: String = serde_json::from_str(raw).unwrap_or_else(|_| raw.clone());
+    text.parse().ok()
+}
+
+fn to_json(state: &SessionState) -> serde_json::Value {
+    serde_json::Value::Object(
+        state.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
+    )
+}
+
+fn insert(conn: &mut PgConnection, key_hash: &str, state: &SessionState, ttl: &Duration) -> QueryResult<usize> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::key_hash.eq(key_hash),
+            sessions::user_id.eq(user_id(state)),
+            sessions::state.eq(to_json(state)),
+            sessions::expires_at.eq(expiry(ttl)),
+        ))
+        .execute(conn)
+}
+
+impl SessionStore for PgSessionStore {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        let key_hash = sha256_hex(session_key.as_ref().as_bytes());
+        let found: Option<serde_json::Value> = self
+            .db
+            .run(move |conn| {
+                sessions::table
+                    .find(key_hash)
+                    .filter(sessions::expires_at.gt(diesel::dsl::now))
+                    .select(sessions::state)
+                    .first(conn)
+                    .optional()
+                    .map_err(DbError::from)
+            })
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?;
+        let Some(value) = found else { return Ok(None) };
+        let state: SessionState = serde_json::from_value(value).map_err(|e| LoadError::Deserialization(e.into()))?;
+        Ok(Some(state))
+    }
+
+    async fn save(&self, session_state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let key = random_token(48);
+        let key_hash = sha256_hex(key.as_bytes());
+        let ttl = *ttl;
+        self.db
+            .run(move |conn| insert(conn, &key_hash, &session_state, &ttl).map_err(DbError::from))
+            .await
+            .map_err(|e| SaveError::Other(e.into()))?;
+        SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let key_hash = sha256_hex(session_key.as_ref().as_bytes());
+        let ttl = *ttl;
+        let state = session_state.clone();
+        let updated = self
+            .db
+            .run(move |conn| {
+                diesel::update(sessions::table.find(&key_hash).filter(sessions::expires_at.gt(diesel::dsl::now)))
+                    .set((
+                        sessions::user_id.eq(user_id(&state)),
+                        sessions::state.eq(to_json(&state)),
+                        sessions::expires_at.eq(expiry(&ttl)),
+                    ))
+                    .execute(conn)
+                    .map_err(DbError::from)
+            })
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?;
+        if updated == 1 {
+            return Ok(session_key);
+        }
+        // Expired or revoked meanwhile: never resurrect it under the old key.
+        self.save(session_state, &ttl).await.map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))
+    }
+
+    async fn update_ttl(&self, session_key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        let key_hash = sha256_hex(session_key.as_ref().as_bytes());
+        let ttl = *ttl;
+        self.db
+            .run(move |conn| {
+                diesel::update(sessions::table.find(key_hash).filter(sessions::expires_at.gt(diesel::dsl::now)))
+                    .set(sessions::expires_at.eq(expiry(&ttl)))
+                    .execute(conn)
+                    .map_err(DbError::from)
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        let key_hash = sha256_hex(session_key.as_ref().as_bytes());
+        self.db
+            .run(move |conn| {
+                diesel::delete(sessions::table.find(key_hash)).execute(conn).map_err(DbError::from)
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// Ends every session of a staff member (logout everywhere, password change, disabling).
+pub fn end_all_for_user(conn: &mut PgConnection, staff_id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(staff_id))).execute(conn)
+}
+
+/// Removes expired rows; run periodically by the worker.
+pub fn purge_expired(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now))).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_identity_written_by_actix_identity() {
+        let mut state = SessionState::new();
+        assert_eq!(user_id(&state), None);
+        state.insert(IDENTITY_KEY.into(), "\"42\"".into());
+        assert_eq!(user_id(&state), Some(42));
+    }
+}

@@ -1,0 +1,189 @@
+//! Staff sign-in, sign-out, and the guard in front of every other back-office page.
+
+use std::future::{Ready, ready};
+
+use actix_identity::{Identity, IdentityExt};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::staff::{self, StaffUser};
+use crate::auth::{password, session_store};
+use crate::db::{Db, DbError};
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
+use crate::web::page::{PageContext, StaffBadge};
+use crate::web::render;
+
+/// The signed-in, active staff member; present on every page behind [`require_staff`].
+#[derive(Debug, Clone)]
+pub struct CurrentStaff(pub StaffUser);
+
+impl FromRequest for CurrentStaff {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Reaching a handler without the guard is a routing mistake; refuse rather than guess.
+        ready(req.extensions().get::<CurrentStaff>().cloned().ok_or(AppError::Forbidden))
+    }
+}
+
+/// Middleware of the protected back-office scope: loads the staff member of the session, or
+/// sends the browser to the sign-in page (remembering where it was going).
+pub async fn require_staff(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let staff_id = req
+        .get_identity()
+        .ok()
+        .and_then(|identity| identity.id().ok())
+        .and_then(|id| id.parse::<i64>().ok());
+    let user = match (staff_id, req.app_data::<web::Data<Db>>()) {
+        (Some(id), Some(db)) => db
+            .run(move |conn| staff::find_active(conn, id).map_err(DbError::from))
+            .await
+            .map_err(AppError::from)?,
+        _ => None,
+    };
+    let Some(user) = user else {
+        if let Ok(identity) = req.get_identity() {
+            identity.logout();
+        }
+        let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
+        let location = format!("/admin/entrar?siguiente={}", url::form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>());
+        let response = if req.headers().contains_key("HX-Request") {
+            HttpResponse::Ok().insert_header(("HX-Redirect", location)).finish()
+        } else {
+            flash::see_other(&location)
+        };
+        return Ok(req.into_response(response));
+    };
+    req.extensions_mut().insert(StaffBadge { name: user.name.clone(), role_label: user.role().label() });
+    req.extensions_mut().insert(CurrentStaff(user));
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[derive(Template)]
+#[template(path = "backoffice/login.html", blocks = ["content"])]
+pub struct LoginPage {
+    pub ctx: PageContext,
+    pub email: String,
+    pub next: String,
+    pub email_error: Option<&'static str>,
+    pub password_error: Option<&'static str>,
+    pub form_error: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    siguiente: Option<String>,
+}
+
+/// GET /admin/entrar
+pub async fn login_form(ctx: PageContext, query: web::Query<LoginQuery>, identity: Option<Identity>) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.into_inner().siguiente.as_deref());
+    if identity.is_some() {
+        return Ok(flash::see_other(&next));
+    }
+    render::html(&LoginPage { ctx, email: String::new(), next, email_error: None, password_error: None, form_error: None })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    siguiente: String,
+}
+
+/// POST /admin/entrar
+pub async fn login(
+    req: HttpRequest,
+    ctx: PageContext,
+    db: web::Data<Db>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let LoginForm { email, password, siguiente } = form.into_inner();
+    let next = safe_next(Some(&siguiente));
+    let email = email.trim().to_owned();
+    let mut page = LoginPage { ctx, email: email.clone(), next: next.clone(), email_error: None, password_error: None, form_error: None };
+    if email.is_empty() {
+        page.email_error = Some("Escriba su correo electrónico.");
+    } else if !staff::is_plausible_email(&staff::normalize_email(&email)) {
+        page.email_error = Some("El correo electrónico no tiene un formato válido.");
+    }
+    if password.is_empty() {
+        page.password_error = Some("Escriba su contraseña.");
+    }
+    if page.email_error.is_some() || page.password_error.is_some() {
+        return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+
+    // Lookup and hash check on the blocking pool; an unknown e-mail still pays for one hash
+    // so that timing does not reveal which accounts exist.
+    let user = db
+        .run(move |conn| {
+            let user = staff::find_by_email(conn, &email)?;
+            let stored = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(password::dummy_hash());
+            let matches = password::verify(&password, stored);
+            Ok::<_, DbError>(user.filter(|u| matches && u.active))
+        })
+        .await?;
+    let Some(user) = user else {
+        page.form_error = Some("El correo o la contraseña no son correctos.");
+        return render::html_with_status(StatusCode::UNAUTHORIZED, &page);
+    };
+
+    let user_id = user.id;
+    db.run(move |conn| staff::record_login(conn, user_id).map_err(DbError::from)).await?;
+    // Identity::login renews the session key: a session id planted before sign-in is useless.
+    Identity::login(&req.extensions(), user.id.to_string()).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    tracing::info!(staff_id = user.id, "staff signed in");
+    Ok(flash::redirect(&next, Flash::success(format!("Hola, {}.", user.name))))
+}
+
+/// POST /admin/salir: ends the session on the server, not only in the browser.
+pub async fn logout(identity: Option<Identity>, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    if let Some(identity) = identity {
+        let staff_id = identity.id().ok().and_then(|id| id.parse::<i64>().ok());
+        identity.logout();
+        if let Some(id) = staff_id {
+            tracing::info!(staff_id = id, "staff signed out");
+        }
+        // Clean up expired rows opportunistically; the session itself is deleted by logout.
+        db.run(|conn| session_store::purge_expired(conn).map_err(DbError::from)).await?;
+    }
+    Ok(flash::redirect("/admin/entrar", Flash::info("Ha cerrado la sesión.")))
+}
+
+/// Only back-office paths are valid targets after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with("/admin") && !path.starts_with("/admin/entrar") && !path.contains("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/admin".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_inside_the_back_office() {
+        assert_eq!(safe_next(Some("/admin/catalogo")), "/admin/catalogo");
+        assert_eq!(safe_next(Some("https://evil.example")), "/admin");
+        assert_eq!(safe_next(Some("/admin//evil.example")), "/admin");
+        assert_eq!(safe_next(Some("/admin/entrar")), "/admin");
+        assert_eq!(safe_next(None), "/admin");
+    }
+}

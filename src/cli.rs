@@ -1,0 +1,208 @@
+//! The command line: `soriano serve` (default), `migrate`, `seed --demo`, `create-admin`.
+//!
+//! Every subcommand uses the same database as `serve`: `DATABASE_URL` when set, otherwise the
+//! embedded cluster under `var/pg`, joined when it already runs, started (and stopped at the
+//! end) when it does not.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use diesel::{Connection, PgConnection};
+
+use crate::app::{self, AppState};
+use crate::auth::staff::{self, Role};
+use crate::config::Config;
+use crate::db::{self, Db, embedded};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "soriano",
+    version,
+    about = "Soriano Mediadores: back-office, e-SORI client portal, corporate site and Taxi Asegurado.",
+    long_about = "Soriano Mediadores: back-office, e-SORI client portal, corporate site and Taxi Asegurado.\n\n\
+        Settings come from environment variables (DATABASE_URL, BIND, BASE_URL, SECRET_KEY, SMTP_URL, \
+        RUST_LOG; see the README). Without DATABASE_URL a private PostgreSQL cluster is kept under ./var/pg."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web application (the default). Applies pending migrations first.
+    Serve {
+        /// Load the demo data (idempotent) before serving.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load data into the database.
+    Seed {
+        /// Carriers, lines of business, products with commissions and a demo admin account.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create a back-office administrator. The password is asked on the terminal, or read
+    /// from SORIANO_ADMIN_PASSWORD for scripts.
+    CreateAdmin {
+        /// E-mail address the administrator signs in with.
+        #[arg(long)]
+        email: String,
+        /// Name shown in the back-office.
+        #[arg(long, default_value = "Administración")]
+        name: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(error) = init_tracing() {
+        eprintln!("error: {error:#}");
+        return ExitCode::from(2);
+    }
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(value) if !value.trim().is_empty() => EnvFilter::try_new(&value)
+            .map_err(|e| anyhow::anyhow!("RUST_LOG='{value}' is not valid: {e}"))?,
+        _ => EnvFilter::new("info,actix_server=warn"),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if std::env::var("LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    let database = Database::open(&config)?;
+    let result = match command {
+        Command::Serve { demo } => serve(config, &database, demo),
+        Command::Migrate => migrate(&database).map(|applied| {
+            if applied.is_empty() {
+                println!("The database is up to date.");
+            } else {
+                println!("Applied {} migration(s): {}", applied.len(), applied.join(", "));
+            }
+        }),
+        Command::Seed { demo: false } => Err(anyhow::anyhow!("nothing to load: pass --demo to load the demo data")),
+        Command::Seed { demo: true } => migrate(&database).and_then(|_| seed_demo(&database)),
+        Command::CreateAdmin { email, name } => migrate(&database).and_then(|_| create_admin(&database, &email, &name)),
+    };
+    database.close();
+    result
+}
+
+/// The database every subcommand talks to, and the embedded cluster behind it, if any.
+struct Database {
+    url: String,
+    cluster: Option<embedded::Cluster>,
+}
+
+impl Database {
+    fn open(config: &Config) -> anyhow::Result<Self> {
+        if let Some(url) = &config.database_url {
+            return Ok(Self { url: url.clone(), cluster: None });
+        }
+        let cluster = embedded::Cluster::start_or_join(&config.pg_dir(), &embedded::ClusterOptions::default())?;
+        let opened = db::create_database_if_missing(&cluster.url("postgres"), "soriano");
+        if let Err(error) = opened {
+            cluster.stop();
+            return Err(error);
+        }
+        Ok(Self { url: cluster.url("soriano"), cluster: Some(cluster) })
+    }
+
+    fn close(&self) {
+        if let Some(cluster) = &self.cluster {
+            cluster.stop();
+        }
+    }
+}
+
+fn migrate(database: &Database) -> anyhow::Result<Vec<String>> {
+    db::migrate(&database.url)
+}
+
+fn seed_demo(database: &Database) -> anyhow::Result<()> {
+    let mut conn = PgConnection::establish(&database.url)
+        .with_context(|| format!("cannot connect to {}", db::redact(&database.url)))?;
+    let report = crate::seed::demo(&mut conn)?;
+    println!("Demo data loaded (carriers, lines of business, products).");
+    if report.admin_created {
+        println!(
+            "Demo administrator: {} / {}",
+            crate::seed::DEMO_ADMIN_EMAIL,
+            crate::seed::DEMO_ADMIN_PASSWORD
+        );
+    }
+    Ok(())
+}
+
+fn create_admin(database: &Database, email: &str, name: &str) -> anyhow::Result<()> {
+    let password = match std::env::var("SORIANO_ADMIN_PASSWORD") {
+        Ok(password) if !password.is_empty() => password,
+        _ => {
+            if !std::io::stdin().is_terminal() {
+                bail!("no terminal to ask for the password: set SORIANO_ADMIN_PASSWORD");
+            }
+            let first = rpassword::prompt_password("Password (12 to 128 characters): ")?;
+            let second = rpassword::prompt_password("Repeat the password: ")?;
+            if first != second {
+                bail!("the passwords do not match");
+            }
+            first
+        }
+    };
+    let mut conn = PgConnection::establish(&database.url)
+        .with_context(|| format!("cannot connect to {}", db::redact(&database.url)))?;
+    let user = staff::create(&mut conn, email, name, Role::Admin, &password)
+        .map_err(|e| anyhow::anyhow!("cannot create the administrator: {e}"))?;
+    println!("Administrator {} created (id {}).", user.email, user.id);
+    Ok(())
+}
+
+fn serve(config: Config, database: &Database, demo: bool) -> anyhow::Result<()> {
+    let applied = migrate(database)?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied migrations");
+    }
+    if demo {
+        seed_demo(database)?;
+    }
+    let db = Db::connect(&database.url, config.database_pool_size)?;
+    #[cfg(feature = "bench")]
+    {
+        let mut conn = PgConnection::establish(&database.url)?;
+        crate::bench::prepare(&mut conn)?;
+    }
+    let state = AppState::new(config, db)?;
+    let bind = state.config.bind;
+    let base_url = state.config.base_url.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let server = actix_web::HttpServer::new(move || app::build(state.clone()))
+            .bind(bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e} (set BIND to a free address)"))?
+            .shutdown_timeout(10)
+            .run();
+        tracing::info!(%bind, %base_url, "Soriano is serving; Ctrl-C to stop");
+        server.await.context("the HTTP server failed")
+    })
+}

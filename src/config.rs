@@ -1,0 +1,223 @@
+//! Settings read from environment variables, with safe defaults for a developer's machine.
+//!
+//! Every variable is documented in the README. A bad value stops start-up with one message
+//! naming the variable, what was found and what is expected.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+
+/// Minimum length of `SECRET_KEY`: sub-keys for cookies and CSRF are derived from it.
+const MIN_SECRET_LEN: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub environment: Environment,
+    /// `None`: run the embedded cluster under `var_dir/pg`.
+    pub database_url: Option<String>,
+    pub database_pool_size: u32,
+    pub bind: SocketAddr,
+    /// Public address of the site, used for links in e-mails, canonical URLs, the Origin check
+    /// of CSRF and the `Secure` flag of cookies.
+    pub base_url: url::Url,
+    pub secret_key: Vec<u8>,
+    pub smtp_url: Option<String>,
+    pub var_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("environment", &self.environment)
+            .field("database_url", &self.database_url.as_deref().map(crate::db::redact))
+            .field("database_pool_size", &self.database_pool_size)
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url.as_str())
+            .field("secret_key", &"***")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "***"))
+            .field("var_dir", &self.var_dir)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads settings through `lookup`, so tests can pass their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let environment = match lookup("SORIANO_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => bail!(
+                "SORIANO_ENV='{other}' is not valid: expected 'development' (default) or 'production'"
+            ),
+        };
+        let var_dir = PathBuf::from(lookup("SORIANO_VAR_DIR").unwrap_or_else(|| "var".into()));
+
+        let bind_text = lookup("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| {
+            anyhow::anyhow!("BIND='{bind_text}' is not valid: expected host:port, e.g. 127.0.0.1:8080")
+        })?;
+
+        let base_url_text = lookup("BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let base_url = url::Url::parse(&base_url_text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "BASE_URL='{base_url_text}' is not valid: expected an http(s) URL, e.g. https://www.sorianomediadores.es"
+                )
+            })?;
+        if environment == Environment::Production && base_url.scheme() != "https" {
+            bail!("BASE_URL must use https when SORIANO_ENV=production");
+        }
+
+        let database_url = lookup("DATABASE_URL");
+        if let Some(url) = &database_url {
+            let parsed = url::Url::parse(url).ok();
+            if !matches!(parsed.as_ref().map(|u| u.scheme()), Some("postgres" | "postgresql")) {
+                bail!(
+                    "DATABASE_URL is not valid: expected postgres://user:password@host:port/database"
+                );
+            }
+        }
+        let database_pool_size = match lookup("DATABASE_POOL_SIZE") {
+            None => default_pool_size(),
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=200).contains(n))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("DATABASE_POOL_SIZE='{text}' is not valid: expected 1 to 200")
+                })?,
+        };
+
+        let secret_key = match lookup("SECRET_KEY") {
+            Some(key) if key.len() >= MIN_SECRET_LEN => key.into_bytes(),
+            Some(_) => bail!(
+                "SECRET_KEY is too short: it needs at least {MIN_SECRET_LEN} characters (e.g. `openssl rand -base64 64`)"
+            ),
+            None if environment == Environment::Production => {
+                bail!("SECRET_KEY is required when SORIANO_ENV=production (at least {MIN_SECRET_LEN} characters)")
+            }
+            None => development_secret(&var_dir)?,
+        };
+
+        let smtp_url = lookup("SMTP_URL");
+        if let Some(url) = &smtp_url {
+            let scheme = url::Url::parse(url).ok().map(|u| u.scheme().to_owned());
+            if !matches!(scheme.as_deref(), Some("smtp" | "smtps")) {
+                bail!("SMTP_URL is not valid: expected smtp://user:password@host:587 or smtps://...");
+            }
+        }
+
+        Ok(Self {
+            environment,
+            database_url,
+            database_pool_size,
+            bind,
+            base_url,
+            secret_key,
+            smtp_url,
+            var_dir,
+        })
+    }
+
+    /// Cookies get `Secure` when the public address is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    pub fn pg_dir(&self) -> PathBuf {
+        self.var_dir.join("pg")
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.var_dir.join("mail")
+    }
+}
+
+fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as u32;
+    (cores * 4).clamp(4, 32)
+}
+
+/// A development key generated once and kept under `var/`, so sessions survive restarts.
+fn development_secret(var_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let path = var_dir.join("secret_key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= MIN_SECRET_LEN {
+            return Ok(existing.as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(var_dir)
+        .with_context(|| format!("cannot create {}", var_dir.display()))?;
+    let key = base64::engine::general_purpose::STANDARD_NO_PAD.encode(crate::util::random_bytes(64));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(key.as_bytes())?;
+    Ok(key.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn defaults_are_safe_for_development() {
+        let c = config(&[("SECRET_KEY", KEY)]).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(c.database_url.is_none());
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = config(&[("BIND", "nowhere"), ("SECRET_KEY", KEY)]).unwrap_err().to_string();
+        assert!(err.contains("BIND='nowhere'"), "{err}");
+        let err = config(&[("DATABASE_URL", "mysql://x"), ("SECRET_KEY", KEY)]).unwrap_err().to_string();
+        assert!(err.contains("DATABASE_URL"), "{err}");
+        let err = config(&[("SECRET_KEY", "short")]).unwrap_err().to_string();
+        assert!(err.contains("SECRET_KEY is too short"), "{err}");
+        let err = config(&[("SORIANO_ENV", "production"), ("BASE_URL", "https://x.es")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SECRET_KEY is required"), "{err}");
+    }
+
+    #[test]
+    fn https_base_url_means_secure_cookies() {
+        let c = config(&[("BASE_URL", "https://example.es"), ("SECRET_KEY", KEY)]).unwrap();
+        assert!(c.secure_cookies());
+    }
+}

@@ -1,0 +1,64 @@
+// @generated-style Diesel schema; keep in sync with migrations/ (`diesel print-schema`).
+
+diesel::table! {
+    carriers (id) {
+        id -> Int8,
+        code -> Text,
+        name -> Text,
+        tax_id -> Text,
+        dgsfp_key -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lines_of_business (id) {
+        id -> Int8,
+        code -> Text,
+        name -> Text,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Int8,
+        carrier_id -> Int8,
+        line_id -> Int8,
+        code -> Text,
+        name -> Text,
+        commission_new_bp -> Int4,
+        commission_renewal_bp -> Int4,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    staff_users (id) {
+        id -> Int8,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+        last_login_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sessions (key_hash) {
+        key_hash -> Text,
+        user_id -> Nullable<Int8>,
+        state -> Jsonb,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(products -> carriers (carrier_id));
+diesel::joinable!(products -> lines_of_business (line_id));
+diesel::joinable!(sessions -> staff_users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(carriers, lines_of_business, products, staff_users, sessions);

@@ -1,0 +1,21 @@
+//! Soriano: the software of Soriano Mediadores, an insurance brokerage.
+//!
+//! Plumbing (`config`, `db`, `web`, `auth`, `util`), domains (`catalog`, ...), and the faces
+//! that serve them over HTTP (`site`, `portal`, `backoffice`). Data flows one way:
+//! face → domain → db.
+
+pub mod app;
+pub mod auth;
+#[cfg(feature = "bench")]
+pub mod bench;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod seed;
+pub mod util;
+pub mod web;
+
+mod backoffice;
+mod portal;
+mod site;

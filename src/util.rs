@@ -1,0 +1,80 @@
+//! Small helpers with no domain meaning: randomness, hashing, keyed signatures.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+
+/// `len` bytes from the operating system's CSPRNG.
+pub fn random_bytes(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    bytes
+}
+
+/// An unguessable URL-safe token carrying `bytes` bytes of entropy.
+pub fn random_token(bytes: usize) -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes(bytes))
+}
+
+/// Lower-case hex SHA-256 of `data`.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let digest = Sha256::digest(data);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// URL-safe HMAC-SHA256 of `message` under `key`.
+pub fn hmac_token(key: &[u8], message: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(message);
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Derives an independent sub-key for one purpose from the master secret.
+pub fn derive_key(master: &[u8], purpose: &str) -> Vec<u8> {
+    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(master).expect("HMAC accepts keys of any length");
+    mac.update(purpose.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_url_safe() {
+        let a = random_token(32);
+        let b = random_token(32);
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+
+    #[test]
+    fn hmac_depends_on_key_and_message() {
+        assert_eq!(hmac_token(b"k", b"m"), hmac_token(b"k", b"m"));
+        assert_ne!(hmac_token(b"k", b"m"), hmac_token(b"k2", b"m"));
+        assert_ne!(hmac_token(b"k", b"m"), hmac_token(b"k", b"m2"));
+    }
+
+    #[test]
+    fn constant_time_eq_compares_content() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose() {
+        assert_ne!(derive_key(b"master", "csrf"), derive_key(b"master", "cookies"));
+        assert_eq!(derive_key(b"master", "csrf").len(), 64);
+    }
+}

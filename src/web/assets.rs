@@ -1,0 +1,150 @@
+//! Static assets compiled into the binary and served under content-hash names.
+//!
+//! `app.css` is served as `/static/css/app.3f9c2a1b7d.css`: the name changes whenever the
+//! bytes do, so browsers may cache every asset forever (`immutable`). Templates ask
+//! [`url`] for the current name and never spell a hashed name themselves.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::web::error::AppError;
+
+struct Asset {
+    bytes: &'static [u8],
+    content_type: &'static str,
+    hashed_path: String,
+    etag: String,
+}
+
+macro_rules! assets {
+    ($(($path:literal, $type:literal)),* $(,)?) => {
+        &[$(($path, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/static/", $path)) as &[u8], $type)),*]
+    };
+}
+
+static FILES: &[(&str, &[u8], &str)] = assets![
+    ("css/app.css", "text/css; charset=utf-8"),
+    ("js/app.js", "text/javascript; charset=utf-8"),
+    ("vendor/htmx.min.js", "text/javascript; charset=utf-8"),
+    ("vendor/htmx.LICENSE", "text/plain; charset=utf-8"),
+    ("icons/logo.svg", "image/svg+xml"),
+    ("icons/car.svg", "image/svg+xml"),
+    ("icons/home.svg", "image/svg+xml"),
+    ("icons/heart.svg", "image/svg+xml"),
+    ("icons/shield.svg", "image/svg+xml"),
+    ("icons/taxi.svg", "image/svg+xml"),
+    ("icons/phone.svg", "image/svg+xml"),
+    ("icons/user.svg", "image/svg+xml"),
+    ("icons/document.svg", "image/svg+xml"),
+    ("icons/check.svg", "image/svg+xml"),
+];
+
+struct Catalog {
+    by_logical: HashMap<&'static str, Asset>,
+    /// hashed path → logical path
+    by_hashed: HashMap<String, &'static str>,
+}
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    let mut by_logical = HashMap::new();
+    let mut by_hashed = HashMap::new();
+    for &(path, bytes, content_type) in FILES {
+        let hash = &crate::util::sha256_hex(bytes)[..10];
+        let file_name = path.rsplit('/').next().unwrap_or(path);
+        let hashed_path = match file_name.rsplit_once('.') {
+            Some(_) => {
+                let (stem, ext) = path.rsplit_once('.').unwrap_or((path, ""));
+                format!("{stem}.{hash}.{ext}")
+            }
+            None => format!("{path}.{hash}"),
+        };
+        by_hashed.insert(hashed_path.clone(), path);
+        by_logical.insert(
+            path,
+            Asset { bytes, content_type, etag: format!("\"{hash}\""), hashed_path },
+        );
+    }
+    Catalog { by_logical, by_hashed }
+});
+
+/// The public URL of asset `path` (relative to `static/`), with its content hash.
+///
+/// Panics on an unknown name, which can only be a typo in a template: the home page test
+/// renders every layout, so such a typo fails the test suite, not a user.
+pub fn url(path: &str) -> String {
+    match CATALOG.by_logical.get(path) {
+        Some(asset) => format!("/static/{}", asset.hashed_path),
+        None => panic!("unknown static asset {path:?}"),
+    }
+}
+
+/// GET /static/{path}: hashed names are cached forever; a plain name (e.g. a bookmarked
+/// favicon) is served too, but must be revalidated.
+pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let requested = path.into_inner();
+    let (asset, immutable) = match CATALOG.by_hashed.get(&requested) {
+        Some(logical) => (&CATALOG.by_logical[logical], true),
+        None => match CATALOG.by_logical.get(requested.as_str()) {
+            Some(asset) => (asset, false),
+            None => return Err(AppError::NotFound),
+        },
+    };
+    let cache = if immutable {
+        CacheControl(vec![
+            CacheDirective::Public,
+            CacheDirective::MaxAge(31_536_000),
+            CacheDirective::Extension("immutable".into(), None),
+        ])
+    } else {
+        CacheControl(vec![CacheDirective::Public, CacheDirective::NoCache])
+    };
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == asset.etag));
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header(cache)
+        .insert_header((header::ETAG, asset.etag.clone()))
+        .insert_header((header::CONTENT_TYPE, asset.content_type));
+    if not_modified {
+        Ok(response.finish())
+    } else {
+        Ok(response.body(asset.bytes))
+    }
+}
+
+/// GET /favicon.ico: browsers ask for it on their own; send them the logo.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, url("icons/logo.svg")))
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_keep_folder_and_extension() {
+        let css = url("css/app.css");
+        assert!(css.starts_with("/static/css/app."), "{css}");
+        assert!(css.ends_with(".css"), "{css}");
+        assert_eq!(css.len(), "/static/css/app.".len() + 10 + ".css".len());
+        let license = url("vendor/htmx.LICENSE");
+        assert!(license.starts_with("/static/vendor/htmx."), "{license}");
+    }
+
+    #[test]
+    fn every_file_has_a_distinct_hashed_name() {
+        assert_eq!(CATALOG.by_hashed.len(), FILES.len());
+    }
+}

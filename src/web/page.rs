@@ -1,0 +1,69 @@
+//! What every page's layout needs from the request: CSRF token, flash messages, where we are,
+//! who is signed in. Each page struct carries one `PageContext` as `ctx`.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+
+use crate::web::csrf::CsrfToken;
+use crate::web::flash::{Flash, IncomingFlashes};
+
+/// The signed-in staff member as the back-office header shows them.
+#[derive(Debug, Clone)]
+pub struct StaffBadge {
+    pub name: String,
+    pub role_label: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub csrf_token: String,
+    pub flashes: Vec<Flash>,
+    pub path: String,
+    /// The request came from htmx (and not from a boosted navigation): answer with a partial.
+    pub htmx: bool,
+    pub request_id: String,
+    pub staff: Option<StaffBadge>,
+}
+
+impl PageContext {
+    pub fn from_request_parts(req: &HttpRequest) -> Self {
+        let extensions = req.extensions();
+        let header = |name: &str| req.headers().get(name).is_some_and(|v| v == "true");
+        Self {
+            csrf_token: extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            flashes: extensions.get::<IncomingFlashes>().map(|f| f.0.clone()).unwrap_or_default(),
+            path: req.path().to_owned(),
+            htmx: header("HX-Request") && !header("HX-Boosted"),
+            request_id: extensions
+                .get::<tracing_actix_web::RequestId>()
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            staff: extensions.get::<StaffBadge>().cloned(),
+        }
+    }
+
+    /// URL of a static asset with its content hash.
+    pub fn asset(&self, path: &str) -> String {
+        crate::web::assets::url(path)
+    }
+
+    /// For `aria-current` in navigation: the current path is `prefix` or below it.
+    pub fn is_current(&self, prefix: &str) -> bool {
+        if prefix == "/" || prefix == "/admin" || prefix == "/portal" {
+            self.path == prefix || self.path == format!("{prefix}/")
+        } else {
+            self.path == prefix || self.path.starts_with(&format!("{prefix}/"))
+        }
+    }
+}
+
+impl FromRequest for PageContext {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::from_request_parts(req)))
+    }
+}

@@ -1,0 +1,36 @@
+// Soriano front-end helpers.
+// Loaded with <script src="/static/js/app.js" defer>. No inline scripts, no eval:
+// works under a CSP without 'unsafe-inline' / 'unsafe-eval'.
+(function () {
+  "use strict";
+
+  var SELECTOR = "button[data-confirm], input[type=submit][data-confirm]";
+  var confirmed = null; // button whose click was just confirmed
+
+  function ask(el) {
+    return window.confirm(el.getAttribute("data-confirm"));
+  }
+
+  function cancel(ev) {
+    ev.preventDefault();
+    ev.stopImmediatePropagation(); // also keeps htmx handlers from firing
+  }
+
+  // <button data-confirm="texto">: ask before acting. Capture phase on document
+  // runs before the form's submit and before htmx's listeners on the element.
+  // Pressing Enter in a field fires a click on the default button, so it is covered.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target instanceof Element ? ev.target.closest(SELECTOR) : null;
+    if (!btn || btn.disabled) return;
+    if (!ask(btn)) return cancel(ev);
+    confirmed = btn; // the submit event below follows synchronously
+    setTimeout(function () { confirmed = null; }, 0);
+  }, true);
+
+  // Submissions not started by a click (e.g. form.requestSubmit(button)).
+  document.addEventListener("submit", function (ev) {
+    var btn = ev.submitter;
+    if (!btn || !btn.hasAttribute("data-confirm") || btn === confirmed) return;
+    if (!ask(btn)) cancel(ev);
+  }, true);
+})();
