@@ -28,7 +28,12 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
         let keys = AppKeys::derive(&config.secret_key);
-        Ok(Self { config, db, keys, metrics: Metrics::new()? })
+        Ok(Self {
+            config,
+            db,
+            keys,
+            metrics: Metrics::new()?,
+        })
     }
 }
 
@@ -58,7 +63,11 @@ pub fn build(
         .route("/favicon.ico", web::get().to(assets::favicon))
         .configure(crate::site::routes)
         .configure(crate::portal::routes)
-        .service(crate::backoffice::routes(state.db.clone(), state.keys.clone(), secure));
+        .service(crate::backoffice::routes(
+            state.db.clone(),
+            state.keys.clone(),
+            secure,
+        ));
     #[cfg(feature = "bench")]
     let app = app.configure(crate::bench::routes);
     app.default_service(web::to(not_found))

@@ -43,7 +43,10 @@ pub fn prepare(conn: &mut PgConnection) -> anyhow::Result<()> {
     ];
     for (index, message) in messages.iter().enumerate() {
         diesel::insert_into(bench_fortunes::table)
-            .values((bench_fortunes::id.eq(index as i32 + 1), bench_fortunes::message.eq(message)))
+            .values((
+                bench_fortunes::id.eq(index as i32 + 1),
+                bench_fortunes::message.eq(message),
+            ))
             .on_conflict(bench_fortunes::id)
             .do_nothing()
             .execute(conn)?;
@@ -52,14 +55,27 @@ pub fn prepare(conn: &mut PgConnection) -> anyhow::Result<()> {
 }
 
 /// GET /bench/db?id=N: one SELECT by primary key.
-async fn one_query(db: web::Data<Db>, query: web::Query<std::collections::HashMap<String, String>>) -> Result<HttpResponse, AppError> {
-    let id: i32 = query.get("id").and_then(|v| v.parse().ok()).unwrap_or(1).clamp(1, 12);
+async fn one_query(
+    db: web::Data<Db>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id: i32 = query
+        .get("id")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 12);
     let message: String = db
         .run(move |conn| {
-            bench_fortunes::table.find(id).select(bench_fortunes::message).first(conn).map_err(DbError::from)
+            bench_fortunes::table
+                .find(id)
+                .select(bench_fortunes::message)
+                .first(conn)
+                .map_err(DbError::from)
         })
         .await?;
-    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(message))
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(message))
 }
 
 #[derive(Template)]

@@ -80,7 +80,9 @@ fn init_tracing() -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("RUST_LOG='{value}' is not valid: {e}"))?,
         _ => EnvFilter::new("info,actix_server=warn"),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if std::env::var("LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().flatten_event(true).init();
     } else {
@@ -99,12 +101,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if applied.is_empty() {
                 println!("The database is up to date.");
             } else {
-                println!("Applied {} migration(s): {}", applied.len(), applied.join(", "));
+                println!(
+                    "Applied {} migration(s): {}",
+                    applied.len(),
+                    applied.join(", ")
+                );
             }
         }),
-        Command::Seed { demo: false } => Err(anyhow::anyhow!("nothing to load: pass --demo to load the demo data")),
+        Command::Seed { demo: false } => Err(anyhow::anyhow!(
+            "nothing to load: pass --demo to load the demo data"
+        )),
         Command::Seed { demo: true } => migrate(&database).and_then(|_| seed_demo(&database)),
-        Command::CreateAdmin { email, name } => migrate(&database).and_then(|_| create_admin(&database, &email, &name)),
+        Command::CreateAdmin { email, name } => {
+            migrate(&database).and_then(|_| create_admin(&database, &email, &name))
+        }
     };
     database.close();
     result
@@ -119,15 +129,24 @@ struct Database {
 impl Database {
     fn open(config: &Config) -> anyhow::Result<Self> {
         if let Some(url) = &config.database_url {
-            return Ok(Self { url: url.clone(), cluster: None });
+            return Ok(Self {
+                url: url.clone(),
+                cluster: None,
+            });
         }
-        let cluster = embedded::Cluster::start_or_join(&config.pg_dir(), &embedded::ClusterOptions::default())?;
+        let cluster = embedded::Cluster::start_or_join(
+            &config.pg_dir(),
+            &embedded::ClusterOptions::default(),
+        )?;
         let opened = db::create_database_if_missing(&cluster.url("postgres"), "soriano");
         if let Err(error) = opened {
             cluster.stop();
             return Err(error);
         }
-        Ok(Self { url: cluster.url("soriano"), cluster: Some(cluster) })
+        Ok(Self {
+            url: cluster.url("soriano"),
+            cluster: Some(cluster),
+        })
     }
 
     fn close(&self) {
@@ -199,7 +218,9 @@ fn serve(config: Config, database: &Database, demo: bool) -> anyhow::Result<()> 
     actix_web::rt::System::new().block_on(async move {
         let server = actix_web::HttpServer::new(move || app::build(state.clone()))
             .bind(bind)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e} (set BIND to a free address)"))?
+            .map_err(|e| {
+                anyhow::anyhow!("cannot listen on {bind}: {e} (set BIND to a free address)")
+            })?
             .shutdown_timeout(10)
             .run();
         tracing::info!(%bind, %base_url, "Soriano is serving; Ctrl-C to stop");

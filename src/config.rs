@@ -37,7 +37,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("environment", &self.environment)
-            .field("database_url", &self.database_url.as_deref().map(crate::db::redact))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::db::redact),
+            )
             .field("database_pool_size", &self.database_pool_size)
             .field("bind", &self.bind)
             .field("base_url", &self.base_url.as_str())
@@ -67,7 +70,9 @@ impl Config {
 
         let bind_text = lookup("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind: SocketAddr = bind_text.parse().map_err(|_| {
-            anyhow::anyhow!("BIND='{bind_text}' is not valid: expected host:port, e.g. 127.0.0.1:8080")
+            anyhow::anyhow!(
+                "BIND='{bind_text}' is not valid: expected host:port, e.g. 127.0.0.1:8080"
+            )
         })?;
 
         let base_url_text = lookup("BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
@@ -86,7 +91,10 @@ impl Config {
         let database_url = lookup("DATABASE_URL");
         if let Some(url) = &database_url {
             let parsed = url::Url::parse(url).ok();
-            if !matches!(parsed.as_ref().map(|u| u.scheme()), Some("postgres" | "postgresql")) {
+            if !matches!(
+                parsed.as_ref().map(|u| u.scheme()),
+                Some("postgres" | "postgresql")
+            ) {
                 bail!(
                     "DATABASE_URL is not valid: expected postgres://user:password@host:port/database"
                 );
@@ -109,7 +117,9 @@ impl Config {
                 "SECRET_KEY is too short: it needs at least {MIN_SECRET_LEN} characters (e.g. `openssl rand -base64 64`)"
             ),
             None if environment == Environment::Production => {
-                bail!("SECRET_KEY is required when SORIANO_ENV=production (at least {MIN_SECRET_LEN} characters)")
+                bail!(
+                    "SECRET_KEY is required when SORIANO_ENV=production (at least {MIN_SECRET_LEN} characters)"
+                )
             }
             None => development_secret(&var_dir)?,
         };
@@ -118,7 +128,9 @@ impl Config {
         if let Some(url) = &smtp_url {
             let scheme = url::Url::parse(url).ok().map(|u| u.scheme().to_owned());
             if !matches!(scheme.as_deref(), Some("smtp" | "smtps")) {
-                bail!("SMTP_URL is not valid: expected smtp://user:password@host:587 or smtps://...");
+                bail!(
+                    "SMTP_URL is not valid: expected smtp://user:password@host:587 or smtps://..."
+                );
             }
         }
 
@@ -149,7 +161,9 @@ impl Config {
 }
 
 fn default_pool_size() -> u32 {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as u32;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2) as u32;
     (cores * 4).clamp(4, 32)
 }
 
@@ -167,7 +181,8 @@ fn development_secret(var_dir: &Path) -> anyhow::Result<Vec<u8>> {
     }
     std::fs::create_dir_all(var_dir)
         .with_context(|| format!("cannot create {}", var_dir.display()))?;
-    let key = base64::engine::general_purpose::STANDARD_NO_PAD.encode(crate::util::random_bytes(64));
+    let key =
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(crate::util::random_bytes(64));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -185,8 +200,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -203,9 +220,13 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_variable() {
-        let err = config(&[("BIND", "nowhere"), ("SECRET_KEY", KEY)]).unwrap_err().to_string();
+        let err = config(&[("BIND", "nowhere"), ("SECRET_KEY", KEY)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("BIND='nowhere'"), "{err}");
-        let err = config(&[("DATABASE_URL", "mysql://x"), ("SECRET_KEY", KEY)]).unwrap_err().to_string();
+        let err = config(&[("DATABASE_URL", "mysql://x"), ("SECRET_KEY", KEY)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("DATABASE_URL"), "{err}");
         let err = config(&[("SECRET_KEY", "short")]).unwrap_err().to_string();
         assert!(err.contains("SECRET_KEY is too short"), "{err}");

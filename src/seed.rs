@@ -39,23 +39,100 @@ const LINES: &[(&str, &str)] = &[
 
 /// (carrier, line, product code, product name, commission new ‱, renewal ‱).
 const PRODUCTS: &[(&str, &str, &str, &str, i32, i32)] = &[
-    ("mapfre", "auto", "auto-total", "Mapfre Auto Todo Riesgo", 1200, 1000),
-    ("mapfre", "taxi", "taxi-profesional", "Mapfre Taxi Profesional", 1100, 900),
-    ("mapfre", "hogar", "hogar-plus", "Mapfre Hogar Plus", 2500, 2000),
-    ("mapfre", "decesos", "decesos-familiar", "Mapfre Decesos Familiar", 3000, 2500),
-    ("axa", "auto", "auto-terceros-ampliado", "AXA Auto Terceros Ampliado", 1150, 950),
+    (
+        "mapfre",
+        "auto",
+        "auto-total",
+        "Mapfre Auto Todo Riesgo",
+        1200,
+        1000,
+    ),
+    (
+        "mapfre",
+        "taxi",
+        "taxi-profesional",
+        "Mapfre Taxi Profesional",
+        1100,
+        900,
+    ),
+    (
+        "mapfre",
+        "hogar",
+        "hogar-plus",
+        "Mapfre Hogar Plus",
+        2500,
+        2000,
+    ),
+    (
+        "mapfre",
+        "decesos",
+        "decesos-familiar",
+        "Mapfre Decesos Familiar",
+        3000,
+        2500,
+    ),
+    (
+        "axa",
+        "auto",
+        "auto-terceros-ampliado",
+        "AXA Auto Terceros Ampliado",
+        1150,
+        950,
+    ),
     ("axa", "taxi", "taxi", "AXA Taxi", 1050, 900),
     ("axa", "hogar", "hogar", "AXA Hogar Integral", 2400, 2000),
-    ("axa", "salud", "salud-optima", "AXA Salud Óptima", 1500, 1200),
+    (
+        "axa",
+        "salud",
+        "salud-optima",
+        "AXA Salud Óptima",
+        1500,
+        1200,
+    ),
     ("allianz", "auto", "auto", "Allianz Auto", 1200, 1000),
     ("allianz", "taxi", "taxi", "Allianz Taxi", 1000, 850),
-    ("allianz", "vida", "vida-riesgo", "Allianz Vida Riesgo", 3500, 1000),
-    ("allianz", "comercio", "comercio", "Allianz Comercio", 2000, 1800),
-    ("caser", "salud", "salud-integral", "Caser Salud Integral", 1400, 1200),
+    (
+        "allianz",
+        "vida",
+        "vida-riesgo",
+        "Allianz Vida Riesgo",
+        3500,
+        1000,
+    ),
+    (
+        "allianz",
+        "comercio",
+        "comercio",
+        "Allianz Comercio",
+        2000,
+        1800,
+    ),
+    (
+        "caser",
+        "salud",
+        "salud-integral",
+        "Caser Salud Integral",
+        1400,
+        1200,
+    ),
     ("caser", "hogar", "hogar", "Caser Hogar", 2300, 1900),
     ("caser", "decesos", "decesos", "Caser Decesos", 2800, 2400),
-    ("generali", "accidentes", "accidentes", "Generali Accidentes", 2500, 2000),
-    ("generali", "rc", "rc-profesional", "Generali RC Profesional", 2000, 1800),
+    (
+        "generali",
+        "accidentes",
+        "accidentes",
+        "Generali Accidentes",
+        2500,
+        2000,
+    ),
+    (
+        "generali",
+        "rc",
+        "rc-profesional",
+        "Generali RC Profesional",
+        2000,
+        1800,
+    ),
     ("generali", "empresa", "pyme", "Generali Pyme", 1800, 1600),
     ("reale", "auto", "auto", "Reale Auto", 1250, 1050),
     ("reale", "hogar", "hogar", "Reale Hogar", 2400, 2000),
@@ -95,8 +172,10 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
                 .execute(conn)?;
         }
         for (carrier, line, code, name, new_bp, renewal_bp) in PRODUCTS {
-            let carrier_id: i64 =
-                carriers::table.filter(carriers::code.eq(carrier)).select(carriers::id).first(conn)?;
+            let carrier_id: i64 = carriers::table
+                .filter(carriers::code.eq(carrier))
+                .select(carriers::id)
+                .first(conn)?;
             let line_id: i64 = lines_of_business::table
                 .filter(lines_of_business::code.eq(line))
                 .select(lines_of_business::id)
@@ -115,8 +194,14 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
                 .execute(conn)?;
         }
         let admin_created = if staff::find_by_email(conn, DEMO_ADMIN_EMAIL)?.is_none() {
-            staff::create(conn, DEMO_ADMIN_EMAIL, "Administración Soriano", Role::Admin, DEMO_ADMIN_PASSWORD)
-                .map_err(|e| anyhow::anyhow!("cannot create the demo admin: {e}"))?;
+            staff::create(
+                conn,
+                DEMO_ADMIN_EMAIL,
+                "Administración Soriano",
+                Role::Admin,
+                DEMO_ADMIN_PASSWORD,
+            )
+            .map_err(|e| anyhow::anyhow!("cannot create the demo admin: {e}"))?;
             true
         } else {
             false

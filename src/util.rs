@@ -40,7 +40,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Derives an independent sub-key for one purpose from the master secret.
 pub fn derive_key(master: &[u8], purpose: &str) -> Vec<u8> {
-    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(master).expect("HMAC accepts keys of any length");
+    let mut mac =
+        Hmac::<sha2::Sha512>::new_from_slice(master).expect("HMAC accepts keys of any length");
     mac.update(purpose.as_bytes());
     mac.finalize().into_bytes().to_vec()
 }
@@ -55,7 +56,10 @@ mod tests {
         let b = random_token(32);
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
     }
 
     #[test]
@@ -74,7 +78,10 @@ mod tests {
 
     #[test]
     fn derived_keys_differ_by_purpose() {
-        assert_ne!(derive_key(b"master", "csrf"), derive_key(b"master", "cookies"));
+        assert_ne!(
+            derive_key(b"master", "csrf"),
+            derive_key(b"master", "cookies")
+        );
         assert_eq!(derive_key(b"master", "csrf").len(), 64);
     }
 }

@@ -26,7 +26,9 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Whether `password` matches the stored PHC string. A malformed hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -66,7 +68,10 @@ mod tests {
     #[test]
     fn hashes_verify_and_use_argon2id() {
         let stored = hash("correct horse battery staple").unwrap();
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert!(verify("correct horse battery staple", &stored));
         assert!(!verify("correct horse battery stapler", &stored));
         assert!(!verify("anything", "not a hash"));
@@ -76,7 +81,10 @@ mod tests {
     fn policy_checks_length_and_common_passwords() {
         assert!(check_policy("short").is_err());
         assert!(check_policy(&"x".repeat(129)).is_err());
-        assert_eq!(check_policy("Password1234"), Err("Esa contraseña es demasiado común: elija otra."));
+        assert_eq!(
+            check_policy("Password1234"),
+            Err("Esa contraseña es demasiado común: elija otra.")
+        );
         assert!(check_policy("un caballo verde en la playa").is_ok());
     }
 }

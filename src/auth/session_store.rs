@@ -47,11 +47,19 @@ fn user_id(state: &SessionState) -> Option<i64> {
 
 fn to_json(state: &SessionState) -> serde_json::Value {
     serde_json::Value::Object(
-        state.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
+        state
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
     )
 }
 
-fn insert(conn: &mut PgConnection, key_hash: &str, state: &SessionState, ttl: &Duration) -> QueryResult<usize> {
+fn insert(
+    conn: &mut PgConnection,
+    key_hash: &str,
+    state: &SessionState,
+    ttl: &Duration,
+) -> QueryResult<usize> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::key_hash.eq(key_hash),
@@ -79,11 +87,16 @@ impl SessionStore for PgSessionStore {
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
         let Some(value) = found else { return Ok(None) };
-        let state: SessionState = serde_json::from_value(value).map_err(|e| LoadError::Deserialization(e.into()))?;
+        let state: SessionState =
+            serde_json::from_value(value).map_err(|e| LoadError::Deserialization(e.into()))?;
         Ok(Some(state))
     }
 
-    async fn save(&self, session_state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
+    async fn save(
+        &self,
+        session_state: SessionState,
+        ttl: &Duration,
+    ) -> Result<SessionKey, SaveError> {
         let key = random_token(48);
         let key_hash = sha256_hex(key.as_bytes());
         let ttl = *ttl;
@@ -106,14 +119,18 @@ impl SessionStore for PgSessionStore {
         let updated = self
             .db
             .run(move |conn| {
-                diesel::update(sessions::table.find(&key_hash).filter(sessions::expires_at.gt(diesel::dsl::now)))
-                    .set((
-                        sessions::user_id.eq(user_id(&state)),
-                        sessions::state.eq(to_json(&state)),
-                        sessions::expires_at.eq(expiry(&ttl)),
-                    ))
-                    .execute(conn)
-                    .map_err(DbError::from)
+                diesel::update(
+                    sessions::table
+                        .find(&key_hash)
+                        .filter(sessions::expires_at.gt(diesel::dsl::now)),
+                )
+                .set((
+                    sessions::user_id.eq(user_id(&state)),
+                    sessions::state.eq(to_json(&state)),
+                    sessions::expires_at.eq(expiry(&ttl)),
+                ))
+                .execute(conn)
+                .map_err(DbError::from)
             })
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
@@ -121,18 +138,28 @@ impl SessionStore for PgSessionStore {
             return Ok(session_key);
         }
         // Expired or revoked meanwhile: never resurrect it under the old key.
-        self.save(session_state, &ttl).await.map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))
+        self.save(session_state, &ttl)
+            .await
+            .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))
     }
 
-    async fn update_ttl(&self, session_key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        ttl: &Duration,
+    ) -> Result<(), anyhow::Error> {
         let key_hash = sha256_hex(session_key.as_ref().as_bytes());
         let ttl = *ttl;
         self.db
             .run(move |conn| {
-                diesel::update(sessions::table.find(key_hash).filter(sessions::expires_at.gt(diesel::dsl::now)))
-                    .set(sessions::expires_at.eq(expiry(&ttl)))
-                    .execute(conn)
-                    .map_err(DbError::from)
+                diesel::update(
+                    sessions::table
+                        .find(key_hash)
+                        .filter(sessions::expires_at.gt(diesel::dsl::now)),
+                )
+                .set(sessions::expires_at.eq(expiry(&ttl)))
+                .execute(conn)
+                .map_err(DbError::from)
             })
             .await?;
         Ok(())
@@ -142,7 +169,9 @@ impl SessionStore for PgSessionStore {
         let key_hash = sha256_hex(session_key.as_ref().as_bytes());
         self.db
             .run(move |conn| {
-                diesel::delete(sessions::table.find(key_hash)).execute(conn).map_err(DbError::from)
+                diesel::delete(sessions::table.find(key_hash))
+                    .execute(conn)
+                    .map_err(DbError::from)
             })
             .await?;
         Ok(())

@@ -142,14 +142,20 @@ pub fn create(
     crate::auth::password::check_policy(password).map_err(CreateStaffError::WeakPassword)?;
     let password_hash = crate::auth::password::hash(password)?;
     let inserted = diesel::insert_into(staff_users::table)
-        .values(NewStaffUser { email: &email, name: name.trim(), role: role.code(), password_hash: &password_hash })
+        .values(NewStaffUser {
+            email: &email,
+            name: name.trim(),
+            role: role.code(),
+            password_hash: &password_hash,
+        })
         .returning(StaffUser::as_returning())
         .get_result(conn);
     match inserted {
         Ok(user) => Ok(user),
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            Err(CreateStaffError::EmailTaken)
-        }
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Err(CreateStaffError::EmailTaken),
         Err(other) => Err(CreateStaffError::Other(other.into())),
     }
 }

@@ -29,7 +29,12 @@ impl FromRequest for CurrentStaff {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // Reaching a handler without the guard is a routing mistake; refuse rather than guess.
-        ready(req.extensions().get::<CurrentStaff>().cloned().ok_or(AppError::Forbidden))
+        ready(
+            req.extensions()
+                .get::<CurrentStaff>()
+                .cloned()
+                .ok_or(AppError::Forbidden),
+        )
     }
 }
 
@@ -55,16 +60,28 @@ pub async fn require_staff(
         if let Ok(identity) = req.get_identity() {
             identity.logout();
         }
-        let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
-        let location = format!("/admin/entrar?siguiente={}", url::form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>());
+        let next_path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/admin");
+        let location = format!(
+            "/admin/entrar?siguiente={}",
+            url::form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>()
+        );
         let response = if req.headers().contains_key("HX-Request") {
-            HttpResponse::Ok().insert_header(("HX-Redirect", location)).finish()
+            HttpResponse::Ok()
+                .insert_header(("HX-Redirect", location))
+                .finish()
         } else {
             flash::see_other(&location)
         };
         return Ok(req.into_response(response));
     };
-    req.extensions_mut().insert(StaffBadge { name: user.name.clone(), role_label: user.role().label() });
+    req.extensions_mut().insert(StaffBadge {
+        name: user.name.clone(),
+        role_label: user.role().label(),
+    });
     req.extensions_mut().insert(CurrentStaff(user));
     Ok(next.call(req).await?.map_into_boxed_body())
 }
@@ -86,12 +103,23 @@ pub struct LoginQuery {
 }
 
 /// GET /admin/entrar
-pub async fn login_form(ctx: PageContext, query: web::Query<LoginQuery>, identity: Option<Identity>) -> Result<HttpResponse, AppError> {
+pub async fn login_form(
+    ctx: PageContext,
+    query: web::Query<LoginQuery>,
+    identity: Option<Identity>,
+) -> Result<HttpResponse, AppError> {
     let next = safe_next(query.into_inner().siguiente.as_deref());
     if identity.is_some() {
         return Ok(flash::see_other(&next));
     }
-    render::html(&LoginPage { ctx, email: String::new(), next, email_error: None, password_error: None, form_error: None })
+    render::html(&LoginPage {
+        ctx,
+        email: String::new(),
+        next,
+        email_error: None,
+        password_error: None,
+        form_error: None,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,10 +139,21 @@ pub async fn login(
     db: web::Data<Db>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let LoginForm { email, password, siguiente } = form.into_inner();
+    let LoginForm {
+        email,
+        password,
+        siguiente,
+    } = form.into_inner();
     let next = safe_next(Some(&siguiente));
     let email = email.trim().to_owned();
-    let mut page = LoginPage { ctx, email: email.clone(), next: next.clone(), email_error: None, password_error: None, form_error: None };
+    let mut page = LoginPage {
+        ctx,
+        email: email.clone(),
+        next: next.clone(),
+        email_error: None,
+        password_error: None,
+        form_error: None,
+    };
     if email.is_empty() {
         page.email_error = Some("Escriba su correo electrónico.");
     } else if !staff::is_plausible_email(&staff::normalize_email(&email)) {
@@ -132,7 +171,10 @@ pub async fn login(
     let user = db
         .run(move |conn| {
             let user = staff::find_by_email(conn, &email)?;
-            let stored = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(password::dummy_hash());
+            let stored = user
+                .as_ref()
+                .map(|u| u.password_hash.as_str())
+                .unwrap_or(password::dummy_hash());
             let matches = password::verify(&password, stored);
             Ok::<_, DbError>(user.filter(|u| matches && u.active))
         })
@@ -143,15 +185,23 @@ pub async fn login(
     };
 
     let user_id = user.id;
-    db.run(move |conn| staff::record_login(conn, user_id).map_err(DbError::from)).await?;
+    db.run(move |conn| staff::record_login(conn, user_id).map_err(DbError::from))
+        .await?;
     // Identity::login renews the session key: a session id planted before sign-in is useless.
-    Identity::login(&req.extensions(), user.id.to_string()).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Identity::login(&req.extensions(), user.id.to_string())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     tracing::info!(staff_id = user.id, "staff signed in");
-    Ok(flash::redirect(&next, Flash::success(format!("Hola, {}.", user.name))))
+    Ok(flash::redirect(
+        &next,
+        Flash::success(format!("Hola, {}.", user.name)),
+    ))
 }
 
 /// POST /admin/salir: ends the session on the server, not only in the browser.
-pub async fn logout(identity: Option<Identity>, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn logout(
+    identity: Option<Identity>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
     if let Some(identity) = identity {
         let staff_id = identity.id().ok().and_then(|id| id.parse::<i64>().ok());
         identity.logout();
@@ -159,15 +209,24 @@ pub async fn logout(identity: Option<Identity>, db: web::Data<Db>) -> Result<Htt
             tracing::info!(staff_id = id, "staff signed out");
         }
         // Clean up expired rows opportunistically; the session itself is deleted by logout.
-        db.run(|conn| session_store::purge_expired(conn).map_err(DbError::from)).await?;
+        db.run(|conn| session_store::purge_expired(conn).map_err(DbError::from))
+            .await?;
     }
-    Ok(flash::redirect("/admin/entrar", Flash::info("Ha cerrado la sesión.")))
+    Ok(flash::redirect(
+        "/admin/entrar",
+        Flash::info("Ha cerrado la sesión."),
+    ))
 }
 
 /// Only back-office paths are valid targets after sign-in (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with("/admin") && !path.starts_with("/admin/entrar") && !path.contains("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with("/admin")
+                && !path.starts_with("/admin/entrar")
+                && !path.contains("//")
+                && !path.contains('\\') =>
+        {
             path.to_owned()
         }
         _ => "/admin".to_owned(),

@@ -19,9 +19,17 @@ pub struct CatalogPage {
 }
 
 /// GET /admin/catalogo (every staff role may read the catalogue).
-pub async fn show(ctx: PageContext, _staff: CurrentStaff, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    ctx: PageContext,
+    _staff: CurrentStaff,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
     let (carriers, products) = db
         .run(|conn| Ok::<_, DbError>((catalog::active_carriers(conn)?, catalog::products(conn)?)))
         .await?;
-    page_or_partial!(CatalogPage { ctx, carriers, products })
+    page_or_partial!(CatalogPage {
+        ctx,
+        carriers,
+        products
+    })
 }

@@ -27,16 +27,33 @@ pub struct DashboardPage {
 }
 
 /// GET /admin
-pub async fn show(ctx: PageContext, staff: CurrentStaff, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
     let counts = db
         .run(|conn| {
             Ok::<_, DbError>(Counts {
-                carriers: carriers::table.filter(carriers::active.eq(true)).count().get_result(conn)?,
+                carriers: carriers::table
+                    .filter(carriers::active.eq(true))
+                    .count()
+                    .get_result(conn)?,
                 lines: lines_of_business::table.count().get_result(conn)?,
-                products: products::table.filter(products::active.eq(true)).count().get_result(conn)?,
-                staff: staff_users::table.filter(staff_users::active.eq(true)).count().get_result(conn)?,
+                products: products::table
+                    .filter(products::active.eq(true))
+                    .count()
+                    .get_result(conn)?,
+                staff: staff_users::table
+                    .filter(staff_users::active.eq(true))
+                    .count()
+                    .get_result(conn)?,
             })
         })
         .await?;
-    page_or_partial!(DashboardPage { ctx, name: staff.0.name, counts })
+    page_or_partial!(DashboardPage {
+        ctx,
+        name: staff.0.name,
+        counts
+    })
 }

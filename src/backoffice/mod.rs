@@ -25,7 +25,11 @@ pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 10;
 
 pub const SESSION_COOKIE: &str = "sori_admin";
 
-pub fn routes(db: Db, keys: AppKeys, secure_cookies: bool) -> actix_web::Scope<
+pub fn routes(
+    db: Db,
+    keys: AppKeys,
+    secure_cookies: bool,
+) -> actix_web::Scope<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
         Config = (),
@@ -35,8 +39,12 @@ pub fn routes(db: Db, keys: AppKeys, secure_cookies: bool) -> actix_web::Scope<
     >,
 > {
     let identity = IdentityMiddleware::builder()
-        .login_deadline(Some(std::time::Duration::from_secs(ABSOLUTE_TIMEOUT_HOURS as u64 * 3600)))
-        .visit_deadline(Some(std::time::Duration::from_secs(IDLE_TIMEOUT_MINUTES as u64 * 60)))
+        .login_deadline(Some(std::time::Duration::from_secs(
+            ABSOLUTE_TIMEOUT_HOURS as u64 * 3600,
+        )))
+        .visit_deadline(Some(std::time::Duration::from_secs(
+            IDLE_TIMEOUT_MINUTES as u64 * 60,
+        )))
         .build();
     let sessions = SessionMiddleware::builder(PgSessionStore::new(db), keys.session)
         .cookie_name(SESSION_COOKIE.to_owned())
@@ -45,13 +53,18 @@ pub fn routes(db: Db, keys: AppKeys, secure_cookies: bool) -> actix_web::Scope<
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
         .cookie_content_security(CookieContentSecurity::Private)
-        .session_lifecycle(BrowserSession::default().state_ttl(Duration::minutes(IDLE_TIMEOUT_MINUTES)))
+        .session_lifecycle(
+            BrowserSession::default().state_ttl(Duration::minutes(IDLE_TIMEOUT_MINUTES)),
+        )
         .build();
 
     web::scope("/admin")
-        .route("/entrar", web::get().to(auth::login_form))
-        .route("/entrar", web::post().to(auth::login))
-        .route("/salir", web::post().to(auth::logout))
+        .service(
+            web::resource("/entrar")
+                .get(auth::login_form)
+                .post(auth::login),
+        )
+        .service(web::resource("/salir").post(auth::logout))
         .service(
             web::scope("")
                 .wrap(from_fn(auth::require_staff))

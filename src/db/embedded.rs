@@ -54,13 +54,24 @@ impl Cluster {
             init_cluster(&bin_dir, &data_dir, &password_file)?;
         }
         let password = fs::read_to_string(&password_file)
-            .with_context(|| format!("falta la contraseña del clúster en {}", password_file.display()))?
+            .with_context(|| {
+                format!(
+                    "falta la contraseña del clúster en {}",
+                    password_file.display()
+                )
+            })?
             .trim()
             .to_owned();
 
         if let Some(port) = running_port(&data_dir) {
             tracing::info!(port, dir = %data_dir.display(), "joining running PostgreSQL cluster");
-            let cluster = Self { data_dir, bin_dir, port, password, started_here: false };
+            let cluster = Self {
+                data_dir,
+                bin_dir,
+                port,
+                password,
+                started_here: false,
+            };
             cluster.wait_until_ready(Duration::from_secs(30))?;
             return Ok(cluster);
         }
@@ -96,7 +107,13 @@ impl Cluster {
             );
         }
         tracing::info!(port, dir = %data_dir.display(), "started embedded PostgreSQL");
-        let cluster = Self { data_dir, bin_dir, port, password, started_here: true };
+        let cluster = Self {
+            data_dir,
+            bin_dir,
+            port,
+            password,
+            started_here: true,
+        };
         cluster.wait_until_ready(Duration::from_secs(30))?;
         Ok(cluster)
     }
@@ -141,9 +158,17 @@ impl Cluster {
     /// Starts a detached watchdog that stops the cluster (and removes `remove_dir`, if given)
     /// once process `pid` is gone, however it ended: a test binary has no exit hook, and a
     /// killed server must not leave a cluster behind.
-    pub fn stop_when_process_exits(&self, pid: u32, remove_dir: Option<&Path>) -> anyhow::Result<()> {
+    pub fn stop_when_process_exits(
+        &self,
+        pid: u32,
+        remove_dir: Option<&Path>,
+    ) -> anyhow::Result<()> {
         let pg_ctl = self.bin_dir.join("pg_ctl");
-        let run_as = if is_root() { "runuser -u postgres -- " } else { "" };
+        let run_as = if is_root() {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        };
         let cleanup = remove_dir
             .map(|dir| format!("; rm -rf '{}'", dir.display()))
             .unwrap_or_default();
@@ -197,7 +222,14 @@ fn init_cluster(bin_dir: &Path, data_dir: &Path, password_file: &Path) -> anyhow
     let output = as_postgres(&bin_dir.join("initdb"))
         .arg("-D")
         .arg(data_dir)
-        .args(["-U", SUPERUSER, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"])
+        .args([
+            "-U",
+            SUPERUSER,
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ])
         .arg(format!("--pwfile={}", pwfile.display()))
         .stdin(Stdio::null())
         .output()

@@ -106,9 +106,10 @@ struct Exists {
 pub fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::Result<()> {
     let mut conn = PgConnection::establish(admin_url)
         .with_context(|| format!("no se puede conectar a PostgreSQL ({})", redact(admin_url)))?;
-    let found: Exists = diesel::sql_query("SELECT count(*) AS count FROM pg_database WHERE datname = $1")
-        .bind::<Text, _>(name)
-        .get_result(&mut conn)?;
+    let found: Exists =
+        diesel::sql_query("SELECT count(*) AS count FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(name)
+            .get_result(&mut conn)?;
     if found.count == 0 {
         diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(name))).execute(&mut conn)?;
     }

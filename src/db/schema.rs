@@ -61,4 +61,10 @@ diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
 diesel::joinable!(sessions -> staff_users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(carriers, lines_of_business, products, staff_users, sessions);
+diesel::allow_tables_to_appear_in_same_query!(
+    carriers,
+    lines_of_business,
+    products,
+    staff_users,
+    sessions
+);

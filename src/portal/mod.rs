@@ -8,7 +8,7 @@ use crate::web::error::AppError;
 use crate::web::page::PageContext;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/portal", web::get().to(welcome));
+    cfg.service(web::resource("/portal").get(welcome));
 }
 
 #[derive(Template)]

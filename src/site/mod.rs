@@ -10,7 +10,7 @@ use crate::web::error::AppError;
 use crate::web::page::PageContext;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home));
+    cfg.service(web::resource("/").get(home));
 }
 
 #[derive(Template)]
@@ -39,5 +39,9 @@ async fn home(ctx: PageContext, db: web::Data<Db>) -> Result<HttpResponse, AppEr
     let (lines, carriers) = db
         .run(|conn| Ok::<_, DbError>((catalog::lines(conn)?, catalog::active_carriers(conn)?)))
         .await?;
-    page_or_partial!(HomePage { ctx, lines, carriers })
+    page_or_partial!(HomePage {
+        ctx,
+        lines,
+        carriers
+    })
 }

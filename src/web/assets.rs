@@ -64,10 +64,18 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         by_hashed.insert(hashed_path.clone(), path);
         by_logical.insert(
             path,
-            Asset { bytes, content_type, etag: format!("\"{hash}\""), hashed_path },
+            Asset {
+                bytes,
+                content_type,
+                etag: format!("\"{hash}\""),
+                hashed_path,
+            },
         );
     }
-    Catalog { by_logical, by_hashed }
+    Catalog {
+        by_logical,
+        by_hashed,
+    }
 });
 
 /// The public URL of asset `path` (relative to `static/`), with its content hash.

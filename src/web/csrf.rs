@@ -54,10 +54,14 @@ pub async fn csrf_guard(
         let verdict = if is_new || !same_origin(&req) {
             Err(AppError::Csrf)
         } else {
-            submitted_token(&mut req).await.and_then(|submitted| match submitted {
-                Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
-                _ => Err(AppError::Csrf),
-            })
+            submitted_token(&mut req)
+                .await
+                .and_then(|submitted| match submitted {
+                    Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
+                        Ok(())
+                    }
+                    _ => Err(AppError::Csrf),
+                })
         };
         if let Err(error) = verdict {
             return Ok(req.error_response(error));
@@ -80,7 +84,11 @@ pub async fn csrf_guard(
 
 /// A browser sends `Origin` on cross-site POSTs; when it is there it must be this site.
 fn same_origin(req: &ServiceRequest) -> bool {
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
         return true;
     };
     let info = req.connection_info();
@@ -154,7 +162,10 @@ mod tests {
     #[test]
     fn finds_the_token_in_a_multipart_body() {
         let body = b"--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc123\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\r\n\x00\x01\r\n--b--\r\n";
-        assert_eq!(multipart_field(body, "csrf_token").as_deref(), Some("abc123"));
+        assert_eq!(
+            multipart_field(body, "csrf_token").as_deref(),
+            Some("abc123")
+        );
         assert_eq!(multipart_field(body, "other"), None);
     }
 }

@@ -83,14 +83,20 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         match self {
-            AppError::Internal(cause) => tracing::error!(error = %format!("{cause:#}"), "internal error"),
+            AppError::Internal(cause) => {
+                tracing::error!(error = %format!("{cause:#}"), "internal error")
+            }
             AppError::Unavailable(cause) => tracing::error!(error = %cause, "database unavailable"),
             AppError::BadRequest(reason) => tracing::info!(%reason, "bad request"),
             AppError::Csrf => tracing::warn!("rejected request without a valid CSRF token"),
             _ => {}
         }
         let mut response = HttpResponse::new(self.status_code());
-        let kind = if matches!(self, AppError::Csrf) { ErrorKind::Csrf } else { ErrorKind::Generic };
+        let kind = if matches!(self, AppError::Csrf) {
+            ErrorKind::Csrf
+        } else {
+            ErrorKind::Generic
+        };
         response.extensions_mut().insert(kind);
         response
     }
@@ -106,16 +112,46 @@ fn describe(status: StatusCode, kind: ErrorKind) -> (&'static str, &'static str)
         );
     }
     match status.as_u16() {
-        400 => ("Petición no válida", "No hemos podido entender la petición. Revise los datos e inténtelo de nuevo."),
-        401 => ("Identifíquese", "Necesita iniciar sesión para ver esta página."),
-        403 => ("Acceso no permitido", "No tiene permiso para realizar esta acción."),
-        404 => ("Página no encontrada", "La página que busca no existe o ya no está disponible."),
-        405 => ("Acción no permitida", "Esta dirección no admite esa acción."),
-        413 => ("Envío demasiado grande", "Lo que ha enviado supera el tamaño máximo permitido."),
-        415 => ("Formato no admitido", "El formato de lo enviado no es el esperado."),
-        429 => ("Demasiados intentos", "Ha hecho demasiadas peticiones seguidas. Espere unos minutos e inténtelo de nuevo."),
-        503 => ("Servicio no disponible", "El servicio no está disponible en este momento. Inténtelo de nuevo en unos minutos."),
-        s if s >= 500 => ("Error interno", "Algo ha fallado por nuestra parte. Ya lo estamos revisando; inténtelo de nuevo más tarde."),
+        400 => (
+            "Petición no válida",
+            "No hemos podido entender la petición. Revise los datos e inténtelo de nuevo.",
+        ),
+        401 => (
+            "Identifíquese",
+            "Necesita iniciar sesión para ver esta página.",
+        ),
+        403 => (
+            "Acceso no permitido",
+            "No tiene permiso para realizar esta acción.",
+        ),
+        404 => (
+            "Página no encontrada",
+            "La página que busca no existe o ya no está disponible.",
+        ),
+        405 => (
+            "Acción no permitida",
+            "Esta dirección no admite esa acción.",
+        ),
+        413 => (
+            "Envío demasiado grande",
+            "Lo que ha enviado supera el tamaño máximo permitido.",
+        ),
+        415 => (
+            "Formato no admitido",
+            "El formato de lo enviado no es el esperado.",
+        ),
+        429 => (
+            "Demasiados intentos",
+            "Ha hecho demasiadas peticiones seguidas. Espere unos minutos e inténtelo de nuevo.",
+        ),
+        503 => (
+            "Servicio no disponible",
+            "El servicio no está disponible en este momento. Inténtelo de nuevo en unos minutos.",
+        ),
+        s if s >= 500 => (
+            "Error interno",
+            "Algo ha fallado por nuestra parte. Ya lo estamos revisando; inténtelo de nuevo más tarde.",
+        ),
         _ => ("Error", "No se ha podido completar la petición."),
     }
 }
@@ -162,12 +198,19 @@ pub fn render_error_page<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if already_html || res.request().method() == actix_web::http::Method::HEAD {
+    // Machines read the operations endpoints; their plain answers stay plain.
+    let operations = matches!(res.request().path(), "/healthz" | "/readyz" | "/metrics");
+    if already_html || operations || res.request().method() == actix_web::http::Method::HEAD {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
 
     let status = res.status();
-    let kind = res.response().extensions().get::<ErrorKind>().copied().unwrap_or(ErrorKind::Generic);
+    let kind = res
+        .response()
+        .extensions()
+        .get::<ErrorKind>()
+        .copied()
+        .unwrap_or(ErrorKind::Generic);
     let (title, message) = describe(status, kind);
     let ctx = PageContext::from_request_parts(res.request());
     let path = res.request().path().to_owned();
@@ -178,7 +221,13 @@ pub fn render_error_page<B: MessageBody + 'static>(
     } else {
         "/"
     };
-    let error = ErrorPartial { code: status.as_u16(), title, message, request_id: ctx.request_id.clone(), home };
+    let error = ErrorPartial {
+        code: status.as_u16(),
+        title,
+        message,
+        request_id: ctx.request_id.clone(),
+        home,
+    };
 
     let htmx = ctx.htmx;
     let rendered = if htmx {
@@ -204,7 +253,10 @@ pub fn render_error_page<B: MessageBody + 'static>(
         }
     }
     builder
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ))
         .insert_header((header::VARY, HeaderValue::from_static("HX-Request")))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     if htmx {
@@ -217,7 +269,6 @@ pub fn render_error_page<B: MessageBody + 'static>(
         ServiceResponse::new(req, response).map_into_right_body::<B>(),
     ))
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -33,16 +33,28 @@ pub struct Flash {
 
 impl Flash {
     pub fn success(message: impl Into<String>) -> Self {
-        Self { level: FlashLevel::Success, message: message.into() }
+        Self {
+            level: FlashLevel::Success,
+            message: message.into(),
+        }
     }
     pub fn info(message: impl Into<String>) -> Self {
-        Self { level: FlashLevel::Info, message: message.into() }
+        Self {
+            level: FlashLevel::Info,
+            message: message.into(),
+        }
     }
     pub fn warning(message: impl Into<String>) -> Self {
-        Self { level: FlashLevel::Warning, message: message.into() }
+        Self {
+            level: FlashLevel::Warning,
+            message: message.into(),
+        }
     }
     pub fn error(message: impl Into<String>) -> Self {
-        Self { level: FlashLevel::Error, message: message.into() }
+        Self {
+            level: FlashLevel::Error,
+            message: message.into(),
+        }
     }
 
     /// CSS modifier of `.flash-item`.
@@ -67,7 +79,9 @@ struct OutgoingFlashes(Vec<Flash>);
 /// 303 See Other to `location`, showing `flash` there.
 pub fn redirect(location: &str, flash: Flash) -> HttpResponse {
     let mut response = see_other(location);
-    response.extensions_mut().insert(OutgoingFlashes(vec![flash]));
+    response
+        .extensions_mut()
+        .insert(OutgoingFlashes(vec![flash]));
     response
 }
 
@@ -82,7 +96,9 @@ pub async fn flash_messages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
-    let key = req.app_data::<web::Data<AppKeys>>().map(|keys| keys.cookie.clone());
+    let key = req
+        .app_data::<web::Data<AppKeys>>()
+        .map(|keys| keys.cookie.clone());
     let Some(key) = key else {
         return next.call(req).await;
     };
@@ -94,11 +110,16 @@ pub async fn flash_messages(
         serde_json::from_str::<Vec<Flash>>(verified.value()).ok()
     });
     let had_cookie = req.cookie(COOKIE_NAME).is_some();
-    req.extensions_mut().insert(IncomingFlashes(incoming.unwrap_or_default()));
+    req.extensions_mut()
+        .insert(IncomingFlashes(incoming.unwrap_or_default()));
     let secure = req.connection_info().scheme() == "https";
 
     let mut res = next.call(req).await?;
-    let outgoing = res.response().extensions().get::<OutgoingFlashes>().cloned();
+    let outgoing = res
+        .response()
+        .extensions()
+        .get::<OutgoingFlashes>()
+        .cloned();
     let is_redirect = res.status().is_redirection();
     if let Some(OutgoingFlashes(messages)) = outgoing {
         let mut jar = CookieJar::new();

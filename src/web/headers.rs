@@ -1,10 +1,10 @@
 //! Security headers on every response, and the request id echoed back to the client.
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::HttpMessage;
 
 /// No inline script or style anywhere: htmx is configured (meta `htmx-config`) not to eval
 /// and not to inject its indicator styles, so the policy can stay this strict.
@@ -22,9 +22,15 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
             HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=(), payment=()",
         ))
-        .add((HeaderName::from_static("cross-origin-opener-policy"), "same-origin"));
+        .add((
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ));
     if https {
-        headers = headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"));
+        headers = headers.add((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ));
     }
     headers
 }
@@ -35,10 +41,14 @@ pub async fn request_id_header(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
-    let id = req.extensions().get::<tracing_actix_web::RequestId>().map(|id| id.to_string());
+    let id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string());
     let mut res = next.call(req).await?;
     if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
 }

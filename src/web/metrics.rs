@@ -24,7 +24,9 @@ impl Metrics {
             .registry(registry.clone())
             .exclude("/metrics")
             .mask_unmatched_patterns("UNMATCHED")
-            .buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
+            .buckets(&[
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ])
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build HTTP metrics: {e}"))?;
         let gauge = |name: &str, help: &str| -> anyhow::Result<IntGauge> {
@@ -34,7 +36,10 @@ impl Metrics {
         };
         Ok(Self {
             pool_connections: gauge("soriano_db_pool_connections", "Open database connections")?,
-            pool_idle: gauge("soriano_db_pool_idle_connections", "Idle database connections")?,
+            pool_idle: gauge(
+                "soriano_db_pool_idle_connections",
+                "Idle database connections",
+            )?,
             pool_max: gauge("soriano_db_pool_max_connections", "Pool size limit")?,
             http,
             registry,

@@ -32,8 +32,14 @@ impl PageContext {
         let extensions = req.extensions();
         let header = |name: &str| req.headers().get(name).is_some_and(|v| v == "true");
         Self {
-            csrf_token: extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
-            flashes: extensions.get::<IncomingFlashes>().map(|f| f.0.clone()).unwrap_or_default(),
+            csrf_token: extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            flashes: extensions
+                .get::<IncomingFlashes>()
+                .map(|f| f.0.clone())
+                .unwrap_or_default(),
             path: req.path().to_owned(),
             htmx: header("HX-Request") && !header("HX-Boosted"),
             request_id: extensions

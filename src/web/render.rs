@@ -14,10 +14,16 @@ pub fn html<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
 
 /// A rendered page with the given status: 422 for a form with errors, so htmx and tests can
 /// tell a rejected submission from a page view.
-pub fn html_with_status<T: Template>(status: StatusCode, template: &T) -> Result<HttpResponse, AppError> {
+pub fn html_with_status<T: Template>(
+    status: StatusCode,
+    template: &T,
+) -> Result<HttpResponse, AppError> {
     let body = template.render()?;
     Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ))
         .insert_header((header::VARY, HeaderValue::from_static("HX-Request")))
         .body(body))
 }

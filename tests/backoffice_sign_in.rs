@@ -1,0 +1,237 @@
+//! Staff sign-in to the back-office, its errors, and the guard in front of staff pages.
+
+mod common;
+
+use common::{TestApp, create_staff};
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use soriano::auth::staff::Role;
+
+const PASSWORD: &str = "una clave larga de prueba";
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn session_rows(conn: &mut PgConnection) -> i64 {
+    soriano::db::schema::sessions::table
+        .count()
+        .get_result(conn)
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn anonymous_visitors_are_sent_to_the_sign_in_page() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/admin/catalogo").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        "/admin/entrar?siguiente=%2Fadmin%2Fcatalogo"
+    );
+
+    // htmx requests are told to navigate instead of swapping the sign-in page into a fragment.
+    let response = app.get_htmx("/admin").await;
+    assert_eq!(
+        response.headers().get("hx-redirect").unwrap(),
+        "/admin/entrar?siguiente=%2Fadmin"
+    );
+
+    let body = app.get("/admin/entrar").await.text().await.unwrap();
+    assert!(body.contains("<h1 id=\"login-title\">Acceso de empleados</h1>"));
+    assert!(body.contains("<label for=\"email\">Correo electrónico</label>"));
+    assert!(body.contains("<label for=\"password\">Contraseña</label>"));
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn staff_sign_in_and_reach_the_page_they_asked_for() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    let token = app
+        .csrf_token("/admin/entrar?siguiente=%2Fadmin%2Fcatalogo")
+        .await;
+    let response = app
+        .post_form(
+            "/admin/entrar",
+            &[
+                ("csrf_token", &token),
+                ("email", "  ANA@soriano.es "),
+                ("password", PASSWORD),
+                ("siguiente", "/admin/catalogo"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/admin/catalogo");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sori_admin="));
+    let cookie = cookie.expect("session cookie set");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("Path=/admin")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    let body = app.get("/admin/catalogo").await.text().await.unwrap();
+    assert!(body.contains("Compañías y productos"));
+    assert!(body.contains("Mapfre Hogar Plus") && body.contains("25,00 %"));
+    assert!(
+        body.contains("Hola, Persona de Prueba."),
+        "the welcome flash is shown once"
+    );
+    let again = app.get("/admin/catalogo").await.text().await.unwrap();
+    assert!(
+        !again.contains("Hola, Persona de Prueba."),
+        "flash shown only once"
+    );
+
+    let mut conn = app.db.conn();
+    let last_login: Option<chrono::DateTime<chrono::Utc>> = soriano::db::schema::staff_users::table
+        .filter(soriano::db::schema::staff_users::email.eq("ana@soriano.es"))
+        .select(soriano::db::schema::staff_users::last_login_at)
+        .first(&mut conn)
+        .unwrap();
+    assert!(last_login.is_some());
+    assert_eq!(
+        session_rows(&mut conn),
+        1,
+        "the session lives in PostgreSQL"
+    );
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn wrong_credentials_get_one_message_and_keep_the_email() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    for (email, password) in [
+        ("ana@soriano.es", "otra clave cualquiera"),
+        ("nadie@soriano.es", PASSWORD),
+    ] {
+        let response = app.sign_in(email, password).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("El correo o la contraseña no son correctos."));
+        assert!(body.contains(&format!("value=\"{email}\"")), "e-mail kept");
+        assert!(!body.contains(password), "password never echoed");
+    }
+    assert_eq!(app.get("/admin").await.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn empty_or_malformed_fields_are_flagged_next_to_the_field() {
+    let app = TestApp::spawn().await;
+    let response = app.sign_in("", "").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(
+        "<p class=\"field-error\" id=\"email-error\">Escriba su correo electrónico.</p>"
+    ));
+    assert!(
+        body.contains("<p class=\"field-error\" id=\"password-error\">Escriba su contraseña.</p>")
+    );
+    assert!(body.contains("aria-invalid=\"true\""));
+
+    let response = app.sign_in("ana-arroba-soriano", "x").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("El correo electrónico no tiene un formato válido."));
+    assert!(body.contains("value=\"ana-arroba-soriano\""));
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn sign_out_ends_the_session_on_the_server() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Supervisor, PASSWORD);
+    })
+    .await;
+    let response = app.sign_in("ana@soriano.es", PASSWORD).await;
+    let session_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("sori_admin="))
+        .unwrap();
+    assert_eq!(app.get("/admin").await.status(), StatusCode::OK);
+
+    let token = app.csrf_token("/admin").await;
+    let response = app
+        .post_form("/admin/salir", &[("csrf_token", &token)])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/admin/entrar");
+    assert_eq!(session_rows(&mut app.db.conn()), 0);
+
+    // Replaying the old cookie from another client gets nowhere.
+    let replay = common::new_client()
+        .get(app.url("/admin"))
+        .header("Cookie", session_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn a_disabled_account_loses_access_at_once() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    app.sign_in("ana@soriano.es", PASSWORD).await;
+    assert_eq!(app.get("/admin").await.status(), StatusCode::OK);
+    use soriano::db::schema::staff_users;
+    diesel::update(staff_users::table.filter(staff_users::email.eq("ana@soriano.es")))
+        .set(staff_users::active.eq(false))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(app.get("/admin").await.status(), StatusCode::SEE_OTHER);
+    // And cannot sign in again.
+    assert_eq!(
+        app.sign_in("ana@soriano.es", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn sign_in_never_redirects_off_site() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    let token = app.csrf_token("/admin/entrar").await;
+    let response = app
+        .post_form(
+            "/admin/entrar",
+            &[
+                ("csrf_token", &token),
+                ("email", "ana@soriano.es"),
+                ("password", PASSWORD),
+                ("siguiente", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), "/admin");
+    app.stop().await;
+}

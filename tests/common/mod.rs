@@ -1,0 +1,301 @@
+//! Test harness: a real PostgreSQL and the real app served over real HTTP.
+//!
+//! Without `DATABASE_URL`, one throwaway cluster per test binary is started from the system's
+//! binaries (the same code as the app's embedded default) in a temporary directory; a watchdog
+//! stops it and removes the directory when the test process exits. Migrations run once into a
+//! template database; every test gets its own database copied from it (tens of milliseconds),
+//! so tests run in parallel and never see each other's rows. Databases are dropped when the
+//! test ends, and leftovers of crashed runs are swept at start.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use soriano::app::{self, AppState};
+use soriano::config::Config;
+use soriano::db::{self, Db, embedded};
+
+pub const TEST_SECRET: &str =
+    "test-secret-key-test-secret-key-test-secret-key-test-secret-key-0123";
+
+struct Server {
+    /// URL of the `postgres` database, to create and drop test databases.
+    admin_url: String,
+    template: String,
+    _cluster: Option<embedded::Cluster>,
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        let pid = std::process::id();
+        let (admin_url, cluster) = match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.is_empty() => (url, None),
+            _ => {
+                let dir = std::env::temp_dir().join(format!(
+                    "soriano-test-{pid}-{}",
+                    soriano::util::random_token(6)
+                ));
+                let cluster = embedded::Cluster::start_or_join(
+                    &dir.join("pg"),
+                    &embedded::ClusterOptions { ephemeral: true },
+                )
+                .expect("start the throwaway PostgreSQL cluster");
+                cluster
+                    .stop_when_process_exits(pid, Some(&dir))
+                    .expect("start the cluster watchdog");
+                (cluster.url("postgres"), Some(cluster))
+            }
+        };
+        sweep_leftovers(&admin_url);
+        let template = format!("soriano_tpl_{pid}");
+        let mut conn = PgConnection::establish(&admin_url).expect("connect to the test server");
+        diesel::sql_query(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            db::quote_ident(&template)
+        ))
+        .execute(&mut conn)
+        .expect("drop an old template");
+        diesel::sql_query(format!("CREATE DATABASE {}", db::quote_ident(&template)))
+            .execute(&mut conn)
+            .expect("create the template database");
+        db::migrate(&database_url(&admin_url, &template)).expect("migrate the template database");
+        Server {
+            admin_url,
+            template,
+            _cluster: cluster,
+        }
+    })
+}
+
+/// Drops databases of earlier test processes that no longer run.
+fn sweep_leftovers(admin_url: &str) {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        datname: String,
+    }
+    let Ok(mut conn) = PgConnection::establish(admin_url) else {
+        return;
+    };
+    let names: Vec<Name> = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'soriano\\_t\\_%' OR datname LIKE 'soriano\\_tpl\\_%'",
+    )
+    .load(&mut conn)
+    .unwrap_or_default();
+    for Name { datname } in names {
+        let pid: Option<i32> = datname.split('_').nth(2).and_then(|p| p.parse().ok());
+        // SAFETY: kill with signal 0 only checks that the process exists.
+        let alive = pid.is_some_and(|pid| unsafe { libc::kill(pid, 0) } == 0);
+        if !alive {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                db::quote_ident(&datname)
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+fn database_url(admin_url: &str, database: &str) -> String {
+    let mut url = url::Url::parse(admin_url).expect("valid admin URL");
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
+/// A fresh database copied from the migrated template; dropped with the value.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub fn new() -> Self {
+        let server = server();
+        let name = format!(
+            "soriano_t_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut conn =
+            PgConnection::establish(&server.admin_url).expect("connect to the test server");
+        diesel::sql_query(format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            db::quote_ident(&name),
+            db::quote_ident(&server.template)
+        ))
+        .execute(&mut conn)
+        .expect("create the test database");
+        let url = database_url(&server.admin_url, &name);
+        Self { name, url }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connect to the test database")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&server().admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                db::quote_ident(&self.name)
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+/// The app served on a free local port, with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDatabase,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+}
+
+pub fn test_config(bind: std::net::SocketAddr, database_url: &str) -> Config {
+    let var_dir = std::env::temp_dir().join(format!("soriano-test-var-{}", std::process::id()));
+    let values = [
+        ("DATABASE_URL", database_url.to_owned()),
+        ("BIND", bind.to_string()),
+        ("BASE_URL", format!("http://{bind}")),
+        ("SECRET_KEY", TEST_SECRET.to_owned()),
+        ("DATABASE_POOL_SIZE", "4".to_owned()),
+        ("SORIANO_VAR_DIR", var_dir.display().to_string()),
+    ];
+    Config::from_lookup(|name| {
+        values
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("valid test configuration")
+}
+
+impl TestApp {
+    /// Starts the app; call from an actix runtime (`#[actix_web::test]`).
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts the app after `prepare` has run on its database (seed rows, accounts...).
+    pub async fn spawn_with(prepare: impl FnOnce(&mut PgConnection)) -> Self {
+        let db = TestDatabase::new();
+        prepare(&mut db.conn());
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let bind = listener.local_addr().expect("local address");
+        let config = test_config(bind, &db.url);
+        let pool = Db::connect(&db.url, config.database_pool_size).expect("pool");
+        let state = AppState::new(config, pool).expect("app state");
+        let server_state = state.clone();
+        let server = actix_web::HttpServer::new(move || app::build(server_state.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .expect("listen")
+            .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Self {
+            address: format!("http://{bind}"),
+            db,
+            state,
+            client: new_client(),
+            handle,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_htmx(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .send()
+            .await
+            .expect("GET (htmx)")
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// GETs `page` and returns the CSRF token from its form, as a browser would submit it.
+    pub async fn csrf_token(&self, page: &str) -> String {
+        let body = self.get(page).await.text().await.expect("body");
+        csrf_from_html(&body)
+    }
+
+    /// Signs in to the back-office with the given credentials; returns the final response.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        let token = self.csrf_token("/admin/entrar").await;
+        self.post_form(
+            "/admin/entrar",
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(false).await;
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects (tests check them).
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+pub fn csrf_from_html(html: &str) -> String {
+    let re = regex::Regex::new(r#"name="csrf_token" value="([^"]+)""#).expect("regex");
+    match re.captures(html) {
+        Some(captures) => captures[1].to_owned(),
+        None => {
+            let meta =
+                regex::Regex::new(r#"<meta name="csrf-token" content="([^"]+)""#).expect("regex");
+            meta.captures(html)
+                .map(|c| c[1].to_owned())
+                .expect("page has a CSRF token")
+        }
+    }
+}
+
+/// Creates a staff account directly in the database.
+pub fn create_staff(
+    conn: &mut PgConnection,
+    email: &str,
+    role: soriano::auth::staff::Role,
+    password: &str,
+) -> i64 {
+    soriano::auth::staff::create(conn, email, "Persona de Prueba", role, password)
+        .expect("create staff")
+        .id
+}
