@@ -24,17 +24,57 @@ const CARRIERS: &[(&str, &str, &str, &str)] = &[
     ("mutua-madrilena", "Mutua Madrileña", "V28027118", "M0083"),
 ];
 
-const LINES: &[(&str, &str)] = &[
-    ("auto", "Automóvil"),
-    ("taxi", "Taxi"),
-    ("hogar", "Hogar"),
-    ("salud", "Salud"),
-    ("vida", "Vida"),
-    ("decesos", "Decesos"),
-    ("accidentes", "Accidentes"),
-    ("comercio", "Comercio"),
-    ("rc", "Responsabilidad civil"),
-    ("empresa", "Empresas"),
+const LINES: &[(&str, &str, &str)] = &[
+    (
+        "auto",
+        "Automóvil",
+        "Terceros, terceros ampliado o todo riesgo, con asistencia en carretera desde el kilómetro cero.",
+    ),
+    (
+        "taxi",
+        "Taxi",
+        "Pensado para quien vive del coche: paralización, retirada de carné y ocupantes.",
+    ),
+    (
+        "hogar",
+        "Hogar",
+        "Continente y contenido, daños por agua, robo y responsabilidad civil familiar.",
+    ),
+    (
+        "salud",
+        "Salud",
+        "Cuadro médico amplio, especialistas sin esperas y opción de reembolso.",
+    ),
+    (
+        "vida",
+        "Vida",
+        "Protección económica para los suyos y cobertura de préstamos hipotecarios.",
+    ),
+    (
+        "decesos",
+        "Decesos",
+        "Servicio completo y gestiones resueltas en el peor momento.",
+    ),
+    (
+        "accidentes",
+        "Accidentes",
+        "Indemnización por invalidez o fallecimiento, en el trabajo y fuera de él.",
+    ),
+    (
+        "comercio",
+        "Comercio",
+        "Local, mercancía, rotura de escaparates y pérdida de beneficios.",
+    ),
+    (
+        "rc",
+        "Responsabilidad civil",
+        "Para profesionales y empresas: los daños que cause a terceros, cubiertos.",
+    ),
+    (
+        "empresa",
+        "Empresas",
+        "Multirriesgo, flotas, colectivos de vida y salud para su plantilla.",
+    ),
 ];
 
 /// (carrier, line, product code, product name, commission new ‱, renewal ‱).
@@ -159,16 +199,20 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
                 .do_nothing()
                 .execute(conn)?;
         }
-        for (position, (code, name)) in LINES.iter().enumerate() {
+        for (position, (code, name, summary)) in LINES.iter().enumerate() {
             diesel::insert_into(lines_of_business::table)
                 .values((
                     lines_of_business::code.eq(code),
                     lines_of_business::name.eq(name),
+                    lines_of_business::summary.eq(summary),
                     lines_of_business::position.eq(position as i32),
                 ))
                 .on_conflict(lines_of_business::code)
                 .do_update()
-                .set(lines_of_business::position.eq(excluded(lines_of_business::position)))
+                .set((
+                    lines_of_business::position.eq(excluded(lines_of_business::position)),
+                    lines_of_business::summary.eq(excluded(lines_of_business::summary)),
+                ))
                 .execute(conn)?;
         }
         for (carrier, line, code, name, new_bp, renewal_bp) in PRODUCTS {

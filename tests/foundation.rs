@@ -91,9 +91,9 @@ async fn every_response_carries_the_security_headers() {
 #[actix_web::test]
 async fn pages_do_not_use_inline_scripts_or_styles() {
     let app = TestApp::spawn_with(demo).await;
+    let scripts = regex::Regex::new(r"<script(?P<attrs>[^>]*)>").unwrap();
     for path in ["/", "/portal", "/admin/entrar", "/no-existe"] {
         let body = app.get(path).await.text().await.unwrap();
-        let scripts = regex::Regex::new(r"<script(?P<attrs>[^>]*)>").unwrap();
         for captures in scripts.captures_iter(&body) {
             assert!(
                 captures["attrs"].contains("src="),

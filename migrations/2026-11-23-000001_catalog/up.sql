@@ -15,6 +15,7 @@ CREATE TABLE lines_of_business (
     id          BIGSERIAL PRIMARY KEY,
     code        TEXT NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9-]{2,32}$'),
     name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+    summary     TEXT NOT NULL DEFAULT '' CHECK (length(summary) <= 300),
     position    INTEGER NOT NULL DEFAULT 0
 );
 

@@ -22,6 +22,7 @@ pub struct Line {
     pub id: i64,
     pub code: String,
     pub name: String,
+    pub summary: String,
     pub position: i32,
 }
 

@@ -44,10 +44,10 @@ impl Cluster {
     pub fn start_or_join(data_dir: &Path, options: &ClusterOptions) -> anyhow::Result<Self> {
         let bin_dir = find_bin_dir()?;
         fs::create_dir_all(data_dir)
-            .with_context(|| format!("no se puede crear {}", data_dir.display()))?;
+            .with_context(|| format!("cannot create {}", data_dir.display()))?;
         let data_dir = data_dir
             .canonicalize()
-            .with_context(|| format!("ruta no válida: {}", data_dir.display()))?;
+            .with_context(|| format!("invalid path: {}", data_dir.display()))?;
         let password_file = data_dir.with_extension("password");
 
         if !data_dir.join("PG_VERSION").exists() {
@@ -56,7 +56,7 @@ impl Cluster {
         let password = fs::read_to_string(&password_file)
             .with_context(|| {
                 format!(
-                    "falta la contraseña del clúster en {}",
+                    "the cluster password is missing from {}",
                     password_file.display()
                 )
             })?
@@ -96,11 +96,11 @@ impl Cluster {
             .args(["-w", "-t", "60", "start"])
             .stdin(Stdio::null())
             .output()
-            .context("no se pudo ejecutar pg_ctl")?;
+            .context("cannot run pg_ctl")?;
         if !output.status.success() {
             let log = fs::read_to_string(&log_file).unwrap_or_default();
             bail!(
-                "PostgreSQL no arrancó en {}: {}\n{}",
+                "PostgreSQL did not start in {}: {}\n{}",
                 data_dir.display(),
                 String::from_utf8_lossy(&output.stderr).trim(),
                 tail(&log, 20)
@@ -184,7 +184,7 @@ impl Cluster {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .context("no se pudo lanzar el vigilante del clúster")?;
+            .context("cannot start the cluster watchdog")?;
         Ok(())
     }
 
@@ -201,7 +201,10 @@ impl Cluster {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("PostgreSQL no acepta conexiones en el puerto {}", self.port);
+                bail!(
+                    "PostgreSQL does not accept connections on port {}",
+                    self.port
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -233,12 +236,12 @@ fn init_cluster(bin_dir: &Path, data_dir: &Path, password_file: &Path) -> anyhow
         .arg(format!("--pwfile={}", pwfile.display()))
         .stdin(Stdio::null())
         .output()
-        .context("no se pudo ejecutar initdb");
+        .context("cannot run initdb");
     let _ = fs::remove_file(&pwfile);
     let output = output?;
     if !output.status.success() {
         bail!(
-            "initdb falló en {}: {}",
+            "initdb failed in {}: {}",
             data_dir.display(),
             String::from_utf8_lossy(&output.stderr).trim()
         );
@@ -283,8 +286,8 @@ pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
         return Ok(dir);
     }
     bail!(
-        "No se encuentran los programas de PostgreSQL (initdb, pg_ctl). Instálelos \
-         (Debian: apt-get install postgresql) o indique una base de datos existente con DATABASE_URL."
+        "PostgreSQL's programs (initdb, pg_ctl) were not found. Install them \
+         (Debian: apt-get install postgresql) or point DATABASE_URL at an existing database."
     )
 }
 
@@ -308,10 +311,10 @@ fn chown_to_postgres(path: &Path) -> anyhow::Result<()> {
         .arg("postgres:postgres")
         .arg(path)
         .status()
-        .context("no se pudo ejecutar chown")?;
+        .context("cannot run chown")?;
     if !status.success() {
         bail!(
-            "no se pudo ceder {} al usuario postgres (¿existe el usuario? apt-get install postgresql)",
+            "cannot give {} to the postgres user (does it exist? apt-get install postgresql)",
             path.display()
         );
     }
@@ -319,15 +322,15 @@ fn chown_to_postgres(path: &Path) -> anyhow::Result<()> {
 }
 
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let mut file = fs::File::create(path)
-        .with_context(|| format!("no se puede escribir {}", path.display()))?;
+    let mut file =
+        fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     file.set_permissions(fs::Permissions::from_mode(0o600))?;
     file.write_all(contents.as_bytes())?;
     Ok(())
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("no hay puertos locales libres")?;
+    let listener = TcpListener::bind("127.0.0.1:0").context("no free local port")?;
     Ok(listener.local_addr()?.port())
 }
 

@@ -26,11 +26,11 @@ pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
 /// Errors of a database call made from a handler.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("no hay conexión con la base de datos: {0}")]
+    #[error("no database connection: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
-    #[error("la tarea de base de datos se interrumpió")]
+    #[error("the database task was cancelled")]
     Canceled,
 }
 
@@ -51,7 +51,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .test_on_check_out(false)
             .build(manager)
-            .with_context(|| format!("no se puede conectar a PostgreSQL ({})", redact(url)))?;
+            .with_context(|| format!("cannot connect to PostgreSQL ({})", redact(url)))?;
         Ok(Self { pool })
     }
 
@@ -105,7 +105,7 @@ struct Exists {
 /// Creates database `name` on the server of `admin_url` when it does not exist yet.
 pub fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::Result<()> {
     let mut conn = PgConnection::establish(admin_url)
-        .with_context(|| format!("no se puede conectar a PostgreSQL ({})", redact(admin_url)))?;
+        .with_context(|| format!("cannot connect to PostgreSQL ({})", redact(admin_url)))?;
     let found: Exists =
         diesel::sql_query("SELECT count(*) AS count FROM pg_database WHERE datname = $1")
             .bind::<Text, _>(name)
@@ -120,7 +120,7 @@ pub fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::Result
 /// do not race.
 pub fn migrate(url: &str) -> anyhow::Result<Vec<String>> {
     let mut conn = PgConnection::establish(url)
-        .with_context(|| format!("no se puede conectar a PostgreSQL ({})", redact(url)))?;
+        .with_context(|| format!("cannot connect to PostgreSQL ({})", redact(url)))?;
     const LOCK_KEY: i64 = 0x5052_4941_4e4f; // "SORIANO"-ish, any constant will do
     diesel::sql_query("SELECT pg_advisory_lock($1)")
         .bind::<BigInt, _>(LOCK_KEY)
@@ -128,7 +128,7 @@ pub fn migrate(url: &str) -> anyhow::Result<Vec<String>> {
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
         .map(|versions| versions.iter().map(|v| v.to_string()).collect())
-        .map_err(|e| anyhow::anyhow!("error al aplicar las migraciones: {e}"));
+        .map_err(|e| anyhow::anyhow!("cannot apply migrations: {e}"));
     diesel::sql_query("SELECT pg_advisory_unlock($1)")
         .bind::<BigInt, _>(LOCK_KEY)
         .execute(&mut conn)?;
@@ -148,7 +148,7 @@ pub fn redact(url: &str) -> String {
             parsed.to_string()
         }
         Ok(parsed) => parsed.to_string(),
-        Err(_) => "URL no válida".to_owned(),
+        Err(_) => "invalid URL".to_owned(),
     }
 }
 

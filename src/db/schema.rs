@@ -17,6 +17,7 @@ diesel::table! {
         id -> Int8,
         code -> Text,
         name -> Text,
+        summary -> Text,
         position -> Int4,
     }
 }
