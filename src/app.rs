@@ -28,6 +28,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
         let keys = AppKeys::derive(&config.secret_key);
+        assets::warm_up();
         Ok(Self {
             config,
             db,

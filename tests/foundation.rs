@@ -166,7 +166,16 @@ async fn assets_are_served_under_hashed_names_and_cached_forever() {
         .unwrap();
     assert_eq!(header(response.headers(), "content-encoding"), "gzip");
     let compressed = response.bytes().await.unwrap().len();
-    assert!(compressed < 25_000, "htmx gzipped is {compressed} bytes");
+    assert!(compressed < 17_500, "htmx gzipped is {compressed} bytes");
+    let response = app
+        .client
+        .get(app.url(&htmx))
+        .header("Accept-Encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(response.headers(), "content-encoding"), "br");
+    assert_eq!(header(response.headers(), "vary"), "Accept-Encoding");
 
     // A plain (unhashed) name works but must be revalidated; an unknown one is a 404.
     let response = app.get("/static/css/app.css").await;
@@ -431,5 +440,60 @@ async fn favicon_points_at_the_hashed_logo() {
     let location = header(response.headers(), header::LOCATION.as_str()).to_owned();
     assert!(location.starts_with("/static/icons/logo."));
     assert_eq!(app.get(&location).await.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn internal_errors_show_a_reference_and_hide_the_cause() {
+    let app = TestApp::spawn_with(demo).await;
+    {
+        use diesel::RunQueryDsl;
+        let mut conn = app.db.conn();
+        diesel::sql_query("DROP TABLE lines_of_business CASCADE")
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let response = app.get("/").await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let request_id = header(response.headers(), "x-request-id").to_owned();
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Error interno") && body.contains("layout-site"));
+    assert!(
+        body.contains(&format!("<code>{request_id}</code>")),
+        "the page quotes the request id"
+    );
+    assert!(
+        !body.contains("lines_of_business") && !body.contains("relation"),
+        "no internals leak"
+    );
+
+    let response = app.get_htmx("/").await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(header(response.headers(), "hx-retarget"), "#error-region");
+    assert!(!response.text().await.unwrap().contains("<html"));
+    app.stop().await;
+}
+
+/// PERFORMANCE.md's budget: a first visit (page, CSS, scripts) weighs at most 30 KB gzipped.
+#[actix_web::test]
+async fn a_first_visit_weighs_under_30_kb_compressed() {
+    let app = TestApp::spawn_with(demo).await;
+    let fetch = |path: String| {
+        let request = app
+            .client
+            .get(app.url(&path))
+            .header("Accept-Encoding", "gzip");
+        async move { request.send().await.unwrap().bytes().await.unwrap().len() }
+    };
+    let html = app.get("/").await.text().await.unwrap();
+    let assets = regex::Regex::new(r#"(?:href|src)="(/static/[^"]+\.(?:css|js))""#).unwrap();
+    let mut total = fetch("/".to_owned()).await;
+    let mut count = 0;
+    for captures in assets.captures_iter(&html) {
+        total += fetch(captures[1].to_owned()).await;
+        count += 1;
+    }
+    assert_eq!(count, 3, "stylesheet, htmx and app.js");
+    assert!(total <= 30 * 1024, "first visit is {total} bytes");
     app.stop().await;
 }

@@ -17,6 +17,10 @@ struct Asset {
     content_type: &'static str,
     hashed_path: String,
     etag: String,
+    /// Compressed once at the best levels (the middleware compresses on the fly at a fast
+    /// level); `None` when compression does not pay (SVG icons of a few hundred bytes).
+    gzip: Option<Vec<u8>>,
+    brotli: Option<Vec<u8>>,
 }
 
 macro_rules! assets {
@@ -62,6 +66,7 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
             None => format!("{path}.{hash}"),
         };
         by_hashed.insert(hashed_path.clone(), path);
+        let worth_compressing = bytes.len() > 1024 && !content_type.starts_with("image/");
         by_logical.insert(
             path,
             Asset {
@@ -69,6 +74,8 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
                 content_type,
                 etag: format!("\"{hash}\""),
                 hashed_path,
+                gzip: worth_compressing.then(|| gzip(bytes)),
+                brotli: worth_compressing.then(|| brotli(bytes)),
             },
         );
     }
@@ -77,6 +84,28 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         by_hashed,
     }
 });
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("in-memory gzip");
+    encoder.finish().expect("in-memory gzip")
+}
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut output = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut output, 4096, 11, 22);
+        writer.write_all(bytes).expect("in-memory brotli");
+    }
+    output
+}
+
+/// Compresses every asset now rather than on the first request that asks for it.
+pub fn warm_up() {
+    LazyLock::force(&CATALOG);
+}
 
 /// The public URL of asset `path` (relative to `static/`), with its content hash.
 ///
@@ -123,11 +152,33 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
         .insert_header(cache)
         .insert_header((header::ETAG, asset.etag.clone()))
         .insert_header((header::CONTENT_TYPE, asset.content_type));
+    response.insert_header((header::VARY, "Accept-Encoding"));
     if not_modified {
-        Ok(response.finish())
-    } else {
-        Ok(response.body(asset.bytes))
+        return Ok(response.finish());
     }
+    let accepts = |coding: &str| {
+        req.headers()
+            .get_all(header::ACCEPT_ENCODING)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|item| {
+                let mut parts = item.split(';');
+                let name = parts.next().unwrap_or_default().trim();
+                let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+                name.eq_ignore_ascii_case(coding) && !refused
+            })
+    };
+    // Already compressed: the Compress middleware leaves responses with Content-Encoding alone.
+    if let (Some(body), true) = (&asset.brotli, accepts("br")) {
+        response.insert_header((header::CONTENT_ENCODING, "br"));
+        return Ok(response.body(body.as_slice()));
+    }
+    if let (Some(body), true) = (&asset.gzip, accepts("gzip")) {
+        response.insert_header((header::CONTENT_ENCODING, "gzip"));
+        return Ok(response.body(body.as_slice()));
+    }
+    response.insert_header((header::CONTENT_ENCODING, "identity"));
+    Ok(response.body(asset.bytes))
 }
 
 /// GET /favicon.ico: browsers ask for it on their own; send them the logo.
