@@ -31,6 +31,9 @@ pub struct Config {
     pub secret_key: Vec<u8>,
     pub smtp_url: Option<String>,
     pub var_dir: PathBuf,
+    /// Believe `X-Forwarded-For` / `Forwarded` for the client's IP (only behind a proxy that
+    /// sets them).
+    pub trust_proxy: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -47,6 +50,7 @@ impl std::fmt::Debug for Config {
             .field("secret_key", &"***")
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "***"))
             .field("var_dir", &self.var_dir)
+            .field("trust_proxy", &self.trust_proxy)
             .finish()
     }
 }
@@ -134,7 +138,14 @@ impl Config {
             }
         }
 
+        let trust_proxy = match lookup("TRUST_PROXY").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => bail!("TRUST_PROXY='{other}' is not valid: expected true or false"),
+        };
+
         Ok(Self {
+            trust_proxy,
             environment,
             database_url,
             database_pool_size,

@@ -16,6 +16,6 @@ pub mod seed;
 pub mod util;
 pub mod web;
 
-mod backoffice;
+pub mod backoffice;
 mod portal;
 mod site;

@@ -1,5 +1,7 @@
 //! Who is asking: passwords, the session store, staff accounts and their roles.
 
 pub mod password;
+pub mod permissions;
 pub mod session_store;
 pub mod staff;
+pub mod throttle;

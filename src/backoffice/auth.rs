@@ -80,6 +80,7 @@ pub async fn require_staff(
     };
     req.extensions_mut().insert(StaffBadge {
         name: user.name.clone(),
+        role: user.role(),
         role_label: user.role().label(),
     });
     req.extensions_mut().insert(CurrentStaff(user));

@@ -3,6 +3,7 @@
 mod auth;
 mod catalog;
 mod dashboard;
+pub mod routes;
 
 use actix_web::cookie::SameSite;
 use actix_web::cookie::time::Duration;
@@ -65,13 +66,7 @@ pub fn routes(
                 .post(auth::login),
         )
         .service(web::resource("/salir").post(auth::logout))
-        .service(
-            web::scope("")
-                .wrap(from_fn(auth::require_staff))
-                .route("", web::get().to(dashboard::show))
-                .route("/", web::get().to(dashboard::show))
-                .route("/catalogo", web::get().to(catalog::show)),
-        )
+        .service(routes::register(web::scope("")).wrap(from_fn(auth::require_staff)))
         .wrap(identity)
         .wrap(sessions)
 }

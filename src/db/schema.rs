@@ -55,6 +55,19 @@ diesel::table! {
         state -> Jsonb,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
+        id -> Int8,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> Int8,
+        email -> Text,
+        ip -> Text,
+        succeeded -> Bool,
+        attempted_at -> Timestamptz,
     }
 }
 
@@ -67,5 +80,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     lines_of_business,
     products,
     staff_users,
-    sessions
+    sessions,
+    login_attempts,
 );

@@ -10,6 +10,7 @@ pub mod health;
 pub mod metrics;
 pub mod page;
 pub mod render;
+pub mod request_meta;
 
 use actix_web::cookie::Key;
 

@@ -6,6 +6,8 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
+use crate::auth::permissions::Permission;
+use crate::auth::staff::Role;
 use crate::web::csrf::CsrfToken;
 use crate::web::flash::{Flash, IncomingFlashes};
 
@@ -13,6 +15,7 @@ use crate::web::flash::{Flash, IncomingFlashes};
 #[derive(Debug, Clone)]
 pub struct StaffBadge {
     pub name: String,
+    pub role: Role,
     pub role_label: &'static str,
 }
 
@@ -53,6 +56,13 @@ impl PageContext {
     /// URL of a static asset with its content hash.
     pub fn asset(&self, path: &str) -> String {
         crate::web::assets::url(path)
+    }
+
+    /// Whether the signed-in staff member may use `permission` (templates hide the rest).
+    pub fn can(&self, permission: Permission) -> bool {
+        self.staff
+            .as_ref()
+            .is_some_and(|staff| permission.granted_to(staff.role))
     }
 
     /// For `aria-current` in navigation: the current path is `prefix` or below it.

@@ -1,0 +1,81 @@
+//! Every back-office page behind sign-in, with the permission it needs.
+//!
+//! Registering a staff page means adding a line here: `GET "/path" => handler, Permission;`.
+//! The macro mounts the handler behind a check of that permission (403 page otherwise), and
+//! publishes the same list as [`ROUTES`] so that a test can walk every route with every role.
+//! A handler that is not in this table is not reachable, so none can go unchecked.
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{HttpMessage, guard, web};
+
+use crate::auth::permissions::Permission;
+use crate::backoffice::{CurrentStaff, catalog, dashboard};
+use crate::web::error::AppError;
+
+/// One row of the table, for tests and documentation.
+#[derive(Debug, Clone, Copy)]
+pub struct StaffRoute {
+    pub method: &'static str,
+    /// Path below `/admin`, with `{param}` placeholders.
+    pub path: &'static str,
+    pub permission: Permission,
+}
+
+macro_rules! staff_routes {
+    ($($method:ident $path:literal => $handler:path, $permission:ident;)*) => {
+        /// The back-office routes behind sign-in (paths relative to `/admin`).
+        pub const ROUTES: &[StaffRoute] = &[
+            $(StaffRoute { method: stringify!($method), path: $path, permission: Permission::$permission }),*
+        ];
+
+        /// Mounts every route of the table on `scope`, each behind its permission check.
+        pub fn register(scope: actix_web::Scope) -> actix_web::Scope {
+            scope
+            $(
+                .service(
+                    web::resource($path)
+                        .guard(method_guard(stringify!($method)))
+                        .wrap(from_fn(|req: ServiceRequest, next: Next<BoxBody>| {
+                            require_permission(Permission::$permission, req, next)
+                        }))
+                        .to($handler),
+                )
+            )*
+        }
+    };
+}
+
+staff_routes! {
+    GET "" => dashboard::show, UseBackoffice;
+    GET "/" => dashboard::show, UseBackoffice;
+    GET "/catalogo" => catalog::show, ViewCatalog;
+}
+
+fn method_guard(method: &str) -> impl guard::Guard + use<> {
+    match method {
+        "POST" => guard::Method(actix_web::http::Method::POST),
+        _ => guard::Method(actix_web::http::Method::GET),
+    }
+}
+
+async fn require_permission(
+    permission: Permission,
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let allowed = req
+        .extensions()
+        .get::<CurrentStaff>()
+        .is_some_and(|staff| permission.granted_to(staff.0.role()));
+    if !allowed {
+        tracing::warn!(
+            ?permission,
+            path = req.path(),
+            "forbidden back-office request"
+        );
+        return Ok(req.error_response(AppError::Forbidden));
+    }
+    next.call(req).await
+}
