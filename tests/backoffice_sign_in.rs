@@ -235,3 +235,111 @@ async fn sign_in_never_redirects_off_site() {
     assert_eq!(location(&response), "/admin");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn repeated_failures_make_the_address_wait_known_or_not() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    for email in ["ana@soriano.es", "nadie@soriano.es"] {
+        for _ in 0..5 {
+            let response = app.sign_in(email, "una clave que no es").await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+        // Even the right password waits now, and the answer does not say whether the account exists.
+        let response = app.sign_in(email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{email}");
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("Demasiados intentos fallidos. Espere 30 segundos"),
+            "{body}"
+        );
+    }
+    assert_eq!(app.get("/admin").await.status(), StatusCode::SEE_OTHER);
+
+    // The wait is temporary: once it has passed, the right password works.
+    use soriano::db::schema::login_attempts;
+    diesel::update(login_attempts::table)
+        .set(
+            login_attempts::attempted_at
+                .eq(login_attempts::attempted_at - diesel::dsl::IntervalDsl::minutes(1)),
+        )
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let response = app.sign_in("ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    let rows: i64 = login_attempts::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(
+        rows, 11,
+        "failures and the success are counted; refused-while-waiting ones are not"
+    );
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn old_hashes_are_upgraded_at_sign_in() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    use argon2::password_hash::PasswordHasher;
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8 * 1024, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes())
+    .unwrap()
+    .to_string();
+    use soriano::db::schema::staff_users;
+    diesel::update(staff_users::table)
+        .set(staff_users::password_hash.eq(&weak))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(
+        app.sign_in("ana@soriano.es", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let stored: String = staff_users::table
+        .select(staff_users::password_hash)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn the_session_records_where_it_was_opened() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    let token = app.csrf_token("/admin/entrar").await;
+    app.client
+        .post(app.url("/admin/entrar"))
+        .header("User-Agent", "Navegador de prueba/1.0")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "ana@soriano.es"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    use soriano::db::schema::sessions;
+    let (ip, agent): (Option<String>, Option<String>) = sessions::table
+        .select((sessions::ip, sessions::user_agent))
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(agent.as_deref(), Some("Navegador de prueba/1.0"));
+    app.stop().await;
+}

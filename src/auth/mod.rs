@@ -3,5 +3,6 @@
 pub mod password;
 pub mod permissions;
 pub mod session_store;
+pub mod sign_in;
 pub mod staff;
 pub mod throttle;

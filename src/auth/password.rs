@@ -33,6 +33,25 @@ pub fn verify(password: &str, stored: &str) -> bool {
     }
 }
 
+/// Whether a stored hash was made with other parameters than today's (older, weaker ones):
+/// the sign-in that proves the password rehashes it.
+pub fn needs_rehash(stored: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(parsed) => {
+            let current = hasher();
+            let params = current.params();
+            let expected = format!(
+                "m={},t={},p={}",
+                params.m_cost(),
+                params.t_cost(),
+                params.p_cost()
+            );
+            parsed.algorithm.as_str() != "argon2id" || parsed.params.to_string() != expected
+        }
+        Err(_) => false,
+    }
+}
+
 /// A hash to verify against when the account does not exist, so that an unknown e-mail costs
 /// the same time as a wrong password and timing does not reveal which accounts exist.
 pub fn dummy_hash() -> &'static str {
@@ -75,6 +94,24 @@ mod tests {
         assert!(verify("correct horse battery staple", &stored));
         assert!(!verify("correct horse battery stapler", &stored));
         assert!(!verify("anything", "not a hash"));
+        assert!(!needs_rehash(&stored));
+    }
+
+    #[test]
+    fn weaker_hashes_are_flagged_for_rehash() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"correct horse battery staple")
+        .unwrap()
+        .to_string();
+        assert!(
+            verify("correct horse battery staple", &weak),
+            "old hashes still verify"
+        );
+        assert!(needs_rehash(&weak));
     }
 
     #[test]

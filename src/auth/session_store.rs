@@ -21,6 +21,11 @@ type SessionState = HashMap<String, String>;
 
 /// The key actix-identity keeps the user id under.
 const IDENTITY_KEY: &str = "actix_identity.user_id";
+/// Set at sign-in: a non-secret id telling this session apart in "Mi cuenta", and where the
+/// session was opened from. Copied into their own columns.
+pub const SESSION_ID_KEY: &str = "sori.sid";
+pub const SESSION_IP_KEY: &str = "sori.ip";
+pub const SESSION_AGENT_KEY: &str = "sori.ua";
 
 #[derive(Clone)]
 pub struct PgSessionStore {
@@ -37,12 +42,15 @@ fn expiry(ttl: &Duration) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
 }
 
+/// A string value of the state (actix-session serialises values as JSON: "\"42\"").
+pub fn state_text(state: &SessionState, key: &str) -> Option<String> {
+    let raw = state.get(key)?;
+    Some(serde_json::from_str(raw).unwrap_or_else(|_| raw.clone()))
+}
+
 /// The staff id in a session state, if someone is signed in.
 fn user_id(state: &SessionState) -> Option<i64> {
-    let raw = state.get(IDENTITY_KEY)?;
-    // actix-session serialises values as JSON: the id arrives as "\"42\"".
-    let text: String = serde_json::from_str(raw).unwrap_or_else(|_| raw.clone());
-    text.parse().ok()
+    state_text(state, IDENTITY_KEY)?.parse().ok()
 }
 
 fn to_json(state: &SessionState) -> serde_json::Value {
@@ -66,6 +74,8 @@ fn insert(
             sessions::user_id.eq(user_id(state)),
             sessions::state.eq(to_json(state)),
             sessions::expires_at.eq(expiry(ttl)),
+            sessions::ip.eq(state_text(state, SESSION_IP_KEY)),
+            sessions::user_agent.eq(state_text(state, SESSION_AGENT_KEY)),
         ))
         .execute(conn)
 }

@@ -62,7 +62,7 @@ pub fn check(
     if let (Some(delay), Some(last)) = (delay_after(failures), last_failure) {
         let until = last + delay;
         if until > now {
-            return Ok(Verdict::Wait((until - now).num_seconds().max(1)));
+            return Ok(Verdict::Wait(seconds_until(now, until)));
         }
     }
 
@@ -80,6 +80,11 @@ pub fn check(
         ));
     }
     Ok(Verdict::Allowed)
+}
+
+/// Whole seconds from `now` to `until`, rounded up: "wait 30 s" must not let them in at 29.
+fn seconds_until(now: DateTime<Utc>, until: DateTime<Utc>) -> i64 {
+    (((until - now).num_milliseconds() + 999) / 1000).max(1)
 }
 
 /// Records an attempt. Returns true when this failure is the one that starts the waits (for

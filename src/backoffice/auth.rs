@@ -3,21 +3,25 @@
 use std::future::{Ready, ready};
 
 use actix_identity::{Identity, IdentityExt};
+use actix_session::Session;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::Utc;
 use serde::Deserialize;
 
+use crate::auth::session_store::{self, SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::staff::{self, StaffUser};
-use crate::auth::{password, session_store};
+use crate::auth::{sign_in, throttle};
 use crate::db::{Db, DbError};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::page::{PageContext, StaffBadge};
 use crate::web::render;
+use crate::web::request_meta::RequestMeta;
 
 /// The signed-in, active staff member; present on every page behind [`require_staff`].
 #[derive(Debug, Clone)]
@@ -95,7 +99,7 @@ pub struct LoginPage {
     pub next: String,
     pub email_error: Option<&'static str>,
     pub password_error: Option<&'static str>,
-    pub form_error: Option<&'static str>,
+    pub form_error: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +141,8 @@ pub struct LoginForm {
 pub async fn login(
     req: HttpRequest,
     ctx: PageContext,
+    meta: RequestMeta,
+    session: Session,
     db: web::Data<Db>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -167,35 +173,55 @@ pub async fn login(
         return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
 
-    // Lookup and hash check on the blocking pool; an unknown e-mail still pays for one hash
-    // so that timing does not reveal which accounts exist.
-    let user = db
-        .run(move |conn| {
-            let user = staff::find_by_email(conn, &email)?;
-            let stored = user
-                .as_ref()
-                .map(|u| u.password_hash.as_str())
-                .unwrap_or(password::dummy_hash());
-            let matches = password::verify(&password, stored);
-            Ok::<_, DbError>(user.filter(|u| matches && u.active))
-        })
-        .await?;
-    let Some(user) = user else {
-        page.form_error = Some("El correo o la contraseña no son correctos.");
-        return render::html_with_status(StatusCode::UNAUTHORIZED, &page);
+    let outcome = sign_in::attempt(&db, &email, password, &meta.ip, Utc::now()).await?;
+    let user = match outcome {
+        sign_in::Outcome::Accepted(user) => user,
+        sign_in::Outcome::Rejected { locked_out } => {
+            if locked_out {
+                tracing::warn!(ip = %meta.ip, "sign-in waits started after repeated failures");
+            }
+            page.form_error = Some("El correo o la contraseña no son correctos.".to_owned());
+            return render::html_with_status(StatusCode::UNAUTHORIZED, &page);
+        }
+        sign_in::Outcome::Throttled(seconds) => {
+            page.form_error = Some(format!(
+                "Demasiados intentos fallidos. Espere {} y vuelva a intentarlo.",
+                throttle::describe_wait(seconds)
+            ));
+            return render::html_with_status(StatusCode::TOO_MANY_REQUESTS, &page);
+        }
     };
-
-    let user_id = user.id;
-    db.run(move |conn| staff::record_login(conn, user_id).map_err(DbError::from))
-        .await?;
-    // Identity::login renews the session key: a session id planted before sign-in is useless.
-    Identity::login(&req.extensions(), user.id.to_string())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    tracing::info!(staff_id = user.id, "staff signed in");
+    complete_sign_in(&req, &session, &db, &user, &meta).await?;
     Ok(flash::redirect(
         &next,
         Flash::success(format!("Hola, {}.", user.name)),
     ))
+}
+
+/// Opens the staff session once every factor is proven: a new session id (a session id
+/// planted before sign-in is useless), where it comes from (for "Mi cuenta"), last login.
+pub async fn complete_sign_in(
+    req: &HttpRequest,
+    session: &Session,
+    db: &Db,
+    user: &StaffUser,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    let user_id = user.id;
+    db.run(move |conn| staff::record_login(conn, user_id).map_err(DbError::from))
+        .await?;
+    Identity::login(&req.extensions(), user.id.to_string())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let insert = |key: &str, value: &str| {
+        session
+            .insert(key, value)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+    };
+    insert(SESSION_ID_KEY, &crate::util::random_token(16))?;
+    insert(SESSION_IP_KEY, &meta.ip)?;
+    insert(SESSION_AGENT_KEY, &meta.user_agent)?;
+    tracing::info!(staff_id = user.id, "staff signed in");
+    Ok(())
 }
 
 /// POST /admin/salir: ends the session on the server, not only in the browser.

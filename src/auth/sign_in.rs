@@ -1,0 +1,87 @@
+//! The password step of a staff sign-in, as one decision: throttle, verify, record.
+//!
+//! Three short steps so that no database connection is held while argon2 works (tens of
+//! milliseconds by design): a flood of sign-ins must not starve the pool for everyone else.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::auth::password;
+use crate::auth::staff::{self, StaffUser};
+use crate::auth::throttle::{self, Verdict};
+use crate::db::schema::staff_users;
+use crate::db::{Db, DbError};
+
+#[derive(Debug)]
+pub enum Outcome {
+    /// Right password for an active account.
+    Accepted(StaffUser),
+    /// Wrong e-mail or password, or a disabled account: one answer for all three.
+    Rejected {
+        /// This failure started the waits (for the audit log).
+        locked_out: bool,
+    },
+    /// Too many recent failures: try again after this many seconds.
+    Throttled(i64),
+}
+
+/// Checks `password` for `email` coming from `ip`. An unknown e-mail pays for one hash too,
+/// so timing does not reveal which accounts exist; a throttled attempt hashes nothing, known
+/// account or not.
+pub async fn attempt(
+    db: &Db,
+    email: &str,
+    password_typed: String,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DbError> {
+    let email = staff::normalize_email(email);
+
+    let (lookup_email, lookup_ip) = (email.clone(), ip.to_owned());
+    let user = db
+        .run(move |conn| {
+            if let Verdict::Wait(seconds) = throttle::check(conn, &lookup_email, &lookup_ip, now)? {
+                return Ok::<_, DbError>(Err(seconds));
+            }
+            Ok(Ok(staff::find_by_email(conn, &lookup_email)?))
+        })
+        .await?;
+    let user = match user {
+        Err(seconds) => return Ok(Outcome::Throttled(seconds)),
+        Ok(user) => user,
+    };
+
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let (matches, upgraded) = tokio::task::spawn_blocking(move || {
+        let matches = password::verify(
+            &password_typed,
+            stored.as_deref().unwrap_or(password::dummy_hash()),
+        );
+        // Parameters were raised since this hash was made: upgrade it now that we hold the
+        // plain password.
+        let upgraded = (matches && stored.as_deref().is_some_and(password::needs_rehash))
+            .then(|| password::hash(&password_typed).ok())
+            .flatten();
+        (matches, upgraded)
+    })
+    .await
+    .map_err(|_| DbError::Canceled)?;
+
+    let ip = ip.to_owned();
+    db.run(move |conn| match user {
+        Some(user) if matches && user.active => {
+            throttle::record(conn, &email, &ip, true, now)?;
+            if let Some(hash) = upgraded {
+                diesel::update(staff_users::table.find(user.id))
+                    .set(staff_users::password_hash.eq(hash))
+                    .execute(conn)?;
+            }
+            Ok(Outcome::Accepted(user))
+        }
+        _ => {
+            let locked_out = throttle::record(conn, &email, &ip, false, now)?;
+            Ok(Outcome::Rejected { locked_out })
+        }
+    })
+    .await
+}
