@@ -193,6 +193,84 @@ pub fn end_all_for_user(conn: &mut PgConnection, staff_id: i64) -> QueryResult<u
     diesel::delete(sessions::table.filter(sessions::user_id.eq(staff_id))).execute(conn)
 }
 
+/// One open session of a staff member, as "Mi cuenta" lists it.
+#[derive(Debug, Clone)]
+pub struct OpenSession {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The non-secret id set at sign-in (`SESSION_ID_KEY`), to recognise the current one.
+    pub sid: Option<String>,
+}
+
+/// The live sessions of a staff member, newest first (a handful: no pagination needed, but
+/// bounded anyway).
+pub fn open_sessions(conn: &mut PgConnection, staff_id: i64) -> QueryResult<Vec<OpenSession>> {
+    let rows: Vec<(
+        i64,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<String>,
+        Option<String>,
+        serde_json::Value,
+    )> = sessions::table
+        .filter(sessions::user_id.eq(staff_id))
+        .filter(sessions::expires_at.gt(diesel::dsl::now))
+        .order(sessions::created_at.desc())
+        .limit(100)
+        .select((
+            sessions::id,
+            sessions::created_at,
+            sessions::expires_at,
+            sessions::ip,
+            sessions::user_agent,
+            sessions::state,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, created_at, expires_at, ip, user_agent, state)| {
+            let state: SessionState = serde_json::from_value(state).unwrap_or_default();
+            OpenSession {
+                id,
+                created_at,
+                expires_at,
+                ip,
+                user_agent,
+                sid: state_text(&state, SESSION_ID_KEY),
+            }
+        })
+        .collect())
+}
+
+/// Ends one session of `staff_id`; false when it is not theirs (or already gone).
+pub fn end_one(conn: &mut PgConnection, staff_id: i64, session_id: i64) -> QueryResult<bool> {
+    let deleted = diesel::delete(
+        sessions::table
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::user_id.eq(staff_id)),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// Ends every session of `staff_id` but the one whose sign-in id is `keep_sid`.
+pub fn end_others(conn: &mut PgConnection, staff_id: i64, keep_sid: &str) -> QueryResult<usize> {
+    let keep: Vec<i64> = open_sessions(conn, staff_id)?
+        .into_iter()
+        .filter(|s| s.sid.as_deref() == Some(keep_sid))
+        .map(|s| s.id)
+        .collect();
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(staff_id))
+            .filter(sessions::id.ne_all(keep)),
+    )
+    .execute(conn)
+}
+
 /// Removes expired rows; run periodically by the worker.
 pub fn purge_expired(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now))).execute(conn)

@@ -108,6 +108,13 @@ pub fn find_active(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Staff
         .optional()
 }
 
+pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryResult<()> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn record_login(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
     diesel::update(staff_users::table.find(id))
         .set(staff_users::last_login_at.eq(diesel::dsl::now))

@@ -1,0 +1,278 @@
+//! "Mi cuenta": change one's password, see and end one's sessions.
+
+use actix_identity::Identity;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::session_store::{self, OpenSession, SESSION_ID_KEY};
+use crate::auth::{password, staff};
+use crate::backoffice::CurrentStaff;
+use crate::backoffice::auth::complete_sign_in;
+use crate::db::{Db, DbError};
+use crate::page_or_partial;
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
+use crate::web::form::FieldErrors;
+use crate::web::format::madrid_datetime;
+use crate::web::page::PageContext;
+use crate::web::render;
+use crate::web::request_meta::RequestMeta;
+
+pub struct SessionView {
+    pub id: i64,
+    pub opened: String,
+    pub expires: String,
+    pub ip: String,
+    pub device: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "backoffice/account/show.html", blocks = ["content"])]
+pub struct AccountPage {
+    pub ctx: PageContext,
+    pub name: String,
+    pub email: String,
+    pub role_label: &'static str,
+    pub sessions: Vec<SessionView>,
+    pub errors: FieldErrors,
+}
+
+async fn account_page(
+    ctx: PageContext,
+    staff: &staff::StaffUser,
+    session: &Session,
+    db: &Db,
+    errors: FieldErrors,
+) -> Result<AccountPage, AppError> {
+    let staff_id = staff.id;
+    let open = db
+        .run(move |conn| session_store::open_sessions(conn, staff_id).map_err(DbError::from))
+        .await?;
+    let current = session.get::<String>(SESSION_ID_KEY).ok().flatten();
+    Ok(AccountPage {
+        ctx,
+        name: staff.name.clone(),
+        email: staff.email.clone(),
+        role_label: staff.role().label(),
+        sessions: open
+            .into_iter()
+            .map(|s| session_view(s, current.as_deref()))
+            .collect(),
+        errors,
+    })
+}
+
+fn session_view(session: OpenSession, current: Option<&str>) -> SessionView {
+    SessionView {
+        id: session.id,
+        opened: madrid_datetime(session.created_at),
+        expires: madrid_datetime(session.expires_at),
+        ip: session.ip.unwrap_or_else(|| "—".into()),
+        device: describe_agent(session.user_agent.as_deref().unwrap_or_default()),
+        current: session.sid.is_some() && session.sid.as_deref() == current,
+    }
+}
+
+/// A short, human name for a browser's user agent ("Firefox en Linux").
+pub fn describe_agent(agent: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map(|(_, name)| *name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map(|(_, name)| *name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} en {s}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(s)) => s.to_owned(),
+        (None, None) if agent.is_empty() => "Desconocido".to_owned(),
+        (None, None) => agent.chars().take(40).collect(),
+    }
+}
+
+/// GET /admin/cuenta
+pub async fn show(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    session: Session,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    page_or_partial!(account_page(ctx, &staff.0, &session, &db, FieldErrors::new()).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    actual: String,
+    #[serde(default)]
+    nueva: String,
+    #[serde(default)]
+    repetida: String,
+}
+
+/// POST /admin/cuenta/contrasena: asks the current password; on success every session of the
+/// account ends and this browser continues in a fresh one.
+pub async fn change_password(
+    req: HttpRequest,
+    ctx: PageContext,
+    staff: CurrentStaff,
+    session: Session,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let PasswordForm {
+        actual,
+        nueva,
+        repetida,
+    } = form.into_inner();
+    let user = staff.0;
+    let stored = user.password_hash.clone();
+    let (current_ok, new_hash) = tokio::task::spawn_blocking(move || {
+        let current_ok = password::verify(&actual, &stored);
+        let acceptable = current_ok
+            && password::check_policy(&nueva).is_ok()
+            && nueva == repetida
+            && nueva != actual;
+        (
+            current_ok,
+            acceptable.then(|| password::hash(&nueva)),
+            nueva,
+            repetida,
+            actual,
+        )
+    })
+    .await
+    .map(|(ok, hash, nueva, repetida, actual)| {
+        let mut errors = FieldErrors::new();
+        if actual.is_empty() {
+            errors.add("actual", "Escriba su contraseña actual.");
+        } else if !ok {
+            errors.add("actual", "La contraseña actual no es correcta.");
+        }
+        if let Err(message) = password::check_policy(&nueva) {
+            errors.add("nueva", message);
+        } else if ok && nueva == actual {
+            errors.add(
+                "nueva",
+                "La nueva contraseña debe ser distinta de la actual.",
+            );
+        }
+        if nueva != repetida {
+            errors.add("repetida", "Las dos contraseñas no coinciden.");
+        }
+        (errors, hash)
+    })
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let (errors, new_hash) = (current_ok, new_hash);
+
+    let Some(Ok(new_hash)) = new_hash.filter(|_| errors.is_empty()) else {
+        let page = account_page(ctx, &user, &session, &db, errors).await?;
+        return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+
+    let staff_id = user.id;
+    db.transaction(move |conn| {
+        staff::set_password_hash(conn, staff_id, &new_hash)?;
+        session_store::end_all_for_user(conn, staff_id)?;
+        Ok::<_, DbError>(())
+    })
+    .await?;
+    // Every session, this one included, is gone from the store; open a new one here.
+    complete_sign_in(&req, &session, &db, &user, &meta).await?;
+    Ok(flash::redirect(
+        "/admin/cuenta",
+        Flash::success("Contraseña cambiada. Se han cerrado sus demás sesiones."),
+    ))
+}
+
+/// POST /admin/cuenta/sesiones/{id}/cerrar
+pub async fn end_session(
+    staff: CurrentStaff,
+    session: Session,
+    identity: Identity,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let session_id = path.into_inner();
+    let staff_id = staff.0.id;
+    let current = session.get::<String>(SESSION_ID_KEY).ok().flatten();
+    let (ended, was_current) = db
+        .run(move |conn| {
+            let was_current = session_store::open_sessions(conn, staff_id)?
+                .iter()
+                .any(|s| s.id == session_id && s.sid.is_some() && s.sid == current);
+            Ok::<_, DbError>((
+                session_store::end_one(conn, staff_id, session_id)?,
+                was_current,
+            ))
+        })
+        .await?;
+    if !ended {
+        return Err(AppError::NotFound);
+    }
+    if was_current {
+        identity.logout();
+        return Ok(flash::redirect(
+            "/admin/entrar",
+            Flash::info("Ha cerrado la sesión."),
+        ));
+    }
+    Ok(flash::redirect(
+        "/admin/cuenta",
+        Flash::success("Sesión cerrada."),
+    ))
+}
+
+/// POST /admin/cuenta/sesiones/cerrar-otras
+pub async fn end_other_sessions(
+    staff: CurrentStaff,
+    session: Session,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let staff_id = staff.0.id;
+    let Some(current) = session.get::<String>(SESSION_ID_KEY).ok().flatten() else {
+        return Err(AppError::BadRequest("session without sign-in id".into()));
+    };
+    let ended = db
+        .run(move |conn| session_store::end_others(conn, staff_id, &current).map_err(DbError::from))
+        .await?;
+    let message = match ended {
+        0 => "No había otras sesiones abiertas.".to_owned(),
+        1 => "Se ha cerrado 1 sesión.".to_owned(),
+        n => format!("Se han cerrado {n} sesiones."),
+    };
+    Ok(flash::redirect("/admin/cuenta", Flash::success(message)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_agent;
+
+    #[test]
+    fn user_agents_read_as_browser_and_system() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0";
+        assert_eq!(describe_agent(firefox), "Firefox en Linux");
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+        assert_eq!(describe_agent(chrome), "Chrome en Windows");
+        assert_eq!(describe_agent(""), "Desconocido");
+    }
+}

@@ -1,0 +1,56 @@
+//! The one pattern every form follows: raw strings in, a typed command or field errors out,
+//! and on errors the same page again with the messages next to the fields and the values kept.
+
+use std::collections::BTreeMap;
+
+/// Spanish messages by field name.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a message for `field` unless it already has one (the first problem is the one to fix).
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| message.into());
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when there are no errors, for `?`-style validation.
+    pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_message_of_a_field_wins() {
+        let mut errors = FieldErrors::new();
+        assert!(errors.is_empty());
+        errors.add("email", "Escriba su correo.");
+        errors.add("email", "Otro mensaje.");
+        assert_eq!(errors.get("email"), Some("Escriba su correo."));
+        assert!(errors.has("email") && !errors.has("name"));
+        assert!(errors.clone().into_result(()).is_err());
+    }
+}
