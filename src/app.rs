@@ -67,7 +67,7 @@ pub fn build(
         .service(crate::backoffice::routes(
             state.db.clone(),
             state.keys.clone(),
-            secure,
+            state.config.clone(),
         ));
     #[cfg(feature = "bench")]
     let app = app.configure(crate::bench::routes);

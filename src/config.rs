@@ -34,6 +34,10 @@ pub struct Config {
     /// Believe `X-Forwarded-For` / `Forwarded` for the client's IP (only behind a proxy that
     /// sets them).
     pub trust_proxy: bool,
+    /// A staff session ends after this long without a request...
+    pub staff_idle_timeout: std::time::Duration,
+    /// ...and this long after sign-in, whatever happens.
+    pub staff_absolute_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -51,6 +55,8 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "***"))
             .field("var_dir", &self.var_dir)
             .field("trust_proxy", &self.trust_proxy)
+            .field("staff_idle_timeout", &self.staff_idle_timeout)
+            .field("staff_absolute_timeout", &self.staff_absolute_timeout)
             .finish()
     }
 }
@@ -144,7 +150,32 @@ impl Config {
             Some(other) => bail!("TRUST_PROXY='{other}' is not valid: expected true or false"),
         };
 
+        let number =
+            |name: &str,
+             default: u64,
+             range: std::ops::RangeInclusive<u64>|
+             -> anyhow::Result<u64> {
+                match lookup(name) {
+                None => Ok(default),
+                Some(text) => text.parse::<u64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{name}='{text}' is not valid: expected a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    )
+                }),
+            }
+            };
+        let staff_idle_timeout = std::time::Duration::from_secs(
+            60 * number("STAFF_IDLE_TIMEOUT_MINUTES", 30, 1..=1440)?,
+        );
+        let staff_absolute_timeout = std::time::Duration::from_secs(
+            3600 * number("STAFF_ABSOLUTE_TIMEOUT_HOURS", 10, 1..=72)?,
+        );
+
         Ok(Self {
+            staff_idle_timeout,
+            staff_absolute_timeout,
             trust_proxy,
             environment,
             database_url,
@@ -239,6 +270,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("DATABASE_URL"), "{err}");
+        let err = config(&[("STAFF_IDLE_TIMEOUT_MINUTES", "0"), ("SECRET_KEY", KEY)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("STAFF_IDLE_TIMEOUT_MINUTES='0' is not valid"),
+            "{err}"
+        );
         let err = config(&[("SECRET_KEY", "short")]).unwrap_err().to_string();
         assert!(err.contains("SECRET_KEY is too short"), "{err}");
         let err = config(&[("SORIANO_ENV", "production"), ("BASE_URL", "https://x.es")])

@@ -343,3 +343,106 @@ async fn the_session_records_where_it_was_opened() {
     assert_eq!(agent.as_deref(), Some("Navegador de prueba/1.0"));
     app.stop().await;
 }
+
+/// Moves a timestamp that actix-identity keeps in the session back by `seconds`.
+fn age_session(app: &TestApp, key: &str, seconds: i64) {
+    diesel::sql_query(format!(
+        "UPDATE sessions SET state = jsonb_set(state, '{{{key}}}', \
+         to_jsonb(((state->>'{key}')::bigint - {seconds})::text))"
+    ))
+    .execute(&mut app.db.conn())
+    .unwrap();
+}
+
+#[actix_web::test]
+async fn an_idle_session_ends_after_thirty_minutes() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    app.sign_in("ana@soriano.es", PASSWORD).await;
+    age_session(&app, "actix_identity.last_visited_at", 29 * 60);
+    assert_eq!(
+        app.get("/admin").await.status(),
+        StatusCode::OK,
+        "29 minutes idle is fine"
+    );
+    age_session(&app, "actix_identity.last_visited_at", 31 * 60);
+    let response = app.get("/admin").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(location(&response).starts_with("/admin/entrar"));
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn a_session_ends_ten_hours_after_sign_in_however_active() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    app.sign_in("ana@soriano.es", PASSWORD).await;
+    age_session(&app, "actix_identity.logged_in_at", 9 * 3600);
+    assert_eq!(app.get("/admin").await.status(), StatusCode::OK);
+    age_session(&app, "actix_identity.logged_in_at", 3600 + 60);
+    assert_eq!(app.get("/admin").await.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn signing_in_issues_a_new_session_id() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    let session_cookie = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .find(|c| c.starts_with("sori_admin="))
+            .expect("a session cookie is set at sign-in")
+    };
+    let first = session_cookie(&app.sign_in("ana@soriano.es", PASSWORD).await);
+    let keys_before = sessions_keys(&app);
+    // Signing in again with a session already open (as with a planted session id) must not
+    // keep that id.
+    let token = app.csrf_token("/admin").await;
+    let again = app
+        .post_form(
+            "/admin/entrar",
+            &[
+                ("csrf_token", &token),
+                ("email", "ana@soriano.es"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    let second = session_cookie(&again);
+    assert_ne!(first, second);
+    let keys_after = sessions_keys(&app);
+    assert_eq!(keys_after.len(), 1);
+    assert!(
+        !keys_before.contains(&keys_after[0]),
+        "the old session row is gone"
+    );
+    let replay = common::new_client()
+        .get(app.url("/admin"))
+        .header("Cookie", first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.status(),
+        StatusCode::SEE_OTHER,
+        "the old id is worthless"
+    );
+    app.stop().await;
+}
+
+fn sessions_keys(app: &TestApp) -> Vec<String> {
+    soriano::db::schema::sessions::table
+        .select(soriano::db::schema::sessions::key_hash)
+        .load(&mut app.db.conn())
+        .unwrap()
+}

@@ -16,21 +16,18 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 
 use crate::auth::session_store::PgSessionStore;
+use crate::config::Config;
 use crate::db::Db;
 use crate::web::AppKeys;
 
 pub use auth::CurrentStaff;
-
-/// Idle and absolute limits of a staff session.
-pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
-pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 10;
 
 pub const SESSION_COOKIE: &str = "sori_admin";
 
 pub fn routes(
     db: Db,
     keys: AppKeys,
-    secure_cookies: bool,
+    config: Config,
 ) -> actix_web::Scope<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -41,22 +38,19 @@ pub fn routes(
     >,
 > {
     let identity = IdentityMiddleware::builder()
-        .login_deadline(Some(std::time::Duration::from_secs(
-            ABSOLUTE_TIMEOUT_HOURS as u64 * 3600,
-        )))
-        .visit_deadline(Some(std::time::Duration::from_secs(
-            IDLE_TIMEOUT_MINUTES as u64 * 60,
-        )))
+        .login_deadline(Some(config.staff_absolute_timeout))
+        .visit_deadline(Some(config.staff_idle_timeout))
         .build();
     let sessions = SessionMiddleware::builder(PgSessionStore::new(db), keys.session)
         .cookie_name(SESSION_COOKIE.to_owned())
         .cookie_path("/admin".to_owned())
-        .cookie_secure(secure_cookies)
+        .cookie_secure(config.secure_cookies())
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
         .cookie_content_security(CookieContentSecurity::Private)
         .session_lifecycle(
-            BrowserSession::default().state_ttl(Duration::minutes(IDLE_TIMEOUT_MINUTES)),
+            BrowserSession::default()
+                .state_ttl(Duration::seconds(config.staff_idle_timeout.as_secs() as i64)),
         )
         .build();
 
