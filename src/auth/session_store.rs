@@ -208,14 +208,16 @@ pub struct OpenSession {
 /// The live sessions of a staff member, newest first (a handful: no pagination needed, but
 /// bounded anyway).
 pub fn open_sessions(conn: &mut PgConnection, staff_id: i64) -> QueryResult<Vec<OpenSession>> {
-    let rows: Vec<(
-        i64,
-        DateTime<Utc>,
-        DateTime<Utc>,
-        Option<String>,
-        Option<String>,
-        serde_json::Value,
-    )> = sessions::table
+    #[derive(Queryable)]
+    struct Row {
+        id: i64,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        ip: Option<String>,
+        user_agent: Option<String>,
+        state: serde_json::Value,
+    }
+    let rows: Vec<Row> = sessions::table
         .filter(sessions::user_id.eq(staff_id))
         .filter(sessions::expires_at.gt(diesel::dsl::now))
         .order(sessions::created_at.desc())
@@ -231,14 +233,14 @@ pub fn open_sessions(conn: &mut PgConnection, staff_id: i64) -> QueryResult<Vec<
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, created_at, expires_at, ip, user_agent, state)| {
-            let state: SessionState = serde_json::from_value(state).unwrap_or_default();
+        .map(|row| {
+            let state: SessionState = serde_json::from_value(row.state).unwrap_or_default();
             OpenSession {
-                id,
-                created_at,
-                expires_at,
-                ip,
-                user_agent,
+                id: row.id,
+                created_at: row.created_at,
+                expires_at: row.expires_at,
+                ip: row.ip,
+                user_agent: row.user_agent,
                 sid: state_text(&state, SESSION_ID_KEY),
             }
         })
