@@ -1,5 +1,6 @@
 //! The back-office (`/admin`): staff sign-in and the pages behind it.
 
+mod audit;
 mod auth;
 mod catalog;
 mod dashboard;

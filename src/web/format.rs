@@ -1,0 +1,69 @@
+//! How values are written on pages: Spanish conventions, office time zone.
+
+use chrono::{DateTime, Utc};
+
+use crate::time::ZONE;
+
+/// An instant as the office reads it: `dd/mm/aaaa hh:mm:ss`, Europe/Madrid.
+pub fn madrid_datetime(instant: DateTime<Utc>) -> String {
+    instant
+        .with_timezone(&ZONE)
+        .format("%d/%m/%Y %H:%M:%S")
+        .to_string()
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis when something was cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn winter_instants_show_one_hour_ahead_of_utc() {
+        assert_eq!(
+            madrid_datetime(utc("2026-11-23T08:05:09Z")),
+            "23/11/2026 09:05:09"
+        );
+    }
+
+    #[test]
+    fn summer_instants_show_two_hours_ahead_and_may_change_the_day() {
+        assert_eq!(
+            madrid_datetime(utc("2026-07-31T22:30:00Z")),
+            "01/08/2026 00:30:00"
+        );
+    }
+
+    #[test]
+    fn the_repeated_hour_of_the_fall_back_night_shows_twice() {
+        assert_eq!(
+            madrid_datetime(utc("2026-10-25T00:30:00Z")),
+            "25/10/2026 02:30:00"
+        );
+        assert_eq!(
+            madrid_datetime(utc("2026-10-25T01:30:00Z")),
+            "25/10/2026 02:30:00"
+        );
+    }
+
+    #[test]
+    fn long_text_is_shortened_with_an_ellipsis() {
+        assert_eq!(shorten("abcdef", 10), "abcdef");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("ñandúes", 3), "ña…");
+    }
+}
