@@ -1,10 +1,11 @@
 //! Soriano: the software of Soriano Mediadores, an insurance brokerage.
 //!
-//! Plumbing (`config`, `db`, `web`, `auth`, `util`), domains (`catalog`, ...), and the faces
-//! that serve them over HTTP (`site`, `portal`, `backoffice`). Data flows one way:
-//! face → domain → db.
+//! Plumbing (`config`, `db`, `web`, `auth`, `time`, `util`), domains (`catalog`, `audit`,
+//! ...), and the faces that serve them over HTTP (`site`, `portal`, `backoffice`). Data flows
+//! one way: face → domain → db.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod seed;
+pub mod time;
 pub mod util;
 pub mod web;
 

@@ -1,6 +1,7 @@
 //! The back-office (`/admin`): staff sign-in and the pages behind it.
 
 mod account;
+mod audit;
 mod auth;
 mod catalog;
 mod dashboard;

@@ -11,7 +11,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
-use crate::backoffice::{CurrentStaff, account, catalog, dashboard};
+use crate::backoffice::{CurrentStaff, account, audit, catalog, dashboard};
 use crate::web::error::AppError;
 
 /// One row of the table, for tests and documentation.
@@ -55,6 +55,7 @@ staff_routes! {
     POST "/cuenta/contrasena" => account::change_password, UseBackoffice;
     POST "/cuenta/sesiones/cerrar-otras" => account::end_other_sessions, UseBackoffice;
     POST "/cuenta/sesiones/{id}/cerrar" => account::end_session, UseBackoffice;
+    GET "/auditoria" => audit::list, ViewAudit;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

@@ -71,9 +71,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        actor_staff_id -> Nullable<Int8>,
+        actor_label -> Text,
+        action -> Text,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Int8>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        details -> Jsonb,
+    }
+}
+
 diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
 diesel::joinable!(sessions -> staff_users (user_id));
+diesel::joinable!(audit_log -> staff_users (actor_staff_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
@@ -82,4 +98,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_users,
     sessions,
     login_attempts,
+    audit_log,
 );

@@ -1,41 +1,68 @@
-//! How dates, times and money read in Spanish pages: `dd/mm/aaaa`, Europe/Madrid time.
+//! How values are written on pages: Spanish conventions (`dd/mm/aaaa`), office time zone.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::Madrid;
 
-/// 23/11/2026 14:05 (Madrid time).
-pub fn madrid_datetime(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Madrid)
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
+use crate::time::ZONE;
+
+/// An instant as the office reads it: `dd/mm/aaaa hh:mm`, Europe/Madrid.
+pub fn madrid_datetime(instant: DateTime<Utc>) -> String {
+    instant.with_timezone(&ZONE).format("%d/%m/%Y %H:%M").to_string()
 }
 
-/// 23/11/2026 14:05:09 (Madrid time), for logs where seconds matter.
-pub fn madrid_datetime_seconds(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Madrid)
-        .format("%d/%m/%Y %H:%M:%S")
-        .to_string()
+/// The same with seconds, where they matter (the audit log).
+pub fn madrid_datetime_seconds(instant: DateTime<Utc>) -> String {
+    instant.with_timezone(&ZONE).format("%d/%m/%Y %H:%M:%S").to_string()
 }
 
-/// 23/11/2026
+/// A calendar day: `dd/mm/aaaa`.
 pub fn date(day: NaiveDate) -> String {
     day.format("%d/%m/%Y").to_string()
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis when something was cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
 
     #[test]
-    fn times_are_shown_in_madrid_across_daylight_saving() {
-        let winter = Utc.with_ymd_and_hms(2026, 1, 15, 12, 0, 0).unwrap();
-        assert_eq!(madrid_datetime(winter), "15/01/2026 13:00");
-        let summer = Utc.with_ymd_and_hms(2026, 7, 15, 12, 0, 9).unwrap();
-        assert_eq!(madrid_datetime_seconds(summer), "15/07/2026 14:00:09");
-        assert_eq!(
-            date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
-            "01/03/2026"
-        );
+    fn winter_instants_show_one_hour_ahead_of_utc() {
+        assert_eq!(madrid_datetime_seconds(utc("2026-11-23T08:05:09Z")), "23/11/2026 09:05:09");
+        assert_eq!(madrid_datetime(utc("2026-11-23T08:05:09Z")), "23/11/2026 09:05");
+    }
+
+    #[test]
+    fn summer_instants_show_two_hours_ahead_and_may_change_the_day() {
+        assert_eq!(madrid_datetime_seconds(utc("2026-07-31T22:30:00Z")), "01/08/2026 00:30:00");
+    }
+
+    #[test]
+    fn the_repeated_hour_of_the_fall_back_night_shows_twice() {
+        assert_eq!(madrid_datetime_seconds(utc("2026-10-25T00:30:00Z")), "25/10/2026 02:30:00");
+        assert_eq!(madrid_datetime_seconds(utc("2026-10-25T01:30:00Z")), "25/10/2026 02:30:00");
+    }
+
+    #[test]
+    fn days_are_written_day_first() {
+        assert_eq!(date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()), "01/03/2026");
+    }
+
+    #[test]
+    fn long_text_is_shortened_with_an_ellipsis() {
+        assert_eq!(shorten("abcdef", 10), "abcdef");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("ñandúes", 3), "ña…");
     }
 }

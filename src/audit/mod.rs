@@ -1,0 +1,108 @@
+//! The security audit log: an append-only record of who did what, to what, when and from
+//! where. Writing an entry is part of the change it records: call [`record`] inside that
+//! change's transaction, so that both happen or neither does. The database refuses to update,
+//! delete or truncate entries (see the migration `audit_log`).
+
+mod action;
+mod query;
+
+use diesel::prelude::*;
+
+use crate::db::schema::audit_log;
+
+pub use action::Action;
+pub use query::{EntryPage, EntryRow, Filter, PAGE_SIZE, list};
+
+/// The actor label of what the application does on its own.
+pub const SYSTEM_ACTOR: &str = "sistema";
+
+/// Longest actor label kept (an e-mail typed on the sign-in form can be anything).
+const MAX_ACTOR_LABEL: usize = 320;
+/// Longest user agent kept.
+const MAX_USER_AGENT: usize = 500;
+
+/// Kinds of record an entry can be about (`target_type`), with their Spanish names.
+pub mod target {
+    pub const STAFF_USER: &str = "staff_user";
+    pub const SESSION: &str = "session";
+    pub const EMAIL: &str = "email";
+    pub const SETTINGS: &str = "settings";
+
+    /// What the audit page calls a target type; `None` for a type it does not know.
+    pub fn label(target_type: &str) -> Option<&'static str> {
+        match target_type {
+            STAFF_USER => Some("Empleado"),
+            SESSION => Some("Sesión"),
+            EMAIL => Some("Correo"),
+            SETTINGS => Some("Configuración"),
+            _ => None,
+        }
+    }
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    /// The signed-in staff member who acted; `None` for anonymous attempts and the system.
+    pub actor_staff_id: Option<i64>,
+    /// Who acted, as text: the staff member's e-mail, the e-mail typed on a failed sign-in,
+    /// or [`SYSTEM_ACTOR`]. Blank becomes "desconocido".
+    pub actor_label: &'a str,
+    pub action: Action,
+    /// What the action was about (see [`target`]) and its id.
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<i64>,
+    /// The client's address and user agent (`RequestMeta`); empty when there is no request.
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    /// Anything else worth keeping, as a JSON object (`serde_json::json!({...})`); for
+    /// changes of business records, `{"field": {"before": .., "after": ..}}`.
+    pub details: serde_json::Value,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+struct Row<'a> {
+    actor_staff_id: Option<i64>,
+    actor_label: String,
+    action: &'static str,
+    target_type: Option<&'a str>,
+    target_id: Option<i64>,
+    ip: Option<&'a str>,
+    user_agent: Option<String>,
+    details: serde_json::Value,
+}
+
+/// Appends `entry` to the audit log. Call it inside the transaction of the change it records.
+pub fn record(conn: &mut PgConnection, entry: &NewEntry) -> QueryResult<()> {
+    let label = entry.actor_label.trim();
+    let actor_label = if label.is_empty() {
+        "desconocido".to_owned()
+    } else {
+        label.chars().take(MAX_ACTOR_LABEL).collect()
+    };
+    // The table only takes objects, so that every entry's details read as "key: value".
+    let details = match &entry.details {
+        serde_json::Value::Object(_) => entry.details.clone(),
+        serde_json::Value::Null => serde_json::json!({}),
+        other => serde_json::json!({ "value": other }),
+    };
+    diesel::insert_into(audit_log::table)
+        .values(Row {
+            actor_staff_id: entry.actor_staff_id,
+            actor_label,
+            action: entry.action.code(),
+            target_type: entry.target_type.and_then(non_empty),
+            target_id: entry.target_id,
+            ip: non_empty(entry.ip),
+            user_agent: non_empty(entry.user_agent)
+                .map(|ua| ua.chars().take(MAX_USER_AGENT).collect()),
+            details,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
