@@ -5,3 +5,4 @@ pub mod permissions;
 pub mod session_store;
 pub mod staff;
 pub mod throttle;
+pub mod totp;

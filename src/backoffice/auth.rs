@@ -3,6 +3,7 @@
 use std::future::{Ready, ready};
 
 use actix_identity::{Identity, IdentityExt};
+use actix_session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -12,12 +13,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::staff::{self, StaffUser};
+use crate::auth::totp::{self, ActiveStaff};
 use crate::auth::{password, session_store};
 use crate::db::{Db, DbError};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::page::{PageContext, StaffBadge};
 use crate::web::render;
+
+use super::{sign_in_code, two_factor};
 
 /// The signed-in, active staff member; present on every page behind [`require_staff`].
 #[derive(Debug, Clone)]
@@ -51,12 +55,12 @@ pub async fn require_staff(
         .and_then(|id| id.parse::<i64>().ok());
     let user = match (staff_id, req.app_data::<web::Data<Db>>()) {
         (Some(id), Some(db)) => db
-            .run(move |conn| staff::find_active(conn, id).map_err(DbError::from))
+            .run(move |conn| totp::find_active_staff(conn, id).map_err(DbError::from))
             .await
             .map_err(AppError::from)?,
         _ => None,
     };
-    let Some(user) = user else {
+    let Some(ActiveStaff { user, must_enrol }) = user else {
         if let Ok(identity) = req.get_identity() {
             identity.logout();
         }
@@ -78,6 +82,10 @@ pub async fn require_staff(
         };
         return Ok(req.into_response(response));
     };
+    if must_enrol && !two_factor::allowed_before_enrolment(req.path()) {
+        let response = two_factor::enrolment_redirect(&req);
+        return Ok(req.into_response(response));
+    }
     req.extensions_mut().insert(StaffBadge {
         name: user.name.clone(),
         role: user.role(),
@@ -186,6 +194,14 @@ pub async fn login(
     };
 
     let user_id = user.id;
+    // With two-factor authentication the password is only the first step: nobody is signed
+    // in until the code page accepts a code.
+    if db
+        .run(move |conn| totp::is_enabled(conn, user_id).map_err(DbError::from))
+        .await?
+    {
+        return sign_in_code::begin(&req.get_session(), user_id, &next);
+    }
     db.run(move |conn| staff::record_login(conn, user_id).map_err(DbError::from))
         .await?;
     // Identity::login renews the session key: a session id planted before sign-in is useless.

@@ -11,7 +11,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
-use crate::backoffice::{CurrentStaff, catalog, dashboard};
+use crate::backoffice::{CurrentStaff, catalog, dashboard, security, two_factor};
 use crate::web::error::AppError;
 
 /// One row of the table, for tests and documentation.
@@ -51,6 +51,12 @@ staff_routes! {
     GET "" => dashboard::show, UseBackoffice;
     GET "/" => dashboard::show, UseBackoffice;
     GET "/catalogo" => catalog::show, ViewCatalog;
+    GET "/cuenta/dos-pasos" => two_factor::show, UseBackoffice;
+    POST "/cuenta/dos-pasos/activar" => two_factor::activate, UseBackoffice;
+    POST "/cuenta/dos-pasos/desactivar" => two_factor::deactivate, UseBackoffice;
+    POST "/cuenta/dos-pasos/codigos" => two_factor::regenerate_codes, UseBackoffice;
+    GET "/seguridad" => security::show, ManageSecurity;
+    POST "/seguridad" => security::update, ManageSecurity;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {
