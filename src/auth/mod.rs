@@ -6,3 +6,4 @@ pub mod session_store;
 pub mod sign_in;
 pub mod staff;
 pub mod throttle;
+pub mod totp;

@@ -13,8 +13,10 @@ pub enum Permission {
     UseBackoffice,
     /// Carriers, lines of business, products and commission rates (read).
     ViewCatalog,
-    /// Staff accounts: create, change role, disable, reset 2FA; the 2FA policy.
+    /// Staff accounts: create, change role, disable, reset 2FA.
     ManageUsers,
+    /// Site-wide security settings, such as requiring two-factor authentication of everyone.
+    ManageSecurity,
     /// The security audit log.
     ViewAudit,
     /// The e-mail outbox: see deliveries, retry failures.
@@ -26,6 +28,7 @@ impl Permission {
         Permission::UseBackoffice,
         Permission::ViewCatalog,
         Permission::ManageUsers,
+        Permission::ManageSecurity,
         Permission::ViewAudit,
         Permission::ManageOutbox,
     ];
@@ -34,7 +37,9 @@ impl Permission {
         use Role::*;
         match self {
             Permission::UseBackoffice | Permission::ViewCatalog => true,
-            Permission::ManageUsers | Permission::ManageOutbox => role == Admin,
+            Permission::ManageUsers | Permission::ManageSecurity | Permission::ManageOutbox => {
+                role == Admin
+            }
             Permission::ViewAudit => matches!(role, Admin | Supervisor),
         }
     }
@@ -51,6 +56,15 @@ mod tests {
             assert!(!Permission::ManageOutbox.granted_to(role));
         }
         assert!(Permission::ManageUsers.granted_to(Role::Admin));
+    }
+
+    #[test]
+    fn only_admins_manage_security_settings() {
+        assert!(Permission::ManageSecurity.granted_to(Role::Admin));
+        for role in [Role::Supervisor, Role::Agent, Role::Claims] {
+            assert!(!Permission::ManageSecurity.granted_to(role), "{role:?}");
+        }
+        assert!(Permission::ALL.contains(&Permission::ManageSecurity));
     }
 
     #[test]

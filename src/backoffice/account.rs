@@ -38,6 +38,7 @@ pub struct AccountPage {
     pub email: String,
     pub role_label: &'static str,
     pub sessions: Vec<SessionView>,
+    pub two_factor_enabled: bool,
     pub errors: FieldErrors,
 }
 
@@ -49,8 +50,13 @@ async fn account_page(
     errors: FieldErrors,
 ) -> Result<AccountPage, AppError> {
     let staff_id = staff.id;
-    let open = db
-        .run(move |conn| session_store::open_sessions(conn, staff_id).map_err(DbError::from))
+    let (open, two_factor_enabled) = db
+        .run(move |conn| {
+            Ok::<_, DbError>((
+                session_store::open_sessions(conn, staff_id)?,
+                crate::auth::totp::is_enabled(conn, staff_id)?,
+            ))
+        })
         .await?;
     let current = session.get::<String>(SESSION_ID_KEY).ok().flatten();
     Ok(AccountPage {
@@ -62,6 +68,7 @@ async fn account_page(
             .into_iter()
             .map(|s| session_view(s, current.as_deref()))
             .collect(),
+        two_factor_enabled,
         errors,
     })
 }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::auth::session_store::{self, SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::staff::{self, StaffUser};
+use crate::auth::totp::{self, ActiveStaff};
 use crate::auth::{sign_in, throttle};
 use crate::db::{Db, DbError};
 use crate::web::error::AppError;
@@ -22,6 +23,8 @@ use crate::web::flash::{self, Flash};
 use crate::web::page::{PageContext, StaffBadge};
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
+
+use super::{sign_in_code, two_factor};
 
 /// The signed-in, active staff member; present on every page behind [`require_staff`].
 #[derive(Debug, Clone)]
@@ -55,12 +58,12 @@ pub async fn require_staff(
         .and_then(|id| id.parse::<i64>().ok());
     let user = match (staff_id, req.app_data::<web::Data<Db>>()) {
         (Some(id), Some(db)) => db
-            .run(move |conn| staff::find_active(conn, id).map_err(DbError::from))
+            .run(move |conn| totp::find_active_staff(conn, id).map_err(DbError::from))
             .await
             .map_err(AppError::from)?,
         _ => None,
     };
-    let Some(user) = user else {
+    let Some(ActiveStaff { user, must_enrol }) = user else {
         if let Ok(identity) = req.get_identity() {
             identity.logout();
         }
@@ -82,6 +85,10 @@ pub async fn require_staff(
         };
         return Ok(req.into_response(response));
     };
+    if must_enrol && !two_factor::allowed_before_enrolment(req.path()) {
+        let response = two_factor::enrolment_redirect(&req);
+        return Ok(req.into_response(response));
+    }
     req.extensions_mut().insert(StaffBadge {
         name: user.name.clone(),
         role: user.role(),
@@ -191,6 +198,16 @@ pub async fn login(
             return render::html_with_status(StatusCode::TOO_MANY_REQUESTS, &page);
         }
     };
+
+    let user_id = user.id;
+    // With two-factor authentication the password is only the first step: nobody is signed
+    // in until the code page accepts a code.
+    if db
+        .run(move |conn| totp::is_enabled(conn, user_id).map_err(DbError::from))
+        .await?
+    {
+        return sign_in_code::begin(&session, user_id, &next);
+    }
     complete_sign_in(&req, &session, &db, &user, &meta).await?;
     Ok(flash::redirect(
         &next,

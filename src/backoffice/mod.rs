@@ -6,6 +6,9 @@ mod auth;
 mod catalog;
 mod dashboard;
 pub mod routes;
+mod security;
+mod sign_in_code;
+mod two_factor;
 
 use actix_web::cookie::SameSite;
 use actix_web::cookie::time::Duration;
@@ -60,6 +63,12 @@ pub fn routes(
             web::resource("/entrar")
                 .get(auth::login_form)
                 .post(auth::login),
+        )
+        // The second step of sign-in is public: nobody is signed in until it succeeds.
+        .service(
+            web::resource("/entrar/codigo")
+                .get(sign_in_code::form)
+                .post(sign_in_code::submit),
         )
         .service(web::resource("/salir").post(auth::logout))
         .service(routes::register(web::scope("")).wrap(from_fn(auth::require_staff)))

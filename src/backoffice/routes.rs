@@ -11,7 +11,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
-use crate::backoffice::{CurrentStaff, account, audit, catalog, dashboard};
+use crate::backoffice::{CurrentStaff, account, audit, catalog, dashboard, security, two_factor};
 use crate::web::error::AppError;
 
 /// One row of the table, for tests and documentation.
@@ -56,6 +56,12 @@ staff_routes! {
     POST "/cuenta/sesiones/cerrar-otras" => account::end_other_sessions, UseBackoffice;
     POST "/cuenta/sesiones/{id}/cerrar" => account::end_session, UseBackoffice;
     GET "/auditoria" => audit::list, ViewAudit;
+    GET "/cuenta/dos-pasos" => two_factor::show, UseBackoffice;
+    POST "/cuenta/dos-pasos/activar" => two_factor::activate, UseBackoffice;
+    POST "/cuenta/dos-pasos/desactivar" => two_factor::deactivate, UseBackoffice;
+    POST "/cuenta/dos-pasos/codigos" => two_factor::regenerate_codes, UseBackoffice;
+    GET "/seguridad" => security::show, ManageSecurity;
+    POST "/seguridad" => security::update, ManageSecurity;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

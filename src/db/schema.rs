@@ -45,6 +45,28 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamptz,
         last_login_at -> Nullable<Timestamptz>,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamptz>,
+        totp_last_step -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    staff_recovery_codes (id) {
+        id -> Int8,
+        staff_id -> Int8,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    security_settings (id) {
+        id -> Int4,
+        require_two_factor -> Bool,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
     }
 }
 
@@ -90,6 +112,7 @@ diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
 diesel::joinable!(sessions -> staff_users (user_id));
 diesel::joinable!(audit_log -> staff_users (actor_staff_id));
+diesel::joinable!(staff_recovery_codes -> staff_users (staff_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
@@ -99,4 +122,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     login_attempts,
     audit_log,
+    staff_recovery_codes,
+    security_settings,
 );

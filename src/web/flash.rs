@@ -11,6 +11,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::web::AppKeys;
@@ -107,7 +109,8 @@ pub async fn flash_messages(
         let mut jar = CookieJar::new();
         jar.add_original(cookie);
         let verified = jar.signed(&key).get(COOKIE_NAME)?;
-        serde_json::from_str::<Vec<Flash>>(verified.value()).ok()
+        let json = URL_SAFE_NO_PAD.decode(verified.value()).ok()?;
+        serde_json::from_slice::<Vec<Flash>>(&json).ok()
     });
     let had_cookie = req.cookie(COOKIE_NAME).is_some();
     req.extensions_mut()
@@ -123,7 +126,8 @@ pub async fn flash_messages(
     let is_redirect = res.status().is_redirection();
     if let Some(OutgoingFlashes(messages)) = outgoing {
         let mut jar = CookieJar::new();
-        let value = serde_json::to_string(&messages).unwrap_or_default();
+        // Base64 so that any text (";", quotes, accents) survives the cookie syntax.
+        let value = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&messages).unwrap_or_default());
         jar.signed_mut(&key).add(
             Cookie::build(COOKIE_NAME, value)
                 .path("/")

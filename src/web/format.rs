@@ -6,12 +6,18 @@ use crate::time::ZONE;
 
 /// An instant as the office reads it: `dd/mm/aaaa hh:mm`, Europe/Madrid.
 pub fn madrid_datetime(instant: DateTime<Utc>) -> String {
-    instant.with_timezone(&ZONE).format("%d/%m/%Y %H:%M").to_string()
+    instant
+        .with_timezone(&ZONE)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// The same with seconds, where they matter (the audit log).
 pub fn madrid_datetime_seconds(instant: DateTime<Utc>) -> String {
-    instant.with_timezone(&ZONE).format("%d/%m/%Y %H:%M:%S").to_string()
+    instant
+        .with_timezone(&ZONE)
+        .format("%d/%m/%Y %H:%M:%S")
+        .to_string()
 }
 
 /// A calendar day: `dd/mm/aaaa`.
@@ -34,29 +40,49 @@ mod tests {
     use super::*;
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn winter_instants_show_one_hour_ahead_of_utc() {
-        assert_eq!(madrid_datetime_seconds(utc("2026-11-23T08:05:09Z")), "23/11/2026 09:05:09");
-        assert_eq!(madrid_datetime(utc("2026-11-23T08:05:09Z")), "23/11/2026 09:05");
+        assert_eq!(
+            madrid_datetime_seconds(utc("2026-11-23T08:05:09Z")),
+            "23/11/2026 09:05:09"
+        );
+        assert_eq!(
+            madrid_datetime(utc("2026-11-23T08:05:09Z")),
+            "23/11/2026 09:05"
+        );
     }
 
     #[test]
     fn summer_instants_show_two_hours_ahead_and_may_change_the_day() {
-        assert_eq!(madrid_datetime_seconds(utc("2026-07-31T22:30:00Z")), "01/08/2026 00:30:00");
+        assert_eq!(
+            madrid_datetime_seconds(utc("2026-07-31T22:30:00Z")),
+            "01/08/2026 00:30:00"
+        );
     }
 
     #[test]
     fn the_repeated_hour_of_the_fall_back_night_shows_twice() {
-        assert_eq!(madrid_datetime_seconds(utc("2026-10-25T00:30:00Z")), "25/10/2026 02:30:00");
-        assert_eq!(madrid_datetime_seconds(utc("2026-10-25T01:30:00Z")), "25/10/2026 02:30:00");
+        assert_eq!(
+            madrid_datetime_seconds(utc("2026-10-25T00:30:00Z")),
+            "25/10/2026 02:30:00"
+        );
+        assert_eq!(
+            madrid_datetime_seconds(utc("2026-10-25T01:30:00Z")),
+            "25/10/2026 02:30:00"
+        );
     }
 
     #[test]
     fn days_are_written_day_first() {
-        assert_eq!(date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()), "01/03/2026");
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
+            "01/03/2026"
+        );
     }
 
     #[test]

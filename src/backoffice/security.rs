@@ -1,0 +1,69 @@
+//! "Seguridad": site-wide security settings (administrators only).
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::totp;
+use crate::backoffice::CurrentStaff;
+use crate::db::{Db, DbError};
+use crate::page_or_partial;
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
+use crate::web::page::PageContext;
+
+#[derive(Template)]
+#[template(path = "backoffice/security.html", blocks = ["content"])]
+pub struct SecurityPage {
+    pub ctx: PageContext,
+    pub require_two_factor: bool,
+    pub staff_without_two_factor: i64,
+}
+
+/// GET /admin/seguridad
+pub async fn show(ctx: PageContext, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let (require_two_factor, staff_without_two_factor) = db
+        .run(|conn| {
+            Ok::<_, DbError>((
+                totp::require_two_factor(conn)?,
+                totp::count_active_staff_without_two_factor(conn)?,
+            ))
+        })
+        .await?;
+    page_or_partial!(SecurityPage {
+        ctx,
+        require_two_factor,
+        staff_without_two_factor,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SecurityForm {
+    /// A checkbox: present when ticked.
+    exigir_dos_pasos: Option<String>,
+}
+
+/// POST /admin/seguridad
+pub async fn update(
+    staff: CurrentStaff,
+    db: web::Data<Db>,
+    form: web::Form<SecurityForm>,
+) -> Result<HttpResponse, AppError> {
+    let required = form.into_inner().exigir_dos_pasos.is_some();
+    let staff_id = staff.0.id;
+    db.transaction(move |conn| {
+        totp::set_require_two_factor(conn, required, staff_id).map_err(DbError::from)
+    })
+    .await?;
+    tracing::info!(
+        staff_id,
+        require_two_factor = required,
+        "security policy changed"
+    );
+    let message = if required {
+        "Guardado. Todo el personal tendrá que activar la verificación en dos pasos para usar el back-office."
+    } else {
+        "Guardado. La verificación en dos pasos es ahora opcional."
+    };
+    Ok(flash::redirect("/admin/seguridad", Flash::success(message)))
+}

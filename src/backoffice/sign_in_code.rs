@@ -1,0 +1,252 @@
+//! The second step of staff sign-in, for accounts with two-factor authentication: a code from
+//! the authenticator app, or a recovery code.
+//!
+//! After a correct password such an account is not signed in yet: the session only records
+//! who is half-way (`pending_staff_id`), since when (`pending_since`, five minutes to finish),
+//! where they were going and how many wrong codes they have typed. Only a correct code calls
+//! `Identity::login`, so no back-office page opens before it. Five wrong codes drop the
+//! half-way state: the password has to be typed again (and is throttled there).
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::auth::staff::{self, StaffUser};
+use crate::auth::totp::{self, SecondFactor, TwoFactorError};
+use crate::backoffice::auth::complete_sign_in;
+use crate::db::Db;
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
+use crate::web::page::PageContext;
+use crate::web::render;
+use crate::web::request_meta::RequestMeta;
+
+pub const CODE_PATH: &str = "/admin/entrar/codigo";
+/// Time allowed between the password and the code.
+pub const PENDING_LIMIT_SECONDS: i64 = 5 * 60;
+/// Wrong codes allowed before the password must be typed again.
+pub const MAX_WRONG_CODES: u32 = 5;
+
+const PENDING_STAFF_ID: &str = "pending_staff_id";
+const PENDING_SINCE: &str = "pending_since";
+const PENDING_NEXT: &str = "pending_next";
+const PENDING_WRONG_CODES: &str = "pending_wrong_codes";
+
+fn session_error(error: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session: {error}"))
+}
+
+/// Called by the password step once the password is right: remembers who is half-way and
+/// sends the browser to the code page. `next` has already been checked (`safe_next`).
+pub fn begin(session: &Session, staff_id: i64, next: &str) -> Result<HttpResponse, AppError> {
+    // A new session key now too: whoever planted the old one learns nothing from it.
+    session.renew();
+    clear(session);
+    session
+        .insert(PENDING_STAFF_ID, staff_id)
+        .map_err(session_error)?;
+    session
+        .insert(PENDING_SINCE, Utc::now().timestamp())
+        .map_err(session_error)?;
+    session.insert(PENDING_NEXT, next).map_err(session_error)?;
+    session
+        .insert(PENDING_WRONG_CODES, 0_u32)
+        .map_err(session_error)?;
+    Ok(flash::see_other(CODE_PATH))
+}
+
+fn clear(session: &Session) {
+    for key in [
+        PENDING_STAFF_ID,
+        PENDING_SINCE,
+        PENDING_NEXT,
+        PENDING_WRONG_CODES,
+    ] {
+        session.remove(key);
+    }
+}
+
+struct Pending {
+    staff_id: i64,
+    next: String,
+    wrong_codes: u32,
+}
+
+enum PendingState {
+    Active(Pending),
+    Expired,
+    Missing,
+}
+
+fn pending(session: &Session) -> Result<PendingState, AppError> {
+    let staff_id = session
+        .get::<i64>(PENDING_STAFF_ID)
+        .map_err(session_error)?;
+    let since = session.get::<i64>(PENDING_SINCE).map_err(session_error)?;
+    let (Some(staff_id), Some(since)) = (staff_id, since) else {
+        return Ok(PendingState::Missing);
+    };
+    let age = Utc::now().timestamp() - since;
+    if !(0..=PENDING_LIMIT_SECONDS).contains(&age) {
+        return Ok(PendingState::Expired);
+    }
+    Ok(PendingState::Active(Pending {
+        staff_id,
+        next: session
+            .get::<String>(PENDING_NEXT)
+            .map_err(session_error)?
+            .unwrap_or_else(|| "/admin".to_owned()),
+        wrong_codes: session
+            .get::<u32>(PENDING_WRONG_CODES)
+            .map_err(session_error)?
+            .unwrap_or(0),
+    }))
+}
+
+/// Where a request without a live half-way state goes: back to the password.
+fn back_to_password(session: &Session, state: PendingState) -> HttpResponse {
+    clear(session);
+    match state {
+        PendingState::Expired => flash::redirect(
+            "/admin/entrar",
+            Flash::warning(
+                "Han pasado más de cinco minutos desde que escribió la contraseña. Vuelva a identificarse.",
+            ),
+        ),
+        _ => flash::see_other("/admin/entrar"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "backoffice/login_code.html", blocks = ["content"])]
+pub struct SignInCodePage {
+    pub ctx: PageContext,
+    pub code_error: Option<&'static str>,
+}
+
+/// GET /admin/entrar/codigo
+pub async fn form(ctx: PageContext, session: Session) -> Result<HttpResponse, AppError> {
+    match pending(&session)? {
+        PendingState::Active(_) => render::html(&SignInCodePage {
+            ctx,
+            code_error: None,
+        }),
+        other => Ok(back_to_password(&session, other)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    codigo: String,
+}
+
+enum Outcome {
+    SignedIn {
+        user: Box<StaffUser>,
+        factor: SecondFactor,
+        recovery_codes_left: i64,
+    },
+    Refused,
+    /// The account was disabled, or its second factor reset, since the password step.
+    Gone,
+}
+
+/// POST /admin/entrar/codigo
+pub async fn submit(
+    req: HttpRequest,
+    ctx: PageContext,
+    session: Session,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let pending = match pending(&session)? {
+        PendingState::Active(pending) => pending,
+        other => return Ok(back_to_password(&session, other)),
+    };
+    let code = form.into_inner().codigo.trim().to_owned();
+    if code.is_empty() {
+        return render::html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SignInCodePage {
+                ctx,
+                code_error: Some("Escriba el código de verificación."),
+            },
+        );
+    }
+
+    let staff_id = pending.staff_id;
+    let origin = meta.clone();
+    let outcome = db
+        .transaction(move |conn| {
+            let Some(user) = staff::find_active(conn, staff_id)? else {
+                return Ok(Outcome::Gone);
+            };
+            match totp::check_login_code(conn, staff_id, &code, Utc::now()) {
+                Ok(factor) => {
+                    if factor == SecondFactor::RecoveryCode {
+                        tracing::info!(staff_id, origin = %origin.ip, "recovery code used");
+                    }
+                    Ok(Outcome::SignedIn {
+                        factor,
+                        recovery_codes_left: totp::status(conn, staff_id)?.recovery_codes_left,
+                        user: Box::new(user),
+                    })
+                }
+                Err(TwoFactorError::InvalidCode) => Ok(Outcome::Refused),
+                Err(TwoFactorError::NotEnabled) => Ok(Outcome::Gone),
+                Err(other) => Err(other),
+            }
+        })
+        .await?;
+
+    match outcome {
+        Outcome::SignedIn {
+            user,
+            factor,
+            recovery_codes_left,
+        } => {
+            clear(&session);
+            complete_sign_in(&req, &session, &db, &user, &meta).await?;
+            tracing::info!(staff_id, ?factor, "second factor accepted");
+            let name = &user.name;
+            let message = match factor {
+                SecondFactor::Totp => format!("Hola, {name}."),
+                SecondFactor::RecoveryCode => format!(
+                    "Hola, {name}. Ha usado un código de recuperación; le quedan {recovery_codes_left}."
+                ),
+            };
+            Ok(flash::redirect(&pending.next, Flash::success(message)))
+        }
+        Outcome::Gone => Ok(back_to_password(&session, PendingState::Missing)),
+        Outcome::Refused => {
+            let wrong_codes = pending.wrong_codes + 1;
+            tracing::warn!(staff_id, wrong_codes, "wrong second-factor code");
+            if wrong_codes >= MAX_WRONG_CODES {
+                clear(&session);
+                return Ok(flash::redirect(
+                    "/admin/entrar",
+                    Flash::error(
+                        "Ha escrito demasiados códigos incorrectos. Vuelva a identificarse con su contraseña.",
+                    ),
+                ));
+            }
+            session
+                .insert(PENDING_WRONG_CODES, wrong_codes)
+                .map_err(session_error)?;
+            render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SignInCodePage {
+                    ctx,
+                    code_error: Some(
+                        "El código no es correcto o ya se ha usado. Escriba el código que muestra ahora su aplicación.",
+                    ),
+                },
+            )
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! "Mi cuenta → Verificación en dos pasos": enrolment with a QR code, the recovery codes
+//! shown once, turning it off, new recovery codes; and the redirect that sends staff who must
+//! enrol (the policy requires it) here before anything else.
+
+use actix_session::Session;
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceRequest;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::auth::password;
+use crate::auth::totp::{self, TwoFactorError, TwoFactorStatus};
+use crate::backoffice::CurrentStaff;
+use crate::db::{Db, DbError};
+use crate::page_or_partial;
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
+use crate::web::page::PageContext;
+use crate::web::render;
+
+pub const PAGE_PATH: &str = "/admin/cuenta/dos-pasos";
+
+/// The secret being enrolled lives in the (server-side) session until a code confirms it.
+const ENROL_SECRET: &str = "two_factor_enrol_secret";
+
+impl From<TwoFactorError> for AppError {
+    fn from(error: TwoFactorError) -> Self {
+        match error {
+            TwoFactorError::Db(db) => db.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+fn session_error(error: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session: {error}"))
+}
+
+/// Back-office pages a staff member who must enrol may still open.
+pub fn allowed_before_enrolment(path: &str) -> bool {
+    path == PAGE_PATH
+        || path
+            .strip_prefix(PAGE_PATH)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The answer to any other page while the policy requires enrolment.
+pub fn enrolment_redirect(req: &ServiceRequest) -> HttpResponse<BoxBody> {
+    let mut response = flash::redirect(
+        PAGE_PATH,
+        Flash::warning(
+            "La administración exige la verificación en dos pasos a todo el personal. \
+             Actívela para seguir usando el back-office.",
+        ),
+    );
+    if req.headers().contains_key("HX-Request") {
+        // htmx would follow a 303 inside the XHR and swap the page into a fragment.
+        *response.status_mut() = StatusCode::OK;
+        response.headers_mut().remove(header::LOCATION);
+        response.headers_mut().insert(
+            header::HeaderName::from_static("hx-redirect"),
+            HeaderValue::from_static(PAGE_PATH),
+        );
+    }
+    response
+}
+
+/// What the enrolment form shows while two-factor authentication is off.
+pub struct Enrolment {
+    /// Inline `<svg>` drawn by `totp::qr_svg` from our own URL (no user data).
+    pub qr_svg: String,
+    /// The secret in groups of four, for typing it in by hand.
+    pub key_groups: String,
+}
+
+#[derive(Template)]
+#[template(path = "backoffice/account/two_factor.html", blocks = ["content"])]
+pub struct TwoFactorPage {
+    pub ctx: PageContext,
+    pub status: TwoFactorStatus,
+    pub enrolment: Option<Enrolment>,
+    pub enrol_error: Option<&'static str>,
+    pub disable_error: Option<&'static str>,
+    pub codes_error: Option<&'static str>,
+}
+
+impl TwoFactorPage {
+    pub fn enabled_on(&self) -> String {
+        self.status
+            .enabled_at
+            .map(|at| {
+                at.with_timezone(&chrono_tz::Europe::Madrid)
+                    .format("%d/%m/%Y")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "backoffice/account/recovery_codes.html", blocks = ["content"])]
+pub struct RecoveryCodesPage {
+    pub ctx: PageContext,
+    pub codes: Vec<String>,
+    /// Shown right after enrolment (rather than after asking for new codes).
+    pub just_enabled: bool,
+}
+
+fn group_key(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The page for `status`; while not enabled, with the QR code of the secret in the session
+/// (a new one when there is none yet).
+fn page(
+    ctx: PageContext,
+    status: TwoFactorStatus,
+    session: &Session,
+    email: &str,
+) -> Result<TwoFactorPage, AppError> {
+    let enrolment = if status.enabled() {
+        session.remove(ENROL_SECRET);
+        None
+    } else {
+        let secret = match session.get::<String>(ENROL_SECRET).map_err(session_error)? {
+            Some(secret) => secret,
+            None => {
+                let secret = totp::new_secret();
+                session
+                    .insert(ENROL_SECRET, &secret)
+                    .map_err(session_error)?;
+                secret
+            }
+        };
+        let url = totp::otpauth_url(&secret, email)?;
+        Some(Enrolment {
+            qr_svg: totp::qr_svg(&url)?,
+            key_groups: group_key(&secret),
+        })
+    };
+    Ok(TwoFactorPage {
+        ctx,
+        status,
+        enrolment,
+        enrol_error: None,
+        disable_error: None,
+        codes_error: None,
+    })
+}
+
+/// Pages that show a secret or recovery codes must not stay in any cache.
+fn no_store(mut response: HttpResponse) -> HttpResponse {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn load_status(db: &Db, staff_id: i64) -> Result<TwoFactorStatus, AppError> {
+    Ok(db
+        .run(move |conn| totp::status(conn, staff_id).map_err(DbError::from))
+        .await?)
+}
+
+/// GET /admin/cuenta/dos-pasos
+pub async fn show(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    session: Session,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let status = load_status(&db, staff.0.id).await?;
+    let page = page(ctx, status, &session, &staff.0.email)?;
+    Ok(no_store(page_or_partial!(page)?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    codigo: String,
+}
+
+/// POST /admin/cuenta/dos-pasos/activar
+pub async fn activate(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    session: Session,
+    db: web::Data<Db>,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(secret) = session.get::<String>(ENROL_SECRET).map_err(session_error)? else {
+        return Ok(flash::redirect(
+            PAGE_PATH,
+            Flash::warning("La página había caducado. Escanee de nuevo el código QR."),
+        ));
+    };
+    let code = form.into_inner().codigo.trim().to_owned();
+    let staff_id = staff.0.id;
+    let result = if code.is_empty() {
+        Err(TwoFactorError::InvalidCode)
+    } else {
+        db.run(move |conn| totp::enable(conn, staff_id, &secret, &code, Utc::now()))
+            .await
+    };
+    match result {
+        Ok(codes) => {
+            session.remove(ENROL_SECRET);
+            tracing::info!(staff_id, "two-factor authentication enabled");
+            // Rendered here rather than after a redirect: the codes in clear are never
+            // stored anywhere, not even in the session, so they cannot be shown again.
+            Ok(no_store(render::html(&RecoveryCodesPage {
+                ctx,
+                codes,
+                just_enabled: true,
+            })?))
+        }
+        Err(TwoFactorError::InvalidCode) => {
+            let status = load_status(&db, staff_id).await?;
+            let mut page = page(ctx, status, &session, &staff.0.email)?;
+            page.enrol_error = Some(
+                "El código no es correcto. Compruebe que la hora del móvil es la correcta y escriba el código de seis cifras que muestra ahora la aplicación.",
+            );
+            Ok(no_store(render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page,
+            )?))
+        }
+        Err(TwoFactorError::AlreadyEnabled) => {
+            session.remove(ENROL_SECRET);
+            Ok(flash::redirect(
+                PAGE_PATH,
+                Flash::info("La verificación en dos pasos ya estaba activada."),
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisableForm {
+    #[serde(default)]
+    password: String,
+}
+
+const REQUIRED_BY_POLICY: &str = "La administración exige la verificación en dos pasos a todo el personal: no puede desactivarla.";
+
+/// POST /admin/cuenta/dos-pasos/desactivar (asks for the current password)
+pub async fn deactivate(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    session: Session,
+    db: web::Data<Db>,
+    form: web::Form<DisableForm>,
+) -> Result<HttpResponse, AppError> {
+    let password = form.into_inner().password;
+    let staff_id = staff.0.id;
+    let stored_hash = staff.0.password_hash.clone();
+    let error = if password.is_empty() {
+        Some("Escriba su contraseña.")
+    } else {
+        // The password hash runs on the blocking pool with the query.
+        let result = db
+            .run(move |conn| {
+                if totp::require_two_factor(conn)? {
+                    return Err(TwoFactorError::RequiredByPolicy);
+                }
+                if !password::verify(&password, &stored_hash) {
+                    return Ok(false);
+                }
+                totp::disable(conn, staff_id).map(|()| true)
+            })
+            .await;
+        match result {
+            Ok(true) => {
+                tracing::info!(staff_id, "two-factor authentication disabled");
+                return Ok(flash::redirect(
+                    PAGE_PATH,
+                    Flash::success("Ha desactivado la verificación en dos pasos."),
+                ));
+            }
+            Ok(false) => Some("La contraseña no es correcta."),
+            Err(TwoFactorError::RequiredByPolicy) => Some(REQUIRED_BY_POLICY),
+            Err(TwoFactorError::NotEnabled) => {
+                return Ok(flash::redirect(
+                    PAGE_PATH,
+                    Flash::info("La verificación en dos pasos no estaba activada."),
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let status = load_status(&db, staff_id).await?;
+    let mut page = page(ctx, status, &session, &staff.0.email)?;
+    page.disable_error = error;
+    Ok(no_store(render::html_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &page,
+    )?))
+}
+
+/// POST /admin/cuenta/dos-pasos/codigos (asks for a current code from the app)
+pub async fn regenerate_codes(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    session: Session,
+    db: web::Data<Db>,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let code = form.into_inner().codigo.trim().to_owned();
+    let staff_id = staff.0.id;
+    let result = if code.is_empty() {
+        Err(TwoFactorError::InvalidCode)
+    } else {
+        db.transaction(move |conn| {
+            totp::check_totp_code(conn, staff_id, &code, Utc::now())?;
+            totp::regenerate_recovery_codes(conn, staff_id)
+        })
+        .await
+    };
+    match result {
+        Ok(codes) => {
+            tracing::info!(staff_id, "recovery codes regenerated");
+            Ok(no_store(render::html(&RecoveryCodesPage {
+                ctx,
+                codes,
+                just_enabled: false,
+            })?))
+        }
+        Err(TwoFactorError::InvalidCode) => {
+            let status = load_status(&db, staff_id).await?;
+            let mut page = page(ctx, status, &session, &staff.0.email)?;
+            page.codes_error = Some(
+                "El código no es correcto o ya se ha usado. Escriba el código de seis cifras que muestra ahora la aplicación.",
+            );
+            Ok(no_store(render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page,
+            )?))
+        }
+        Err(TwoFactorError::NotEnabled) => Ok(flash::redirect(
+            PAGE_PATH,
+            Flash::info("Active primero la verificación en dos pasos."),
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_enrolment_pages_are_open_before_enrolling() {
+        assert!(allowed_before_enrolment("/admin/cuenta/dos-pasos"));
+        assert!(allowed_before_enrolment("/admin/cuenta/dos-pasos/activar"));
+        assert!(!allowed_before_enrolment("/admin/cuenta/dos-pasosx"));
+        assert!(!allowed_before_enrolment("/admin/catalogo"));
+        assert!(!allowed_before_enrolment("/admin"));
+    }
+
+    #[test]
+    fn the_key_is_shown_in_groups_of_four() {
+        assert_eq!(group_key("ABCDEFGHIJ"), "ABCD EFGH IJ");
+    }
+}
