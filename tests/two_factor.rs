@@ -347,7 +347,7 @@ async fn a_recovery_code_works_once() {
     let response = ana.code_step(&typed).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let body = ana.get("/admin").await.text().await.unwrap();
-    assert!(body.contains("Ha usado un código de recuperación, le quedan 9."));
+    assert!(body.contains("Ha usado un código de recuperación; le quedan 9."));
 
     ana.sign_out().await;
     ana.password_step("ana@soriano.es", None).await;
