@@ -1,6 +1,6 @@
 //! Soriano: the software of Soriano Mediadores, an insurance brokerage.
 //!
-//! Plumbing (`config`, `db`, `web`, `auth`, `util`), domains (`catalog`, ...), and the faces
+//! Plumbing (`config`, `db`, `web`, `auth`, `mail`, `util`), domains (`catalog`, ...), and the faces
 //! that serve them over HTTP (`site`, `portal`, `backoffice`). Data flows one way:
 //! face → domain → db.
 
@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod mail;
 pub mod seed;
 pub mod util;
 pub mod web;

@@ -3,6 +3,7 @@
 mod auth;
 mod catalog;
 mod dashboard;
+mod outbox;
 pub mod routes;
 
 use actix_web::cookie::SameSite;

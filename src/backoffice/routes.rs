@@ -11,7 +11,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
-use crate::backoffice::{CurrentStaff, catalog, dashboard};
+use crate::backoffice::{CurrentStaff, catalog, dashboard, outbox};
 use crate::web::error::AppError;
 
 /// One row of the table, for tests and documentation.
@@ -51,6 +51,8 @@ staff_routes! {
     GET "" => dashboard::show, UseBackoffice;
     GET "/" => dashboard::show, UseBackoffice;
     GET "/catalogo" => catalog::show, ViewCatalog;
+    GET "/correos" => outbox::list, ManageOutbox;
+    POST "/correos/{id}/reintentar" => outbox::retry, ManageOutbox;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod csrf;
 pub mod error;
 pub mod flash;
+pub mod format;
 pub mod headers;
 pub mod health;
 pub mod metrics;
