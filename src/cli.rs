@@ -1,4 +1,5 @@
-//! The command line: `soriano serve` (default), `migrate`, `seed --demo`, `create-admin`.
+//! The command line: `soriano serve` (default), `worker`, `migrate`, `seed --demo`,
+//! `create-admin`.
 //!
 //! Every subcommand uses the same database as `serve`: `DATABASE_URL` when set, otherwise the
 //! embedded cluster under `var/pg`, joined when it already runs, started (and stopped at the
@@ -15,6 +16,8 @@ use crate::app::{self, AppState};
 use crate::auth::staff::{self, Role};
 use crate::config::Config;
 use crate::db::{self, Db, embedded};
+use crate::mail::transport::Transport;
+use crate::mail::worker;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,7 +25,7 @@ use crate::db::{self, Db, embedded};
     version,
     about = "Soriano Mediadores: back-office, e-SORI client portal, corporate site and Taxi Asegurado.",
     long_about = "Soriano Mediadores: back-office, e-SORI client portal, corporate site and Taxi Asegurado.\n\n\
-        Settings come from environment variables (DATABASE_URL, BIND, BASE_URL, SECRET_KEY, SMTP_URL, \
+        Settings come from environment variables (DATABASE_URL, BIND, BASE_URL, SECRET_KEY, SMTP_URL, MAIL_FROM, \
         RUST_LOG; see the README). Without DATABASE_URL a private PostgreSQL cluster is kept under ./var/pg."
 )]
 pub struct Cli {
@@ -32,12 +35,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the web application (the default). Applies pending migrations first.
+    /// Serve the web application (the default). Applies pending migrations first and runs the
+    /// background worker (e-mail delivery, clean-ups) in the same process.
     Serve {
         /// Load the demo data (idempotent) before serving.
         #[arg(long)]
         demo: bool,
+        /// Do not run the background worker here (run `soriano worker` elsewhere instead).
+        #[arg(long)]
+        no_worker: bool,
     },
+    /// Run only the background worker (e-mail delivery, clean-ups) until Ctrl-C or SIGTERM.
+    /// Any number may run next to each other and to `serve`.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load data into the database.
@@ -93,10 +103,14 @@ fn init_tracing() -> anyhow::Result<()> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    let command = cli.command.unwrap_or(Command::Serve {
+        demo: false,
+        no_worker: false,
+    });
     let database = Database::open(&config)?;
     let result = match command {
-        Command::Serve { demo } => serve(config, &database, demo),
+        Command::Serve { demo, no_worker } => serve(config, &database, demo, !no_worker),
+        Command::Worker => migrate(&database).and_then(|_| run_worker(config, &database)),
         Command::Migrate => migrate(&database).map(|applied| {
             if applied.is_empty() {
                 println!("The database is up to date.");
@@ -198,7 +212,11 @@ fn create_admin(database: &Database, email: &str, name: &str) -> anyhow::Result<
     Ok(())
 }
 
-fn serve(config: Config, database: &Database, demo: bool) -> anyhow::Result<()> {
+/// How long `serve` waits, once the HTTP server has stopped, for the worker to finish the
+/// e-mail it is sending.
+const WORKER_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn serve(config: Config, database: &Database, demo: bool, with_worker: bool) -> anyhow::Result<()> {
     let applied = migrate(database)?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied migrations");
@@ -216,6 +234,21 @@ fn serve(config: Config, database: &Database, demo: bool) -> anyhow::Result<()> 
     let bind = state.config.bind;
     let base_url = state.config.base_url.clone();
     actix_web::rt::System::new().block_on(async move {
+        // Built inside the runtime: lettre's SMTP pool spawns a task at once.
+        let worker = if with_worker {
+            let transport = Transport::from_config(&state.config)?;
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let task = actix_web::rt::spawn(worker::run_forever(
+                state.db.clone(),
+                transport,
+                async move {
+                    let _ = stopped.await;
+                },
+            ));
+            Some((stop, task))
+        } else {
+            None
+        };
         let server = actix_web::HttpServer::new(move || app::build(state.clone()))
             .bind(bind)
             .map_err(|e| {
@@ -224,6 +257,39 @@ fn serve(config: Config, database: &Database, demo: bool) -> anyhow::Result<()> 
             .shutdown_timeout(10)
             .run();
         tracing::info!(%bind, %base_url, "Soriano is serving; Ctrl-C to stop");
-        server.await.context("the HTTP server failed")
+        let served = server.await.context("the HTTP server failed");
+        if let Some((stop, task)) = worker {
+            let _ = stop.send(());
+            if tokio::time::timeout(WORKER_STOP_TIMEOUT, task)
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    "the e-mail worker did not stop in time; its claims expire by themselves"
+                );
+            }
+        }
+        served
+    })
+}
+
+/// `soriano worker`: the background worker alone, stopped by Ctrl-C or SIGTERM.
+fn run_worker(config: Config, database: &Database) -> anyhow::Result<()> {
+    // A round uses one connection at a time; a few are plenty.
+    let db = Db::connect(&database.url, config.database_pool_size.min(4))?;
+    actix_web::rt::System::new().block_on(async move {
+        let transport = Transport::from_config(&config)?;
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("cannot listen for SIGTERM")?;
+        let shutdown = async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            tracing::info!("stopping the worker after the current round");
+        };
+        worker::run_forever(db, transport, shutdown).await;
+        Ok(())
     })
 }

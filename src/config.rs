@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use base64::Engine;
 
+/// Sender of e-mails when `MAIL_FROM` is not set.
+pub const DEFAULT_MAIL_FROM: &str = "Soriano Mediadores <no-reply@sorianomediadores.es>";
+
 /// Minimum length of `SECRET_KEY`: sub-keys for cookies and CSRF are derived from it.
 const MIN_SECRET_LEN: usize = 64;
 
@@ -30,6 +33,8 @@ pub struct Config {
     pub base_url: url::Url,
     pub secret_key: Vec<u8>,
     pub smtp_url: Option<String>,
+    /// Sender of every e-mail (`From:`).
+    pub mail_from: lettre::message::Mailbox,
     pub var_dir: PathBuf,
     /// Believe `X-Forwarded-For` / `Forwarded` for the client's IP (only behind a proxy that
     /// sets them).
@@ -53,6 +58,7 @@ impl std::fmt::Debug for Config {
             .field("base_url", &self.base_url.as_str())
             .field("secret_key", &"***")
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "***"))
+            .field("mail_from", &self.mail_from.to_string())
             .field("var_dir", &self.var_dir)
             .field("trust_proxy", &self.trust_proxy)
             .field("staff_idle_timeout", &self.staff_idle_timeout)
@@ -136,13 +142,15 @@ impl Config {
 
         let smtp_url = lookup("SMTP_URL");
         if let Some(url) = &smtp_url {
-            let scheme = url::Url::parse(url).ok().map(|u| u.scheme().to_owned());
-            if !matches!(scheme.as_deref(), Some("smtp" | "smtps")) {
-                bail!(
-                    "SMTP_URL is not valid: expected smtp://user:password@host:587 or smtps://..."
-                );
-            }
+            check_smtp_url(url, environment)?;
         }
+        let mail_from_text = lookup("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into());
+        let mail_from: lettre::message::Mailbox = mail_from_text.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "MAIL_FROM='{mail_from_text}' is not valid: expected an address such as \
+                 no-reply@example.es or Name <no-reply@example.es>"
+            )
+        })?;
 
         let trust_proxy = match lookup("TRUST_PROXY").as_deref() {
             None | Some("false") | Some("0") => false,
@@ -184,6 +192,7 @@ impl Config {
             base_url,
             secret_key,
             smtp_url,
+            mail_from,
             var_dir,
         })
     }
@@ -200,6 +209,44 @@ impl Config {
     pub fn mail_dir(&self) -> PathBuf {
         self.var_dir.join("mail")
     }
+}
+
+/// `SMTP_URL` as lettre's `from_url` reads it: `smtp://host:port` is plain SMTP (no TLS at
+/// all, default port 25), `smtp://...?tls=required` upgrades with STARTTLS or fails (default
+/// port 587), `?tls=opportunistic` upgrades only if offered, `smtps://` is TLS from the first
+/// byte (default port 465). Any other `tls` value would only fail later, at the first e-mail.
+fn check_smtp_url(text: &str, environment: Environment) -> anyhow::Result<()> {
+    let expected = "expected smtps://user:password@host:465, smtp://user:password@host:587?tls=required \
+                    or smtp://host:25 (plain, for a local relay)";
+    let Some(url) = url::Url::parse(text)
+        .ok()
+        .filter(|u| u.host_str().is_some())
+    else {
+        bail!("SMTP_URL is not valid: {expected}");
+    };
+    let tls = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    match (url.scheme(), tls.as_deref()) {
+        ("smtps", None) | ("smtp", None | Some("required" | "opportunistic")) => {}
+        ("smtp" | "smtps", Some(other)) => bail!(
+            "SMTP_URL is not valid: tls='{other}' is not understood (smtp:// takes tls=required \
+             or tls=opportunistic; smtps:// takes none)"
+        ),
+        _ => bail!("SMTP_URL is not valid: {expected}"),
+    }
+    // A password over a connection that may stay unencrypted is readable on the wire.
+    if environment == Environment::Production
+        && url.scheme() == "smtp"
+        && url.password().is_some()
+        && tls.as_deref() != Some("required")
+    {
+        bail!(
+            "SMTP_URL sends its password unencrypted: use smtps:// or add ?tls=required when SORIANO_ENV=production"
+        );
+    }
+    Ok(())
 }
 
 fn default_pool_size() -> u32 {
@@ -283,6 +330,61 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("SECRET_KEY is required"), "{err}");
+    }
+
+    #[test]
+    fn mail_from_defaults_to_the_brokerage_and_accepts_a_mailbox() {
+        let c = config(&[("SECRET_KEY", KEY)]).unwrap();
+        assert_eq!(
+            c.mail_from.email.to_string(),
+            "no-reply@sorianomediadores.es"
+        );
+        assert_eq!(c.mail_from.name.as_deref(), Some("Soriano Mediadores"));
+        let c = config(&[
+            ("SECRET_KEY", KEY),
+            ("MAIL_FROM", "Oficina <oficina@example.es>"),
+        ])
+        .unwrap();
+        assert_eq!(c.mail_from.email.to_string(), "oficina@example.es");
+        let err = config(&[("SECRET_KEY", KEY), ("MAIL_FROM", "no es un correo")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("MAIL_FROM='no es un correo'"), "{err}");
+    }
+
+    #[test]
+    fn smtp_url_takes_what_lettre_understands() {
+        for ok in [
+            "smtp://127.0.0.1:2525",
+            "smtp://user:pw@mail.example.es:587?tls=required",
+            "smtp://mail.example.es?tls=opportunistic",
+            "smtps://user:pw@mail.example.es:465",
+        ] {
+            assert!(
+                config(&[("SECRET_KEY", KEY), ("SMTP_URL", ok)]).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://mail.example.es",
+            "smtp://mail.example.es?tls=yes",
+            "smtps://mail.example.es?tls=required",
+            "not a url",
+        ] {
+            let err = config(&[("SECRET_KEY", KEY), ("SMTP_URL", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("SMTP_URL is not valid"), "{bad}: {err}");
+        }
+        let err = config(&[
+            ("SORIANO_ENV", "production"),
+            ("BASE_URL", "https://x.es"),
+            ("SECRET_KEY", KEY),
+            ("SMTP_URL", "smtp://user:pw@mail.example.es:587"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unencrypted"), "{err}");
     }
 
     #[test]

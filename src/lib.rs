@@ -1,6 +1,6 @@
 //! Soriano: the software of Soriano Mediadores, an insurance brokerage.
 //!
-//! Plumbing (`config`, `db`, `web`, `auth`, `time`, `util`), domains (`catalog`, `audit`,
+//! Plumbing (`config`, `db`, `web`, `auth`, `mail`, `time`, `util`), domains (`catalog`, `audit`,
 //! ...), and the faces that serve them over HTTP (`site`, `portal`, `backoffice`). Data flows
 //! one way: face → domain → db.
 
@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod mail;
 pub mod seed;
 pub mod time;
 pub mod util;

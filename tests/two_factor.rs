@@ -581,7 +581,10 @@ async fn only_administrators_open_the_security_page() {
         !body.contains("href=\"/admin/seguridad\""),
         "no link either"
     );
-    assert!(body.contains("href=\"/admin/cuenta\""), "their own account is linked");
+    assert!(
+        body.contains("href=\"/admin/cuenta\""),
+        "their own account is linked"
+    );
     app.stop().await;
 }
 

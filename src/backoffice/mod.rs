@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod catalog;
 mod dashboard;
+mod outbox;
 pub mod routes;
 mod security;
 mod sign_in_code;

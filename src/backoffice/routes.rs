@@ -11,7 +11,9 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
-use crate::backoffice::{CurrentStaff, account, audit, catalog, dashboard, security, two_factor};
+use crate::backoffice::{
+    CurrentStaff, account, audit, catalog, dashboard, outbox, security, two_factor,
+};
 use crate::web::error::AppError;
 
 /// One row of the table, for tests and documentation.
@@ -62,6 +64,8 @@ staff_routes! {
     POST "/cuenta/dos-pasos/codigos" => two_factor::regenerate_codes, UseBackoffice;
     GET "/seguridad" => security::show, ManageSecurity;
     POST "/seguridad" => security::update, ManageSecurity;
+    GET "/correos" => outbox::list, ManageOutbox;
+    POST "/correos/{id}/reintentar" => outbox::retry, ManageOutbox;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

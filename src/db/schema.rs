@@ -108,6 +108,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbound_emails (id) {
+        id -> Int8,
+        kind -> Text,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
 diesel::joinable!(sessions -> staff_users (user_id));
@@ -124,4 +142,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     staff_recovery_codes,
     security_settings,
+    outbound_emails,
 );

@@ -1,0 +1,231 @@
+//! How e-mails leave: SMTP when `SMTP_URL` is set, otherwise `.eml` files in `var/mail`.
+//!
+//! `SMTP_URL` is read by lettre's `from_url`: `smtp://host:port` is plain SMTP without any TLS
+//! (a local relay, the test sink), `smtp://user:pw@host:587?tls=required` upgrades with
+//! STARTTLS or fails, `smtps://user:pw@host:465` is TLS from the first byte. A path
+//! (`smtp://host/ehlo.name`) sets the EHLO name.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::Config;
+
+/// How long one SMTP conversation may take before it counts as a (transient) failure.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The way out for e-mails, with the sender they carry. Cheap to clone.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Inner,
+    from: Mailbox,
+}
+
+#[derive(Clone)]
+enum Inner {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// For logs, without credentials.
+        server: String,
+    },
+    File {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        dir: PathBuf,
+    },
+}
+
+/// Why a message did not leave.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Retrying cannot help: a malformed address, or the server refused for good (5xx).
+    #[error("{0}")]
+    Permanent(String),
+    /// Worth another try later: connection trouble, 4xx, a full disk.
+    #[error("{0}")]
+    Transient(String),
+}
+
+impl SendError {
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, SendError::Permanent(_))
+    }
+}
+
+impl Transport {
+    /// SMTP when `SMTP_URL` is set, otherwise files in `config.mail_dir()` (created).
+    /// Call it inside a Tokio runtime (see [`Transport::smtp`]).
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        match &config.smtp_url {
+            Some(url) => Self::smtp(url, config.mail_from.clone()),
+            None => Self::file(config.mail_dir(), config.mail_from.clone()),
+        }
+    }
+
+    /// SMTP through lettre's pooled async transport, configured from `url` (see the module
+    /// documentation for the schemes). Call it inside a Tokio runtime (actix's is one): the
+    /// pool spawns its clean-up task at once.
+    pub fn smtp(url: &str, from: Mailbox) -> anyhow::Result<Self> {
+        let parsed = url::Url::parse(url).context("SMTP_URL is not a valid URL")?;
+        let server = format!(
+            "{}://{}{}",
+            parsed.scheme(),
+            parsed.host_str().unwrap_or("?"),
+            parsed.port().map(|p| format!(":{p}")).unwrap_or_default()
+        );
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable ({server}): {e}"))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        Ok(Self {
+            inner: Inner::Smtp { transport, server },
+            from,
+        })
+    }
+
+    /// One `.eml` file per message in `dir`, which is created if missing.
+    pub fn file(dir: impl Into<PathBuf>, from: Mailbox) -> anyhow::Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the mail directory {}", dir.display()))?;
+        Ok(Self {
+            inner: Inner::File {
+                transport: AsyncFileTransport::new(&dir),
+                dir,
+            },
+            from,
+        })
+    }
+
+    /// Where messages go, for logs: `smtp://host:port` or `files in var/mail`.
+    pub fn describe(&self) -> String {
+        match &self.inner {
+            Inner::Smtp { server, .. } => server.clone(),
+            Inner::File { dir, .. } => format!("files in {}", dir.display()),
+        }
+    }
+
+    /// The directory of the file transport, if that is what this is.
+    pub fn mail_dir(&self) -> Option<&Path> {
+        match &self.inner {
+            Inner::File { dir, .. } => Some(dir),
+            Inner::Smtp { .. } => None,
+        }
+    }
+
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// Sends one multipart/alternative message (plain text first, HTML preferred).
+    /// `message_id` is the left part of the `Message-ID` (the sender's domain is the right
+    /// part): the same for every attempt of one e-mail, so a resend after a crash can be
+    /// recognised as a duplicate by the receiving side.
+    pub async fn send(
+        &self,
+        message_id: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> Result<(), SendError> {
+        let message = self.message(message_id, to, subject, text, html)?;
+        match &self.inner {
+            Inner::Smtp { transport, .. } => transport.send(message).await.map(drop).map_err(|e| {
+                if e.is_permanent() {
+                    SendError::Permanent(format!("SMTP: {e}"))
+                } else {
+                    SendError::Transient(format!("SMTP: {e}"))
+                }
+            }),
+            Inner::File { transport, .. } => transport
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| SendError::Transient(format!("cannot write the message: {e}"))),
+        }
+    }
+
+    fn message(
+        &self,
+        message_id: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> Result<Message, SendError> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("invalid recipient '{to}': {e}")))?;
+        Message::builder()
+            .message_id(Some(format!("<{message_id}@{}>", self.from.email.domain())))
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .multipart(MultiPart::alternative_plain_html(
+                text.to_owned(),
+                html.to_owned(),
+            ))
+            .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from() -> Mailbox {
+        "Soriano <no-reply@example.es>".parse().unwrap()
+    }
+
+    #[test]
+    fn a_malformed_recipient_is_a_permanent_failure() {
+        let dir = std::env::temp_dir().join(format!(
+            "soriano-mail-unit-{}",
+            crate::util::random_token(6)
+        ));
+        let transport = Transport::file(&dir, from()).unwrap();
+        let error = transport
+            .message("x.1", "not an address", "Asunto", "texto", "<p>html</p>")
+            .unwrap_err();
+        assert!(error.is_permanent(), "{error}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_message_carries_both_alternatives_and_the_sender() {
+        let dir = std::env::temp_dir().join(format!(
+            "soriano-mail-unit-{}",
+            crate::util::random_token(6)
+        ));
+        let transport = Transport::file(&dir, from()).unwrap();
+        let message = transport
+            .message(
+                "x.1",
+                "ana@example.es",
+                "Asunto",
+                "texto plano",
+                "<p>html</p>",
+            )
+            .unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        assert!(
+            raw.contains("text/plain") && raw.contains("text/html"),
+            "{raw}"
+        );
+        assert!(raw.contains("From: Soriano <no-reply@example.es>"), "{raw}");
+        assert!(raw.contains("To: ana@example.es"), "{raw}");
+        assert!(raw.contains("Message-ID: <x.1@example.es>"), "{raw}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn plain_smtp_urls_need_no_tls() {
+        let transport = Transport::smtp("smtp://127.0.0.1:2525", from()).unwrap();
+        assert_eq!(transport.describe(), "smtp://127.0.0.1:2525");
+        assert!(transport.mail_dir().is_none());
+    }
+}
