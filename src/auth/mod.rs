@@ -2,8 +2,11 @@
 
 pub mod password;
 pub mod permissions;
+pub mod rate_limit;
 pub mod session_store;
 pub mod sign_in;
 pub mod staff;
+pub mod staff_admin;
 pub mod throttle;
+pub mod tokens;
 pub mod totp;

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use crate::audit::{self, Action, NewEntry};
 use crate::auth::password;
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::throttle::{self, Verdict};
@@ -33,6 +34,7 @@ pub async fn attempt(
     email: &str,
     password_typed: String,
     ip: &str,
+    user_agent: &str,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DbError> {
     let email = staff::normalize_email(email);
@@ -68,9 +70,23 @@ pub async fn attempt(
     .map_err(|_| DbError::Canceled)?;
 
     let ip = ip.to_owned();
-    db.run(move |conn| match user {
+    let user_agent = user_agent.to_owned();
+    db.transaction(move |conn| match user {
         Some(user) if matches && user.active => {
             throttle::record(conn, &email, &ip, true, now)?;
+            audit::record(
+                conn,
+                &NewEntry {
+                    actor_staff_id: Some(user.id),
+                    actor_label: &user.email,
+                    action: Action::SignIn,
+                    target_type: Some(audit::target::STAFF_USER),
+                    target_id: Some(user.id),
+                    ip: &ip,
+                    user_agent: &user_agent,
+                    details: serde_json::json!({}),
+                },
+            )?;
             if let Some(hash) = upgraded {
                 diesel::update(staff_users::table.find(user.id))
                     .set(staff_users::password_hash.eq(hash))
@@ -80,6 +96,24 @@ pub async fn attempt(
         }
         _ => {
             let locked_out = throttle::record(conn, &email, &ip, false, now)?;
+            // The e-mail typed is kept as typed by whoever tried; whether such an account
+            // exists is not written down (the log must not become an account oracle either).
+            let mut entry = NewEntry {
+                actor_staff_id: None,
+                actor_label: &email,
+                action: Action::SignInFailed,
+                target_type: None,
+                target_id: None,
+                ip: &ip,
+                user_agent: &user_agent,
+                details: serde_json::json!({}),
+            };
+            audit::record(conn, &entry)?;
+            if locked_out {
+                entry.action = Action::LockedOut;
+                entry.details = serde_json::json!({ "fallos": throttle::FREE_FAILURES });
+                audit::record(conn, &entry)?;
+            }
             Ok(Outcome::Rejected { locked_out })
         }
     })

@@ -7,9 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::audit::{self, Action, NewEntry};
 use crate::auth::session_store::{self, OpenSession, SESSION_ID_KEY};
 use crate::auth::{password, staff};
 use crate::backoffice::CurrentStaff;
+use crate::backoffice::audit_entry;
 use crate::backoffice::auth::complete_sign_in;
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
@@ -196,10 +198,11 @@ pub async fn change_password(
         return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
 
-    let staff_id = user.id;
+    let (actor, origin) = (user.clone(), meta.clone());
     db.transaction(move |conn| {
-        staff::set_password_hash(conn, staff_id, &new_hash)?;
-        session_store::end_all_for_user(conn, staff_id)?;
+        staff::set_password_hash(conn, actor.id, &new_hash)?;
+        session_store::end_all_for_user(conn, actor.id)?;
+        audit::record(conn, &audit_entry(&actor, &origin, Action::PasswordChanged))?;
         Ok::<_, DbError>(())
     })
     .await?;
@@ -216,21 +219,28 @@ pub async fn end_session(
     staff: CurrentStaff,
     session: Session,
     identity: Identity,
+    meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let session_id = path.into_inner();
-    let staff_id = staff.0.id;
+    let user = staff.0;
     let current = session.get::<String>(SESSION_ID_KEY).ok().flatten();
     let (ended, was_current) = db
-        .run(move |conn| {
-            let was_current = session_store::open_sessions(conn, staff_id)?
+        .transaction(move |conn| {
+            let was_current = session_store::open_sessions(conn, user.id)?
                 .iter()
                 .any(|s| s.id == session_id && s.sid.is_some() && s.sid == current);
-            Ok::<_, DbError>((
-                session_store::end_one(conn, staff_id, session_id)?,
-                was_current,
-            ))
+            let ended = session_store::end_one(conn, user.id, session_id)?;
+            if ended {
+                let entry = NewEntry {
+                    target_type: Some(audit::target::SESSION),
+                    target_id: Some(session_id),
+                    ..audit_entry(&user, &meta, Action::SessionEnded)
+                };
+                audit::record(conn, &entry)?;
+            }
+            Ok::<_, DbError>((ended, was_current))
         })
         .await?;
     if !ended {
@@ -253,14 +263,25 @@ pub async fn end_session(
 pub async fn end_other_sessions(
     staff: CurrentStaff,
     session: Session,
+    meta: RequestMeta,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
-    let staff_id = staff.0.id;
+    let user = staff.0;
     let Some(current) = session.get::<String>(SESSION_ID_KEY).ok().flatten() else {
         return Err(AppError::BadRequest("session without sign-in id".into()));
     };
     let ended = db
-        .run(move |conn| session_store::end_others(conn, staff_id, &current).map_err(DbError::from))
+        .transaction(move |conn| {
+            let ended = session_store::end_others(conn, user.id, &current)?;
+            if ended > 0 {
+                let entry = NewEntry {
+                    details: serde_json::json!({ "sesiones_cerradas": ended }),
+                    ..audit_entry(&user, &meta, Action::SessionEnded)
+                };
+                audit::record(conn, &entry)?;
+            }
+            Ok::<_, DbError>(ended)
+        })
         .await?;
     let message = match ended {
         0 => "No había otras sesiones abiertas.".to_owned(),

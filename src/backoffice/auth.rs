@@ -13,10 +13,12 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use crate::audit::{self, Action};
 use crate::auth::session_store::{self, SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::totp::{self, ActiveStaff};
 use crate::auth::{sign_in, throttle};
+use crate::backoffice::audit_entry;
 use crate::db::{Db, DbError};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
@@ -180,7 +182,15 @@ pub async fn login(
         return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
 
-    let outcome = sign_in::attempt(&db, &email, password, &meta.ip, Utc::now()).await?;
+    let outcome = sign_in::attempt(
+        &db,
+        &email,
+        password,
+        &meta.ip,
+        &meta.user_agent,
+        Utc::now(),
+    )
+    .await?;
     let user = match outcome {
         sign_in::Outcome::Accepted(user) => user,
         sign_in::Outcome::Rejected { locked_out } => {
@@ -244,17 +254,23 @@ pub async fn complete_sign_in(
 /// POST /admin/salir: ends the session on the server, not only in the browser.
 pub async fn logout(
     identity: Option<Identity>,
+    meta: RequestMeta,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(identity) = identity {
         let staff_id = identity.id().ok().and_then(|id| id.parse::<i64>().ok());
         identity.logout();
         if let Some(id) = staff_id {
-            tracing::info!(staff_id = id, "staff signed out");
-        }
-        // Clean up expired rows opportunistically; the session itself is deleted by logout.
-        db.run(|conn| session_store::purge_expired(conn).map_err(DbError::from))
+            db.transaction(move |conn| {
+                if let Some(user) = staff::find_active(conn, id)? {
+                    audit::record(conn, &audit_entry(&user, &meta, Action::SignOut))?;
+                }
+                // Expired rows are cleaned up here too; the session itself is deleted by logout.
+                session_store::purge_expired(conn)?;
+                Ok::<_, DbError>(())
+            })
             .await?;
+        }
     }
     Ok(flash::redirect(
         "/admin/entrar",

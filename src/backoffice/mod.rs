@@ -6,10 +6,12 @@ mod auth;
 mod catalog;
 mod dashboard;
 mod outbox;
+pub mod password_links;
 pub mod routes;
 mod security;
 mod sign_in_code;
 mod two_factor;
+mod users;
 
 use actix_web::cookie::SameSite;
 use actix_web::cookie::time::Duration;
@@ -26,6 +28,29 @@ use crate::db::Db;
 use crate::web::AppKeys;
 
 pub use auth::CurrentStaff;
+
+use crate::audit::{Action, NewEntry};
+use crate::auth::staff::StaffUser;
+use crate::web::request_meta::RequestMeta;
+
+/// An audit entry for something `staff` did in this request (add target and details with
+/// struct update syntax).
+pub(crate) fn audit_entry<'a>(
+    staff: &'a StaffUser,
+    meta: &'a RequestMeta,
+    action: Action,
+) -> NewEntry<'a> {
+    NewEntry {
+        actor_staff_id: Some(staff.id),
+        actor_label: &staff.email,
+        action,
+        target_type: None,
+        target_id: None,
+        ip: &meta.ip,
+        user_agent: &meta.user_agent,
+        details: serde_json::json!({}),
+    }
+}
 
 pub const SESSION_COOKIE: &str = "sori_admin";
 
@@ -72,6 +97,16 @@ pub fn routes(
                 .post(sign_in_code::submit),
         )
         .service(web::resource("/salir").post(auth::logout))
+        .service(
+            web::resource("/recuperar")
+                .get(password_links::request_form)
+                .post(password_links::request_reset),
+        )
+        .service(
+            web::resource("/contrasena/{token}")
+                .get(password_links::set_form)
+                .post(password_links::set_password),
+        )
         .service(routes::register(web::scope("")).wrap(from_fn(auth::require_staff)))
         .wrap(identity)
         .wrap(sessions)

@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, dashboard, outbox, security, two_factor,
+    CurrentStaff, account, audit, catalog, dashboard, outbox, security, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -66,6 +66,14 @@ staff_routes! {
     POST "/seguridad" => security::update, ManageSecurity;
     GET "/correos" => outbox::list, ManageOutbox;
     POST "/correos/{id}/reintentar" => outbox::retry, ManageOutbox;
+    GET "/usuarios" => users::list, ManageUsers;
+    POST "/usuarios" => users::create, ManageUsers;
+    GET "/usuarios/nuevo" => users::new_form, ManageUsers;
+    GET "/usuarios/{id}" => users::show, ManageUsers;
+    POST "/usuarios/{id}/rol" => users::change_role, ManageUsers;
+    POST "/usuarios/{id}/desactivar" => users::disable, ManageUsers;
+    POST "/usuarios/{id}/activar" => users::enable, ManageUsers;
+    POST "/usuarios/{id}/invitacion" => users::reinvite, ManageUsers;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

@@ -126,6 +126,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_tokens (token_hash) {
+        token_hash -> Text,
+        staff_id -> Int8,
+        purpose -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    rate_limit_hits (id) {
+        id -> Int8,
+        bucket -> Text,
+        key -> Text,
+        hit_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(staff_tokens -> staff_users (staff_id));
 diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
 diesel::joinable!(sessions -> staff_users (user_id));
@@ -143,4 +164,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_recovery_codes,
     security_settings,
     outbound_emails,
+    staff_tokens,
+    rate_limit_hits,
 );

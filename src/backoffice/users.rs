@@ -1,0 +1,465 @@
+//! User administration (admins): list, invite, change role, disable, enable.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::audit::{self, Action, NewEntry};
+use crate::auth::staff::{self, Role, StaffUser};
+use crate::auth::staff_admin::{self, StaffAdminError};
+use crate::backoffice::{CurrentStaff, audit_entry, password_links};
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use crate::page_or_partial;
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
+use crate::web::form::FieldErrors;
+use crate::web::format::madrid_datetime;
+use crate::web::page::PageContext;
+use crate::web::render;
+use crate::web::request_meta::RequestMeta;
+
+pub const ROLES: [Role; 4] = [Role::Admin, Role::Supervisor, Role::Agent, Role::Claims];
+
+/// (value, label) pairs for the role select.
+pub fn role_options() -> Vec<(&'static str, &'static str)> {
+    ROLES.iter().map(|r| (r.code(), r.label())).collect()
+}
+
+pub struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role_label: &'static str,
+    pub active: bool,
+    pub awaiting_password: bool,
+    pub last_login: String,
+}
+
+impl From<&StaffUser> for UserRow {
+    fn from(user: &StaffUser) -> Self {
+        Self {
+            id: user.id,
+            name: user.name.clone(),
+            email: user.email.clone(),
+            role_label: user.role().label(),
+            active: user.active,
+            awaiting_password: staff_admin::awaiting_password(user),
+            last_login: user
+                .last_login_at
+                .map(madrid_datetime)
+                .unwrap_or_else(|| "Nunca".into()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "backoffice/users/list.html", blocks = ["content"])]
+pub struct UserListPage {
+    pub ctx: PageContext,
+    pub search: String,
+    pub page: i64,
+    pub more: bool,
+    pub users: Vec<UserRow>,
+}
+
+impl UserListPage {
+    pub fn page_link(&self, page: i64) -> String {
+        let search: String = url::form_urlencoded::byte_serialize(self.search.as_bytes()).collect();
+        format!("/admin/usuarios?q={search}&pagina={page}")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    pagina: Option<String>,
+}
+
+/// GET /admin/usuarios
+pub async fn list(
+    ctx: PageContext,
+    db: web::Data<Db>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ListQuery { q, pagina } = query.into_inner();
+    let page = pagina
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(0)
+        .clamp(0, 10_000);
+    let search = q.trim().chars().take(100).collect::<String>();
+    let lookup = search.clone();
+    let (users, more) = db
+        .run(move |conn| staff_admin::list(conn, &lookup, page).map_err(DbError::from))
+        .await?;
+    page_or_partial!(UserListPage {
+        ctx,
+        search,
+        page,
+        more,
+        users: users.iter().map(UserRow::from).collect()
+    })
+}
+
+#[derive(Template)]
+#[template(path = "backoffice/users/new.html", blocks = ["content"])]
+pub struct NewUserPage {
+    pub ctx: PageContext,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub roles: Vec<(&'static str, &'static str)>,
+    pub errors: FieldErrors,
+}
+
+/// GET /admin/usuarios/nuevo
+pub async fn new_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    render::html(&NewUserPage {
+        ctx,
+        name: String::new(),
+        email: String::new(),
+        role: Role::Agent.code().to_owned(),
+        roles: role_options(),
+        errors: FieldErrors::new(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    nombre: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    rol: String,
+}
+
+/// A validated invitation.
+struct NewUser {
+    name: String,
+    email: String,
+    role: Role,
+}
+
+fn validate_new_user(form: &NewUserForm) -> Result<NewUser, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let name = form.nombre.trim();
+    if name.is_empty() {
+        errors.add("nombre", "Escriba el nombre.");
+    } else if name.chars().count() > 120 {
+        errors.add("nombre", "El nombre no puede tener más de 120 caracteres.");
+    }
+    let email = staff::normalize_email(&form.email);
+    if email.is_empty() {
+        errors.add("email", "Escriba el correo electrónico.");
+    } else if !staff::is_plausible_email(&email) {
+        errors.add("email", "El correo electrónico no tiene un formato válido.");
+    }
+    let role = Role::parse(&form.rol);
+    if role.is_none() {
+        errors.add("rol", "Elija un perfil.");
+    }
+    match role {
+        Some(role) if errors.is_empty() => Ok(NewUser {
+            name: name.to_owned(),
+            email,
+            role,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// POST /admin/usuarios: creates the account and e-mails the invitation in one transaction.
+/// Submitting twice cannot create two accounts: the e-mail is unique.
+pub async fn create(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    form: web::Form<NewUserForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let command = match validate_new_user(&form) {
+        Ok(command) => command,
+        Err(errors) => return new_user_with_errors(ctx, form, errors),
+    };
+    let base_url = config.base_url.clone();
+    let actor = staff.0;
+    let created = db
+        .transaction(move |conn| {
+            let invited = staff_admin::invite(
+                conn,
+                &command.email,
+                &command.name,
+                command.role,
+                Utc::now(),
+            );
+            match invited {
+                Ok((user, token)) => {
+                    password_links::send_invitation(conn, &user, &token, &base_url)?;
+                    let entry = NewEntry {
+                        target_type: Some(audit::target::STAFF_USER),
+                        target_id: Some(user.id),
+                        details: serde_json::json!({ "email": user.email, "rol": user.role }),
+                        ..audit_entry(&actor, &meta, Action::StaffCreated)
+                    };
+                    audit::record(conn, &entry)?;
+                    Ok::<_, DbError>(Ok(user))
+                }
+                Err(StaffAdminError::Database(message)) => Err(DbError::Query(
+                    diesel::result::Error::QueryBuilderError(message.into()),
+                )),
+                Err(other) => Ok(Err(other)),
+            }
+        })
+        .await?;
+    match created {
+        Ok(user) => Ok(flash::redirect(
+            &format!("/admin/usuarios/{}", user.id),
+            Flash::success(format!(
+                "Cuenta creada. Hemos enviado la invitación a {}.",
+                user.email
+            )),
+        )),
+        Err(StaffAdminError::EmailTaken) => {
+            let mut errors = FieldErrors::new();
+            errors.add("email", "Ya existe una cuenta con ese correo electrónico.");
+            new_user_with_errors(ctx, form, errors)
+        }
+        Err(other) => Err(AppError::Internal(anyhow::anyhow!("{other}"))),
+    }
+}
+
+fn new_user_with_errors(
+    ctx: PageContext,
+    form: NewUserForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    render::html_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &NewUserPage {
+            ctx,
+            name: form.nombre,
+            email: form.email,
+            role: form.rol,
+            roles: role_options(),
+            errors,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "backoffice/users/show.html", blocks = ["content"])]
+pub struct UserPage {
+    pub ctx: PageContext,
+    pub user: UserRow,
+    pub role: String,
+    pub roles: Vec<(&'static str, &'static str)>,
+    pub is_self: bool,
+    pub errors: FieldErrors,
+}
+
+async fn user_page(
+    ctx: PageContext,
+    db: &Db,
+    id: i64,
+    me: i64,
+    errors: FieldErrors,
+) -> Result<UserPage, AppError> {
+    let user = db
+        .run(move |conn| Ok::<_, DbError>(staff_admin::get(conn, id).ok()))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(UserPage {
+        ctx,
+        role: user.role().code().to_owned(),
+        user: UserRow::from(&user),
+        roles: role_options(),
+        is_self: user.id == me,
+        errors,
+    })
+}
+
+/// GET /admin/usuarios/{id}
+pub async fn show(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page_or_partial!(user_page(ctx, &db, path.into_inner(), staff.0.id, FieldErrors::new()).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    rol: String,
+}
+
+/// POST /admin/usuarios/{id}/rol
+pub async fn change_role(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    form: web::Form<RoleForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let me = staff.0.id;
+    let Some(role) = Role::parse(&form.rol) else {
+        let mut errors = FieldErrors::new();
+        errors.add("rol", "Elija un perfil.");
+        return render::html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &user_page(ctx, &db, id, me, errors).await?,
+        );
+    };
+    let actor = staff.0;
+    let result = db
+        .transaction(move |conn| {
+            let changed = staff_admin::change_role(conn, id, role, me);
+            if let Ok(previous) = changed {
+                let entry = NewEntry {
+                    target_type: Some(audit::target::STAFF_USER),
+                    target_id: Some(id),
+                    details: serde_json::json!({ "rol": { "before": previous.code(), "after": role.code() } }),
+                    ..audit_entry(&actor, &meta, Action::StaffRoleChanged)
+                };
+                audit::record(conn, &entry)?;
+            }
+            Ok::<_, DbError>(changed)
+        })
+        .await?;
+    match result {
+        Ok(_) => Ok(flash::redirect(
+            &format!("/admin/usuarios/{id}"),
+            Flash::success(format!("Perfil cambiado a «{}».", role.label())),
+        )),
+        Err(StaffAdminError::NotFound) => Err(AppError::NotFound),
+        Err(error @ (StaffAdminError::SelfDemotion | StaffAdminError::LastAdmin)) => {
+            let mut errors = FieldErrors::new();
+            errors.add("rol", capitalize(&error.to_string()));
+            render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &user_page(ctx, &db, id, me, errors).await?,
+            )
+        }
+        Err(other) => Err(AppError::Internal(anyhow::anyhow!("{other}"))),
+    }
+}
+
+/// POST /admin/usuarios/{id}/desactivar and /activar
+async fn set_active(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    id: i64,
+    active: bool,
+) -> Result<HttpResponse, AppError> {
+    let actor = staff.0;
+    let result = db
+        .transaction(move |conn| {
+            let changed = staff_admin::set_active(conn, id, active, actor.id);
+            if changed.is_ok() {
+                let action = if active {
+                    Action::StaffEnabled
+                } else {
+                    Action::StaffDisabled
+                };
+                let entry = NewEntry {
+                    target_type: Some(audit::target::STAFF_USER),
+                    target_id: Some(id),
+                    ..audit_entry(&actor, &meta, action)
+                };
+                audit::record(conn, &entry)?;
+            }
+            Ok::<_, DbError>(changed)
+        })
+        .await?;
+    let back = format!("/admin/usuarios/{id}");
+    match result {
+        Ok(()) if active => Ok(flash::redirect(&back, Flash::success("Cuenta activada."))),
+        Ok(()) => Ok(flash::redirect(
+            &back,
+            Flash::success("Cuenta desactivada. Sus sesiones se han cerrado."),
+        )),
+        Err(StaffAdminError::NotFound) => Err(AppError::NotFound),
+        Err(error @ (StaffAdminError::SelfDemotion | StaffAdminError::LastAdmin)) => Ok(
+            flash::redirect(&back, Flash::error(capitalize(&error.to_string()))),
+        ),
+        Err(other) => Err(AppError::Internal(anyhow::anyhow!("{other}"))),
+    }
+}
+
+pub async fn disable(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    set_active(staff, meta, db, path.into_inner(), false).await
+}
+
+pub async fn enable(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    set_active(staff, meta, db, path.into_inner(), true).await
+}
+
+/// POST /admin/usuarios/{id}/invitacion: a new link for an account still without password.
+pub async fn reinvite(
+    _staff: CurrentStaff,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let base_url = config.base_url.clone();
+    let sent = db
+        .transaction(move |conn| {
+            let user = match staff_admin::get(conn, id) {
+                Ok(user) => user,
+                Err(_) => return Ok::<_, DbError>(None),
+            };
+            if !staff_admin::awaiting_password(&user) {
+                return Ok(Some(false));
+            }
+            let (user, token) = staff_admin::reinvite(conn, id, Utc::now()).map_err(|e| {
+                DbError::Query(diesel::result::Error::QueryBuilderError(
+                    e.to_string().into(),
+                ))
+            })?;
+            password_links::send_invitation(conn, &user, &token, &base_url)?;
+            Ok(Some(true))
+        })
+        .await?;
+    let back = format!("/admin/usuarios/{id}");
+    match sent {
+        None => Err(AppError::NotFound),
+        Some(true) => Ok(flash::redirect(
+            &back,
+            Flash::success("Invitación enviada de nuevo."),
+        )),
+        Some(false) => Ok(flash::redirect(
+            &back,
+            Flash::warning("Esta cuenta ya tiene contraseña; no necesita invitación."),
+        )),
+    }
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str() + ".",
+        None => String::new(),
+    }
+}
