@@ -748,3 +748,61 @@ async fn an_administrator_reset_lets_the_password_alone_sign_in() {
     );
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn an_admin_resets_a_colleagues_second_factor_and_it_is_audited() {
+    let mut secret = String::new();
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "jefa@soriano.es", Role::Admin, PASSWORD);
+        let ana = create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+        secret = totp::new_secret();
+        totp::enable(conn, ana, &secret, &current_code(&secret), Utc::now()).unwrap();
+    })
+    .await;
+    let ana: i64 = staff_users::table
+        .filter(staff_users::email.eq("ana@soriano.es"))
+        .select(staff_users::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    app.sign_in("jefa@soriano.es", PASSWORD).await;
+    let page = app
+        .get(&format!("/admin/usuarios/{ana}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Restablecer la verificación en dos pasos"));
+    let token = app.csrf_token("/admin").await;
+    let response = app
+        .post_form(
+            &format!("/admin/usuarios/{ana}/dos-pasos/restablecer"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(!totp::is_enabled(&mut app.db.conn(), ana).unwrap());
+    let codes_left: i64 = staff_recovery_codes::table
+        .filter(staff_recovery_codes::staff_id.eq(ana))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(codes_left, 0);
+    use soriano::db::schema::audit_log;
+    let actions: Vec<String> = audit_log::table
+        .select(audit_log::action)
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert!(
+        actions.iter().any(|a| a == "staff.totp_reset"),
+        "{actions:?}"
+    );
+    // Unknown ids are a 404, not an error.
+    let response = app
+        .post_form(
+            "/admin/usuarios/999999/dos-pasos/restablecer",
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

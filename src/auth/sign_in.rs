@@ -74,19 +74,7 @@ pub async fn attempt(
     db.transaction(move |conn| match user {
         Some(user) if matches && user.active => {
             throttle::record(conn, &email, &ip, true, now)?;
-            audit::record(
-                conn,
-                &NewEntry {
-                    actor_staff_id: Some(user.id),
-                    actor_label: &user.email,
-                    action: Action::SignIn,
-                    target_type: Some(audit::target::STAFF_USER),
-                    target_id: Some(user.id),
-                    ip: &ip,
-                    user_agent: &user_agent,
-                    details: serde_json::json!({}),
-                },
-            )?;
+            // The sign-in itself is audited when the session opens, after any second factor.
             if let Some(hash) = upgraded {
                 diesel::update(staff_users::table.find(user.id))
                     .set(staff_users::password_hash.eq(hash))

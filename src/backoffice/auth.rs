@@ -13,7 +13,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::audit::{self, Action};
+use crate::audit::{self, Action, NewEntry};
 use crate::auth::session_store::{self, SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::totp::{self, ActiveStaff};
@@ -234,9 +234,18 @@ pub async fn complete_sign_in(
     user: &StaffUser,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    let user_id = user.id;
-    db.run(move |conn| staff::record_login(conn, user_id).map_err(DbError::from))
-        .await?;
+    let (actor, origin) = (user.clone(), meta.clone());
+    db.transaction(move |conn| {
+        staff::record_login(conn, actor.id)?;
+        let entry = NewEntry {
+            target_type: Some(audit::target::STAFF_USER),
+            target_id: Some(actor.id),
+            ..audit_entry(&actor, &origin, Action::SignIn)
+        };
+        audit::record(conn, &entry)?;
+        Ok::<_, DbError>(())
+    })
+    .await?;
     Identity::login(&req.extensions(), user.id.to_string())
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let insert = |key: &str, value: &str| {

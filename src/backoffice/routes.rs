@@ -74,6 +74,7 @@ staff_routes! {
     POST "/usuarios/{id}/desactivar" => users::disable, ManageUsers;
     POST "/usuarios/{id}/activar" => users::enable, ManageUsers;
     POST "/usuarios/{id}/invitacion" => users::reinvite, ManageUsers;
+    POST "/usuarios/{id}/dos-pasos/restablecer" => users::reset_two_factor, ManageUsers;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

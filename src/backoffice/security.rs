@@ -4,13 +4,16 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::audit::{self, Action, NewEntry};
 use crate::auth::totp;
 use crate::backoffice::CurrentStaff;
+use crate::backoffice::audit_entry;
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::page::PageContext;
+use crate::web::request_meta::RequestMeta;
 
 #[derive(Template)]
 #[template(path = "backoffice/security.html", blocks = ["content"])]
@@ -46,13 +49,22 @@ pub struct SecurityForm {
 /// POST /admin/seguridad
 pub async fn update(
     staff: CurrentStaff,
+    meta: RequestMeta,
     db: web::Data<Db>,
     form: web::Form<SecurityForm>,
 ) -> Result<HttpResponse, AppError> {
     let required = form.into_inner().exigir_dos_pasos.is_some();
     let staff_id = staff.0.id;
+    let actor = staff.0.clone();
     db.transaction(move |conn| {
-        totp::set_require_two_factor(conn, required, staff_id).map_err(DbError::from)
+        totp::set_require_two_factor(conn, required, staff_id)?;
+        let entry = NewEntry {
+            target_type: Some(audit::target::SETTINGS),
+            details: serde_json::json!({ "exigir_dos_pasos": required }),
+            ..audit_entry(&actor, &meta, Action::TwoFactorPolicyChanged)
+        };
+        audit::record(conn, &entry)?;
+        Ok::<_, DbError>(())
     })
     .await?;
     tracing::info!(

@@ -14,8 +14,10 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use crate::audit::{self, Action};
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::totp::{self, SecondFactor, TwoFactorError};
+use crate::backoffice::audit_entry;
 use crate::backoffice::auth::complete_sign_in;
 use crate::db::Db;
 use crate::web::error::AppError;
@@ -189,7 +191,10 @@ pub async fn submit(
             match totp::check_login_code(conn, staff_id, &code, Utc::now()) {
                 Ok(factor) => {
                     if factor == SecondFactor::RecoveryCode {
-                        tracing::info!(staff_id, origin = %origin.ip, "recovery code used");
+                        audit::record(
+                            conn,
+                            &audit_entry(&user, &origin, Action::RecoveryCodeUsed),
+                        )?;
                     }
                     Ok(Outcome::SignedIn {
                         factor,

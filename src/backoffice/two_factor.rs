@@ -12,15 +12,18 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use crate::audit::{self, Action};
 use crate::auth::password;
 use crate::auth::totp::{self, TwoFactorError, TwoFactorStatus};
 use crate::backoffice::CurrentStaff;
+use crate::backoffice::audit_entry;
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::page::PageContext;
 use crate::web::render;
+use crate::web::request_meta::RequestMeta;
 
 pub const PAGE_PATH: &str = "/admin/cuenta/dos-pasos";
 
@@ -194,6 +197,7 @@ pub async fn activate(
     ctx: PageContext,
     staff: CurrentStaff,
     session: Session,
+    meta: RequestMeta,
     db: web::Data<Db>,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -205,11 +209,16 @@ pub async fn activate(
     };
     let code = form.into_inner().codigo.trim().to_owned();
     let staff_id = staff.0.id;
+    let actor = staff.0.clone();
     let result = if code.is_empty() {
         Err(TwoFactorError::InvalidCode)
     } else {
-        db.run(move |conn| totp::enable(conn, staff_id, &secret, &code, Utc::now()))
-            .await
+        db.transaction(move |conn| {
+            let codes = totp::enable(conn, staff_id, &secret, &code, Utc::now())?;
+            audit::record(conn, &audit_entry(&actor, &meta, Action::TotpEnabled))?;
+            Ok(codes)
+        })
+        .await
     };
     match result {
         Ok(codes) => {
@@ -258,6 +267,7 @@ pub async fn deactivate(
     ctx: PageContext,
     staff: CurrentStaff,
     session: Session,
+    meta: RequestMeta,
     db: web::Data<Db>,
     form: web::Form<DisableForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -268,15 +278,18 @@ pub async fn deactivate(
         Some("Escriba su contraseña.")
     } else {
         // The password hash runs on the blocking pool with the query.
+        let actor = staff.0.clone();
         let result = db
-            .run(move |conn| {
+            .transaction(move |conn| {
                 if totp::require_two_factor(conn)? {
                     return Err(TwoFactorError::RequiredByPolicy);
                 }
                 if !password::verify(&password, &stored_hash) {
                     return Ok(false);
                 }
-                totp::disable(conn, staff_id).map(|()| true)
+                totp::disable(conn, staff_id)?;
+                audit::record(conn, &audit_entry(&actor, &meta, Action::TotpDisabled))?;
+                Ok(true)
             })
             .await;
         match result {
@@ -312,6 +325,7 @@ pub async fn regenerate_codes(
     ctx: PageContext,
     staff: CurrentStaff,
     session: Session,
+    meta: RequestMeta,
     db: web::Data<Db>,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -320,9 +334,15 @@ pub async fn regenerate_codes(
     let result = if code.is_empty() {
         Err(TwoFactorError::InvalidCode)
     } else {
+        let actor = staff.0.clone();
         db.transaction(move |conn| {
             totp::check_totp_code(conn, staff_id, &code, Utc::now())?;
-            totp::regenerate_recovery_codes(conn, staff_id)
+            let codes = totp::regenerate_recovery_codes(conn, staff_id)?;
+            audit::record(
+                conn,
+                &audit_entry(&actor, &meta, Action::RecoveryCodesRegenerated),
+            )?;
+            Ok(codes)
         })
         .await
     };

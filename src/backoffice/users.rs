@@ -261,6 +261,7 @@ pub struct UserPage {
     pub role: String,
     pub roles: Vec<(&'static str, &'static str)>,
     pub is_self: bool,
+    pub two_factor_enabled: bool,
     pub errors: FieldErrors,
 }
 
@@ -271,8 +272,14 @@ async fn user_page(
     me: i64,
     errors: FieldErrors,
 ) -> Result<UserPage, AppError> {
-    let user = db
-        .run(move |conn| Ok::<_, DbError>(staff_admin::get(conn, id).ok()))
+    let (user, two_factor_enabled) = db
+        .run(move |conn| {
+            let Ok(user) = staff_admin::get(conn, id) else {
+                return Ok::<_, DbError>(None);
+            };
+            let enabled = crate::auth::totp::is_enabled(conn, id)?;
+            Ok(Some((user, enabled)))
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(UserPage {
@@ -281,6 +288,7 @@ async fn user_page(
         user: UserRow::from(&user),
         roles: role_options(),
         is_self: user.id == me,
+        two_factor_enabled,
         errors,
     })
 }
@@ -454,6 +462,40 @@ pub async fn reinvite(
             Flash::warning("Esta cuenta ya tiene contraseña; no necesita invitación."),
         )),
     }
+}
+
+/// POST /admin/usuarios/{id}/dos-pasos/restablecer: for a colleague who lost their phone;
+/// they will enrol again at their next sign-in if the policy requires it.
+pub async fn reset_two_factor(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let actor = staff.0;
+    let found = db
+        .transaction(move |conn| {
+            if staff_admin::get(conn, id).is_err() {
+                return Ok::<_, DbError>(false);
+            }
+            crate::auth::totp::reset(conn, id)?;
+            let entry = NewEntry {
+                target_type: Some(audit::target::STAFF_USER),
+                target_id: Some(id),
+                ..audit_entry(&actor, &meta, Action::StaffTotpReset)
+            };
+            audit::record(conn, &entry)?;
+            Ok(true)
+        })
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(flash::redirect(
+        &format!("/admin/usuarios/{id}"),
+        Flash::success("Verificación en dos pasos restablecida: tendrá que configurarla de nuevo."),
+    ))
 }
 
 fn capitalize(text: &str) -> String {
