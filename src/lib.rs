@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod mail;
+pub mod money;
 pub mod seed;
 pub mod time;
 pub mod util;

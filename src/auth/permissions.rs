@@ -21,6 +21,15 @@ pub enum Permission {
     ViewAudit,
     /// The e-mail outbox: see deliveries, retry failures.
     ManageOutbox,
+    /// Customers, policies, claims, tasks: reading. Agents see only their own portfolio
+    /// (enforced in the queries, see `backoffice::scope`); everyone else sees everything.
+    ViewPortfolio,
+    /// Customers and policies: create, edit, change state, log interactions.
+    EditPortfolio,
+    /// Claims: open, move through their states, record amounts and notes.
+    HandleClaims,
+    /// Tasks: one's own list, create, complete, reassign.
+    UseTasks,
 }
 
 impl Permission {
@@ -31,12 +40,22 @@ impl Permission {
         Permission::ManageSecurity,
         Permission::ViewAudit,
         Permission::ManageOutbox,
+        Permission::ViewPortfolio,
+        Permission::EditPortfolio,
+        Permission::HandleClaims,
+        Permission::UseTasks,
     ];
 
     pub fn granted_to(self, role: Role) -> bool {
         use Role::*;
         match self {
-            Permission::UseBackoffice | Permission::ViewCatalog => true,
+            Permission::UseBackoffice
+            | Permission::ViewCatalog
+            | Permission::ViewPortfolio
+            | Permission::UseTasks => true,
+            // Claims handlers read customers and policies (to handle claims), but do not sell.
+            Permission::EditPortfolio => matches!(role, Admin | Supervisor | Agent),
+            Permission::HandleClaims => matches!(role, Admin | Supervisor | Claims),
             Permission::ManageUsers | Permission::ManageSecurity | Permission::ManageOutbox => {
                 role == Admin
             }
@@ -48,6 +67,15 @@ impl Permission {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn claims_handlers_handle_claims_but_do_not_sell() {
+        assert!(Permission::HandleClaims.granted_to(Role::Claims));
+        assert!(!Permission::EditPortfolio.granted_to(Role::Claims));
+        assert!(Permission::ViewPortfolio.granted_to(Role::Claims));
+        assert!(Permission::EditPortfolio.granted_to(Role::Agent));
+        assert!(!Permission::HandleClaims.granted_to(Role::Agent));
+    }
 
     #[test]
     fn only_admins_manage_users_and_the_outbox() {
@@ -78,6 +106,32 @@ mod tests {
     fn every_role_uses_the_back_office() {
         for role in [Role::Admin, Role::Supervisor, Role::Agent, Role::Claims] {
             assert!(Permission::UseBackoffice.granted_to(role));
+        }
+    }
+}
+
+/// Which customers (and their policies, claims, tasks) a staff member may see: an agent
+/// works their own portfolio, every other role sees all of it. Queries apply it; an id outside
+/// the scope answers 404 like an id that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortfolioScope {
+    All,
+    OwnedBy(i64),
+}
+
+impl PortfolioScope {
+    pub fn of(staff_id: i64, role: Role) -> Self {
+        match role {
+            Role::Agent => PortfolioScope::OwnedBy(staff_id),
+            Role::Admin | Role::Supervisor | Role::Claims => PortfolioScope::All,
+        }
+    }
+
+    /// The owner to filter on, if any.
+    pub fn owner(self) -> Option<i64> {
+        match self {
+            PortfolioScope::All => None,
+            PortfolioScope::OwnedBy(id) => Some(id),
         }
     }
 }

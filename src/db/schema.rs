@@ -146,7 +146,171 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customers (id) {
+        id -> Int8,
+        kind -> Text,
+        tax_id -> Text,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        company_name -> Nullable<Text>,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        address_line -> Nullable<Text>,
+        postcode -> Nullable<Text>,
+        city -> Nullable<Text>,
+        province -> Nullable<Text>,
+        iban -> Nullable<Text>,
+        segment -> Text,
+        tags -> Array<Text>,
+        owner_staff_id -> Nullable<Int8>,
+        notes -> Text,
+        merged_into_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    customer_consents (id) {
+        id -> Int8,
+        customer_id -> Int8,
+        purpose -> Text,
+        granted -> Bool,
+        text_version -> Text,
+        source -> Text,
+        recorded_at -> Timestamptz,
+        recorded_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    interactions (id) {
+        id -> Int8,
+        customer_id -> Int8,
+        kind -> Text,
+        summary -> Text,
+        occurred_at -> Timestamptz,
+        staff_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    policies (id) {
+        id -> Int8,
+        customer_id -> Int8,
+        carrier_id -> Int8,
+        product_id -> Int8,
+        line_id -> Int8,
+        number -> Text,
+        status -> Text,
+        risk -> Jsonb,
+        start_date -> Date,
+        end_date -> Date,
+        net_premium_cents -> Int8,
+        total_premium_cents -> Int8,
+        payment_frequency -> Text,
+        agent_staff_id -> Nullable<Int8>,
+        status_reason -> Nullable<Text>,
+        status_changed_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    policy_periods (id) {
+        id -> Int8,
+        policy_id -> Int8,
+        start_date -> Date,
+        end_date -> Date,
+        net_premium_cents -> Int8,
+        total_premium_cents -> Int8,
+        created_at -> Timestamptz,
+        created_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    policy_endorsements (id) {
+        id -> Int8,
+        policy_id -> Int8,
+        effective_date -> Date,
+        description -> Text,
+        premium_change_cents -> Int8,
+        created_at -> Timestamptz,
+        created_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    claims (id) {
+        id -> Int8,
+        number -> Text,
+        policy_id -> Int8,
+        customer_id -> Int8,
+        incident_date -> Date,
+        kind -> Text,
+        description -> Text,
+        place -> Text,
+        status -> Text,
+        claimed_cents -> Nullable<Int8>,
+        accepted_cents -> Nullable<Int8>,
+        paid_cents -> Nullable<Int8>,
+        handler_staff_id -> Nullable<Int8>,
+        opened_at -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    claim_events (id) {
+        id -> Int8,
+        claim_id -> Int8,
+        occurred_at -> Timestamptz,
+        staff_id -> Nullable<Int8>,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Int8,
+        title -> Text,
+        description -> Text,
+        due_date -> Nullable<Date>,
+        priority -> Text,
+        status -> Text,
+        assignee_staff_id -> Int8,
+        entity_type -> Nullable<Text>,
+        entity_id -> Nullable<Int8>,
+        customer_id -> Nullable<Int8>,
+        created_by_staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(staff_tokens -> staff_users (staff_id));
+diesel::joinable!(customer_consents -> customers (customer_id));
+diesel::joinable!(interactions -> customers (customer_id));
+diesel::joinable!(interactions -> staff_users (staff_id));
+diesel::joinable!(policies -> customers (customer_id));
+diesel::joinable!(policies -> carriers (carrier_id));
+diesel::joinable!(policies -> products (product_id));
+diesel::joinable!(policies -> lines_of_business (line_id));
+diesel::joinable!(policy_periods -> policies (policy_id));
+diesel::joinable!(policy_endorsements -> policies (policy_id));
+diesel::joinable!(claims -> policies (policy_id));
+diesel::joinable!(claims -> customers (customer_id));
+diesel::joinable!(claim_events -> claims (claim_id));
+diesel::joinable!(tasks -> customers (customer_id));
 diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
 diesel::joinable!(sessions -> staff_users (user_id));
@@ -166,4 +330,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbound_emails,
     staff_tokens,
     rate_limit_hits,
+    customers,
+    customer_consents,
+    interactions,
+    policies,
+    policy_periods,
+    policy_endorsements,
+    claims,
+    claim_events,
+    tasks,
 );

@@ -39,9 +39,29 @@ impl FieldErrors {
     }
 }
 
+/// A date typed in a form: `aaaa-mm-dd` (what `<input type="date">` sends) or `dd/mm/aaaa`.
+pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, &'static str> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("Escriba la fecha.");
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+        .map_err(|_| "Escriba una fecha válida (dd/mm/aaaa).")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_read_in_both_forms() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(parse_date("2026-11-23"), Ok(day));
+        assert_eq!(parse_date("23/11/2026"), Ok(day));
+        assert!(parse_date("31/02/2026").is_err());
+        assert!(parse_date("").is_err());
+    }
 
     #[test]
     fn the_first_message_of_a_field_wins() {

@@ -1,0 +1,9 @@
+DROP TABLE tasks;
+DROP TABLE claim_events;
+DROP TABLE claims;
+DROP TABLE policy_endorsements;
+DROP TABLE policy_periods;
+DROP TABLE policies;
+DROP TABLE interactions;
+DROP TABLE customer_consents;
+DROP TABLE customers;
