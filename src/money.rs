@@ -35,7 +35,7 @@ pub fn parse_cents(text: &str) -> Result<i64, &'static str> {
     // The last ',' or '.' followed by one or two digits is the decimal separator; any other
     // dots are thousands separators.
     let (integer, decimals) = match cleaned.rfind([',', '.']) {
-        Some(pos) if cleaned.len() - pos - 1 <= 2 && cleaned.len() - pos - 1 >= 1 => {
+        Some(pos) if (1..=2).contains(&(cleaned.len() - pos - 1)) => {
             (&cleaned[..pos], &cleaned[pos + 1..])
         }
         _ => (cleaned.as_str(), ""),
