@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestApp, create_staff, new_client};
+use common::{TestApp, create_staff};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use soriano::auth::staff::Role;
@@ -10,36 +10,6 @@ use soriano::db::schema::{sessions, staff_users};
 
 const PASSWORD: &str = "una clave larga de prueba";
 const NEW_PASSWORD: &str = "otra clave distinta y larga";
-
-/// Signs `email` in with a fresh client (another browser).
-async fn other_browser(
-    app: &TestApp,
-    email: &str,
-    password: &str,
-) -> (reqwest::Client, StatusCode) {
-    let client = new_client();
-    let body = client
-        .get(app.url("/admin/entrar"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = common::csrf_from_html(&body);
-    let status = client
-        .post(app.url("/admin/entrar"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("email", email),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .status();
-    (client, status)
-}
 
 fn stored_hash(app: &TestApp) -> String {
     staff_users::table
@@ -56,7 +26,7 @@ async fn changing_the_password_ends_every_other_session() {
     })
     .await;
     app.sign_in("ana@soriano.es", PASSWORD).await;
-    let (other, status) = other_browser(&app, "ana@soriano.es", PASSWORD).await;
+    let (other, status) = app.sign_in_elsewhere("ana@soriano.es", PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(
         other.get(app.url("/admin")).send().await.unwrap().status(),
@@ -96,11 +66,13 @@ async fn changing_the_password_ends_every_other_session() {
     assert_eq!(count, 1);
 
     assert_eq!(
-        other_browser(&app, "ana@soriano.es", PASSWORD).await.1,
+        app.sign_in_elsewhere("ana@soriano.es", PASSWORD).await.1,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        other_browser(&app, "ana@soriano.es", NEW_PASSWORD).await.1,
+        app.sign_in_elsewhere("ana@soriano.es", NEW_PASSWORD)
+            .await
+            .1,
         StatusCode::SEE_OTHER
     );
     app.stop().await;
@@ -186,8 +158,8 @@ async fn staff_see_and_end_their_own_sessions_only() {
     })
     .await;
     app.sign_in("ana@soriano.es", PASSWORD).await;
-    let (other, _) = other_browser(&app, "ana@soriano.es", PASSWORD).await;
-    let (luis, _) = other_browser(&app, "luis@soriano.es", PASSWORD).await;
+    let (other, _) = app.sign_in_elsewhere("ana@soriano.es", PASSWORD).await;
+    let (luis, _) = app.sign_in_elsewhere("luis@soriano.es", PASSWORD).await;
 
     let body = app.get("/admin/cuenta").await.text().await.unwrap();
     assert_eq!(

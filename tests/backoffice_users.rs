@@ -225,30 +225,7 @@ async fn only_admins_administer_users() {
 #[actix_web::test]
 async fn disabling_an_account_ends_its_sessions_and_roles_can_change() {
     let app = TestApp::spawn_with(admin_and_agent).await;
-    let (ana, _) = {
-        let client = new_client();
-        let body = client
-            .get(app.url("/admin/entrar"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = common::csrf_from_html(&body);
-        let status = client
-            .post(app.url("/admin/entrar"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("email", "ana@soriano.es"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .status();
-        (client, status)
-    };
+    let (ana, _) = app.sign_in_elsewhere("ana@soriano.es", PASSWORD).await;
     assert_eq!(
         ana.get(app.url("/admin")).send().await.unwrap().status(),
         StatusCode::OK
@@ -342,28 +319,7 @@ async fn the_last_admin_cannot_be_demoted_or_disabled() {
 #[actix_web::test]
 async fn a_password_reset_link_works_once_within_the_hour_and_ends_all_sessions() {
     let app = TestApp::spawn_with(admin_and_agent).await;
-    let other = new_client();
-    {
-        let body = other
-            .get(app.url("/admin/entrar"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = common::csrf_from_html(&body);
-        other
-            .post(app.url("/admin/entrar"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("email", "ana@soriano.es"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
-    }
+    let (other, _) = app.sign_in_elsewhere("ana@soriano.es", PASSWORD).await;
     assert_eq!(
         other.get(app.url("/admin")).send().await.unwrap().status(),
         StatusCode::OK

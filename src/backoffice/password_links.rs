@@ -33,6 +33,28 @@ fn link(base_url: &url::Url, token: &str) -> String {
     url.to_string()
 }
 
+/// Queues the e-mail carrying the link for `token` (inside the caller's transaction).
+fn send_link(
+    conn: &mut PgConnection,
+    user: &StaffUser,
+    token: &str,
+    base_url: &url::Url,
+    purpose: Purpose,
+) -> Result<(), DbError> {
+    let link = link(base_url, token);
+    let email = match purpose {
+        Purpose::Invitation => {
+            crate::mail::templates::staff_invitation(&user.email, &user.name, &link)
+        }
+        Purpose::PasswordReset => {
+            crate::mail::templates::password_reset(&user.email, &user.name, &link)
+        }
+    }
+    .map_err(DbError::other)?;
+    crate::mail::enqueue(conn, &email)?;
+    Ok(())
+}
+
 /// Queues the invitation e-mail (inside the caller's transaction).
 pub fn send_invitation(
     conn: &mut PgConnection,
@@ -40,32 +62,7 @@ pub fn send_invitation(
     token: &str,
     base_url: &url::Url,
 ) -> Result<(), DbError> {
-    let email =
-        crate::mail::templates::staff_invitation(&user.email, &user.name, &link(base_url, token))
-            .map_err(|e| {
-            DbError::Query(diesel::result::Error::QueryBuilderError(
-                e.to_string().into(),
-            ))
-        })?;
-    crate::mail::enqueue(conn, &email)?;
-    Ok(())
-}
-
-fn send_reset(
-    conn: &mut PgConnection,
-    user: &StaffUser,
-    token: &str,
-    base_url: &url::Url,
-) -> Result<(), DbError> {
-    let email =
-        crate::mail::templates::password_reset(&user.email, &user.name, &link(base_url, token))
-            .map_err(|e| {
-                DbError::Query(diesel::result::Error::QueryBuilderError(
-                    e.to_string().into(),
-                ))
-            })?;
-    crate::mail::enqueue(conn, &email)?;
-    Ok(())
+    send_link(conn, user, token, base_url, Purpose::Invitation)
 }
 
 #[derive(Template)]
@@ -146,7 +143,7 @@ pub async fn request_reset(
             )? && let Some(user) = staff::find_by_email(conn, &lookup)?.filter(|u| u.active)
             {
                 let token = tokens::issue(conn, user.id, Purpose::PasswordReset, now)?;
-                send_reset(conn, &user, &token, &base_url)?;
+                send_link(conn, &user, &token, &base_url, Purpose::PasswordReset)?;
                 audit::record(
                     conn,
                     &NewEntry {

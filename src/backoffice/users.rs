@@ -211,9 +211,7 @@ pub async fn create(
                     audit::record(conn, &entry)?;
                     Ok::<_, DbError>(Ok(user))
                 }
-                Err(StaffAdminError::Database(message)) => Err(DbError::Query(
-                    diesel::result::Error::QueryBuilderError(message.into()),
-                )),
+                Err(StaffAdminError::Database(message)) => Err(DbError::Other(message)),
                 Err(other) => Ok(Err(other)),
             }
         })
@@ -441,11 +439,8 @@ pub async fn reinvite(
             if !staff_admin::awaiting_password(&user) {
                 return Ok(Some(false));
             }
-            let (user, token) = staff_admin::reinvite(conn, id, Utc::now()).map_err(|e| {
-                DbError::Query(diesel::result::Error::QueryBuilderError(
-                    e.to_string().into(),
-                ))
-            })?;
+            let (user, token) =
+                staff_admin::reinvite(conn, id, Utc::now()).map_err(DbError::other)?;
             password_links::send_invitation(conn, &user, &token, &base_url)?;
             Ok(Some(true))
         })

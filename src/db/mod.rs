@@ -32,6 +32,15 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("the database task was cancelled")]
     Canceled,
+    /// Something else failed inside a transaction (rendering an e-mail, say), so it rolls back.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl DbError {
+    pub fn other(error: impl std::fmt::Display) -> Self {
+        DbError::Other(error.to_string())
+    }
 }
 
 /// The application's handle to PostgreSQL: a cloneable pool.

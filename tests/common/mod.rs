@@ -299,3 +299,35 @@ pub fn create_staff(
         .expect("create staff")
         .id
 }
+
+impl TestApp {
+    /// Signs `email` in from a new browser (its own cookie jar), as a second device would.
+    pub async fn sign_in_elsewhere(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> (reqwest::Client, reqwest::StatusCode) {
+        let client = new_client();
+        let body = client
+            .get(self.url("/admin/entrar"))
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("body");
+        let token = csrf_from_html(&body);
+        let status = client
+            .post(self.url("/admin/entrar"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("POST")
+            .status();
+        (client, status)
+    }
+}
