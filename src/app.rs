@@ -23,6 +23,7 @@ pub struct AppState {
     pub db: Db,
     pub keys: AppKeys,
     pub metrics: Metrics,
+    pub site_cache: std::sync::Arc<crate::site::SiteCache>,
 }
 
 impl AppState {
@@ -34,6 +35,7 @@ impl AppState {
             db,
             keys,
             metrics: Metrics::new()?,
+            site_cache: Default::default(),
         })
     }
 }
@@ -55,6 +57,7 @@ pub fn build(
         .app_data(web::Data::new(state.config.clone()))
         .app_data(web::Data::new(state.keys.clone()))
         .app_data(web::Data::new(state.metrics.clone()))
+        .app_data(web::Data::from(state.site_cache.clone()))
         .app_data(web::FormConfig::default().limit(FORM_LIMIT))
         .app_data(web::PayloadConfig::new(FORM_LIMIT))
         .route("/healthz", web::get().to(health::healthz))

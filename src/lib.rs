@@ -22,4 +22,4 @@ pub mod web;
 
 pub mod backoffice;
 mod portal;
-mod site;
+pub mod site;

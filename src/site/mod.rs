@@ -6,6 +6,7 @@ use askama::Template;
 use crate::catalog::{self, Carrier, Line};
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
+use crate::web::cache::Cached;
 use crate::web::error::AppError;
 use crate::web::page::PageContext;
 
@@ -34,11 +35,37 @@ impl HomePage {
     }
 }
 
+/// What the public pages show of the catalogue, cached for a minute.
+pub struct SiteCache {
+    catalogue: Cached<(Vec<Line>, Vec<Carrier>)>,
+}
+
+impl Default for SiteCache {
+    fn default() -> Self {
+        Self {
+            catalogue: Cached::new(std::time::Duration::from_secs(60)),
+        }
+    }
+}
+
 /// GET /
-async fn home(ctx: PageContext, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
-    let (lines, carriers) = db
-        .run(|conn| Ok::<_, DbError>((catalog::lines(conn)?, catalog::active_carriers(conn)?)))
-        .await?;
+async fn home(
+    ctx: PageContext,
+    db: web::Data<Db>,
+    cache: web::Data<SiteCache>,
+) -> Result<HttpResponse, AppError> {
+    let catalogue = match cache.catalogue.get() {
+        Some(catalogue) => catalogue,
+        None => {
+            let fresh = db
+                .run(|conn| {
+                    Ok::<_, DbError>((catalog::lines(conn)?, catalog::active_carriers(conn)?))
+                })
+                .await?;
+            cache.catalogue.put(fresh)
+        }
+    };
+    let (lines, carriers) = (catalogue.0.clone(), catalogue.1.clone());
     page_or_partial!(HomePage {
         ctx,
         lines,

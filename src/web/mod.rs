@@ -2,6 +2,7 @@
 //! metrics and health checks. Nothing here knows about insurance.
 
 pub mod assets;
+pub mod cache;
 pub mod csrf;
 pub mod error;
 pub mod flash;
