@@ -361,13 +361,29 @@ async fn an_idle_session_ends_after_thirty_minutes() {
     })
     .await;
     app.sign_in("ana@soriano.es", PASSWORD).await;
-    age_session(&app, "actix_identity.last_visited_at", 29 * 60);
+    let idle_for = |minutes: i64| {
+        // The session expires 30 minutes after its last request: pretend that was `minutes` ago.
+        diesel::sql_query(format!(
+            "UPDATE sessions SET expires_at = now() + interval '30 minutes' - interval '{minutes} minutes'"
+        ))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    };
+    idle_for(29);
     assert_eq!(
         app.get("/admin").await.status(),
         StatusCode::OK,
         "29 minutes idle is fine"
     );
-    age_session(&app, "actix_identity.last_visited_at", 31 * 60);
+    let expiry: chrono::DateTime<chrono::Utc> = soriano::db::schema::sessions::table
+        .select(soriano::db::schema::sessions::expires_at)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert!(
+        expiry > chrono::Utc::now() + chrono::Duration::minutes(29),
+        "the request extended the session"
+    );
+    idle_for(31);
     let response = app.get("/admin").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).starts_with("/admin/entrar"));

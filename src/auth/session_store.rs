@@ -26,6 +26,8 @@ const IDENTITY_KEY: &str = "actix_identity.user_id";
 pub const SESSION_ID_KEY: &str = "sori.sid";
 pub const SESSION_IP_KEY: &str = "sori.ip";
 pub const SESSION_AGENT_KEY: &str = "sori.ua";
+/// How far behind "now + idle limit" a session's expiry may lag before it is written again.
+const TTL_SLACK_SECONDS: i64 = 60;
 
 #[derive(Clone)]
 pub struct PgSessionStore {
@@ -160,12 +162,17 @@ impl SessionStore for PgSessionStore {
     ) -> Result<(), anyhow::Error> {
         let key_hash = sha256_hex(session_key.as_ref().as_bytes());
         let ttl = *ttl;
+        let now = Utc::now();
+        // Called on every request: write only when the expiry would move by more than a
+        // minute, so a busy session costs one indexed no-op check, not a write per page view.
+        let slack = chrono::Duration::seconds(TTL_SLACK_SECONDS);
         self.db
             .run(move |conn| {
                 diesel::update(
                     sessions::table
                         .find(key_hash)
-                        .filter(sessions::expires_at.gt(diesel::dsl::now)),
+                        .filter(sessions::expires_at.gt(now))
+                        .filter(sessions::expires_at.lt(expiry(&ttl) - slack)),
                 )
                 .set(sessions::expires_at.eq(expiry(&ttl)))
                 .execute(conn)

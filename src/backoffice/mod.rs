@@ -20,7 +20,7 @@ use actix_web::web;
 
 use actix_identity::IdentityMiddleware;
 use actix_session::SessionMiddleware;
-use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
 
 use crate::auth::session_store::PgSessionStore;
 use crate::config::Config;
@@ -69,7 +69,10 @@ pub fn routes(
 > {
     let identity = IdentityMiddleware::builder()
         .login_deadline(Some(config.staff_absolute_timeout))
-        .visit_deadline(Some(config.staff_idle_timeout))
+        // The idle limit is the session's own expiry, extended on each request (see
+        // PgSessionStore::update_ttl); a visit deadline in actix-identity would rewrite the
+        // session state on every single page view.
+        .visit_deadline(None)
         .build();
     let sessions = SessionMiddleware::builder(PgSessionStore::new(db), keys.session)
         .cookie_name(SESSION_COOKIE.to_owned())
@@ -80,7 +83,8 @@ pub fn routes(
         .cookie_content_security(CookieContentSecurity::Private)
         .session_lifecycle(
             BrowserSession::default()
-                .state_ttl(Duration::seconds(config.staff_idle_timeout.as_secs() as i64)),
+                .state_ttl(Duration::seconds(config.staff_idle_timeout.as_secs() as i64))
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
         )
         .build();
 
