@@ -1,29 +1,43 @@
-//! The staff home page.
+//! The staff home page: what needs attention today.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::prelude::*;
+use chrono::Utc;
 
 use crate::backoffice::CurrentStaff;
-use crate::db::schema::{carriers, lines_of_business, products, staff_users};
 use crate::db::{Db, DbError};
+use crate::overview::{self, Overview};
 use crate::page_or_partial;
+use crate::time::ZONE;
 use crate::web::error::AppError;
+use crate::web::format;
 use crate::web::page::PageContext;
-
-pub struct Counts {
-    pub carriers: i64,
-    pub lines: i64,
-    pub products: i64,
-    pub staff: i64,
-}
 
 #[derive(Template)]
 #[template(path = "backoffice/dashboard.html", blocks = ["content"])]
 pub struct DashboardPage {
     pub ctx: PageContext,
     pub name: String,
-    pub counts: Counts,
+    pub today: chrono::NaiveDate,
+    pub overview: Overview,
+}
+
+impl DashboardPage {
+    pub fn date(&self, day: &chrono::NaiveDate) -> String {
+        format::date(*day)
+    }
+
+    pub fn when(&self, at: &chrono::DateTime<Utc>) -> String {
+        format::madrid_datetime(*at)
+    }
+
+    pub fn claim_status(&self, status: &str) -> &'static str {
+        overview::claim_status_label(status)
+    }
+
+    pub fn expiring_days(&self) -> i64 {
+        overview::EXPIRING_WITHIN_DAYS
+    }
 }
 
 /// GET /admin
@@ -32,28 +46,16 @@ pub async fn show(
     staff: CurrentStaff,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
-    let counts = db
-        .run(|conn| {
-            Ok::<_, DbError>(Counts {
-                carriers: carriers::table
-                    .filter(carriers::active.eq(true))
-                    .count()
-                    .get_result(conn)?,
-                lines: lines_of_business::table.count().get_result(conn)?,
-                products: products::table
-                    .filter(products::active.eq(true))
-                    .count()
-                    .get_result(conn)?,
-                staff: staff_users::table
-                    .filter(staff_users::active.eq(true))
-                    .count()
-                    .get_result(conn)?,
-            })
-        })
+    let user = staff.0;
+    let today = Utc::now().with_timezone(&ZONE).date_naive();
+    let (staff_id, role) = (user.id, user.role());
+    let overview = db
+        .run(move |conn| overview::for_staff(conn, staff_id, role, today).map_err(DbError::from))
         .await?;
     page_or_partial!(DashboardPage {
         ctx,
-        name: staff.0.name,
-        counts
+        name: user.name,
+        today,
+        overview
     })
 }

@@ -1,0 +1,166 @@
+//! What needs a staff member's attention today: their tasks, policies about to expire and
+//! open claims, with counts. A handful of indexed queries, each bounded.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::auth::permissions::PortfolioScope;
+use crate::auth::staff::Role;
+use crate::db::schema::{claims, customers, policies, tasks};
+
+/// How many items of each kind the home page lists.
+const LISTED: i64 = 5;
+pub const EXPIRING_WITHIN_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct TaskItem {
+    pub id: i64,
+    pub title: String,
+    pub due_date: Option<NaiveDate>,
+    pub priority: String,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct PolicyItem {
+    pub id: i64,
+    pub number: String,
+    pub customer_id: i64,
+    pub customer_name: String,
+    pub end_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ClaimItem {
+    pub id: i64,
+    pub number: String,
+    pub customer_name: String,
+    pub status: String,
+    pub opened_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    pub open_tasks: i64,
+    pub overdue_tasks: i64,
+    pub tasks_due_today: i64,
+    pub tasks: Vec<TaskItem>,
+    pub expiring_policies: i64,
+    pub expiring: Vec<PolicyItem>,
+    pub open_claims: i64,
+    pub claims: Vec<ClaimItem>,
+    pub new_customers_this_week: i64,
+}
+
+const CLOSED_CLAIM_STATES: [&str; 3] = ["paid", "closed", "rejected"];
+
+pub fn for_staff(
+    conn: &mut PgConnection,
+    staff_id: i64,
+    role: Role,
+    today: NaiveDate,
+) -> QueryResult<Overview> {
+    let scope = PortfolioScope::of(staff_id, role);
+    let mut overview = Overview::default();
+
+    let my_open = || {
+        tasks::table
+            .filter(tasks::assignee_staff_id.eq(staff_id))
+            .filter(tasks::status.eq("open"))
+    };
+    overview.open_tasks = my_open().select(count_star()).first(conn)?;
+    overview.overdue_tasks = my_open()
+        .filter(tasks::due_date.lt(today))
+        .select(count_star())
+        .first(conn)?;
+    overview.tasks_due_today = my_open()
+        .filter(tasks::due_date.eq(today))
+        .select(count_star())
+        .first(conn)?;
+    overview.tasks = my_open()
+        .order((tasks::due_date.asc().nulls_last(), tasks::id))
+        .limit(LISTED)
+        .select((tasks::id, tasks::title, tasks::due_date, tasks::priority))
+        .load(conn)?;
+
+    let horizon = today + Duration::days(EXPIRING_WITHIN_DAYS);
+    let expiring = || {
+        let mut query = policies::table
+            .inner_join(customers::table)
+            .filter(policies::status.eq("active"))
+            .filter(policies::end_date.between(today, horizon))
+            .into_boxed();
+        if let Some(owner) = scope.owner() {
+            query = query.filter(customers::owner_staff_id.eq(owner));
+        }
+        query
+    };
+    overview.expiring_policies = expiring().select(count_star()).first(conn)?;
+    overview.expiring = expiring()
+        .order((policies::end_date, policies::id))
+        .limit(LISTED)
+        .select((
+            policies::id,
+            policies::number,
+            customers::id,
+            customers::display_name,
+            policies::end_date,
+        ))
+        .load(conn)?;
+
+    let open_claims = || {
+        let mut query = claims::table
+            .inner_join(customers::table)
+            .filter(claims::status.ne_all(CLOSED_CLAIM_STATES))
+            .into_boxed();
+        if let Some(owner) = scope.owner() {
+            query = query.filter(customers::owner_staff_id.eq(owner));
+        }
+        if role == Role::Claims {
+            // A handler's queue: their claims and the ones nobody has taken yet.
+            query = query.filter(
+                claims::handler_staff_id
+                    .eq(staff_id)
+                    .or(claims::handler_staff_id.is_null()),
+            );
+        }
+        query
+    };
+    overview.open_claims = open_claims().select(count_star()).first(conn)?;
+    overview.claims = open_claims()
+        .order((claims::opened_at, claims::id))
+        .limit(LISTED)
+        .select((
+            claims::id,
+            claims::number,
+            customers::display_name,
+            claims::status,
+            claims::opened_at,
+        ))
+        .load(conn)?;
+
+    let week_ago = Utc::now() - Duration::days(7);
+    let mut new_customers = customers::table
+        .filter(customers::created_at.gt(week_ago))
+        .filter(customers::merged_into_id.is_null())
+        .into_boxed();
+    if let Some(owner) = scope.owner() {
+        new_customers = new_customers.filter(customers::owner_staff_id.eq(owner));
+    }
+    overview.new_customers_this_week = new_customers.select(count_star()).first(conn)?;
+    Ok(overview)
+}
+
+/// Spanish label of a claim state (DOMAIN.md's words).
+pub fn claim_status_label(status: &str) -> &'static str {
+    match status {
+        "open" => "Abierto",
+        "in_progress" => "En trámite",
+        "assessed" => "Peritado",
+        "accepted" => "Aceptado",
+        "rejected" => "Rechazado",
+        "paid" => "Pagado",
+        "closed" => "Cerrado",
+        _ => "Desconocido",
+    }
+}
