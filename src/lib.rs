@@ -16,6 +16,7 @@ pub mod db;
 pub mod mail;
 pub mod money;
 pub mod overview;
+pub mod search;
 pub mod seed;
 pub mod time;
 pub mod util;

@@ -8,6 +8,7 @@ mod dashboard;
 mod outbox;
 pub mod password_links;
 pub mod routes;
+mod search;
 mod security;
 mod sign_in_code;
 mod two_factor;

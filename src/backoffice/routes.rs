@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, dashboard, outbox, security, two_factor, users,
+    CurrentStaff, account, audit, catalog, dashboard, outbox, search, security, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -53,6 +53,7 @@ staff_routes! {
     GET "" => dashboard::show, UseBackoffice;
     GET "/" => dashboard::show, UseBackoffice;
     GET "/catalogo" => catalog::show, ViewCatalog;
+    GET "/buscar" => search::search, ViewPortfolio;
     GET "/cuenta" => account::show, UseBackoffice;
     POST "/cuenta/contrasena" => account::change_password, UseBackoffice;
     POST "/cuenta/sesiones/cerrar-otras" => account::end_other_sessions, UseBackoffice;

@@ -331,3 +331,67 @@ impl TestApp {
         (client, status)
     }
 }
+
+/// A customer of `owner` (with the demo catalogue) holding policy POL-0001 that ends in ten
+/// days, an open claim SIN-2026-000001 and, for the owner, an overdue task.
+pub fn sample_portfolio(conn: &mut PgConnection, owner: i64) {
+    use chrono::{Duration, Utc};
+    use soriano::db::schema::{claims, customers, policies, products, tasks};
+
+    soriano::seed::demo(conn).unwrap();
+    let customer: i64 = diesel::insert_into(customers::table)
+        .values((
+            customers::kind.eq("person"),
+            customers::tax_id.eq("12345678Z"),
+            customers::given_name.eq("Lucía"),
+            customers::family_name.eq("Martín Gil"),
+            customers::display_name.eq("Martín Gil, Lucía"),
+            customers::phone.eq("612345678"),
+            customers::email.eq("lucia@example.es"),
+            customers::owner_staff_id.eq(owner),
+        ))
+        .returning(customers::id)
+        .get_result(conn)
+        .unwrap();
+    let (product, carrier, line): (i64, i64, i64) = products::table
+        .select((products::id, products::carrier_id, products::line_id))
+        .first(conn)
+        .unwrap();
+    let today = Utc::now().date_naive();
+    let policy: i64 = diesel::insert_into(policies::table)
+        .values((
+            policies::customer_id.eq(customer),
+            policies::carrier_id.eq(carrier),
+            policies::product_id.eq(product),
+            policies::line_id.eq(line),
+            policies::number.eq("POL-0001"),
+            policies::start_date.eq(today - Duration::days(355)),
+            policies::end_date.eq(today + Duration::days(10)),
+            policies::net_premium_cents.eq(30000),
+            policies::total_premium_cents.eq(32400),
+            policies::payment_frequency.eq("annual"),
+        ))
+        .returning(policies::id)
+        .get_result(conn)
+        .unwrap();
+    diesel::insert_into(claims::table)
+        .values((
+            claims::number.eq("SIN-2026-000001"),
+            claims::policy_id.eq(policy),
+            claims::customer_id.eq(customer),
+            claims::incident_date.eq(today - Duration::days(3)),
+            claims::kind.eq("colisión"),
+            claims::description.eq("Golpe en el aparcamiento"),
+        ))
+        .execute(conn)
+        .unwrap();
+    diesel::insert_into(tasks::table)
+        .values((
+            tasks::title.eq("Llamar por la renovación"),
+            tasks::due_date.eq(today - Duration::days(1)),
+            tasks::assignee_staff_id.eq(owner),
+            tasks::customer_id.eq(customer),
+        ))
+        .execute(conn)
+        .unwrap();
+}
