@@ -66,6 +66,10 @@ actions! {
     SessionEnded => "staff.session_ended", "Sesión cerrada a distancia";
     /// An administrator retried a failed e-mail of the outbox.
     EmailRetried => "outbox.email_retried", "Reintento de envío de correo";
+    /// A file was attached to a customer, policy or claim.
+    DocumentUploaded => "document.uploaded", "Documento subido";
+    /// A document was shown to or hidden from the client in e-SORI.
+    DocumentVisibilityChanged => "document.visibility_changed", "Visibilidad de documento cambiada";
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod catalog;
 mod dashboard;
+mod documents;
 mod outbox;
 pub mod password_links;
 pub mod routes;

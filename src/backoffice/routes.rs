@@ -12,7 +12,8 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, dashboard, outbox, search, security, two_factor, users,
+    CurrentStaff, account, audit, catalog, dashboard, documents, outbox, search, security,
+    two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -54,6 +55,10 @@ staff_routes! {
     GET "/" => dashboard::show, UseBackoffice;
     GET "/catalogo" => catalog::show, ViewCatalog;
     GET "/buscar" => search::search, ViewPortfolio;
+    GET "/documentos" => documents::list, ViewPortfolio;
+    POST "/documentos" => documents::upload, ViewPortfolio;
+    GET "/documentos/{id}/descargar" => documents::download, ViewPortfolio;
+    POST "/documentos/{id}/visibilidad" => documents::set_visibility, ViewPortfolio;
     GET "/cuenta" => account::show, UseBackoffice;
     POST "/cuenta/contrasena" => account::change_password, UseBackoffice;
     POST "/cuenta/sesiones/cerrar-otras" => account::end_other_sessions, UseBackoffice;

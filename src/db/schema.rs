@@ -297,6 +297,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (id) {
+        id -> Int8,
+        entity_type -> Text,
+        entity_id -> Int8,
+        customer_id -> Int8,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        visible_to_client -> Bool,
+        uploaded_by_staff_id -> Nullable<Int8>,
+        uploaded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    document_blobs (document_id) {
+        document_id -> Int8,
+        bytes -> Bytea,
+    }
+}
+
 diesel::joinable!(staff_tokens -> staff_users (staff_id));
 diesel::joinable!(customer_consents -> customers (customer_id));
 diesel::joinable!(interactions -> customers (customer_id));
@@ -311,6 +334,8 @@ diesel::joinable!(claims -> policies (policy_id));
 diesel::joinable!(claims -> customers (customer_id));
 diesel::joinable!(claim_events -> claims (claim_id));
 diesel::joinable!(tasks -> customers (customer_id));
+diesel::joinable!(documents -> customers (customer_id));
+diesel::joinable!(document_blobs -> documents (document_id));
 diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
 diesel::joinable!(sessions -> staff_users (user_id));
@@ -339,4 +364,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     claims,
     claim_events,
     tasks,
+    documents,
+    document_blobs,
 );

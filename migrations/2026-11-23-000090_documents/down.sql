@@ -1,0 +1,2 @@
+DROP TABLE document_blobs;
+DROP TABLE documents;
