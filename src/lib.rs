@@ -10,12 +10,14 @@ pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod catalog;
+pub mod claims;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod mail;
 pub mod money;
 pub mod seed;
+pub mod tasks;
 pub mod time;
 pub mod util;
 pub mod web;

@@ -66,6 +66,14 @@ actions! {
     SessionEnded => "staff.session_ended", "Sesión cerrada a distancia";
     /// An administrator retried a failed e-mail of the outbox.
     EmailRetried => "outbox.email_retried", "Reintento de envío de correo";
+    ClaimOpened => "claim.opened", "Apertura de siniestro";
+    /// Details: `{"estado": {"before": .., "after": ..}}` and the amounts recorded.
+    ClaimStatusChanged => "claim.status_changed", "Cambio de estado de siniestro";
+    ClaimNoteAdded => "claim.note_added", "Nota en siniestro";
+    ClaimAssigned => "claim.assigned", "Asignación de tramitador de siniestro";
+    TaskCreated => "task.created", "Alta de tarea";
+    TaskCompleted => "task.completed", "Tarea completada";
+    TaskReassigned => "task.reassigned", "Tarea reasignada";
 }
 
 #[cfg(test)]

@@ -4,12 +4,14 @@ mod account;
 mod audit;
 mod auth;
 mod catalog;
+mod claims;
 mod dashboard;
 mod outbox;
 pub mod password_links;
 pub mod routes;
 mod security;
 mod sign_in_code;
+mod tasks;
 mod two_factor;
 mod users;
 

@@ -297,6 +297,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    form_submissions (token) {
+        token -> Text,
+        created_at -> Timestamptz,
+        entity_type -> Nullable<Text>,
+        entity_id -> Nullable<Int8>,
+    }
+}
+
 diesel::joinable!(staff_tokens -> staff_users (staff_id));
 diesel::joinable!(customer_consents -> customers (customer_id));
 diesel::joinable!(interactions -> customers (customer_id));
@@ -339,4 +348,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     claims,
     claim_events,
     tasks,
+    form_submissions,
 );
