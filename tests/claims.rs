@@ -722,3 +722,42 @@ async fn an_unknown_claim_is_not_found() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn demo_data_has_claims_in_every_state_and_tasks_once_policies_exist() {
+    let (app, f) = spawn().await;
+    let mut conn = app.db.conn();
+    // No claims were seeded by `spawn` (no policies existed when the demo ran).
+    let count: i64 = claims::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(count, 0);
+    soriano::seed::demo_claims_and_tasks(&mut conn).unwrap();
+    let statuses: Vec<String> = claims::table
+        .select(claims::status)
+        .distinct()
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(statuses.len(), 7, "{statuses:?}");
+    let count: i64 = claims::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(count, 40);
+    let tasks: i64 = soriano::db::schema::tasks::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(tasks, 30);
+    let paid_above_accepted: i64 = claims::table
+        .filter(claims::paid_cents.gt(claims::accepted_cents))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(paid_above_accepted, 0);
+    // Running it again adds nothing.
+    soriano::seed::demo_claims_and_tasks(&mut conn).unwrap();
+    let again: i64 = claims::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(again, 40);
+    // The pages read them.
+    app.sign_in("jefa@soriano.es", PASSWORD).await;
+    let response = app.get("/admin/siniestros?filtro=todos").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let _ = f;
+    app.stop().await;
+}
