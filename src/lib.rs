@@ -10,6 +10,7 @@ pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod catalog;
+pub mod claims;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -19,6 +20,7 @@ pub mod money;
 pub mod overview;
 pub mod search;
 pub mod seed;
+pub mod tasks;
 pub mod time;
 pub mod util;
 pub mod web;

@@ -70,6 +70,14 @@ actions! {
     DocumentUploaded => "document.uploaded", "Documento subido";
     /// A document was shown to or hidden from the client in e-SORI.
     DocumentVisibilityChanged => "document.visibility_changed", "Visibilidad de documento cambiada";
+    ClaimOpened => "claim.opened", "Apertura de siniestro";
+    /// Details: `{"estado": {"before": .., "after": ..}}` and the amounts recorded.
+    ClaimStatusChanged => "claim.status_changed", "Cambio de estado de siniestro";
+    ClaimNoteAdded => "claim.note_added", "Nota en siniestro";
+    ClaimAssigned => "claim.assigned", "Asignación de tramitador de siniestro";
+    TaskCreated => "task.created", "Alta de tarea";
+    TaskCompleted => "task.completed", "Tarea completada";
+    TaskReassigned => "task.reassigned", "Tarea reasignada";
 }
 
 #[cfg(test)]

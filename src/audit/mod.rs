@@ -4,6 +4,7 @@
 //! delete or truncate entries (see the migration `audit_log`).
 
 mod action;
+mod actor;
 mod query;
 
 use diesel::prelude::*;
@@ -11,6 +12,7 @@ use diesel::prelude::*;
 use crate::db::schema::audit_log;
 
 pub use action::Action;
+pub use actor::Actor;
 pub use query::{EntryPage, EntryRow, Filter, PAGE_SIZE, list};
 
 /// The actor label of what the application does on its own.
@@ -27,6 +29,8 @@ pub mod target {
     pub const SESSION: &str = "session";
     pub const EMAIL: &str = "email";
     pub const SETTINGS: &str = "settings";
+    pub const CLAIM: &str = "claim";
+    pub const TASK: &str = "task";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -35,6 +39,8 @@ pub mod target {
             SESSION => Some("Sesión"),
             EMAIL => Some("Correo"),
             SETTINGS => Some("Configuración"),
+            CLAIM => Some("Siniestro"),
+            TASK => Some("Tarea"),
             _ => None,
         }
     }

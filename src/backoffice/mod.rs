@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod auth;
 mod catalog;
+mod claims;
 mod dashboard;
 mod documents;
 mod outbox;
@@ -12,6 +13,7 @@ pub mod routes;
 mod search;
 mod security;
 mod sign_in_code;
+mod tasks;
 mod two_factor;
 mod users;
 

@@ -12,8 +12,8 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, dashboard, documents, outbox, search, security,
-    two_factor, users,
+    CurrentStaff, account, audit, catalog, claims, dashboard, documents, outbox, search, security,
+    tasks, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -81,6 +81,18 @@ staff_routes! {
     POST "/usuarios/{id}/activar" => users::enable, ManageUsers;
     POST "/usuarios/{id}/invitacion" => users::reinvite, ManageUsers;
     POST "/usuarios/{id}/dos-pasos/restablecer" => users::reset_two_factor, ManageUsers;
+    GET "/siniestros" => claims::list, ViewPortfolio;
+    POST "/siniestros" => claims::create, HandleClaims;
+    GET "/siniestros/nuevo" => claims::new_form, HandleClaims;
+    GET "/siniestros/{id}" => claims::show, ViewPortfolio;
+    POST "/siniestros/{id}/estado" => claims::change_status, HandleClaims;
+    POST "/siniestros/{id}/notas" => claims::add_note, HandleClaims;
+    POST "/siniestros/{id}/tramitador" => claims::assign, HandleClaims;
+    GET "/tareas" => tasks::list, UseTasks;
+    POST "/tareas" => tasks::create, UseTasks;
+    GET "/tareas/nueva" => tasks::new_form, UseTasks;
+    POST "/tareas/{id}/completar" => tasks::complete, UseTasks;
+    POST "/tareas/{id}/reasignar" => tasks::reassign, UseTasks;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

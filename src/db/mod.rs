@@ -7,6 +7,7 @@
 //! P1 benchmark (see docs/benchmarks.md).
 
 pub mod embedded;
+pub mod form_submissions;
 pub mod schema;
 
 use std::time::Duration;

@@ -320,6 +320,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    form_submissions (token) {
+        token -> Text,
+        created_at -> Timestamptz,
+        entity_type -> Nullable<Text>,
+        entity_id -> Nullable<Int8>,
+    }
+}
+
 diesel::joinable!(staff_tokens -> staff_users (staff_id));
 diesel::joinable!(customer_consents -> customers (customer_id));
 diesel::joinable!(interactions -> customers (customer_id));
@@ -366,4 +375,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tasks,
     documents,
     document_blobs,
+    form_submissions,
 );
