@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod identifiers;
 pub mod mail;
 pub mod money;
 pub mod seed;
