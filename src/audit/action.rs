@@ -66,6 +66,13 @@ actions! {
     SessionEnded => "staff.session_ended", "Sesión cerrada a distancia";
     /// An administrator retried a failed e-mail of the outbox.
     EmailRetried => "outbox.email_retried", "Reintento de envío de correo";
+    CustomerCreated => "customer.created", "Alta de cliente";
+    /// Details: `{"campo": {"before": .., "after": ..}}` of the changed fields.
+    CustomerUpdated => "customer.updated", "Modificación de cliente";
+    /// Recorded on both the survivor and the duplicate.
+    CustomerMerged => "customer.merged", "Fusión de clientes";
+    CustomerConsentChanged => "customer.consent_changed", "Cambio de consentimiento RGPD";
+    CustomerInteractionLogged => "customer.interaction_logged", "Interacción con cliente registrada";
 }
 
 #[cfg(test)]
