@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod auth;
 mod catalog;
+mod customers;
 mod dashboard;
 mod outbox;
 pub mod password_links;
