@@ -4,6 +4,7 @@
 mod common;
 
 use common::{TestApp, create_staff};
+use diesel::PgConnection;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use soriano::auth::staff::Role;
@@ -759,4 +760,84 @@ async fn merging_moves_related_rows_marks_the_duplicate_and_audits_both() {
     let again = post(&app, &path, &[("duplicado", &dup), ("confirmar", "si")]).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
+}
+
+#[derive(diesel::QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+fn plan(conn: &mut PgConnection, sql: &str) -> String {
+    diesel::sql_query(format!("EXPLAIN {sql}"))
+        .load::<PlanLine>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[actix_web::test]
+async fn the_list_and_the_name_search_use_indexes_at_100000_customers() {
+    let db = common::TestDatabase::new();
+    let mut conn = db.conn();
+    let inserted = soriano::seed::bulk_customers(&mut conn, 100_000).unwrap();
+    assert_eq!(inserted, 100_000);
+    let select = "SELECT customers.id, customers.display_name FROM customers \
+                  LEFT JOIN staff_users ON customers.owner_staff_id = staff_users.id \
+                  WHERE customers.merged_into_id IS NULL";
+    let default_list = plan(
+        &mut conn,
+        &format!("{select} ORDER BY lower(customers.display_name), customers.id LIMIT 51"),
+    );
+    assert!(
+        default_list.contains("customers_display_name_idx"),
+        "{default_list}"
+    );
+    assert!(
+        !default_list.contains("Seq Scan on customers"),
+        "{default_list}"
+    );
+    let next_page = plan(
+        &mut conn,
+        &format!(
+            "{select} AND (lower(customers.display_name), customers.id) > ('garcía', 500) \
+             ORDER BY lower(customers.display_name), customers.id LIMIT 51"
+        ),
+    );
+    assert!(next_page.contains("Index Cond"), "{next_page}");
+    let by_name = plan(
+        &mut conn,
+        &format!(
+            "{select} AND lower(customers.display_name) LIKE '%quintanill%' \
+             ORDER BY lower(customers.display_name), customers.id LIMIT 51"
+        ),
+    );
+    assert!(
+        by_name.contains("customers_display_name_trgm_idx"),
+        "{by_name}"
+    );
+    let newest = plan(
+        &mut conn,
+        &format!("{select} ORDER BY customers.created_at DESC, customers.id DESC LIMIT 51"),
+    );
+    assert!(newest.contains("customers_created_idx"), "{newest}");
+    // And the real query answers quickly.
+    let started = std::time::Instant::now();
+    let page = soriano::customers::list(
+        &mut conn,
+        soriano::auth::permissions::PortfolioScope::All,
+        &soriano::customers::ListFilter {
+            q: "garcía".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(page.rows.len(), 50);
+    assert!(page.next_after.is_some());
+    eprintln!(
+        "name search over 100,000 customers: {:?}",
+        started.elapsed()
+    );
 }
