@@ -55,6 +55,9 @@ enum Command {
         /// Carriers, lines of business, products with commissions and a demo admin account.
         #[arg(long)]
         demo: bool,
+        /// Also load N synthetic customers at once (benchmarks: 100000).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..=10_000_000))]
+        customers: Option<i64>,
     },
     /// Create a back-office administrator. The password is asked on the terminal, or read
     /// from SORIANO_ADMIN_PASSWORD for scripts.
@@ -122,10 +125,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }),
-        Command::Seed { demo: false } => Err(anyhow::anyhow!(
-            "nothing to load: pass --demo to load the demo data"
+        Command::Seed {
+            demo: false,
+            customers: None,
+        } => Err(anyhow::anyhow!(
+            "nothing to load: pass --demo to load the demo data or --customers N"
         )),
-        Command::Seed { demo: true } => migrate(&database).and_then(|_| seed_demo(&database)),
+        Command::Seed { demo, customers } => migrate(&database).and_then(|_| {
+            if demo {
+                seed_demo(&database)?;
+            }
+            match customers {
+                Some(count) => seed_bulk_customers(&database, count),
+                None => Ok(()),
+            }
+        }),
         Command::CreateAdmin { email, name } => {
             migrate(&database).and_then(|_| create_admin(&database, &email, &name))
         }
@@ -186,6 +200,14 @@ fn seed_demo(database: &Database) -> anyhow::Result<()> {
             crate::seed::DEMO_ADMIN_PASSWORD
         );
     }
+    Ok(())
+}
+
+fn seed_bulk_customers(database: &Database, count: i64) -> anyhow::Result<()> {
+    let mut conn = PgConnection::establish(&database.url)
+        .with_context(|| format!("cannot connect to {}", db::redact(&database.url)))?;
+    let inserted = crate::seed::bulk_customers(&mut conn, count)?;
+    println!("Loaded {inserted} synthetic customers.");
     Ok(())
 }
 

@@ -78,6 +78,13 @@ actions! {
     TaskCreated => "task.created", "Alta de tarea";
     TaskCompleted => "task.completed", "Tarea completada";
     TaskReassigned => "task.reassigned", "Tarea reasignada";
+    CustomerCreated => "customer.created", "Alta de cliente";
+    /// Details: `{"campo": {"before": .., "after": ..}}` of the changed fields.
+    CustomerUpdated => "customer.updated", "Modificación de cliente";
+    /// Recorded on both the survivor and the duplicate.
+    CustomerMerged => "customer.merged", "Fusión de clientes";
+    CustomerConsentChanged => "customer.consent_changed", "Cambio de consentimiento RGPD";
+    CustomerInteractionLogged => "customer.interaction_logged", "Interacción con cliente registrada";
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub mod target {
     pub const SETTINGS: &str = "settings";
     pub const CLAIM: &str = "claim";
     pub const TASK: &str = "task";
+    pub const CUSTOMER: &str = "customer";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -41,6 +42,7 @@ pub mod target {
             SETTINGS => Some("Configuración"),
             CLAIM => Some("Siniestro"),
             TASK => Some("Tarea"),
+            CUSTOMER => Some("Cliente"),
             _ => None,
         }
     }

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod catalog;
 mod claims;
+mod customers;
 mod dashboard;
 mod documents;
 mod outbox;

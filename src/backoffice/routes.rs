@@ -12,8 +12,8 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, claims, dashboard, documents, outbox, search, security,
-    tasks, two_factor, users,
+    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox, search,
+    security, tasks, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -72,6 +72,16 @@ staff_routes! {
     POST "/seguridad" => security::update, ManageSecurity;
     GET "/correos" => outbox::list, ManageOutbox;
     POST "/correos/{id}/reintentar" => outbox::retry, ManageOutbox;
+    GET "/clientes" => customers::list, ViewPortfolio;
+    POST "/clientes" => customers::create, EditPortfolio;
+    GET "/clientes/nuevo" => customers::new_form, EditPortfolio;
+    GET "/clientes/{id}" => customers::show, ViewPortfolio;
+    POST "/clientes/{id}" => customers::update, EditPortfolio;
+    GET "/clientes/{id}/editar" => customers::edit_form, EditPortfolio;
+    POST "/clientes/{id}/consentimientos" => customers::record_consent, EditPortfolio;
+    POST "/clientes/{id}/interacciones" => customers::log_interaction, EditPortfolio;
+    GET "/clientes/{id}/fusionar" => customers::merge_form, EditPortfolio;
+    POST "/clientes/{id}/fusionar" => customers::merge, EditPortfolio;
     GET "/usuarios" => users::list, ManageUsers;
     POST "/usuarios" => users::create, ManageUsers;
     GET "/usuarios/nuevo" => users::new_form, ManageUsers;

@@ -338,7 +338,7 @@ pub fn sample_portfolio(conn: &mut PgConnection, owner: i64) {
     use chrono::{Duration, Utc};
     use soriano::db::schema::{claims, customers, policies, products, tasks};
 
-    soriano::seed::demo(conn).unwrap();
+    soriano::seed::catalog(conn).unwrap();
     let customer: i64 = diesel::insert_into(customers::table)
         .values((
             customers::kind.eq("person"),

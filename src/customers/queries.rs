@@ -1,0 +1,885 @@
+//! Reading and changing customers.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::{exists, sql};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
+use serde_json::{Value, json};
+
+use super::Actor;
+use super::model::*;
+use super::rules::ValidCustomer;
+use crate::audit::{self, Action};
+use crate::auth::permissions::PortfolioScope;
+use crate::db::schema::{
+    claims, customer_consents, customers, interactions, policies, staff_users, tasks,
+};
+use crate::identifiers::{Email, Phone, TaxId};
+
+diesel::define_sql_function! {
+    /// SQL `lower(text)`.
+    fn lower(x: Text) -> Text;
+}
+
+/// Rows per page of the list.
+pub const PAGE_SIZE: i64 = 50;
+
+/// Order of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    NameAsc,
+    NameDesc,
+    NewestFirst,
+    OldestFirst,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [
+        Sort::NameAsc,
+        Sort::NameDesc,
+        Sort::NewestFirst,
+        Sort::OldestFirst,
+    ];
+
+    /// The value of `orden` in the URL.
+    pub fn code(self) -> &'static str {
+        match self {
+            Sort::NameAsc => "nombre",
+            Sort::NameDesc => "-nombre",
+            Sort::NewestFirst => "-alta",
+            Sort::OldestFirst => "alta",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::NameAsc => "Nombre (A-Z)",
+            Sort::NameDesc => "Nombre (Z-A)",
+            Sort::NewestFirst => "Alta más reciente",
+            Sort::OldestFirst => "Alta más antigua",
+        }
+    }
+
+    pub fn parse(code: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .unwrap_or_default()
+    }
+}
+
+/// What the free-text search looks like, and so which indexed path answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Search {
+    /// Words of the name (each must appear; trigram index on `lower(display_name)`).
+    Name(Vec<String>),
+    TaxId(String),
+    Phone(String),
+    Email(String),
+    /// A policy number (exact): customers holding it.
+    PolicyNumber(String),
+}
+
+impl Search {
+    pub fn classify(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        if text.contains('@') {
+            return Some(Search::Email(text.to_lowercase()));
+        }
+        if let Ok(tax_id) = TaxId::parse(text) {
+            return Some(Search::TaxId(tax_id.as_str().to_owned()));
+        }
+        if let Ok(phone) = Phone::parse(text) {
+            return Some(Search::Phone(phone.into_string()));
+        }
+        if text.chars().any(|c| c.is_ascii_digit()) {
+            return Some(Search::PolicyNumber(text.to_owned()));
+        }
+        let words: Vec<String> = text
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .take(5)
+            .map(|w| w.to_lowercase())
+            .collect();
+        Some(Search::Name(words))
+    }
+}
+
+/// Filters of the list, as the URL carries them.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub q: String,
+    pub segment: Option<Segment>,
+    pub province: Option<String>,
+    pub owner: Option<i64>,
+    pub tag: Option<String>,
+    pub sort: Sort,
+    /// Keyset: the id of the last row of the previous page.
+    pub after: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ListRow {
+    pub id: i64,
+    pub display_name: String,
+    pub tax_id: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub province: Option<String>,
+    pub segment: String,
+    pub owner_name: Option<String>,
+}
+
+impl ListRow {
+    pub fn segment_label(&self) -> &'static str {
+        Segment::parse(&self.segment).map_or("", Segment::label)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub rows: Vec<ListRow>,
+    /// The cursor of the next page when there is one.
+    pub next_after: Option<i64>,
+}
+
+fn like_pattern(word: &str) -> String {
+    let escaped = word
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of customers in the scope, filtered and sorted; 50 rows, keyset paginated.
+pub fn list(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+) -> QueryResult<ListPage> {
+    let mut query = customers::table
+        .left_join(staff_users::table.on(customers::owner_staff_id.eq(staff_users::id.nullable())))
+        .filter(customers::merged_into_id.is_null())
+        .select((
+            customers::id,
+            customers::display_name,
+            customers::tax_id,
+            customers::phone,
+            customers::email,
+            customers::province,
+            customers::segment,
+            staff_users::name.nullable(),
+        ))
+        .into_boxed();
+    if let Some(owner) = scope.owner() {
+        query = query.filter(customers::owner_staff_id.eq(owner));
+    } else if let Some(owner) = filter.owner {
+        query = query.filter(customers::owner_staff_id.eq(owner));
+    }
+    match Search::classify(&filter.q) {
+        None => {}
+        Some(Search::Name(words)) => {
+            for word in words {
+                query = query.filter(lower(customers::display_name).like(like_pattern(&word)));
+            }
+        }
+        Some(Search::TaxId(tax_id)) => query = query.filter(customers::tax_id.eq(tax_id)),
+        Some(Search::Phone(phone)) => query = query.filter(customers::phone.eq(phone)),
+        Some(Search::Email(email)) => query = query.filter(customers::email.eq(email)),
+        Some(Search::PolicyNumber(number)) => {
+            query = query.filter(exists(
+                policies::table
+                    .filter(policies::customer_id.eq(customers::id))
+                    .filter(policies::number.eq(number)),
+            ))
+        }
+    }
+    if let Some(segment) = filter.segment {
+        query = query.filter(customers::segment.eq(segment.code()));
+    }
+    if let Some(province) = filter.province.as_deref().filter(|p| !p.is_empty()) {
+        query = query.filter(customers::province.eq(province.to_owned()));
+    }
+    if let Some(tag) = filter.tag.as_deref().filter(|t| !t.is_empty()) {
+        query = query.filter(customers::tags.contains(vec![tag.to_lowercase()]));
+    }
+    if let Some(after) = filter.after {
+        let key: Option<(String, DateTime<Utc>)> = customers::table
+            .find(after)
+            .select((lower(customers::display_name), customers::created_at))
+            .first(conn)
+            .optional()?;
+        if let Some((name, created)) = key {
+            let (column, op) = match filter.sort {
+                Sort::NameAsc => ("lower(customers.display_name)", ">"),
+                Sort::NameDesc => ("lower(customers.display_name)", "<"),
+                Sort::NewestFirst => ("customers.created_at", "<"),
+                Sort::OldestFirst => ("customers.created_at", ">"),
+            };
+            let prefix = format!("({column}, customers.id) {op} (");
+            query = match filter.sort {
+                Sort::NameAsc | Sort::NameDesc => query.filter(
+                    sql::<Bool>(&prefix)
+                        .bind::<Text, _>(name)
+                        .sql(", ")
+                        .bind::<BigInt, _>(after)
+                        .sql(")"),
+                ),
+                Sort::NewestFirst | Sort::OldestFirst => query.filter(
+                    sql::<Bool>(&prefix)
+                        .bind::<Timestamptz, _>(created)
+                        .sql(", ")
+                        .bind::<BigInt, _>(after)
+                        .sql(")"),
+                ),
+            };
+        }
+    }
+    query = match filter.sort {
+        Sort::NameAsc => query.order((lower(customers::display_name).asc(), customers::id.asc())),
+        Sort::NameDesc => {
+            query.order((lower(customers::display_name).desc(), customers::id.desc()))
+        }
+        Sort::NewestFirst => query.order((customers::created_at.desc(), customers::id.desc())),
+        Sort::OldestFirst => query.order((customers::created_at.asc(), customers::id.asc())),
+    };
+    let mut rows: Vec<ListRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let next_after = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(ListPage { rows, next_after })
+}
+
+/// The customer `id` if the scope may see it (merged records too: callers redirect to
+/// `merged_into_id`).
+pub fn get(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+) -> QueryResult<Option<Customer>> {
+    let mut query = customers::table
+        .find(id)
+        .select(Customer::as_select())
+        .into_boxed();
+    if let Some(owner) = scope.owner() {
+        query = query.filter(customers::owner_staff_id.eq(owner));
+    }
+    query.first(conn).optional()
+}
+
+/// Staff who can own customers (admins, supervisors, agents), for the owner select.
+pub fn owner_options(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
+    staff_users::table
+        .filter(staff_users::active.eq(true))
+        .filter(staff_users::role.eq_any(["admin", "supervisor", "agent"]))
+        .order(staff_users::name.asc())
+        .select((staff_users::id, staff_users::name))
+        .limit(500)
+        .load(conn)
+}
+
+/// The name of staff member `id`.
+pub fn staff_name(conn: &mut PgConnection, id: i64) -> QueryResult<Option<String>> {
+    staff_users::table
+        .find(id)
+        .select(staff_users::name)
+        .first(conn)
+        .optional()
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = customers)]
+#[diesel(treat_none_as_null = true)]
+struct Values<'a> {
+    kind: &'a str,
+    tax_id: &'a str,
+    given_name: Option<&'a str>,
+    family_name: Option<&'a str>,
+    company_name: Option<&'a str>,
+    display_name: &'a str,
+    email: Option<&'a str>,
+    phone: Option<&'a str>,
+    birth_date: Option<chrono::NaiveDate>,
+    address_line: Option<&'a str>,
+    postcode: Option<&'a str>,
+    city: Option<&'a str>,
+    province: Option<&'a str>,
+    iban: Option<&'a str>,
+    segment: &'a str,
+    tags: &'a [String],
+    owner_staff_id: Option<i64>,
+    notes: &'a str,
+}
+
+impl<'a> From<&'a ValidCustomer> for Values<'a> {
+    fn from(c: &'a ValidCustomer) -> Self {
+        Values {
+            kind: c.kind.code(),
+            tax_id: c.tax_id.as_str(),
+            given_name: c.given_name.as_deref(),
+            family_name: c.family_name.as_deref(),
+            company_name: c.company_name.as_deref(),
+            display_name: &c.display_name,
+            email: c.email.as_ref().map(Email::as_str),
+            phone: c.phone.as_ref().map(Phone::as_str),
+            birth_date: c.birth_date,
+            address_line: c.address_line.as_deref(),
+            postcode: c.postcode.as_ref().map(|p| p.as_str()),
+            city: c.city.as_deref(),
+            province: c.province.as_deref(),
+            iban: c.iban.as_ref().map(|i| i.as_str()),
+            segment: c.segment.code(),
+            tags: &c.tags,
+            owner_staff_id: c.owner_staff_id,
+            notes: &c.notes,
+        }
+    }
+}
+
+/// Audit view of a customer: field (Spanish, as the form) → value.
+fn audit_fields(v: &Values) -> Vec<(&'static str, Value)> {
+    vec![
+        ("tipo", json!(v.kind)),
+        ("nif", json!(v.tax_id)),
+        ("nombre", json!(v.given_name)),
+        ("apellidos", json!(v.family_name)),
+        ("razon_social", json!(v.company_name)),
+        ("email", json!(v.email)),
+        ("telefono", json!(v.phone)),
+        ("fecha_nacimiento", json!(v.birth_date)),
+        ("direccion", json!(v.address_line)),
+        ("codigo_postal", json!(v.postcode)),
+        ("localidad", json!(v.city)),
+        ("provincia", json!(v.province)),
+        ("iban", json!(v.iban)),
+        ("segmento", json!(v.segment)),
+        ("etiquetas", json!(v.tags)),
+        ("agente", json!(v.owner_staff_id)),
+        ("notas", json!(v.notes)),
+    ]
+}
+
+fn values_of(c: &Customer) -> Values<'_> {
+    Values {
+        kind: &c.kind,
+        tax_id: &c.tax_id,
+        given_name: c.given_name.as_deref(),
+        family_name: c.family_name.as_deref(),
+        company_name: c.company_name.as_deref(),
+        display_name: &c.display_name,
+        email: c.email.as_deref(),
+        phone: c.phone.as_deref(),
+        birth_date: c.birth_date,
+        address_line: c.address_line.as_deref(),
+        postcode: c.postcode.as_deref(),
+        city: c.city.as_deref(),
+        province: c.province.as_deref(),
+        iban: c.iban.as_deref(),
+        segment: &c.segment,
+        tags: &c.tags,
+        owner_staff_id: c.owner_staff_id,
+        notes: &c.notes,
+    }
+}
+
+/// Another customer that may be the same one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateHint {
+    pub id: i64,
+    pub display_name: String,
+    /// "correo electrónico" or "teléfono".
+    pub reason: &'static str,
+}
+
+/// What creating a customer did.
+#[derive(Debug)]
+pub enum CreateOutcome {
+    Created(Box<Customer>),
+    /// A live customer already has this tax id: nothing was written.
+    DuplicateTaxId {
+        id: i64,
+        display_name: String,
+    },
+    /// Others share the e-mail or phone: nothing was written until the user confirms.
+    PossibleDuplicates(Vec<DuplicateHint>),
+}
+
+fn by_tax_id(
+    conn: &mut PgConnection,
+    tax_id: &str,
+    except: Option<i64>,
+) -> QueryResult<Option<(i64, String)>> {
+    customers::table
+        .filter(customers::tax_id.eq(tax_id))
+        .filter(customers::merged_into_id.is_null())
+        .filter(customers::id.ne(except.unwrap_or(0)))
+        .select((customers::id, customers::display_name))
+        .first(conn)
+        .optional()
+}
+
+/// Live customers sharing the e-mail or the phone of `valid`.
+pub fn possible_duplicates(
+    conn: &mut PgConnection,
+    valid: &ValidCustomer,
+) -> QueryResult<Vec<DuplicateHint>> {
+    let mut hints = Vec::new();
+    if let Some(email) = &valid.email {
+        let rows: Vec<(i64, String)> = customers::table
+            .filter(customers::email.eq(email.as_str()))
+            .filter(customers::merged_into_id.is_null())
+            .select((customers::id, customers::display_name))
+            .limit(5)
+            .load(conn)?;
+        hints.extend(rows.into_iter().map(|(id, display_name)| DuplicateHint {
+            id,
+            display_name,
+            reason: "correo electrónico",
+        }));
+    }
+    if let Some(phone) = &valid.phone {
+        let rows: Vec<(i64, String)> = customers::table
+            .filter(customers::phone.eq(phone.as_str()))
+            .filter(customers::merged_into_id.is_null())
+            .select((customers::id, customers::display_name))
+            .limit(5)
+            .load(conn)?;
+        hints.extend(rows.into_iter().map(|(id, display_name)| DuplicateHint {
+            id,
+            display_name,
+            reason: "teléfono",
+        }));
+    }
+    Ok(hints)
+}
+
+/// Creates the customer with its initial consents (privacy, marketing) and the audit entry.
+/// Call inside a transaction. Refuses a live duplicate tax id; warns about a shared e-mail or
+/// phone unless `confirmed`.
+pub fn create(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    valid: &ValidCustomer,
+    consents: &[(ConsentPurpose, bool)],
+    confirmed: bool,
+) -> QueryResult<CreateOutcome> {
+    if let Some((id, display_name)) = by_tax_id(conn, valid.tax_id.as_str(), None)? {
+        return Ok(CreateOutcome::DuplicateTaxId { id, display_name });
+    }
+    if !confirmed {
+        let hints = possible_duplicates(conn, valid)?;
+        if !hints.is_empty() {
+            return Ok(CreateOutcome::PossibleDuplicates(hints));
+        }
+    }
+    let values = Values::from(valid);
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(customers::table)
+            .values(&values)
+            .returning(Customer::as_returning())
+            .get_result(conn)
+    });
+    let customer = match inserted {
+        Ok(customer) => customer,
+        // A concurrent submission won the race.
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            return match by_tax_id(conn, valid.tax_id.as_str(), None)? {
+                Some((id, display_name)) => Ok(CreateOutcome::DuplicateTaxId { id, display_name }),
+                None => Err(DieselError::RollbackTransaction),
+            };
+        }
+        Err(other) => return Err(other),
+    };
+    for &(purpose, granted) in consents {
+        insert_consent(
+            conn,
+            actor.staff_id,
+            customer.id,
+            purpose,
+            granted,
+            CONSENT_TEXT_VERSION,
+            CONSENT_SOURCE_BACKOFFICE,
+        )?;
+    }
+    let mut details = serde_json::Map::new();
+    for (field, value) in audit_fields(&values) {
+        if !value.is_null() && value != json!("") && value != json!([]) {
+            details.insert(field.to_owned(), value);
+        }
+    }
+    details.insert(
+        "consentimientos".to_owned(),
+        json!(
+            consents
+                .iter()
+                .map(|(p, g)| (p.code(), *g))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        ),
+    );
+    audit::record(
+        conn,
+        &actor.entry(Action::CustomerCreated, customer.id, Value::Object(details)),
+    )?;
+    Ok(CreateOutcome::Created(Box::new(customer)))
+}
+
+#[derive(Debug)]
+pub enum UpdateOutcome {
+    Updated(Box<Customer>),
+    NotFound,
+    /// Another live customer has the new tax id.
+    DuplicateTaxId {
+        id: i64,
+        display_name: String,
+    },
+}
+
+/// Updates the customer and audits the changed fields (before/after). Call inside a
+/// transaction.
+pub fn update(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    scope: PortfolioScope,
+    id: i64,
+    valid: &ValidCustomer,
+) -> QueryResult<UpdateOutcome> {
+    let Some(before) = get(conn, scope, id)? else {
+        return Ok(UpdateOutcome::NotFound);
+    };
+    if before.merged_into_id.is_some() {
+        return Ok(UpdateOutcome::NotFound);
+    }
+    if let Some((id, display_name)) = by_tax_id(conn, valid.tax_id.as_str(), Some(id))? {
+        return Ok(UpdateOutcome::DuplicateTaxId { id, display_name });
+    }
+    let values = Values::from(valid);
+    let old = values_of(&before);
+    let mut changes = serde_json::Map::new();
+    for ((field, before), (_, after)) in audit_fields(&old).into_iter().zip(audit_fields(&values)) {
+        if before != after {
+            changes.insert(
+                field.to_owned(),
+                json!({ "before": before, "after": after }),
+            );
+        }
+    }
+    if changes.is_empty() {
+        return Ok(UpdateOutcome::Updated(Box::new(before)));
+    }
+    let customer = diesel::update(customers::table.find(id))
+        .set((&values, customers::updated_at.eq(diesel::dsl::now)))
+        .returning(Customer::as_returning())
+        .get_result(conn)?;
+    audit::record(
+        conn,
+        &actor.entry(Action::CustomerUpdated, id, Value::Object(changes)),
+    )?;
+    Ok(UpdateOutcome::Updated(Box::new(customer)))
+}
+
+fn insert_consent(
+    conn: &mut PgConnection,
+    staff_id: i64,
+    customer_id: i64,
+    purpose: ConsentPurpose,
+    granted: bool,
+    text_version: &str,
+    source: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(customer_consents::table)
+        .values((
+            customer_consents::customer_id.eq(customer_id),
+            customer_consents::purpose.eq(purpose.code()),
+            customer_consents::granted.eq(granted),
+            customer_consents::text_version.eq(text_version),
+            customer_consents::source.eq(source),
+            customer_consents::recorded_by_staff_id.eq(staff_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a consent being granted or withdrawn (a new row; history is kept) and audits it.
+pub fn record_consent(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    customer_id: i64,
+    purpose: ConsentPurpose,
+    granted: bool,
+    text_version: &str,
+    source: &str,
+) -> QueryResult<()> {
+    insert_consent(
+        conn,
+        actor.staff_id,
+        customer_id,
+        purpose,
+        granted,
+        text_version,
+        source,
+    )?;
+    audit::record(
+        conn,
+        &actor.entry(
+            Action::CustomerConsentChanged,
+            customer_id,
+            json!({ "finalidad": purpose.code(), "otorgado": granted, "version": text_version, "origen": source }),
+        ),
+    )
+}
+
+/// The current state of each purpose: the latest row per purpose.
+pub fn current_consents(
+    conn: &mut PgConnection,
+    customer_id: i64,
+) -> QueryResult<Vec<ConsentState>> {
+    let rows: Vec<(String, bool, String, String, DateTime<Utc>)> = customer_consents::table
+        .filter(customer_consents::customer_id.eq(customer_id))
+        .distinct_on(customer_consents::purpose)
+        .order((
+            customer_consents::purpose,
+            customer_consents::recorded_at.desc(),
+            customer_consents::id.desc(),
+        ))
+        .select((
+            customer_consents::purpose,
+            customer_consents::granted,
+            customer_consents::text_version,
+            customer_consents::source,
+            customer_consents::recorded_at,
+        ))
+        .load(conn)?;
+    Ok(ConsentPurpose::ALL
+        .iter()
+        .map(
+            |&purpose| match rows.iter().find(|r| r.0 == purpose.code()) {
+                Some((_, granted, version, source, at)) => ConsentState {
+                    purpose,
+                    granted: Some(*granted),
+                    text_version: version.clone(),
+                    source: source.clone(),
+                    recorded_at: Some(*at),
+                },
+                None => ConsentState {
+                    purpose,
+                    granted: None,
+                    text_version: String::new(),
+                    source: String::new(),
+                    recorded_at: None,
+                },
+            },
+        )
+        .collect())
+}
+
+/// Logs an interaction by the acting staff member and audits it.
+pub fn log_interaction(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    customer_id: i64,
+    kind: InteractionKind,
+    summary: &str,
+) -> QueryResult<Interaction> {
+    let (id, occurred_at): (i64, DateTime<Utc>) = diesel::insert_into(interactions::table)
+        .values((
+            interactions::customer_id.eq(customer_id),
+            interactions::kind.eq(kind.code()),
+            interactions::summary.eq(summary),
+            interactions::staff_id.eq(actor.staff_id),
+        ))
+        .returning((interactions::id, interactions::occurred_at))
+        .get_result(conn)?;
+    audit::record(
+        conn,
+        &actor.entry(
+            Action::CustomerInteractionLogged,
+            customer_id,
+            json!({ "tipo": kind.code(), "interaccion": id }),
+        ),
+    )?;
+    let staff_name = staff_name(conn, actor.staff_id)?.unwrap_or_default();
+    Ok(Interaction {
+        id,
+        customer_id,
+        kind,
+        summary: summary.to_owned(),
+        occurred_at,
+        staff_name,
+    })
+}
+
+/// A policy or claim of the customer, for the links of the detail page.
+#[derive(Debug, Clone, Queryable)]
+pub struct RelatedRecord {
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+}
+
+pub fn policies_of(conn: &mut PgConnection, customer_id: i64) -> QueryResult<Vec<RelatedRecord>> {
+    policies::table
+        .filter(policies::customer_id.eq(customer_id))
+        .order((policies::start_date.desc(), policies::id.desc()))
+        .select((policies::id, policies::number, policies::status))
+        .limit(100)
+        .load(conn)
+}
+
+pub fn claims_of(conn: &mut PgConnection, customer_id: i64) -> QueryResult<Vec<RelatedRecord>> {
+    claims::table
+        .filter(claims::customer_id.eq(customer_id))
+        .order((claims::opened_at.desc(), claims::id.desc()))
+        .select((claims::id, claims::number, claims::status))
+        .limit(100)
+        .load(conn)
+}
+
+/// What merging a duplicate into a survivor moves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MergeCounts {
+    pub policies: i64,
+    pub claims: i64,
+    pub consents: i64,
+    pub interactions: i64,
+    pub tasks: i64,
+}
+
+impl MergeCounts {
+    pub fn total(&self) -> i64 {
+        self.policies + self.claims + self.consents + self.interactions + self.tasks
+    }
+}
+
+/// Counts what [`merge`] would move from `duplicate_id`.
+pub fn merge_preview(conn: &mut PgConnection, duplicate_id: i64) -> QueryResult<MergeCounts> {
+    Ok(MergeCounts {
+        policies: policies::table
+            .filter(policies::customer_id.eq(duplicate_id))
+            .count()
+            .get_result(conn)?,
+        claims: claims::table
+            .filter(claims::customer_id.eq(duplicate_id))
+            .count()
+            .get_result(conn)?,
+        consents: customer_consents::table
+            .filter(customer_consents::customer_id.eq(duplicate_id))
+            .count()
+            .get_result(conn)?,
+        interactions: interactions::table
+            .filter(interactions::customer_id.eq(duplicate_id))
+            .count()
+            .get_result(conn)?,
+        tasks: tasks::table
+            .filter(tasks::customer_id.eq(duplicate_id))
+            .count()
+            .get_result(conn)?,
+    })
+}
+
+#[derive(Debug)]
+pub enum MergeOutcome {
+    Merged(MergeCounts),
+    /// Either record is missing, out of scope, already merged, or both are the same.
+    NotAllowed(&'static str),
+}
+
+/// Moves the policies, claims, consents, interactions and tasks of `duplicate_id` to
+/// `survivor_id`, marks the duplicate as merged and audits both. Call inside a transaction.
+pub fn merge(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    scope: PortfolioScope,
+    survivor_id: i64,
+    duplicate_id: i64,
+) -> QueryResult<MergeOutcome> {
+    if survivor_id == duplicate_id {
+        return Ok(MergeOutcome::NotAllowed(
+            "Elija otro cliente: no se puede fusionar un cliente consigo mismo.",
+        ));
+    }
+    // Lock both rows so that two merges cannot cross.
+    let mut ids = [survivor_id, duplicate_id];
+    ids.sort_unstable();
+    let found: Vec<Customer> = customers::table
+        .filter(customers::id.eq_any(ids))
+        .select(Customer::as_select())
+        .order(customers::id)
+        .for_update()
+        .load(conn)?;
+    let found: Vec<Customer> = found
+        .into_iter()
+        .filter(|c| {
+            scope
+                .owner()
+                .is_none_or(|owner| c.owner_staff_id == Some(owner))
+        })
+        .collect();
+    let survivor = found.iter().find(|c| c.id == survivor_id);
+    let duplicate = found.iter().find(|c| c.id == duplicate_id);
+    let (Some(survivor), Some(duplicate)) = (survivor, duplicate) else {
+        return Ok(MergeOutcome::NotAllowed("No encontramos ese cliente."));
+    };
+    if survivor.merged_into_id.is_some() || duplicate.merged_into_id.is_some() {
+        return Ok(MergeOutcome::NotAllowed(
+            "Ese cliente ya está fusionado con otro.",
+        ));
+    }
+    let counts = MergeCounts {
+        policies: diesel::update(policies::table.filter(policies::customer_id.eq(duplicate_id)))
+            .set(policies::customer_id.eq(survivor_id))
+            .execute(conn)? as i64,
+        claims: diesel::update(claims::table.filter(claims::customer_id.eq(duplicate_id)))
+            .set(claims::customer_id.eq(survivor_id))
+            .execute(conn)? as i64,
+        consents: diesel::update(
+            customer_consents::table.filter(customer_consents::customer_id.eq(duplicate_id)),
+        )
+        .set(customer_consents::customer_id.eq(survivor_id))
+        .execute(conn)? as i64,
+        interactions: diesel::update(
+            interactions::table.filter(interactions::customer_id.eq(duplicate_id)),
+        )
+        .set(interactions::customer_id.eq(survivor_id))
+        .execute(conn)? as i64,
+        tasks: diesel::update(tasks::table.filter(tasks::customer_id.eq(duplicate_id)))
+            .set(tasks::customer_id.eq(survivor_id))
+            .execute(conn)? as i64,
+    };
+    diesel::update(
+        tasks::table
+            .filter(tasks::entity_type.eq("customer"))
+            .filter(tasks::entity_id.eq(duplicate_id)),
+    )
+    .set(tasks::entity_id.eq(survivor_id))
+    .execute(conn)?;
+    diesel::update(customers::table.find(duplicate_id))
+        .set((
+            customers::merged_into_id.eq(survivor_id),
+            customers::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    let details = json!({
+        "superviviente": survivor_id,
+        "duplicado": duplicate_id,
+        "nif_duplicado": duplicate.tax_id,
+        "movidos": counts,
+    });
+    audit::record(
+        conn,
+        &actor.entry(Action::CustomerMerged, survivor_id, details.clone()),
+    )?;
+    audit::record(
+        conn,
+        &actor.entry(Action::CustomerMerged, duplicate_id, details),
+    )?;
+    Ok(MergeOutcome::Merged(counts))
+}
