@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod mail;
 pub mod money;
+pub mod policies;
 pub mod seed;
 pub mod time;
 pub mod util;

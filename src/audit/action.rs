@@ -66,6 +66,15 @@ actions! {
     SessionEnded => "staff.session_ended", "Sesión cerrada a distancia";
     /// An administrator retried a failed e-mail of the outbox.
     EmailRetried => "outbox.email_retried", "Reintento de envío de correo";
+    PolicyCreated => "policy.created", "Alta de póliza";
+    PolicyCancelled => "policy.cancelled", "Anulación de póliza";
+    PolicySuspended => "policy.suspended", "Suspensión de póliza";
+    PolicyReactivated => "policy.reactivated", "Reactivación de póliza";
+    PolicyRenewed => "policy.renewed", "Renovación de póliza";
+    /// A suplemento: a change to a live policy from an effective date.
+    PolicyEndorsed => "policy.endorsed", "Suplemento de póliza";
+    /// The end date passed without a renewal.
+    PolicyExpired => "policy.expired", "Vencimiento de póliza";
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ pub mod target {
     pub const SESSION: &str = "session";
     pub const EMAIL: &str = "email";
     pub const SETTINGS: &str = "settings";
+    pub const POLICY: &str = "policy";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -35,6 +36,7 @@ pub mod target {
             SESSION => Some("Sesión"),
             EMAIL => Some("Correo"),
             SETTINGS => Some("Configuración"),
+            POLICY => Some("Póliza"),
             _ => None,
         }
     }
