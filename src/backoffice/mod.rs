@@ -7,6 +7,7 @@ mod catalog;
 mod dashboard;
 mod outbox;
 pub mod password_links;
+mod policies;
 pub mod routes;
 mod security;
 mod sign_in_code;

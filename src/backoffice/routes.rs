@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, dashboard, outbox, security, two_factor, users,
+    CurrentStaff, account, audit, catalog, dashboard, outbox, policies, security, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -75,6 +75,16 @@ staff_routes! {
     POST "/usuarios/{id}/activar" => users::enable, ManageUsers;
     POST "/usuarios/{id}/invitacion" => users::reinvite, ManageUsers;
     POST "/usuarios/{id}/dos-pasos/restablecer" => users::reset_two_factor, ManageUsers;
+    GET "/polizas" => policies::list, ViewPortfolio;
+    POST "/polizas" => policies::create, EditPortfolio;
+    GET "/polizas/vencimientos" => policies::expiring, ViewPortfolio;
+    GET "/polizas/nueva" => policies::new_form, EditPortfolio;
+    GET "/polizas/{id}" => policies::show, ViewPortfolio;
+    POST "/polizas/{id}/suspender" => policies::suspend, EditPortfolio;
+    POST "/polizas/{id}/reactivar" => policies::reactivate, EditPortfolio;
+    POST "/polizas/{id}/anular" => policies::cancel, EditPortfolio;
+    POST "/polizas/{id}/renovar" => policies::renew, EditPortfolio;
+    POST "/polizas/{id}/suplementos" => policies::endorse, EditPortfolio;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {
