@@ -20,6 +20,7 @@ pub mod identifiers;
 pub mod mail;
 pub mod money;
 pub mod overview;
+pub mod policies;
 pub mod search;
 pub mod seed;
 pub mod tasks;

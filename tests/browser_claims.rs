@@ -29,7 +29,7 @@ async fn press(client: &fantoccini::Client, css: &str) -> Result<(), Box<dyn std
 async fn a_claims_handler_opens_a_claim_and_takes_it_to_paid() {
     let mut policy = 0;
     let app = TestApp::spawn_with(|conn| {
-        soriano::seed::demo(conn).unwrap();
+        soriano::seed::catalog(conn).unwrap();
         create_staff(conn, "tramita@soriano.es", Role::Claims, PASSWORD);
         let customer = portfolio::customer(conn, 1, "Ana", None);
         policy = portfolio::live_policy(conn, customer, "POL-77");

@@ -30,7 +30,7 @@ struct Fixture {
 async fn spawn() -> (TestApp, Fixture) {
     let mut fixture = None;
     let app = TestApp::spawn_with(|conn| {
-        soriano::seed::demo(conn).unwrap();
+        soriano::seed::catalog(conn).unwrap();
         let handler = create_staff(conn, "tramita@soriano.es", Role::Claims, PASSWORD);
         let agent = create_staff(conn, "agente@soriano.es", Role::Agent, PASSWORD);
         let other_agent = create_staff(conn, "otro@soriano.es", Role::Agent, PASSWORD);

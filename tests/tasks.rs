@@ -23,7 +23,7 @@ struct Fixture {
 async fn spawn() -> (TestApp, Fixture) {
     let mut fixture = None;
     let app = TestApp::spawn_with(|conn| {
-        soriano::seed::demo(conn).unwrap();
+        soriano::seed::catalog(conn).unwrap();
         let agent = create_staff(conn, "agente@soriano.es", Role::Agent, PASSWORD);
         let colleague = create_staff(conn, "colega@soriano.es", Role::Agent, PASSWORD);
         create_staff(conn, "jefa@soriano.es", Role::Supervisor, PASSWORD);

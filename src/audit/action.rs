@@ -85,6 +85,15 @@ actions! {
     CustomerMerged => "customer.merged", "Fusión de clientes";
     CustomerConsentChanged => "customer.consent_changed", "Cambio de consentimiento RGPD";
     CustomerInteractionLogged => "customer.interaction_logged", "Interacción con cliente registrada";
+    PolicyCreated => "policy.created", "Alta de póliza";
+    PolicyCancelled => "policy.cancelled", "Anulación de póliza";
+    PolicySuspended => "policy.suspended", "Suspensión de póliza";
+    PolicyReactivated => "policy.reactivated", "Reactivación de póliza";
+    PolicyRenewed => "policy.renewed", "Renovación de póliza";
+    /// A suplemento: a change to a live policy from an effective date.
+    PolicyEndorsed => "policy.endorsed", "Suplemento de póliza";
+    /// The end date passed without a renewal.
+    PolicyExpired => "policy.expired", "Vencimiento de póliza";
 }
 
 #[cfg(test)]

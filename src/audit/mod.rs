@@ -32,6 +32,7 @@ pub mod target {
     pub const CLAIM: &str = "claim";
     pub const TASK: &str = "task";
     pub const CUSTOMER: &str = "customer";
+    pub const POLICY: &str = "policy";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -43,6 +44,7 @@ pub mod target {
             CLAIM => Some("Siniestro"),
             TASK => Some("Tarea"),
             CUSTOMER => Some("Cliente"),
+            POLICY => Some("Póliza"),
             _ => None,
         }
     }

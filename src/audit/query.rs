@@ -250,8 +250,8 @@ mod tests {
             "Inicio de sesión"
         );
         assert_eq!(
-            row("policy.renewed", json!({})).action_label(),
-            "policy.renewed"
+            row("quote.accepted", json!({})).action_label(),
+            "quote.accepted"
         );
     }
 
@@ -262,8 +262,10 @@ mod tests {
         entry.target_type = Some(target::STAFF_USER.to_owned());
         entry.target_id = Some(12);
         assert_eq!(entry.target_text(), "Empleado nº 12");
-        entry.target_type = Some("policy".to_owned());
-        assert_eq!(entry.target_text(), "policy nº 12");
+        entry.target_type = Some(target::POLICY.to_owned());
+        assert_eq!(entry.target_text(), "Póliza nº 12");
+        entry.target_type = Some("quote".to_owned());
+        assert_eq!(entry.target_text(), "quote nº 12");
     }
 
     #[test]

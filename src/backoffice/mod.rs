@@ -10,6 +10,7 @@ mod dashboard;
 mod documents;
 mod outbox;
 pub mod password_links;
+mod policies;
 pub mod routes;
 mod search;
 mod security;

@@ -12,8 +12,8 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox, search,
-    security, tasks, two_factor, users,
+    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox,
+    policies, search, security, tasks, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -103,6 +103,16 @@ staff_routes! {
     GET "/tareas/nueva" => tasks::new_form, UseTasks;
     POST "/tareas/{id}/completar" => tasks::complete, UseTasks;
     POST "/tareas/{id}/reasignar" => tasks::reassign, UseTasks;
+    GET "/polizas" => policies::list, ViewPortfolio;
+    POST "/polizas" => policies::create, EditPortfolio;
+    GET "/polizas/vencimientos" => policies::expiring, ViewPortfolio;
+    GET "/polizas/nueva" => policies::new_form, EditPortfolio;
+    GET "/polizas/{id}" => policies::show, ViewPortfolio;
+    POST "/polizas/{id}/suspender" => policies::suspend, EditPortfolio;
+    POST "/polizas/{id}/reactivar" => policies::reactivate, EditPortfolio;
+    POST "/polizas/{id}/anular" => policies::cancel, EditPortfolio;
+    POST "/polizas/{id}/renovar" => policies::renew, EditPortfolio;
+    POST "/polizas/{id}/suplementos" => policies::endorse, EditPortfolio;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

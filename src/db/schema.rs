@@ -377,3 +377,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_blobs,
     form_submissions,
 );
+
+// The portfolio header counts policies per carrier and line (`policies::counts`).
+diesel::allow_columns_to_appear_in_same_group_by_clause!(carriers::name, lines_of_business::name);

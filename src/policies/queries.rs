@@ -1,0 +1,1226 @@
+//! Commands and queries of policies. Every function takes the staff member's
+//! [`PortfolioScope`]: a policy of a customer outside it behaves as one that does not exist.
+//! Commands record their audit entry on the same connection; run them in one transaction
+//! (`db.transaction`), so that a refused or failed step writes nothing.
+
+use chrono::{Months, NaiveDate, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::audit::{self, Action, NewEntry};
+use crate::auth::permissions::PortfolioScope;
+use crate::db::DbError;
+use crate::db::schema::{
+    audit_log, carriers, customers, lines_of_business, policies, policy_endorsements,
+    policy_periods, products, staff_users,
+};
+use crate::money::parse_cents;
+use crate::policies::model::*;
+use crate::policies::rules::*;
+use crate::web::form::{FieldErrors, parse_date};
+use crate::web::format::date;
+
+/// The `target_type` of audit entries about a policy.
+pub const AUDIT_TARGET: &str = audit::target::POLICY;
+/// Rows per page of the portfolio and the expiring list.
+pub const PAGE_SIZE: i64 = 50;
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Why a policy command did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// No such policy in the staff member's scope.
+    #[error("policy not found")]
+    NotFound,
+    /// Field messages for the form.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// The life cycle does not allow it now; the message says why.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Database(DbError),
+}
+
+impl From<DbError> for PolicyError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Query(DieselError::NotFound) => PolicyError::NotFound,
+            other => PolicyError::Database(other),
+        }
+    }
+}
+
+impl From<DieselError> for PolicyError {
+    fn from(error: DieselError) -> Self {
+        DbError::from(error).into()
+    }
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> PolicyError {
+    let mut errors = FieldErrors::new();
+    errors.add(field, message);
+    PolicyError::Invalid(errors)
+}
+
+/// Who acts, for the audit log and the `created_by` columns.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// `None` for what the application does on its own.
+    pub staff_id: Option<i64>,
+    pub label: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+impl<'a> Actor<'a> {
+    /// The application itself (scheduled expiries).
+    pub fn system() -> Self {
+        Actor {
+            staff_id: None,
+            label: audit::SYSTEM_ACTOR,
+            ip: "",
+            user_agent: "",
+        }
+    }
+
+    fn record(
+        &self,
+        conn: &mut PgConnection,
+        action: Action,
+        policy_id: i64,
+        details: serde_json::Value,
+    ) -> QueryResult<()> {
+        audit::record(
+            conn,
+            &NewEntry {
+                actor_staff_id: self.staff_id,
+                actor_label: self.label,
+                action,
+                target_type: Some(AUDIT_TARGET),
+                target_id: Some(policy_id),
+                ip: self.ip,
+                user_agent: self.user_agent,
+                details,
+            },
+        )
+    }
+}
+
+/// The calendar day in Madrid.
+pub fn today() -> NaiveDate {
+    Utc::now().with_timezone(&crate::time::ZONE).date_naive()
+}
+
+fn one_year_after(day: NaiveDate) -> NaiveDate {
+    day.checked_add_months(Months::new(12)).unwrap_or(day)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating a policy
+
+/// The new-policy form as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PolicyForm {
+    pub cliente: String,
+    pub compania: String,
+    pub producto: String,
+    pub numero: String,
+    pub efecto: String,
+    pub vencimiento: String,
+    pub prima_neta: String,
+    pub prima_total: String,
+    pub forma_pago: String,
+    pub agente: String,
+    #[serde(flatten)]
+    pub risk: RiskInput,
+}
+
+/// A customer as the policy pages need it.
+#[derive(Debug, Clone, Queryable)]
+pub struct CustomerRef {
+    pub id: i64,
+    pub display_name: String,
+    pub owner_staff_id: Option<i64>,
+}
+
+/// The customer `id` when it is in `scope` (and not merged into another).
+pub fn customer_in_scope(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+) -> QueryResult<Option<CustomerRef>> {
+    let mut query = customers::table
+        .filter(customers::id.eq(id))
+        .filter(customers::merged_into_id.is_null())
+        .select((
+            customers::id,
+            customers::display_name,
+            customers::owner_staff_id,
+        ))
+        .into_boxed();
+    if let Some(owner) = scope.owner() {
+        query = query.filter(customers::owner_staff_id.eq(owner));
+    }
+    query.first(conn).optional()
+}
+
+struct ProductFacts {
+    carrier_id: i64,
+    line_id: i64,
+    line_code: String,
+}
+
+fn product_facts(conn: &mut PgConnection, id: i64) -> QueryResult<Option<ProductFacts>> {
+    products::table
+        .inner_join(lines_of_business::table)
+        .filter(products::id.eq(id))
+        .filter(products::active.eq(true))
+        .select((
+            products::carrier_id,
+            products::line_id,
+            lines_of_business::code,
+        ))
+        .first::<(i64, i64, String)>(conn)
+        .optional()
+        .map(|row| {
+            row.map(|(carrier_id, line_id, line_code)| ProductFacts {
+                carrier_id,
+                line_id,
+                line_code,
+            })
+        })
+}
+
+/// The line of business code of product `id`, for showing the right risk fields.
+pub fn line_code_of_product(conn: &mut PgConnection, id: i64) -> QueryResult<Option<String>> {
+    Ok(product_facts(conn, id)?.map(|p| p.line_code))
+}
+
+fn number_taken(conn: &mut PgConnection, carrier_id: i64, number: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        policies::table
+            .filter(policies::carrier_id.eq(carrier_id))
+            .filter(policies::number.eq(number)),
+    ))
+    .get_result(conn)
+}
+
+const DUPLICATE_NUMBER: &str = "Ya existe una póliza con ese número en esta compañía.";
+
+fn parse_id(text: &str) -> Option<i64> {
+    text.trim().parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+fn active_staff_exists(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        staff_users::table
+            .filter(staff_users::id.eq(id))
+            .filter(staff_users::active.eq(true))
+            .filter(staff_users::role.ne("claims")),
+    ))
+    .get_result(conn)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = policies)]
+struct NewPolicyRow<'a> {
+    customer_id: i64,
+    carrier_id: i64,
+    product_id: i64,
+    line_id: i64,
+    number: &'a str,
+    risk: serde_json::Value,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    net_premium_cents: i64,
+    total_premium_cents: i64,
+    payment_frequency: &'static str,
+    agent_staff_id: Option<i64>,
+}
+
+/// Creates a policy from the form: checks every field (customer in scope, the product of that
+/// carrier, the number free for the carrier, dates, premiums, risk data of the product's line),
+/// inserts the policy and its first period and records `policy.created`. Returns its id.
+pub fn create(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    form: &PolicyForm,
+    by: &Actor,
+    today: NaiveDate,
+) -> Result<i64, PolicyError> {
+    let mut errors = FieldErrors::new();
+
+    let customer = match parse_id(&form.cliente) {
+        Some(id) => customer_in_scope(conn, scope, id)?,
+        None => None,
+    };
+    if customer.is_none() {
+        errors.add("cliente", "Elija un cliente.");
+    }
+
+    let carrier_id = match parse_id(&form.compania) {
+        Some(id) => diesel::select(diesel::dsl::exists(
+            carriers::table
+                .filter(carriers::id.eq(id))
+                .filter(carriers::active.eq(true)),
+        ))
+        .get_result::<bool>(conn)?
+        .then_some(id),
+        None => None,
+    };
+    if carrier_id.is_none() {
+        errors.add("compania", "Elija una compañía.");
+    }
+
+    let product_id = parse_id(&form.producto);
+    let product = match product_id {
+        Some(id) => product_facts(conn, id)?,
+        None => None,
+    };
+    match (&product, carrier_id) {
+        (None, _) => errors.add("producto", "Elija un producto."),
+        (Some(p), Some(carrier)) if p.carrier_id != carrier => errors.add(
+            "producto",
+            "El producto elegido no es de esa compañía: elija uno de sus productos.",
+        ),
+        _ => {}
+    }
+
+    let number = form.numero.trim().to_uppercase();
+    if number.is_empty() {
+        errors.add("numero", "Escriba el número de póliza.");
+    } else if number.chars().count() > 40 {
+        errors.add(
+            "numero",
+            "El número de póliza tiene como mucho 40 caracteres.",
+        );
+    } else if let Some(carrier) = carrier_id
+        && number_taken(conn, carrier, &number)?
+    {
+        errors.add("numero", DUPLICATE_NUMBER);
+    }
+
+    let start = parse_date(&form.efecto)
+        .map_err(|m| errors.add("efecto", m))
+        .ok();
+    let end = if form.vencimiento.trim().is_empty() {
+        start.map(one_year_after)
+    } else {
+        parse_date(&form.vencimiento)
+            .map_err(|m| errors.add("vencimiento", m))
+            .ok()
+    };
+    if let (Some(start), Some(end)) = (start, end)
+        && end <= start
+    {
+        errors.add(
+            "vencimiento",
+            "El vencimiento debe ser posterior a la fecha de efecto.",
+        );
+    }
+
+    let net = parse_cents(&form.prima_neta)
+        .map_err(|m| errors.add("prima_neta", m))
+        .ok();
+    let total = parse_cents(&form.prima_total)
+        .map_err(|m| errors.add("prima_total", m))
+        .ok();
+    if let (Some(net), Some(total)) = (net, total)
+        && total < net
+    {
+        errors.add(
+            "prima_total",
+            "La prima total no puede ser menor que la prima neta.",
+        );
+    }
+
+    let frequency = Frequency::parse(form.forma_pago.trim());
+    if frequency.is_none() {
+        errors.add("forma_pago", "Elija la forma de pago.");
+    }
+
+    let agent = if form.agente.trim().is_empty() {
+        customer.as_ref().and_then(|c| c.owner_staff_id)
+    } else {
+        match parse_id(&form.agente) {
+            Some(id) if active_staff_exists(conn, id)? => Some(id),
+            _ => {
+                errors.add("agente", "Elija un agente de la lista.");
+                None
+            }
+        }
+    };
+
+    let risk = product.as_ref().and_then(|p| {
+        parse_risk_into(
+            RiskKind::for_line(&p.line_code),
+            &form.risk,
+            today,
+            &mut errors,
+        )
+    });
+
+    let (
+        Some(customer),
+        Some(carrier_id),
+        Some(product_id),
+        Some(product),
+        Some(start),
+        Some(end),
+        Some(net),
+        Some(total),
+        Some(frequency),
+        Some(risk),
+    ) = (
+        customer, carrier_id, product_id, product, start, end, net, total, frequency, risk,
+    )
+    else {
+        return Err(PolicyError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(PolicyError::Invalid(errors));
+    }
+
+    let risk_json = serde_json::to_value(&risk).map_err(|e| {
+        PolicyError::Database(DbError::Query(DieselError::SerializationError(Box::new(e))))
+    })?;
+    let inserted = diesel::insert_into(policies::table)
+        .values(NewPolicyRow {
+            customer_id: customer.id,
+            carrier_id,
+            product_id,
+            line_id: product.line_id,
+            number: &number,
+            risk: risk_json.clone(),
+            start_date: start,
+            end_date: end,
+            net_premium_cents: net,
+            total_premium_cents: total,
+            payment_frequency: frequency.code(),
+            agent_staff_id: agent,
+        })
+        .returning(policies::id)
+        .get_result::<i64>(conn);
+    let id = match inserted {
+        Ok(id) => id,
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            return Err(invalid("numero", DUPLICATE_NUMBER));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    diesel::insert_into(policy_periods::table)
+        .values((
+            policy_periods::policy_id.eq(id),
+            policy_periods::start_date.eq(start),
+            policy_periods::end_date.eq(end),
+            policy_periods::net_premium_cents.eq(net),
+            policy_periods::total_premium_cents.eq(total),
+            policy_periods::created_by_staff_id.eq(by.staff_id),
+        ))
+        .execute(conn)?;
+    by.record(
+        conn,
+        Action::PolicyCreated,
+        id,
+        json!({
+            "numero": number,
+            "cliente": customer.id,
+            "compania": carrier_id,
+            "producto": product_id,
+            "efecto": start,
+            "vencimiento": end,
+            "prima_neta": net,
+            "prima_total": total,
+            "forma_pago": frequency.code(),
+            "agente": agent,
+            "riesgo": risk_json,
+        }),
+    )?;
+    Ok(id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading one policy
+
+fn scoped_id(conn: &mut PgConnection, scope: PortfolioScope, id: i64) -> Result<(), PolicyError> {
+    let mut query = policies::table
+        .inner_join(customers::table)
+        .filter(policies::id.eq(id))
+        .select(policies::id)
+        .into_boxed();
+    if let Some(owner) = scope.owner() {
+        query = query.filter(customers::owner_staff_id.eq(owner));
+    }
+    query
+        .first::<i64>(conn)
+        .optional()?
+        .map(|_| ())
+        .ok_or(PolicyError::NotFound)
+}
+
+/// Policy `id` if it is in `scope`.
+pub fn find(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+) -> Result<Policy, PolicyError> {
+    scoped_id(conn, scope, id)?;
+    Ok(policies::table
+        .find(id)
+        .select(Policy::as_select())
+        .first(conn)?)
+}
+
+/// The same, locked until the end of the transaction (for changes).
+fn lock(conn: &mut PgConnection, scope: PortfolioScope, id: i64) -> Result<Policy, PolicyError> {
+    scoped_id(conn, scope, id)?;
+    Ok(policies::table
+        .find(id)
+        .for_update()
+        .select(Policy::as_select())
+        .first(conn)?)
+}
+
+/// Everything the policy page shows.
+pub fn detail(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+) -> Result<PolicyDetail, PolicyError> {
+    let policy = find(conn, scope, id)?;
+    let (customer_name, carrier_name, product_name, line_code, line_name) = policies::table
+        .inner_join(customers::table)
+        .inner_join(carriers::table)
+        .inner_join(products::table)
+        .inner_join(lines_of_business::table)
+        .filter(policies::id.eq(id))
+        .select((
+            customers::display_name,
+            carriers::name,
+            products::name,
+            lines_of_business::code,
+            lines_of_business::name,
+        ))
+        .first::<(String, String, String, String, String)>(conn)?;
+    let agent_name = match policy.agent_staff_id {
+        Some(agent) => staff_users::table
+            .find(agent)
+            .select(staff_users::name)
+            .first::<String>(conn)
+            .optional()?,
+        None => None,
+    };
+    let periods = policy_periods::table
+        .filter(policy_periods::policy_id.eq(id))
+        .order(policy_periods::start_date.desc())
+        .limit(100)
+        .select(Period::as_select())
+        .load(conn)?;
+    let endorsements = policy_endorsements::table
+        .filter(policy_endorsements::policy_id.eq(id))
+        .order((
+            policy_endorsements::effective_date.desc(),
+            policy_endorsements::id.desc(),
+        ))
+        .limit(100)
+        .select(Endorsement::as_select())
+        .load(conn)?;
+    let history = audit_log::table
+        .filter(audit_log::target_type.eq(AUDIT_TARGET))
+        .filter(audit_log::target_id.eq(id))
+        .order((audit_log::occurred_at.desc(), audit_log::id.desc()))
+        .limit(100)
+        .select((
+            audit_log::occurred_at,
+            audit_log::actor_label,
+            audit_log::action,
+            audit_log::details,
+        ))
+        .load::<HistoryEntry>(conn)?;
+    Ok(PolicyDetail {
+        policy,
+        customer_name,
+        carrier_name,
+        product_name,
+        line_code,
+        line_name,
+        agent_name,
+        periods,
+        endorsements,
+        history,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status changes
+
+fn change_status(
+    conn: &mut PgConnection,
+    policy: &Policy,
+    action: StatusAction,
+    audit_action: Action,
+    reason: Option<String>,
+    on: NaiveDate,
+    by: &Actor,
+) -> Result<Status, PolicyError> {
+    let from = policy.status();
+    let to = transition(from, action).map_err(|r| PolicyError::Refused(r.message.to_owned()))?;
+    diesel::update(policies::table.find(policy.id))
+        .set((
+            policies::status.eq(to.code()),
+            policies::status_reason.eq(&reason),
+            policies::status_changed_on.eq(on),
+            policies::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    by.record(
+        conn,
+        audit_action,
+        policy.id,
+        json!({
+            "estado": {"before": from.code(), "after": to.code()},
+            "motivo": reason,
+            "fecha": on,
+        }),
+    )?;
+    Ok(to)
+}
+
+/// Suspension form: reason and date.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SuspendForm {
+    pub suspension_motivo: String,
+    pub suspension_fecha: String,
+}
+
+/// Reactivation form: the date cover resumes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReactivateForm {
+    pub reactivacion_fecha: String,
+}
+
+/// Cancellation form: reason from the list, free text (required for "otro"), date.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CancelForm {
+    pub anulacion_motivo: String,
+    pub anulacion_detalle: String,
+    pub anulacion_fecha: String,
+}
+
+/// Renewal form: the new end date and the new period's premiums.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RenewForm {
+    pub renovacion_vencimiento: String,
+    pub renovacion_prima_neta: String,
+    pub renovacion_prima_total: String,
+}
+
+/// Endorsement form: effective date, what changes, premium change (signed).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EndorseForm {
+    pub suplemento_fecha: String,
+    pub suplemento_descripcion: String,
+    pub suplemento_prima: String,
+}
+
+fn form_date(errors: &mut FieldErrors, field: &'static str, text: &str) -> Option<NaiveDate> {
+    parse_date(text).map_err(|m| errors.add(field, m)).ok()
+}
+
+fn form_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    text: &str,
+    max: usize,
+    missing: &'static str,
+) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        errors.add(field, missing);
+    } else if text.chars().count() > max {
+        errors.add(field, format!("Escriba como mucho {max} caracteres."));
+    }
+    text.to_owned()
+}
+
+/// Suspends an active policy.
+pub fn suspend(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+    form: &SuspendForm,
+    by: &Actor,
+) -> Result<(), PolicyError> {
+    let policy = lock(conn, scope, id)?;
+    let mut errors = FieldErrors::new();
+    let reason = form_text(
+        &mut errors,
+        "suspension_motivo",
+        &form.suspension_motivo,
+        500,
+        "Escriba el motivo de la suspensión.",
+    );
+    let on = form_date(&mut errors, "suspension_fecha", &form.suspension_fecha);
+    let Some(on) = on.filter(|_| errors.is_empty()) else {
+        // A refused transition says more than a field error: check it first.
+        transition(policy.status(), StatusAction::Suspend)
+            .map_err(|r| PolicyError::Refused(r.message.to_owned()))?;
+        return Err(PolicyError::Invalid(errors));
+    };
+    change_status(
+        conn,
+        &policy,
+        StatusAction::Suspend,
+        Action::PolicySuspended,
+        Some(reason),
+        on,
+        by,
+    )?;
+    Ok(())
+}
+
+/// Puts a suspended policy back in force.
+pub fn reactivate(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+    form: &ReactivateForm,
+    by: &Actor,
+) -> Result<(), PolicyError> {
+    let policy = lock(conn, scope, id)?;
+    let mut errors = FieldErrors::new();
+    let Some(on) = form_date(&mut errors, "reactivacion_fecha", &form.reactivacion_fecha) else {
+        transition(policy.status(), StatusAction::Reactivate)
+            .map_err(|r| PolicyError::Refused(r.message.to_owned()))?;
+        return Err(PolicyError::Invalid(errors));
+    };
+    change_status(
+        conn,
+        &policy,
+        StatusAction::Reactivate,
+        Action::PolicyReactivated,
+        None,
+        on,
+        by,
+    )?;
+    Ok(())
+}
+
+/// Cancels an active or suspended policy, with the reason.
+pub fn cancel(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+    form: &CancelForm,
+    by: &Actor,
+) -> Result<(), PolicyError> {
+    let policy = lock(conn, scope, id)?;
+    let mut errors = FieldErrors::new();
+    let reason = CancelReason::parse(form.anulacion_motivo.trim());
+    if reason.is_none() {
+        errors.add("anulacion_motivo", "Elija el motivo de la anulación.");
+    }
+    let detail = form.anulacion_detalle.trim();
+    if reason == Some(CancelReason::Other) && detail.is_empty() {
+        errors.add("anulacion_detalle", "Explique el motivo de la anulación.");
+    } else if detail.chars().count() > 500 {
+        errors.add("anulacion_detalle", "Escriba como mucho 500 caracteres.");
+    }
+    let on = form_date(&mut errors, "anulacion_fecha", &form.anulacion_fecha);
+    let (Some(reason), Some(on)) = (reason, on.filter(|_| errors.is_empty())) else {
+        transition(policy.status(), StatusAction::Cancel)
+            .map_err(|r| PolicyError::Refused(r.message.to_owned()))?;
+        return Err(PolicyError::Invalid(errors));
+    };
+    let text = if detail.is_empty() {
+        reason.label().to_owned()
+    } else {
+        format!("{}: {detail}", reason.label())
+    };
+    change_status(
+        conn,
+        &policy,
+        StatusAction::Cancel,
+        Action::PolicyCancelled,
+        Some(text),
+        on,
+        by,
+    )?;
+    Ok(())
+}
+
+/// Marks an active policy whose end date has passed (not renewed) as expired.
+pub fn expire(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+    today: NaiveDate,
+    by: &Actor,
+) -> Result<(), PolicyError> {
+    let policy = lock(conn, scope, id)?;
+    transition(policy.status(), StatusAction::Expire)
+        .map_err(|r| PolicyError::Refused(r.message.to_owned()))?;
+    if policy.end_date >= today {
+        return Err(PolicyError::Refused(format!(
+            "La póliza no vence hasta el {}.",
+            date(policy.end_date)
+        )));
+    }
+    change_status(
+        conn,
+        &policy,
+        StatusAction::Expire,
+        Action::PolicyExpired,
+        Some("No renovada".to_owned()),
+        policy.end_date,
+        by,
+    )?;
+    Ok(())
+}
+
+/// Expires every active policy that ended more than the renewal grace period ago (30 days),
+/// at most `limit` per call. Returns how many.
+pub fn expire_overdue(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    limit: i64,
+    by: &Actor,
+) -> Result<usize, PolicyError> {
+    let cutoff = today - chrono::Duration::days(RENEWAL_DAYS_AFTER);
+    let ids: Vec<i64> = policies::table
+        .filter(policies::status.eq(Status::Active.code()))
+        .filter(policies::end_date.lt(cutoff))
+        .order((policies::end_date, policies::id))
+        .limit(limit)
+        .select(policies::id)
+        .load(conn)?;
+    for id in &ids {
+        expire(conn, PortfolioScope::All, *id, today, by)?;
+    }
+    Ok(ids.len())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Renewals and endorsements
+
+/// Renews an active policy for a new period starting at its current end date, with its own
+/// premiums; the policy then mirrors the new period and the old one stays in the history.
+pub fn renew(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+    form: &RenewForm,
+    by: &Actor,
+    today: NaiveDate,
+) -> Result<(), PolicyError> {
+    let policy = lock(conn, scope, id)?;
+    if policy.status() != Status::Active {
+        return Err(PolicyError::Refused(format!(
+            "Solo se renuevan pólizas en vigor, y esta está {}.",
+            policy.status().label().to_lowercase()
+        )));
+    }
+    if !in_renewal_window(policy.end_date, today) {
+        return Err(PolicyError::Refused(format!(
+            "La renovación se hace entre {RENEWAL_DAYS_BEFORE} días antes y {RENEWAL_DAYS_AFTER} días después del vencimiento ({}).",
+            date(policy.end_date)
+        )));
+    }
+    let mut errors = FieldErrors::new();
+    let end = form_date(
+        &mut errors,
+        "renovacion_vencimiento",
+        &form.renovacion_vencimiento,
+    );
+    if let Some(end) = end
+        && end <= policy.end_date
+    {
+        errors.add(
+            "renovacion_vencimiento",
+            format!(
+                "El nuevo vencimiento debe ser posterior al actual ({}).",
+                date(policy.end_date)
+            ),
+        );
+    }
+    let net = parse_cents(&form.renovacion_prima_neta)
+        .map_err(|m| errors.add("renovacion_prima_neta", m))
+        .ok();
+    let total = parse_cents(&form.renovacion_prima_total)
+        .map_err(|m| errors.add("renovacion_prima_total", m))
+        .ok();
+    if let (Some(net), Some(total)) = (net, total)
+        && total < net
+    {
+        errors.add(
+            "renovacion_prima_total",
+            "La prima total no puede ser menor que la prima neta.",
+        );
+    }
+    let (Some(end), Some(net), Some(total), true) = (end, net, total, errors.is_empty()) else {
+        return Err(PolicyError::Invalid(errors));
+    };
+    let start = policy.end_date;
+    let inserted = diesel::insert_into(policy_periods::table)
+        .values((
+            policy_periods::policy_id.eq(id),
+            policy_periods::start_date.eq(start),
+            policy_periods::end_date.eq(end),
+            policy_periods::net_premium_cents.eq(net),
+            policy_periods::total_premium_cents.eq(total),
+            policy_periods::created_by_staff_id.eq(by.staff_id),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => {}
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            return Err(PolicyError::Refused(
+                "La póliza ya está renovada para ese periodo.".to_owned(),
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    }
+    diesel::update(policies::table.find(id))
+        .set((
+            policies::start_date.eq(start),
+            policies::end_date.eq(end),
+            policies::net_premium_cents.eq(net),
+            policies::total_premium_cents.eq(total),
+            policies::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    by.record(
+        conn,
+        Action::PolicyRenewed,
+        id,
+        json!({
+            "efecto": {"before": policy.start_date, "after": start},
+            "vencimiento": {"before": policy.end_date, "after": end},
+            "prima_neta": {"before": policy.net_premium_cents, "after": net},
+            "prima_total": {"before": policy.total_premium_cents, "after": total},
+        }),
+    )?;
+    Ok(())
+}
+
+/// Records an endorsement (suplemento) of an active policy: effective within the current
+/// period; its premium change (may be negative) is applied to the policy's premiums.
+pub fn endorse(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+    form: &EndorseForm,
+    by: &Actor,
+) -> Result<(), PolicyError> {
+    let policy = lock(conn, scope, id)?;
+    if policy.status() != Status::Active {
+        return Err(PolicyError::Refused(format!(
+            "Solo se hacen suplementos de pólizas en vigor, y esta está {}.",
+            policy.status().label().to_lowercase()
+        )));
+    }
+    let mut errors = FieldErrors::new();
+    let effective = form_date(&mut errors, "suplemento_fecha", &form.suplemento_fecha);
+    if let Some(effective) = effective
+        && (effective < policy.start_date || effective >= policy.end_date)
+    {
+        errors.add(
+            "suplemento_fecha",
+            format!(
+                "La fecha de efecto debe estar dentro del periodo en curso ({} a {}).",
+                date(policy.start_date),
+                date(policy.end_date)
+            ),
+        );
+    }
+    let description = form_text(
+        &mut errors,
+        "suplemento_descripcion",
+        &form.suplemento_descripcion,
+        2000,
+        "Describa el cambio.",
+    );
+    let change = if form.suplemento_prima.trim().is_empty() {
+        Some(0)
+    } else {
+        parse_signed_cents(&form.suplemento_prima)
+            .map_err(|m| errors.add("suplemento_prima", m))
+            .ok()
+    };
+    let net = change.map(|c| policy.net_premium_cents + c);
+    let total = change.map(|c| policy.total_premium_cents + c);
+    if net.is_some_and(|n| n < 0) {
+        errors.add(
+            "suplemento_prima",
+            "Con ese cambio la prima neta quedaría negativa.",
+        );
+    }
+    let (Some(effective), Some(change), Some(net), Some(total), true) =
+        (effective, change, net, total, errors.is_empty())
+    else {
+        return Err(PolicyError::Invalid(errors));
+    };
+    diesel::insert_into(policy_endorsements::table)
+        .values((
+            policy_endorsements::policy_id.eq(id),
+            policy_endorsements::effective_date.eq(effective),
+            policy_endorsements::description.eq(&description),
+            policy_endorsements::premium_change_cents.eq(change),
+            policy_endorsements::created_by_staff_id.eq(by.staff_id),
+        ))
+        .execute(conn)?;
+    diesel::update(policies::table.find(id))
+        .set((
+            policies::net_premium_cents.eq(net),
+            policies::total_premium_cents.eq(total),
+            policies::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    by.record(
+        conn,
+        Action::PolicyEndorsed,
+        id,
+        json!({
+            "efecto": effective,
+            "descripcion": description,
+            "cambio_prima": change,
+            "prima_neta": {"before": policy.net_premium_cents, "after": net},
+            "prima_total": {"before": policy.total_premium_cents, "after": total},
+        }),
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+/// Filters of the portfolio list (all optional) and the keyset cursor.
+#[derive(Debug, Clone, Default)]
+pub struct PortfolioFilter {
+    pub carrier_id: Option<i64>,
+    pub line_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub status: Option<Status>,
+    /// Part of the customer's name or of the policy number.
+    pub text: String,
+    /// Show policies with a smaller id than this (the last one of the previous page).
+    pub before_id: Option<i64>,
+    pub customer_id: Option<i64>,
+}
+
+/// One page of a list and the cursor of the next page, if there is one.
+#[derive(Debug, Clone)]
+pub struct PolicyPage<C> {
+    pub rows: Vec<PolicyRow>,
+    pub next: Option<C>,
+}
+
+macro_rules! policy_rows {
+    () => {
+        policies::table
+            .inner_join(customers::table)
+            .inner_join(carriers::table)
+            .inner_join(products::table)
+            .inner_join(lines_of_business::table)
+            .left_join(
+                staff_users::table.on(policies::agent_staff_id.eq(staff_users::id.nullable())),
+            )
+            .select((
+                policies::id,
+                policies::number,
+                policies::status,
+                policies::start_date,
+                policies::end_date,
+                policies::net_premium_cents,
+                policies::total_premium_cents,
+                customers::id,
+                customers::display_name,
+                carriers::name,
+                lines_of_business::name,
+                products::name,
+                staff_users::name.nullable(),
+            ))
+            .into_boxed()
+    };
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The portfolio, newest first, [`PAGE_SIZE`] rows per page (keyset on id).
+pub fn portfolio(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &PortfolioFilter,
+) -> QueryResult<PolicyPage<i64>> {
+    let mut query = policy_rows!();
+    if let Some(owner) = scope.owner() {
+        query = query.filter(customers::owner_staff_id.eq(owner));
+    }
+    if let Some(carrier) = filter.carrier_id {
+        query = query.filter(policies::carrier_id.eq(carrier));
+    }
+    if let Some(line) = filter.line_id {
+        query = query.filter(policies::line_id.eq(line));
+    }
+    if let Some(agent) = filter.agent_id {
+        query = query.filter(policies::agent_staff_id.eq(agent));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(policies::status.eq(status.code()));
+    }
+    if let Some(customer) = filter.customer_id {
+        query = query.filter(policies::customer_id.eq(customer));
+    }
+    let text = filter.text.trim();
+    if !text.is_empty() {
+        let pattern = like_pattern(text);
+        query = query.filter(
+            lower(customers::display_name)
+                .like(pattern.clone())
+                .or(lower(policies::number).like(pattern)),
+        );
+    }
+    if let Some(before) = filter.before_id {
+        query = query.filter(policies::id.lt(before));
+    }
+    let mut rows: Vec<PolicyRow> = query
+        .order(policies::id.desc())
+        .limit(PAGE_SIZE + 1)
+        .load(conn)?;
+    let next = if rows.len() as i64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(PolicyPage { rows, next })
+}
+
+/// The horizons the expiring list offers, in days.
+pub const EXPIRING_HORIZONS: [i64; 4] = [7, 15, 30, 60];
+
+/// Active policies ending from `today` to `today + days`, soonest first (keyset on
+/// end date and id, served by `policies_expiring_idx`).
+pub fn expiring(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    today: NaiveDate,
+    days: i64,
+    after: Option<(NaiveDate, i64)>,
+) -> QueryResult<PolicyPage<(NaiveDate, i64)>> {
+    let until = today + chrono::Duration::days(days);
+    let mut query = policy_rows!()
+        .filter(policies::status.eq(Status::Active.code()))
+        .filter(policies::end_date.ge(today))
+        .filter(policies::end_date.le(until));
+    if let Some(owner) = scope.owner() {
+        query = query.filter(customers::owner_staff_id.eq(owner));
+    }
+    if let Some((end, id)) = after {
+        query = query.filter(
+            policies::end_date
+                .gt(end)
+                .or(policies::end_date.eq(end).and(policies::id.gt(id))),
+        );
+    }
+    let mut rows: Vec<PolicyRow> = query
+        .order((policies::end_date, policies::id))
+        .limit(PAGE_SIZE + 1)
+        .load(conn)?;
+    let next = if rows.len() as i64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| (r.end_date, r.id))
+    } else {
+        None
+    };
+    Ok(PolicyPage { rows, next })
+}
+
+/// Policies in force per carrier and line, in one GROUP BY query.
+pub fn counts(conn: &mut PgConnection, scope: PortfolioScope) -> QueryResult<Vec<PortfolioCount>> {
+    let owner = scope.owner();
+    policies::table
+        .inner_join(customers::table)
+        .inner_join(carriers::table)
+        .inner_join(lines_of_business::table)
+        .filter(policies::status.eq(Status::Active.code()))
+        .filter(
+            owner
+                .is_none()
+                .into_sql::<diesel::sql_types::Bool>()
+                .or(customers::owner_staff_id.eq(owner)),
+        )
+        .group_by((carriers::name, lines_of_business::name))
+        .select((carriers::name, lines_of_business::name, count_star()))
+        .order((carriers::name, lines_of_business::name))
+        .load(conn)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options of the form's selects
+
+/// Customers in scope for the form's select: the first 200 by name.
+pub fn customer_options(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+) -> QueryResult<Vec<NamedOption>> {
+    let mut query = customers::table
+        .filter(customers::merged_into_id.is_null())
+        .select((customers::id, customers::display_name))
+        .into_boxed();
+    if let Some(owner) = scope.owner() {
+        query = query.filter(customers::owner_staff_id.eq(owner));
+    }
+    query
+        .order((lower(customers::display_name), customers::id))
+        .limit(200)
+        .load(conn)
+}
+
+/// Active products of active carriers, grouped by carrier.
+pub fn product_options(conn: &mut PgConnection) -> QueryResult<Vec<ProductOption>> {
+    products::table
+        .inner_join(carriers::table)
+        .inner_join(lines_of_business::table)
+        .filter(products::active.eq(true))
+        .filter(carriers::active.eq(true))
+        .order((carriers::name, lines_of_business::position, products::name))
+        .select((
+            products::id,
+            products::name,
+            carriers::id,
+            carriers::name,
+            lines_of_business::code,
+            lines_of_business::name,
+        ))
+        .load(conn)
+}
+
+/// Staff who can carry a portfolio (everyone active but claims handlers).
+pub fn agent_options(conn: &mut PgConnection) -> QueryResult<Vec<NamedOption>> {
+    staff_users::table
+        .filter(staff_users::active.eq(true))
+        .filter(staff_users::role.ne("claims"))
+        .order((staff_users::name, staff_users::id))
+        .limit(200)
+        .select((staff_users::id, staff_users::name))
+        .load(conn)
+}
