@@ -267,3 +267,38 @@ async fn documents_stay_within_the_portfolio_and_the_role() {
     );
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn every_record_links_to_its_documents() {
+    let app = TestApp::spawn_with(setup).await;
+    app.sign_in("ana@soriano.es", PASSWORD).await;
+    let (customer, claim) = ids(&app);
+    let policy: i64 = soriano::db::schema::policies::table
+        .select(soriano::db::schema::policies::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let page = app
+        .get(&format!("/admin/clientes/{customer}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!(
+        "/admin/documentos?entidad=customer&amp;id={customer}"
+    )));
+    let page = app
+        .get(&format!("/admin/polizas/{policy}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/admin/documentos?entidad=policy&amp;id={policy}")));
+    let page = app
+        .get(&format!("/admin/siniestros/{claim}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/admin/documentos?entidad=claim&amp;id={claim}")));
+    app.stop().await;
+}
