@@ -2,6 +2,7 @@
 //! open claims, with counts. A handful of indexed queries, each bounded.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
@@ -49,7 +50,6 @@ pub struct Overview {
     pub expiring: Vec<PolicyItem>,
     pub open_claims: i64,
     pub claims: Vec<ClaimItem>,
-    pub new_customers_this_week: i64,
 }
 
 const CLOSED_CLAIM_STATES: [&str; 3] = ["paid", "closed", "rejected"];
@@ -139,15 +139,6 @@ pub fn for_staff(
         ))
         .load(conn)?;
 
-    let week_ago = Utc::now() - Duration::days(7);
-    let mut new_customers = customers::table
-        .filter(customers::created_at.gt(week_ago))
-        .filter(customers::merged_into_id.is_null())
-        .into_boxed();
-    if let Some(owner) = scope.owner() {
-        new_customers = new_customers.filter(customers::owner_staff_id.eq(owner));
-    }
-    overview.new_customers_this_week = new_customers.select(count_star()).first(conn)?;
     Ok(overview)
 }
 
