@@ -7,6 +7,8 @@
 //! user" is one statement.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
@@ -32,11 +34,35 @@ const TTL_SLACK_SECONDS: i64 = 60;
 #[derive(Clone)]
 pub struct PgSessionStore {
     db: Db,
+    /// When this instance last pushed each session's expiry forward: within the slack the
+    /// database is not asked again, which saves a round trip on most back-office requests.
+    recently_extended: Arc<Mutex<HashMap<String, Instant>>>,
 }
 
 impl PgSessionStore {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            recently_extended: Arc::default(),
+        }
+    }
+
+    fn extended_lately(&self, key_hash: &str) -> bool {
+        let slack = std::time::Duration::from_secs(TTL_SLACK_SECONDS as u64);
+        self.recently_extended
+            .lock()
+            .map(|map| map.get(key_hash).is_some_and(|at| at.elapsed() < slack))
+            .unwrap_or(false)
+    }
+
+    fn mark_extended(&self, key_hash: String) {
+        let slack = std::time::Duration::from_secs(TTL_SLACK_SECONDS as u64);
+        if let Ok(mut map) = self.recently_extended.lock() {
+            if map.len() > 10_000 {
+                map.retain(|_, at| at.elapsed() < slack);
+            }
+            map.insert(key_hash, Instant::now());
+        }
     }
 }
 
@@ -161,10 +187,14 @@ impl SessionStore for PgSessionStore {
         ttl: &Duration,
     ) -> Result<(), anyhow::Error> {
         let key_hash = sha256_hex(session_key.as_ref().as_bytes());
+        if self.extended_lately(&key_hash) {
+            return Ok(());
+        }
+        self.mark_extended(key_hash.clone());
         let ttl = *ttl;
         let now = Utc::now();
         // Called on every request: write only when the expiry would move by more than a
-        // minute, so a busy session costs one indexed no-op check, not a write per page view.
+        // minute, so a busy session costs at most one indexed check a minute per instance.
         let slack = chrono::Duration::seconds(TTL_SLACK_SECONDS);
         self.db
             .run(move |conn| {
