@@ -40,33 +40,7 @@ async fn a_claims_handler_opens_a_claim_and_takes_it_to_paid() {
     Browser::start(1280, 900)
         .await
         .journey("claims_handler_to_paid", |client| async move {
-            client.goto(&format!("{base}/admin/entrar")).await?;
-            client
-                .find(Locator::Id("email"))
-                .await?
-                .send_keys("tramita@soriano.es")
-                .await?;
-            client
-                .find(Locator::Id("password"))
-                .await?
-                .send_keys(PASSWORD)
-                .await?;
-            client
-                .find(Locator::Css("form.form button[type=submit]"))
-                .await?
-                .click()
-                .await?;
-            browser::eventually("the dashboard", || {
-                let client = client.clone();
-                async move {
-                    client
-                        .current_url()
-                        .await
-                        .map(|u| u.path() == "/admin")
-                        .unwrap_or(false)
-                }
-            })
-            .await?;
+            browser::sign_in(&client, &base, "tramita@soriano.es", PASSWORD).await?;
 
             client
                 .goto(&format!("{base}/admin/siniestros/nuevo?poliza={policy}"))

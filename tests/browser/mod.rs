@@ -131,3 +131,39 @@ where
     }
     Err(format!("timed out waiting for: {what}").into())
 }
+
+/// Signs in through the real form and waits for the staff home page.
+pub async fn sign_in(
+    client: &Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    client.goto(&format!("{base}/admin/entrar")).await?;
+    client
+        .find(fantoccini::Locator::Id("email"))
+        .await?
+        .send_keys(email)
+        .await?;
+    client
+        .find(fantoccini::Locator::Id("password"))
+        .await?
+        .send_keys(password)
+        .await?;
+    client
+        .find(fantoccini::Locator::Css("form.form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    eventually("the dashboard", || {
+        let client = client.clone();
+        async move {
+            client
+                .current_url()
+                .await
+                .map(|u| u.path() == "/admin")
+                .unwrap_or(false)
+        }
+    })
+    .await
+}
