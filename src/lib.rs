@@ -16,6 +16,7 @@ pub mod config;
 pub mod customers;
 pub mod db;
 pub mod documents;
+pub mod events;
 pub mod identifiers;
 pub mod mail;
 pub mod money;

@@ -30,6 +30,14 @@ pub enum Permission {
     HandleClaims,
     /// Tasks: one's own list, create, complete, reassign.
     UseTasks,
+    /// The leads pipeline: board, list, move between stages, convert. Agents see their own.
+    UseLeads,
+    /// Corporate site content: landing pages (with A/B variants), blog posts.
+    ManageSite,
+    /// Taxi tariffs: edit and publish versions.
+    ManageTariffs,
+    /// The inbox of portal messages: read and answer clients.
+    UseInbox,
 }
 
 impl Permission {
@@ -44,6 +52,10 @@ impl Permission {
         Permission::EditPortfolio,
         Permission::HandleClaims,
         Permission::UseTasks,
+        Permission::UseLeads,
+        Permission::ManageSite,
+        Permission::ManageTariffs,
+        Permission::UseInbox,
     ];
 
     pub fn granted_to(self, role: Role) -> bool {
@@ -52,7 +64,8 @@ impl Permission {
             Permission::UseBackoffice
             | Permission::ViewCatalog
             | Permission::ViewPortfolio
-            | Permission::UseTasks => true,
+            | Permission::UseTasks
+            | Permission::UseInbox => true,
             // Claims handlers read customers and policies (to handle claims), but do not sell.
             Permission::EditPortfolio => matches!(role, Admin | Supervisor | Agent),
             Permission::HandleClaims => matches!(role, Admin | Supervisor | Claims),
@@ -60,6 +73,10 @@ impl Permission {
                 role == Admin
             }
             Permission::ViewAudit => matches!(role, Admin | Supervisor),
+            Permission::UseLeads => matches!(role, Admin | Supervisor | Agent),
+            Permission::ManageSite | Permission::ManageTariffs => {
+                matches!(role, Admin | Supervisor)
+            }
         }
     }
 }

@@ -329,6 +329,134 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    domain_events (id) {
+        id -> Int8,
+        kind -> Text,
+        entity_type -> Text,
+        entity_id -> Int8,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+        processed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> Int8,
+        full_name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        postcode -> Nullable<Text>,
+        tax_id -> Nullable<Text>,
+        line_id -> Nullable<Int8>,
+        source -> Text,
+        campaign -> Nullable<Text>,
+        utm_source -> Nullable<Text>,
+        utm_medium -> Nullable<Text>,
+        utm_campaign -> Nullable<Text>,
+        utm_term -> Nullable<Text>,
+        utm_content -> Nullable<Text>,
+        referrer -> Nullable<Text>,
+        landing_id -> Nullable<Int8>,
+        landing_variant_id -> Nullable<Int8>,
+        stage -> Text,
+        lost_reason -> Nullable<Text>,
+        score -> Int4,
+        assigned_staff_id -> Nullable<Int8>,
+        customer_id -> Nullable<Int8>,
+        next_action_on -> Nullable<Date>,
+        notes -> Text,
+        first_contacted_at -> Nullable<Timestamptz>,
+        converted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_submissions (id) {
+        id -> Int8,
+        lead_id -> Int8,
+        form_token -> Nullable<Text>,
+        payload -> Jsonb,
+        utm_source -> Nullable<Text>,
+        utm_medium -> Nullable<Text>,
+        utm_campaign -> Nullable<Text>,
+        utm_term -> Nullable<Text>,
+        utm_content -> Nullable<Text>,
+        referrer -> Nullable<Text>,
+        landing_id -> Nullable<Int8>,
+        landing_variant_id -> Nullable<Int8>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_consents (id) {
+        id -> Int8,
+        lead_id -> Int8,
+        submission_id -> Nullable<Int8>,
+        purpose -> Text,
+        granted -> Bool,
+        text_version -> Text,
+        ip -> Nullable<Text>,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    quotes (id) {
+        id -> Int8,
+        number -> Text,
+        customer_id -> Nullable<Int8>,
+        lead_id -> Nullable<Int8>,
+        prospect_name -> Nullable<Text>,
+        prospect_email -> Nullable<Text>,
+        prospect_phone -> Nullable<Text>,
+        line_id -> Int8,
+        risk -> Jsonb,
+        demands_and_needs -> Jsonb,
+        status -> Text,
+        valid_until -> Date,
+        chosen_option_id -> Nullable<Int8>,
+        policy_id -> Nullable<Int8>,
+        source -> Text,
+        agent_staff_id -> Nullable<Int8>,
+        created_by_staff_id -> Nullable<Int8>,
+        status_reason -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        decided_at -> Nullable<Timestamptz>,
+        public_token_hash -> Nullable<Text>,
+        public_token_expires_at -> Nullable<Timestamptz>,
+        precontract_text_version -> Nullable<Text>,
+        precontract_shown_at -> Nullable<Timestamptz>,
+        notes -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    quote_options (id) {
+        id -> Int8,
+        quote_id -> Int8,
+        carrier_id -> Int8,
+        product_id -> Nullable<Int8>,
+        coverage_level -> Text,
+        coverage_summary -> Text,
+        net_premium_cents -> Int8,
+        total_premium_cents -> Int8,
+        breakdown -> Jsonb,
+        tariff_version_id -> Nullable<Int8>,
+        fits_demands -> Bool,
+        position -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(staff_tokens -> staff_users (staff_id));
 diesel::joinable!(customer_consents -> customers (customer_id));
 diesel::joinable!(interactions -> customers (customer_id));
@@ -350,6 +478,18 @@ diesel::joinable!(products -> lines_of_business (line_id));
 diesel::joinable!(sessions -> staff_users (user_id));
 diesel::joinable!(audit_log -> staff_users (actor_staff_id));
 diesel::joinable!(staff_recovery_codes -> staff_users (staff_id));
+diesel::joinable!(lead_submissions -> leads (lead_id));
+diesel::joinable!(lead_consents -> leads (lead_id));
+diesel::joinable!(leads -> lines_of_business (line_id));
+diesel::joinable!(leads -> customers (customer_id));
+diesel::joinable!(leads -> staff_users (assigned_staff_id));
+diesel::joinable!(quotes -> lines_of_business (line_id));
+diesel::joinable!(quotes -> leads (lead_id));
+diesel::joinable!(quotes -> policies (policy_id));
+diesel::joinable!(quote_options -> carriers (carrier_id));
+diesel::joinable!(quote_options -> products (product_id));
+diesel::joinable!(quote_options -> quotes (quote_id));
+diesel::joinable!(quotes -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
@@ -376,6 +516,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     document_blobs,
     form_submissions,
+    domain_events,
+    leads,
+    lead_submissions,
+    lead_consents,
+    quotes,
+    quote_options,
 );
 
 // The portfolio header counts policies per carrier and line (`policies::counts`).
