@@ -1,0 +1,268 @@
+//! No N+1 queries: every back-office page runs the same number of SQL statements whether its
+//! lists hold a few rows or many. Diesel's instrumentation counts every statement the app sends
+//! (this binary holds one test, so nothing else runs queries meanwhile).
+
+mod common;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{Duration, Utc};
+use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
+use diesel::prelude::*;
+use soriano::audit::{self, Action, NewEntry};
+use soriano::auth::staff::Role;
+use soriano::db::schema::{
+    claim_events, claims, customers, interactions, policies, policy_endorsements, products, tasks,
+};
+
+use common::{TestApp, create_staff};
+
+static QUERIES: AtomicUsize = AtomicUsize::new(0);
+static LAST_QUERIES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct CountQueries;
+
+impl Instrumentation for CountQueries {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            QUERIES.fetch_add(1, Ordering::SeqCst);
+            LAST_QUERIES
+                .lock()
+                .unwrap()
+                .push(format!("{query}").chars().take(200).collect());
+        }
+    }
+}
+
+const PASSWORD: &str = "Contraseña-de-prueba-2026";
+
+/// `count` customers of `owner`, each with two policies (one ending soon), a claim with a few
+/// events, a task, two interactions and audit history. Returns the first customer's ids.
+fn portfolio(conn: &mut PgConnection, owner: i64, start: usize, count: usize) -> (i64, i64, i64) {
+    let (product, carrier, line): (i64, i64, i64) = products::table
+        .select((products::id, products::carrier_id, products::line_id))
+        .first(conn)
+        .unwrap();
+    let today = Utc::now().date_naive();
+    let mut first = None;
+    for n in start..start + count {
+        let number = 10_000_000 + n as u32;
+        let letter = b"TRWAGMYFPDXBNJZSQVHLCKE"[(number % 23) as usize] as char;
+        let customer: i64 = diesel::insert_into(customers::table)
+            .values((
+                customers::kind.eq("person"),
+                customers::tax_id.eq(format!("{number}{letter}")),
+                customers::given_name.eq(format!("Cliente {n}")),
+                customers::family_name.eq("Prueba Consultas"),
+                customers::display_name.eq(format!("Prueba Consultas, Cliente {n}")),
+                customers::phone.eq(format!("6{:08}", n)),
+                customers::email.eq(format!("cliente{n}@example.es")),
+                customers::owner_staff_id.eq(owner),
+            ))
+            .returning(customers::id)
+            .get_result(conn)
+            .unwrap();
+        let mut policy_ids = Vec::new();
+        for p in 0..2 {
+            let policy: i64 = diesel::insert_into(policies::table)
+                .values((
+                    policies::customer_id.eq(customer),
+                    policies::carrier_id.eq(carrier),
+                    policies::product_id.eq(product),
+                    policies::line_id.eq(line),
+                    policies::number.eq(format!("QC-{n}-{p}")),
+                    policies::start_date.eq(today - Duration::days(300)),
+                    policies::end_date.eq(today + Duration::days(20 + p * 100)),
+                    policies::net_premium_cents.eq(30000),
+                    policies::total_premium_cents.eq(32400),
+                    policies::payment_frequency.eq("annual"),
+                    policies::agent_staff_id.eq(owner),
+                ))
+                .returning(policies::id)
+                .get_result(conn)
+                .unwrap();
+            diesel::insert_into(policy_endorsements::table)
+                .values((
+                    policy_endorsements::policy_id.eq(policy),
+                    policy_endorsements::effective_date.eq(today - Duration::days(10)),
+                    policy_endorsements::description.eq("Cambio de domicilio"),
+                    policy_endorsements::created_by_staff_id.eq(owner),
+                ))
+                .execute(conn)
+                .unwrap();
+            policy_ids.push(policy);
+        }
+        let claim: i64 = diesel::insert_into(claims::table)
+            .values((
+                claims::number.eq(format!("SIN-2026-{:06}", n + 1)),
+                claims::policy_id.eq(policy_ids[0]),
+                claims::customer_id.eq(customer),
+                claims::incident_date.eq(today - Duration::days(3)),
+                claims::kind.eq("colisión"),
+                claims::description.eq("Golpe en el aparcamiento"),
+                claims::handler_staff_id.eq(owner),
+            ))
+            .returning(claims::id)
+            .get_result(conn)
+            .unwrap();
+        for note in ["Apertura", "Llamada al perito", "Fotos recibidas"] {
+            diesel::insert_into(claim_events::table)
+                .values((
+                    claim_events::claim_id.eq(claim),
+                    claim_events::staff_id.eq(owner),
+                    claim_events::note.eq(note),
+                ))
+                .execute(conn)
+                .unwrap();
+        }
+        diesel::insert_into(tasks::table)
+            .values((
+                tasks::title.eq(format!("Llamar a cliente {n}")),
+                tasks::due_date.eq(today - Duration::days(1)),
+                tasks::assignee_staff_id.eq(owner),
+                tasks::created_by_staff_id.eq(owner),
+                tasks::customer_id.eq(customer),
+                tasks::entity_type.eq("customer"),
+                tasks::entity_id.eq(customer),
+            ))
+            .execute(conn)
+            .unwrap();
+        for kind in ["call", "note"] {
+            diesel::insert_into(interactions::table)
+                .values((
+                    interactions::customer_id.eq(customer),
+                    interactions::kind.eq(kind),
+                    interactions::summary.eq("Habla de la renovación"),
+                    interactions::staff_id.eq(owner),
+                ))
+                .execute(conn)
+                .unwrap();
+        }
+        for (action, target, id) in [
+            (Action::CustomerUpdated, audit::target::CUSTOMER, customer),
+            (Action::PolicyCreated, audit::target::POLICY, policy_ids[0]),
+            (Action::ClaimOpened, audit::target::CLAIM, claim),
+        ] {
+            audit::record(
+                conn,
+                &NewEntry {
+                    actor_staff_id: Some(owner),
+                    actor_label: "agente@soriano.test",
+                    action,
+                    target_type: Some(target),
+                    target_id: Some(id),
+                    ip: "127.0.0.1",
+                    user_agent: "test",
+                    details: serde_json::json!({"phone": {"before": "600000000", "after": "611111111"}}),
+                },
+            )
+            .unwrap();
+        }
+        first.get_or_insert((customer, policy_ids[0], claim));
+    }
+    first.unwrap()
+}
+
+/// Statements the app runs to answer `path` once warm (session extended, caches filled).
+async fn queries_for(app: &TestApp, path: &str) -> (usize, Vec<String>) {
+    for _ in 0..2 {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        response.bytes().await.unwrap();
+    }
+    LAST_QUERIES.lock().unwrap().clear();
+    let before = QUERIES.load(Ordering::SeqCst);
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.bytes().await.unwrap();
+    let count = QUERIES.load(Ordering::SeqCst) - before;
+    (count, LAST_QUERIES.lock().unwrap().clone())
+}
+
+#[actix_web::test]
+async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
+    set_default_instrumentation(|| Some(Box::new(CountQueries))).unwrap();
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        create_staff(conn, "agente@soriano.test", Role::Agent, PASSWORD);
+    })
+    .await;
+    let mut conn = app.db.conn();
+    let owner: i64 = soriano::db::schema::staff_users::table
+        .select(soriano::db::schema::staff_users::id)
+        .filter(soriano::db::schema::staff_users::email.eq("agente@soriano.test"))
+        .first(&mut conn)
+        .unwrap();
+    let (customer, policy, claim) = portfolio(&mut conn, owner, 0, 2);
+    app.sign_in("agente@soriano.test", PASSWORD).await;
+
+    let pages = [
+        "/admin/".to_owned(),
+        "/admin/clientes".to_owned(),
+        "/admin/clientes?q=prueba".to_owned(),
+        format!("/admin/clientes/{customer}"),
+        "/admin/polizas".to_owned(),
+        "/admin/polizas/vencimientos".to_owned(),
+        format!("/admin/polizas/{policy}"),
+        "/admin/siniestros".to_owned(),
+        format!("/admin/siniestros/{claim}"),
+        "/admin/tareas".to_owned(),
+        format!("/admin/documentos?entidad=customer&id={customer}"),
+        "/admin/buscar?q=QC".to_owned(),
+    ];
+    let mut few = Vec::new();
+    for page in &pages {
+        few.push(queries_for(&app, page).await);
+    }
+
+    // Many more rows in every list, and on the records whose detail pages were measured.
+    portfolio(&mut conn, owner, 2, 30);
+    for n in 0..8 {
+        diesel::insert_into(claim_events::table)
+            .values((
+                claim_events::claim_id.eq(claim),
+                claim_events::staff_id.eq(owner),
+                claim_events::note.eq(format!("Seguimiento {n}")),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::insert_into(policy_endorsements::table)
+            .values((
+                policy_endorsements::policy_id.eq(policy),
+                policy_endorsements::effective_date.eq(Utc::now().date_naive()),
+                policy_endorsements::description.eq(format!("Suplemento {n}")),
+                policy_endorsements::created_by_staff_id.eq(owner),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::insert_into(interactions::table)
+            .values((
+                interactions::customer_id.eq(customer),
+                interactions::kind.eq("whatsapp"),
+                interactions::summary.eq(format!("Mensaje {n}")),
+                interactions::staff_id.eq(owner),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+
+    for (page, (few_count, few_queries)) in pages.iter().zip(few) {
+        let (many_count, many_queries) = queries_for(&app, page).await;
+        assert!(
+            few_count > 0,
+            "{page}: no queries counted; is the instrumentation installed?"
+        );
+        assert_eq!(
+            few_count, many_count,
+            "{page}: {few_count} queries with few rows, {many_count} with many (N+1?)\n\
+             few: {few_queries:#?}\nmany: {many_queries:#?}"
+        );
+        // Session + staff + the page's own reads; the customer page, with its timeline of six
+        // kinds of record, is the largest.
+        assert!(
+            many_count <= 14,
+            "{page} runs {many_count} queries: {many_queries:#?}"
+        );
+    }
+}
