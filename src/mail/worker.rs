@@ -14,7 +14,6 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer};
 
-use crate::auth::session_store;
 use crate::db::schema::outbound_emails;
 use crate::db::{Db, DbError};
 use crate::mail::outbox::Status;
@@ -28,7 +27,7 @@ pub const MAX_ATTEMPTS: i32 = 8;
 pub const CLAIM_TTL_SECONDS: i32 = 5 * 60;
 /// Pause between rounds when there is nothing (more) to send.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// How often expired sessions are purged.
+/// How often the housekeeping round runs (expired sessions, policies, renewal reminders).
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// Longest `last_error` kept; SMTP servers can be verbose.
 const MAX_ERROR_LEN: usize = 1000;
@@ -175,7 +174,8 @@ pub async fn run_once(db: &Db, transport: &Transport) -> anyhow::Result<usize> {
 }
 
 /// Delivers e-mails until `shutdown` completes: a round every [`POLL_INTERVAL`] (at once
-/// again after a full batch), and a purge of expired sessions every [`PURGE_INTERVAL`].
+/// again after a full batch), and the housekeeping round (`crate::housekeeping`: expired sessions,
+/// policies, renewal reminders) every [`PURGE_INTERVAL`].
 /// A round in progress is finished before stopping, so no claim is left behind.
 pub async fn run_forever(db: Db, transport: Transport, shutdown: impl Future<Output = ()>) {
     let mut shutdown = std::pin::pin!(shutdown);
@@ -191,13 +191,17 @@ pub async fn run_forever(db: Db, transport: Transport, shutdown: impl Future<Out
         };
         if last_purge.is_none_or(|at| at.elapsed() >= PURGE_INTERVAL) {
             last_purge = Some(Instant::now());
+            let today = crate::policies::queries::today();
             match db
-                .run(|conn| session_store::purge_expired(conn).map_err(DbError::from))
+                .run(move |conn| {
+                    crate::housekeeping::run(conn, today)
+                        .map_err(|e| DbError::other(format!("{e:#}")))
+                })
                 .await
             {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "expired sessions purged"),
-                Err(error) => tracing::error!(%error, "cannot purge expired sessions"),
+                Ok(report) if report == crate::housekeeping::Report::default() => {}
+                Ok(report) => tracing::info!(?report, "housekeeping round"),
+                Err(error) => tracing::error!(%error, "housekeeping round failed"),
             }
         }
         let pause = if full_batch {

@@ -1,0 +1,99 @@
+//! Scheduled work of the background worker, run about once a minute: purge expired sessions,
+//! expire policies nobody renewed, and remind agents of renewals coming up.
+//!
+//! Each step is its own transaction and takes a bounded batch, so one slow step never holds
+//! the others back for long, and a crash in the middle leaves nothing half-done.
+
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+
+use crate::auth::session_store;
+use crate::db::schema::{domain_events, policies, tasks};
+use crate::events;
+use crate::policies::queries::{self as policy_queries, Actor};
+
+/// Policies expired or reminded per round; the next round takes the rest.
+pub const BATCH: i64 = 200;
+/// How long before the end date the agent gets a renewal task.
+pub const RENEWAL_NOTICE_DAYS: i64 = 30;
+
+/// What one round did, for the log.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub sessions_purged: usize,
+    pub policies_expired: usize,
+    pub renewals_flagged: usize,
+}
+
+/// Runs every step for `today` (the Madrid date).
+pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> {
+    let sessions_purged = session_store::purge_expired(conn)?;
+    let policies_expired = conn.transaction(|conn| {
+        policy_queries::expire_overdue(conn, today, BATCH, &Actor::system())
+            .map_err(|e| anyhow::anyhow!("expiring policies: {e:?}"))
+    })?;
+    let renewals_flagged = conn.transaction(|conn| flag_renewals(conn, today))?;
+    Ok(Report {
+        sessions_purged,
+        policies_expired,
+        renewals_flagged,
+    })
+}
+
+/// For each active policy ending within [`RENEWAL_NOTICE_DAYS`], once per end date: a
+/// `policy.expiring_soon` event and, when the policy has an agent, a task for them to prepare
+/// the renewal. The event doubles as the "already done" mark, so reruns add nothing.
+pub fn flag_renewals(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<usize> {
+    let horizon = today + Duration::days(RENEWAL_NOTICE_DAYS);
+    let flagged = diesel::dsl::exists(
+        domain_events::table
+            .filter(domain_events::entity_type.eq("policy"))
+            .filter(domain_events::entity_id.eq(policies::id))
+            .filter(domain_events::kind.eq("policy.expiring_soon"))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "domain_events.payload ->> 'end_date' = policies.end_date::text",
+            )),
+    );
+    let due: Vec<(i64, String, i64, Option<i64>, NaiveDate)> = policies::table
+        .filter(policies::status.eq("active"))
+        .filter(policies::end_date.between(today, horizon))
+        .filter(diesel::dsl::not(flagged))
+        .order((policies::end_date, policies::id))
+        .limit(BATCH)
+        .select((
+            policies::id,
+            policies::number,
+            policies::customer_id,
+            policies::agent_staff_id,
+            policies::end_date,
+        ))
+        .for_update()
+        .skip_locked()
+        .load(conn)?;
+    for (id, number, customer_id, agent, end_date) in &due {
+        events::publish(
+            conn,
+            "policy.expiring_soon",
+            "policy",
+            *id,
+            serde_json::json!({ "number": number, "end_date": end_date.to_string() }),
+        )?;
+        if let Some(agent) = agent {
+            diesel::insert_into(tasks::table)
+                .values((
+                    tasks::title.eq(format!(
+                        "Preparar la renovación de la póliza {number} (vence el {})",
+                        end_date.format("%d/%m/%Y")
+                    )),
+                    tasks::due_date.eq((*end_date - Duration::days(15)).max(today)),
+                    tasks::priority.eq("high"),
+                    tasks::assignee_staff_id.eq(agent),
+                    tasks::entity_type.eq("policy"),
+                    tasks::entity_id.eq(id),
+                    tasks::customer_id.eq(customer_id),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(due.len())
+}
