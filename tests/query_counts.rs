@@ -249,6 +249,7 @@ async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
 
     for (page, (few_count, few_queries)) in pages.iter().zip(few) {
         let (many_count, many_queries) = queries_for(&app, page).await;
+        eprintln!("{many_count:>3} queries  {page}");
         assert!(
             few_count > 0,
             "{page}: no queries counted; is the instrumentation installed?"
