@@ -801,3 +801,37 @@ async fn the_printable_view_shows_the_options_side_by_side() {
         .unwrap();
     assert!(page.contains("Desglose del precio"));
 }
+
+#[test]
+fn the_demo_has_quotes_in_every_state_with_policies_for_the_accepted() {
+    let db = common::TestDatabase::new();
+    let mut conn = db.conn();
+    soriano::seed::demo(&mut conn).expect("demo data");
+    let rows: Vec<(String, Option<i64>, Option<i64>, Option<String>)> = quotes::table
+        .select((
+            quotes::status,
+            quotes::customer_id,
+            quotes::policy_id,
+            quotes::prospect_name,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(rows.len(), 60);
+    for status in ["draft", "sent", "accepted", "rejected", "expired"] {
+        assert!(rows.iter().any(|r| r.0 == status), "{status}");
+    }
+    for (status, customer, policy, _) in &rows {
+        assert_eq!(status == "accepted", policy.is_some());
+        if status == "accepted" {
+            assert!(customer.is_some());
+        }
+    }
+    assert!(
+        rows.iter().any(|r| r.1.is_none() && r.3.is_some()),
+        "prospects"
+    );
+    // Accepted prospects became customers.
+    assert!(rows.iter().any(|r| r.0 == "accepted" && r.3.is_some()));
+    // Running it again adds nothing.
+    assert_eq!(soriano::seed::demo_quotes(&mut conn).unwrap(), 0);
+}
