@@ -23,6 +23,7 @@ pub mod mail;
 pub mod money;
 pub mod overview;
 pub mod policies;
+pub mod quotes;
 pub mod search;
 pub mod seed;
 pub mod tasks;

@@ -94,6 +94,15 @@ actions! {
     PolicyEndorsed => "policy.endorsed", "Suplemento de póliza";
     /// The end date passed without a renewal.
     PolicyExpired => "policy.expired", "Vencimiento de póliza";
+    QuoteCreated => "quote.created", "Alta de presupuesto";
+    /// Options added, removed or chosen.
+    QuoteUpdated => "quote.updated", "Modificación de presupuesto";
+    QuoteSent => "quote.sent", "Envío de presupuesto";
+    /// Details: the option, the policy issued and the customer.
+    QuoteAccepted => "quote.accepted", "Aceptación de presupuesto";
+    QuoteRejected => "quote.rejected", "Rechazo de presupuesto";
+    /// The validity passed (recorded by the system).
+    QuoteExpired => "quote.expired", "Caducidad de presupuesto";
 }
 
 #[cfg(test)]

@@ -250,8 +250,8 @@ mod tests {
             "Inicio de sesión"
         );
         assert_eq!(
-            row("quote.accepted", json!({})).action_label(),
-            "quote.accepted"
+            row("future.unknown_action", json!({})).action_label(),
+            "future.unknown_action"
         );
     }
 
@@ -264,8 +264,8 @@ mod tests {
         assert_eq!(entry.target_text(), "Empleado nº 12");
         entry.target_type = Some(target::POLICY.to_owned());
         assert_eq!(entry.target_text(), "Póliza nº 12");
-        entry.target_type = Some("quote".to_owned());
-        assert_eq!(entry.target_text(), "quote nº 12");
+        entry.target_type = Some("future_thing".to_owned());
+        assert_eq!(entry.target_text(), "future_thing nº 12");
     }
 
     #[test]

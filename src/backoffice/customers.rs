@@ -661,6 +661,7 @@ pub struct ShowPage {
     pub consents: Vec<ConsentView>,
     pub policies: Vec<Related>,
     pub claims: Vec<Related>,
+    pub quotes: Vec<Related>,
     pub timeline: Vec<TimelineView>,
     pub interaction: InteractionFormView,
     pub oob: bool,
@@ -729,7 +730,7 @@ pub async fn show(
         ));
     }
     let owner_id = customer.owner_staff_id;
-    let (owner, consents, policies, claims, timeline) = db
+    let (owner, consents, policies, claims, quotes, timeline) = db
         .run(move |conn| {
             let owner = match owner_id {
                 Some(owner) => customers::staff_name(conn, owner)?,
@@ -740,6 +741,7 @@ pub async fn show(
                 customers::current_consents(conn, id)?,
                 customers::policies_of(conn, id)?,
                 customers::claims_of(conn, id)?,
+                crate::quotes::of_customer(conn, id)?,
                 customers::timeline(conn, id)?,
             ))
         })
@@ -760,6 +762,14 @@ pub async fn show(
         consents: consents.into_iter().map(ConsentView::from).collect(),
         policies: policies.into_iter().map(Related::policy).collect(),
         claims: claims.into_iter().map(Related::claim).collect(),
+        quotes: quotes
+            .into_iter()
+            .map(|q| Related {
+                status: q.status_label(),
+                id: q.id,
+                number: format!("{} · {}", q.number, q.line_name),
+            })
+            .collect(),
         timeline: timeline.into_iter().map(TimelineView::from).collect(),
         interaction: InteractionFormView::empty(id),
         oob: false,

@@ -13,7 +13,7 @@ use actix_web::{HttpMessage, guard, web};
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
     CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox,
-    policies, search, security, tasks, two_factor, users,
+    policies, quotes, search, security, tasks, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -113,6 +113,17 @@ staff_routes! {
     POST "/polizas/{id}/anular" => policies::cancel, EditPortfolio;
     POST "/polizas/{id}/renovar" => policies::renew, EditPortfolio;
     POST "/polizas/{id}/suplementos" => policies::endorse, EditPortfolio;
+    GET "/presupuestos" => quotes::list, ViewPortfolio;
+    POST "/presupuestos" => quotes::create, EditPortfolio;
+    GET "/presupuestos/nuevo" => quotes::new_form, EditPortfolio;
+    GET "/presupuestos/{id}" => quotes::show, ViewPortfolio;
+    GET "/presupuestos/{id}/imprimir" => quotes::print, ViewPortfolio;
+    POST "/presupuestos/{id}/enviar" => quotes::send, EditPortfolio;
+    POST "/presupuestos/{id}/rechazar" => quotes::reject, EditPortfolio;
+    POST "/presupuestos/{id}/aceptar" => quotes::accept, EditPortfolio;
+    POST "/presupuestos/{id}/elegir" => quotes::choose, EditPortfolio;
+    POST "/presupuestos/{id}/opciones" => quotes::add_option, EditPortfolio;
+    POST "/presupuestos/{id}/opciones/{option}/quitar" => quotes::remove_option, EditPortfolio;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

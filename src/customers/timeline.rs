@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use super::model::{ConsentPurpose, InteractionKind};
 use crate::audit::Action;
 use crate::db::schema::{
-    audit_log, claims, customer_consents, interactions, policies, staff_users, tasks,
+    audit_log, claims, customer_consents, interactions, lines_of_business, policies, quotes,
+    staff_users, tasks,
 };
 
 /// Items shown at most.
@@ -98,6 +99,33 @@ pub fn timeline(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<TimelineIte
                 title: format!("Siniestro {number}"),
                 detail: format!("{kind} · {}", claim_status_label(&status)),
                 link: Some(format!("/admin/siniestros/{cid}")),
+            }),
+    );
+
+    let rows: Vec<(i64, String, String, String, DateTime<Utc>)> = quotes::table
+        .inner_join(lines_of_business::table)
+        .filter(quotes::customer_id.eq(id))
+        .order((quotes::created_at.desc(), quotes::id.desc()))
+        .select((
+            quotes::id,
+            quotes::number,
+            lines_of_business::name,
+            quotes::status,
+            quotes::created_at,
+        ))
+        .limit(limit)
+        .load(conn)?;
+    items.extend(
+        rows.into_iter()
+            .map(|(qid, number, line, status, at)| TimelineItem {
+                at,
+                kind: "Presupuesto".into(),
+                title: format!("Presupuesto {number}"),
+                detail: format!(
+                    "{line} · {}",
+                    crate::quotes::QuoteStatus::parse(&status).map_or("", |s| s.label())
+                ),
+                link: Some(format!("/admin/presupuestos/{qid}")),
             }),
     );
 

@@ -5,6 +5,7 @@
 mod claims;
 mod customers;
 mod policies;
+mod quotes;
 mod rng;
 
 use diesel::prelude::*;
@@ -15,6 +16,7 @@ pub use customers::{
     CustomerSeedReport, DEMO_AGENTS, DEMO_CUSTOMERS, bulk_customers, demo_customers,
 };
 pub use policies::demo_policies;
+pub use quotes::demo_quotes;
 
 use crate::auth::staff::{self, Role};
 use crate::db::schema::{carriers, lines_of_business, products};
@@ -218,6 +220,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_customers(conn, DEMO_CUSTOMERS)?;
     demo_policies(conn)?;
     demo_claims_and_tasks(conn)?;
+    demo_quotes(conn)?;
     Ok(report)
 }
 

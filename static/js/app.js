@@ -34,3 +34,14 @@
     if (!ask(btn)) cancel(ev);
   }, true);
 })();
+
+// <button data-print>: open the browser's print dialog (printable quotes).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target instanceof Element ? ev.target.closest("[data-print]") : null;
+    if (!btn) return;
+    ev.preventDefault();
+    window.print();
+  });
+})();

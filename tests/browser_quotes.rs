@@ -1,0 +1,168 @@
+//! An agent's quote journey in a real browser: a quote with two options for a customer, sent,
+//! accepted, landing on the new policy.
+
+mod browser;
+mod common;
+#[path = "common/portfolio.rs"]
+mod portfolio;
+
+use browser::Browser;
+use common::{TestApp, create_staff};
+use diesel::prelude::*;
+use fantoccini::Locator;
+use soriano::auth::staff::Role;
+use soriano::db::schema::{lines_of_business, products};
+
+const PASSWORD: &str = "una clave larga de prueba";
+
+/// Scrolls the element matching `css` into view and clicks it, as a person would.
+async fn press(client: &fantoccini::Client, css: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let element = client.find(Locator::Css(css)).await?;
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});",
+            vec![serde_json::to_value(&element)?],
+        )
+        .await?;
+    element.click().await?;
+    Ok(())
+}
+
+async fn type_into(
+    client: &fantoccini::Client,
+    id: &str,
+    text: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let field = client.find(Locator::Id(id)).await?;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+/// Waits until the status badge reads `expected`.
+async fn badge(
+    client: &fantoccini::Client,
+    expected: &'static str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    browser::eventually(expected, || {
+        let client = client.clone();
+        async move {
+            match client.find(Locator::Id("quote-status")).await {
+                Ok(element) => element.text().await.map(|t| t == expected).unwrap_or(false),
+                Err(_) => false,
+            }
+        }
+    })
+    .await
+}
+
+#[actix_web::test]
+async fn an_agent_quotes_two_options_sends_and_accepts_into_a_policy() {
+    let mut customer = 0;
+    let mut line = 0;
+    let mut offers: Vec<(i64, i64)> = Vec::new();
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        let agent = create_staff(conn, "agente@soriano.es", Role::Agent, PASSWORD);
+        customer = portfolio::customer(conn, 1, "Ana", Some(agent));
+        line = lines_of_business::table
+            .filter(lines_of_business::code.eq("auto"))
+            .select(lines_of_business::id)
+            .first(conn)
+            .unwrap();
+        offers = products::table
+            .filter(products::line_id.eq(line))
+            .order(products::id)
+            .select((products::carrier_id, products::id))
+            .limit(2)
+            .load(conn)
+            .unwrap();
+    })
+    .await;
+    let base = app.address.clone();
+    Browser::start(1280, 900)
+        .await
+        .journey("agent_quote_to_policy", |client| async move {
+            browser::sign_in(&client, &base, "agente@soriano.es", PASSWORD).await?;
+            client
+                .goto(&format!("{base}/admin/clientes/{customer}"))
+                .await?;
+            press(
+                &client,
+                &format!("a[href='/admin/presupuestos/nuevo?cliente={customer}']"),
+            )
+            .await?;
+            client.wait().for_element(Locator::Id("ramo")).await?;
+
+            // Choosing the line keeps only its risk fields (htmx swap).
+            press(&client, &format!("#ramo option[value='{line}']")).await?;
+            browser::eventually("only the vehicle fields", || {
+                let client = client.clone();
+                async move {
+                    match client.find(Locator::Id("riesgo-inmueble")).await {
+                        Ok(element) => element.attr("hidden").await.ok().flatten().is_some(),
+                        Err(_) => false,
+                    }
+                }
+            })
+            .await?;
+            type_into(&client, "matricula", "1234 BCD").await?;
+            type_into(&client, "marca", "Seat").await?;
+            type_into(&client, "modelo", "León").await?;
+            type_into(&client, "anio_matriculacion", "2019").await?;
+            for (slot, (carrier, product), net, total) in [
+                (1, offers[0], "410,00", "452,30"),
+                (2, offers[1], "380,00", "420,00"),
+            ] {
+                press(
+                    &client,
+                    &format!("#opcion{slot}_compania option[value='{carrier}']"),
+                )
+                .await?;
+                press(
+                    &client,
+                    &format!("#opcion{slot}_producto option[value='{product}']"),
+                )
+                .await?;
+                type_into(&client, &format!("opcion{slot}_prima_neta"), net).await?;
+                type_into(&client, &format!("opcion{slot}_prima_total"), total).await?;
+            }
+            press(&client, "form.form button[type=submit]").await?;
+            badge(&client, "borrador").await?;
+            let rows = client.find_all(Locator::Css("#options tbody tr")).await?;
+            assert_eq!(rows.len(), 2);
+
+            press(&client, "#send-quote").await?;
+            badge(&client, "enviado").await?;
+
+            press(&client, "#accept summary").await?;
+            type_into(&client, "numero", "AUTO-2026-1").await?;
+            press(&client, "#accept-quote").await?;
+
+            browser::eventually("the new policy's page", || {
+                let client = client.clone();
+                async move {
+                    match client.find(Locator::Css("h1")).await {
+                        Ok(h1) => h1
+                            .text()
+                            .await
+                            .map(|t| t.starts_with("Póliza AUTO-2026-1"))
+                            .unwrap_or(false),
+                        Err(_) => false,
+                    }
+                }
+            })
+            .await?;
+            let url = client.current_url().await?;
+            assert!(url.path().starts_with("/admin/polizas/"), "{url}");
+            let total = client
+                .find(Locator::Id("total-premium"))
+                .await?
+                .text()
+                .await?;
+            assert_eq!(total, "452,30 €");
+            Ok(())
+        })
+        .await;
+    app.stop().await;
+}
