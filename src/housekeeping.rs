@@ -1,5 +1,6 @@
 //! Scheduled work of the background worker, run about once a minute: purge expired sessions,
-//! expire policies nobody renewed, and remind agents of renewals coming up.
+//! expire policies nobody renewed and quotes past their validity, and remind agents of
+//! renewals coming up.
 //!
 //! Each step is its own transaction and takes a bounded batch, so one slow step never holds
 //! the others back for long, and a crash in the middle leaves nothing half-done.
@@ -22,6 +23,7 @@ pub const RENEWAL_NOTICE_DAYS: i64 = 30;
 pub struct Report {
     pub sessions_purged: usize,
     pub policies_expired: usize,
+    pub quotes_expired: usize,
     pub renewals_flagged: usize,
 }
 
@@ -32,10 +34,12 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
         policy_queries::expire_overdue(conn, today, BATCH, &Actor::system())
             .map_err(|e| anyhow::anyhow!("expiring policies: {e:?}"))
     })?;
+    let quotes_expired = conn.transaction(|conn| crate::quotes::expire_overdue(conn, today))?;
     let renewals_flagged = conn.transaction(|conn| flag_renewals(conn, today))?;
     Ok(Report {
         sessions_purged,
         policies_expired,
+        quotes_expired,
         renewals_flagged,
     })
 }

@@ -407,6 +407,12 @@ async fn pages_do_not_overlap_and_sorting_is_honoured() {
     })
     .await;
     app.sign_in(ADMIN, PASSWORD).await;
+    let total: i64 = soriano::db::schema::customers::table
+        .filter(soriano::db::schema::customers::merged_into_id.is_null())
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert!(total > 150, "the demo seed holds about 200 customers");
     let row = regex::Regex::new(r#"<td><a href="/admin/clientes/(\d+)">([^<]+)</a></td>"#).unwrap();
     let next = regex::Regex::new(r#"href="([^"]+)" rel="next""#).unwrap();
     for orden in ["nombre", "-nombre", "-alta", "alta"] {
@@ -434,8 +440,8 @@ async fn pages_do_not_overlap_and_sorting_is_honoured() {
                 None => break,
             }
         }
-        assert_eq!(seen.len(), 200, "{orden}: every demo customer once");
-        assert_eq!(pages, 4);
+        assert_eq!(seen.len() as i64, total, "{orden}: every demo customer once");
+        assert_eq!(pages as i64, (total + 49) / 50);
         if orden == "nombre" {
             assert!(names.windows(2).all(|w| w[0] <= w[1]), "sorted by name");
         }

@@ -208,6 +208,7 @@ async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
         "/admin/siniestros".to_owned(),
         format!("/admin/siniestros/{claim}"),
         "/admin/tareas".to_owned(),
+        "/admin/presupuestos".to_owned(),
         format!("/admin/documentos?entidad=customer&id={customer}"),
         "/admin/buscar?q=QC".to_owned(),
     ];

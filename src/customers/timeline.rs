@@ -1,15 +1,13 @@
 //! The timeline of a customer: policies, claims, tasks, interactions, consents and audit
-//! entries, one query per source (each capped), merged and sorted here.
+//! entries, documents and quotes, merged and sorted by PostgreSQL in one query.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Timestamptz};
 
 use super::model::{ConsentPurpose, InteractionKind};
 use crate::audit::Action;
-use crate::db::schema::{
-    audit_log, claims, customer_consents, interactions, lines_of_business, policies, quotes,
-    staff_users, tasks,
-};
+use crate::db::schema::{interactions, staff_users};
 
 /// Items shown at most.
 pub const TIMELINE_LIMIT: usize = 100;
@@ -47,106 +45,125 @@ pub fn claim_status_label(code: &str) -> &'static str {
     }
 }
 
-/// The latest [`TIMELINE_LIMIT`] events of customer `id`, newest first.
-pub fn timeline(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<TimelineItem>> {
-    let limit = TIMELINE_LIMIT as i64;
-    let mut items = Vec::new();
+/// One row of the timeline query: `source` says which table it came from and what the
+/// generic columns hold.
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    source: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    id: Option<i64>,
+    #[diesel(sql_type = Timestamptz)]
+    at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    a: String,
+    #[diesel(sql_type = Text)]
+    b: String,
+    #[diesel(sql_type = Text)]
+    c: String,
+    #[diesel(sql_type = Nullable<Date>)]
+    day: Option<NaiveDate>,
+}
 
-    let rows: Vec<(i64, String, String, chrono::NaiveDate, DateTime<Utc>)> = policies::table
-        .filter(policies::customer_id.eq(id))
-        .order((policies::start_date.desc(), policies::id.desc()))
-        .select((
-            policies::id,
-            policies::number,
-            policies::status,
-            policies::start_date,
-            policies::created_at,
-        ))
-        .limit(limit)
+/// Every source, newest first, capped per source and in all: one round trip, whatever the
+/// customer holds (each branch walks its `(customer_id, date)` index).
+const TIMELINE_SQL: &str = "
+SELECT * FROM (
+  (SELECT 'policy' AS source, p.id, p.created_at AS at, p.number AS a, p.status AS b, '' AS c,
+          p.start_date AS day
+     FROM policies p WHERE p.customer_id = $1 ORDER BY p.start_date DESC, p.id DESC LIMIT $2)
+  UNION ALL
+  (SELECT 'claim', c.id, c.opened_at, c.number, c.status, c.kind, NULL
+     FROM claims c WHERE c.customer_id = $1 ORDER BY c.opened_at DESC, c.id DESC LIMIT $2)
+  UNION ALL
+  (SELECT 'quote', q.id, q.created_at, q.number, q.status, l.name, NULL
+     FROM quotes q JOIN lines_of_business l ON l.id = q.line_id
+    WHERE q.customer_id = $1 ORDER BY q.created_at DESC, q.id DESC LIMIT $2)
+  UNION ALL
+  (SELECT 'task', t.id, t.created_at, t.title, t.status, '', t.due_date
+     FROM tasks t WHERE t.customer_id = $1 ORDER BY t.created_at DESC LIMIT $2)
+  UNION ALL
+  (SELECT 'interaction', i.id, i.occurred_at, i.kind, i.summary, s.name, NULL
+     FROM interactions i JOIN staff_users s ON s.id = i.staff_id
+    WHERE i.customer_id = $1 ORDER BY i.occurred_at DESC, i.id DESC LIMIT $2)
+  UNION ALL
+  (SELECT 'consent', NULL, cc.recorded_at, cc.purpose,
+          CASE WHEN cc.granted THEN 'granted' ELSE 'withdrawn' END, cc.text_version || ' · ' || cc.source, NULL
+     FROM customer_consents cc WHERE cc.customer_id = $1 ORDER BY cc.recorded_at DESC LIMIT $2)
+  UNION ALL
+  (SELECT 'document', d.id, d.uploaded_at, d.filename, d.entity_type, d.content_type, NULL
+     FROM documents d WHERE d.customer_id = $1 ORDER BY d.uploaded_at DESC LIMIT $2)
+  UNION ALL
+  (SELECT 'audit', NULL, al.occurred_at, al.action, al.actor_label, '', NULL
+     FROM audit_log al
+    WHERE al.target_type = $3 AND al.target_id = $1 AND al.action <> ALL ($4)
+    ORDER BY al.id DESC LIMIT $2)
+) timeline
+ORDER BY at DESC
+LIMIT $2";
+
+/// The customer's timeline, newest first, at most [`TIMELINE_LIMIT`] items.
+pub fn timeline(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<TimelineItem>> {
+    // Consents and interactions already appear as themselves, not as their audit entries.
+    let hidden_actions = vec![
+        Action::CustomerConsentChanged.code().to_owned(),
+        Action::CustomerInteractionLogged.code().to_owned(),
+    ];
+    let rows: Vec<Row> = diesel::sql_query(TIMELINE_SQL)
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(TIMELINE_LIMIT as i64)
+        .bind::<Text, _>(crate::audit::target::CUSTOMER)
+        .bind::<Array<Text>, _>(hidden_actions)
         .load(conn)?;
-    items.extend(
-        rows.into_iter()
-            .map(|(pid, number, status, start, created)| TimelineItem {
-                at: created.min(start.and_time(NaiveTime::MIN).and_utc().max(created)),
+    Ok(rows.into_iter().map(TimelineItem::from).collect())
+}
+
+impl From<Row> for TimelineItem {
+    fn from(row: Row) -> Self {
+        let Row {
+            source,
+            id,
+            at,
+            a,
+            b,
+            c,
+            day,
+        } = row;
+        let link = |path: &str| id.map(|id| format!("/admin/{path}/{id}"));
+        match source.as_str() {
+            "policy" => TimelineItem {
+                at,
                 kind: "Póliza".into(),
-                title: format!("Póliza {number}"),
+                title: format!("Póliza {a}"),
                 detail: format!(
                     "Efecto {} · {}",
-                    crate::web::format::date(start),
-                    policy_status_label(&status)
+                    day.map(crate::web::format::date).unwrap_or_default(),
+                    policy_status_label(&b)
                 ),
-                link: Some(format!("/admin/polizas/{pid}")),
-            }),
-    );
-
-    let rows: Vec<(i64, String, String, String, DateTime<Utc>)> = claims::table
-        .filter(claims::customer_id.eq(id))
-        .order((claims::opened_at.desc(), claims::id.desc()))
-        .select((
-            claims::id,
-            claims::number,
-            claims::kind,
-            claims::status,
-            claims::opened_at,
-        ))
-        .limit(limit)
-        .load(conn)?;
-    items.extend(
-        rows.into_iter()
-            .map(|(cid, number, kind, status, at)| TimelineItem {
+                link: link("polizas"),
+            },
+            "claim" => TimelineItem {
                 at,
                 kind: "Siniestro".into(),
-                title: format!("Siniestro {number}"),
-                detail: format!("{kind} · {}", claim_status_label(&status)),
-                link: Some(format!("/admin/siniestros/{cid}")),
-            }),
-    );
-
-    let rows: Vec<(i64, String, String, String, DateTime<Utc>)> = quotes::table
-        .inner_join(lines_of_business::table)
-        .filter(quotes::customer_id.eq(id))
-        .order((quotes::created_at.desc(), quotes::id.desc()))
-        .select((
-            quotes::id,
-            quotes::number,
-            lines_of_business::name,
-            quotes::status,
-            quotes::created_at,
-        ))
-        .limit(limit)
-        .load(conn)?;
-    items.extend(
-        rows.into_iter()
-            .map(|(qid, number, line, status, at)| TimelineItem {
+                title: format!("Siniestro {a}"),
+                detail: format!("{c} · {}", claim_status_label(&b)),
+                link: link("siniestros"),
+            },
+            "quote" => TimelineItem {
                 at,
                 kind: "Presupuesto".into(),
-                title: format!("Presupuesto {number}"),
+                title: format!("Presupuesto {a}"),
                 detail: format!(
-                    "{line} · {}",
-                    crate::quotes::QuoteStatus::parse(&status).map_or("", |s| s.label())
+                    "{c} · {}",
+                    crate::quotes::QuoteStatus::parse(&b).map_or("", |s| s.label())
                 ),
-                link: Some(format!("/admin/presupuestos/{qid}")),
-            }),
-    );
-
-    let rows: Vec<(String, String, Option<chrono::NaiveDate>, DateTime<Utc>)> = tasks::table
-        .filter(tasks::customer_id.eq(id))
-        .order(tasks::created_at.desc())
-        .select((
-            tasks::title,
-            tasks::status,
-            tasks::due_date,
-            tasks::created_at,
-        ))
-        .limit(limit)
-        .load(conn)?;
-    items.extend(
-        rows.into_iter()
-            .map(|(title, status, due, at)| TimelineItem {
+                link: link("presupuestos"),
+            },
+            "task" => TimelineItem {
                 at,
                 kind: "Tarea".into(),
-                title,
-                detail: match (status.as_str(), due) {
+                title: a,
+                detail: match (b.as_str(), day) {
                     ("done", _) => "Hecha".to_owned(),
                     (_, Some(due)) => {
                         format!("Pendiente · vence el {}", crate::web::format::date(due))
@@ -154,75 +171,48 @@ pub fn timeline(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<TimelineIte
                     _ => "Pendiente".to_owned(),
                 },
                 link: None,
-            }),
-    );
-
-    items.extend(
-        interactions_of(conn, id, limit)?
-            .into_iter()
-            .map(|i| TimelineItem {
-                at: i.occurred_at,
-                kind: i.kind.label().to_owned(),
-                title: i.summary,
-                detail: i.staff_name,
+            },
+            "interaction" => TimelineItem {
+                at,
+                kind: InteractionKind::parse(&a)
+                    .unwrap_or(InteractionKind::Note)
+                    .label()
+                    .to_owned(),
+                title: b,
+                detail: c,
                 link: None,
-            }),
-    );
-
-    let rows: Vec<(String, bool, String, String, DateTime<Utc>)> = customer_consents::table
-        .filter(customer_consents::customer_id.eq(id))
-        .order(customer_consents::recorded_at.desc())
-        .select((
-            customer_consents::purpose,
-            customer_consents::granted,
-            customer_consents::text_version,
-            customer_consents::source,
-            customer_consents::recorded_at,
-        ))
-        .limit(limit)
-        .load(conn)?;
-    items.extend(
-        rows.into_iter()
-            .map(|(purpose, granted, version, source, at)| TimelineItem {
+            },
+            "consent" => TimelineItem {
                 at,
                 kind: "Consentimiento".into(),
                 title: format!(
                     "{}: {}",
-                    ConsentPurpose::parse(&purpose).map_or("", ConsentPurpose::label),
-                    if granted { "otorgado" } else { "retirado" }
+                    ConsentPurpose::parse(&a).map_or("", ConsentPurpose::label),
+                    if b == "granted" {
+                        "otorgado"
+                    } else {
+                        "retirado"
+                    }
                 ),
-                detail: format!("Texto {version} · {source}"),
+                detail: format!("Texto {c}"),
                 link: None,
-            }),
-    );
-
-    let rows: Vec<(String, String, DateTime<Utc>)> = audit_log::table
-        .filter(audit_log::target_type.eq(crate::audit::target::CUSTOMER))
-        .filter(audit_log::target_id.eq(id))
-        // Consents and interactions already appear as themselves.
-        .filter(audit_log::action.ne_all([
-            Action::CustomerConsentChanged.code(),
-            Action::CustomerInteractionLogged.code(),
-        ]))
-        .order(audit_log::id.desc())
-        .select((
-            audit_log::action,
-            audit_log::actor_label,
-            audit_log::occurred_at,
-        ))
-        .limit(limit)
-        .load(conn)?;
-    items.extend(rows.into_iter().map(|(action, actor, at)| TimelineItem {
-        at,
-        kind: "Registro".into(),
-        title: Action::parse(&action).map_or(action.clone(), |a| a.label().to_owned()),
-        detail: actor,
-        link: None,
-    }));
-
-    items.sort_by_key(|item| std::cmp::Reverse(item.at));
-    items.truncate(TIMELINE_LIMIT);
-    Ok(items)
+            },
+            "document" => TimelineItem {
+                at,
+                kind: "Documento".into(),
+                title: a,
+                detail: c,
+                link: id.map(|id| format!("/admin/documentos/{id}/descargar")),
+            },
+            _ => TimelineItem {
+                at,
+                kind: "Registro".into(),
+                title: Action::parse(&a).map_or(a.clone(), |action| action.label().to_owned()),
+                detail: b,
+                link: None,
+            },
+        }
+    }
 }
 
 /// The latest interactions of a customer with who logged them.

@@ -203,18 +203,6 @@ pub async fn run_forever(db: Db, transport: Transport, shutdown: impl Future<Out
                 Ok(report) => tracing::info!(?report, "housekeeping round"),
                 Err(error) => tracing::error!(%error, "housekeeping round failed"),
             }
-            // Quotes past their validity: checked on the same slow clock as the purge.
-            match db
-                .transaction(|conn| {
-                    crate::quotes::expire_overdue(conn, crate::policies::today())
-                        .map_err(DbError::from)
-                })
-                .await
-            {
-                Ok(0) => {}
-                Ok(expired) => tracing::info!(expired, "overdue quotes expired"),
-                Err(error) => tracing::error!(%error, "cannot expire overdue quotes"),
-            }
         }
         let pause = if full_batch {
             Duration::ZERO
