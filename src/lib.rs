@@ -25,6 +25,7 @@ pub mod policies;
 pub mod search;
 pub mod seed;
 pub mod tasks;
+pub mod taxi;
 pub mod time;
 pub mod util;
 pub mod web;
