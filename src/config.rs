@@ -72,11 +72,17 @@ impl BrokerInfo {
                 .unwrap_or_else(|| default.to_owned())
         };
         Self {
-            name: get("BROKER_NAME", "Soriano Mediadores, Correduría de Seguros, S.L."),
+            name: get(
+                "BROKER_NAME",
+                "Soriano Mediadores, Correduría de Seguros, S.L.",
+            ),
             tax_id: get("BROKER_TAX_ID", "B00000000"),
             dgsfp_key: get("BROKER_DGSFP_KEY", "J0000"),
             address: get("BROKER_ADDRESS", "Calle Mayor 1, 28013 Madrid"),
-            complaints_email: get("BROKER_COMPLAINTS_EMAIL", "atencioncliente@sorianomediadores.es"),
+            complaints_email: get(
+                "BROKER_COMPLAINTS_EMAIL",
+                "atencioncliente@sorianomediadores.es",
+            ),
             privacy_email: get("BROKER_PRIVACY_EMAIL", "privacidad@sorianomediadores.es"),
         }
     }

@@ -15,7 +15,9 @@ pub mod routes;
 mod search;
 mod security;
 mod sign_in_code;
+mod tariffs;
 mod tasks;
+mod taxi_panel;
 mod two_factor;
 mod users;
 
@@ -34,6 +36,7 @@ use crate::db::Db;
 use crate::web::AppKeys;
 
 pub use auth::CurrentStaff;
+pub use tariffs::tariff_form_fields;
 
 use crate::audit::{Action, NewEntry};
 use crate::auth::staff::StaffUser;

@@ -13,7 +13,7 @@ use actix_web::{HttpMessage, guard, web};
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
     CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox,
-    policies, search, security, tasks, two_factor, users,
+    policies, search, security, tariffs, tasks, taxi_panel, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -113,6 +113,12 @@ staff_routes! {
     POST "/polizas/{id}/anular" => policies::cancel, EditPortfolio;
     POST "/polizas/{id}/renovar" => policies::renew, EditPortfolio;
     POST "/polizas/{id}/suplementos" => policies::endorse, EditPortfolio;
+    GET "/taxi" => taxi_panel::show, ViewPortfolio;
+    GET "/tarifas" => tariffs::list, ManageTariffs;
+    GET "/tarifas/{id}" => tariffs::show, ManageTariffs;
+    POST "/tarifas/{id}" => tariffs::update, ManageTariffs;
+    POST "/tarifas/{id}/publicar" => tariffs::publish, ManageTariffs;
+    POST "/tarifas/companias/{id}/borrador" => tariffs::create_draft, ManageTariffs;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

@@ -52,7 +52,9 @@ impl TariffCache {
         if let Some(book) = self.slot.get() {
             return Ok(book);
         }
-        let fresh = db.run(|conn| published(conn).map_err(DbError::from)).await?;
+        let fresh = db
+            .run(|conn| published(conn).map_err(DbError::from))
+            .await?;
         Ok(self.slot.put(fresh))
     }
 
@@ -140,10 +142,7 @@ pub const VERSIONS_SHOWN: i64 = 200;
 pub fn versions(conn: &mut PgConnection) -> QueryResult<Vec<VersionRow>> {
     taxi_tariff_versions::table
         .inner_join(carriers::table)
-        .order((
-            carriers::name.asc(),
-            taxi_tariff_versions::version.desc(),
-        ))
+        .order((carriers::name.asc(), taxi_tariff_versions::version.desc()))
         .limit(VERSIONS_SHOWN)
         .select((
             taxi_tariff_versions::id,

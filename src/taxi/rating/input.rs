@@ -124,12 +124,7 @@ fn whole_number(text: &str) -> Option<i64> {
     Some(if negative { -value } else { value })
 }
 
-fn years(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    text: &str,
-    missing: &str,
-) -> Option<u32> {
+fn years(errors: &mut FieldErrors, field: &'static str, text: &str, missing: &str) -> Option<u32> {
     if text.trim().is_empty() {
         errors.add(field, missing);
         return None;
@@ -185,7 +180,10 @@ pub fn validate(raw: &RawInput, as_of_year: i32) -> Result<RatingInput, FieldErr
         }
         Some(year) => Some(year as i32),
         None => {
-            errors.add("anio", "Escriba el año con cuatro cifras (por ejemplo, 2022).");
+            errors.add(
+                "anio",
+                "Escriba el año con cuatro cifras (por ejemplo, 2022).",
+            );
             None
         }
     };
@@ -200,7 +198,10 @@ pub fn validate(raw: &RawInput, as_of_year: i32) -> Result<RatingInput, FieldErr
     } else {
         match crate::money::parse_cents(value) {
             Ok(cents) if cents < MIN_VALUE_CENTS => {
-                errors.add("valor", "El valor del vehículo debe ser de al menos 3.000 €.");
+                errors.add(
+                    "valor",
+                    "El valor del vehículo debe ser de al menos 3.000 €.",
+                );
                 None
             }
             Ok(cents) if cents > MAX_VALUE_CENTS => {
@@ -230,17 +231,23 @@ pub fn validate(raw: &RawInput, as_of_year: i32) -> Result<RatingInput, FieldErr
 
     let fuel = match raw.combustible.trim() {
         "" => Some(Fuel::Combustion),
-        code => Fuel::ALL.into_iter().find(|f| f.code() == code).or_else(|| {
-            errors.add("combustible", "Elija el combustible.");
-            None
-        }),
+        code => Fuel::ALL
+            .into_iter()
+            .find(|f| f.code() == code)
+            .or_else(|| {
+                errors.add("combustible", "Elija el combustible.");
+                None
+            }),
     };
 
     let municipality = raw.municipio.trim();
     if municipality.is_empty() {
         errors.add("municipio", "Escriba el municipio que le dio la licencia.");
     } else if municipality.chars().count() > 100 {
-        errors.add("municipio", "El municipio no puede tener más de 100 caracteres.");
+        errors.add(
+            "municipio",
+            "El municipio no puede tener más de 100 caracteres.",
+        );
     }
     let province = if raw.provincia.trim().is_empty() {
         errors.add("provincia", "Elija la provincia de la licencia.");
@@ -254,10 +261,13 @@ pub fn validate(raw: &RawInput, as_of_year: i32) -> Result<RatingInput, FieldErr
 
     let shift = match raw.turno.trim() {
         "" => Some(Shift::Day),
-        code => Shift::ALL.into_iter().find(|s| s.code() == code).or_else(|| {
-            errors.add("turno", "Elija el turno.");
-            None
-        }),
+        code => Shift::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .or_else(|| {
+                errors.add("turno", "Elija el turno.");
+                None
+            }),
     };
 
     let driver_age = years(&mut errors, "edad", &raw.edad, "Escriba su edad.");

@@ -108,9 +108,12 @@ impl FactorKind {
                 "5 a 9 años",
                 "10 años o más",
             ],
-            FactorKind::YearsAsTaxiDriver => {
-                &["Menos de 1 año", "1 a 2 años", "3 a 9 años", "10 años o más"]
-            }
+            FactorKind::YearsAsTaxiDriver => &[
+                "Menos de 1 año",
+                "1 a 2 años",
+                "3 a 9 años",
+                "10 años o más",
+            ],
             FactorKind::Claims => &[
                 "Ninguno",
                 "1 siniestro",
@@ -131,12 +134,9 @@ impl FactorKind {
                 "35.000,01 a 50.000 €",
                 "Más de 50.000 €",
             ],
-            FactorKind::VehicleAge => &[
-                "Hasta 2 años",
-                "3 a 5 años",
-                "6 a 9 años",
-                "10 años o más",
-            ],
+            FactorKind::VehicleAge => {
+                &["Hasta 2 años", "3 a 5 años", "6 a 9 años", "10 años o más"]
+            }
             FactorKind::Pmr => &["No adaptado", "Adaptado PMR"],
             FactorKind::Fuel => &[
                 "Gasolina o diésel",
@@ -144,7 +144,11 @@ impl FactorKind {
                 "Eléctrico",
                 "GLP o gas natural",
             ],
-            FactorKind::Shift => &["Turno de día", "Turno de noche", "Doble turno (día y noche)"],
+            FactorKind::Shift => &[
+                "Turno de día",
+                "Turno de noche",
+                "Doble turno (día y noche)",
+            ],
             FactorKind::Airport => &["No", "Sí"],
             FactorKind::SecondDriver => &["No", "Sí"],
         }

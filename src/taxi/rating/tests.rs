@@ -46,26 +46,45 @@ fn driver_age_band_edges() {
 #[test]
 fn years_licensed_band_edges() {
     let at = |y| band_of(FactorKind::YearsLicensed, |i| i.years_licensed = y);
-    assert_eq!([at(0), at(2), at(3), at(4), at(5), at(9), at(10)], [0, 0, 1, 1, 2, 2, 3]);
+    assert_eq!(
+        [at(0), at(2), at(3), at(4), at(5), at(9), at(10)],
+        [0, 0, 1, 1, 2, 2, 3]
+    );
 }
 
 #[test]
 fn years_as_taxi_driver_band_edges() {
-    let at = |y| band_of(FactorKind::YearsAsTaxiDriver, |i| i.years_as_taxi_driver = y);
-    assert_eq!([at(0), at(1), at(2), at(3), at(9), at(10)], [0, 1, 1, 2, 2, 3]);
+    let at = |y| {
+        band_of(FactorKind::YearsAsTaxiDriver, |i| {
+            i.years_as_taxi_driver = y
+        })
+    };
+    assert_eq!(
+        [at(0), at(1), at(2), at(3), at(9), at(10)],
+        [0, 1, 1, 2, 2, 3]
+    );
 }
 
 #[test]
 fn claims_band_edges() {
     let at = |n| band_of(FactorKind::Claims, |i| i.claims_5y = n);
-    assert_eq!([at(0), at(1), at(2), at(3), at(4), at(20)], [0, 1, 2, 3, 4, 4]);
+    assert_eq!(
+        [at(0), at(1), at(2), at(3), at(4), at(20)],
+        [0, 1, 2, 3, 4, 4]
+    );
 }
 
 #[test]
 fn value_band_edges() {
     let at = |c| band_of(FactorKind::VehicleValue, |i| i.vehicle_value_cents = c);
     assert_eq!(
-        [at(300_000), at(2_000_000), at(2_000_001), at(3_500_000), at(3_500_001)],
+        [
+            at(300_000),
+            at(2_000_000),
+            at(2_000_001),
+            at(3_500_000),
+            at(3_500_001)
+        ],
         [0, 0, 1, 1, 2]
     );
     assert_eq!([at(5_000_000), at(5_000_001)], [2, 3]);
@@ -74,7 +93,10 @@ fn value_band_edges() {
 #[test]
 fn vehicle_age_band_edges() {
     let at = |year| band_of(FactorKind::VehicleAge, |i| i.vehicle_year = year);
-    assert_eq!([at(2026), at(2024), at(2023), at(2021), at(2020)], [0, 0, 1, 1, 2]);
+    assert_eq!(
+        [at(2026), at(2024), at(2023), at(2021), at(2020)],
+        [0, 0, 1, 1, 2]
+    );
     assert_eq!([at(2017), at(2016), at(2006)], [2, 3, 3]);
 }
 
@@ -85,7 +107,10 @@ fn seats_and_yes_no_bands() {
     assert_eq!(band_of(FactorKind::Seats, |i| i.seats = 9), 2);
     assert_eq!(band_of(FactorKind::Pmr, |i| i.pmr = true), 1);
     assert_eq!(band_of(FactorKind::Airport, |i| i.airport = true), 1);
-    assert_eq!(band_of(FactorKind::SecondDriver, |i| i.second_driver = true), 1);
+    assert_eq!(
+        band_of(FactorKind::SecondDriver, |i| i.second_driver = true),
+        1
+    );
     assert_eq!(band_of(FactorKind::Fuel, |i| i.fuel = Fuel::Gas), 3);
     assert_eq!(band_of(FactorKind::Shift, |i| i.shift = Shift::Double), 2);
     assert_eq!(band_of(FactorKind::Zone, |i| i.zone = Zone::Four), 3);
@@ -94,7 +119,11 @@ fn seats_and_yes_no_bands() {
 #[test]
 fn every_band_has_a_label_and_the_seed_tariffs_are_valid() {
     for (code, tariff) in illustrative_tariffs() {
-        assert!(tariff.problems().is_empty(), "{code}: {:?}", tariff.problems());
+        assert!(
+            tariff.problems().is_empty(),
+            "{code}: {:?}",
+            tariff.problems()
+        );
     }
     let input = sample();
     for kind in FactorKind::ALL {
@@ -113,14 +142,20 @@ fn rounding_is_half_up_to_the_cent() {
 #[test]
 fn a_factor_line_is_the_rounded_difference() {
     let mut tariff = tariff();
-    tariff.base_cents.insert(Coverage::ThirdPartyExtended, 100_001);
+    tariff
+        .base_cents
+        .insert(Coverage::ThirdPartyExtended, 100_001);
     for bands in tariff.factors.values_mut() {
         bands.iter_mut().for_each(|m| *m = 1000);
     }
     tariff.factors.get_mut(&FactorKind::Zone).unwrap()[1] = 1155;
     tariff.minimum_cents = 0;
     let quote = rate(&tariff, &sample());
-    let zone = quote.lines.iter().find(|l| l.label == FactorKind::Zone.label()).unwrap();
+    let zone = quote
+        .lines
+        .iter()
+        .find(|l| l.label == FactorKind::Zone.label())
+        .unwrap();
     // 100001 × 1.155 = 115501.155 → 115501; the line adds 15500.
     assert_eq!(zone.amount_cents, 15_500);
     assert_eq!(zone.rate, Some(1155));
@@ -132,7 +167,11 @@ fn the_minimum_premium_lifts_a_cheap_risk() {
     let mut tariff = tariff();
     tariff.minimum_cents = 5_000_000;
     let quote = rate(&tariff, &sample());
-    let minimum = quote.lines.iter().find(|l| l.kind == LineKind::Minimum).unwrap();
+    let minimum = quote
+        .lines
+        .iter()
+        .find(|l| l.kind == LineKind::Minimum)
+        .unwrap();
     assert!(minimum.amount_cents > 0);
     assert_eq!(quote.net_cents, 5_000_000);
 }
@@ -146,20 +185,41 @@ fn options_not_offered_are_reported_and_not_charged() {
     let quote = rate(&tariff, &input);
     assert_eq!(quote.missing_extras, vec![Extra::LicenceWithdrawal]);
     assert!(!quote.fits_demands());
-    assert_eq!(quote.lines.iter().filter(|l| l.kind == LineKind::Option).count(), 1);
+    assert_eq!(
+        quote
+            .lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Option)
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn monthly_instalments_add_up_to_the_total() {
     let quote = rate(&tariff(), &sample());
-    assert_eq!(quote.monthly_first_cents + 11 * quote.monthly_cents, quote.total_cents);
+    assert_eq!(
+        quote.monthly_first_cents + 11 * quote.monthly_cents,
+        quote.total_cents
+    );
     assert!(quote.monthly_first_cents >= quote.monthly_cents);
 }
 
 fn any_input() -> impl Strategy<Value = RatingInput> {
     (
-        (2006i32..=2026, 300_000i64..=15_000_000, prop::sample::select(vec![5u8, 7, 9])),
-        (any::<bool>(), 0usize..4, 0usize..4, 0usize..3, any::<bool>(), any::<bool>()),
+        (
+            2006i32..=2026,
+            300_000i64..=15_000_000,
+            prop::sample::select(vec![5u8, 7, 9]),
+        ),
+        (
+            any::<bool>(),
+            0usize..4,
+            0usize..4,
+            0usize..3,
+            any::<bool>(),
+            any::<bool>(),
+        ),
         (18u32..=80, 0u32..=62, 0u32..=62, 0u32..=20),
         (0usize..4, prop::collection::vec(0usize..5, 0..5)),
     )
