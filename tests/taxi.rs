@@ -18,6 +18,17 @@ use soriano::taxi::tariffs;
 
 const PASSWORD: &str = "una clave larga de prueba";
 
+/// id, source, pre-contract version and time, demands and needs, risk, token hash.
+type StoredQuote = (
+    i64,
+    String,
+    Option<String>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    serde_json::Value,
+    serde_json::Value,
+    Option<String>,
+);
+
 async fn spawn() -> TestApp {
     TestApp::spawn_with(|conn| {
         soriano::seed::catalog(conn).unwrap();
@@ -255,15 +266,7 @@ async fn a_request_records_lead_quote_options_consent_events_and_email_once() {
             requests::PRIVACY_VERSION.to_owned()
         )]
     );
-    let (quote_id, source, version, shown_at, demands, risk, hash): (
-        i64,
-        String,
-        Option<String>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        serde_json::Value,
-        serde_json::Value,
-        Option<String>,
-    ) = quotes::table
+    let (quote_id, source, version, shown_at, demands, risk, hash): StoredQuote = quotes::table
         .select((
             quotes::id,
             quotes::source,

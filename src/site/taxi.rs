@@ -178,6 +178,18 @@ impl QuoterPage {
             .collect()
     }
 
+    /// Whether `value` is the current choice of the select or radio group `field`.
+    pub fn is_selected(&self, field: &str, value: &str) -> bool {
+        let current = match field {
+            "plazas" => &self.raw.plazas,
+            "combustible" => &self.raw.combustible,
+            "turno" => &self.raw.turno,
+            "cobertura" => &self.raw.cobertura,
+            _ => "",
+        };
+        current.trim() == value
+    }
+
     pub fn checked(&self, field: &str) -> bool {
         let value = match field {
             "pmr" => &self.raw.pmr,
