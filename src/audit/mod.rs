@@ -34,7 +34,6 @@ pub mod target {
     pub const CUSTOMER: &str = "customer";
     pub const POLICY: &str = "policy";
     pub const TAXI_TARIFF: &str = "taxi_tariff";
-    pub const QUOTE: &str = "quote";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -48,7 +47,6 @@ pub mod target {
             CUSTOMER => Some("Cliente"),
             POLICY => Some("Póliza"),
             TAXI_TARIFF => Some("Tarifa de taxi"),
-            QUOTE => Some("Presupuesto"),
             _ => None,
         }
     }

@@ -376,7 +376,8 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
             actor_staff_id: None,
             actor_label: applicant.email.as_str(),
             action: audit::Action::TaxiQuoteRequested,
-            target_type: Some(audit::target::QUOTE),
+            // The quotes feature owns the "quote" target type's label.
+            target_type: Some("quote"),
             target_id: Some(quote_id),
             ip: &request.ip,
             user_agent: &request.user_agent,
