@@ -583,6 +583,13 @@ async fn request_submit(
             "/taxi/presupuesto/{token}?enviado=1"
         ))),
         Requested::Repeated(_) => render::html(&AlreadySent { ctx: page.ctx }),
+        Requested::RateLimited => {
+            page.errors.add(
+                "nombre",
+                "Hemos recibido muchas solicitudes desde su conexión: inténtelo dentro de un rato o llámenos.",
+            );
+            render::html_with_status(StatusCode::TOO_MANY_REQUESTS, &page)
+        }
     }
 }
 

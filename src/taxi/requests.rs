@@ -181,7 +181,13 @@ pub enum Requested {
     },
     /// The same form was sent before: its quote.
     Repeated(Option<i64>),
+    /// Too many requests from this address lately: nothing written.
+    RateLimited,
 }
+
+/// Requests one address may send per hour (a family or a taxi rank may share one, so the
+/// limit stops scripts, not people).
+pub const REQUESTS_PER_IP_PER_HOUR: i64 = 10;
 
 /// The demands and needs recorded with the quote (IDD): what was asked for and the use.
 pub fn demands_and_needs(request: &TaxiRequest) -> serde_json::Value {
@@ -255,6 +261,16 @@ impl std::ops::Deref for ConfirmationText<'_> {
 
 /// Writes the request (see the module comment). Call inside `db.transaction`.
 pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requested, DbError> {
+    if !crate::auth::rate_limit::hit(
+        conn,
+        "taxi_request.ip",
+        &request.ip,
+        REQUESTS_PER_IP_PER_HOUR,
+        Duration::hours(1),
+        Utc::now(),
+    )? {
+        return Ok(Requested::RateLimited);
+    }
     if let Claimed::Repeated(created) = form_submissions::claim(conn, &request.form_token)? {
         return Ok(Requested::Repeated(
             created.filter(|(k, _)| k == "quote").map(|(_, id)| id),
