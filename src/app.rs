@@ -24,6 +24,8 @@ pub struct AppState {
     pub keys: AppKeys,
     pub metrics: Metrics,
     pub site_cache: std::sync::Arc<crate::site::SiteCache>,
+    /// Published taxi tariffs (cleared by the back-office on publish).
+    pub taxi_tariffs: std::sync::Arc<crate::taxi::TariffCache>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             keys,
             metrics: Metrics::new()?,
             site_cache: Default::default(),
+            taxi_tariffs: Default::default(),
         })
     }
 }
@@ -58,6 +61,7 @@ pub fn build(
         .app_data(web::Data::new(state.keys.clone()))
         .app_data(web::Data::new(state.metrics.clone()))
         .app_data(web::Data::from(state.site_cache.clone()))
+        .app_data(web::Data::from(state.taxi_tariffs.clone()))
         .app_data(web::FormConfig::default().limit(FORM_LIMIT))
         .app_data(web::PayloadConfig::new(FORM_LIMIT))
         .route("/healthz", web::get().to(health::healthz))

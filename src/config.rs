@@ -43,6 +43,49 @@ pub struct Config {
     pub staff_idle_timeout: std::time::Duration,
     /// ...and this long after sign-in, whatever happens.
     pub staff_absolute_timeout: std::time::Duration,
+    /// Who the brokerage is, as the pre-contract information of the taxi quoter states it.
+    pub broker: BrokerInfo,
+}
+
+/// The brokerage's identity for the pre-contract information (RDL 3/2020, art. 173-175).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerInfo {
+    /// `BROKER_NAME`: legal name.
+    pub name: String,
+    /// `BROKER_TAX_ID`: CIF.
+    pub tax_id: String,
+    /// `BROKER_DGSFP_KEY`: registry key in the Registro de Distribuidores de Seguros.
+    pub dgsfp_key: String,
+    /// `BROKER_ADDRESS`: registered address.
+    pub address: String,
+    /// `BROKER_COMPLAINTS_EMAIL`: the customer service (servicio de atención al cliente).
+    pub complaints_email: String,
+    /// `BROKER_PRIVACY_EMAIL`: where data-protection rights are exercised.
+    pub privacy_email: String,
+}
+
+impl BrokerInfo {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str, default: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        Self {
+            name: get(
+                "BROKER_NAME",
+                "Soriano Mediadores, Correduría de Seguros, S.L.",
+            ),
+            tax_id: get("BROKER_TAX_ID", "B00000000"),
+            dgsfp_key: get("BROKER_DGSFP_KEY", "J0000"),
+            address: get("BROKER_ADDRESS", "Calle Mayor 1, 28013 Madrid"),
+            complaints_email: get(
+                "BROKER_COMPLAINTS_EMAIL",
+                "atencioncliente@sorianomediadores.es",
+            ),
+            privacy_email: get("BROKER_PRIVACY_EMAIL", "privacidad@sorianomediadores.es"),
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -63,6 +106,7 @@ impl std::fmt::Debug for Config {
             .field("trust_proxy", &self.trust_proxy)
             .field("staff_idle_timeout", &self.staff_idle_timeout)
             .field("staff_absolute_timeout", &self.staff_absolute_timeout)
+            .field("broker", &self.broker)
             .finish()
     }
 }
@@ -181,7 +225,10 @@ impl Config {
             3600 * number("STAFF_ABSOLUTE_TIMEOUT_HOURS", 10, 1..=72)?,
         );
 
+        let broker = BrokerInfo::from_lookup(&lookup);
+
         Ok(Self {
+            broker,
             staff_idle_timeout,
             staff_absolute_timeout,
             trust_proxy,

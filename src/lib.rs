@@ -27,6 +27,7 @@ pub mod quotes;
 pub mod search;
 pub mod seed;
 pub mod tasks;
+pub mod taxi;
 pub mod time;
 pub mod util;
 pub mod web;

@@ -103,6 +103,13 @@ actions! {
     QuoteRejected => "quote.rejected", "Rechazo de presupuesto";
     /// The validity passed (recorded by the system).
     QuoteExpired => "quote.expired", "Caducidad de presupuesto";
+    /// A new draft of a carrier's taxi tariff, copied from its published version.
+    TaxiTariffDraftCreated => "taxi_tariff.draft_created", "Borrador de tarifa de taxi creado";
+    /// Details: `{"tarifa": {"before": .., "after": ..}}` (the whole rules document).
+    TaxiTariffUpdated => "taxi_tariff.updated", "Tarifa de taxi modificada";
+    TaxiTariffPublished => "taxi_tariff.published", "Tarifa de taxi publicada";
+    /// A driver asked for a taxi policy from the quoter (actor: the e-mail given).
+    TaxiQuoteRequested => "taxi.quote_requested", "Solicitud de seguro de taxi";
 }
 
 #[cfg(test)]

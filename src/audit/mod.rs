@@ -34,6 +34,7 @@ pub mod target {
     pub const CUSTOMER: &str = "customer";
     pub const POLICY: &str = "policy";
     pub const QUOTE: &str = "quote";
+    pub const TAXI_TARIFF: &str = "taxi_tariff";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -47,6 +48,7 @@ pub mod target {
             CUSTOMER => Some("Cliente"),
             POLICY => Some("Póliza"),
             QUOTE => Some("Presupuesto"),
+            TAXI_TARIFF => Some("Tarifa de taxi"),
             _ => None,
         }
     }

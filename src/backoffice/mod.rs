@@ -16,7 +16,9 @@ pub mod routes;
 mod search;
 mod security;
 mod sign_in_code;
+mod tariffs;
 mod tasks;
+mod taxi_panel;
 mod two_factor;
 mod users;
 
@@ -35,6 +37,7 @@ use crate::db::Db;
 use crate::web::AppKeys;
 
 pub use auth::CurrentStaff;
+pub use tariffs::tariff_form_fields;
 
 use crate::audit::{Action, NewEntry};
 use crate::auth::staff::StaffUser;

@@ -13,7 +13,7 @@ use actix_web::{HttpMessage, guard, web};
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
     CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox,
-    policies, quotes, search, security, tasks, two_factor, users,
+    policies, quotes, search, security, tariffs, tasks, taxi_panel, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -124,6 +124,12 @@ staff_routes! {
     POST "/presupuestos/{id}/elegir" => quotes::choose, EditPortfolio;
     POST "/presupuestos/{id}/opciones" => quotes::add_option, EditPortfolio;
     POST "/presupuestos/{id}/opciones/{option}/quitar" => quotes::remove_option, EditPortfolio;
+    GET "/taxi" => taxi_panel::show, ViewPortfolio;
+    GET "/tarifas" => tariffs::list, ManageTariffs;
+    GET "/tarifas/{id}" => tariffs::show, ManageTariffs;
+    POST "/tarifas/{id}" => tariffs::update, ManageTariffs;
+    POST "/tarifas/{id}/publicar" => tariffs::publish, ManageTariffs;
+    POST "/tarifas/companias/{id}/borrador" => tariffs::create_draft, ManageTariffs;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

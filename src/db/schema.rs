@@ -457,6 +457,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    taxi_tariff_versions (id) {
+        id -> Int8,
+        carrier_id -> Int8,
+        version -> Int4,
+        status -> Text,
+        rules -> Jsonb,
+        notes -> Text,
+        created_by_staff_id -> Nullable<Int8>,
+        published_by_staff_id -> Nullable<Int8>,
+        published_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(staff_tokens -> staff_users (staff_id));
 diesel::joinable!(customer_consents -> customers (customer_id));
 diesel::joinable!(interactions -> customers (customer_id));
@@ -490,6 +506,8 @@ diesel::joinable!(quote_options -> carriers (carrier_id));
 diesel::joinable!(quote_options -> products (product_id));
 diesel::joinable!(quote_options -> quotes (quote_id));
 diesel::joinable!(quotes -> customers (customer_id));
+diesel::joinable!(taxi_tariff_versions -> carriers (carrier_id));
+diesel::joinable!(quote_options -> taxi_tariff_versions (tariff_version_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
@@ -522,6 +540,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_consents,
     quotes,
     quote_options,
+    taxi_tariff_versions,
 );
 
 // The portfolio header counts policies per carrier and line (`policies::counts`).

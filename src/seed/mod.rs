@@ -7,6 +7,7 @@ mod customers;
 mod policies;
 mod quotes;
 mod rng;
+pub mod taxi;
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -221,6 +222,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_policies(conn)?;
     demo_claims_and_tasks(conn)?;
     demo_quotes(conn)?;
+    taxi::taxi_tariffs(conn)?;
     Ok(report)
 }
 

@@ -1,5 +1,7 @@
 //! The corporate site (public pages).
 
+pub mod taxi;
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -12,6 +14,7 @@ use crate::web::page::PageContext;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").get(home));
+    taxi::routes(cfg);
 }
 
 #[derive(Template)]

@@ -34,6 +34,13 @@ impl<T> Cached<T> {
         }
         value
     }
+
+    /// Forgets the value, so the next reader loads a fresh one (after a change it depends on).
+    pub fn clear(&self) {
+        if let Ok(mut slot) = self.slot.write() {
+            *slot = None;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,500 @@
+//! Taxi Asegurado: the quoter through HTTP, the request ("Lo quiero") and what it records,
+//! the private quote link, and tariff versioning.
+
+mod common;
+
+use chrono::Datelike;
+use common::{TestApp, create_staff};
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use soriano::auth::staff::Role;
+use soriano::db::schema::{
+    domain_events, lead_consents, leads, outbound_emails, quote_options, quotes,
+    taxi_tariff_versions,
+};
+use soriano::taxi::rating::{self, RawInput};
+use soriano::taxi::requests::{self, price_all};
+use soriano::taxi::tariffs;
+
+const PASSWORD: &str = "una clave larga de prueba";
+
+/// id, source, pre-contract version and time, demands and needs, risk, token hash.
+type StoredQuote = (
+    i64,
+    String,
+    Option<String>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    serde_json::Value,
+    serde_json::Value,
+    Option<String>,
+);
+
+async fn spawn() -> TestApp {
+    TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        soriano::seed::taxi::taxi_tariffs(conn).unwrap();
+        create_staff(conn, "admin@soriano.es", Role::Admin, PASSWORD);
+        create_staff(conn, "agente@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await
+}
+
+fn fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("anio", "2022"),
+        ("valor", "28000"),
+        ("plazas", "7"),
+        ("combustible", "hybrid"),
+        ("municipio", "Sevilla"),
+        ("provincia", "41"),
+        ("turno", "night"),
+        ("aeropuerto", "1"),
+        ("edad", "41"),
+        ("carne", "20"),
+        ("taxista", "6"),
+        ("siniestros", "1"),
+        ("cobertura", "comprehensive_excess"),
+        ("ocupantes", "1"),
+        ("retirada", "1"),
+    ]
+}
+
+fn query(fields: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(fields).unwrap()
+}
+
+fn raw(fields: &[(&str, &str)]) -> RawInput {
+    serde_urlencoded::from_str(&query(fields)).unwrap()
+}
+
+fn amounts(html: &str) -> Vec<String> {
+    let re = regex::Regex::new(r#"<span class="taxi-amount">([^<]+)</span>"#).unwrap();
+    re.captures_iter(html).map(|c| c[1].to_owned()).collect()
+}
+
+#[actix_web::test]
+async fn impossible_inputs_are_refused_next_to_their_fields() {
+    let app = spawn().await;
+    let mut bad = fields();
+    bad.retain(|(k, _)| !matches!(*k, "anio" | "edad" | "valor"));
+    bad.extend([("anio", "1950"), ("edad", "16"), ("valor", "-1")]);
+    // Without JavaScript: the full page, 422, messages next to the fields, no price.
+    let response = app.get(&format!("/taxi?{}&calcular=1", query(&bad))).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Un taxi matriculado en 1950 no puede trabajar"));
+    assert!(html.contains("al menos 18 años"));
+    assert!(html.contains("no puede ser negativo"));
+    assert!(amounts(&html).is_empty());
+    // The live partial: errors swapped out of band next to the fields, no price either.
+    let html = app
+        .get_htmx(&format!("/taxi/precios?{}", query(&bad)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"id="err-anio""#) && html.contains("1950"));
+    assert!(amounts(&html).is_empty());
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn http_prices_equal_the_engine_and_the_breakdown_adds_up() {
+    let app = spawn().await;
+    let html = app
+        .get_htmx(&format!("/taxi/precios?{}", query(&fields())))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut conn = app.db.conn();
+    let book = tariffs::published(&mut conn).unwrap();
+    assert!(book.len() >= 3);
+    let input = rating::validate(&raw(&fields()), soriano_today_year()).unwrap();
+    let mut expected: Vec<i64> = price_all(&book, &input)
+        .iter()
+        .map(|p| {
+            let sum: i64 = p.quote.lines.iter().map(|l| l.amount_cents).sum();
+            assert_eq!(sum, p.quote.total_cents);
+            p.quote.total_cents
+        })
+        .collect();
+    expected.sort();
+    let shown = amounts(&html);
+    let expected_text: Vec<String> = expected
+        .iter()
+        .map(|c| soriano::money::format_cents(*c))
+        .collect();
+    assert_eq!(
+        shown, expected_text,
+        "sorted by price, as the engine computes"
+    );
+    assert!(html.contains("Precios orientativos"));
+    assert!(html.contains("<details"));
+    // Sorting by coverage puts the carriers that cover everything first.
+    let by_cover = app
+        .get_htmx(&format!(
+            "/taxi/precios?{}&orden=cobertura",
+            query(&fields())
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(amounts(&by_cover).len(), expected.len());
+    // The full page without JavaScript gives the same prices.
+    let page = app
+        .get(&format!("/taxi?{}&calcular=1", query(&fields())))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(amounts(&page.text().await.unwrap()), expected_text);
+    app.stop().await;
+}
+
+fn soriano_today_year() -> i32 {
+    chrono::Utc::now()
+        .with_timezone(&soriano::time::ZONE)
+        .date_naive()
+        .year()
+}
+
+fn applicant() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("nombre", "Rosa Taxista Pérez"),
+        ("dni", "12345678Z"),
+        ("telefono", "600 123 456"),
+        ("email", "Rosa@Example.es"),
+        ("matricula", "1234 BCD"),
+        ("licencia", "LIC-0457"),
+        ("privacidad", "1"),
+    ]
+}
+
+/// Opens the request page and returns (csrf, form token, shown-at) from it.
+async fn request_page(app: &TestApp, carrier: i64) -> (String, String, String) {
+    let response = app
+        .get(&format!(
+            "/taxi/solicitar?{}&compania={carrier}",
+            query(&fields())
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Información previa a la contratación"));
+    assert!(html.contains(requests::PRECONTRACT_VERSION));
+    assert!(
+        html.contains("J0000"),
+        "the broker's registry key from config"
+    );
+    let value = |name: &str| {
+        let re = regex::Regex::new(&format!(r#"name="{name}" value="([^"]*)""#)).unwrap();
+        re.captures(&html).unwrap()[1].to_owned()
+    };
+    (value("csrf_token"), value("token"), value("mostrado"))
+}
+
+#[actix_web::test]
+async fn a_request_records_lead_quote_options_consent_events_and_email_once() {
+    let app = spawn().await;
+    let carrier: i64 = {
+        let mut conn = app.db.conn();
+        tariffs::published(&mut conn).unwrap()[1].carrier_id
+    };
+    let (csrf, token, shown) = request_page(&app, carrier).await;
+
+    // Errors first: values kept, 422, nothing written.
+    let mut bad: Vec<(&str, &str)> = fields();
+    bad.extend(applicant().into_iter().filter(|(k, _)| *k != "privacidad"));
+    bad.retain(|(k, _)| *k != "dni");
+    bad.push(("dni", "12345678A"));
+    let carrier_text = carrier.to_string();
+    let common = [
+        ("csrf_token", csrf.as_str()),
+        ("token", token.as_str()),
+        ("mostrado", shown.as_str()),
+        ("compania", carrier_text.as_str()),
+    ];
+    bad.extend(common);
+    let response = app.post_form("/taxi/solicitar", &bad).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("La letra del DNI no corresponde"));
+    assert!(html.contains("acepte la política de privacidad"));
+    assert!(html.contains("Rosa Taxista Pérez"));
+
+    let mut good: Vec<(&str, &str)> = fields();
+    good.extend(applicant());
+    good.extend(common);
+    let response = app.post_form("/taxi/solicitar", &good).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/taxi/presupuesto/"));
+    // Submitting the same form again creates nothing more.
+    let again = app.post_form("/taxi/solicitar", &good).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert!(again.text().await.unwrap().contains("Ya habíamos recibido"));
+
+    let mut conn = app.db.conn();
+    let lead: (i64, String, Option<String>, Option<String>, Option<String>) = leads::table
+        .select((
+            leads::id,
+            leads::source,
+            leads::email,
+            leads::phone,
+            leads::tax_id,
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(lead.1, "taxi");
+    assert_eq!(lead.2.as_deref(), Some("rosa@example.es"));
+    assert_eq!(lead.3.as_deref(), Some("600123456"));
+    assert_eq!(lead.4.as_deref(), Some("12345678Z"));
+    let consents: Vec<(String, bool, String)> = lead_consents::table
+        .filter(lead_consents::lead_id.eq(lead.0))
+        .select((
+            lead_consents::purpose,
+            lead_consents::granted,
+            lead_consents::text_version,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        consents,
+        vec![(
+            "privacy".to_owned(),
+            true,
+            requests::PRIVACY_VERSION.to_owned()
+        )]
+    );
+    let (quote_id, source, version, shown_at, demands, risk, hash): StoredQuote = quotes::table
+        .select((
+            quotes::id,
+            quotes::source,
+            quotes::precontract_text_version,
+            quotes::precontract_shown_at,
+            quotes::demands_and_needs,
+            quotes::risk,
+            quotes::public_token_hash,
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(source, "taxi");
+    assert_eq!(version.as_deref(), Some(requests::PRECONTRACT_VERSION));
+    assert!(shown_at.is_some());
+    assert_eq!(demands["coverage_level"], "comprehensive_excess");
+    assert_eq!(
+        demands["options"],
+        serde_json::json!(["occupants", "licence_withdrawal"])
+    );
+    assert_eq!(demands["use"]["shift"], "night");
+    assert_eq!(demands["preferred_carrier_id"], carrier);
+    assert_eq!(risk["plate"], "1234BCD");
+    let token = location
+        .trim_start_matches("/taxi/presupuesto/")
+        .split('?')
+        .next()
+        .unwrap();
+    assert_eq!(
+        hash.as_deref(),
+        Some(soriano::util::sha256_hex(token.as_bytes()).as_str())
+    );
+
+    let options: Vec<(i64, i64, Option<i64>, bool, serde_json::Value, i32)> = quote_options::table
+        .filter(quote_options::quote_id.eq(quote_id))
+        .order(quote_options::position.asc())
+        .select((
+            quote_options::carrier_id,
+            quote_options::total_premium_cents,
+            quote_options::tariff_version_id,
+            quote_options::fits_demands,
+            quote_options::breakdown,
+            quote_options::position,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(options.len(), 3);
+    assert_eq!(options[0].0, carrier, "the chosen carrier first");
+    for (_, total, version, _, breakdown, _) in &options {
+        assert!(version.is_some());
+        let sum: i64 = breakdown["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["amount_cents"].as_i64().unwrap())
+            .sum();
+        assert_eq!(sum, *total);
+        assert_eq!(breakdown["total_cents"].as_i64(), Some(*total));
+    }
+    // AXA's illustrative tariff has no licence-withdrawal cover.
+    assert!(options.iter().any(|o| !o.3) && options.iter().any(|o| o.3));
+
+    let events: Vec<String> = domain_events::table
+        .order(domain_events::id.asc())
+        .select(domain_events::kind)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(events, vec!["lead.created", "quote.created"]);
+    let emails: Vec<(String, String)> = outbound_emails::table
+        .select((outbound_emails::to_address, outbound_emails::body_text))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0].0, "rosa@example.es");
+    assert!(emails[0].1.contains(&format!("/taxi/presupuesto/{token}")));
+
+    // The link works, then expires.
+    let page = app.get(&location).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Solicitud recibida"));
+    assert!(html.contains("Válido hasta el"));
+    assert_eq!(amounts(&html).len(), 3);
+    assert!(html.contains("<details"));
+    assert_eq!(
+        app.get("/taxi/presupuesto/no-existe-este-token-de-prueba-123")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    diesel::update(quotes::table.find(quote_id))
+        .set(quotes::public_token_expires_at.eq(chrono::Utc::now() - chrono::Duration::minutes(1)))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(app.get(&location).await.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn publishing_a_new_tariff_version_leaves_stored_quotes_alone() {
+    let app = spawn().await;
+    let carrier: i64 = {
+        let mut conn = app.db.conn();
+        tariffs::published(&mut conn).unwrap()[0].carrier_id
+    };
+    let (csrf, token, shown) = request_page(&app, carrier).await;
+    let mut good: Vec<(&str, &str)> = fields();
+    good.extend(applicant());
+    good.extend([
+        ("csrf_token", csrf.as_str()),
+        ("token", token.as_str()),
+        ("mostrado", shown.as_str()),
+    ]);
+    let response = app.post_form("/taxi/solicitar", &good).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let mut conn = app.db.conn();
+    let before: Vec<(i64, Option<i64>, serde_json::Value)> = quote_options::table
+        .order(quote_options::id.asc())
+        .select((
+            quote_options::total_premium_cents,
+            quote_options::tariff_version_id,
+            quote_options::breakdown,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    let page_before = amounts(&app.get(&location).await.text().await.unwrap());
+
+    // Staff double the base premiums of the carrier and publish through the back-office.
+    app.sign_in("admin@soriano.es", PASSWORD).await;
+    let csrf = app.csrf_token("/admin/tarifas").await;
+    let response = app
+        .post_form(
+            &format!("/admin/tarifas/companias/{carrier}/borrador"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let draft_path = response.headers()["location"].to_str().unwrap().to_owned();
+    let draft_id: i64 = draft_path.rsplit('/').next().unwrap().parse().unwrap();
+    let version = tariffs::version(&mut conn, draft_id).unwrap();
+    let mut form: Vec<(String, String)> = vec![("csrf_token".into(), csrf.clone())];
+    for (name, value) in soriano::backoffice::tariff_form_fields(&version.tariff) {
+        let value = if name.starts_with("base_") {
+            let cents = soriano::money::parse_cents(&value).unwrap() * 2;
+            soriano::money::cents_for_input(cents)
+        } else {
+            value
+        };
+        form.push((name, value));
+    }
+    form.push(("notas".into(), "Subida de prueba".into()));
+    let form_ref: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let saved = app
+        .post_form(&format!("/admin/tarifas/{draft_id}"), &form_ref)
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let published = app
+        .post_form(
+            &format!("/admin/tarifas/{draft_id}/publicar"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(published.status(), StatusCode::SEE_OTHER);
+    let statuses: Vec<String> = taxi_tariff_versions::table
+        .filter(taxi_tariff_versions::carrier_id.eq(carrier))
+        .order(taxi_tariff_versions::version.asc())
+        .select(taxi_tariff_versions::status)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(statuses, vec!["retired", "published"]);
+
+    // New prices use the new version...
+    let book = tariffs::published(&mut conn).unwrap();
+    let new = book.iter().find(|t| t.carrier_id == carrier).unwrap();
+    assert_eq!(new.version_id, draft_id);
+    // ...the stored quote does not change.
+    let after: Vec<(i64, Option<i64>, serde_json::Value)> = quote_options::table
+        .order(quote_options::id.asc())
+        .select((
+            quote_options::total_premium_cents,
+            quote_options::tariff_version_id,
+            quote_options::breakdown,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(before, after);
+    assert_eq!(
+        page_before,
+        amounts(&app.get(&location).await.text().await.unwrap())
+    );
+    let fresh = app
+        .get_htmx(&format!("/taxi/precios?{}", query(&fields())))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_ne!(
+        amounts(&fresh),
+        page_before,
+        "the quoter prices with the new version at once"
+    );
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn the_taxi_panel_counts_requests_for_portfolio_staff() {
+    let app = spawn().await;
+    let (csrf, token, shown) = request_page(&app, 0).await;
+    let mut good: Vec<(&str, &str)> = fields();
+    good.extend(applicant());
+    good.extend([
+        ("csrf_token", csrf.as_str()),
+        ("token", token.as_str()),
+        ("mostrado", shown.as_str()),
+    ]);
+    assert_eq!(
+        app.post_form("/taxi/solicitar", &good).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    app.sign_in("agente@soriano.es", PASSWORD).await;
+    let response = app.get("/admin/taxi").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Solicitudes de hoy"));
+    assert!(html.contains("/admin/presupuestos/"));
+    assert_eq!(
+        app.get("/admin/tarifas").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    app.stop().await;
+}
