@@ -802,12 +802,15 @@ async fn the_printable_view_shows_the_options_side_by_side() {
     assert!(page.contains("Desglose del precio"));
 }
 
+/// (status, customer, policy, prospect name) of a demo quote.
+type DemoRow = (String, Option<i64>, Option<i64>, Option<String>);
+
 #[test]
 fn the_demo_has_quotes_in_every_state_with_policies_for_the_accepted() {
     let db = common::TestDatabase::new();
     let mut conn = db.conn();
     soriano::seed::demo(&mut conn).expect("demo data");
-    let rows: Vec<(String, Option<i64>, Option<i64>, Option<String>)> = quotes::table
+    let rows: Vec<DemoRow> = quotes::table
         .select((
             quotes::status,
             quotes::customer_id,
