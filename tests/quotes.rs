@@ -838,3 +838,35 @@ fn the_demo_has_quotes_in_every_state_with_policies_for_the_accepted() {
     // Running it again adds nothing.
     assert_eq!(soriano::seed::demo_quotes(&mut conn).unwrap(), 0);
 }
+
+#[actix_web::test]
+async fn a_customers_quote_has_its_documents_page() {
+    let (mut app, fx) = spawn().await;
+    let mut conn = app.db.conn();
+    let id = make_quote(&mut conn, &fx, Some(fx.customer), false);
+    let prospects = make_quote(&mut conn, &fx, None, false);
+    app.sign_in("agente@soriano.es", PASSWORD).await;
+    let page = app
+        .get(&format!("/admin/presupuestos/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/admin/documentos?entidad=quote&amp;id={id}")));
+    let response = app
+        .get(&format!("/admin/documentos?entidad=quote&id={id}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // A prospect has no customer file to keep documents in.
+    let response = app
+        .get(&format!("/admin/documentos?entidad=quote&id={prospects}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    app.client = common::new_client();
+    app.sign_in("otro@soriano.es", PASSWORD).await;
+    let response = app
+        .get(&format!("/admin/documentos?entidad=quote&id={id}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
