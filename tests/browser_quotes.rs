@@ -3,6 +3,8 @@
 
 mod browser;
 mod common;
+// Only its customers are needed here.
+#[allow(dead_code)]
 #[path = "common/portfolio.rs"]
 mod portfolio;
 

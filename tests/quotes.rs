@@ -802,12 +802,15 @@ async fn the_printable_view_shows_the_options_side_by_side() {
     assert!(page.contains("Desglose del precio"));
 }
 
+/// (status, customer, policy, prospect name) of a demo quote.
+type DemoRow = (String, Option<i64>, Option<i64>, Option<String>);
+
 #[test]
 fn the_demo_has_quotes_in_every_state_with_policies_for_the_accepted() {
     let db = common::TestDatabase::new();
     let mut conn = db.conn();
     soriano::seed::demo(&mut conn).expect("demo data");
-    let rows: Vec<(String, Option<i64>, Option<i64>, Option<String>)> = quotes::table
+    let rows: Vec<DemoRow> = quotes::table
         .select((
             quotes::status,
             quotes::customer_id,
@@ -830,8 +833,38 @@ fn the_demo_has_quotes_in_every_state_with_policies_for_the_accepted() {
         rows.iter().any(|r| r.1.is_none() && r.3.is_some()),
         "prospects"
     );
-    // Accepted prospects became customers.
-    assert!(rows.iter().any(|r| r.0 == "accepted" && r.3.is_some()));
     // Running it again adds nothing.
     assert_eq!(soriano::seed::demo_quotes(&mut conn).unwrap(), 0);
+}
+
+#[actix_web::test]
+async fn a_customers_quote_has_its_documents_page() {
+    let (mut app, fx) = spawn().await;
+    let mut conn = app.db.conn();
+    let id = make_quote(&mut conn, &fx, Some(fx.customer), false);
+    let prospects = make_quote(&mut conn, &fx, None, false);
+    app.sign_in("agente@soriano.es", PASSWORD).await;
+    let page = app
+        .get(&format!("/admin/presupuestos/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/admin/documentos?entidad=quote&amp;id={id}")));
+    let response = app
+        .get(&format!("/admin/documentos?entidad=quote&id={id}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // A prospect has no customer file to keep documents in.
+    let response = app
+        .get(&format!("/admin/documentos?entidad=quote&id={prospects}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    app.client = common::new_client();
+    app.sign_in("otro@soriano.es", PASSWORD).await;
+    let response = app
+        .get(&format!("/admin/documentos?entidad=quote&id={id}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

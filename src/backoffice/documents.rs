@@ -56,7 +56,9 @@ fn may_upload(staff: &CurrentStaff, entity: Entity) -> bool {
         Entity::Claim(_) => {
             Permission::HandleClaims.granted_to(role) || Permission::EditPortfolio.granted_to(role)
         }
-        Entity::Customer(_) | Entity::Policy(_) => Permission::EditPortfolio.granted_to(role),
+        Entity::Customer(_) | Entity::Policy(_) | Entity::Quote(_) => {
+            Permission::EditPortfolio.granted_to(role)
+        }
     }
 }
 
@@ -298,7 +300,7 @@ pub async fn set_visibility(
             };
             let allowed = match entity {
                 Entity::Claim(_) => on_claims,
-                Entity::Customer(_) | Entity::Policy(_) => on_portfolio,
+                Entity::Customer(_) | Entity::Policy(_) | Entity::Quote(_) => on_portfolio,
             };
             if !allowed {
                 return Ok(Err(AppError::Forbidden));

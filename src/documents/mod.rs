@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::auth::permissions::PortfolioScope;
-use crate::db::schema::{claims, customers, documents, policies};
+use crate::db::schema::{claims, customers, documents, policies, quotes};
 pub use storage::{PgStorage, Storage};
 
 /// Largest file accepted.
@@ -18,6 +18,8 @@ pub enum Entity {
     Customer(i64),
     Policy(i64),
     Claim(i64),
+    /// A quote of a customer (a prospect's quote has no customer to file documents under).
+    Quote(i64),
 }
 
 impl Entity {
@@ -26,6 +28,7 @@ impl Entity {
             "customer" => Some(Entity::Customer(id)),
             "policy" => Some(Entity::Policy(id)),
             "claim" => Some(Entity::Claim(id)),
+            "quote" => Some(Entity::Quote(id)),
             _ => None,
         }
     }
@@ -35,12 +38,13 @@ impl Entity {
             Entity::Customer(_) => "customer",
             Entity::Policy(_) => "policy",
             Entity::Claim(_) => "claim",
+            Entity::Quote(_) => "quote",
         }
     }
 
     pub fn id(self) -> i64 {
         match self {
-            Entity::Customer(id) | Entity::Policy(id) | Entity::Claim(id) => id,
+            Entity::Customer(id) | Entity::Policy(id) | Entity::Claim(id) | Entity::Quote(id) => id,
         }
     }
 
@@ -50,6 +54,7 @@ impl Entity {
             Entity::Customer(id) => format!("/admin/clientes/{id}"),
             Entity::Policy(id) => format!("/admin/polizas/{id}"),
             Entity::Claim(id) => format!("/admin/siniestros/{id}"),
+            Entity::Quote(id) => format!("/admin/presupuestos/{id}"),
         }
     }
 
@@ -59,6 +64,7 @@ impl Entity {
             Entity::Customer(_) => "cliente",
             Entity::Policy(_) => "póliza",
             Entity::Claim(_) => "siniestro",
+            Entity::Quote(_) => "presupuesto",
         }
     }
 }
@@ -69,6 +75,18 @@ pub fn customer_of(
     scope: PortfolioScope,
     entity: Entity,
 ) -> QueryResult<Option<i64>> {
+    if let Entity::Quote(id) = entity {
+        // A quote's own scope (its agent or its customer's owner), filed under its customer.
+        if !crate::quotes::in_scope(conn, scope, id)? {
+            return Ok(None);
+        }
+        return quotes::table
+            .find(id)
+            .select(quotes::customer_id)
+            .first::<Option<i64>>(conn)
+            .optional()
+            .map(Option::flatten);
+    }
     let found: Option<(i64, Option<i64>)> = match entity {
         Entity::Customer(id) => customers::table
             .find(id)
@@ -88,6 +106,7 @@ pub fn customer_of(
             .select((customers::id, customers::owner_staff_id))
             .first(conn)
             .optional()?,
+        Entity::Quote(_) => None,
     };
     Ok(found.and_then(|(customer, owner)| match scope.owner() {
         Some(me) if owner != Some(me) => None,

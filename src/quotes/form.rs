@@ -6,6 +6,7 @@ use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use super::QuoteError;
 use super::commands::{NewOption, NewQuote, Prospect};
 use super::{DEFAULT_VALIDITY_DAYS, MAX_OPTIONS, MAX_TEXT};
 use crate::auth::permissions::PortfolioScope;
@@ -398,8 +399,6 @@ pub fn validate_form(
         _ => Err(QuoteError::Invalid(errors)),
     }
 }
-
-use super::QuoteError;
 
 /// The accept form as typed: the option, the policy's facts and, for a prospect, the customer.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,6 +1,6 @@
 //! Demo quotes: about sixty across lines and carriers, in every state, some for prospects
 //! without a customer record. They go through the quotes domain itself (create, send, accept,
-//! reject, expire), so accepted ones carry the policy (and the customer) their acceptance
+//! reject, expire), so accepted ones carry the policy their acceptance
 //! issued, and every one has its history.
 
 use chrono::{Days, Utc};
@@ -50,12 +50,6 @@ const REJECTIONS: &[&str] = &[
     "Prefiere renovar con su compañía actual.",
     "Pospone la contratación al año que viene.",
 ];
-
-/// The DNI letter of `number` (the checksum the tax id validation expects).
-fn dni(number: u32) -> String {
-    const LETTERS: &[u8] = b"TRWAGMYFPDXBNJZSQVHLCKE";
-    format!("{number:08}{}", LETTERS[(number % 23) as usize] as char)
-}
 
 fn risk_for(kind: RiskKind, rng: &mut XorShift, holder: &str, n: usize) -> anyhow::Result<Risk> {
     Ok(match kind {
@@ -246,14 +240,20 @@ pub fn demo_quotes(conn: &mut PgConnection) -> anyhow::Result<usize> {
             diesel::update(quotes::table.find(quote.id))
                 .set(quotes::created_at.eq(created_at))
                 .execute(conn)?;
-            match n % 5 {
+            // Prospects are not accepted here: the demo's customer list stays the one the
+            // customers seed made (accepting a prospect's quote is shown by the tests).
+            let stage = match n % 5 {
+                2 if prospect.is_some() => 1,
+                stage => stage,
+            };
+            match stage {
                 // Draft.
                 0 => {}
                 // Sent, waiting for the client.
                 1 => {
                     domain::send(conn, scope, quote.id, today, &by)?;
                 }
-                // Accepted: the policy (and the prospect's customer) are issued.
+                // Accepted (customers only): the policy is issued.
                 2 => {
                     domain::send(conn, scope, quote.id, today, &by)?;
                     let first_option: i64 = quote_options::table
@@ -261,20 +261,13 @@ pub fn demo_quotes(conn: &mut PgConnection) -> anyhow::Result<usize> {
                         .order(quote_options::position)
                         .select(quote_options::id)
                         .first(conn)?;
-                    let (given, family) = domain::split_name(&holder);
-                    let mut form = AcceptForm {
+                    let form = AcceptForm {
                         opcion: first_option.to_string(),
                         numero: format!("Q26-{:06}", 1000 + n),
                         efecto: today.format("%Y-%m-%d").to_string(),
                         forma_pago: if n % 2 == 0 { "annual" } else { "monthly" }.to_owned(),
                         ..AcceptForm::default()
                     };
-                    form.customer.tipo = "person".into();
-                    form.customer.nombre = given;
-                    form.customer.apellidos = family;
-                    form.customer.nif = dni(71_000_000 + n as u32);
-                    form.customer.telefono = prospect.map(|p| p.1.to_owned()).unwrap_or_default();
-                    form.customer.consentimiento_privacidad = Some("si".into());
                     domain::accept(conn, scope, quote.id, &form, &by, today)?;
                 }
                 // Rejected by the client.
