@@ -18,6 +18,7 @@ pub mod db;
 pub mod documents;
 pub mod events;
 pub mod identifiers;
+pub mod leads;
 pub mod mail;
 pub mod money;
 pub mod overview;

@@ -94,6 +94,15 @@ actions! {
     PolicyEndorsed => "policy.endorsed", "Suplemento de póliza";
     /// The end date passed without a renewal.
     PolicyExpired => "policy.expired", "Vencimiento de póliza";
+    /// A lead entered by hand in the back-office (landing forms are audited by their feature).
+    LeadCreated => "lead.created", "Alta de lead";
+    /// Details: `{"etapa": {"before": .., "after": ..}, "motivo": ..}`.
+    LeadStageChanged => "lead.stage_changed", "Cambio de etapa de lead";
+    LeadInteractionLogged => "lead.interaction_logged", "Interacción con lead registrada";
+    LeadNextActionSet => "lead.next_action_set", "Próxima acción de lead";
+    LeadAssigned => "lead.assigned", "Asignación de comercial de lead";
+    /// The lead became a customer (new or existing one).
+    LeadConverted => "lead.converted", "Conversión de lead en cliente";
 }
 
 #[cfg(test)]
