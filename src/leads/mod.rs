@@ -154,7 +154,7 @@ impl From<diesel::result::Error> for LeadError {
 }
 
 /// Today in the office's time zone.
-pub(crate) fn today() -> NaiveDate {
+pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&crate::time::ZONE).date_naive()
 }
 
