@@ -4,6 +4,7 @@
 
 mod claims;
 mod customers;
+mod leads;
 mod policies;
 mod rng;
 
@@ -14,6 +15,7 @@ pub use claims::demo_claims_and_tasks;
 pub use customers::{
     CustomerSeedReport, DEMO_AGENTS, DEMO_CUSTOMERS, bulk_customers, demo_customers,
 };
+pub use leads::{DEMO_LEADS, demo_leads};
 pub use policies::demo_policies;
 
 use crate::auth::staff::{self, Role};
@@ -218,6 +220,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_customers(conn, DEMO_CUSTOMERS)?;
     demo_policies(conn)?;
     demo_claims_and_tasks(conn)?;
+    demo_leads(conn)?;
     Ok(report)
 }
 
