@@ -20,14 +20,16 @@ use crate::leads::{ConvertTarget, Stage};
 pub const DEMO_LEADS: usize = 80;
 
 /// (source, campaign, utm_source, utm_medium, utm_campaign, line code).
-const ORIGINS: &[(
-    &str,
-    Option<&str>,
-    Option<&str>,
-    Option<&str>,
-    Option<&str>,
-    &str,
-)] = &[
+type Origin = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+);
+
+const ORIGINS: &[Origin] = &[
     (
         "landing",
         Some("hogar-otono-2026"),
