@@ -278,7 +278,15 @@ async fn agents_reach_only_their_leads_and_claims_handlers_none() {
             .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
-    // Agents do not hand leads over.
+    // An agent hands a lead of theirs to a colleague, and then no longer sees it; leaving it
+    // unassigned is refused.
+    let unassign = app
+        .post_form(
+            &format!("/admin/leads/{mine}/comercial"),
+            &[("csrf_token", &csrf), ("agente", "")],
+        )
+        .await;
+    assert_eq!(unassign.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let response = app
         .post_form(
             &format!("/admin/leads/{mine}/comercial"),
@@ -288,7 +296,12 @@ async fn agents_reach_only_their_leads_and_claims_handlers_none() {
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/admin/leads");
+    assert_eq!(
+        app.get(&format!("/admin/leads/{mine}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
 
     // A claims handler, in a fresh session.
     let mut app2 = app;

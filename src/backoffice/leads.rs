@@ -785,7 +785,6 @@ pub struct LeadPage {
     pub converted_at: String,
     pub moves: Vec<(&'static str, &'static str)>,
     pub can_convert: bool,
-    pub can_assign: bool,
     pub agents: Vec<(String, String)>,
     pub channels: Vec<(String, String)>,
     pub submissions: Vec<SubmissionView>,
@@ -809,7 +808,7 @@ async fn lead_page(
     id: i64,
 ) -> Result<LeadPage, AppError> {
     let scope = scope_of(staff);
-    let can_assign = staff.0.role() != Role::Agent;
+    let is_agent = staff.0.role() == Role::Agent;
     let (detail, submissions, consents, tasks, quotes, events, agents) = db
         .run(move |conn| {
             let detail = leads::get(conn, scope, id)?;
@@ -818,11 +817,7 @@ async fn lead_page(
             let tasks = leads::tasks(conn, id)?;
             let quotes = leads::quotes(conn, id)?;
             let events = leads::events(conn, id)?;
-            let agents = if can_assign {
-                leads::agents(conn)?
-            } else {
-                Vec::new()
-            };
+            let agents = leads::agents(conn)?;
             Ok::<_, LeadError>((detail, submissions, consents, tasks, quotes, events, agents))
         })
         .await
@@ -889,8 +884,14 @@ async fn lead_page(
             .map(|s| (s.code(), s.label()))
             .collect(),
         can_convert: stage == Stage::Won && !lead.is_converted(),
-        can_assign,
-        agents: id_options(agents, "Sin asignar"),
+        agents: if is_agent {
+            agents
+                .into_iter()
+                .map(|(id, name)| (id.to_string(), name))
+                .collect()
+        } else {
+            id_options(agents, "Sin asignar")
+        },
         channels: options(leads::CHANNELS, "Elija el tipo"),
         submissions: submissions.into_iter().map(SubmissionView::from).collect(),
         consents: consents
@@ -1087,8 +1088,9 @@ pub struct AssignForm {
     agente: String,
 }
 
-/// POST /admin/leads/{id}/comercial: supervisors and administrators (re)assign a lead; an
-/// agent is refused (403), since the lead would leave their view.
+/// POST /admin/leads/{id}/comercial: (re)assigns the lead. Supervisors and administrators
+/// give any lead to anyone; an agent hands one of theirs to a colleague, after which it is no
+/// longer theirs to see, so they go back to the board.
 pub async fn assign(
     ctx: PageContext,
     staff: CurrentStaff,
@@ -1097,11 +1099,9 @@ pub async fn assign(
     path: web::Path<i64>,
     form: web::Form<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
-    if staff.0.role() == Role::Agent {
-        return Err(AppError::Forbidden);
-    }
     let id = path.into_inner();
     let scope = scope_of(&staff);
+    let handed_over = staff.0.role() == Role::Agent;
     let choice = form.agente.trim();
     let agent = if choice.is_empty() {
         Ok(None)
@@ -1117,6 +1117,12 @@ pub async fn assign(
         }
     };
     match result {
+        Ok(lead) if handed_over && lead.assigned_staff_id != Some(staff.0.id) => {
+            Ok(flash::redirect(
+                "/admin/leads",
+                Flash::success("Lead entregado a otro comercial."),
+            ))
+        }
         Ok(lead) => Ok(flash::redirect(
             &format!("/admin/leads/{id}"),
             Flash::success(if lead.assigned_staff_id.is_some() {

@@ -352,8 +352,8 @@ pub fn set_next_action(
 }
 
 /// Gives lead `id` to `agent` (an active staff member who works leads) or leaves it
-/// unassigned. Agents do not hand leads over (the lead would vanish from their view): the
-/// caller's route lets only supervisors and administrators here, and this checks it again.
+/// unassigned. An agent may hand one of their own leads to a colleague (holidays, another
+/// area), but not leave it unassigned: then it would be nobody's and vanish from their view.
 pub fn assign(
     conn: &mut PgConnection,
     scope: PortfolioScope,
@@ -361,8 +361,8 @@ pub fn assign(
     agent: Option<i64>,
     by: &Actor,
 ) -> Result<Lead, LeadError> {
-    if by.role == Role::Agent {
-        return Err(LeadError::NotFound);
+    if by.role == Role::Agent && agent.is_none() {
+        return Err(LeadError::InvalidAgent);
     }
     let lead = lock(conn, scope, id)?;
     let name = match agent {
