@@ -19,6 +19,7 @@ pub mod documents;
 pub mod events;
 pub mod housekeeping;
 pub mod identifiers;
+pub mod leads;
 pub mod mail;
 pub mod money;
 pub mod overview;

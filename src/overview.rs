@@ -6,9 +6,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use crate::auth::permissions::PortfolioScope;
+use crate::auth::permissions::{Permission, PortfolioScope};
 use crate::auth::staff::Role;
-use crate::db::schema::{claims, customers, policies, tasks};
+use crate::db::schema::{claims, customers, leads, policies, tasks};
 
 /// How many items of each kind the home page lists.
 const LISTED: i64 = 5;
@@ -50,6 +50,8 @@ pub struct Overview {
     pub expiring: Vec<PolicyItem>,
     pub open_claims: i64,
     pub claims: Vec<ClaimItem>,
+    /// Leads still in the `new` stage (an agent's own); `None` for roles without leads.
+    pub new_leads: Option<i64>,
 }
 
 const CLOSED_CLAIM_STATES: [&str; 3] = ["paid", "closed", "rejected"];
@@ -138,6 +140,18 @@ pub fn for_staff(
             claims::opened_at,
         ))
         .load(conn)?;
+
+    if Permission::UseLeads.granted_to(role) {
+        // Served by `leads_stage_idx` (all) or `leads_assigned_idx` (an agent's).
+        let mut query = leads::table
+            .filter(leads::stage.eq("new"))
+            .select(count_star())
+            .into_boxed();
+        if let Some(owner) = scope.owner() {
+            query = query.filter(leads::assigned_staff_id.eq(owner));
+        }
+        overview.new_leads = Some(query.first(conn)?);
+    }
 
     Ok(overview)
 }

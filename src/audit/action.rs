@@ -110,6 +110,15 @@ actions! {
     TaxiTariffPublished => "taxi_tariff.published", "Tarifa de taxi publicada";
     /// A driver asked for a taxi policy from the quoter (actor: the e-mail given).
     TaxiQuoteRequested => "taxi.quote_requested", "Solicitud de seguro de taxi";
+    /// A lead entered by hand in the back-office (landing forms are audited by their feature).
+    LeadCreated => "lead.created", "Alta de lead";
+    /// Details: `{"etapa": {"before": .., "after": ..}, "motivo": ..}`.
+    LeadStageChanged => "lead.stage_changed", "Cambio de etapa de lead";
+    LeadInteractionLogged => "lead.interaction_logged", "Interacción con lead registrada";
+    LeadNextActionSet => "lead.next_action_set", "Próxima acción de lead";
+    LeadAssigned => "lead.assigned", "Asignación de comercial de lead";
+    /// The lead became a customer (new or existing one).
+    LeadConverted => "lead.converted", "Conversión de lead en cliente";
 }
 
 #[cfg(test)]

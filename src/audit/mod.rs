@@ -35,6 +35,7 @@ pub mod target {
     pub const POLICY: &str = "policy";
     pub const QUOTE: &str = "quote";
     pub const TAXI_TARIFF: &str = "taxi_tariff";
+    pub const LEAD: &str = "lead";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -49,6 +50,7 @@ pub mod target {
             POLICY => Some("Póliza"),
             QUOTE => Some("Presupuesto"),
             TAXI_TARIFF => Some("Tarifa de taxi"),
+            LEAD => Some("Lead"),
             _ => None,
         }
     }

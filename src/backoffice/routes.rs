@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox,
+    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, leads, outbox,
     policies, quotes, search, security, tariffs, tasks, taxi_panel, two_factor, users,
 };
 use crate::web::error::AppError;
@@ -130,6 +130,18 @@ staff_routes! {
     POST "/tarifas/{id}" => tariffs::update, ManageTariffs;
     POST "/tarifas/{id}/publicar" => tariffs::publish, ManageTariffs;
     POST "/tarifas/companias/{id}/borrador" => tariffs::create_draft, ManageTariffs;
+    GET "/leads" => leads::board, UseLeads;
+    POST "/leads" => leads::create, UseLeads;
+    GET "/leads/lista" => leads::list, UseLeads;
+    GET "/leads/nuevo" => leads::new_form, UseLeads;
+    GET "/leads/informe" => leads::report, UseLeads;
+    GET "/leads/{id}" => leads::show, UseLeads;
+    POST "/leads/{id}/etapa" => leads::move_stage, UseLeads;
+    POST "/leads/{id}/interacciones" => leads::log_interaction, UseLeads;
+    POST "/leads/{id}/proxima-accion" => leads::set_next_action, UseLeads;
+    POST "/leads/{id}/comercial" => leads::assign, UseLeads;
+    GET "/leads/{id}/convertir" => leads::convert_form, UseLeads;
+    POST "/leads/{id}/convertir" => leads::convert, UseLeads;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

@@ -408,6 +408,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    lead_events (id) {
+        id -> Int8,
+        lead_id -> Int8,
+        staff_id -> Nullable<Int8>,
+        kind -> Text,
+        channel -> Nullable<Text>,
+        from_stage -> Nullable<Text>,
+        to_stage -> Nullable<Text>,
+        note -> Text,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     quotes (id) {
         id -> Int8,
         number -> Text,
@@ -496,6 +510,7 @@ diesel::joinable!(audit_log -> staff_users (actor_staff_id));
 diesel::joinable!(staff_recovery_codes -> staff_users (staff_id));
 diesel::joinable!(lead_submissions -> leads (lead_id));
 diesel::joinable!(lead_consents -> leads (lead_id));
+diesel::joinable!(lead_events -> leads (lead_id));
 diesel::joinable!(leads -> lines_of_business (line_id));
 diesel::joinable!(leads -> customers (customer_id));
 diesel::joinable!(leads -> staff_users (assigned_staff_id));
@@ -538,6 +553,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     leads,
     lead_submissions,
     lead_consents,
+    lead_events,
     quotes,
     quote_options,
     taxi_tariff_versions,

@@ -16,7 +16,7 @@ pub const DEMO_AGENTS: &[(&str, &str, Role)] = &[
     ("siniestros@soriano.test", "Marta Tramitadora", Role::Claims),
 ];
 
-const GIVEN_NAMES: &[&str] = &[
+pub(super) const GIVEN_NAMES: &[&str] = &[
     "Antonio",
     "Manuel",
     "José",
@@ -55,7 +55,7 @@ const GIVEN_NAMES: &[&str] = &[
     "Noelia",
 ];
 
-const FAMILY_NAMES: &[&str] = &[
+pub(super) const FAMILY_NAMES: &[&str] = &[
     "García",
     "Rodríguez",
     "González",

@@ -4,6 +4,7 @@
 
 mod claims;
 mod customers;
+mod leads;
 mod policies;
 mod quotes;
 mod rng;
@@ -16,6 +17,7 @@ pub use claims::demo_claims_and_tasks;
 pub use customers::{
     CustomerSeedReport, DEMO_AGENTS, DEMO_CUSTOMERS, bulk_customers, demo_customers,
 };
+pub use leads::{DEMO_LEADS, demo_leads};
 pub use policies::demo_policies;
 pub use quotes::demo_quotes;
 
@@ -223,6 +225,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_claims_and_tasks(conn)?;
     demo_quotes(conn)?;
     taxi::taxi_tariffs(conn)?;
+    demo_leads(conn)?;
     Ok(report)
 }
 

@@ -33,6 +33,23 @@
     if (!btn || !btn.hasAttribute("data-confirm") || btn === confirmed) return;
     if (!ask(btn)) cancel(ev);
   }, true);
+
+  // Leads board: losing a lead needs a reason. Ask for it before the card's form is sent
+  // (the server checks it too and answers with the message on the card).
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("lead-move")) return;
+    var stage = form.querySelector("select[name=etapa]");
+    var reason = form.querySelector("input[name=motivo]");
+    if (!stage || !reason || stage.value !== "lost" || reason.value.trim() !== "") return;
+    var typed = window.prompt("¿Por qué se pierde este lead?");
+    if (typed === null || typed.trim() === "") {
+      cancel(ev);
+      reason.focus();
+      return;
+    }
+    reason.value = typed.trim();
+  }, true);
 })();
 
 // <button data-print>: open the browser's print dialog (printable quotes).

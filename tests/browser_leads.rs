@@ -1,0 +1,100 @@
+//! An agent's journey in a real browser: find a lead by its campaign on the board and move it
+//! to "contactado" inline, without the page reloading.
+
+mod browser;
+mod common;
+
+use browser::Browser;
+use common::{TestApp, create_staff};
+use diesel::prelude::*;
+use fantoccini::Locator;
+use soriano::auth::staff::Role;
+use soriano::db::schema::leads;
+
+const PASSWORD: &str = "una clave larga de prueba";
+
+#[actix_web::test]
+async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
+    let mut lead_id = 0;
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        let agent = create_staff(conn, "agente@soriano.es", Role::Agent, PASSWORD);
+        lead_id = diesel::insert_into(leads::table)
+            .values((
+                leads::full_name.eq("Marina Costa Vidal"),
+                leads::email.eq(Some("marina@example.com")),
+                leads::source.eq("landing"),
+                leads::campaign.eq(Some("hogar-otono-2026")),
+                leads::utm_campaign.eq(Some("hogar-otono-2026")),
+                leads::assigned_staff_id.eq(Some(agent)),
+            ))
+            .returning(leads::id)
+            .get_result(conn)
+            .unwrap();
+    })
+    .await;
+    let base = app.address.clone();
+    Browser::start(1280, 900)
+        .await
+        .journey("agent_moves_lead_on_board", |client| async move {
+            browser::sign_in(&client, &base, "agente@soriano.es", PASSWORD).await?;
+            client.goto(&format!("{base}/admin/leads")).await?;
+            let card_css = format!("#col-new article[data-lead='{lead_id}']");
+            let card = client.wait().for_element(Locator::Css(&card_css)).await?;
+            let text = card.text().await?;
+            assert!(text.contains("Marina Costa Vidal"), "{text}");
+            assert!(
+                text.contains("hogar-otono-2026"),
+                "the card shows its campaign: {text}"
+            );
+
+            // A marker that a page load would wipe out.
+            client
+                .execute("window.sorianoNoReload = true;", vec![])
+                .await?;
+            client
+                .find(Locator::Css(&format!(
+                    "#etapa-{lead_id} option[value=contacted]"
+                )))
+                .await?
+                .click()
+                .await?;
+            let button = client
+                .find(Locator::Css(&format!("{card_css} button[type=submit]")))
+                .await?;
+            client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});",
+                    vec![serde_json::to_value(&button)?],
+                )
+                .await?;
+            button.click().await?;
+
+            let moved_css = format!("#col-contacted article[data-lead='{lead_id}']");
+            browser::eventually("the card in the contactado column", || {
+                let client = client.clone();
+                let moved_css = moved_css.clone();
+                async move { client.find(Locator::Css(&moved_css)).await.is_ok() }
+            })
+            .await?;
+            let count = client
+                .find(Locator::Css("#col-contacted [data-count]"))
+                .await?
+                .text()
+                .await?;
+            assert_eq!(count, "1");
+            let still_here = client
+                .execute("return window.sorianoNoReload === true;", vec![])
+                .await?;
+            assert_eq!(still_here, serde_json::json!(true), "no reload");
+            Ok(())
+        })
+        .await;
+    let stage: String = leads::table
+        .find(lead_id)
+        .select(leads::stage)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(stage, "contacted");
+    app.stop().await;
+}
