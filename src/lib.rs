@@ -17,6 +17,7 @@ pub mod customers;
 pub mod db;
 pub mod documents;
 pub mod events;
+pub mod landings;
 pub mod identifiers;
 pub mod mail;
 pub mod money;

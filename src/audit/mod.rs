@@ -33,6 +33,8 @@ pub mod target {
     pub const TASK: &str = "task";
     pub const CUSTOMER: &str = "customer";
     pub const POLICY: &str = "policy";
+    pub const LANDING: &str = "landing";
+    pub const BLOG_POST: &str = "blog_post";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -45,6 +47,8 @@ pub mod target {
             TASK => Some("Tarea"),
             CUSTOMER => Some("Cliente"),
             POLICY => Some("Póliza"),
+            LANDING => Some("Landing"),
+            BLOG_POST => Some("Entrada del blog"),
             _ => None,
         }
     }

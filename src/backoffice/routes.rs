@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox,
+    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, landings, outbox,
     policies, search, security, tasks, two_factor, users,
 };
 use crate::web::error::AppError;
@@ -113,6 +113,19 @@ staff_routes! {
     POST "/polizas/{id}/anular" => policies::cancel, EditPortfolio;
     POST "/polizas/{id}/renovar" => policies::renew, EditPortfolio;
     POST "/polizas/{id}/suplementos" => policies::endorse, EditPortfolio;
+    GET "/landings" => landings::list, ManageSite;
+    POST "/landings" => landings::create, ManageSite;
+    GET "/landings/nueva" => landings::new_form, ManageSite;
+    GET "/landings/{id}" => landings::show, ManageSite;
+    POST "/landings/{id}" => landings::update, ManageSite;
+    GET "/landings/{id}/editar" => landings::edit_form, ManageSite;
+    POST "/landings/{id}/publicar" => landings::publish, ManageSite;
+    POST "/landings/{id}/despublicar" => landings::unpublish, ManageSite;
+    GET "/landings/{id}/vista-previa" => landings::preview, ManageSite;
+    GET "/landings/{id}/variantes/nueva" => landings::new_variant_form, ManageSite;
+    POST "/landings/{id}/variantes" => landings::create_variant, ManageSite;
+    GET "/landings/{id}/variantes/{variant}/editar" => landings::edit_variant_form, ManageSite;
+    POST "/landings/{id}/variantes/{variant}" => landings::update_variant, ManageSite;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

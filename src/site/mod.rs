@@ -1,5 +1,7 @@
 //! The corporate site (public pages).
 
+pub mod landings;
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -11,7 +13,13 @@ use crate::web::error::AppError;
 use crate::web::page::PageContext;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").get(home));
+    cfg.service(web::resource("/").get(home))
+        .service(
+            web::resource("/l/{slug}")
+                .get(landings::show)
+                .post(landings::submit),
+        )
+        .service(web::resource("/l/{slug}/gracias").get(landings::thanks));
 }
 
 #[derive(Template)]
