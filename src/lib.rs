@@ -7,6 +7,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod blog;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod catalog;

@@ -84,6 +84,8 @@ actions! {
     LandingUnpublished => "landing.unpublished", "Landing retirada";
     LandingVariantCreated => "landing.variant_created", "Alta de variante de landing";
     LandingVariantUpdated => "landing.variant_updated", "Cambio de variante de landing";
+    BlogPostCreated => "blog.post_created", "Alta de entrada del blog";
+    BlogPostUpdated => "blog.post_updated", "Cambio de entrada del blog";
     CustomerCreated => "customer.created", "Alta de cliente";
     /// Details: `{"campo": {"before": .., "after": ..}}` of the changed fields.
     CustomerUpdated => "customer.updated", "Modificación de cliente";

@@ -3,6 +3,7 @@
 mod account;
 mod audit;
 mod auth;
+mod blog;
 mod catalog;
 mod claims;
 mod customers;

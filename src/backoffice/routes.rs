@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, landings, outbox,
+    CurrentStaff, account, audit, blog, catalog, claims, customers, dashboard, documents, landings, outbox,
     policies, search, security, tasks, two_factor, users,
 };
 use crate::web::error::AppError;
@@ -126,6 +126,11 @@ staff_routes! {
     POST "/landings/{id}/variantes" => landings::create_variant, ManageSite;
     GET "/landings/{id}/variantes/{variant}/editar" => landings::edit_variant_form, ManageSite;
     POST "/landings/{id}/variantes/{variant}" => landings::update_variant, ManageSite;
+    GET "/blog" => blog::list, ManageSite;
+    POST "/blog" => blog::create, ManageSite;
+    GET "/blog/nueva" => blog::new_form, ManageSite;
+    GET "/blog/{id}/editar" => blog::edit_form, ManageSite;
+    POST "/blog/{id}" => blog::update, ManageSite;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

@@ -6,6 +6,7 @@ mod claims;
 mod customers;
 mod policies;
 mod rng;
+mod site;
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -218,6 +219,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_customers(conn, DEMO_CUSTOMERS)?;
     demo_policies(conn)?;
     demo_claims_and_tasks(conn)?;
+    site::demo_site(conn)?;
     Ok(report)
 }
 

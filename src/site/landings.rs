@@ -38,7 +38,7 @@ pub struct FieldView {
 }
 
 impl FieldView {
-    fn build(fields: &[FormField], values: &[(String, String)], errors: &Errors) -> Vec<Self> {
+    pub fn build(fields: &[FormField], values: &[(String, String)], errors: &Errors) -> Vec<Self> {
         fields
             .iter()
             .map(|f| FieldView {
@@ -60,7 +60,7 @@ impl FieldView {
     }
 }
 
-fn value_of<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
+pub fn value_of<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
     values
         .iter()
         .find(|(k, _)| k == name)
@@ -91,6 +91,7 @@ pub struct LandingPage {
     /// Shown in the back-office preview: the form does not submit.
     pub preview: bool,
     pub canonical: String,
+    pub form_action: String,
 }
 
 impl LandingPage {
@@ -115,6 +116,11 @@ impl LandingPage {
         };
         Self {
             canonical: absolute(config, &format!("/l/{}", landing.slug)),
+            form_action: if preview {
+                "#".to_owned()
+            } else {
+                format!("/l/{}", landing.slug)
+            },
             ctx,
             blocks: Blocks::from_json(&variant.blocks),
             fields,
