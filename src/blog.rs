@@ -169,7 +169,10 @@ impl PostForm {
             errors.add("resumen", "El resumen admite como mucho 300 caracteres.");
         }
         if self.cuerpo.trim().is_empty() || self.cuerpo.len() > 100_000 {
-            errors.add("cuerpo", "Escriba el texto de la entrada (hasta 100.000 caracteres).");
+            errors.add(
+                "cuerpo",
+                "Escriba el texto de la entrada (hasta 100.000 caracteres).",
+            );
         }
         let cover = self.portada.trim();
         let cover_url = if cover.is_empty() {
@@ -259,7 +262,9 @@ mod tests {
 
     #[test]
     fn markdown_is_rendered_and_script_removed() {
-        let html = render_markdown("# Hola\n\n**negrita** [enlace](https://a.es) <script>alert(1)</script> [x](javascript:alert(1))");
+        let html = render_markdown(
+            "# Hola\n\n**negrita** [enlace](https://a.es) <script>alert(1)</script> [x](javascript:alert(1))",
+        );
         assert!(html.contains("<h1>Hola</h1>"));
         assert!(html.contains("<strong>negrita</strong>"));
         assert!(html.contains(r#"href="https://a.es""#));

@@ -7,9 +7,9 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
-pub mod blog;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod blog;
 pub mod catalog;
 pub mod claims;
 pub mod cli;
@@ -18,8 +18,8 @@ pub mod customers;
 pub mod db;
 pub mod documents;
 pub mod events;
-pub mod landings;
 pub mod identifiers;
+pub mod landings;
 pub mod mail;
 pub mod money;
 pub mod overview;

@@ -16,6 +16,27 @@ use soriano::landings::blocks::{Blocks, Hero};
 use soriano::landings::editor::{self, LandingForm};
 use soriano::landings::spam;
 
+/// The lead columns the first test reads.
+type LeadRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Utm,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+type Utm = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 const PASSWORD: &str = "una clave larga de prueba";
 
 const FIELDS: &str = r#"[
@@ -56,10 +77,14 @@ fn landing(conn: &mut PgConnection, slug: &str, published: bool, variants: &[(&s
         editor::add_variant(conn, id, name, *weight, &blocks(&format!("Título {name}"))).unwrap();
     }
     if let Some((_, weight)) = variants.first() {
-        diesel::update(landing_variants::table.filter(landing_variants::landing_id.eq(id)).filter(landing_variants::name.eq("A")))
-            .set(landing_variants::weight.eq(*weight))
-            .execute(conn)
-            .unwrap();
+        diesel::update(
+            landing_variants::table
+                .filter(landing_variants::landing_id.eq(id))
+                .filter(landing_variants::name.eq("A")),
+        )
+        .set(landing_variants::weight.eq(*weight))
+        .execute(conn)
+        .unwrap();
     }
     if published {
         editor::set_published(conn, id, true, Utc::now()).unwrap();
@@ -90,7 +115,9 @@ struct Served {
 
 fn hidden(html: &str, name: &str) -> String {
     let re = regex::Regex::new(&format!(r#"name="{name}" value="([^"]*)""#)).unwrap();
-    re.captures(html).map(|c| c[1].to_owned()).unwrap_or_default()
+    re.captures(html)
+        .map(|c| c[1].to_owned())
+        .unwrap_or_default()
 }
 
 async fn open(app: &TestApp, path: &str) -> Served {
@@ -107,7 +134,7 @@ async fn open(app: &TestApp, path: &str) -> Served {
     }
 }
 
-fn good<'a>(email: &'a str) -> Vec<(&'static str, &'a str)> {
+fn good(email: &str) -> Vec<(&'static str, &str)> {
     vec![
         ("nombre", "Ana Pérez"),
         ("email", email),
@@ -129,7 +156,14 @@ async fn send(app: &TestApp, served: &Served, fields: &[(&str, &str)]) -> reqwes
         ("variante", &served.variant),
         ("sitio_web", ""),
     ];
-    for name in ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer"] {
+    for name in [
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "referrer",
+    ] {
         let value = hidden(&served.html, name);
         if !value.is_empty() {
             all.push((name, Box::leak(value.into_boxed_str())));
@@ -154,18 +188,28 @@ async fn a_valid_form_becomes_an_assigned_lead_with_utm_consents_event_and_email
     assert!(thanks.contains("Hemos recibido su solicitud"));
 
     let mut conn = app.db.conn();
-    let (id, email, phone, postcode, source, campaign, utm, landing, variant, agent): (
-        i64, Option<String>, Option<String>, Option<String>, String, Option<String>,
-        (Option<String>, Option<String>, Option<String>, Option<String>, Option<String>),
-        Option<i64>, Option<i64>, Option<i64>,
-    ) = leads::table
-        .select((
-            leads::id, leads::email, leads::phone, leads::postcode, leads::source, leads::campaign,
-            (leads::utm_source, leads::utm_medium, leads::utm_campaign, leads::utm_term, leads::utm_content),
-            leads::landing_id, leads::landing_variant_id, leads::assigned_staff_id,
-        ))
-        .first(&mut conn)
-        .unwrap();
+    let (id, email, phone, postcode, source, campaign, utm, landing, variant, agent): LeadRow =
+        leads::table
+            .select((
+                leads::id,
+                leads::email,
+                leads::phone,
+                leads::postcode,
+                leads::source,
+                leads::campaign,
+                (
+                    leads::utm_source,
+                    leads::utm_medium,
+                    leads::utm_campaign,
+                    leads::utm_term,
+                    leads::utm_content,
+                ),
+                leads::landing_id,
+                leads::landing_variant_id,
+                leads::assigned_staff_id,
+            ))
+            .first(&mut conn)
+            .unwrap();
     assert_eq!(email.as_deref(), Some("ana@example.es"));
     assert_eq!(phone.as_deref(), Some("600112233"));
     assert_eq!(postcode.as_deref(), Some("28001"));
@@ -183,7 +227,11 @@ async fn a_valid_form_becomes_an_assigned_lead_with_utm_consents_event_and_email
     let (sub_utm, sub_landing, payload): (Option<String>, Option<i64>, serde_json::Value) =
         lead_submissions::table
             .filter(lead_submissions::lead_id.eq(id))
-            .select((lead_submissions::utm_source, lead_submissions::landing_id, lead_submissions::payload))
+            .select((
+                lead_submissions::utm_source,
+                lead_submissions::landing_id,
+                lead_submissions::payload,
+            ))
             .first(&mut conn)
             .unwrap();
     assert_eq!(sub_utm.as_deref(), Some("google"));
@@ -193,7 +241,12 @@ async fn a_valid_form_becomes_an_assigned_lead_with_utm_consents_event_and_email
     let consents: Vec<(String, bool, String, Option<String>)> = lead_consents::table
         .filter(lead_consents::lead_id.eq(id))
         .order(lead_consents::purpose.desc())
-        .select((lead_consents::purpose, lead_consents::granted, lead_consents::text_version, lead_consents::ip))
+        .select((
+            lead_consents::purpose,
+            lead_consents::granted,
+            lead_consents::text_version,
+            lead_consents::ip,
+        ))
         .load(&mut conn)
         .unwrap();
     assert_eq!(consents.len(), 2);
@@ -216,7 +269,10 @@ async fn a_valid_form_becomes_an_assigned_lead_with_utm_consents_event_and_email
         .load(&mut conn)
         .unwrap();
     assert_eq!(mails.len(), 2);
-    assert_eq!(mails[0], ("lead.confirmation".to_owned(), "ana@example.es".to_owned()));
+    assert_eq!(
+        mails[0],
+        ("lead.confirmation".to_owned(), "ana@example.es".to_owned())
+    );
     assert_eq!(mails[1].0, "lead.assigned");
 
     let conversions: i64 = landing_daily_stats::table
@@ -230,8 +286,14 @@ async fn a_valid_form_becomes_an_assigned_lead_with_utm_consents_event_and_email
 async fn marketing_consent_is_optional_and_recorded_as_refused() {
     let (app, _, _) = spawn().await;
     let served = open(&app, "/l/hogar").await;
-    let fields: Vec<_> = good("b@example.es").into_iter().filter(|(k, _)| *k != "comunicaciones").collect();
-    assert_eq!(send(&app, &served, &fields).await.status(), StatusCode::SEE_OTHER);
+    let fields: Vec<_> = good("b@example.es")
+        .into_iter()
+        .filter(|(k, _)| *k != "comunicaciones")
+        .collect();
+    assert_eq!(
+        send(&app, &served, &fields).await.status(),
+        StatusCode::SEE_OTHER
+    );
     let marketing: bool = lead_consents::table
         .filter(lead_consents::purpose.eq("marketing"))
         .select(lead_consents::granted)
@@ -246,12 +308,24 @@ async fn every_field_rule_answers_with_a_spanish_message_and_keeps_the_values() 
     let served = open(&app, "/l/hogar").await;
     let cases: [(&str, &str, &str); 8] = [
         ("nombre", "", "Rellene «Nombre»."),
-        ("email", "ana@", "El correo electrónico no tiene un formato válido"),
+        (
+            "email",
+            "ana@",
+            "El correo electrónico no tiene un formato válido",
+        ),
         ("telefono", "12345", "El teléfono tiene 9 cifras"),
         ("cp", "99001", "no corresponde a ninguna provincia"),
-        ("cobertura", "Platino", "Elija una de las opciones de la lista."),
+        (
+            "cobertura",
+            "Platino",
+            "Elija una de las opciones de la lista.",
+        ),
         ("fecha", "31/02/2026", "Escriba una fecha válida"),
-        ("propietario", "", "Marque «Soy propietario» para continuar."),
+        (
+            "propietario",
+            "",
+            "Marque «Soy propietario» para continuar.",
+        ),
         ("privacidad", "", "acepte la política de privacidad"),
     ];
     for (field, bad, message) in cases {
@@ -260,7 +334,11 @@ async fn every_field_rule_answers_with_a_spanish_message_and_keeps_the_values() 
             .map(|(k, v)| if k == field { (k, bad) } else { (k, v) })
             .collect();
         let response = send(&app, &served, &fields).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
         let html = response.text().await.unwrap();
         assert!(html.contains(message), "{field}: {message}");
         assert!(html.contains(r#"aria-invalid="true""#), "{field}");
@@ -270,11 +348,18 @@ async fn every_field_rule_answers_with_a_spanish_message_and_keeps_the_values() 
         assert!(html.contains(&served.token), "{field}");
     }
     let missing_email: Vec<(&str, &str)> = good("").into_iter().collect();
-    let html = send(&app, &served, &missing_email).await.text().await.unwrap();
+    let html = send(&app, &served, &missing_email)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Escriba su correo electrónico."));
     assert_eq!(count_leads(&app), 0);
     // The corrected form goes through with the same token.
-    assert_eq!(send(&app, &served, &good("c@example.es")).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&app, &served, &good("c@example.es")).await.status(),
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(count_leads(&app), 1);
 }
 
@@ -302,20 +387,38 @@ async fn honeypot_and_fill_time_get_a_polite_page_and_store_nothing() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.text().await.unwrap().contains("No hemos podido recoger su solicitud"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("No hemos podido recoger su solicitud")
+    );
     assert_eq!(count_leads(&app), 0);
 
     // The start time the page itself served is seconds old: too fast.
     let fresh = hidden(&served.html, "inicio");
-    let quick = Served { started: fresh, ..open(&app, "/l/hogar").await };
+    let quick = Served {
+        started: fresh,
+        ..open(&app, "/l/hogar").await
+    };
     let response = send(&app, &quick, &good("d@example.es")).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.text().await.unwrap().contains("demasiado deprisa"));
     // A forged start time is refused as well.
-    let forged = Served { started: format!("{}.forged", (Utc::now() - Duration::minutes(5)).timestamp()), ..open(&app, "/l/hogar").await };
-    assert_eq!(send(&app, &forged, &good("d@example.es")).await.status(), StatusCode::OK);
+    let forged = Served {
+        started: format!("{}.forged", (Utc::now() - Duration::minutes(5)).timestamp()),
+        ..open(&app, "/l/hogar").await
+    };
+    assert_eq!(
+        send(&app, &forged, &good("d@example.es")).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(count_leads(&app), 0);
-    let submissions: i64 = lead_submissions::table.count().get_result(&mut app.db.conn()).unwrap();
+    let submissions: i64 = lead_submissions::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
     assert_eq!(submissions, 0);
 }
 
@@ -326,7 +429,13 @@ async fn oversized_values_are_refused() {
     let long = "x".repeat(spam::MAX_VALUE_BYTES + 1);
     let fields: Vec<(&str, &str)> = good("e@example.es")
         .into_iter()
-        .map(|(k, v)| if k == "nombre" { (k, long.as_str()) } else { (k, v) })
+        .map(|(k, v)| {
+            if k == "nombre" {
+                (k, long.as_str())
+            } else {
+                (k, v)
+            }
+        })
         .collect();
     let response = send(&app, &served, &fields).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -341,14 +450,24 @@ async fn submissions_per_address_are_rate_limited() {
         let email = format!("r{i}@example.es");
         let mut fields = good(&email);
         fields.retain(|(k, _)| *k != "telefono");
-        assert_eq!(send(&app, &served, &fields).await.status(), StatusCode::SEE_OTHER, "{i}");
+        assert_eq!(
+            send(&app, &served, &fields).await.status(),
+            StatusCode::SEE_OTHER,
+            "{i}"
+        );
     }
     let served = open(&app, "/l/hogar").await;
     let mut fields = good("over@example.es");
     fields.retain(|(k, _)| *k != "telefono");
     let response = send(&app, &served, &fields).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(response.text().await.unwrap().contains("muchas solicitudes"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("muchas solicitudes")
+    );
     assert_eq!(count_leads(&app), soriano::landings::intake::RATE_LIMIT);
 }
 
@@ -357,19 +476,22 @@ async fn a_double_submit_creates_one_lead_and_shows_the_same_thank_you_page() {
     let (app, _, _) = spawn().await;
     let served = open(&app, "/l/hogar").await;
     let fields = good("f@example.es");
-    let (first, second) = tokio::join!(
-        send(&app, &served, &fields),
-        send(&app, &served, &fields)
-    );
+    let (first, second) = tokio::join!(send(&app, &served, &fields), send(&app, &served, &fields));
     let third = send(&app, &served, &good("f@example.es")).await;
     for response in [first, second, third] {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(response.headers()["location"], "/l/hogar/gracias");
     }
     assert_eq!(count_leads(&app), 1);
-    let submissions: i64 = lead_submissions::table.count().get_result(&mut app.db.conn()).unwrap();
+    let submissions: i64 = lead_submissions::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
     assert_eq!(submissions, 1);
-    let mails: i64 = outbound_emails::table.count().get_result(&mut app.db.conn()).unwrap();
+    let mails: i64 = outbound_emails::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
     assert_eq!(mails, 2);
 }
 
@@ -386,15 +508,25 @@ async fn the_same_person_within_30_days_adds_a_submission_to_the_open_lead() {
     let mut conn = app.db.conn();
     let (lead_id, submissions): (i64, i64) = (
         leads::table.select(leads::id).first(&mut conn).unwrap(),
-        lead_submissions::table.count().get_result(&mut conn).unwrap(),
+        lead_submissions::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap(),
     );
     assert_eq!(submissions, 2);
-    let kinds: Vec<String> = domain_events::table.order(domain_events::id).select(domain_events::kind).load(&mut conn).unwrap();
+    let kinds: Vec<String> = domain_events::table
+        .order(domain_events::id)
+        .select(domain_events::kind)
+        .load(&mut conn)
+        .unwrap();
     assert_eq!(kinds, ["lead.created", "lead.resubmitted"]);
 
     // A lost lead is not reopened: a new one is created.
     diesel::update(leads::table.find(lead_id))
-        .set((leads::stage.eq("lost"), leads::lost_reason.eq(Some("Sin interés"))))
+        .set((
+            leads::stage.eq("lost"),
+            leads::lost_reason.eq(Some("Sin interés")),
+        ))
         .execute(&mut conn)
         .unwrap();
     let served = open(&app, "/l/hogar").await;
@@ -439,12 +571,19 @@ async fn variants_stick_to_a_visitor_and_count_visits() {
     for _ in 0..4 {
         let again = open(&app, "/l/hogar").await;
         assert_eq!(again.variant, first.variant);
-        let title = if again.html.contains("Título A") { "A" } else { "B" };
+        let title = if again.html.contains("Título A") {
+            "A"
+        } else {
+            "B"
+        };
         assert!(first.html.contains(&format!("Título {title}")));
     }
     let mut conn = app.db.conn();
     let visits: Vec<(i64, i64)> = landing_daily_stats::table
-        .select((landing_daily_stats::landing_variant_id, landing_daily_stats::visits))
+        .select((
+            landing_daily_stats::landing_variant_id,
+            landing_daily_stats::visits,
+        ))
         .load(&mut conn)
         .unwrap();
     assert_eq!(visits.len(), 1);
@@ -454,7 +593,14 @@ async fn variants_stick_to_a_visitor_and_count_visits() {
     let mut seen = std::collections::HashSet::new();
     for _ in 0..40 {
         let client = common::new_client();
-        let html = client.get(app.url("/l/hogar")).send().await.unwrap().text().await.unwrap();
+        let html = client
+            .get(app.url("/l/hogar"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         seen.insert(hidden(&html, "variante"));
     }
     assert_eq!(seen.len(), 2);
@@ -469,7 +615,14 @@ async fn a_variant_with_weight_zero_gets_no_new_visitors() {
     .await;
     for _ in 0..10 {
         let client = common::new_client();
-        let html = client.get(app.url("/l/hogar")).send().await.unwrap().text().await.unwrap();
+        let html = client
+            .get(app.url("/l/hogar"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(html.contains("Título B"));
     }
 }
@@ -482,7 +635,13 @@ async fn unpublished_landings_are_not_found_by_visitors() {
     })
     .await;
     assert_eq!(app.get("/l/borrador").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/l/no-existe").await.status(), StatusCode::NOT_FOUND);
-    let published: bool = landings::table.select(landings::published).first(&mut app.db.conn()).unwrap();
+    assert_eq!(
+        app.get("/l/no-existe").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let published: bool = landings::table
+        .select(landings::published)
+        .first(&mut app.db.conn())
+        .unwrap();
     assert!(!published);
 }

@@ -52,7 +52,12 @@ pub async fn list(
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.pagina.trim().parse::<i64>().unwrap_or(0).clamp(0, 10_000);
+    let page = query
+        .pagina
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(0)
+        .clamp(0, 10_000);
     let mut posts = db
         .run(move |conn| blog::page(conn, page, PER_PAGE).map_err(DbError::from))
         .await?;
@@ -145,6 +150,14 @@ async fn save(
     let token = submit.form_token.trim().to_owned();
     let saved = db
         .transaction(move |conn| {
+            if id.is_none()
+                && let Some(created) = crate::landings::editor::used_token(conn, &token)?
+            {
+                return match created {
+                    Some(post_id) => Ok::<_, DbError>(Saved::Done(post_id)),
+                    None => Err(DbError::from(diesel::result::Error::NotFound)),
+                };
+            }
             let mut result = form.validate();
             if let Ok(draft) = &result
                 && blog::slug_taken(conn, &draft.slug, id)?
@@ -231,5 +244,13 @@ pub async fn update(
     path: web::Path<i64>,
     form: web::Form<Submit>,
 ) -> Result<HttpResponse, AppError> {
-    save(ctx, staff, meta, db, Some(path.into_inner()), form.into_inner()).await
+    save(
+        ctx,
+        staff,
+        meta,
+        db,
+        Some(path.into_inner()),
+        form.into_inner(),
+    )
+    .await
 }

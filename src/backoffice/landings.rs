@@ -62,7 +62,12 @@ pub async fn list(
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.pagina.trim().parse::<i64>().unwrap_or(0).clamp(0, 10_000);
+    let page = query
+        .pagina
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(0)
+        .clamp(0, 10_000);
     let mut rows = db
         .run(move |conn| editor::page(conn, page, PER_PAGE).map_err(DbError::from))
         .await?;
@@ -178,9 +183,16 @@ pub async fn create(
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let (landing, bloques, token) = (form.landing.clone(), form.bloques.clone(), form.form_token.trim().to_owned());
+    let (landing, bloques, token) = (
+        form.landing.clone(),
+        form.bloques.clone(),
+        form.form_token.trim().to_owned(),
+    );
     let saved = db
         .transaction(move |conn| {
+            if let Some(created) = editor::used_token(conn, &token)? {
+                return Ok::<_, DbError>(Saved::Repeated(created));
+            }
             let mut result = check(conn, &landing, None)?;
             let blocks = crate::landings::blocks::parse(&bloques);
             if let Err(message) = &blocks {
@@ -433,7 +445,10 @@ async fn set_published(
     } else {
         "Landing retirada: los visitantes ya no la ven."
     };
-    Ok(flash::redirect(&format!("/admin/landings/{id}"), Flash::success(message)))
+    Ok(flash::redirect(
+        &format!("/admin/landings/{id}"),
+        Flash::success(message),
+    ))
 }
 
 /// POST /admin/landings/{id}/publicar
@@ -490,7 +505,16 @@ pub async fn preview(
         variant_id: variant.id,
         tracking: vec![],
     };
-    let page = LandingPage::new(ctx, &config, landing, &variant, hidden, &[], &Errors::new(), true);
+    let page = LandingPage::new(
+        ctx,
+        &config,
+        landing,
+        &variant,
+        hidden,
+        &[],
+        &Errors::new(),
+        true,
+    );
     render::html(&page)
 }
 
@@ -596,6 +620,9 @@ async fn save_variant(
     let saved = db
         .transaction(move |conn| {
             landings::find(conn, id)?;
+            if variant_id.is_none() && editor::used_token(conn, &token)?.is_some() {
+                return Ok::<_, DbError>(Saved::Repeated(Some(id)));
+            }
             let draft = match form.validate() {
                 Ok(draft) => draft,
                 Err(errors) => return Ok::<_, DbError>(Saved::Invalid(errors)),
@@ -671,7 +698,16 @@ pub async fn create_variant(
     path: web::Path<i64>,
     form: web::Form<VariantSubmit>,
 ) -> Result<HttpResponse, AppError> {
-    save_variant(ctx, staff, meta, db, path.into_inner(), None, form.into_inner()).await
+    save_variant(
+        ctx,
+        staff,
+        meta,
+        db,
+        path.into_inner(),
+        None,
+        form.into_inner(),
+    )
+    .await
 }
 
 /// POST /admin/landings/{id}/variantes/{variant}
@@ -684,5 +720,14 @@ pub async fn update_variant(
     form: web::Form<VariantSubmit>,
 ) -> Result<HttpResponse, AppError> {
     let (id, variant_id) = path.into_inner();
-    save_variant(ctx, staff, meta, db, id, Some(variant_id), form.into_inner()).await
+    save_variant(
+        ctx,
+        staff,
+        meta,
+        db,
+        id,
+        Some(variant_id),
+        form.into_inner(),
+    )
+    .await
 }

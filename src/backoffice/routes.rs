@@ -12,8 +12,8 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, blog, catalog, claims, customers, dashboard, documents, landings, outbox,
-    policies, search, security, tasks, two_factor, users,
+    CurrentStaff, account, audit, blog, catalog, claims, customers, dashboard, documents, landings,
+    outbox, policies, search, security, tasks, two_factor, users,
 };
 use crate::web::error::AppError;
 

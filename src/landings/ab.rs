@@ -16,7 +16,11 @@ pub fn pick(variants: &[(i64, i32)], roll: f64) -> Option<i64> {
         }
         target -= weight;
     }
-    variants.iter().rev().find(|(_, w)| *w > 0).map(|(id, _)| *id)
+    variants
+        .iter()
+        .rev()
+        .find(|(_, w)| *w > 0)
+        .map(|(id, _)| *id)
 }
 
 /// A uniform number in `[0, 1)` from the operating system's random source.

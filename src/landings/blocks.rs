@@ -92,20 +92,33 @@ pub fn parse(json: &str) -> Result<Blocks, String> {
         || blocks.testimonials.len() > MAX_ITEMS
         || blocks.faq.len() > MAX_ITEMS
     {
-        return Err(format!("Cada lista de bloques admite como mucho {MAX_ITEMS} elementos."));
+        return Err(format!(
+            "Cada lista de bloques admite como mucho {MAX_ITEMS} elementos."
+        ));
     }
     let texts = std::iter::once(&blocks.hero.title)
         .chain([&blocks.hero.text, &blocks.hero.cta_label])
         .chain(blocks.benefits.iter().flat_map(|b| [&b.title, &b.text]))
-        .chain(blocks.testimonials.iter().flat_map(|t| [&t.quote, &t.author]))
+        .chain(
+            blocks
+                .testimonials
+                .iter()
+                .flat_map(|t| [&t.quote, &t.author]),
+        )
         .chain(blocks.faq.iter().flat_map(|f| [&f.question, &f.answer]))
         .chain(blocks.cta.iter().flat_map(|c| [&c.title, &c.text]));
     for text in texts {
         if text.chars().count() > MAX_TEXT {
-            return Err(format!("Cada texto de los bloques admite como mucho {MAX_TEXT} caracteres."));
+            return Err(format!(
+                "Cada texto de los bloques admite como mucho {MAX_TEXT} caracteres."
+            ));
         }
     }
-    if blocks.faq.iter().any(|f| f.question.trim().is_empty() || f.answer.trim().is_empty()) {
+    if blocks
+        .faq
+        .iter()
+        .any(|f| f.question.trim().is_empty() || f.answer.trim().is_empty())
+    {
         return Err("Cada pregunta frecuente necesita pregunta y respuesta.".to_owned());
     }
     Ok(blocks)

@@ -50,9 +50,12 @@ pub struct LandingDraft {
 pub fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 80
-        && slug
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && slug.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 impl LandingForm {
@@ -96,7 +99,10 @@ impl LandingForm {
             );
         }
         if self.descripcion.chars().count() > 300 {
-            errors.add("descripcion", "La descripción admite como mucho 300 caracteres.");
+            errors.add(
+                "descripcion",
+                "La descripción admite como mucho 300 caracteres.",
+            );
         }
         let line_id = match self.linea.trim() {
             "" => None,
@@ -121,14 +127,23 @@ impl LandingForm {
         };
         let privacy = self.texto_privacidad.trim();
         if privacy.is_empty() || privacy.chars().count() > 1000 {
-            errors.add("texto_privacidad", "Escriba el texto del consentimiento de privacidad (hasta 1000 caracteres).");
+            errors.add(
+                "texto_privacidad",
+                "Escriba el texto del consentimiento de privacidad (hasta 1000 caracteres).",
+            );
         }
         if self.texto_comunicaciones.chars().count() > 1000 {
-            errors.add("texto_comunicaciones", "El texto admite como mucho 1000 caracteres.");
+            errors.add(
+                "texto_comunicaciones",
+                "El texto admite como mucho 1000 caracteres.",
+            );
         }
         let version = self.version_textos.trim();
         if version.is_empty() || version.chars().count() > 40 {
-            errors.add("version_textos", "Indique la versión de los textos (por ejemplo, v2 o 2026-11).");
+            errors.add(
+                "version_textos",
+                "Indique la versión de los textos (por ejemplo, v2 o 2026-11).",
+            );
         }
         errors.into_result(LandingDraft {
             title: title.to_owned(),
@@ -246,7 +261,10 @@ impl VariantForm {
         let mut errors = FieldErrors::new();
         let name = self.nombre.trim();
         if name.is_empty() || name.chars().count() > 40 {
-            errors.add("nombre", "Escriba un nombre para la variante (hasta 40 caracteres).");
+            errors.add(
+                "nombre",
+                "Escriba un nombre para la variante (hasta 40 caracteres).",
+            );
         }
         let weight = match self.peso.trim().parse::<i32>() {
             Ok(w) if (0..=100).contains(&w) => w,
@@ -342,4 +360,17 @@ pub fn page(
         .offset(page * per_page)
         .select(super::LandingRow::as_select())
         .load(conn)
+}
+
+/// Whether a form's one-time token was already used, and for which record: checked before
+/// validating, so that a double submit of a create form leads to the record it created
+/// instead of failing on "this address is taken" (the claim inside the transaction still
+/// settles concurrent submits).
+pub fn used_token(conn: &mut PgConnection, token: &str) -> QueryResult<Option<Option<i64>>> {
+    use crate::db::schema::form_submissions;
+    form_submissions::table
+        .find(token)
+        .select(form_submissions::entity_id)
+        .first::<Option<i64>>(conn)
+        .optional()
 }

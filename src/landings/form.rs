@@ -81,7 +81,9 @@ const RESERVED: [&str; 12] = [
 /// Checks a form definition typed in the back-office; the message says what to fix.
 pub fn check_definition(fields: &[FormField]) -> Result<(), String> {
     if fields.len() > MAX_FIELDS {
-        return Err(format!("El formulario admite como mucho {MAX_FIELDS} campos."));
+        return Err(format!(
+            "El formulario admite como mucho {MAX_FIELDS} campos."
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     for field in fields {
@@ -98,7 +100,10 @@ pub fn check_definition(fields: &[FormField]) -> Result<(), String> {
             ));
         }
         if RESERVED.contains(&field.name.as_str()) || field.name == "referrer" {
-            return Err(format!("El nombre de campo «{}» está reservado.", field.name));
+            return Err(format!(
+                "El nombre de campo «{}» está reservado.",
+                field.name
+            ));
         }
         if !seen.insert(field.name.as_str()) {
             return Err(format!("El campo «{}» aparece dos veces.", field.name));
@@ -260,7 +265,12 @@ pub fn contact_fields() -> Vec<FormField> {
         field(NAME_FIELD, "Nombre y apellidos", FieldKind::Text, true),
         field("email", "Correo electrónico", FieldKind::Email, true),
         field("telefono", "Teléfono (opcional)", FieldKind::Phone, false),
-        field("mensaje", "¿En qué podemos ayudarle?", FieldKind::Text, true),
+        field(
+            "mensaje",
+            "¿En qué podemos ayudarle?",
+            FieldKind::Text,
+            true,
+        ),
     ]
 }
 

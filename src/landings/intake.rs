@@ -11,7 +11,9 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::db::form_submissions::{self, Claimed};
-use crate::db::schema::{form_submissions as form_tokens, lead_consents, lead_submissions, leads, staff_users};
+use crate::db::schema::{
+    form_submissions as form_tokens, lead_consents, lead_submissions, leads, staff_users,
+};
 use crate::landings::form::{self, Answers, Errors, FormField};
 use crate::landings::spam::{self, BotSign};
 use crate::landings::{Counter, assign, count};
@@ -182,7 +184,9 @@ pub fn submit(
     }
 
     let tracking = Tracking::from_values(|name| raw.get(name).cloned());
-    let marketing = target.asks_marketing.then(|| checked(&raw, MARKETING_FIELD));
+    let marketing = target
+        .asks_marketing
+        .then(|| checked(&raw, MARKETING_FIELD));
     lock_person(conn, &answers)?;
     let existing = open_lead_of(conn, &answers, now)?;
     let (lead_id, created) = match existing {
@@ -192,7 +196,9 @@ pub fn submit(
         }
         None => (create_lead(conn, target, &answers, &tracking, now)?, true),
     };
-    let submission_id = record_submission(conn, lead_id, &token, target, sender, &answers, &tracking, marketing)?;
+    let submission_id = record_submission(
+        conn, lead_id, &token, target, sender, &answers, &tracking, marketing,
+    )?;
     record_consents(conn, lead_id, submission_id, target, sender, marketing, now)?;
     form_submissions::attach(conn, &token, "lead", lead_id)?;
     if let Some(variant) = target.variant_id {
@@ -205,7 +211,11 @@ pub fn submit(
         "submission_id": submission_id,
         "campaign": target.campaign.clone().or_else(|| tracking.utm[2].clone()),
     });
-    let kind = if created { "lead.created" } else { "lead.resubmitted" };
+    let kind = if created {
+        "lead.created"
+    } else {
+        "lead.resubmitted"
+    };
     crate::events::publish(conn, kind, "lead", lead_id, payload)?;
     send_emails(conn, lead_id, &answers, sender, created)?;
     Ok(if created {

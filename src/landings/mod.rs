@@ -119,7 +119,10 @@ pub fn count(
             landing_daily_stats::visits.eq(visits),
             landing_daily_stats::conversions.eq(conversions),
         ))
-        .on_conflict((landing_daily_stats::landing_variant_id, landing_daily_stats::day))
+        .on_conflict((
+            landing_daily_stats::landing_variant_id,
+            landing_daily_stats::day,
+        ))
         .do_update()
         .set((
             landing_daily_stats::visits.eq(landing_daily_stats::visits + visits),

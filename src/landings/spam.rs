@@ -39,11 +39,7 @@ pub enum BotSign {
 }
 
 /// Checks the honeypot, the signed time and the sizes of a submission.
-pub fn check(
-    key: &[u8],
-    fields: &[(String, String)],
-    now: DateTime<Utc>,
-) -> Result<(), BotSign> {
+pub fn check(key: &[u8], fields: &[(String, String)], now: DateTime<Utc>) -> Result<(), BotSign> {
     if fields.len() > MAX_FIELDS_SENT || fields.iter().any(|(_, v)| v.len() > MAX_VALUE_BYTES) {
         return Err(BotSign::TooLarge);
     }

@@ -13,7 +13,12 @@ use crate::db::schema::{
 use crate::landings::blocks::{Benefit, Blocks, Cta, Faq, Hero, Testimonial};
 use crate::landings::editor::{self, LandingForm};
 
-fn blocks(hero: (&str, &str, &str), benefits: &[(&str, &str)], faq: &[(&str, &str)], quote: (&str, &str)) -> Blocks {
+fn blocks(
+    hero: (&str, &str, &str),
+    benefits: &[(&str, &str)],
+    faq: &[(&str, &str)],
+    quote: (&str, &str),
+) -> Blocks {
     Blocks {
         hero: Hero {
             title: hero.0.to_owned(),

@@ -3,8 +3,8 @@
 //! current. The page embeds the visitor's CSRF token, so the tag is per visitor, which is
 //! what a browser cache needs.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 

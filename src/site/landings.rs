@@ -108,12 +108,7 @@ impl LandingPage {
         preview: bool,
     ) -> Self {
         let fields = FieldView::build(&landing.fields(), values, errors);
-        let checked = |name| {
-            matches!(
-                value_of(values, name),
-                "si" | "sí" | "on" | "true" | "1"
-            )
-        };
+        let checked = |name| matches!(value_of(values, name), "si" | "sí" | "on" | "true" | "1");
         Self {
             canonical: absolute(config, &format!("/l/{}", landing.slug)),
             form_action: if preview {
@@ -230,7 +225,12 @@ pub async fn show(
         (intake::REFERRER_FIELD, Some(referrer)),
     ]
     .into_iter()
-    .map(|(k, v)| (k, v.unwrap_or_default().chars().take(200).collect::<String>()))
+    .map(|(k, v)| {
+        (
+            k,
+            v.unwrap_or_default().chars().take(200).collect::<String>(),
+        )
+    })
     .filter(|(_, v)| !v.is_empty())
     .collect();
     let hidden = Hidden {
@@ -240,7 +240,16 @@ pub async fn show(
         tracking,
     };
     let landing_id = landing.id;
-    let page = LandingPage::new(ctx, &config, landing, &variant, hidden, &[], &Errors::new(), false);
+    let page = LandingPage::new(
+        ctx,
+        &config,
+        landing,
+        &variant,
+        hidden,
+        &[],
+        &Errors::new(),
+        false,
+    );
     let mut response = render::html(&page)?;
     // The page carries one-time tokens: never from a cache.
     response.headers_mut().insert(
@@ -255,7 +264,9 @@ pub async fn show(
             .same_site(SameSite::Lax)
             .max_age(actix_web::cookie::time::Duration::days(90))
             .finish();
-        response.add_cookie(&cookie).map_err(|e| AppError::Internal(e.into()))?;
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(e.into()))?;
     }
     Ok(response)
 }
@@ -304,9 +315,9 @@ pub async fn submit(
         .await?;
     let back = format!("/l/{slug}");
     match outcome {
-        Outcome::Created(_) | Outcome::Added(_) | Outcome::Repeated(_) => Ok(
-            crate::web::flash::see_other(&format!("/l/{slug}/gracias")),
-        ),
+        Outcome::Created(_) | Outcome::Added(_) | Outcome::Repeated(_) => {
+            Ok(crate::web::flash::see_other(&format!("/l/{slug}/gracias")))
+        }
         Outcome::Invalid(errors) => {
             let hidden = Hidden {
                 form_token: value_of(&sent, intake::TOKEN_FIELD).to_owned(),
@@ -320,7 +331,9 @@ pub async fn submit(
                     .filter(|(_, v)| !v.is_empty())
                     .collect(),
             };
-            let page = LandingPage::new(ctx, &config, landing, &variant, hidden, &sent, &errors, false);
+            let page = LandingPage::new(
+                ctx, &config, landing, &variant, hidden, &sent, &errors, false,
+            );
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Outcome::Bot(sign) => {

@@ -28,8 +28,7 @@ use crate::web::request_meta::RequestMeta;
 pub const CONTACT_CONSENT_VERSION: &str = "web-2026-11";
 pub const CONTACT_PRIVACY_TEXT: &str =
     "He leído y acepto que Soriano Mediadores trate mis datos para responder a mi consulta.";
-pub const CONTACT_MARKETING_TEXT: &str =
-    "Quiero recibir ofertas de seguros de Soriano Mediadores.";
+pub const CONTACT_MARKETING_TEXT: &str = "Quiero recibir ofertas de seguros de Soriano Mediadores.";
 
 const POSTS_PER_PAGE: i64 = 10;
 
@@ -103,16 +102,32 @@ async fn static_page(
     conditional::page(&req, &page, Some(texts_revised()))
 }
 
-pub async fn about(req: HttpRequest, ctx: PageContext, config: web::Data<Config>) -> Result<HttpResponse, AppError> {
+pub async fn about(
+    req: HttpRequest,
+    ctx: PageContext,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, AppError> {
     static_page(req, ctx, config, "about").await
 }
-pub async fn legal(req: HttpRequest, ctx: PageContext, config: web::Data<Config>) -> Result<HttpResponse, AppError> {
+pub async fn legal(
+    req: HttpRequest,
+    ctx: PageContext,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, AppError> {
     static_page(req, ctx, config, "legal").await
 }
-pub async fn privacy(req: HttpRequest, ctx: PageContext, config: web::Data<Config>) -> Result<HttpResponse, AppError> {
+pub async fn privacy(
+    req: HttpRequest,
+    ctx: PageContext,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, AppError> {
     static_page(req, ctx, config, "privacy").await
 }
-pub async fn cookies(req: HttpRequest, ctx: PageContext, config: web::Data<Config>) -> Result<HttpResponse, AppError> {
+pub async fn cookies(
+    req: HttpRequest,
+    ctx: PageContext,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, AppError> {
     static_page(req, ctx, config, "cookies").await
 }
 
@@ -188,7 +203,13 @@ pub struct ContactPage {
 }
 
 impl ContactPage {
-    fn new(ctx: PageContext, config: &Config, hidden: Hidden, values: &[(String, String)], errors: &Errors) -> Self {
+    fn new(
+        ctx: PageContext,
+        config: &Config,
+        hidden: Hidden,
+        values: &[(String, String)],
+        errors: &Errors,
+    ) -> Self {
         let checked = |name| matches!(value_of(values, name), "si" | "sí" | "on");
         Self {
             meta: Meta::new(
@@ -210,7 +231,10 @@ impl ContactPage {
 }
 
 /// GET /contacto (not cached: the form carries one-time tokens).
-pub async fn contact(ctx: PageContext, config: web::Data<Config>) -> Result<HttpResponse, AppError> {
+pub async fn contact(
+    ctx: PageContext,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, AppError> {
     let hidden = Hidden {
         form_token: crate::db::form_submissions::new_token(),
         started: spam::stamp(&spam::stamp_key(&config.secret_key), Utc::now()),
@@ -343,17 +367,33 @@ pub async fn blog_index(
     config: web::Data<Config>,
     query: web::Query<BlogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.pagina.trim().parse::<i64>().unwrap_or(0).clamp(0, 1_000);
+    let page = query
+        .pagina
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(0)
+        .clamp(0, 1_000);
     let today = crate::landings::today();
     let mut posts = db
-        .run(move |conn| blog::published_page(conn, today, page, POSTS_PER_PAGE).map_err(DbError::from))
+        .run(move |conn| {
+            blog::published_page(conn, today, page, POSTS_PER_PAGE).map_err(DbError::from)
+        })
         .await?;
     let more = posts.len() as i64 > POSTS_PER_PAGE;
     posts.truncate(POSTS_PER_PAGE as usize);
     let last_modified = posts.iter().map(|p| p.updated_at).max();
-    let path = if page == 0 { "/blog".to_owned() } else { format!("/blog?pagina={page}") };
+    let path = if page == 0 {
+        "/blog".to_owned()
+    } else {
+        format!("/blog?pagina={page}")
+    };
     let page_view = BlogPage {
-        meta: Meta::new(&config, &path, "Blog", "Consejos y novedades sobre seguros de Soriano Mediadores."),
+        meta: Meta::new(
+            &config,
+            &path,
+            "Blog",
+            "Consejos y novedades sobre seguros de Soriano Mediadores.",
+        ),
         ctx,
         posts: posts.iter().map(PostItem::of).collect(),
         page,
@@ -387,7 +427,12 @@ pub async fn blog_post(
         .await?
         .ok_or(AppError::NotFound)?;
     let page = PostPage {
-        meta: Meta::new(&config, &format!("/blog/{}", post.slug), &post.title, &post.summary),
+        meta: Meta::new(
+            &config,
+            &format!("/blog/{}", post.slug),
+            &post.title,
+            &post.summary,
+        ),
         ctx,
         body_html: post.body_html(),
         post: PostItem::of(&post),
@@ -424,8 +469,16 @@ pub async fn sitemap(
     .map(|p| (p.to_owned(), None))
     .collect();
     urls.extend(lines.iter().map(|l| (format!("/seguros/{}", l.code), None)));
-    urls.extend(posts.iter().map(|(slug, at)| (format!("/blog/{slug}"), Some(*at))));
-    urls.extend(landing_rows.iter().map(|(slug, at)| (format!("/l/{slug}"), Some(*at))));
+    urls.extend(
+        posts
+            .iter()
+            .map(|(slug, at)| (format!("/blog/{slug}"), Some(*at))),
+    );
+    urls.extend(
+        landing_rows
+            .iter()
+            .map(|(slug, at)| (format!("/l/{slug}"), Some(*at))),
+    );
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
@@ -441,7 +494,12 @@ pub async fn sitemap(
     }
     xml.push_str("</urlset>\n");
     let last = urls.iter().filter_map(|(_, at)| *at).max();
-    Ok(conditional::respond(&req, "application/xml; charset=utf-8", xml, last))
+    Ok(conditional::respond(
+        &req,
+        "application/xml; charset=utf-8",
+        xml,
+        last,
+    ))
 }
 
 /// GET /robots.txt
