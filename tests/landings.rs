@@ -645,3 +645,59 @@ async fn unpublished_landings_are_not_found_by_visitors() {
         .unwrap();
     assert!(!published);
 }
+
+#[actix_web::test]
+async fn agents_per_line_take_that_lines_leads_in_turn() {
+    let mut admin = 0;
+    let (app, agent1, agent2) = {
+        let mut ids = (0, 0);
+        let app = TestApp::spawn_with(|conn| {
+            soriano::seed::catalog(conn).unwrap();
+            ids.0 = create_staff(conn, "agente1@soriano.es", Role::Agent, PASSWORD);
+            ids.1 = create_staff(conn, "agente2@soriano.es", Role::Agent, PASSWORD);
+            admin = create_staff(conn, "web@soriano.es", Role::Admin, PASSWORD);
+            landing(conn, "hogar", true, &[("A", 1)]);
+        })
+        .await;
+        (app, ids.0, ids.1)
+    };
+    assert!(admin > 0);
+    let hogar: i64 = lines_of_business::table
+        .filter(lines_of_business::code.eq("hogar"))
+        .select(lines_of_business::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    app.sign_in("web@soriano.es", PASSWORD).await;
+    let page = app
+        .get("/admin/reparto-de-leads")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_from_html(&page);
+    let pair = format!("{hogar}:{agent2}");
+    let response = app
+        .post_form(
+            "/admin/reparto-de-leads",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("reparto", pair.as_str()),
+                ("reparto", "999:1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    for email in ["k1@example.es", "k2@example.es"] {
+        let served = open(&app, "/l/hogar").await;
+        let mut fields = good(email);
+        fields.retain(|(k, _)| *k != "telefono");
+        send(&app, &served, &fields).await;
+    }
+    let agents: Vec<Option<i64>> = leads::table
+        .order(leads::id)
+        .select(leads::assigned_staff_id)
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(agents, [Some(agent2), Some(agent2)]);
+    assert_ne!(agent1, agent2);
+}

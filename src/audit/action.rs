@@ -84,6 +84,8 @@ actions! {
     LandingUnpublished => "landing.unpublished", "Landing retirada";
     LandingVariantCreated => "landing.variant_created", "Alta de variante de landing";
     LandingVariantUpdated => "landing.variant_updated", "Cambio de variante de landing";
+    /// Which agents take the new leads of each line.
+    LeadAssignmentChanged => "lead.assignment_changed", "Cambio del reparto de leads";
     BlogPostCreated => "blog.post_created", "Alta de entrada del blog";
     BlogPostUpdated => "blog.post_updated", "Cambio de entrada del blog";
     CustomerCreated => "customer.created", "Alta de cliente";

@@ -126,6 +126,8 @@ staff_routes! {
     POST "/landings/{id}/variantes" => landings::create_variant, ManageSite;
     GET "/landings/{id}/variantes/{variant}/editar" => landings::edit_variant_form, ManageSite;
     POST "/landings/{id}/variantes/{variant}" => landings::update_variant, ManageSite;
+    GET "/reparto-de-leads" => landings::assignment, ManageSite;
+    POST "/reparto-de-leads" => landings::save_assignment, ManageSite;
     GET "/blog" => blog::list, ManageSite;
     POST "/blog" => blog::create, ManageSite;
     GET "/blog/nueva" => blog::new_form, ManageSite;

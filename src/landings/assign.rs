@@ -58,6 +58,66 @@ fn choose(candidates: &[i64], last: Option<i64>) -> i64 {
         .unwrap_or(candidates[0])
 }
 
+/// The configured (line, agent) pairs and the choices for the settings page.
+pub struct Settings {
+    pub lines: Vec<(i64, String)>,
+    /// Active agents: (id, name).
+    pub agents: Vec<(i64, String)>,
+    pub pairs: Vec<(i64, i64)>,
+}
+
+pub fn settings(conn: &mut PgConnection) -> QueryResult<Settings> {
+    use crate::db::schema::lines_of_business;
+    let lines = lines_of_business::table
+        .order((lines_of_business::position, lines_of_business::name))
+        .select((lines_of_business::id, lines_of_business::name))
+        .load(conn)?;
+    let agents = staff_users::table
+        .filter(staff_users::active.eq(true))
+        .filter(staff_users::role.eq("agent"))
+        .order(staff_users::name)
+        .select((staff_users::id, staff_users::name))
+        .load(conn)?;
+    let pairs = lead_agent_lines::table
+        .select((lead_agent_lines::line_id, lead_agent_lines::staff_id))
+        .load(conn)?;
+    Ok(Settings {
+        lines,
+        agents,
+        pairs,
+    })
+}
+
+/// Replaces the configuration with `pairs` (line, agent), keeping only existing lines and
+/// active agents; returns the pairs stored.
+pub fn replace(conn: &mut PgConnection, pairs: &[(i64, i64)]) -> QueryResult<Vec<(i64, i64)>> {
+    let current = settings(conn)?;
+    let mut kept: Vec<(i64, i64)> = pairs
+        .iter()
+        .copied()
+        .filter(|(line, agent)| {
+            current.lines.iter().any(|(id, _)| id == line)
+                && current.agents.iter().any(|(id, _)| id == agent)
+        })
+        .collect();
+    kept.sort_unstable();
+    kept.dedup();
+    diesel::delete(lead_agent_lines::table).execute(conn)?;
+    let rows: Vec<_> = kept
+        .iter()
+        .map(|(line, agent)| {
+            (
+                lead_agent_lines::line_id.eq(*line),
+                lead_agent_lines::staff_id.eq(*agent),
+            )
+        })
+        .collect();
+    diesel::insert_into(lead_agent_lines::table)
+        .values(rows)
+        .execute(conn)?;
+    Ok(kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::choose;
