@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod blog;
 pub mod catalog;
 pub mod claims;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod events;
 pub mod housekeeping;
 pub mod identifiers;
 pub mod leads;
+pub mod landings;
 pub mod mail;
 pub mod money;
 pub mod overview;

@@ -78,6 +78,16 @@ actions! {
     TaskCreated => "task.created", "Alta de tarea";
     TaskCompleted => "task.completed", "Tarea completada";
     TaskReassigned => "task.reassigned", "Tarea reasignada";
+    LandingCreated => "landing.created", "Alta de landing";
+    LandingUpdated => "landing.updated", "Cambio de landing";
+    LandingPublished => "landing.published", "Landing publicada";
+    LandingUnpublished => "landing.unpublished", "Landing retirada";
+    LandingVariantCreated => "landing.variant_created", "Alta de variante de landing";
+    LandingVariantUpdated => "landing.variant_updated", "Cambio de variante de landing";
+    /// Which agents take the new leads of each line.
+    LeadAssignmentChanged => "lead.assignment_changed", "Cambio del reparto de leads";
+    BlogPostCreated => "blog.post_created", "Alta de entrada del blog";
+    BlogPostUpdated => "blog.post_updated", "Cambio de entrada del blog";
     CustomerCreated => "customer.created", "Alta de cliente";
     /// Details: `{"campo": {"before": .., "after": ..}}` of the changed fields.
     CustomerUpdated => "customer.updated", "Modificación de cliente";

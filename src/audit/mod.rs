@@ -36,6 +36,8 @@ pub mod target {
     pub const QUOTE: &str = "quote";
     pub const TAXI_TARIFF: &str = "taxi_tariff";
     pub const LEAD: &str = "lead";
+    pub const LANDING: &str = "landing";
+    pub const BLOG_POST: &str = "blog_post";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -51,6 +53,8 @@ pub mod target {
             QUOTE => Some("Presupuesto"),
             TAXI_TARIFF => Some("Tarifa de taxi"),
             LEAD => Some("Lead"),
+            LANDING => Some("Landing"),
+            BLOG_POST => Some("Entrada del blog"),
             _ => None,
         }
     }

@@ -3,12 +3,14 @@
 mod account;
 mod audit;
 mod auth;
+mod blog;
 mod catalog;
 mod claims;
 mod customers;
 mod dashboard;
 mod documents;
 mod leads;
+mod landings;
 mod outbox;
 pub mod password_links;
 mod policies;

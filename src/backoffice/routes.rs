@@ -12,8 +12,9 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, leads, outbox,
-    policies, quotes, search, security, tariffs, tasks, taxi_panel, two_factor, users,
+    CurrentStaff, account, audit, blog, catalog, claims, customers, dashboard, documents, landings,
+    leads, outbox, policies, quotes, search, security, tariffs, tasks, taxi_panel, two_factor,
+    users,
 };
 use crate::web::error::AppError;
 
@@ -142,6 +143,26 @@ staff_routes! {
     POST "/leads/{id}/comercial" => leads::assign, UseLeads;
     GET "/leads/{id}/convertir" => leads::convert_form, UseLeads;
     POST "/leads/{id}/convertir" => leads::convert, UseLeads;
+    GET "/landings" => landings::list, ManageSite;
+    POST "/landings" => landings::create, ManageSite;
+    GET "/landings/nueva" => landings::new_form, ManageSite;
+    GET "/landings/{id}" => landings::show, ManageSite;
+    POST "/landings/{id}" => landings::update, ManageSite;
+    GET "/landings/{id}/editar" => landings::edit_form, ManageSite;
+    POST "/landings/{id}/publicar" => landings::publish, ManageSite;
+    POST "/landings/{id}/despublicar" => landings::unpublish, ManageSite;
+    GET "/landings/{id}/vista-previa" => landings::preview, ManageSite;
+    GET "/landings/{id}/variantes/nueva" => landings::new_variant_form, ManageSite;
+    POST "/landings/{id}/variantes" => landings::create_variant, ManageSite;
+    GET "/landings/{id}/variantes/{variant}/editar" => landings::edit_variant_form, ManageSite;
+    POST "/landings/{id}/variantes/{variant}" => landings::update_variant, ManageSite;
+    GET "/reparto-de-leads" => landings::assignment, ManageSite;
+    POST "/reparto-de-leads" => landings::save_assignment, ManageSite;
+    GET "/blog" => blog::list, ManageSite;
+    POST "/blog" => blog::create, ManageSite;
+    GET "/blog/nueva" => blog::new_form, ManageSite;
+    GET "/blog/{id}/editar" => blog::edit_form, ManageSite;
+    POST "/blog/{id}" => blog::update, ManageSite;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

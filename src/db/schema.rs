@@ -524,6 +524,79 @@ diesel::joinable!(quotes -> customers (customer_id));
 diesel::joinable!(taxi_tariff_versions -> carriers (carrier_id));
 diesel::joinable!(quote_options -> taxi_tariff_versions (tariff_version_id));
 
+diesel::table! {
+    landings (id) {
+        id -> Int8,
+        slug -> Text,
+        title -> Text,
+        meta_description -> Text,
+        line_id -> Nullable<Int8>,
+        campaign -> Nullable<Text>,
+        form_fields -> Jsonb,
+        privacy_text -> Text,
+        marketing_text -> Text,
+        consent_version -> Text,
+        published -> Bool,
+        published_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    landing_variants (id) {
+        id -> Int8,
+        landing_id -> Int8,
+        name -> Text,
+        weight -> Int4,
+        blocks -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    landing_daily_stats (landing_variant_id, day) {
+        landing_variant_id -> Int8,
+        day -> Date,
+        visits -> Int8,
+        conversions -> Int8,
+    }
+}
+
+diesel::table! {
+    blog_posts (id) {
+        id -> Int8,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        body_markdown -> Text,
+        cover_url -> Nullable<Text>,
+        published_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_agent_lines (line_id, staff_id) {
+        staff_id -> Int8,
+        line_id -> Int8,
+    }
+}
+
+diesel::table! {
+    lead_rotation (pool) {
+        pool -> Text,
+        last_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::joinable!(landing_variants -> landings (landing_id));
+diesel::joinable!(landing_daily_stats -> landing_variants (landing_variant_id));
+diesel::joinable!(landings -> lines_of_business (line_id));
+diesel::joinable!(lead_agent_lines -> staff_users (staff_id));
+diesel::joinable!(lead_agent_lines -> lines_of_business (line_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
     lines_of_business,
@@ -557,6 +630,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     quotes,
     quote_options,
     taxi_tariff_versions,
+    landings,
+    landing_variants,
+    landing_daily_stats,
+    blog_posts,
+    lead_agent_lines,
+    lead_rotation,
 );
 
 // The portfolio header counts policies per carrier and line (`policies::counts`).

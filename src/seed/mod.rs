@@ -9,6 +9,7 @@ mod policies;
 mod quotes;
 mod rng;
 pub mod taxi;
+mod site;
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -226,6 +227,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_quotes(conn)?;
     taxi::taxi_tariffs(conn)?;
     demo_leads(conn)?;
+    site::demo_site(conn)?;
     Ok(report)
 }
 

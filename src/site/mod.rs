@@ -1,6 +1,9 @@
 //! The corporate site (public pages).
 
 pub mod taxi;
+mod conditional;
+pub mod landings;
+mod pages;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -13,14 +16,36 @@ use crate::web::error::AppError;
 use crate::web::page::PageContext;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").get(home));
     taxi::routes(cfg);
+    cfg.service(web::resource("/").get(home))
+        .service(
+            web::resource("/l/{slug}")
+                .get(landings::show)
+                .post(landings::submit),
+        )
+        .service(web::resource("/l/{slug}/gracias").get(landings::thanks))
+        .service(web::resource("/seguros/{linea}").get(pages::line))
+        .service(web::resource("/quienes-somos").get(pages::about))
+        .service(web::resource("/aviso-legal").get(pages::legal))
+        .service(web::resource("/privacidad").get(pages::privacy))
+        .service(web::resource("/cookies").get(pages::cookies))
+        .service(
+            web::resource("/contacto")
+                .get(pages::contact)
+                .post(pages::contact_submit),
+        )
+        .service(web::resource("/contacto/gracias").get(pages::contact_thanks))
+        .service(web::resource("/blog").get(pages::blog_index))
+        .service(web::resource("/blog/{slug}").get(pages::blog_post))
+        .service(web::resource("/sitemap.xml").get(pages::sitemap))
+        .service(web::resource("/robots.txt").get(pages::robots));
 }
 
 #[derive(Template)]
 #[template(path = "site/home.html", blocks = ["content"])]
 pub struct HomePage {
     pub ctx: PageContext,
+    pub meta: pages::Meta,
     pub lines: Vec<Line>,
     pub carriers: Vec<Carrier>,
 }
@@ -53,7 +78,9 @@ impl Default for SiteCache {
 
 /// GET /
 async fn home(
+    req: actix_web::HttpRequest,
     ctx: PageContext,
+    config: web::Data<crate::config::Config>,
     db: web::Data<Db>,
     cache: web::Data<SiteCache>,
 ) -> Result<HttpResponse, AppError> {
@@ -69,9 +96,18 @@ async fn home(
         }
     };
     let (lines, carriers) = (catalogue.0.clone(), catalogue.1.clone());
-    page_or_partial!(HomePage {
+    let page = HomePage {
+        meta: pages::Meta {
+            title: "Soriano Mediadores · Correduría de seguros".to_owned(),
+            description: "Soriano Mediadores, correduría de seguros: comparamos compañías y le acompañamos en cada siniestro.".to_owned(),
+            canonical: landings::absolute(&config, "/"),
+        },
         ctx,
         lines,
-        carriers
-    })
+        carriers,
+    };
+    if page.ctx.htmx {
+        return page_or_partial!(page);
+    }
+    conditional::page(&req, &page, None)
 }

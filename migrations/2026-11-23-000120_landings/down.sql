@@ -1,0 +1,11 @@
+DROP INDEX IF EXISTS leads_landing_idx;
+ALTER TABLE lead_submissions DROP CONSTRAINT IF EXISTS lead_submissions_landing_variant_fkey;
+ALTER TABLE lead_submissions DROP CONSTRAINT IF EXISTS lead_submissions_landing_fkey;
+ALTER TABLE leads DROP CONSTRAINT IF EXISTS leads_landing_variant_fkey;
+ALTER TABLE leads DROP CONSTRAINT IF EXISTS leads_landing_fkey;
+DROP TABLE lead_rotation;
+DROP TABLE lead_agent_lines;
+DROP TABLE blog_posts;
+DROP TABLE landing_daily_stats;
+DROP TABLE landing_variants;
+DROP TABLE landings;

@@ -1,0 +1,369 @@
+//! Public landing pages: `/l/{slug}` (the variant's blocks and the form), its submission and
+//! the thank-you page. The A/B variant sticks to a visitor through a cookie holding only the
+//! variant's id; each view adds one to the variant's daily visit counter.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use crate::landings::form::{Errors, FieldKind, FormField};
+use crate::landings::intake::{self, Outcome, Sender, Target};
+use crate::landings::{self, Blocks, Counter, LandingRow, VariantRow, ab, spam};
+use crate::web::error::AppError;
+use crate::web::page::PageContext;
+use crate::web::render;
+use crate::web::request_meta::RequestMeta;
+
+/// The sticky-variant cookie of one landing: its value is only the variant's id.
+fn variant_cookie(landing_id: i64) -> String {
+    format!("sori_ab_{landing_id}")
+}
+
+/// One field of the form as the template draws it.
+pub struct FieldView {
+    pub name: String,
+    pub label: String,
+    pub required: bool,
+    /// `input`, `select` or `checkbox`.
+    pub control: &'static str,
+    pub input_type: &'static str,
+    pub autocomplete: &'static str,
+    pub options: Vec<String>,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+impl FieldView {
+    pub fn build(fields: &[FormField], values: &[(String, String)], errors: &Errors) -> Vec<Self> {
+        fields
+            .iter()
+            .map(|f| FieldView {
+                name: f.name.clone(),
+                label: f.label.clone(),
+                required: f.required,
+                control: match f.kind {
+                    FieldKind::Select => "select",
+                    FieldKind::Checkbox => "checkbox",
+                    _ => "input",
+                },
+                input_type: f.kind.input_type(),
+                autocomplete: f.kind.autocomplete(),
+                options: f.options.clone(),
+                value: value_of(values, &f.name).to_owned(),
+                error: errors.get(&f.name).cloned(),
+            })
+            .collect()
+    }
+}
+
+pub fn value_of<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
+    values
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+/// The hidden fields that travel with the form.
+pub struct Hidden {
+    pub form_token: String,
+    pub started: String,
+    pub variant_id: i64,
+    /// UTM parameters and referrer, as (name, value).
+    pub tracking: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "site/landing.html")]
+pub struct LandingPage {
+    pub ctx: PageContext,
+    pub landing: LandingRow,
+    pub blocks: Blocks,
+    pub fields: Vec<FieldView>,
+    pub hidden: Hidden,
+    pub privacy_checked: bool,
+    pub marketing_checked: bool,
+    pub privacy_error: Option<String>,
+    /// Shown in the back-office preview: the form does not submit.
+    pub preview: bool,
+    pub canonical: String,
+    pub form_action: String,
+}
+
+impl LandingPage {
+    /// Builds the page of `landing` shown with `variant`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ctx: PageContext,
+        config: &Config,
+        landing: LandingRow,
+        variant: &VariantRow,
+        hidden: Hidden,
+        values: &[(String, String)],
+        errors: &Errors,
+        preview: bool,
+    ) -> Self {
+        let fields = FieldView::build(&landing.fields(), values, errors);
+        let checked = |name| matches!(value_of(values, name), "si" | "sí" | "on" | "true" | "1");
+        Self {
+            canonical: absolute(config, &format!("/l/{}", landing.slug)),
+            form_action: if preview {
+                "#".to_owned()
+            } else {
+                format!("/l/{}", landing.slug)
+            },
+            ctx,
+            blocks: Blocks::from_json(&variant.blocks),
+            fields,
+            hidden,
+            privacy_checked: checked(intake::PRIVACY_FIELD),
+            marketing_checked: checked(intake::MARKETING_FIELD),
+            privacy_error: errors.get(intake::PRIVACY_FIELD).cloned(),
+            preview,
+            landing,
+        }
+    }
+}
+
+/// `path` on the public base URL.
+pub fn absolute(config: &Config, path: &str) -> String {
+    format!("{}{path}", config.base_url.as_str().trim_end_matches('/'))
+}
+
+#[derive(Template)]
+#[template(path = "site/landing_thanks.html")]
+pub struct ThanksPage {
+    pub ctx: PageContext,
+    pub title: String,
+}
+
+/// The polite answer to a submission that looks automated or comes too often.
+#[derive(Template)]
+#[template(path = "site/form_refused.html")]
+pub struct RefusedPage {
+    pub ctx: PageContext,
+    pub back: String,
+    pub too_many: bool,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct Utm {
+    utm_source: Option<String>,
+    utm_medium: Option<String>,
+    utm_campaign: Option<String>,
+    utm_term: Option<String>,
+    utm_content: Option<String>,
+}
+
+/// The published landing and its variants, or 404.
+async fn load(db: &Db, slug: String) -> Result<(LandingRow, Vec<VariantRow>), AppError> {
+    let found = db
+        .run(move |conn| {
+            let Some(landing) = landings::published_by_slug(conn, &slug)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let variants = landings::variants(conn, landing.id)?;
+            Ok(Some((landing, variants)))
+        })
+        .await?;
+    match found {
+        Some((landing, variants)) if !variants.is_empty() => Ok((landing, variants)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The visitor's variant: the one in their cookie if it still exists, else a weighted draw.
+fn sticky_variant(req: &HttpRequest, landing_id: i64, variants: &[VariantRow]) -> (usize, bool) {
+    let remembered = req
+        .cookie(&variant_cookie(landing_id))
+        .and_then(|c| c.value().parse::<i64>().ok())
+        .and_then(|id| variants.iter().position(|v| v.id == id));
+    if let Some(index) = remembered {
+        return (index, false);
+    }
+    let weights: Vec<(i64, i32)> = variants.iter().map(|v| (v.id, v.weight)).collect();
+    let chosen = ab::pick(&weights, ab::roll())
+        .and_then(|id| variants.iter().position(|v| v.id == id))
+        .unwrap_or(0);
+    (chosen, true)
+}
+
+/// GET /l/{slug}
+pub async fn show(
+    req: HttpRequest,
+    ctx: PageContext,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    path: web::Path<String>,
+    utm: web::Query<Utm>,
+) -> Result<HttpResponse, AppError> {
+    let (landing, variants) = load(&db, path.into_inner()).await?;
+    let (index, new_visitor) = sticky_variant(&req, landing.id, &variants);
+    let variant = variants[index].clone();
+    let variant_id = variant.id;
+    db.run(move |conn| {
+        landings::count(conn, variant_id, landings::today(), Counter::Visit).map_err(DbError::from)
+    })
+    .await?;
+    let referrer = req
+        .headers()
+        .get(actix_web::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let utm = utm.into_inner();
+    let tracking: Vec<(&'static str, String)> = [
+        ("utm_source", utm.utm_source),
+        ("utm_medium", utm.utm_medium),
+        ("utm_campaign", utm.utm_campaign),
+        ("utm_term", utm.utm_term),
+        ("utm_content", utm.utm_content),
+        (intake::REFERRER_FIELD, Some(referrer)),
+    ]
+    .into_iter()
+    .map(|(k, v)| {
+        (
+            k,
+            v.unwrap_or_default().chars().take(200).collect::<String>(),
+        )
+    })
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
+    let hidden = Hidden {
+        form_token: crate::db::form_submissions::new_token(),
+        started: spam::stamp(&spam::stamp_key(&config.secret_key), Utc::now()),
+        variant_id,
+        tracking,
+    };
+    let landing_id = landing.id;
+    let page = LandingPage::new(
+        ctx,
+        &config,
+        landing,
+        &variant,
+        hidden,
+        &[],
+        &Errors::new(),
+        false,
+    );
+    let mut response = render::html(&page)?;
+    // The page carries one-time tokens: never from a cache.
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    if new_visitor {
+        let cookie = Cookie::build(variant_cookie(landing_id), variant_id.to_string())
+            .path("/l/")
+            .http_only(true)
+            .secure(config.secure_cookies())
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(90))
+            .finish();
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    Ok(response)
+}
+
+/// POST /l/{slug}
+pub async fn submit(
+    ctx: PageContext,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let (landing, variants) = load(&db, slug.clone()).await?;
+    let sent = form.into_inner();
+    // The variant the page was shown with; anything else (tampering) counts for the first.
+    let variant = value_of(&sent, "variante")
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| variants.iter().find(|v| v.id == id))
+        .unwrap_or(&variants[0])
+        .clone();
+    let target = Target {
+        source: "landing",
+        landing_id: Some(landing.id),
+        variant_id: Some(variant.id),
+        line_id: landing.line_id,
+        campaign: landing.campaign.clone(),
+        fields: landing.fields(),
+        consent_version: landing.consent_version.clone(),
+        asks_marketing: !landing.marketing_text.trim().is_empty(),
+    };
+    let key = spam::stamp_key(&config.secret_key);
+    let sender = Sender {
+        ip: meta.ip.clone(),
+        user_agent: meta.user_agent.clone(),
+        stamp_key: key.clone(),
+        base_url: config.base_url.to_string(),
+    };
+    let values = sent.clone();
+    let outcome = db
+        .transaction(move |conn| {
+            intake::submit(conn, &target, &sender, &values, Utc::now()).map_err(DbError::from)
+        })
+        .await?;
+    let back = format!("/l/{slug}");
+    match outcome {
+        Outcome::Created(_) | Outcome::Added(_) | Outcome::Repeated(_) => {
+            Ok(crate::web::flash::see_other(&format!("/l/{slug}/gracias")))
+        }
+        Outcome::Invalid(errors) => {
+            let hidden = Hidden {
+                form_token: value_of(&sent, intake::TOKEN_FIELD).to_owned(),
+                started: value_of(&sent, spam::STARTED_FIELD).to_owned(),
+                variant_id: variant.id,
+                tracking: intake::UTM_FIELDS
+                    .iter()
+                    .copied()
+                    .chain([intake::REFERRER_FIELD])
+                    .map(|name| (name, value_of(&sent, name).to_owned()))
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect(),
+            };
+            let page = LandingPage::new(
+                ctx, &config, landing, &variant, hidden, &sent, &errors, false,
+            );
+            render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Outcome::Bot(sign) => {
+            tracing::info!(?sign, slug, "landing form refused as automated");
+            render::html(&RefusedPage {
+                ctx,
+                back,
+                too_many: false,
+            })
+        }
+        Outcome::RateLimited => render::html_with_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &RefusedPage {
+                ctx,
+                back,
+                too_many: true,
+            },
+        ),
+    }
+}
+
+/// GET /l/{slug}/gracias
+pub async fn thanks(
+    ctx: PageContext,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (landing, _) = load(&db, path.into_inner()).await?;
+    render::html(&ThanksPage {
+        ctx,
+        title: landing.title,
+    })
+}

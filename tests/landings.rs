@@ -1,0 +1,703 @@
+//! Landing pages and the form → lead intake: validation, consents, spam defences, rate
+//! limit, idempotent double submit, 30-day dedupe, UTM capture, A/B variants.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{TestApp, create_staff};
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use soriano::auth::staff::Role;
+use soriano::db::schema::{
+    domain_events, landing_daily_stats, landing_variants, landings, lead_consents,
+    lead_submissions, leads, lines_of_business, outbound_emails,
+};
+use soriano::landings::blocks::{Blocks, Hero};
+use soriano::landings::editor::{self, LandingForm};
+use soriano::landings::spam;
+
+/// The lead columns the first test reads.
+type LeadRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Utm,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+type Utm = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+const PASSWORD: &str = "una clave larga de prueba";
+
+const FIELDS: &str = r#"[
+ {"name":"nombre","label":"Nombre","kind":"text","required":true},
+ {"name":"email","label":"Correo","kind":"email","required":true},
+ {"name":"telefono","label":"Teléfono","kind":"phone","required":false},
+ {"name":"cp","label":"Código postal","kind":"postcode","required":false},
+ {"name":"cobertura","label":"Cobertura","kind":"select","required":false,"options":["Básica","Completa"]},
+ {"name":"fecha","label":"Fecha de efecto","kind":"date","required":false},
+ {"name":"propietario","label":"Soy propietario","kind":"checkbox","required":true}
+]"#;
+
+/// A landing `slug` with `variants` (name, weight); published or not.
+fn landing(conn: &mut PgConnection, slug: &str, published: bool, variants: &[(&str, i32)]) -> i64 {
+    let hogar: i64 = lines_of_business::table
+        .filter(lines_of_business::code.eq("hogar"))
+        .select(lines_of_business::id)
+        .first(conn)
+        .unwrap();
+    let form = LandingForm {
+        titulo: format!("Seguro {slug}"),
+        slug: slug.to_owned(),
+        linea: hogar.to_string(),
+        campana: "otoño".to_owned(),
+        campos: FIELDS.to_owned(),
+        ..LandingForm::blank()
+    };
+    let draft = form.validate(|_| true).unwrap();
+    let blocks = |title: &str| Blocks {
+        hero: Hero {
+            title: title.to_owned(),
+            ..Hero::default()
+        },
+        ..Blocks::default()
+    };
+    let id = editor::create(conn, &draft, &blocks("Título A"), Utc::now()).unwrap();
+    for (name, weight) in variants.iter().skip(1) {
+        editor::add_variant(conn, id, name, *weight, &blocks(&format!("Título {name}"))).unwrap();
+    }
+    if let Some((_, weight)) = variants.first() {
+        diesel::update(
+            landing_variants::table
+                .filter(landing_variants::landing_id.eq(id))
+                .filter(landing_variants::name.eq("A")),
+        )
+        .set(landing_variants::weight.eq(*weight))
+        .execute(conn)
+        .unwrap();
+    }
+    if published {
+        editor::set_published(conn, id, true, Utc::now()).unwrap();
+    }
+    id
+}
+
+async fn spawn() -> (TestApp, i64, i64) {
+    let mut ids = (0, 0);
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        ids.0 = create_staff(conn, "agente1@soriano.es", Role::Agent, PASSWORD);
+        ids.1 = create_staff(conn, "agente2@soriano.es", Role::Agent, PASSWORD);
+        landing(conn, "hogar", true, &[("A", 1)]);
+    })
+    .await;
+    (app, ids.0, ids.1)
+}
+
+/// The hidden fields of the landing form as served, with a start time old enough to pass.
+struct Served {
+    csrf: String,
+    token: String,
+    started: String,
+    variant: String,
+    html: String,
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let re = regex::Regex::new(&format!(r#"name="{name}" value="([^"]*)""#)).unwrap();
+    re.captures(html)
+        .map(|c| c[1].to_owned())
+        .unwrap_or_default()
+}
+
+async fn open(app: &TestApp, path: &str) -> Served {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    let html = response.text().await.unwrap();
+    let key = spam::stamp_key(&app.state.config.secret_key);
+    Served {
+        csrf: hidden(&html, "csrf_token"),
+        token: hidden(&html, "form_token"),
+        started: spam::stamp(&key, Utc::now() - Duration::seconds(30)),
+        variant: hidden(&html, "variante"),
+        html,
+    }
+}
+
+fn good(email: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("nombre", "Ana Pérez"),
+        ("email", email),
+        ("telefono", "+34 600 11 22 33"),
+        ("cp", "28001"),
+        ("cobertura", "Completa"),
+        ("fecha", "2026-12-01"),
+        ("propietario", "si"),
+        ("privacidad", "si"),
+        ("comunicaciones", "si"),
+    ]
+}
+
+async fn send(app: &TestApp, served: &Served, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut all: Vec<(&str, &str)> = vec![
+        ("csrf_token", &served.csrf),
+        ("form_token", &served.token),
+        ("inicio", &served.started),
+        ("variante", &served.variant),
+        ("sitio_web", ""),
+    ];
+    for name in [
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "referrer",
+    ] {
+        let value = hidden(&served.html, name);
+        if !value.is_empty() {
+            all.push((name, Box::leak(value.into_boxed_str())));
+        }
+    }
+    all.extend_from_slice(fields);
+    app.post_form("/l/hogar", &all).await
+}
+
+fn count_leads(app: &TestApp) -> i64 {
+    leads::table.count().get_result(&mut app.db.conn()).unwrap()
+}
+
+#[actix_web::test]
+async fn a_valid_form_becomes_an_assigned_lead_with_utm_consents_event_and_emails() {
+    let (app, agent1, agent2) = spawn().await;
+    let served = open(&app, "/l/hogar?utm_source=google&utm_medium=cpc&utm_campaign=hogar-otono&utm_term=seguro+hogar&utm_content=anuncio1").await;
+    let response = send(&app, &served, &good("Ana@Example.es")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/l/hogar/gracias");
+    let thanks = app.get("/l/hogar/gracias").await.text().await.unwrap();
+    assert!(thanks.contains("Hemos recibido su solicitud"));
+
+    let mut conn = app.db.conn();
+    let (id, email, phone, postcode, source, campaign, utm, landing, variant, agent): LeadRow =
+        leads::table
+            .select((
+                leads::id,
+                leads::email,
+                leads::phone,
+                leads::postcode,
+                leads::source,
+                leads::campaign,
+                (
+                    leads::utm_source,
+                    leads::utm_medium,
+                    leads::utm_campaign,
+                    leads::utm_term,
+                    leads::utm_content,
+                ),
+                leads::landing_id,
+                leads::landing_variant_id,
+                leads::assigned_staff_id,
+            ))
+            .first(&mut conn)
+            .unwrap();
+    assert_eq!(email.as_deref(), Some("ana@example.es"));
+    assert_eq!(phone.as_deref(), Some("600112233"));
+    assert_eq!(postcode.as_deref(), Some("28001"));
+    assert_eq!(source, "landing");
+    assert_eq!(campaign.as_deref(), Some("otoño"));
+    assert_eq!(utm.0.as_deref(), Some("google"));
+    assert_eq!(utm.1.as_deref(), Some("cpc"));
+    assert_eq!(utm.2.as_deref(), Some("hogar-otono"));
+    assert_eq!(utm.3.as_deref(), Some("seguro hogar"));
+    assert_eq!(utm.4.as_deref(), Some("anuncio1"));
+    assert!(landing.is_some());
+    assert_eq!(variant.map(|v| v.to_string()), Some(served.variant.clone()));
+    assert!(agent == Some(agent1) || agent == Some(agent2));
+
+    let (sub_utm, sub_landing, payload): (Option<String>, Option<i64>, serde_json::Value) =
+        lead_submissions::table
+            .filter(lead_submissions::lead_id.eq(id))
+            .select((
+                lead_submissions::utm_source,
+                lead_submissions::landing_id,
+                lead_submissions::payload,
+            ))
+            .first(&mut conn)
+            .unwrap();
+    assert_eq!(sub_utm.as_deref(), Some("google"));
+    assert_eq!(sub_landing, landing);
+    assert_eq!(payload["fields"]["cobertura"], "Completa");
+
+    let consents: Vec<(String, bool, String, Option<String>)> = lead_consents::table
+        .filter(lead_consents::lead_id.eq(id))
+        .order(lead_consents::purpose.desc())
+        .select((
+            lead_consents::purpose,
+            lead_consents::granted,
+            lead_consents::text_version,
+            lead_consents::ip,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(consents.len(), 2);
+    assert_eq!(consents[0].0, "privacy");
+    assert!(consents[0].1);
+    assert_eq!(consents[0].2, "v1");
+    assert_eq!(consents[0].3.as_deref(), Some("127.0.0.1"));
+    assert_eq!(consents[1].0, "marketing");
+    assert!(consents[1].1);
+
+    let events: Vec<String> = domain_events::table
+        .filter(domain_events::entity_type.eq("lead"))
+        .select(domain_events::kind)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(events, ["lead.created"]);
+    let mails: Vec<(String, String)> = outbound_emails::table
+        .order(outbound_emails::id)
+        .select((outbound_emails::kind, outbound_emails::to_address))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(mails.len(), 2);
+    assert_eq!(
+        mails[0],
+        ("lead.confirmation".to_owned(), "ana@example.es".to_owned())
+    );
+    assert_eq!(mails[1].0, "lead.assigned");
+
+    let conversions: i64 = landing_daily_stats::table
+        .select(landing_daily_stats::conversions)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(conversions, 1);
+}
+
+#[actix_web::test]
+async fn marketing_consent_is_optional_and_recorded_as_refused() {
+    let (app, _, _) = spawn().await;
+    let served = open(&app, "/l/hogar").await;
+    let fields: Vec<_> = good("b@example.es")
+        .into_iter()
+        .filter(|(k, _)| *k != "comunicaciones")
+        .collect();
+    assert_eq!(
+        send(&app, &served, &fields).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let marketing: bool = lead_consents::table
+        .filter(lead_consents::purpose.eq("marketing"))
+        .select(lead_consents::granted)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert!(!marketing);
+}
+
+#[actix_web::test]
+async fn every_field_rule_answers_with_a_spanish_message_and_keeps_the_values() {
+    let (app, _, _) = spawn().await;
+    let served = open(&app, "/l/hogar").await;
+    let cases: [(&str, &str, &str); 8] = [
+        ("nombre", "", "Rellene «Nombre»."),
+        (
+            "email",
+            "ana@",
+            "El correo electrónico no tiene un formato válido",
+        ),
+        ("telefono", "12345", "El teléfono tiene 9 cifras"),
+        ("cp", "99001", "no corresponde a ninguna provincia"),
+        (
+            "cobertura",
+            "Platino",
+            "Elija una de las opciones de la lista.",
+        ),
+        ("fecha", "31/02/2026", "Escriba una fecha válida"),
+        (
+            "propietario",
+            "",
+            "Marque «Soy propietario» para continuar.",
+        ),
+        ("privacidad", "", "acepte la política de privacidad"),
+    ];
+    for (field, bad, message) in cases {
+        let fields: Vec<(&str, &str)> = good("c@example.es")
+            .into_iter()
+            .map(|(k, v)| if k == field { (k, bad) } else { (k, v) })
+            .collect();
+        let response = send(&app, &served, &fields).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(html.contains(message), "{field}: {message}");
+        assert!(html.contains(r#"aria-invalid="true""#), "{field}");
+        // The other values stay in the form, and so does the one-time token.
+        let kept = if field == "cp" { "Ana Pérez" } else { "28001" };
+        assert!(html.contains(kept), "{field}");
+        assert!(html.contains(&served.token), "{field}");
+    }
+    let missing_email: Vec<(&str, &str)> = good("").into_iter().collect();
+    let html = send(&app, &served, &missing_email)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Escriba su correo electrónico."));
+    assert_eq!(count_leads(&app), 0);
+    // The corrected form goes through with the same token.
+    assert_eq!(
+        send(&app, &served, &good("c@example.es")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count_leads(&app), 1);
+}
+
+#[actix_web::test]
+async fn honeypot_and_fill_time_get_a_polite_page_and_store_nothing() {
+    let (app, _, _) = spawn().await;
+    let served = open(&app, "/l/hogar").await;
+    let mut fields = good("d@example.es");
+    fields.push(("sitio_web", "http://spam.example"));
+    // The honeypot sent twice: the later value wins in the intake's map; send it alone.
+    let response = app
+        .post_form(
+            "/l/hogar",
+            &[
+                &[
+                    ("csrf_token", served.csrf.as_str()),
+                    ("form_token", served.token.as_str()),
+                    ("inicio", served.started.as_str()),
+                    ("variante", served.variant.as_str()),
+                    ("sitio_web", "http://spam.example"),
+                ][..],
+                &good("d@example.es")[..],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("No hemos podido recoger su solicitud")
+    );
+    assert_eq!(count_leads(&app), 0);
+
+    // The start time the page itself served is seconds old: too fast.
+    let fresh = hidden(&served.html, "inicio");
+    let quick = Served {
+        started: fresh,
+        ..open(&app, "/l/hogar").await
+    };
+    let response = send(&app, &quick, &good("d@example.es")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("demasiado deprisa"));
+    // A forged start time is refused as well.
+    let forged = Served {
+        started: format!("{}.forged", (Utc::now() - Duration::minutes(5)).timestamp()),
+        ..open(&app, "/l/hogar").await
+    };
+    assert_eq!(
+        send(&app, &forged, &good("d@example.es")).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(count_leads(&app), 0);
+    let submissions: i64 = lead_submissions::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(submissions, 0);
+}
+
+#[actix_web::test]
+async fn oversized_values_are_refused() {
+    let (app, _, _) = spawn().await;
+    let served = open(&app, "/l/hogar").await;
+    let long = "x".repeat(spam::MAX_VALUE_BYTES + 1);
+    let fields: Vec<(&str, &str)> = good("e@example.es")
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "nombre" {
+                (k, long.as_str())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let response = send(&app, &served, &fields).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(count_leads(&app), 0);
+}
+
+#[actix_web::test]
+async fn submissions_per_address_are_rate_limited() {
+    let (app, _, _) = spawn().await;
+    for i in 0..soriano::landings::intake::RATE_LIMIT {
+        let served = open(&app, "/l/hogar").await;
+        let email = format!("r{i}@example.es");
+        let mut fields = good(&email);
+        fields.retain(|(k, _)| *k != "telefono");
+        assert_eq!(
+            send(&app, &served, &fields).await.status(),
+            StatusCode::SEE_OTHER,
+            "{i}"
+        );
+    }
+    let served = open(&app, "/l/hogar").await;
+    let mut fields = good("over@example.es");
+    fields.retain(|(k, _)| *k != "telefono");
+    let response = send(&app, &served, &fields).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("muchas solicitudes")
+    );
+    assert_eq!(count_leads(&app), soriano::landings::intake::RATE_LIMIT);
+}
+
+#[actix_web::test]
+async fn a_double_submit_creates_one_lead_and_shows_the_same_thank_you_page() {
+    let (app, _, _) = spawn().await;
+    let served = open(&app, "/l/hogar").await;
+    let fields = good("f@example.es");
+    let (first, second) = tokio::join!(send(&app, &served, &fields), send(&app, &served, &fields));
+    let third = send(&app, &served, &good("f@example.es")).await;
+    for response in [first, second, third] {
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/l/hogar/gracias");
+    }
+    assert_eq!(count_leads(&app), 1);
+    let submissions: i64 = lead_submissions::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(submissions, 1);
+    let mails: i64 = outbound_emails::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(mails, 2);
+}
+
+#[actix_web::test]
+async fn the_same_person_within_30_days_adds_a_submission_to_the_open_lead() {
+    let (app, _, _) = spawn().await;
+    let served = open(&app, "/l/hogar").await;
+    send(&app, &served, &good("g@example.es")).await;
+    // Same phone, another e-mail, new form: same lead.
+    let served = open(&app, "/l/hogar").await;
+    let response = send(&app, &served, &good("otro@example.es")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count_leads(&app), 1);
+    let mut conn = app.db.conn();
+    let (lead_id, submissions): (i64, i64) = (
+        leads::table.select(leads::id).first(&mut conn).unwrap(),
+        lead_submissions::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap(),
+    );
+    assert_eq!(submissions, 2);
+    let kinds: Vec<String> = domain_events::table
+        .order(domain_events::id)
+        .select(domain_events::kind)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(kinds, ["lead.created", "lead.resubmitted"]);
+
+    // A lost lead is not reopened: a new one is created.
+    diesel::update(leads::table.find(lead_id))
+        .set((
+            leads::stage.eq("lost"),
+            leads::lost_reason.eq(Some("Sin interés")),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let served = open(&app, "/l/hogar").await;
+    send(&app, &served, &good("g@example.es")).await;
+    assert_eq!(count_leads(&app), 2);
+
+    // Nor is one created more than 30 days ago.
+    diesel::update(leads::table)
+        .set(leads::created_at.eq(Utc::now() - Duration::days(31)))
+        .execute(&mut conn)
+        .unwrap();
+    let served = open(&app, "/l/hogar").await;
+    send(&app, &served, &good("g@example.es")).await;
+    assert_eq!(count_leads(&app), 3);
+}
+
+#[actix_web::test]
+async fn new_leads_rotate_among_active_agents() {
+    let (app, agent1, agent2) = spawn().await;
+    for email in ["h1@example.es", "h2@example.es", "h3@example.es"] {
+        let served = open(&app, "/l/hogar").await;
+        let mut fields = good(email);
+        fields.retain(|(k, _)| *k != "telefono");
+        send(&app, &served, &fields).await;
+    }
+    let agents: Vec<Option<i64>> = leads::table
+        .order(leads::id)
+        .select(leads::assigned_staff_id)
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(agents, [Some(agent1), Some(agent2), Some(agent1)]);
+}
+
+#[actix_web::test]
+async fn variants_stick_to_a_visitor_and_count_visits() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        landing(conn, "hogar", true, &[("A", 1), ("B", 1)]);
+    })
+    .await;
+    let first = open(&app, "/l/hogar").await;
+    for _ in 0..4 {
+        let again = open(&app, "/l/hogar").await;
+        assert_eq!(again.variant, first.variant);
+        let title = if again.html.contains("Título A") {
+            "A"
+        } else {
+            "B"
+        };
+        assert!(first.html.contains(&format!("Título {title}")));
+    }
+    let mut conn = app.db.conn();
+    let visits: Vec<(i64, i64)> = landing_daily_stats::table
+        .select((
+            landing_daily_stats::landing_variant_id,
+            landing_daily_stats::visits,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].0.to_string(), first.variant);
+    assert_eq!(visits[0].1, 5);
+    // New visitors (no cookie) are split between both variants.
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..40 {
+        let client = common::new_client();
+        let html = client
+            .get(app.url("/l/hogar"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        seen.insert(hidden(&html, "variante"));
+    }
+    assert_eq!(seen.len(), 2);
+}
+
+#[actix_web::test]
+async fn a_variant_with_weight_zero_gets_no_new_visitors() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        landing(conn, "hogar", true, &[("A", 0), ("B", 1)]);
+    })
+    .await;
+    for _ in 0..10 {
+        let client = common::new_client();
+        let html = client
+            .get(app.url("/l/hogar"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("Título B"));
+    }
+}
+
+#[actix_web::test]
+async fn unpublished_landings_are_not_found_by_visitors() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        landing(conn, "borrador", false, &[("A", 1)]);
+    })
+    .await;
+    assert_eq!(app.get("/l/borrador").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/l/no-existe").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let published: bool = landings::table
+        .select(landings::published)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert!(!published);
+}
+
+#[actix_web::test]
+async fn agents_per_line_take_that_lines_leads_in_turn() {
+    let mut admin = 0;
+    let (app, agent1, agent2) = {
+        let mut ids = (0, 0);
+        let app = TestApp::spawn_with(|conn| {
+            soriano::seed::catalog(conn).unwrap();
+            ids.0 = create_staff(conn, "agente1@soriano.es", Role::Agent, PASSWORD);
+            ids.1 = create_staff(conn, "agente2@soriano.es", Role::Agent, PASSWORD);
+            admin = create_staff(conn, "web@soriano.es", Role::Admin, PASSWORD);
+            landing(conn, "hogar", true, &[("A", 1)]);
+        })
+        .await;
+        (app, ids.0, ids.1)
+    };
+    assert!(admin > 0);
+    let hogar: i64 = lines_of_business::table
+        .filter(lines_of_business::code.eq("hogar"))
+        .select(lines_of_business::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    app.sign_in("web@soriano.es", PASSWORD).await;
+    let page = app
+        .get("/admin/reparto-de-leads")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_from_html(&page);
+    let pair = format!("{hogar}:{agent2}");
+    let response = app
+        .post_form(
+            "/admin/reparto-de-leads",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("reparto", pair.as_str()),
+                ("reparto", "999:1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    for email in ["k1@example.es", "k2@example.es"] {
+        let served = open(&app, "/l/hogar").await;
+        let mut fields = good(email);
+        fields.retain(|(k, _)| *k != "telefono");
+        send(&app, &served, &fields).await;
+    }
+    let agents: Vec<Option<i64>> = leads::table
+        .order(leads::id)
+        .select(leads::assigned_staff_id)
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(agents, [Some(agent2), Some(agent2)]);
+    assert_ne!(agent1, agent2);
+}
