@@ -498,3 +498,85 @@ async fn the_taxi_panel_counts_requests_for_portfolio_staff() {
     );
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn tariff_forms_are_validated_in_spanish_and_audited() {
+    let app = spawn().await;
+    let carrier: i64 = {
+        let mut conn = app.db.conn();
+        tariffs::published(&mut conn).unwrap()[0].carrier_id
+    };
+    app.sign_in("admin@soriano.es", PASSWORD).await;
+    let list = app.get("/admin/tarifas").await.text().await.unwrap();
+    assert!(list.contains("ilustrativas"));
+    let csrf = common::csrf_from_html(&list);
+    let response = app
+        .post_form(
+            &format!("/admin/tarifas/companias/{carrier}/borrador"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    let draft_path = response.headers()["location"].to_str().unwrap().to_owned();
+    // A second "new draft" opens the same draft.
+    let again = app
+        .post_form(
+            &format!("/admin/tarifas/companias/{carrier}/borrador"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(again.headers()["location"].to_str().unwrap(), draft_path);
+    let draft_id: i64 = draft_path.rsplit('/').next().unwrap().parse().unwrap();
+    let mut conn = app.db.conn();
+    let version = tariffs::version(&mut conn, draft_id).unwrap();
+    let mut form: Vec<(String, String)> = vec![("csrf_token".into(), csrf.clone())];
+    for (name, value) in soriano::backoffice::tariff_form_fields(&version.tariff) {
+        let value = match name.as_str() {
+            "f_driver_age_0" => "9,5".to_owned(),
+            "f_claims_2" => "1,000".to_owned(),
+            "ips" => "abc".to_owned(),
+            "base_third_party" => "-5".to_owned(),
+            _ => value,
+        };
+        form.push((name, value));
+    }
+    let form_ref: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let response = app
+        .post_form(&format!("/admin/tarifas/{draft_id}"), &form_ref)
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Escriba el porcentaje"), "ips");
+    assert!(html.contains(r#"value="9,5""#), "values kept");
+    // Range and monotonicity problems show once the numbers read.
+    let mut form2 = form.clone();
+    for (name, value) in form2.iter_mut() {
+        match name.as_str() {
+            "ips" => *value = "8,00".into(),
+            "base_third_party" => *value = "980,00".into(),
+            _ => {}
+        }
+    }
+    let form_ref: Vec<(&str, &str)> = form2
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let html = app
+        .post_form(&format!("/admin/tarifas/{draft_id}"), &form_ref)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("entre 0,300 y 5,000"));
+    assert!(html.contains("Más siniestros no pueden dar un coeficiente menor"));
+    let unchanged = tariffs::version(&mut conn, draft_id).unwrap();
+    assert_eq!(unchanged.tariff, version.tariff);
+
+    use soriano::db::schema::audit_log;
+    let actions: Vec<String> = audit_log::table
+        .filter(audit_log::action.like("taxi_tariff.%"))
+        .select(audit_log::action)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(actions, vec!["taxi_tariff.draft_created"]);
+    app.stop().await;
+}
