@@ -94,6 +94,13 @@ actions! {
     PolicyEndorsed => "policy.endorsed", "Suplemento de póliza";
     /// The end date passed without a renewal.
     PolicyExpired => "policy.expired", "Vencimiento de póliza";
+    /// Staff sent a customer the e-SORI invitation link.
+    ClientInvited => "client.invited", "Invitación a e-SORI";
+    /// A client chose a password through an invitation, registration or reset link.
+    ClientPasswordSet => "client.password_set", "Contraseña de e-SORI establecida";
+    ClientSignIn => "client.sign_in", "Acceso a e-SORI";
+    /// Wrong e-mail or password in e-SORI. The actor label is the e-mail typed.
+    ClientSignInFailed => "client.sign_in_failed", "Acceso fallido a e-SORI";
 }
 
 #[cfg(test)]

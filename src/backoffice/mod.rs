@@ -11,6 +11,7 @@ mod documents;
 mod outbox;
 pub mod password_links;
 mod policies;
+mod portal_invites;
 pub mod routes;
 mod search;
 mod security;

@@ -13,7 +13,7 @@ use actix_web::{HttpMessage, guard, web};
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
     CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox,
-    policies, search, security, tasks, two_factor, users,
+    policies, portal_invites, search, security, tasks, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -82,6 +82,7 @@ staff_routes! {
     POST "/clientes/{id}/interacciones" => customers::log_interaction, EditPortfolio;
     GET "/clientes/{id}/fusionar" => customers::merge_form, EditPortfolio;
     POST "/clientes/{id}/fusionar" => customers::merge, EditPortfolio;
+    POST "/clientes/{id}/invitar-portal" => portal_invites::invite, EditPortfolio;
     GET "/usuarios" => users::list, ManageUsers;
     POST "/usuarios" => users::create, ManageUsers;
     GET "/usuarios/nuevo" => users::new_form, ManageUsers;
