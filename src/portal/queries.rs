@@ -10,10 +10,9 @@ use crate::claims::Claim;
 use crate::claims::status::ClaimStatus;
 use crate::claims::{EventRow, events};
 use crate::db::schema::{
-    carriers, claims, document_blobs, documents, lines_of_business, message_threads, policies,
-    products,
+    carriers, claims, documents, lines_of_business, message_threads, policies, products,
 };
-use crate::documents::{Document, Entity};
+use crate::documents::{Document, Entity, PgStorage, Storage};
 use crate::policies::model::Policy;
 use crate::policies::rules::Status;
 
@@ -203,14 +202,18 @@ pub fn document_file(
     customer_id: i64,
     id: i64,
 ) -> QueryResult<Option<(Document, Vec<u8>)>> {
-    documents::table
-        .inner_join(document_blobs::table)
+    let document: Option<Document> = documents::table
         .filter(documents::id.eq(id))
         .filter(documents::customer_id.eq(customer_id))
         .filter(documents::visible_to_client.eq(true))
-        .select((Document::as_select(), document_blobs::bytes))
+        .select(Document::as_select())
         .first(conn)
-        .optional()
+        .optional()?;
+    let Some(document) = document else {
+        return Ok(None);
+    };
+    let bytes = PgStorage.get(conn, document.id)?;
+    Ok(Some((document, bytes)))
 }
 
 /// A claim as the client's lists show it.
