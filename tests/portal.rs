@@ -113,6 +113,15 @@ async fn idor_sweep_another_clients_ids_are_not_found() {
         format!("/portal/documentos/{}", b.hidden_document_id),
         format!("/portal/siniestros/{}", b.claim_id),
     ];
+    // Writes with another client's ids are 404 too (see the claim report test for the rest).
+    let token = app.csrf_token("/portal/inicio").await;
+    let add = app
+        .post_form(
+            &format!("/portal/siniestros/{}/informacion", b.claim_id),
+            &[("csrf_token", token.as_str()), ("informacion", "Hola")],
+        )
+        .await;
+    assert_eq!(add.status(), StatusCode::NOT_FOUND);
     for url in &urls {
         let (status, text) = body(&app, url).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{url}");
@@ -190,5 +199,218 @@ async fn row_level_security_alone_hides_other_clients_rows() {
         Ok(())
     });
     assert!(denied.is_err());
+    app.stop().await;
+}
+
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00";
+
+fn report_form(
+    csrf: &str,
+    token: &str,
+    policy_id: i64,
+    date: &str,
+    files: &[(&str, &[u8])],
+) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .text("token", token.to_owned())
+        .text("poliza", policy_id.to_string())
+        .text("fecha", date.to_owned())
+        .text("tipo", "water_damage")
+        .text("lugar", "Calle Mayor 1, Zaragoza")
+        .text("descripcion", "Se ha roto una tubería en la cocina.");
+    for (name, bytes) in files {
+        form = form.part(
+            "archivos",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    }
+    form
+}
+
+fn form_token(html: &str) -> String {
+    let re = regex::Regex::new(r#"name="token" value="([^"]+)""#).unwrap();
+    re.captures(html).unwrap()[1].to_owned()
+}
+
+#[actix_web::test]
+async fn a_client_reports_a_claim_with_photos_and_adds_information() {
+    use soriano::db::schema::{claim_events, claims, documents, domain_events, outbound_emails};
+    let (app, world) = spawn(true).await;
+    {
+        let mut conn = app.db.conn();
+        common::create_staff(
+            &mut conn,
+            "siniestros@soriano.es",
+            soriano::auth::staff::Role::Claims,
+            PASSWORD,
+        );
+    }
+    portal_sign_in(&app, &world.a.email, PASSWORD).await;
+    let (status, page) = body(&app, "/portal/siniestros/nuevo").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&world.a.policy_number));
+    assert!(!page.contains(&world.b.policy_number));
+    let csrf = common::csrf_from_html(&page);
+    let token = form_token(&page);
+    let today = chrono::Utc::now().date_naive();
+    let date = today.format("%d/%m/%Y").to_string();
+
+    // A file whose content is not what its name says is refused, values kept.
+    let bad = app
+        .client
+        .post(app.url("/portal/siniestros"))
+        .multipart(report_form(
+            &csrf,
+            &token,
+            world.a.policy_id,
+            &date,
+            &[("foto.png", b"not an image")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = bad.text().await.unwrap();
+    assert!(bad.contains("archivos-error"));
+    assert!(bad.contains("Calle Mayor 1, Zaragoza"));
+
+    // A date outside the coverage is answered next to the date.
+    let outside = app
+        .client
+        .post(app.url("/portal/siniestros"))
+        .multipart(report_form(
+            &csrf,
+            &token,
+            world.a.policy_id,
+            "01/01/2001",
+            &[],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(outside.text().await.unwrap().contains("fecha-error"));
+
+    // Another client's policy does not exist.
+    let foreign = app
+        .client
+        .post(app.url("/portal/siniestros"))
+        .multipart(report_form(&csrf, &token, world.b.policy_id, &date, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+
+    let files: &[(&str, &[u8])] = &[("foto1.png", PNG), ("parte.pdf", b"%PDF-1.4 parte")];
+    let sent = app
+        .client
+        .post(app.url("/portal/siniestros"))
+        .multipart(report_form(&csrf, &token, world.a.policy_id, &date, files))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let location = sent.headers()["location"].to_str().unwrap().to_owned();
+    // The same form again opens nothing more and leads to the same claim.
+    let again = app
+        .client
+        .post(app.url("/portal/siniestros"))
+        .multipart(report_form(&csrf, &token, world.a.policy_id, &date, files))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.headers()["location"].to_str().unwrap(), location);
+
+    let mut conn = app.db.conn();
+    let (claim_id, status, handler, customer): (i64, String, Option<i64>, i64) = claims::table
+        .filter(claims::policy_id.eq(world.a.policy_id))
+        .filter(claims::description.eq("Se ha roto una tubería en la cocina."))
+        .select((
+            claims::id,
+            claims::status,
+            claims::handler_staff_id,
+            claims::customer_id,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(location, format!("/portal/siniestros/{claim_id}"));
+    assert_eq!(status, "open");
+    assert_eq!(handler, None, "lands unassigned in the queue");
+    assert_eq!(customer, world.a.customer_id);
+    let reported: i64 = claims::table
+        .filter(claims::description.eq("Se ha roto una tubería en la cocina."))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(reported, 1);
+    let stored: Vec<(String, String, bool)> = documents::table
+        .filter(documents::entity_type.eq("claim"))
+        .filter(documents::entity_id.eq(claim_id))
+        .order(documents::id)
+        .select((
+            documents::filename,
+            documents::content_type,
+            documents::visible_to_client,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        stored,
+        vec![
+            ("foto1.png".into(), "image/png".into(), true),
+            ("parte.pdf".into(), "application/pdf".into(), true)
+        ]
+    );
+    let events: i64 = domain_events::table
+        .filter(domain_events::kind.eq("claim.created"))
+        .filter(domain_events::entity_id.eq(claim_id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(events, 1);
+    let notices: Vec<String> = outbound_emails::table
+        .filter(outbound_emails::kind.eq("claim.reported_by_client"))
+        .select(outbound_emails::to_address)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(notices, vec!["siniestros@soriano.es".to_owned()]);
+
+    // The claim page shows it with its files; the client adds information.
+    let (_, claim_page) = body(&app, &location).await;
+    assert!(claim_page.contains("foto1.png"));
+    let csrf = common::csrf_from_html(&claim_page);
+    let added = app
+        .post_form(
+            &format!("{location}/informacion"),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("informacion", "El fontanero vino el martes."),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let notes: Vec<String> = claim_events::table
+        .filter(claim_events::claim_id.eq(claim_id))
+        .order(claim_events::id)
+        .select(claim_events::note)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        notes,
+        vec![
+            "Siniestro abierto.".to_owned(),
+            "El cliente añade: El fontanero vino el martes.".to_owned()
+        ]
+    );
+    // Not on another client's claim.
+    let foreign = app
+        .post_form(
+            &format!("/portal/siniestros/{}/informacion", world.b.claim_id),
+            &[("csrf_token", csrf.as_str()), ("informacion", "Hola")],
+        )
+        .await;
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }

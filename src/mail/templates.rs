@@ -131,3 +131,32 @@ pub fn client_password_reset(to: &str, name: &str, link: &str) -> Result<Email, 
         },
     )
 }
+
+/// Outbox kind of the notice to the claims team of a claim reported in e-SORI.
+pub const CLAIM_REPORTED: &str = "claim.reported_by_client";
+
+/// A claim number and the back-office link to it.
+pub struct ClaimNotice {
+    pub number: String,
+    pub link: String,
+}
+
+email_templates!(ClaimNotice {
+    html: ClaimReportedHtml = "emails/claim_reported.html",
+    text: ClaimReportedText = "emails/claim_reported.txt",
+});
+
+/// "A client reported claim SIN-... in e-SORI; it waits in the queue."
+pub fn claim_reported(to: &str, number: &str, link: &str) -> Result<Email, askama::Error> {
+    let data = ClaimNotice {
+        number: number.to_owned(),
+        link: link.to_owned(),
+    };
+    compose(
+        CLAIM_REPORTED,
+        to,
+        &format!("Nuevo siniestro comunicado en e-SORI: {number}"),
+        &ClaimReportedHtml(&data),
+        &ClaimReportedText(&data),
+    )
+}

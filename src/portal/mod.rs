@@ -6,6 +6,7 @@
 
 pub mod accounts;
 mod auth;
+mod claims;
 mod pages;
 pub mod queries;
 
@@ -88,8 +89,16 @@ pub fn routes(
                 .service(web::resource("/polizas").get(pages::policies))
                 .service(web::resource("/polizas/{id}").get(pages::policy))
                 .service(web::resource("/documentos/{id}").get(pages::document))
-                .service(web::resource("/siniestros").get(pages::claims))
+                .service(
+                    web::resource("/siniestros")
+                        .get(pages::claims)
+                        .post(claims::create),
+                )
+                .service(web::resource("/siniestros/nuevo").get(claims::new_form))
                 .service(web::resource("/siniestros/{id}").get(pages::claim))
+                .service(
+                    web::resource("/siniestros/{id}/informacion").post(claims::add_information),
+                )
                 .service(web::resource("/accesos").get(pages::sign_ins))
                 .wrap(from_fn(auth::require_client)),
         )
