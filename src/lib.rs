@@ -19,6 +19,7 @@ pub mod documents;
 pub mod events;
 pub mod identifiers;
 pub mod mail;
+pub mod messages;
 pub mod money;
 pub mod overview;
 pub mod policies;
@@ -30,5 +31,5 @@ pub mod util;
 pub mod web;
 
 pub mod backoffice;
-mod portal;
+pub mod portal;
 pub mod site;

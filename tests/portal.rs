@@ -414,3 +414,153 @@ async fn a_client_reports_a_claim_with_photos_and_adds_information() {
     assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn messages_go_between_the_client_and_the_inbox_with_unread_counts() {
+    use soriano::db::schema::{message_threads, messages, outbound_emails};
+    let (app, world) = spawn(true).await;
+    portal_sign_in(&app, &world.a.email, PASSWORD).await;
+    let csrf = app.csrf_token("/portal/mensajes").await;
+    let empty = app
+        .post_form(
+            "/portal/mensajes",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("asunto", "Cambio de cuenta"),
+                ("cuerpo", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let empty = empty.text().await.unwrap();
+    assert!(empty.contains("cuerpo-error"));
+    assert!(empty.contains("value=\"Cambio de cuenta\""));
+    let sent = app
+        .post_form(
+            "/portal/mensajes",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("asunto", "Cambio de cuenta"),
+                ("cuerpo", "Quiero domiciliar los recibos en otra cuenta."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let thread_path = sent.headers()["location"].to_str().unwrap().to_owned();
+    let thread_id: i64 = thread_path.rsplit('/').next().unwrap().parse().unwrap();
+
+    // Staff: the agent of the customer sees it unread, reads it, answers.
+    // A separate browser (cookie jar) for the staff side.
+    let staff_client = common::new_client();
+    let token = {
+        let page = staff_client
+            .get(app.url("/admin/entrar"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        common::csrf_from_html(&page)
+    };
+    let signed = staff_client
+        .post(app.url("/admin/entrar"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", portal_support::AGENT),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    let inbox = staff_client
+        .get(app.url("/admin/mensajes"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains("1 conversación con mensajes sin leer."),
+        "{inbox}"
+    );
+    assert!(inbox.contains("Cambio de cuenta"));
+    let thread = staff_client
+        .get(app.url(&format!("/admin/mensajes/{thread_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(thread.contains("Quiero domiciliar los recibos en otra cuenta."));
+    let csrf_staff = common::csrf_from_html(&thread);
+    let replied = staff_client
+        .post(app.url(&format!("/admin/mensajes/{thread_id}")))
+        .form(&[
+            ("csrf_token", csrf_staff.as_str()),
+            ("cuerpo", "Envíenos el IBAN nuevo por aquí, por favor."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replied.status(), StatusCode::SEE_OTHER);
+
+    let mut conn = app.db.conn();
+    let (to_client, to_staff): (i32, i32) = message_threads::table
+        .find(thread_id)
+        .select((
+            message_threads::unread_by_client,
+            message_threads::unread_by_staff,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!((to_client, to_staff), (1, 0));
+    let stored: i64 = messages::table
+        .filter(messages::thread_id.eq(thread_id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(stored, 2);
+    let (to, subject, text, html): (String, String, String, String) = outbound_emails::table
+        .filter(outbound_emails::kind.eq("client.reply_waiting"))
+        .select((
+            outbound_emails::to_address,
+            outbound_emails::subject,
+            outbound_emails::body_text,
+            outbound_emails::body_html,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(to, world.a.email);
+    assert!(text.contains(&format!("/portal/mensajes/{thread_id}")));
+    for leaked in ["IBAN", "NombreA", "Cambio de cuenta", "domiciliar"] {
+        assert!(!subject.contains(leaked) && !text.contains(leaked) && !html.contains(leaked));
+    }
+
+    // The client sees the unread reply, then reads it.
+    let (_, home) = body(&app, "/portal/inicio").await;
+    assert!(home.contains("Tiene 1 mensajes sin leer"));
+    let (_, read) = body(&app, &thread_path).await;
+    assert!(read.contains("Envíenos el IBAN nuevo por aquí, por favor."));
+    let (_, home) = body(&app, "/portal/inicio").await;
+    assert!(!home.contains("mensajes sin leer"));
+
+    // Client B reaches neither the thread nor a reply to it.
+    let csrf = app.csrf_token("/portal/inicio").await;
+    app.post_form("/portal/salir", &[("csrf_token", csrf.as_str())])
+        .await;
+    portal_sign_in(&app, &world.b.email, PASSWORD).await;
+    assert_eq!(app.get(&thread_path).await.status(), StatusCode::NOT_FOUND);
+    let csrf = app.csrf_token("/portal/inicio").await;
+    let foreign = app
+        .post_form(
+            &thread_path,
+            &[("csrf_token", csrf.as_str()), ("cuerpo", "Hola")],
+        )
+        .await;
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

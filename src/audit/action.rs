@@ -101,6 +101,8 @@ actions! {
     ClientSignIn => "client.sign_in", "Acceso a e-SORI";
     /// Wrong e-mail or password in e-SORI. The actor label is the e-mail typed.
     ClientSignInFailed => "client.sign_in_failed", "Acceso fallido a e-SORI";
+    /// Staff answered a client's thread in the inbox.
+    MessageReplied => "message.replied", "Respuesta a un mensaje de cliente";
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub mod target {
     pub const TASK: &str = "task";
     pub const CUSTOMER: &str = "customer";
     pub const POLICY: &str = "policy";
+    pub const MESSAGE_THREAD: &str = "message_thread";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -45,6 +46,7 @@ pub mod target {
             TASK => Some("Tarea"),
             CUSTOMER => Some("Cliente"),
             POLICY => Some("Póliza"),
+            MESSAGE_THREAD => Some("Conversación con cliente"),
             _ => None,
         }
     }

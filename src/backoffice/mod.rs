@@ -8,6 +8,7 @@ mod claims;
 mod customers;
 mod dashboard;
 mod documents;
+mod messages;
 mod outbox;
 pub mod password_links;
 mod policies;

@@ -12,8 +12,8 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, outbox,
-    policies, portal_invites, search, security, tasks, two_factor, users,
+    CurrentStaff, account, audit, catalog, claims, customers, dashboard, documents, messages,
+    outbox, policies, portal_invites, search, security, tasks, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -83,6 +83,9 @@ staff_routes! {
     GET "/clientes/{id}/fusionar" => customers::merge_form, EditPortfolio;
     POST "/clientes/{id}/fusionar" => customers::merge, EditPortfolio;
     POST "/clientes/{id}/invitar-portal" => portal_invites::invite, EditPortfolio;
+    GET "/mensajes" => messages::list, UseInbox;
+    GET "/mensajes/{id}" => messages::show, UseInbox;
+    POST "/mensajes/{id}" => messages::reply, UseInbox;
     GET "/usuarios" => users::list, ManageUsers;
     POST "/usuarios" => users::create, ManageUsers;
     GET "/usuarios/nuevo" => users::new_form, ManageUsers;

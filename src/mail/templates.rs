@@ -160,3 +160,30 @@ pub fn claim_reported(to: &str, number: &str, link: &str) -> Result<Email, askam
         &ClaimReportedText(&data),
     )
 }
+
+/// Outbox kind of the "you have a reply in e-SORI" notice.
+pub const CLIENT_REPLY_WAITING: &str = "client.reply_waiting";
+
+/// Only a link: the notice carries no text of the message and no personal detail.
+pub struct LinkOnly {
+    pub link: String,
+}
+
+email_templates!(LinkOnly {
+    html: ClientReplyWaitingHtml = "emails/client_reply_waiting.html",
+    text: ClientReplyWaitingText = "emails/client_reply_waiting.txt",
+});
+
+/// "You have a reply from Soriano Mediadores in e-SORI" (link only).
+pub fn client_reply_waiting(to: &str, link: &str) -> Result<Email, askama::Error> {
+    let data = LinkOnly {
+        link: link.to_owned(),
+    };
+    compose(
+        CLIENT_REPLY_WAITING,
+        to,
+        "Tiene una respuesta en e-SORI",
+        &ClientReplyWaitingHtml(&data),
+        &ClientReplyWaitingText(&data),
+    )
+}

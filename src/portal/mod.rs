@@ -7,6 +7,7 @@
 pub mod accounts;
 mod auth;
 mod claims;
+mod inbox;
 mod pages;
 pub mod queries;
 
@@ -100,6 +101,16 @@ pub fn routes(
                     web::resource("/siniestros/{id}/informacion").post(claims::add_information),
                 )
                 .service(web::resource("/accesos").get(pages::sign_ins))
+                .service(
+                    web::resource("/mensajes")
+                        .get(inbox::list)
+                        .post(inbox::create),
+                )
+                .service(
+                    web::resource("/mensajes/{id}")
+                        .get(inbox::show)
+                        .post(inbox::reply),
+                )
                 .wrap(from_fn(auth::require_client)),
         )
         // Personal data: never stored by the browser or a proxy (the back button included).
