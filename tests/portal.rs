@@ -564,3 +564,30 @@ async fn messages_go_between_the_client_and_the_inbox_with_unread_counts() {
     assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn demo_clients_sign_in_with_the_demo_password_and_find_their_conversation() {
+    let app = common::TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+        // Idempotent: a second run adds no accounts.
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    let mut conn = app.db.conn();
+    let accounts: i64 = soriano::db::schema::client_users::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(accounts, 3);
+    for email in soriano::seed::DEMO_CLIENT_EMAILS {
+        let signed = portal_sign_in(&app, email, soriano::seed::DEMO_ADMIN_PASSWORD).await;
+        assert_eq!(signed.status(), StatusCode::SEE_OTHER, "{email}");
+        let (status, home) = body(&app, "/portal/inicio").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(home.contains("Tiene 1 mensajes sin leer"), "{email}");
+        let token = app.csrf_token("/portal/inicio").await;
+        app.post_form("/portal/salir", &[("csrf_token", token.as_str())])
+            .await;
+    }
+    app.stop().await;
+}

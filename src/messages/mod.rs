@@ -305,6 +305,20 @@ pub fn open_for_staff(
     Ok(Some((thread, name, messages)))
 }
 
+/// A staff answer without the notice e-mail, for the demo seed.
+pub fn seed_staff_answer(
+    conn: &mut PgConnection,
+    thread_id: i64,
+    staff_id: i64,
+    body: &str,
+) -> QueryResult<i64> {
+    let thread: Thread = message_threads::table
+        .find(thread_id)
+        .select(Thread::as_select())
+        .first(conn)?;
+    insert_message(conn, &thread, Some(staff_id), body)
+}
+
 /// Staff answer thread `id` (within `scope`) and the client gets a link-only notice at the
 /// address of their e-SORI account. `None` outside the scope.
 pub fn reply_by_staff(

@@ -5,7 +5,10 @@
 mod claims;
 mod customers;
 mod policies;
+mod portal;
 mod rng;
+
+pub use portal::DEMO_CLIENT_EMAILS;
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -218,6 +221,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_customers(conn, DEMO_CUSTOMERS)?;
     demo_policies(conn)?;
     demo_claims_and_tasks(conn)?;
+    portal::demo_portal(conn, DEMO_ADMIN_PASSWORD)?;
     Ok(report)
 }
 
