@@ -591,3 +591,127 @@ async fn demo_clients_sign_in_with_the_demo_password_and_find_their_conversation
     }
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn mis_datos_contact_consent_download_and_erasure() {
+    use soriano::db::schema::{customer_consents, customers, tasks};
+    let (app, world) = spawn(true).await;
+    portal_sign_in(&app, &world.a.email, PASSWORD).await;
+    let (status, page) = body(&app, "/portal/datos").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&world.a.tax_id));
+    let csrf = common::csrf_from_html(&page);
+
+    let bad = app
+        .post_form(
+            "/portal/datos",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("telefono", "12"),
+                ("direccion", "Calle Nueva 3"),
+                ("codigo_postal", "50001"),
+                ("localidad", "Zaragoza"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = bad.text().await.unwrap();
+    assert!(bad.contains("telefono-error"));
+    assert!(bad.contains("value=\"Calle Nueva 3\""));
+    let good = app
+        .post_form(
+            "/portal/datos",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("telefono", "612 345 678"),
+                ("direccion", "Calle Nueva 3"),
+                ("codigo_postal", "50001"),
+                ("localidad", "Zaragoza"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db.conn();
+    let saved: (Option<String>, Option<String>, Option<String>) = customers::table
+        .find(world.a.customer_id)
+        .select((
+            customers::phone,
+            customers::address_line,
+            customers::province,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        saved,
+        (
+            Some("612345678".into()),
+            Some("Calle Nueva 3".into()),
+            Some("Zaragoza".into())
+        )
+    );
+
+    for choice in ["si", "no"] {
+        let response = app
+            .post_form(
+                "/portal/datos/consentimiento",
+                &[("csrf_token", csrf.as_str()), ("otorgado", choice)],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let consents: Vec<(bool, String, String)> = customer_consents::table
+        .filter(customer_consents::customer_id.eq(world.a.customer_id))
+        .filter(customer_consents::purpose.eq("marketing"))
+        .order(customer_consents::id)
+        .select((
+            customer_consents::granted,
+            customer_consents::text_version,
+            customer_consents::source,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        consents,
+        vec![
+            (true, "v1".into(), "e-SORI".into()),
+            (false, "v1".into(), "e-SORI".into())
+        ]
+    );
+    let (_, page) = body(&app, "/portal/datos").await;
+    assert!(page.contains("No acepta recibir información comercial"));
+
+    let download = app.get("/portal/datos/descarga").await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let data: serde_json::Value = serde_json::from_str(&download.text().await.unwrap()).unwrap();
+    let text = data.to_string();
+    assert!(text.contains(&world.a.policy_number));
+    assert!(text.contains(&world.a.claim_number));
+    assert!(!text.contains(&world.b.policy_number));
+    assert!(!text.contains(&world.b.claim_number));
+    assert_eq!(data["cliente"]["telefono"], "612345678");
+
+    let erasure = app
+        .post_form("/portal/datos/supresion", &[("csrf_token", csrf.as_str())])
+        .await;
+    assert_eq!(erasure.status(), StatusCode::SEE_OTHER);
+    let task: (i64, Option<i64>, String) = tasks::table
+        .filter(tasks::customer_id.eq(world.a.customer_id))
+        .select((
+            tasks::assignee_staff_id,
+            tasks::customer_id,
+            tasks::priority,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        task,
+        (world.agent_id, Some(world.a.customer_id), "high".into())
+    );
+    app.stop().await;
+}

@@ -101,6 +101,8 @@ actions! {
     ClientSignIn => "client.sign_in", "Acceso a e-SORI";
     /// Wrong e-mail or password in e-SORI. The actor label is the e-mail typed.
     ClientSignInFailed => "client.sign_in_failed", "Acceso fallido a e-SORI";
+    /// A client asked in e-SORI for their data to be erased (a task is created for staff).
+    ErasureRequested => "customer.erasure_requested", "Solicitud de supresión de datos";
     /// Staff answered a client's thread in the inbox.
     MessageReplied => "message.replied", "Respuesta a un mensaje de cliente";
 }

@@ -8,7 +8,9 @@ pub mod accounts;
 mod auth;
 mod claims;
 mod inbox;
+mod my_data;
 mod pages;
+pub mod profile;
 pub mod queries;
 
 use actix_identity::IdentityMiddleware;
@@ -101,6 +103,14 @@ pub fn routes(
                     web::resource("/siniestros/{id}/informacion").post(claims::add_information),
                 )
                 .service(web::resource("/accesos").get(pages::sign_ins))
+                .service(
+                    web::resource("/datos")
+                        .get(my_data::show)
+                        .post(my_data::update),
+                )
+                .service(web::resource("/datos/consentimiento").post(my_data::consent))
+                .service(web::resource("/datos/descarga").get(my_data::download))
+                .service(web::resource("/datos/supresion").post(my_data::erasure))
                 .service(
                     web::resource("/mensajes")
                         .get(inbox::list)
