@@ -18,6 +18,7 @@ ALTER TABLE quote_options DISABLE ROW LEVEL SECURITY;
 ALTER TABLE customer_consents DISABLE ROW LEVEL SECURITY;
 REVOKE ALL ON customers, policies, claims, claim_events, documents, document_blobs, quotes,
     quote_options, customer_consents, carriers, products, lines_of_business FROM soriano_portal;
+REVOKE SELECT (id, name) ON staff_users FROM soriano_portal;
 DROP TABLE messages;
 DROP TABLE message_threads;
 DROP TABLE client_sign_ins;
@@ -28,4 +29,4 @@ DROP TABLE client_tokens;
 DROP TABLE client_users;
 REVOKE EXECUTE ON FUNCTION portal_customer_id() FROM soriano_portal;
 DROP FUNCTION portal_customer_id();
--- The role is cluster-wide and may still be used by other databases of the cluster: kept.
+-- The role is cluster-wide and other databases of the cluster may still use it: kept.
