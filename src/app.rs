@@ -70,7 +70,11 @@ pub fn build(
         .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/favicon.ico", web::get().to(assets::favicon))
         .configure(crate::site::routes)
-        .configure(crate::portal::routes)
+        .service(crate::portal::routes(
+            state.db.clone(),
+            state.keys.clone(),
+            state.config.clone(),
+        ))
         .service(crate::backoffice::routes(
             state.db.clone(),
             state.keys.clone(),

@@ -20,9 +20,10 @@ pub mod documents;
 pub mod events;
 pub mod housekeeping;
 pub mod identifiers;
-pub mod leads;
 pub mod landings;
+pub mod leads;
 pub mod mail;
+pub mod messages;
 pub mod money;
 pub mod overview;
 pub mod policies;
@@ -36,5 +37,5 @@ pub mod util;
 pub mod web;
 
 pub mod backoffice;
-mod portal;
+pub mod portal;
 pub mod site;

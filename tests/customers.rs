@@ -440,7 +440,11 @@ async fn pages_do_not_overlap_and_sorting_is_honoured() {
                 None => break,
             }
         }
-        assert_eq!(seen.len() as i64, total, "{orden}: every demo customer once");
+        assert_eq!(
+            seen.len() as i64,
+            total,
+            "{orden}: every demo customer once"
+        );
         assert_eq!(pages as i64, (total + 49) / 50);
         if orden == "nombre" {
             assert!(names.windows(2).all(|w| w[0] <= w[1]), "sorted by name");

@@ -129,6 +129,17 @@ actions! {
     LeadAssigned => "lead.assigned", "Asignación de comercial de lead";
     /// The lead became a customer (new or existing one).
     LeadConverted => "lead.converted", "Conversión de lead en cliente";
+    /// Staff sent a customer the e-SORI invitation link.
+    ClientInvited => "client.invited", "Invitación a e-SORI";
+    /// A client chose a password through an invitation, registration or reset link.
+    ClientPasswordSet => "client.password_set", "Contraseña de e-SORI establecida";
+    ClientSignIn => "client.sign_in", "Acceso a e-SORI";
+    /// Wrong e-mail or password in e-SORI. The actor label is the e-mail typed.
+    ClientSignInFailed => "client.sign_in_failed", "Acceso fallido a e-SORI";
+    /// A client asked in e-SORI for their data to be erased (a task is created for staff).
+    ErasureRequested => "customer.erasure_requested", "Solicitud de supresión de datos";
+    /// Staff answered a client's thread in the inbox.
+    MessageReplied => "message.replied", "Respuesta a un mensaje de cliente";
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub mod target {
     pub const LEAD: &str = "lead";
     pub const LANDING: &str = "landing";
     pub const BLOG_POST: &str = "blog_post";
+    pub const MESSAGE_THREAD: &str = "message_thread";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -55,6 +56,7 @@ pub mod target {
             LEAD => Some("Lead"),
             LANDING => Some("Landing"),
             BLOG_POST => Some("Entrada del blog"),
+            MESSAGE_THREAD => Some("Conversación con cliente"),
             _ => None,
         }
     }

@@ -31,19 +31,52 @@ pub const SESSION_AGENT_KEY: &str = "sori.ua";
 /// How far behind "now + idle limit" a session's expiry may lag before it is written again.
 const TTL_SLACK_SECONDS: i64 = 60;
 
+/// Whose sessions a store keeps: the back-office's staff or e-SORI's clients. Both live in the
+/// same table, and a store only ever loads, extends or ends rows of its own kind, so a client
+/// session key can never open a staff session (or the other way round).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Staff,
+    Client,
+}
+
+impl SessionKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionKind::Staff => "staff",
+            SessionKind::Client => "client",
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct PgSessionStore {
     db: Db,
+    kind: SessionKind,
     /// When this instance last pushed each session's expiry forward: within the slack the
     /// database is not asked again, which saves a round trip on most back-office requests.
     recently_extended: Arc<Mutex<HashMap<String, Instant>>>,
 }
 
 impl PgSessionStore {
+    /// The back-office's store (staff sessions).
     pub fn new(db: Db) -> Self {
+        Self::of_kind(db, SessionKind::Staff)
+    }
+
+    pub fn of_kind(db: Db, kind: SessionKind) -> Self {
         Self {
             db,
+            kind,
             recently_extended: Arc::default(),
+        }
+    }
+
+    /// The signed-in id goes to the owner column of this kind; the other stays NULL.
+    fn owners(&self, state: &SessionState) -> (Option<i64>, Option<i64>) {
+        match self.kind {
+            SessionKind::Staff => (user_id(state), None),
+            SessionKind::Client => (None, user_id(state)),
         }
     }
 
@@ -92,6 +125,8 @@ fn to_json(state: &SessionState) -> serde_json::Value {
 
 fn insert(
     conn: &mut PgConnection,
+    kind: SessionKind,
+    owners: (Option<i64>, Option<i64>),
     key_hash: &str,
     state: &SessionState,
     ttl: &Duration,
@@ -99,7 +134,9 @@ fn insert(
     diesel::insert_into(sessions::table)
         .values((
             sessions::key_hash.eq(key_hash),
-            sessions::user_id.eq(user_id(state)),
+            sessions::kind.eq(kind.code()),
+            sessions::user_id.eq(owners.0),
+            sessions::client_user_id.eq(owners.1),
             sessions::state.eq(to_json(state)),
             sessions::expires_at.eq(expiry(ttl)),
             sessions::ip.eq(state_text(state, SESSION_IP_KEY)),
@@ -111,11 +148,13 @@ fn insert(
 impl SessionStore for PgSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let key_hash = sha256_hex(session_key.as_ref().as_bytes());
+        let kind = self.kind.code();
         let found: Option<serde_json::Value> = self
             .db
             .run(move |conn| {
                 sessions::table
                     .find(key_hash)
+                    .filter(sessions::kind.eq(kind))
                     .filter(sessions::expires_at.gt(diesel::dsl::now))
                     .select(sessions::state)
                     .first(conn)
@@ -138,8 +177,11 @@ impl SessionStore for PgSessionStore {
         let key = random_token(48);
         let key_hash = sha256_hex(key.as_bytes());
         let ttl = *ttl;
+        let (kind, owners) = (self.kind, self.owners(&session_state));
         self.db
-            .run(move |conn| insert(conn, &key_hash, &session_state, &ttl).map_err(DbError::from))
+            .run(move |conn| {
+                insert(conn, kind, owners, &key_hash, &session_state, &ttl).map_err(DbError::from)
+            })
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
@@ -154,16 +196,19 @@ impl SessionStore for PgSessionStore {
         let key_hash = sha256_hex(session_key.as_ref().as_bytes());
         let ttl = *ttl;
         let state = session_state.clone();
+        let (kind, owners) = (self.kind.code(), self.owners(&session_state));
         let updated = self
             .db
             .run(move |conn| {
                 diesel::update(
                     sessions::table
                         .find(&key_hash)
+                        .filter(sessions::kind.eq(kind))
                         .filter(sessions::expires_at.gt(diesel::dsl::now)),
                 )
                 .set((
-                    sessions::user_id.eq(user_id(&state)),
+                    sessions::user_id.eq(owners.0),
+                    sessions::client_user_id.eq(owners.1),
                     sessions::state.eq(to_json(&state)),
                     sessions::expires_at.eq(expiry(&ttl)),
                 ))
@@ -196,11 +241,13 @@ impl SessionStore for PgSessionStore {
         // Called on every request: write only when the expiry would move by more than a
         // minute, so a busy session costs at most one indexed check a minute per instance.
         let slack = chrono::Duration::seconds(TTL_SLACK_SECONDS);
+        let kind = self.kind.code();
         self.db
             .run(move |conn| {
                 diesel::update(
                     sessions::table
                         .find(key_hash)
+                        .filter(sessions::kind.eq(kind))
                         .filter(sessions::expires_at.gt(now))
                         .filter(sessions::expires_at.lt(expiry(&ttl) - slack)),
                 )
@@ -214,11 +261,16 @@ impl SessionStore for PgSessionStore {
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let key_hash = sha256_hex(session_key.as_ref().as_bytes());
+        let kind = self.kind.code();
         self.db
             .run(move |conn| {
-                diesel::delete(sessions::table.find(key_hash))
-                    .execute(conn)
-                    .map_err(DbError::from)
+                diesel::delete(
+                    sessions::table
+                        .find(key_hash)
+                        .filter(sessions::kind.eq(kind)),
+                )
+                .execute(conn)
+                .map_err(DbError::from)
             })
             .await?;
         Ok(())
@@ -308,6 +360,12 @@ pub fn end_others(conn: &mut PgConnection, staff_id: i64, keep_sid: &str) -> Que
             .filter(sessions::id.ne_all(keep)),
     )
     .execute(conn)
+}
+
+/// Ends every session of a client account (password change or reset, account closed).
+pub fn end_all_for_client(conn: &mut PgConnection, client_user_id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::client_user_id.eq(client_user_id)))
+        .execute(conn)
 }
 
 /// Removes expired rows; run periodically by the worker.

@@ -26,6 +26,27 @@ pub enum Outcome {
     Throttled(i64),
 }
 
+/// Verifies `typed` against `stored` off the async workers. `None` (no such account) still
+/// pays for one hash, so timing does not tell which accounts exist. On a match with a hash
+/// made under older parameters, also returns the upgraded hash to store. Shared by the staff
+/// and the client (e-SORI) sign-ins.
+pub async fn check_password(
+    typed: String,
+    stored: Option<String>,
+) -> Result<(bool, Option<String>), DbError> {
+    tokio::task::spawn_blocking(move || {
+        let matches = password::verify(&typed, stored.as_deref().unwrap_or(password::dummy_hash()));
+        // Parameters were raised since this hash was made: upgrade it now that we hold the
+        // plain password.
+        let upgraded = (matches && stored.as_deref().is_some_and(password::needs_rehash))
+            .then(|| password::hash(&typed).ok())
+            .flatten();
+        (matches, upgraded)
+    })
+    .await
+    .map_err(|_| DbError::Canceled)
+}
+
 /// Checks `password` for `email` coming from `ip`. An unknown e-mail pays for one hash too,
 /// so timing does not reveal which accounts exist; a throttled attempt hashes nothing, known
 /// account or not.
@@ -54,20 +75,7 @@ pub async fn attempt(
     };
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let (matches, upgraded) = tokio::task::spawn_blocking(move || {
-        let matches = password::verify(
-            &password_typed,
-            stored.as_deref().unwrap_or(password::dummy_hash()),
-        );
-        // Parameters were raised since this hash was made: upgrade it now that we hold the
-        // plain password.
-        let upgraded = (matches && stored.as_deref().is_some_and(password::needs_rehash))
-            .then(|| password::hash(&password_typed).ok())
-            .flatten();
-        (matches, upgraded)
-    })
-    .await
-    .map_err(|_| DbError::Canceled)?;
+    let (matches, upgraded) = check_password(password_typed, stored).await?;
 
     let ip = ip.to_owned();
     let user_agent = user_agent.to_owned();

@@ -11,9 +11,9 @@ use crate::audit::Actor;
 use crate::auth::permissions::PortfolioScope;
 use crate::auth::staff::Role;
 use crate::backoffice::CurrentStaff;
+use crate::claims::form::{NewClaimForm, validate_claim};
 use crate::claims::{
-    self, ClaimDetail, ClaimError, ClaimStatus, EventRow, OpenClaim, PolicySummary, QueueFilter,
-    QueueRow,
+    self, ClaimDetail, ClaimError, ClaimStatus, EventRow, PolicySummary, QueueFilter, QueueRow,
 };
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
@@ -22,7 +22,7 @@ use crate::page_or_partial;
 use crate::tasks::{self, EntityType, TaskRow};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::{self, FieldErrors};
+use crate::web::form::FieldErrors;
 use crate::web::format;
 use crate::web::page::PageContext;
 use crate::web::render;
@@ -254,66 +254,6 @@ pub async fn new_form(
             page.numero = number;
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct NewClaimForm {
-    #[serde(default)]
-    poliza: String,
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    fecha: String,
-    #[serde(default)]
-    tipo: String,
-    #[serde(default)]
-    descripcion: String,
-    #[serde(default)]
-    lugar: String,
-    #[serde(default)]
-    importe: String,
-}
-
-fn validate_claim(form: &NewClaimForm, policy_id: i64) -> Result<OpenClaim, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let incident_date = form::parse_date(&form.fecha)
-        .map_err(|message| errors.add("fecha", message))
-        .ok();
-    let kind = form.tipo.trim();
-    if !claims::is_kind(kind) {
-        errors.add("tipo", "Elija el tipo de siniestro.");
-    }
-    let description = form.descripcion.trim();
-    if description.is_empty() {
-        errors.add("descripcion", "Describa lo ocurrido.");
-    } else if description.chars().count() > 8000 {
-        errors.add(
-            "descripcion",
-            "La descripción no puede tener más de 8000 caracteres.",
-        );
-    }
-    let place = form.lugar.trim();
-    if place.chars().count() > 200 {
-        errors.add("lugar", "El lugar no puede tener más de 200 caracteres.");
-    }
-    let claimed_cents = if form.importe.trim().is_empty() {
-        None
-    } else {
-        money::parse_cents(&form.importe)
-            .map_err(|message| errors.add("importe", message))
-            .ok()
-    };
-    match incident_date {
-        Some(incident_date) if errors.is_empty() => Ok(OpenClaim {
-            policy_id,
-            incident_date,
-            kind: kind.to_owned(),
-            description: description.to_owned(),
-            place: place.to_owned(),
-            claimed_cents,
-        }),
-        _ => Err(errors),
     }
 }
 

@@ -206,7 +206,7 @@ pub async fn upload(
                 customer_id,
                 &upload,
                 content_type,
-                actor.id,
+                Some(actor.id),
             )?;
             let entry = NewEntry {
                 target_type: Some(entity.kind()),

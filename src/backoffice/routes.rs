@@ -13,8 +13,8 @@ use actix_web::{HttpMessage, guard, web};
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
     CurrentStaff, account, audit, blog, catalog, claims, customers, dashboard, documents, landings,
-    leads, outbox, policies, quotes, search, security, tariffs, tasks, taxi_panel, two_factor,
-    users,
+    leads, messages, outbox, policies, portal_invites, quotes, search, security, tariffs, tasks,
+    taxi_panel, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -83,6 +83,10 @@ staff_routes! {
     POST "/clientes/{id}/interacciones" => customers::log_interaction, EditPortfolio;
     GET "/clientes/{id}/fusionar" => customers::merge_form, EditPortfolio;
     POST "/clientes/{id}/fusionar" => customers::merge, EditPortfolio;
+    POST "/clientes/{id}/invitar-portal" => portal_invites::invite, EditPortfolio;
+    GET "/mensajes" => messages::list, UseInbox;
+    GET "/mensajes/{id}" => messages::show, UseInbox;
+    POST "/mensajes/{id}" => messages::reply, UseInbox;
     GET "/usuarios" => users::list, ManageUsers;
     POST "/usuarios" => users::create, ManageUsers;
     GET "/usuarios/nuevo" => users::new_form, ManageUsers;

@@ -44,6 +44,130 @@ pub fn open(
     by: &Actor,
 ) -> Result<Claim, ClaimError> {
     let policy = queries::policy_in_scope(conn, scope, command.policy_id)?;
+    let handler = (by.role == Role::Claims).then_some(by.staff_id);
+    let claim = insert_open(conn, &policy, command, handler, Some(by.staff_id))?;
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            target_type: Some(audit::target::CLAIM),
+            target_id: Some(claim.id),
+            details: opening_details(&claim, &policy.number),
+            ..by.entry(Action::ClaimOpened)
+        },
+    )?;
+    Ok(claim)
+}
+
+/// Who reports a claim from e-SORI: the client account, for the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientActor<'a> {
+    pub customer_id: i64,
+    /// The client's e-mail (audit actor label).
+    pub label: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+impl ClientActor<'_> {
+    fn entry(&self, action: Action) -> audit::NewEntry<'_> {
+        audit::NewEntry {
+            actor_staff_id: None,
+            actor_label: self.label,
+            action,
+            target_type: None,
+            target_id: None,
+            ip: self.ip,
+            user_agent: self.user_agent,
+            details: json!({}),
+        }
+    }
+}
+
+/// A client reports a claim on one of their own policies (e-SORI). Same checks, numbering and
+/// timeline as a staff opening; it lands unassigned in the claims queue, and a
+/// `claim.created` domain event records it for the workflows. Call inside a transaction.
+pub fn open_by_client(
+    conn: &mut PgConnection,
+    command: &OpenClaim,
+    by: &ClientActor,
+) -> Result<Claim, ClaimError> {
+    let policy = queries::policy_in_scope(conn, PortfolioScope::All, command.policy_id)?;
+    if policy.customer_id != by.customer_id {
+        return Err(ClaimError::NotFound);
+    }
+    let claim = insert_open(conn, &policy, command, None, None)?;
+    let mut details = opening_details(&claim, &policy.number);
+    details["origen"] = json!("e-SORI");
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            target_type: Some(audit::target::CLAIM),
+            target_id: Some(claim.id),
+            details: details.clone(),
+            ..by.entry(Action::ClaimOpened)
+        },
+    )?;
+    crate::events::publish(conn, "claim.created", "claim", claim.id, details)?;
+    Ok(claim)
+}
+
+/// Information a client adds to their own claim: a timeline entry without staff author.
+pub fn add_client_information(
+    conn: &mut PgConnection,
+    id: i64,
+    note: &str,
+    by: &ClientActor,
+) -> Result<crate::claims::EventRow, ClaimError> {
+    let note = check_note(note, true)?;
+    let owner: Option<i64> = claims::table
+        .find(id)
+        .select(claims::customer_id)
+        .first(conn)
+        .optional()?;
+    if owner != Some(by.customer_id) {
+        return Err(ClaimError::NotFound);
+    }
+    diesel::update(claims::table.find(id))
+        .set(claims::updated_at.eq(Utc::now()))
+        .execute(conn)?;
+    let event = record_event(
+        conn,
+        id,
+        None,
+        None,
+        None,
+        &format!("El cliente añade: {note}"),
+    )?;
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            target_type: Some(audit::target::CLAIM),
+            target_id: Some(id),
+            details: json!({ "nota": crate::web::format::shorten(&note, 200), "origen": "e-SORI" }),
+            ..by.entry(Action::ClaimNoteAdded)
+        },
+    )?;
+    Ok(event)
+}
+
+fn opening_details(claim: &Claim, policy_number: &str) -> serde_json::Value {
+    json!({
+        "numero": claim.number,
+        "poliza": policy_number,
+        "tipo": claim.kind,
+        "fecha": claim.incident_date.to_string(),
+        "importe_reclamado": claim.claimed_cents,
+    })
+}
+
+/// The shared part of every opening: dates against the coverage, number, row, first event.
+fn insert_open(
+    conn: &mut PgConnection,
+    policy: &queries::PolicySummary,
+    command: &OpenClaim,
+    handler: Option<i64>,
+    author: Option<i64>,
+) -> Result<Claim, ClaimError> {
     if command.incident_date > today() {
         return Err(ClaimError::IncidentInFuture);
     }
@@ -54,7 +178,6 @@ pub fn open(
         });
     }
     let number = next_number(conn, today().year())?;
-    let handler = (by.role == Role::Claims).then_some(by.staff_id);
     let claim: Claim = diesel::insert_into(claims::table)
         .values((
             claims::number.eq(&number),
@@ -73,25 +196,10 @@ pub fn open(
     record_event(
         conn,
         claim.id,
-        by.staff_id,
+        author,
         None,
         Some(ClaimStatus::Open),
         "Siniestro abierto.",
-    )?;
-    audit::record(
-        conn,
-        &audit::NewEntry {
-            target_type: Some(audit::target::CLAIM),
-            target_id: Some(claim.id),
-            details: json!({
-                "numero": claim.number,
-                "poliza": policy.number,
-                "tipo": claim.kind,
-                "fecha": claim.incident_date.to_string(),
-                "importe_reclamado": claim.claimed_cents,
-            }),
-            ..by.entry(Action::ClaimOpened)
-        },
     )?;
     Ok(claim)
 }
@@ -123,7 +231,7 @@ fn next_number(conn: &mut PgConnection, year: i32) -> Result<String, ClaimError>
 fn record_event(
     conn: &mut PgConnection,
     claim_id: i64,
-    staff_id: i64,
+    staff_id: Option<i64>,
     from: Option<ClaimStatus>,
     to: Option<ClaimStatus>,
     note: &str,
@@ -204,7 +312,14 @@ pub fn change_status(
         ),
         _ => note.clone(),
     };
-    record_event(conn, id, by.staff_id, Some(from), Some(to), &event_note)?;
+    record_event(
+        conn,
+        id,
+        Some(by.staff_id),
+        Some(from),
+        Some(to),
+        &event_note,
+    )?;
     let mut details = json!({ "estado": { "before": from.code(), "after": to.code() } });
     if to == ClaimStatus::Accepted {
         details["importe_aceptado"] = json!({ "before": claim.accepted_cents, "after": accepted });
@@ -248,7 +363,7 @@ pub fn add_note(
     diesel::update(claims::table.find(id))
         .set(claims::updated_at.eq(Utc::now()))
         .execute(conn)?;
-    let event = record_event(conn, id, by.staff_id, None, None, &note)?;
+    let event = record_event(conn, id, Some(by.staff_id), None, None, &note)?;
     audit::record(
         conn,
         &audit::NewEntry {
@@ -302,7 +417,7 @@ pub fn assign(
         Some(name) => format!("Asignado a {name}."),
         None => "Sin tramitador asignado.".to_owned(),
     };
-    record_event(conn, id, by.staff_id, None, None, &note)?;
+    record_event(conn, id, Some(by.staff_id), None, None, &note)?;
     audit::record(
         conn,
         &audit::NewEntry {

@@ -6,6 +6,7 @@
 //! the customers they own, and an id outside the scope reads as missing.
 
 mod commands;
+pub mod form;
 mod queries;
 pub mod status;
 
@@ -15,7 +16,10 @@ use diesel::prelude::*;
 use crate::db::DbError;
 use crate::db::schema::claims;
 
-pub use commands::{OpenClaim, add_note, assign, change_status, open};
+pub use commands::{
+    ClientActor, OpenClaim, add_client_information, add_note, assign, change_status, open,
+    open_by_client,
+};
 pub use queries::{
     ClaimDetail, EventRow, PolicySummary, QUEUE_PAGE_SIZE, QueueFilter, QueuePage, QueueRow,
     events, get, handlers, policy_id_by_number, policy_in_scope, queue,

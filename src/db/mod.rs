@@ -95,6 +95,23 @@ impl Db {
         self.run(move |conn| conn.transaction(f)).await
     }
 
+    /// Runs `f` in one transaction as the client `customer_id` sees the database: under the
+    /// `soriano_portal` role, whose row-level policies (migration 000150) show that customer's
+    /// rows only. Portal queries filter by customer themselves too; this is the second lock, so
+    /// a forgotten filter returns nothing instead of another client's data.
+    pub async fn portal_transaction<T, E, F>(&self, customer_id: i64, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        self.transaction(move |conn| {
+            enter_portal_role(conn, customer_id)?;
+            f(conn)
+        })
+        .await
+    }
+
     /// Pool occupancy, for `/metrics`.
     pub fn state(&self) -> (u32, u32, u32) {
         let state = self.pool.state();
@@ -104,6 +121,16 @@ impl Db {
             self.pool.max_size(),
         )
     }
+}
+
+/// Switches the current transaction to the portal role for `customer_id` (both settings are
+/// `LOCAL`: they end with the transaction, so a pooled connection never keeps them).
+pub fn enter_portal_role(conn: &mut PgConnection, customer_id: i64) -> QueryResult<()> {
+    diesel::sql_query("SET LOCAL ROLE soriano_portal").execute(conn)?;
+    diesel::sql_query("SELECT set_config('soriano.customer_id', $1, true)")
+        .bind::<Text, _>(customer_id.to_string())
+        .execute(conn)?;
+    Ok(())
 }
 
 #[derive(QueryableByName)]

@@ -80,6 +80,8 @@ diesel::table! {
         id -> Int8,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        kind -> Text,
+        client_user_id -> Nullable<Int8>,
     }
 }
 
@@ -487,6 +489,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    client_users (id) {
+        id -> Int8,
+        customer_id -> Int8,
+        email -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        email_confirmed_at -> Nullable<Timestamptz>,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamptz>,
+        totp_last_step -> Nullable<Int8>,
+        invited_by_staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        last_login_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    client_tokens (token_hash) {
+        token_hash -> Text,
+        client_user_id -> Int8,
+        purpose -> Text,
+        new_email -> Nullable<Text>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    client_sign_ins (id) {
+        id -> Int8,
+        client_user_id -> Int8,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        signed_in_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    message_threads (id) {
+        id -> Int8,
+        customer_id -> Int8,
+        subject -> Text,
+        created_at -> Timestamptz,
+        last_message_at -> Timestamptz,
+        unread_by_client -> Int4,
+        unread_by_staff -> Int4,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Int8,
+        thread_id -> Int8,
+        customer_id -> Int8,
+        author -> Text,
+        staff_id -> Nullable<Int8>,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(client_users -> customers (customer_id));
+diesel::joinable!(client_tokens -> client_users (client_user_id));
+diesel::joinable!(client_sign_ins -> client_users (client_user_id));
+diesel::joinable!(message_threads -> customers (customer_id));
+diesel::joinable!(messages -> message_threads (thread_id));
 diesel::joinable!(staff_tokens -> staff_users (staff_id));
 diesel::joinable!(customer_consents -> customers (customer_id));
 diesel::joinable!(interactions -> customers (customer_id));
@@ -636,6 +706,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     blog_posts,
     lead_agent_lines,
     lead_rotation,
+    client_users,
+    client_tokens,
+    client_sign_ins,
+    message_threads,
+    messages,
 );
 
 // The portfolio header counts policies per carrier and line (`policies::counts`).

@@ -224,7 +224,7 @@ pub fn attach(
     customer_id: i64,
     upload: &Upload,
     content_type: &str,
-    by: i64,
+    by: Option<i64>,
 ) -> QueryResult<Document> {
     let document: Document = diesel::insert_into(documents::table)
         .values((

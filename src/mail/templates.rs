@@ -124,3 +124,137 @@ pub fn lead_assigned(
         &LeadAssignedText(&data),
     )
 }
+
+/// Outbox kinds of the e-SORI (client portal) links.
+pub const CLIENT_INVITATION: &str = "client.invitation";
+pub const CLIENT_REGISTRATION: &str = "client.registration";
+pub const CLIENT_PASSWORD_RESET: &str = "client.password_reset";
+
+/// A client e-mail carrying one link: a greeting, why the link comes, how long it lasts.
+pub struct ClientLink {
+    pub name: String,
+    pub intro: &'static str,
+    pub label: &'static str,
+    pub link: String,
+}
+
+email_templates!(ClientLink {
+    html: ClientLinkHtml = "emails/client_link.html",
+    text: ClientLinkText = "emails/client_link.txt",
+});
+
+fn client_link(
+    kind: &'static str,
+    to: &str,
+    subject: &str,
+    data: ClientLink,
+) -> Result<Email, askama::Error> {
+    compose(
+        kind,
+        to,
+        subject,
+        &ClientLinkHtml(&data),
+        &ClientLinkText(&data),
+    )
+}
+
+/// "Your broker opened your e-SORI access: choose your password (72 hours)."
+pub fn client_invitation(to: &str, name: &str, link: &str) -> Result<Email, askama::Error> {
+    client_link(
+        CLIENT_INVITATION,
+        to,
+        "Su acceso a e-SORI, el área de clientes de Soriano Mediadores",
+        ClientLink {
+            name: name.to_owned(),
+            intro: "Su gestor le ha dado acceso a e-SORI, el área privada de clientes de Soriano Mediadores. Para entrar por primera vez, elija su contraseña en este enlace, válido 72 horas:",
+            label: "Elegir mi contraseña",
+            link: link.to_owned(),
+        },
+    )
+}
+
+/// "Confirm your address and choose your password (72 hours)."
+pub fn client_registration(to: &str, name: &str, link: &str) -> Result<Email, askama::Error> {
+    client_link(
+        CLIENT_REGISTRATION,
+        to,
+        "Confirme su registro en e-SORI",
+        ClientLink {
+            name: name.to_owned(),
+            intro: "Hemos recibido su solicitud de registro en e-SORI. Para confirmar su correo y elegir su contraseña, abra este enlace, válido 72 horas:",
+            label: "Confirmar y elegir contraseña",
+            link: link.to_owned(),
+        },
+    )
+}
+
+/// "Here is a link to choose a new e-SORI password (1 hour)."
+pub fn client_password_reset(to: &str, name: &str, link: &str) -> Result<Email, askama::Error> {
+    client_link(
+        CLIENT_PASSWORD_RESET,
+        to,
+        "Restablecer su contraseña de e-SORI",
+        ClientLink {
+            name: name.to_owned(),
+            intro: "Alguien (probablemente usted) ha pedido restablecer su contraseña de e-SORI. Elija una nueva en este enlace, válido 1 hora. Si no lo pidió, ignore este mensaje: su contraseña no cambia.",
+            label: "Elegir una contraseña nueva",
+            link: link.to_owned(),
+        },
+    )
+}
+
+/// Outbox kind of the notice to the claims team of a claim reported in e-SORI.
+pub const CLAIM_REPORTED: &str = "claim.reported_by_client";
+
+/// A claim number and the back-office link to it.
+pub struct ClaimNotice {
+    pub number: String,
+    pub link: String,
+}
+
+email_templates!(ClaimNotice {
+    html: ClaimReportedHtml = "emails/claim_reported.html",
+    text: ClaimReportedText = "emails/claim_reported.txt",
+});
+
+/// "A client reported claim SIN-... in e-SORI; it waits in the queue."
+pub fn claim_reported(to: &str, number: &str, link: &str) -> Result<Email, askama::Error> {
+    let data = ClaimNotice {
+        number: number.to_owned(),
+        link: link.to_owned(),
+    };
+    compose(
+        CLAIM_REPORTED,
+        to,
+        &format!("Nuevo siniestro comunicado en e-SORI: {number}"),
+        &ClaimReportedHtml(&data),
+        &ClaimReportedText(&data),
+    )
+}
+
+/// Outbox kind of the "you have a reply in e-SORI" notice.
+pub const CLIENT_REPLY_WAITING: &str = "client.reply_waiting";
+
+/// Only a link: the notice carries no text of the message and no personal detail.
+pub struct LinkOnly {
+    pub link: String,
+}
+
+email_templates!(LinkOnly {
+    html: ClientReplyWaitingHtml = "emails/client_reply_waiting.html",
+    text: ClientReplyWaitingText = "emails/client_reply_waiting.txt",
+});
+
+/// "You have a reply from Soriano Mediadores in e-SORI" (link only).
+pub fn client_reply_waiting(to: &str, link: &str) -> Result<Email, askama::Error> {
+    let data = LinkOnly {
+        link: link.to_owned(),
+    };
+    compose(
+        CLIENT_REPLY_WAITING,
+        to,
+        "Tiene una respuesta en e-SORI",
+        &ClientReplyWaitingHtml(&data),
+        &ClientReplyWaitingText(&data),
+    )
+}

@@ -1,23 +1,150 @@
 //! e-SORI, the clients' portal (`/portal`).
+//!
+//! Its own session cookie (`sori_portal`, Path=/portal) over the shared PostgreSQL session
+//! store, kept apart by kind: a client session opens nothing under `/admin`, whose cookie,
+//! store kind and guard are different. Every personal page answers `Cache-Control: no-store`.
 
-use actix_web::{HttpResponse, web};
-use askama::Template;
+pub mod accounts;
+mod auth;
+mod claims;
+mod inbox;
+mod my_data;
+mod pages;
+pub mod profile;
+pub mod queries;
 
-use crate::page_or_partial;
-use crate::web::error::AppError;
-use crate::web::page::PageContext;
+use actix_identity::IdentityMiddleware;
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_web::cookie::SameSite;
+use actix_web::cookie::time::Duration;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::web;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/portal").get(welcome));
+use crate::auth::session_store::{PgSessionStore, SessionKind};
+use crate::config::Config;
+use crate::db::Db;
+use crate::web::AppKeys;
+
+pub const SESSION_COOKIE: &str = "sori_portal";
+
+pub fn routes(
+    db: Db,
+    keys: AppKeys,
+    config: Config,
+) -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let identity = IdentityMiddleware::builder()
+        .login_deadline(Some(config.staff_absolute_timeout))
+        .visit_deadline(None)
+        .build();
+    let sessions = SessionMiddleware::builder(
+        PgSessionStore::of_kind(db, SessionKind::Client),
+        keys.session,
+    )
+    .cookie_name(SESSION_COOKIE.to_owned())
+    .cookie_path("/portal".to_owned())
+    .cookie_secure(config.secure_cookies())
+    .cookie_http_only(true)
+    .cookie_same_site(SameSite::Lax)
+    .cookie_content_security(CookieContentSecurity::Private)
+    .session_lifecycle(
+        BrowserSession::default()
+            .state_ttl(Duration::seconds(config.staff_idle_timeout.as_secs() as i64))
+            .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+    )
+    .build();
+
+    web::scope("/portal")
+        .service(web::resource("").get(pages::welcome))
+        .service(
+            web::resource("/entrar")
+                .get(auth::login_form)
+                .post(auth::login),
+        )
+        .service(web::resource("/salir").post(auth::logout))
+        .service(
+            web::resource("/registro")
+                .get(auth::register_form)
+                .post(auth::register),
+        )
+        .service(
+            web::resource("/recuperar")
+                .get(auth::reset_form)
+                .post(auth::request_reset),
+        )
+        .service(
+            web::resource("/contrasena/{token}")
+                .get(auth::set_form)
+                .post(auth::set_password),
+        )
+        .service(
+            web::scope("")
+                .service(web::resource("/inicio").get(pages::home))
+                .service(web::resource("/polizas").get(pages::policies))
+                .service(web::resource("/polizas/{id}").get(pages::policy))
+                .service(web::resource("/documentos/{id}").get(pages::document))
+                .service(
+                    web::resource("/siniestros")
+                        .get(pages::claims)
+                        .post(claims::create),
+                )
+                .service(web::resource("/siniestros/nuevo").get(claims::new_form))
+                .service(web::resource("/siniestros/{id}").get(pages::claim))
+                .service(
+                    web::resource("/siniestros/{id}/informacion").post(claims::add_information),
+                )
+                .service(web::resource("/accesos").get(pages::sign_ins))
+                .service(
+                    web::resource("/datos")
+                        .get(my_data::show)
+                        .post(my_data::update),
+                )
+                .service(web::resource("/datos/consentimiento").post(my_data::consent))
+                .service(web::resource("/datos/descarga").get(my_data::download))
+                .service(web::resource("/datos/supresion").post(my_data::erasure))
+                .service(
+                    web::resource("/mensajes")
+                        .get(inbox::list)
+                        .post(inbox::create),
+                )
+                .service(
+                    web::resource("/mensajes/{id}")
+                        .get(inbox::show)
+                        .post(inbox::reply),
+                )
+                .wrap(from_fn(auth::require_client)),
+        )
+        // Personal data: never stored by the browser or a proxy (the back button included).
+        .wrap(DefaultHeaders::new().add((CACHE_CONTROL, HeaderValue::from_static("no-store"))))
+        .wrap(identity)
+        .wrap(sessions)
 }
 
-#[derive(Template)]
-#[template(path = "portal/welcome.html", blocks = ["content"])]
-pub struct WelcomePage {
-    pub ctx: PageContext,
-}
+/// Formatting for the portal templates, which hand values over by reference.
+pub mod fmt {
+    use chrono::{DateTime, NaiveDate, Utc};
 
-/// GET /portal: what e-SORI offers and how a client gets access.
-async fn welcome(ctx: PageContext) -> Result<HttpResponse, AppError> {
-    page_or_partial!(WelcomePage { ctx })
+    /// dd/mm/aaaa.
+    pub fn date(day: &NaiveDate) -> String {
+        crate::web::format::date(*day)
+    }
+
+    /// A moment in Madrid time.
+    pub fn when(instant: &DateTime<Utc>) -> String {
+        crate::web::format::madrid_datetime(*instant)
+    }
+
+    /// "1.234,56 €".
+    pub fn money(cents: &i64) -> String {
+        crate::money::format_cents(*cents)
+    }
 }

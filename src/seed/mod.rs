@@ -6,10 +6,13 @@ mod claims;
 mod customers;
 mod leads;
 mod policies;
+mod portal;
 mod quotes;
 mod rng;
-pub mod taxi;
 mod site;
+pub mod taxi;
+
+pub use portal::DEMO_CLIENT_EMAILS;
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -228,6 +231,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     taxi::taxi_tariffs(conn)?;
     demo_leads(conn)?;
     site::demo_site(conn)?;
+    portal::demo_portal(conn, DEMO_ADMIN_PASSWORD)?;
     Ok(report)
 }
 

@@ -1,9 +1,9 @@
 //! The corporate site (public pages).
 
-pub mod taxi;
 mod conditional;
 pub mod landings;
 mod pages;
+pub mod taxi;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;

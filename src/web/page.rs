@@ -19,6 +19,12 @@ pub struct StaffBadge {
     pub role_label: &'static str,
 }
 
+/// The signed-in client as e-SORI's header shows them.
+#[derive(Debug, Clone)]
+pub struct ClientBadge {
+    pub name: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct PageContext {
     pub csrf_token: String,
@@ -28,6 +34,7 @@ pub struct PageContext {
     pub htmx: bool,
     pub request_id: String,
     pub staff: Option<StaffBadge>,
+    pub client: Option<ClientBadge>,
 }
 
 impl PageContext {
@@ -50,6 +57,7 @@ impl PageContext {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             staff: extensions.get::<StaffBadge>().cloned(),
+            client: extensions.get::<ClientBadge>().cloned(),
         }
     }
 

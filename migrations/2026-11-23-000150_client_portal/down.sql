@@ -1,0 +1,32 @@
+DROP POLICY IF EXISTS portal_own ON customers;
+DROP POLICY IF EXISTS portal_own ON policies;
+DROP POLICY IF EXISTS portal_own ON claims;
+DROP POLICY IF EXISTS portal_own ON claim_events;
+DROP POLICY IF EXISTS portal_own ON documents;
+DROP POLICY IF EXISTS portal_own ON document_blobs;
+DROP POLICY IF EXISTS portal_own ON quotes;
+DROP POLICY IF EXISTS portal_own ON quote_options;
+DROP POLICY IF EXISTS portal_own ON customer_consents;
+ALTER TABLE customers DISABLE ROW LEVEL SECURITY;
+ALTER TABLE policies DISABLE ROW LEVEL SECURITY;
+ALTER TABLE claims DISABLE ROW LEVEL SECURITY;
+ALTER TABLE claim_events DISABLE ROW LEVEL SECURITY;
+ALTER TABLE documents DISABLE ROW LEVEL SECURITY;
+ALTER TABLE document_blobs DISABLE ROW LEVEL SECURITY;
+ALTER TABLE quotes DISABLE ROW LEVEL SECURITY;
+ALTER TABLE quote_options DISABLE ROW LEVEL SECURITY;
+ALTER TABLE customer_consents DISABLE ROW LEVEL SECURITY;
+REVOKE ALL ON customers, policies, claims, claim_events, documents, document_blobs, quotes,
+    quote_options, customer_consents, carriers, products, lines_of_business FROM soriano_portal;
+REVOKE SELECT (id, name) ON staff_users FROM soriano_portal;
+DROP TABLE messages;
+DROP TABLE message_threads;
+DROP TABLE client_sign_ins;
+ALTER TABLE sessions DROP CONSTRAINT sessions_owner_kind_check;
+ALTER TABLE sessions DROP COLUMN client_user_id;
+ALTER TABLE sessions DROP COLUMN kind;
+DROP TABLE client_tokens;
+DROP TABLE client_users;
+REVOKE EXECUTE ON FUNCTION portal_customer_id() FROM soriano_portal;
+DROP FUNCTION portal_customer_id();
+-- The role is cluster-wide and other databases of the cluster may still use it: kept.

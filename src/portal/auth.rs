@@ -1,0 +1,615 @@
+//! e-SORI sign-in, sign-out, registration, the e-mailed password links, and the guard in
+//! front of every personal page.
+
+use std::future::{Ready, ready};
+
+use actix_identity::{Identity, IdentityExt};
+use actix_session::Session;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::audit::{self, Action, NewEntry};
+use crate::auth::session_store::{SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
+use crate::auth::{password, rate_limit, staff, throttle};
+use crate::config::Config;
+use crate::db::schema::customers;
+use crate::db::{Db, DbError};
+use crate::identifiers::TaxId;
+use crate::portal::accounts::{self, ClientUser, Purpose, Registration, SignIn};
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
+use crate::web::form::FieldErrors;
+use crate::web::page::{ClientBadge, PageContext};
+use crate::web::render;
+use crate::web::request_meta::RequestMeta;
+
+/// Registration and reset requests allowed per IP per hour (each may send an e-mail).
+const LINK_REQUESTS_PER_IP_PER_HOUR: i64 = 10;
+
+/// The signed-in client; present on every page behind [`require_client`].
+#[derive(Debug, Clone)]
+pub struct CurrentClient {
+    pub user: ClientUser,
+    pub name: String,
+}
+
+impl CurrentClient {
+    pub fn customer_id(&self) -> i64 {
+        self.user.customer_id
+    }
+}
+
+impl FromRequest for CurrentClient {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<CurrentClient>()
+                .cloned()
+                .ok_or(AppError::Forbidden),
+        )
+    }
+}
+
+/// Middleware of the personal pages: loads the client of the session or sends the browser
+/// to the sign-in page (remembering where it was going).
+pub async fn require_client(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let client_id = req
+        .get_identity()
+        .ok()
+        .and_then(|identity| identity.id().ok())
+        .and_then(|id| id.parse::<i64>().ok());
+    let found = match (client_id, req.app_data::<web::Data<Db>>()) {
+        (Some(id), Some(db)) => db
+            .run(move |conn| {
+                let Some(user) = accounts::find(conn, id)?.filter(ClientUser::can_sign_in) else {
+                    return Ok::<_, DbError>(None);
+                };
+                let name: String = customers::table
+                    .find(user.customer_id)
+                    .select(customers::display_name)
+                    .first(conn)?;
+                Ok(Some(CurrentClient { user, name }))
+            })
+            .await
+            .map_err(AppError::from)?,
+        _ => None,
+    };
+    let Some(client) = found else {
+        if let Ok(identity) = req.get_identity() {
+            identity.logout();
+        }
+        let next_path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/portal/inicio");
+        let location = format!(
+            "/portal/entrar?siguiente={}",
+            url::form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>()
+        );
+        let response = if req.headers().contains_key("HX-Request") {
+            HttpResponse::Ok()
+                .insert_header(("HX-Redirect", location))
+                .finish()
+        } else {
+            flash::see_other(&location)
+        };
+        return Ok(req.into_response(response));
+    };
+    req.extensions_mut().insert(ClientBadge {
+        name: client.name.clone(),
+    });
+    req.extensions_mut().insert(client);
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Only personal portal pages are valid targets after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with("/portal/")
+                && !path.starts_with("/portal/entrar")
+                && !path.contains("//")
+                && !path.contains('\\') =>
+        {
+            path.to_owned()
+        }
+        _ => "/portal/inicio".to_owned(),
+    }
+}
+
+fn client_entry<'a>(label: &'a str, meta: &'a RequestMeta, action: Action) -> NewEntry<'a> {
+    NewEntry {
+        actor_staff_id: None,
+        actor_label: label,
+        action,
+        target_type: None,
+        target_id: None,
+        ip: &meta.ip,
+        user_agent: &meta.user_agent,
+        details: serde_json::json!({}),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/auth/login.html", blocks = ["content"])]
+pub struct LoginPage {
+    pub ctx: PageContext,
+    pub email: String,
+    pub next: String,
+    pub errors: FieldErrors,
+    pub form_error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    siguiente: Option<String>,
+}
+
+/// GET /portal/entrar
+pub async fn login_form(
+    ctx: PageContext,
+    query: web::Query<LoginQuery>,
+    identity: Option<Identity>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.into_inner().siguiente.as_deref());
+    if identity.is_some() {
+        return Ok(flash::see_other(&next));
+    }
+    render::html(&LoginPage {
+        ctx,
+        email: String::new(),
+        next,
+        errors: FieldErrors::new(),
+        form_error: None,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    siguiente: String,
+}
+
+/// POST /portal/entrar
+pub async fn login(
+    req: HttpRequest,
+    ctx: PageContext,
+    meta: RequestMeta,
+    session: Session,
+    db: web::Data<Db>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let LoginForm {
+        email,
+        password,
+        siguiente,
+    } = form.into_inner();
+    let email = email.trim().to_owned();
+    let mut page = LoginPage {
+        ctx,
+        email: email.clone(),
+        next: safe_next(Some(&siguiente)),
+        errors: FieldErrors::new(),
+        form_error: None,
+    };
+    if email.is_empty() {
+        page.errors.add("email", "Escriba su correo electrónico.");
+    } else if !staff::is_plausible_email(&staff::normalize_email(&email)) {
+        page.errors
+            .add("email", "El correo electrónico no tiene un formato válido.");
+    }
+    if password.is_empty() {
+        page.errors.add("password", "Escriba su contraseña.");
+    }
+    if !page.errors.is_empty() {
+        return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let user = match accounts::attempt(&db, &email, password, &meta.ip, Utc::now()).await? {
+        SignIn::Accepted(user) => user,
+        SignIn::Rejected => {
+            let (label, origin) = (staff::normalize_email(&email), meta.clone());
+            db.run(move |conn| {
+                audit::record(
+                    conn,
+                    &client_entry(&label, &origin, Action::ClientSignInFailed),
+                )
+                .map_err(DbError::from)
+            })
+            .await?;
+            page.form_error = Some("El correo o la contraseña no son correctos.".to_owned());
+            return render::html_with_status(StatusCode::UNAUTHORIZED, &page);
+        }
+        SignIn::Throttled(seconds) => {
+            page.form_error = Some(format!(
+                "Demasiados intentos fallidos. Espere {} y vuelva a intentarlo.",
+                throttle::describe_wait(seconds)
+            ));
+            return render::html_with_status(StatusCode::TOO_MANY_REQUESTS, &page);
+        }
+    };
+    let (actor, origin) = (user.clone(), meta.clone());
+    db.transaction(move |conn| {
+        accounts::record_sign_in(conn, actor.id, &origin.ip, &origin.user_agent)?;
+        let entry = NewEntry {
+            target_type: Some(audit::target::CUSTOMER),
+            target_id: Some(actor.customer_id),
+            ..client_entry(&actor.email, &origin, Action::ClientSignIn)
+        };
+        audit::record(conn, &entry)?;
+        Ok::<_, DbError>(())
+    })
+    .await?;
+    // A new session id at sign-in: an id planted before is useless afterwards.
+    session.renew();
+    Identity::login(&req.extensions(), user.id.to_string())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let insert = |key: &str, value: &str| {
+        session
+            .insert(key, value)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+    };
+    insert(SESSION_ID_KEY, &crate::util::random_token(16))?;
+    insert(SESSION_IP_KEY, &meta.ip)?;
+    insert(SESSION_AGENT_KEY, &meta.user_agent)?;
+    Ok(flash::redirect(
+        &page.next,
+        Flash::success("Bienvenido a e-SORI."),
+    ))
+}
+
+/// POST /portal/salir: ends the session on the server.
+pub async fn logout(identity: Option<Identity>) -> Result<HttpResponse, AppError> {
+    if let Some(identity) = identity {
+        identity.logout();
+    }
+    Ok(flash::redirect(
+        "/portal/entrar",
+        Flash::info("Ha cerrado la sesión."),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "portal/auth/register.html", blocks = ["content"])]
+pub struct RegisterPage {
+    pub ctx: PageContext,
+    pub dni: String,
+    pub poliza: String,
+    pub email: String,
+    pub errors: FieldErrors,
+    pub sent: bool,
+}
+
+/// GET /portal/registro
+pub async fn register_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    render::html(&RegisterPage {
+        ctx,
+        dni: String::new(),
+        poliza: String::new(),
+        email: String::new(),
+        errors: FieldErrors::new(),
+        sent: false,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    dni: String,
+    #[serde(default)]
+    poliza: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// Counts a request that may send an e-mail; false over the per-IP limit.
+fn allow_link_request(conn: &mut PgConnection, bucket: &str, ip: &str) -> QueryResult<bool> {
+    rate_limit::hit(
+        conn,
+        bucket,
+        ip,
+        LINK_REQUESTS_PER_IP_PER_HOUR,
+        Duration::hours(1),
+        Utc::now(),
+    )
+}
+
+/// POST /portal/registro: format errors are shown next to the fields; past them the answer
+/// is the same whether or not DNI, policy and e-mail matched a customer.
+pub async fn register(
+    ctx: PageContext,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    let RegisterForm { dni, poliza, email } = form.into_inner();
+    let mut errors = FieldErrors::new();
+    let tax_id = TaxId::parse_person(&dni)
+        .map_err(|message| errors.add("dni", message))
+        .ok();
+    let policy_number = poliza.trim().to_uppercase();
+    if policy_number.is_empty() {
+        errors.add("poliza", "Escriba el número de una de sus pólizas.");
+    }
+    let normalized = staff::normalize_email(&email);
+    if normalized.is_empty() {
+        errors.add("email", "Escriba su correo electrónico.");
+    } else if !staff::is_plausible_email(&normalized) {
+        errors.add("email", "El correo electrónico no tiene un formato válido.");
+    }
+    let (Some(tax_id), true) = (tax_id, errors.is_empty()) else {
+        return render::html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &RegisterPage {
+                ctx,
+                dni,
+                poliza,
+                email,
+                errors,
+                sent: false,
+            },
+        );
+    };
+    let registration = Registration {
+        tax_id,
+        policy_number,
+        email: normalized,
+    };
+    let base_url = config.base_url.clone();
+    let ip = meta.ip.clone();
+    let allowed = db
+        .transaction(move |conn| {
+            if !allow_link_request(conn, "portal_registration.ip", &ip)? {
+                return Ok::<_, DbError>(false);
+            }
+            let matched = accounts::register(conn, &registration, &base_url, Utc::now())?;
+            tracing::info!(matched, "portal registration request");
+            Ok(true)
+        })
+        .await?;
+    if !allowed {
+        return Err(AppError::TooManyRequests);
+    }
+    render::html(&RegisterPage {
+        ctx,
+        dni: String::new(),
+        poliza: String::new(),
+        email: String::new(),
+        errors: FieldErrors::new(),
+        sent: true,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/auth/reset.html", blocks = ["content"])]
+pub struct ResetPage {
+    pub ctx: PageContext,
+    pub email: String,
+    pub errors: FieldErrors,
+    pub sent: bool,
+}
+
+/// GET /portal/recuperar
+pub async fn reset_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    render::html(&ResetPage {
+        ctx,
+        email: String::new(),
+        errors: FieldErrors::new(),
+        sent: false,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// POST /portal/recuperar: the same answer whether or not the account exists.
+pub async fn request_reset(
+    ctx: PageContext,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    form: web::Form<ResetForm>,
+) -> Result<HttpResponse, AppError> {
+    let email = staff::normalize_email(&form.email);
+    let mut errors = FieldErrors::new();
+    if email.is_empty() {
+        errors.add("email", "Escriba su correo electrónico.");
+    } else if !staff::is_plausible_email(&email) {
+        errors.add("email", "El correo electrónico no tiene un formato válido.");
+    }
+    if !errors.is_empty() {
+        return render::html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ResetPage {
+                ctx,
+                email: form.email.clone(),
+                errors,
+                sent: false,
+            },
+        );
+    }
+    let base_url = config.base_url.clone();
+    let (ip, lookup) = (meta.ip.clone(), email.clone());
+    let allowed = db
+        .transaction(move |conn| {
+            if !allow_link_request(conn, "portal_reset.ip", &ip)? {
+                return Ok::<_, DbError>(false);
+            }
+            accounts::request_reset(conn, &lookup, &base_url, Utc::now())?;
+            Ok(true)
+        })
+        .await?;
+    if !allowed {
+        return Err(AppError::TooManyRequests);
+    }
+    render::html(&ResetPage {
+        ctx,
+        email,
+        errors: FieldErrors::new(),
+        sent: true,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/auth/set_password.html", blocks = ["content"])]
+pub struct SetPasswordPage {
+    pub ctx: PageContext,
+    pub token: String,
+    pub valid: bool,
+    pub first: bool,
+    pub name: String,
+    pub errors: FieldErrors,
+}
+
+async fn link_owner(db: &Db, token: String) -> Result<Option<(String, Purpose)>, AppError> {
+    Ok(db
+        .run(move |conn| {
+            let Some((user, purpose)) = accounts::peek_token(conn, &token, Utc::now())? else {
+                return Ok::<_, DbError>(None);
+            };
+            let name: String = customers::table
+                .find(user.customer_id)
+                .select(customers::display_name)
+                .first(conn)?;
+            Ok(Some((name, purpose)))
+        })
+        .await?)
+}
+
+fn invalid_link(ctx: PageContext, token: String) -> Result<HttpResponse, AppError> {
+    let page = SetPasswordPage {
+        ctx,
+        token,
+        valid: false,
+        first: false,
+        name: String::new(),
+        errors: FieldErrors::new(),
+    };
+    render::html_with_status(StatusCode::GONE, &page)
+}
+
+/// GET /portal/contrasena/{token}
+pub async fn set_form(
+    ctx: PageContext,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let Some((name, purpose)) = link_owner(&db, token.clone()).await? else {
+        return invalid_link(ctx, token);
+    };
+    render::html(&SetPasswordPage {
+        ctx,
+        token,
+        valid: true,
+        first: purpose != Purpose::PasswordReset,
+        name,
+        errors: FieldErrors::new(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetPasswordForm {
+    #[serde(default)]
+    nueva: String,
+    #[serde(default)]
+    repetida: String,
+}
+
+/// POST /portal/contrasena/{token}: single use; confirms the address and ends every session
+/// of the account.
+pub async fn set_password(
+    ctx: PageContext,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+    form: web::Form<SetPasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let SetPasswordForm { nueva, repetida } = form.into_inner();
+    let Some((name, purpose)) = link_owner(&db, token.clone()).await? else {
+        return invalid_link(ctx, token);
+    };
+    let mut errors = FieldErrors::new();
+    if let Err(message) = password::check_policy(&nueva) {
+        errors.add("nueva", message);
+    }
+    if nueva != repetida {
+        errors.add("repetida", "Las dos contraseñas no coinciden.");
+    }
+    if !errors.is_empty() {
+        let page = SetPasswordPage {
+            ctx,
+            token,
+            valid: true,
+            first: purpose != Purpose::PasswordReset,
+            name,
+            errors,
+        };
+        return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let hash = tokio::task::spawn_blocking(move || password::hash(&nueva))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))??;
+    let done = db
+        .transaction(move |conn| {
+            let Some((user, purpose)) =
+                accounts::set_password_with_token(conn, &token, &hash, Utc::now())?
+            else {
+                return Ok::<_, DbError>(false);
+            };
+            let entry = NewEntry {
+                target_type: Some(audit::target::CUSTOMER),
+                target_id: Some(user.customer_id),
+                details: serde_json::json!({ "enlace": purpose.code() }),
+                ..client_entry(&user.email, &meta, Action::ClientPasswordSet)
+            };
+            audit::record(conn, &entry)?;
+            Ok(true)
+        })
+        .await?;
+    if !done {
+        // Used by a concurrent request in the meantime.
+        return Err(AppError::NotFound);
+    }
+    Ok(flash::redirect(
+        "/portal/entrar",
+        Flash::success("Contraseña guardada. Ya puede entrar con su correo y su contraseña."),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_inside_the_portal() {
+        assert_eq!(safe_next(Some("/portal/polizas/3")), "/portal/polizas/3");
+        assert_eq!(safe_next(Some("/admin")), "/portal/inicio");
+        assert_eq!(safe_next(Some("https://evil.example")), "/portal/inicio");
+        assert_eq!(safe_next(Some("/portal//evil.example")), "/portal/inicio");
+        assert_eq!(safe_next(Some("/portal/entrar")), "/portal/inicio");
+        assert_eq!(safe_next(None), "/portal/inicio");
+    }
+}

@@ -1,0 +1,335 @@
+//! Reporting a claim from e-SORI and adding information to it. The claim itself is opened by
+//! the claims domain (`claims::open_by_client`), its photos are stored by the documents
+//! domain, and the claims team is told by e-mail, all in one transaction.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use crate::claims::form::{NewClaimForm, validate_claim};
+use crate::claims::{self, ClaimError, ClientActor};
+use crate::config::Config;
+use crate::db::form_submissions::{self, Claimed};
+use crate::db::schema::staff_users;
+use crate::db::{Db, DbError};
+use crate::documents::{self, Entity, PgStorage, Upload};
+use crate::portal::auth::CurrentClient;
+use crate::portal::queries::{self, PolicyRow};
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
+use crate::web::form::FieldErrors;
+use crate::web::page::PageContext;
+use crate::web::render;
+use crate::web::request_meta::RequestMeta;
+
+/// Files one report may carry.
+const MAX_FILES: usize = 10;
+
+#[derive(Template)]
+#[template(path = "portal/claim_new.html", blocks = ["content"])]
+pub struct NewClaimPage {
+    pub ctx: PageContext,
+    pub policies: Vec<PolicyRow>,
+    pub kinds: &'static [(&'static str, &'static str)],
+    pub form: NewClaimForm,
+    pub errors: FieldErrors,
+}
+
+async fn new_page(
+    ctx: PageContext,
+    db: &Db,
+    customer: i64,
+    form: NewClaimForm,
+    errors: FieldErrors,
+) -> Result<NewClaimPage, AppError> {
+    let policies = db
+        .portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>(queries::policies_in_force(conn, customer)?)
+        })
+        .await?;
+    Ok(NewClaimPage {
+        ctx,
+        policies,
+        kinds: claims::KINDS,
+        form,
+        errors,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    poliza: Option<String>,
+}
+
+/// GET /portal/siniestros/nuevo
+pub async fn new_form(
+    ctx: PageContext,
+    client: CurrentClient,
+    db: web::Data<Db>,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let form = NewClaimForm {
+        poliza: query.into_inner().poliza.unwrap_or_default(),
+        token: form_submissions::new_token(),
+        fecha: String::new(),
+        tipo: String::new(),
+        descripcion: String::new(),
+        lugar: String::new(),
+        importe: String::new(),
+    };
+    let page = new_page(ctx, &db, client.customer_id(), form, FieldErrors::new()).await?;
+    render::html(&page)
+}
+
+/// The multipart report: text fields, and the files already checked by content and size.
+struct Report {
+    form: NewClaimForm,
+    uploads: Vec<Upload>,
+    file_error: Option<String>,
+}
+
+async fn read_report(mut payload: Multipart) -> Result<Report, AppError> {
+    let mut form = NewClaimForm {
+        poliza: String::new(),
+        token: String::new(),
+        fecha: String::new(),
+        tipo: String::new(),
+        descripcion: String::new(),
+        lugar: String::new(),
+        importe: String::new(),
+    };
+    let (mut uploads, mut file_error) = (Vec::new(), None);
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(documents::clean_filename);
+        let limit = if name == "archivos" {
+            documents::MAX_BYTES
+        } else {
+            16 * 1024
+        };
+        let (mut bytes, mut overflow) = (Vec::new(), false);
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
+            if overflow || bytes.len() + chunk.len() > limit {
+                // Drain the rest so the browser gets the form back with the message.
+                overflow = true;
+                continue;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text = || String::from_utf8_lossy(&bytes).into_owned();
+        match name.as_str() {
+            "archivos" if overflow => {
+                file_error = Some("Cada archivo puede ocupar como máximo 10 MB.".to_owned());
+            }
+            "archivos" if !bytes.is_empty() => {
+                let filename = filename.unwrap_or_else(|| "archivo".into());
+                if let Err(message) = documents::sniff(&bytes, &filename) {
+                    file_error = Some(format!("{filename}: {message}"));
+                } else if uploads.len() == MAX_FILES {
+                    file_error = Some(format!("Adjunte como máximo {MAX_FILES} archivos."));
+                } else {
+                    uploads.push(Upload {
+                        filename,
+                        bytes,
+                        visible_to_client: true,
+                    });
+                }
+            }
+            _ if overflow => return Err(AppError::PayloadTooLarge),
+            "poliza" => form.poliza = text(),
+            "token" => form.token = text(),
+            "fecha" => form.fecha = text(),
+            "tipo" => form.tipo = text(),
+            "descripcion" => form.descripcion = text(),
+            "lugar" => form.lugar = text(),
+            _ => {}
+        }
+    }
+    Ok(Report {
+        form,
+        uploads,
+        file_error,
+    })
+}
+
+/// Queues the notice to every active claims handler (the queue is theirs).
+fn notify_claims_team(
+    conn: &mut PgConnection,
+    claim: &claims::Claim,
+    base_url: &url::Url,
+) -> Result<(), DbError> {
+    let recipients: Vec<String> = staff_users::table
+        .filter(staff_users::role.eq("claims"))
+        .filter(staff_users::active.eq(true))
+        .order(staff_users::id)
+        .limit(50)
+        .select(staff_users::email)
+        .load(conn)?;
+    let mut link = base_url.clone();
+    link.set_path(&format!("/admin/siniestros/{}", claim.id));
+    for to in recipients {
+        let email = crate::mail::templates::claim_reported(&to, &claim.number, link.as_str())
+            .map_err(DbError::other)?;
+        crate::mail::enqueue(conn, &email)?;
+    }
+    Ok(())
+}
+
+enum Reported {
+    Created(i64, String),
+    Repeated(Option<i64>),
+}
+
+/// POST /portal/siniestros (multipart): opens the claim with its files in one transaction; a
+/// second submit of the same form opens nothing more and leads to the same claim.
+pub async fn create(
+    ctx: PageContext,
+    client: CurrentClient,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let Report {
+        form,
+        uploads,
+        file_error,
+    } = read_report(payload).await?;
+    let customer = client.customer_id();
+    let policy_id = form.poliza.trim().parse::<i64>().ok();
+    let validated = validate_claim(&form, policy_id.unwrap_or_default());
+    let mut errors = match &validated {
+        Ok(_) => FieldErrors::new(),
+        Err(errors) => errors.clone(),
+    };
+    if policy_id.is_none() {
+        errors.add("poliza", "Elija la póliza.");
+    }
+    if let Some(message) = file_error {
+        errors.add("archivos", message);
+    }
+    if !form_submissions::is_well_formed(form.token.trim()) {
+        errors.add(
+            "descripcion",
+            "El formulario ha caducado: revise los datos y envíelo de nuevo.",
+        );
+    }
+    let command = match validated {
+        Ok(command) if errors.is_empty() => command,
+        _ => {
+            let page = new_page(ctx, &db, customer, form, errors).await?;
+            return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let token = form.token.trim().to_owned();
+    let base_url = config.base_url.clone();
+    let (label, ip, agent) = (
+        client.user.email.clone(),
+        meta.ip.clone(),
+        meta.user_agent.clone(),
+    );
+    let outcome = db
+        .transaction(move |conn| {
+            if let Claimed::Repeated(created) = form_submissions::claim(conn, &token)? {
+                return Ok(Reported::Repeated(
+                    created.filter(|(k, _)| k == "claim").map(|(_, id)| id),
+                ));
+            }
+            let by = ClientActor {
+                customer_id: customer,
+                label: &label,
+                ip: &ip,
+                user_agent: &agent,
+            };
+            let claim = claims::open_by_client(conn, &command, &by)?;
+            for upload in &uploads {
+                let content_type = documents::sniff(&upload.bytes, &upload.filename)
+                    .map_err(|_| ClaimError::NotFound)?;
+                documents::attach(
+                    conn,
+                    &PgStorage,
+                    Entity::Claim(claim.id),
+                    customer,
+                    upload,
+                    content_type,
+                    None,
+                )?;
+            }
+            notify_claims_team(conn, &claim, &base_url).map_err(ClaimError::from)?;
+            form_submissions::attach(conn, &token, "claim", claim.id)?;
+            Ok::<_, ClaimError>(Reported::Created(claim.id, claim.number))
+        })
+        .await;
+    match outcome {
+        Ok(Reported::Created(id, number)) => Ok(flash::redirect(
+            &format!("/portal/siniestros/{id}"),
+            Flash::success(format!(
+                "Siniestro {number} comunicado. Le avisaremos de cada novedad."
+            )),
+        )),
+        Ok(Reported::Repeated(Some(id))) => Ok(flash::redirect(
+            &format!("/portal/siniestros/{id}"),
+            Flash::info("Este formulario ya se había enviado: este es su siniestro."),
+        )),
+        Ok(Reported::Repeated(None)) => Ok(flash::see_other("/portal/siniestros")),
+        Err(error @ (ClaimError::IncidentInFuture | ClaimError::OutsideCoverage { .. })) => {
+            let mut errors = FieldErrors::new();
+            errors.add("fecha", error.to_string());
+            let page = new_page(ctx, &db, customer, form, errors).await?;
+            render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(ClaimError::NotFound) => Err(AppError::NotFound),
+        Err(other) => Err(AppError::Internal(anyhow::anyhow!("{other}"))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InformationForm {
+    #[serde(default)]
+    informacion: String,
+}
+
+/// POST /portal/siniestros/{id}/informacion: the client adds information to their claim.
+pub async fn add_information(
+    client: CurrentClient,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    form: web::Form<InformationForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let back = format!("/portal/siniestros/{id}");
+    let (customer, label) = (client.customer_id(), client.user.email.clone());
+    let text = form.into_inner().informacion;
+    let outcome = db
+        .transaction(move |conn| {
+            let by = ClientActor {
+                customer_id: customer,
+                label: &label,
+                ip: &meta.ip,
+                user_agent: &meta.user_agent,
+            };
+            claims::add_client_information(conn, id, &text, &by)
+        })
+        .await;
+    match outcome {
+        Ok(_) => Ok(flash::redirect(
+            &back,
+            Flash::success("Información añadida a su siniestro."),
+        )),
+        Err(ClaimError::NotFound) => Err(AppError::NotFound),
+        Err(error @ (ClaimError::NoteRequired | ClaimError::NoteTooLong)) => {
+            Ok(flash::redirect(&back, Flash::error(error.to_string())))
+        }
+        Err(other) => Err(AppError::Internal(anyhow::anyhow!("{other}"))),
+    }
+}

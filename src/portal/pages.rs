@@ -1,0 +1,232 @@
+//! The client's personal pages. Thin handlers: each runs its reads in one
+//! `portal_transaction` for the signed-in customer (row-level security on top of the
+//! queries' own filter) and renders; a record of another client is a 404.
+
+use actix_identity::Identity;
+use actix_web::http::header::{
+    CONTENT_DISPOSITION, CONTENT_TYPE, ContentDisposition, DispositionParam, DispositionType,
+};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::claims::EventRow;
+use crate::db::Db;
+use crate::page_or_partial;
+use crate::portal::accounts::{self, SignInRow};
+use crate::portal::auth::CurrentClient;
+use crate::portal::queries::{self, ClaimDetail, ClaimRow, Page, PolicyDetail, PolicyRow};
+use crate::web::error::AppError;
+use crate::web::flash;
+use crate::web::page::PageContext;
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pagina: Option<i64>,
+}
+
+impl PageQuery {
+    fn page(&self) -> i64 {
+        self.pagina.unwrap_or(1).max(1)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/welcome.html", blocks = ["content"])]
+pub struct WelcomePage {
+    pub ctx: PageContext,
+}
+
+/// GET /portal: what e-SORI offers and how a client gets access; a signed-in client goes
+/// straight to Inicio.
+pub async fn welcome(
+    ctx: PageContext,
+    identity: Option<Identity>,
+) -> Result<HttpResponse, AppError> {
+    if identity.is_some() {
+        return Ok(flash::see_other("/portal/inicio"));
+    }
+    page_or_partial!(WelcomePage { ctx })
+}
+
+#[derive(Template)]
+#[template(path = "portal/home.html", blocks = ["content"])]
+pub struct HomePage {
+    pub ctx: PageContext,
+    pub name: String,
+    pub policies: Vec<PolicyRow>,
+    pub claims: Vec<ClaimRow>,
+    pub unread: i64,
+}
+
+/// GET /portal/inicio
+pub async fn home(
+    ctx: PageContext,
+    client: CurrentClient,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let customer = client.customer_id();
+    let (policies, claims, unread) = db
+        .portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>((
+                queries::policies_in_force(conn, customer)?,
+                queries::open_claims(conn, customer)?,
+                queries::unread_messages(conn, customer)?,
+            ))
+        })
+        .await?;
+    page_or_partial!(HomePage {
+        ctx,
+        name: client.name,
+        policies,
+        claims,
+        unread,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/policies.html", blocks = ["content"])]
+pub struct PoliciesPage {
+    pub ctx: PageContext,
+    pub list: Page<PolicyRow>,
+}
+
+/// GET /portal/polizas
+pub async fn policies(
+    ctx: PageContext,
+    client: CurrentClient,
+    db: web::Data<Db>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (customer, page) = (client.customer_id(), query.page());
+    let list = db
+        .portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>(queries::policies(conn, customer, page)?)
+        })
+        .await?;
+    page_or_partial!(PoliciesPage { ctx, list })
+}
+
+#[derive(Template)]
+#[template(path = "portal/policy.html", blocks = ["content"])]
+pub struct PolicyPage {
+    pub ctx: PageContext,
+    pub detail: PolicyDetail,
+}
+
+/// GET /portal/polizas/{id}
+pub async fn policy(
+    ctx: PageContext,
+    client: CurrentClient,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (customer, id) = (client.customer_id(), path.into_inner());
+    let detail = db
+        .portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>(queries::policy(conn, customer, id)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    page_or_partial!(PolicyPage { ctx, detail })
+}
+
+/// GET /portal/documentos/{id}: a document the broker marked visible, as an attachment.
+pub async fn document(
+    client: CurrentClient,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (customer, id) = (client.customer_id(), path.into_inner());
+    let (document, bytes) = db
+        .portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>(queries::document_file(conn, customer, id)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(document.filename.clone())],
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, document.content_type.clone()))
+        .insert_header((CONTENT_DISPOSITION, disposition))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes))
+}
+
+#[derive(Template)]
+#[template(path = "portal/claims.html", blocks = ["content"])]
+pub struct ClaimsPage {
+    pub ctx: PageContext,
+    pub list: Page<ClaimRow>,
+}
+
+/// GET /portal/siniestros
+pub async fn claims(
+    ctx: PageContext,
+    client: CurrentClient,
+    db: web::Data<Db>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (customer, page) = (client.customer_id(), query.page());
+    let list = db
+        .portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>(queries::claims(conn, customer, page)?)
+        })
+        .await?;
+    page_or_partial!(ClaimsPage { ctx, list })
+}
+
+#[derive(Template)]
+#[template(path = "portal/claim.html", blocks = ["content"])]
+pub struct ClaimPage {
+    pub ctx: PageContext,
+    pub detail: ClaimDetail,
+}
+
+impl ClaimPage {
+    /// The timeline newest first, as the client reads it.
+    pub fn timeline(&self) -> Vec<&EventRow> {
+        self.detail.timeline.iter().rev().collect()
+    }
+}
+
+/// GET /portal/siniestros/{id}
+pub async fn claim(
+    ctx: PageContext,
+    client: CurrentClient,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (customer, id) = (client.customer_id(), path.into_inner());
+    let detail = db
+        .portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>(queries::claim(conn, customer, id)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    page_or_partial!(ClaimPage { ctx, detail })
+}
+
+#[derive(Template)]
+#[template(path = "portal/sign_ins.html", blocks = ["content"])]
+pub struct SignInsPage {
+    pub ctx: PageContext,
+    pub rows: Vec<SignInRow>,
+}
+
+/// GET /portal/accesos: "Últimos accesos".
+pub async fn sign_ins(
+    ctx: PageContext,
+    client: CurrentClient,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let (customer, account) = (client.customer_id(), client.user.id);
+    let rows = db
+        .portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>(accounts::recent_sign_ins(conn, account)?)
+        })
+        .await?;
+    page_or_partial!(SignInsPage { ctx, rows })
+}
