@@ -23,7 +23,7 @@ CREATE INDEX lead_events_lead_idx ON lead_events (lead_id, occurred_at, id);
 -- The list's filters and the source report, each over a date range of creation.
 CREATE INDEX leads_campaign_idx ON leads (campaign, created_at DESC) WHERE campaign IS NOT NULL;
 CREATE INDEX leads_line_idx ON leads (line_id, created_at DESC) WHERE line_id IS NOT NULL;
-CREATE INDEX leads_landing_idx ON leads (landing_id, created_at DESC) WHERE landing_id IS NOT NULL;
+-- leads_landing_idx (landing_id, created_at DESC) comes with the landings migration.
 -- Search by part of the name ("q"), like the customers list.
 CREATE INDEX leads_full_name_trgm_idx ON leads USING gin (lower(full_name) gin_trgm_ops);
 -- Tasks about a lead use tasks.entity_type = 'lead' (tasks_entity_idx), no new column.
