@@ -385,3 +385,44 @@ mod tests {
         assert_eq!(user_id(&state), Some(42));
     }
 }
+
+/// The session and identity middleware of one face (`/admin` or `/portal`): a private,
+/// HTTP-only, SameSite=Lax cookie scoped to `path`, over this store with sessions of `kind`.
+/// Returned as (identity, sessions); wrap identity first so that it runs inside the session.
+pub fn face_middleware(
+    db: Db,
+    kind: SessionKind,
+    key: actix_web::cookie::Key,
+    cookie_name: &str,
+    path: &str,
+    config: &crate::config::Config,
+) -> (
+    actix_identity::IdentityMiddleware,
+    actix_session::SessionMiddleware<PgSessionStore>,
+) {
+    use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+    use actix_web::cookie::SameSite;
+
+    let identity = actix_identity::IdentityMiddleware::builder()
+        .login_deadline(Some(config.staff_absolute_timeout))
+        // The idle limit is the session's own expiry, extended on each request (see
+        // PgSessionStore::update_ttl); a visit deadline in actix-identity would rewrite the
+        // session state on every single page view.
+        .visit_deadline(None)
+        .build();
+    let sessions =
+        actix_session::SessionMiddleware::builder(PgSessionStore::of_kind(db, kind), key)
+            .cookie_name(cookie_name.to_owned())
+            .cookie_path(path.to_owned())
+            .cookie_secure(config.secure_cookies())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(
+                BrowserSession::default()
+                    .state_ttl(Duration::seconds(config.staff_idle_timeout.as_secs() as i64))
+                    .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+            )
+            .build();
+    (identity, sessions)
+}

@@ -27,16 +27,10 @@ mod taxi_panel;
 mod two_factor;
 mod users;
 
-use actix_web::cookie::SameSite;
-use actix_web::cookie::time::Duration;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
-use actix_identity::IdentityMiddleware;
-use actix_session::SessionMiddleware;
-use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
-
-use crate::auth::session_store::PgSessionStore;
+use crate::auth::session_store::{self, SessionKind};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::AppKeys;
@@ -82,26 +76,14 @@ pub fn routes(
         InitError = (),
     >,
 > {
-    let identity = IdentityMiddleware::builder()
-        .login_deadline(Some(config.staff_absolute_timeout))
-        // The idle limit is the session's own expiry, extended on each request (see
-        // PgSessionStore::update_ttl); a visit deadline in actix-identity would rewrite the
-        // session state on every single page view.
-        .visit_deadline(None)
-        .build();
-    let sessions = SessionMiddleware::builder(PgSessionStore::new(db), keys.session)
-        .cookie_name(SESSION_COOKIE.to_owned())
-        .cookie_path("/admin".to_owned())
-        .cookie_secure(config.secure_cookies())
-        .cookie_http_only(true)
-        .cookie_same_site(SameSite::Lax)
-        .cookie_content_security(CookieContentSecurity::Private)
-        .session_lifecycle(
-            BrowserSession::default()
-                .state_ttl(Duration::seconds(config.staff_idle_timeout.as_secs() as i64))
-                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
-        )
-        .build();
+    let (identity, sessions) = session_store::face_middleware(
+        db,
+        SessionKind::Staff,
+        keys.session,
+        SESSION_COOKIE,
+        "/admin",
+        &config,
+    );
 
     web::scope("/admin")
         .service(

@@ -13,16 +13,11 @@ mod pages;
 pub mod profile;
 pub mod queries;
 
-use actix_identity::IdentityMiddleware;
-use actix_session::SessionMiddleware;
-use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
-use actix_web::cookie::SameSite;
-use actix_web::cookie::time::Duration;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::web;
 
-use crate::auth::session_store::{PgSessionStore, SessionKind};
+use crate::auth::session_store::{self, SessionKind};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::AppKeys;
@@ -42,26 +37,14 @@ pub fn routes(
         InitError = (),
     >,
 > {
-    let identity = IdentityMiddleware::builder()
-        .login_deadline(Some(config.staff_absolute_timeout))
-        .visit_deadline(None)
-        .build();
-    let sessions = SessionMiddleware::builder(
-        PgSessionStore::of_kind(db, SessionKind::Client),
+    let (identity, sessions) = session_store::face_middleware(
+        db,
+        SessionKind::Client,
         keys.session,
-    )
-    .cookie_name(SESSION_COOKIE.to_owned())
-    .cookie_path("/portal".to_owned())
-    .cookie_secure(config.secure_cookies())
-    .cookie_http_only(true)
-    .cookie_same_site(SameSite::Lax)
-    .cookie_content_security(CookieContentSecurity::Private)
-    .session_lifecycle(
-        BrowserSession::default()
-            .state_ttl(Duration::seconds(config.staff_idle_timeout.as_secs() as i64))
-            .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
-    )
-    .build();
+        SESSION_COOKIE,
+        "/portal",
+        &config,
+    );
 
     web::scope("/portal")
         .service(web::resource("").get(pages::welcome))
