@@ -373,19 +373,6 @@ pub fn purge_expired(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now))).execute(conn)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_identity_written_by_actix_identity() {
-        let mut state = SessionState::new();
-        assert_eq!(user_id(&state), None);
-        state.insert(IDENTITY_KEY.into(), "\"42\"".into());
-        assert_eq!(user_id(&state), Some(42));
-    }
-}
-
 /// The session and identity middleware of one face (`/admin` or `/portal`): a private,
 /// HTTP-only, SameSite=Lax cookie scoped to `path`, over this store with sessions of `kind`.
 /// Returned as (identity, sessions); wrap identity first so that it runs inside the session.
@@ -425,4 +412,17 @@ pub fn face_middleware(
             )
             .build();
     (identity, sessions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_identity_written_by_actix_identity() {
+        let mut state = SessionState::new();
+        assert_eq!(user_id(&state), None);
+        state.insert(IDENTITY_KEY.into(), "\"42\"".into());
+        assert_eq!(user_id(&state), Some(42));
+    }
 }
