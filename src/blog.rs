@@ -177,7 +177,9 @@ impl PostForm {
         let cover = self.portada.trim();
         let cover_url = if cover.is_empty() {
             None
-        } else if (cover.starts_with("https://") || cover.starts_with("/static/"))
+        } else if (cover.starts_with("https://")
+            || cover.starts_with("/static/")
+            || cover.starts_with(MEDIA_PREFIX))
             && cover.len() <= 500
             && !cover.contains(['"', '<', '>', ' '])
         {
@@ -185,7 +187,7 @@ impl PostForm {
         } else {
             errors.add(
                 "portada",
-                "La imagen de portada es una dirección https:// (o /static/…) sin espacios.",
+                "La imagen de portada es una dirección https:// (o /static/…, /media/…) sin espacios; o súbala abajo.",
             );
             None
         };
@@ -250,6 +252,94 @@ pub fn update(
             blog_posts::body_markdown.eq(&draft.body),
             blog_posts::cover_url.eq(&draft.cover_url),
             blog_posts::published_on.eq(draft.published_on),
+            blog_posts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cover images
+
+/// Where uploaded site images are served from (`/media/<sha256>.<ext>`).
+pub const MEDIA_PREFIX: &str = "/media/";
+/// Largest cover image accepted.
+pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+
+/// The public URL of an image stored with [`store_image`].
+pub fn media_url(sha256: &str, content_type: &str) -> String {
+    let extension = match content_type {
+        "image/png" => "png",
+        "image/webp" => "webp",
+        _ => "jpg",
+    };
+    format!("{MEDIA_PREFIX}{sha256}.{extension}")
+}
+
+/// Checks that `bytes` are a picture a browser shows (by content, not by name): its content
+/// type, or the Spanish message for the form.
+pub fn check_image(bytes: &[u8], filename: &str) -> Result<&'static str, &'static str> {
+    if bytes.is_empty() {
+        return Err("Elija una imagen.");
+    }
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err("La imagen puede ocupar como máximo 5 MB.");
+    }
+    match crate::documents::sniff(bytes, filename) {
+        Ok(kind @ ("image/jpeg" | "image/png" | "image/webp")) => Ok(kind),
+        Ok(_) => Err("Suba una imagen JPG, PNG o WebP."),
+        Err(message) => Err(message),
+    }
+}
+
+/// Stores an image once per content (the same bytes again reuse the row) and returns its URL.
+pub fn store_image(
+    conn: &mut PgConnection,
+    bytes: &[u8],
+    content_type: &str,
+    staff_id: i64,
+) -> QueryResult<String> {
+    use crate::db::schema::site_images;
+    let sha256 = crate::util::sha256_hex(bytes);
+    diesel::insert_into(site_images::table)
+        .values((
+            site_images::sha256.eq(&sha256),
+            site_images::content_type.eq(content_type),
+            site_images::bytes.eq(bytes),
+            site_images::size_bytes.eq(bytes.len() as i32),
+            site_images::uploaded_by_staff_id.eq(staff_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(media_url(&sha256, content_type))
+}
+
+/// An image by the file name of its URL (`<sha256>.<ext>`): (content type, bytes).
+pub fn image(conn: &mut PgConnection, name: &str) -> QueryResult<Option<(String, Vec<u8>)>> {
+    use crate::db::schema::site_images;
+    let Some((sha256, _)) = name.split_once('.') else {
+        return Ok(None);
+    };
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    site_images::table
+        .find(sha256.to_ascii_lowercase())
+        .select((site_images::content_type, site_images::bytes))
+        .first(conn)
+        .optional()
+}
+
+/// Sets (or with `None` removes) the cover of post `id`; false when there is no such post.
+pub fn set_cover(
+    conn: &mut PgConnection,
+    id: i64,
+    cover_url: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let changed = diesel::update(blog_posts::table.find(id))
+        .set((
+            blog_posts::cover_url.eq(cover_url),
             blog_posts::updated_at.eq(now),
         ))
         .execute(conn)?;

@@ -701,3 +701,86 @@ async fn agents_per_line_take_that_lines_leads_in_turn() {
     assert_eq!(agents, [Some(agent2), Some(agent2)]);
     assert_ne!(agent1, agent2);
 }
+
+#[actix_web::test]
+async fn the_landing_figures_cover_the_chosen_period_day_by_day() {
+    let mut ids = (0, 0);
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        create_staff(conn, "admin@soriano.es", Role::Admin, PASSWORD);
+        ids.0 = landing(conn, "hogar", true, &[("A", 1), ("B", 1)]);
+        let variants: Vec<i64> = landing_variants::table
+            .filter(landing_variants::landing_id.eq(ids.0))
+            .order(landing_variants::id)
+            .select(landing_variants::id)
+            .load(conn)
+            .unwrap();
+        ids.1 = variants[1];
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 10, d).unwrap();
+        // (variant, day, visits, conversions)
+        for (variant, d, visits, conversions) in [
+            (variants[0], 1, 100, 3),
+            (variants[0], 15, 40, 2),
+            (variants[1], 15, 50, 7),
+            (variants[1], 31, 9, 1),
+        ] {
+            diesel::insert_into(landing_daily_stats::table)
+                .values((
+                    landing_daily_stats::landing_variant_id.eq(variant),
+                    landing_daily_stats::day.eq(day(d)),
+                    landing_daily_stats::visits.eq(visits as i64),
+                    landing_daily_stats::conversions.eq(conversions as i64),
+                ))
+                .execute(conn)
+                .unwrap();
+        }
+    })
+    .await;
+    let (landing_id, _) = ids;
+    app.sign_in("admin@soriano.es", PASSWORD).await;
+
+    let cells = |html: &str| -> Vec<String> {
+        let re = regex::Regex::new(r"<tr><td>[AB]</td><td>\d+</td><td>(\d+)</td><td>(\d+)</td>")
+            .unwrap();
+        re.captures_iter(html)
+            .map(|c| format!("{}/{}", &c[1], &c[2]))
+            .collect()
+    };
+    let all = app
+        .get(&format!("/admin/landings/{landing_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(all.contains("desde el principio"), "{all}");
+    // Visits/conversions of A and B over everything.
+    assert_eq!(cells(&all), ["140/5", "59/8"], "{all}");
+    assert!(all.contains("<th scope=\"row\">15/10/2026</th><td>40 / 2</td><td>50 / 7</td>"));
+
+    let middle = app
+        .get(&format!(
+            "/admin/landings/{landing_id}?desde=2026-10-10&hasta=2026-10-20"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(middle.contains("del 10/10/2026 al 20/10/2026"), "{middle}");
+    assert_eq!(cells(&middle), ["40/2", "50/7"]);
+    assert!(!middle.contains("01/10/2026"));
+    assert!(!middle.contains("31/10/2026"));
+
+    let reversed = app
+        .get(&format!(
+            "/admin/landings/{landing_id}?desde=2026-10-20&hasta=2026-10-10"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(reversed.contains("La fecha final no puede ser anterior a la inicial."));
+    assert!(
+        reversed.contains("value=\"2026-10-20\""),
+        "the typed dates are kept"
+    );
+}

@@ -478,3 +478,176 @@ async fn staff_write_a_blog_post_with_validation() {
     assert!(public.contains("<strong>prueba</strong>"));
     assert!(public.contains("https://example.es/foto.jpg"));
 }
+
+/// A 1×1 PNG's first bytes (enough for the content check).
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00";
+
+async fn upload_cover(app: &TestApp, id: i64, name: &str, bytes: &[u8]) -> reqwest::Response {
+    let page = app
+        .get(&format!("/admin/blog/{id}/editar"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", common::csrf_from_html(&page))
+        .part(
+            "archivo",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+        );
+    app.client
+        .post(app.url(&format!("/admin/blog/{id}/portada")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_cover_image_is_uploaded_checked_and_served_by_its_hash() {
+    use soriano::db::schema::site_images;
+    let app = spawn().await;
+    let id: i64 = blog_posts::table
+        .filter(blog_posts::slug.eq("publicada"))
+        .select(blog_posts::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    app.sign_in("web@soriano.es", PASSWORD).await;
+
+    // Not a picture, whatever its name says: the form comes back with the message.
+    let refused = upload_cover(&app, id, "foto.png", b"hola, no soy una imagen").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("id=\"archivo-error\""), "{html}");
+    let stored: i64 = site_images::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(stored, 0);
+
+    let response = upload_cover(&app, id, "portada.png", PNG).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cover: Option<String> = blog_posts::table
+        .find(id)
+        .select(blog_posts::cover_url)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let cover = cover.unwrap();
+    assert!(
+        cover.starts_with("/media/") && cover.ends_with(".png"),
+        "{cover}"
+    );
+    // The same picture again is stored once.
+    upload_cover(&app, id, "otra.png", PNG).await;
+    let stored: i64 = site_images::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(stored, 1);
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("blog.cover_changed"))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(audited, 2);
+
+    // Served to anyone, cacheable for a year, revalidated by its hash.
+    let visitor = common::new_client();
+    let image = visitor.get(app.url(&cover)).send().await.unwrap();
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(image.headers()["content-type"], "image/png");
+    assert!(
+        image.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let etag = image.headers()["etag"].clone();
+    assert_eq!(image.bytes().await.unwrap().as_ref(), PNG);
+    let again = visitor
+        .get(app.url(&cover))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let missing = format!("/media/{}.png", "0".repeat(64));
+    assert_eq!(
+        visitor
+            .get(app.url(&missing))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let post = app.get("/blog/publicada").await.text().await.unwrap();
+    assert!(post.contains(&format!("src=\"{cover}\"")));
+
+    // Removing it.
+    let page = app
+        .get(&format!("/admin/blog/{id}/editar"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_from_html(&page);
+    let removed = app
+        .post_form(
+            &format!("/admin/blog/{id}/portada/quitar"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    let post = app.get("/blog/publicada").await.text().await.unwrap();
+    assert!(!post.contains("post-cover"));
+}
+
+#[actix_web::test]
+async fn agents_cannot_upload_covers_and_uploads_need_the_csrf_token() {
+    let app = spawn().await;
+    let id: i64 = blog_posts::table
+        .filter(blog_posts::slug.eq("publicada"))
+        .select(blog_posts::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let image =
+        || reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("portada.png".to_owned());
+    app.sign_in("web@soriano.es", PASSWORD).await;
+    let without_token = reqwest::multipart::Form::new().part("archivo", image());
+    let response = app
+        .client
+        .post(app.url(&format!("/admin/blog/{id}/portada")))
+        .multipart(without_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let (agent, _) = app.sign_in_elsewhere("agente@soriano.es", PASSWORD).await;
+    let page = agent
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", common::csrf_from_html(&page))
+        .part("archivo", image());
+    let response = agent
+        .post(app.url(&format!("/admin/blog/{id}/portada")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let cover: Option<String> = blog_posts::table
+        .find(id)
+        .select(blog_posts::cover_url)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(cover, None);
+}

@@ -88,6 +88,7 @@ actions! {
     LeadAssignmentChanged => "lead.assignment_changed", "Cambio del reparto de leads";
     BlogPostCreated => "blog.post_created", "Alta de entrada del blog";
     BlogPostUpdated => "blog.post_updated", "Cambio de entrada del blog";
+    BlogCoverChanged => "blog.cover_changed", "Cambio de portada de una entrada del blog";
     CustomerCreated => "customer.created", "Alta de cliente";
     /// Details: `{"campo": {"before": .., "after": ..}}` of the changed fields.
     CustomerUpdated => "customer.updated", "Modificación de cliente";

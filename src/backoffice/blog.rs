@@ -1,6 +1,7 @@
 //! Blog posts in the back-office (`/admin/blog`): list, write and edit (Markdown body, cover
-//! image URL, publication date; empty date = draft). Behind `ManageSite`.
+//! image uploaded or by URL, publication date; empty date = draft). Behind `ManageSite`.
 
+use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -16,6 +17,7 @@ use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::form::FieldErrors;
 use crate::web::format;
+use crate::web::multipart;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -253,4 +255,97 @@ pub async fn update(
         form.into_inner(),
     )
     .await
+}
+
+/// POST /admin/blog/{id}/portada (multipart: archivo): uploads the cover image of a post.
+/// The picture is checked by its content (JPG, PNG or WebP, 5 MB at most), stored once per
+/// content and served from `/media/`; the post points to it.
+pub async fn upload_cover(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let parts = multipart::read(payload, &["archivo"], blog::MAX_IMAGE_BYTES, 1024).await?;
+    let file = parts.into_iter().find(|p| p.name == "archivo");
+    let checked = match &file {
+        None => Err("Elija una imagen."),
+        Some(part) if part.overflow => Err("La imagen puede ocupar como máximo 5 MB."),
+        Some(part) => blog::check_image(&part.bytes, part.filename.as_deref().unwrap_or("")),
+    };
+    let content_type = match checked {
+        Ok(content_type) => content_type,
+        Err(message) => {
+            let post = db
+                .run(move |conn| blog::find(conn, id).map_err(DbError::from))
+                .await?;
+            let mut errors = FieldErrors::new();
+            errors.add("archivo", message);
+            return render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FormPage {
+                    ctx,
+                    id: Some(id),
+                    form: PostForm::of(&post),
+                    form_token: String::new(),
+                    errors,
+                },
+            );
+        }
+    };
+    let bytes = file.map(|part| part.bytes).unwrap_or_default();
+    db.transaction(move |conn| {
+        let url = blog::store_image(conn, &bytes, content_type, staff.0.id)?;
+        if !blog::set_cover(conn, id, Some(&url), Utc::now())? {
+            return Err(DbError::from(diesel::result::Error::NotFound));
+        }
+        audit::record(
+            conn,
+            &audit::NewEntry {
+                target_type: Some(audit::target::BLOG_POST),
+                target_id: Some(id),
+                details: serde_json::json!({ "portada": url, "bytes": bytes.len() }),
+                ..audit_entry(&staff.0, &meta, Action::BlogCoverChanged)
+            },
+        )?;
+        Ok::<_, DbError>(())
+    })
+    .await?;
+    Ok(flash::redirect(
+        &format!("/admin/blog/{id}/editar"),
+        Flash::success("Portada subida."),
+    ))
+}
+
+/// POST /admin/blog/{id}/portada/quitar
+pub async fn remove_cover(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    db.transaction(move |conn| {
+        if !blog::set_cover(conn, id, None, Utc::now())? {
+            return Err(DbError::from(diesel::result::Error::NotFound));
+        }
+        audit::record(
+            conn,
+            &audit::NewEntry {
+                target_type: Some(audit::target::BLOG_POST),
+                target_id: Some(id),
+                details: serde_json::json!({ "portada": null }),
+                ..audit_entry(&staff.0, &meta, Action::BlogCoverChanged)
+            },
+        )?;
+        Ok::<_, DbError>(())
+    })
+    .await?;
+    Ok(flash::redirect(
+        &format!("/admin/blog/{id}/editar"),
+        Flash::success("Portada quitada."),
+    ))
 }

@@ -8,7 +8,6 @@ use actix_web::http::header::{
 };
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use crate::audit::{self, Action, NewEntry};
@@ -19,6 +18,7 @@ use crate::documents::{self, Document, Entity, PgStorage, Storage, Upload};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::format::madrid_datetime;
+use crate::web::multipart;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -106,46 +106,20 @@ struct UploadForm {
     too_large: bool,
 }
 
-async fn read_form(mut payload: Multipart) -> Result<UploadForm, AppError> {
+async fn read_form(payload: Multipart) -> Result<UploadForm, AppError> {
+    let parts = multipart::read(payload, &["archivo"], documents::MAX_BYTES, 1024).await?;
     let (mut kind, mut id, mut visible, mut upload, mut too_large) =
         (String::new(), None, false, None, false);
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let filename = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(documents::clean_filename);
-        let limit = if name == "archivo" {
-            documents::MAX_BYTES
-        } else {
-            1024
-        };
-        let mut bytes = Vec::new();
-        let mut overflow = false;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
-            if overflow || bytes.len() + chunk.len() > limit {
-                // Keep reading (and dropping) the rest, so that the request completes and the
-                // browser gets the page with the message rather than a broken connection.
-                overflow = true;
-                continue;
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if overflow {
-            too_large = true;
-            bytes.clear();
-        }
-        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
-        match name.as_str() {
-            "entidad" => kind = text(),
-            "id" => id = text().parse::<i64>().ok(),
+    for part in parts {
+        too_large |= part.overflow;
+        match part.name.as_str() {
+            "entidad" => kind = part.text().trim().to_owned(),
+            "id" => id = part.text().trim().parse::<i64>().ok(),
             "visible" => visible = true,
-            "archivo" if !bytes.is_empty() => {
+            "archivo" if !part.bytes.is_empty() => {
                 upload = Some(Upload {
-                    filename: filename.unwrap_or_else(|| "documento".into()),
-                    bytes,
+                    filename: part.filename.unwrap_or_else(|| "documento".into()),
+                    bytes: part.bytes,
                     visible_to_client: false,
                 })
             }

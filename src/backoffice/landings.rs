@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::audit::{self, Action};
@@ -23,7 +23,7 @@ use crate::landings::{self, LandingRow, VariantRow};
 use crate::site::landings::{Hidden, LandingPage};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
+use crate::web::form::{DayRange, FieldErrors};
 use crate::web::format;
 use crate::web::page::PageContext;
 use crate::web::render;
@@ -339,6 +339,46 @@ pub struct ShowPage {
     pub line: String,
     pub variants: Vec<VariantStats>,
     pub public_url: String,
+    pub desde: String,
+    pub hasta: String,
+    pub errors: FieldErrors,
+    pub period: String,
+    pub days: Vec<DayStats>,
+}
+
+/// One day of the daily table: visits and conversions per variant, in the variants' order.
+pub struct DayStats {
+    pub day: String,
+    pub cells: Vec<(i64, i64)>,
+}
+
+/// Pivots the daily counters (latest day first) into one row per day.
+pub fn day_stats(variants: &[VariantRow], daily: &[(NaiveDate, i64, i64, i64)]) -> Vec<DayStats> {
+    let mut days: Vec<DayStats> = Vec::new();
+    let mut current: Option<NaiveDate> = None;
+    for (day, variant_id, visits, conversions) in daily {
+        if current != Some(*day) {
+            current = Some(*day);
+            days.push(DayStats {
+                day: format::date(*day),
+                cells: vec![(0, 0); variants.len()],
+            });
+        }
+        if let (Some(row), Some(i)) = (
+            days.last_mut(),
+            variants.iter().position(|v| v.id == *variant_id),
+        ) {
+            row.cells[i] = (*visits, *conversions);
+        }
+    }
+    days
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StatsQuery {
+    desde: String,
+    hasta: String,
 }
 
 /// Visits, conversions, rate and significance against the first variant, per variant.
@@ -378,21 +418,29 @@ pub fn variant_stats(variants: &[VariantRow], totals: &[(i64, i64, i64)]) -> Vec
         .collect()
 }
 
-/// GET /admin/landings/{id}
+/// GET /admin/landings/{id}?desde=&hasta=: the landing, and its variants' figures over a
+/// period (since it began by default).
 pub async fn show(
     ctx: PageContext,
     db: web::Data<Db>,
     config: web::Data<Config>,
     path: web::Path<i64>,
+    query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (landing, variants, totals, lines) = db
+    let today = landings::today();
+    // "Since it began": counters only exist from the first visit, so an early bound is enough.
+    let beginning = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today);
+    let DayRange { from, to, errors } =
+        DayRange::read(&query.desde, &query.hasta, (beginning, today), 366 * 30);
+    let (landing, variants, totals, daily, lines) = db
         .run(move |conn| {
             let landing = landings::find(conn, id)?;
             let variants = landings::variants(conn, id)?;
-            let totals = landings::totals(conn, id)?;
+            let totals = landings::totals(conn, id, from, to)?;
+            let daily = landings::daily(conn, id, from, to)?;
             let lines = catalog::lines(conn)?;
-            Ok::<_, DbError>((landing, variants, totals, lines))
+            Ok::<_, DbError>((landing, variants, totals, daily, lines))
         })
         .await?;
     let line = lines
@@ -400,12 +448,22 @@ pub async fn show(
         .find(|l| Some(l.id) == landing.line_id)
         .map(|l| l.name)
         .unwrap_or_else(|| "—".to_owned());
+    let period = if from == beginning {
+        format!("desde el principio hasta el {}", format::date(to))
+    } else {
+        format!("del {} al {}", format::date(from), format::date(to))
+    };
     crate::page_or_partial!(ShowPage {
         ctx,
         public_url: crate::site::landings::absolute(&config, &format!("/l/{}", landing.slug)),
         line,
+        days: day_stats(&variants, &daily),
         variants: variant_stats(&variants, &totals),
         landing,
+        desde: query.desde.clone(),
+        hasta: query.hasta.clone(),
+        errors,
+        period,
     })
 }
 

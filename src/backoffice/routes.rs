@@ -167,6 +167,8 @@ staff_routes! {
     GET "/blog/nueva" => blog::new_form, ManageSite;
     GET "/blog/{id}/editar" => blog::edit_form, ManageSite;
     POST "/blog/{id}" => blog::update, ManageSite;
+    POST "/blog/{id}/portada" => blog::upload_cover, ManageSite;
+    POST "/blog/{id}/portada/quitar" => blog::remove_cover, ManageSite;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

@@ -634,6 +634,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    site_images (sha256) {
+        sha256 -> Text,
+        content_type -> Text,
+        bytes -> Bytea,
+        size_bytes -> Int4,
+        uploaded_by_staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     blog_posts (id) {
         id -> Int8,
         slug -> Text,

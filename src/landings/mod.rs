@@ -142,22 +142,71 @@ struct TotalRow {
     conversions: i64,
 }
 
-/// Totals per variant of a landing: (variant id, visits, conversions). Raw SQL because
-/// `sum(bigint)` is `numeric` in PostgreSQL; the cast keeps it an `i64`.
-pub fn totals(conn: &mut PgConnection, landing_id: i64) -> QueryResult<Vec<(i64, i64, i64)>> {
+/// Totals per variant of a landing over the days `from..=to`: (variant id, visits,
+/// conversions). Raw SQL because `sum(bigint)` is `numeric` in PostgreSQL; the cast keeps it
+/// an `i64`.
+pub fn totals(
+    conn: &mut PgConnection,
+    landing_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(i64, i64, i64)>> {
     let rows: Vec<TotalRow> = diesel::sql_query(
         "SELECT s.landing_variant_id AS variant_id, \
                 COALESCE(sum(s.visits), 0)::bigint AS visits, \
                 COALESCE(sum(s.conversions), 0)::bigint AS conversions \
          FROM landing_daily_stats s JOIN landing_variants v ON v.id = s.landing_variant_id \
-         WHERE v.landing_id = $1 GROUP BY s.landing_variant_id",
+         WHERE v.landing_id = $1 AND s.day BETWEEN $2 AND $3 GROUP BY s.landing_variant_id",
     )
     .bind::<diesel::sql_types::Int8, _>(landing_id)
+    .bind::<diesel::sql_types::Date, _>(from)
+    .bind::<diesel::sql_types::Date, _>(to)
     .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| (r.variant_id, r.visits, r.conversions))
         .collect())
+}
+
+/// Most days the daily table of a landing shows (the latest of the period).
+pub const DAILY_ROWS: i64 = 93;
+
+/// The counters of each variant of a landing per day of `from..=to`, latest day first, for
+/// the last [`DAILY_ROWS`] days of the period that had any visit: (day, variant id, visits,
+/// conversions).
+pub fn daily(
+    conn: &mut PgConnection,
+    landing_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(NaiveDate, i64, i64, i64)>> {
+    let days: Vec<NaiveDate> = landing_daily_stats::table
+        .inner_join(landing_variants::table)
+        .filter(landing_variants::landing_id.eq(landing_id))
+        .filter(landing_daily_stats::day.between(from, to))
+        .select(landing_daily_stats::day)
+        .distinct()
+        .order(landing_daily_stats::day.desc())
+        .limit(DAILY_ROWS)
+        .load(conn)?;
+    let Some(oldest) = days.last().copied() else {
+        return Ok(Vec::new());
+    };
+    landing_daily_stats::table
+        .inner_join(landing_variants::table)
+        .filter(landing_variants::landing_id.eq(landing_id))
+        .filter(landing_daily_stats::day.between(oldest, to))
+        .select((
+            landing_daily_stats::day,
+            landing_daily_stats::landing_variant_id,
+            landing_daily_stats::visits,
+            landing_daily_stats::conversions,
+        ))
+        .order((
+            landing_daily_stats::day.desc(),
+            landing_daily_stats::landing_variant_id,
+        ))
+        .load(conn)
 }
 
 /// Today in Madrid, the day counters are kept by.

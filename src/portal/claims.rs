@@ -7,7 +7,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use diesel::prelude::*;
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use crate::claims::form::{NewClaimForm, validate_claim};
@@ -22,6 +21,7 @@ use crate::portal::queries::{self, PolicyRow};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::form::FieldErrors;
+use crate::web::multipart;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -92,7 +92,7 @@ struct Report {
     file_error: Option<String>,
 }
 
-async fn read_report(mut payload: Multipart) -> Result<Report, AppError> {
+async fn read_report(payload: Multipart) -> Result<Report, AppError> {
     let mut form = NewClaimForm {
         poliza: String::new(),
         token: String::new(),
@@ -103,54 +103,33 @@ async fn read_report(mut payload: Multipart) -> Result<Report, AppError> {
         importe: String::new(),
     };
     let (mut uploads, mut file_error) = (Vec::new(), None);
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let filename = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(documents::clean_filename);
-        let limit = if name == "archivos" {
-            documents::MAX_BYTES
-        } else {
-            16 * 1024
-        };
-        let (mut bytes, mut overflow) = (Vec::new(), false);
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
-            if overflow || bytes.len() + chunk.len() > limit {
-                // Drain the rest so the browser gets the form back with the message.
-                overflow = true;
-                continue;
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        let text = || String::from_utf8_lossy(&bytes).into_owned();
-        match name.as_str() {
-            "archivos" if overflow => {
+    let parts = multipart::read(payload, &["archivos"], documents::MAX_BYTES, 16 * 1024).await?;
+    for part in parts {
+        match part.name.as_str() {
+            "archivos" if part.overflow => {
                 file_error = Some("Cada archivo puede ocupar como máximo 10 MB.".to_owned());
             }
-            "archivos" if !bytes.is_empty() => {
-                let filename = filename.unwrap_or_else(|| "archivo".into());
-                if let Err(message) = documents::sniff(&bytes, &filename) {
+            "archivos" if !part.bytes.is_empty() => {
+                let filename = part.filename.unwrap_or_else(|| "archivo".into());
+                if let Err(message) = documents::sniff(&part.bytes, &filename) {
                     file_error = Some(format!("{filename}: {message}"));
                 } else if uploads.len() == MAX_FILES {
                     file_error = Some(format!("Adjunte como máximo {MAX_FILES} archivos."));
                 } else {
                     uploads.push(Upload {
                         filename,
-                        bytes,
+                        bytes: part.bytes,
                         visible_to_client: true,
                     });
                 }
             }
-            _ if overflow => return Err(AppError::PayloadTooLarge),
-            "poliza" => form.poliza = text(),
-            "token" => form.token = text(),
-            "fecha" => form.fecha = text(),
-            "tipo" => form.tipo = text(),
-            "descripcion" => form.descripcion = text(),
-            "lugar" => form.lugar = text(),
+            _ if part.overflow => return Err(AppError::PayloadTooLarge),
+            "poliza" => form.poliza = part.text(),
+            "token" => form.token = part.text(),
+            "fecha" => form.fecha = part.text(),
+            "tipo" => form.tipo = part.text(),
+            "descripcion" => form.descripcion = part.text(),
+            "lugar" => form.lugar = part.text(),
             _ => {}
         }
     }

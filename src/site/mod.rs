@@ -2,6 +2,7 @@
 
 mod conditional;
 pub mod landings;
+mod media;
 mod pages;
 pub mod taxi;
 
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/contacto/gracias").get(pages::contact_thanks))
         .service(web::resource("/blog").get(pages::blog_index))
         .service(web::resource("/blog/{slug}").get(pages::blog_post))
+        .service(web::resource("/media/{name}").get(media::image))
         .service(web::resource("/sitemap.xml").get(pages::sitemap))
         .service(web::resource("/robots.txt").get(pages::robots));
 }

@@ -50,9 +50,76 @@ pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, &'static str> {
         .map_err(|_| "Escriba una fecha válida (dd/mm/aaaa).")
 }
 
+/// A period of days chosen with the `desde` / `hasta` fields of a report's GET form. Empty
+/// fields take the defaults; a bad date, an end before the start or a period longer than
+/// `max_days` is reported next to its field and the defaults are used instead, so the page
+/// still shows figures while it says what was wrong.
+#[derive(Debug)]
+pub struct DayRange {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub errors: FieldErrors,
+}
+
+impl DayRange {
+    pub fn read(
+        desde: &str,
+        hasta: &str,
+        defaults: (chrono::NaiveDate, chrono::NaiveDate),
+        max_days: i64,
+    ) -> Self {
+        let mut errors = FieldErrors::new();
+        let mut read = |text: &str, field: &'static str, default: chrono::NaiveDate| {
+            if text.trim().is_empty() {
+                return default;
+            }
+            parse_date(text)
+                .map_err(|message| errors.add(field, message))
+                .unwrap_or(default)
+        };
+        let from = read(desde, "desde", defaults.0);
+        let to = read(hasta, "hasta", defaults.1);
+        if to < from {
+            errors.add(
+                "hasta",
+                "La fecha final no puede ser anterior a la inicial.",
+            );
+        } else if (to - from).num_days() > max_days {
+            errors.add(
+                "hasta",
+                format!("Elija un periodo de {max_days} días como mucho."),
+            );
+        }
+        let (from, to) = if errors.is_empty() {
+            (from, to)
+        } else {
+            defaults
+        };
+        Self { from, to, errors }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_ranges_fall_back_to_the_defaults_and_say_why() {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let defaults = (day(1), day(23));
+        let empty = DayRange::read("", " ", defaults, 30);
+        assert_eq!((empty.from, empty.to), defaults);
+        assert!(empty.errors.is_empty());
+        let chosen = DayRange::read("2026-11-05", "10/11/2026", defaults, 30);
+        assert_eq!((chosen.from, chosen.to), (day(5), day(10)));
+        let reversed = DayRange::read("2026-11-10", "2026-11-05", defaults, 30);
+        assert_eq!((reversed.from, reversed.to), defaults);
+        assert!(reversed.errors.get("hasta").is_some());
+        let long = DayRange::read("2025-01-01", "2026-11-05", defaults, 30);
+        assert!(long.errors.get("hasta").unwrap().contains("30 días"));
+        let bad = DayRange::read("ayer", "", defaults, 30);
+        assert!(bad.errors.get("desde").is_some());
+    }
 
     #[test]
     fn dates_are_read_in_both_forms() {

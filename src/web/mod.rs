@@ -11,6 +11,7 @@ pub mod format;
 pub mod headers;
 pub mod health;
 pub mod metrics;
+pub mod multipart;
 pub mod page;
 pub mod render;
 pub mod request_meta;

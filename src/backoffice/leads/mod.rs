@@ -16,7 +16,7 @@ pub use report::report;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use crate::audit::Actor;
@@ -32,7 +32,7 @@ use crate::leads::{
 use crate::page_or_partial;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
+use crate::web::form::{DayRange, FieldErrors};
 use crate::web::format;
 use crate::web::page::PageContext;
 use crate::web::render;

@@ -70,30 +70,8 @@ pub async fn report(
 ) -> Result<HttpResponse, AppError> {
     let today = crate::leads::today();
     let month_start = today.with_day(1).unwrap_or(today);
-    let mut errors = FieldErrors::new();
-    let mut read = |text: &str, field: &'static str, default: NaiveDate| {
-        if text.trim().is_empty() {
-            return default;
-        }
-        crate::web::form::parse_date(text)
-            .map_err(|message| errors.add(field, message))
-            .unwrap_or(default)
-    };
-    let from = read(&query.desde, "desde", month_start);
-    let to = read(&query.hasta, "hasta", today);
-    if to < from {
-        errors.add(
-            "hasta",
-            "La fecha final no puede ser anterior a la inicial.",
-        );
-    } else if to - from > Duration::days(366 * 3) {
-        errors.add("hasta", "Elija un periodo de tres años como mucho.");
-    }
-    let (from, to) = if errors.is_empty() {
-        (from, to)
-    } else {
-        (month_start, today)
-    };
+    let DayRange { from, to, errors } =
+        DayRange::read(&query.desde, &query.hasta, (month_start, today), 366 * 3);
     let scope = scope_of(&staff);
     let data = db
         .run(move |conn| leads::report(conn, scope, from, to).map_err(DbError::from))
