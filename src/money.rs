@@ -1,19 +1,51 @@
 //! Money in integer euro cents: parsing what people type and writing it the Spanish way.
 
+/// An amount in cents that writes itself the Spanish way, "1.234,56 €" (thousands with dots,
+/// decimal comma, two decimals), straight into the output: no intermediate `String`. Pages
+/// with many amounts (price breakdowns, lists of receipts) spend noticeably less on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Euros(pub i64);
+
+impl std::fmt::Display for Euros {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // "-9.223.372.036.854.775,80 €" is the longest: 27 bytes + the 3-byte euro sign.
+        let mut buffer = [0u8; 32];
+        let mut at = buffer.len();
+        let mut push = |bytes: &[u8]| {
+            at -= bytes.len();
+            buffer[at..at + bytes.len()].copy_from_slice(bytes);
+        };
+        let abs = self.0.unsigned_abs();
+        let (mut euros, rest) = (abs / 100, abs % 100);
+        push(" €".as_bytes());
+        push(&[b'0' + (rest % 10) as u8]);
+        push(&[b',', b'0' + (rest / 10) as u8]);
+        let mut digits = 0;
+        loop {
+            if digits > 0 && digits % 3 == 0 {
+                push(b".");
+            }
+            push(&[b'0' + (euros % 10) as u8]);
+            digits += 1;
+            euros /= 10;
+            if euros == 0 {
+                break;
+            }
+        }
+        if self.0 < 0 {
+            push(b"-");
+        }
+        // Only ASCII digits, separators and the euro sign were written.
+        f.write_str(std::str::from_utf8(&buffer[at..]).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+/// Digits, dots, a comma and the euro sign: nothing to escape in HTML.
+impl askama::filters::HtmlSafe for Euros {}
+
 /// "1.234,56 €" (thousands with dots, decimal comma, two decimals).
 pub fn format_cents(cents: i64) -> String {
-    let negative = cents < 0;
-    let abs = cents.unsigned_abs();
-    let (euros, rest) = (abs / 100, abs % 100);
-    let digits = euros.to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(ch);
-    }
-    format!("{}{grouped},{rest:02} €", if negative { "-" } else { "" })
+    Euros(cents).to_string()
 }
 
 /// Parses an amount typed in a form: "1234", "1234,5", "1.234,56", "1234.56", "1 234,56 €".
@@ -82,6 +114,10 @@ mod tests {
         assert_eq!(format_cents(123456), "1.234,56 €");
         assert_eq!(format_cents(100000000), "1.000.000,00 €");
         assert_eq!(format_cents(-2550), "-25,50 €");
+        assert_eq!(format_cents(-99), "-0,99 €");
+        assert_eq!(format_cents(100_000), "1.000,00 €");
+        assert_eq!(format_cents(99_999), "999,99 €");
+        assert_eq!(format_cents(i64::MIN), "-92.233.720.368.547.758,08 €");
         assert_eq!(cents_for_input(123456), "1234,56");
     }
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::config::{BrokerInfo, Config};
 use crate::db::form_submissions;
 use crate::db::{Db, DbError};
-use crate::money::format_cents;
+use crate::money::Euros;
 use crate::taxi::rating::input::FIELDS;
 use crate::taxi::rating::{self, Coverage, Extra, Fuel, LineKind, RawInput, Shift};
 use crate::taxi::requests::{self, CarrierPrice, RawApplicant, Requested, TaxiRequest};
@@ -44,8 +44,8 @@ fn today() -> chrono::NaiveDate {
 pub struct LineView {
     pub label: String,
     pub band: String,
-    pub rate: String,
-    pub amount: String,
+    pub rate: Rate,
+    pub amount: Euros,
     pub class: &'static str,
 }
 
@@ -53,33 +53,41 @@ pub struct PriceView {
     pub carrier_id: i64,
     pub carrier_name: String,
     pub total_cents: i64,
-    pub total: String,
-    pub net: String,
-    pub taxes: String,
-    pub monthly: String,
-    pub monthly_first: String,
+    pub total: Euros,
+    pub net: Euros,
+    pub taxes: Euros,
+    pub monthly: Euros,
+    pub monthly_first: Euros,
     pub lines: Vec<LineView>,
     pub missing: Vec<&'static str>,
     pub fits: bool,
-    pub version: String,
+    pub version: i32,
 }
 
-fn rate_text(kind: LineKind, rate: Option<i64>) -> String {
-    match (kind, rate) {
-        (LineKind::Factor, Some(m)) => format!("×{},{:03}", m / 1000, m % 1000),
-        (LineKind::Tax, Some(bp)) => format!("{},{:02} %", bp / 100, bp % 100),
-        _ => String::new(),
+/// A line's coefficient as the breakdown shows it: "×1,150" for a factor (per mille), "8,15 %"
+/// for a tax (basis points), nothing otherwise. Written straight into the page.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate(LineKind, Option<i64>);
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.0, self.1) {
+            (LineKind::Factor, Some(m)) => write!(f, "×{},{:03}", m / 1000, m % 1000),
+            (LineKind::Tax, Some(bp)) => write!(f, "{},{:02} %", bp / 100, bp % 100),
+            _ => Ok(()),
+        }
     }
 }
 
-fn line_views(lines: &[rating::Line]) -> Vec<LineView> {
+/// Digits, a comma, "×" or "%": nothing to escape.
+impl askama::filters::HtmlSafe for Rate {}
+
+fn line_views(lines: Vec<rating::Line>) -> Vec<LineView> {
     lines
-        .iter()
+        .into_iter()
         .map(|line| LineView {
-            label: line.label.clone(),
-            band: line.band.clone().unwrap_or_default(),
-            rate: rate_text(line.kind, line.rate),
-            amount: format_cents(line.amount_cents),
+            rate: Rate(line.kind, line.rate),
+            amount: Euros(line.amount_cents),
             class: match line.kind {
                 LineKind::Base => "line-base",
                 LineKind::Factor => "line-factor",
@@ -87,26 +95,28 @@ fn line_views(lines: &[rating::Line]) -> Vec<LineView> {
                 LineKind::Option => "line-option",
                 LineKind::Tax => "line-tax",
             },
+            label: line.label,
+            band: line.band.unwrap_or_default(),
         })
         .collect()
 }
 
 impl PriceView {
-    fn new(price: &CarrierPrice, version: i32) -> Self {
-        let q = &price.quote;
+    fn new(price: CarrierPrice, version: i32) -> Self {
+        let q = price.quote;
         Self {
             carrier_id: price.carrier_id,
-            carrier_name: price.carrier_name.clone(),
+            carrier_name: price.carrier_name,
             total_cents: q.total_cents,
-            total: format_cents(q.total_cents),
-            net: format_cents(q.net_cents),
-            taxes: format_cents(q.taxes_cents),
-            monthly: format_cents(q.monthly_cents),
-            monthly_first: format_cents(q.monthly_first_cents),
-            lines: line_views(&q.lines),
+            total: Euros(q.total_cents),
+            net: Euros(q.net_cents),
+            taxes: Euros(q.taxes_cents),
+            monthly: Euros(q.monthly_cents),
+            monthly_first: Euros(q.monthly_first_cents),
             missing: q.missing_extras.iter().map(|e| e.label()).collect(),
-            fits: q.fits_demands(),
-            version: version.to_string(),
+            fits: q.missing_extras.is_empty(),
+            lines: line_views(q.lines),
+            version,
         }
     }
 }
@@ -259,7 +269,7 @@ async fn compute(
         Ok(input) => {
             let book = cache.get(db).await?;
             let prices = requests::price_all(&book, &input)
-                .iter()
+                .into_iter()
                 .zip(book.iter())
                 .map(|(price, t)| PriceView::new(price, t.version))
                 .collect();
@@ -439,7 +449,7 @@ async fn request_page(
     };
     let book = cache.get(db).await?;
     let prices: Vec<PriceView> = requests::price_all(&book, &input)
-        .iter()
+        .into_iter()
         .zip(book.iter())
         .map(|(p, t)| PriceView::new(p, t.version))
         .collect();
@@ -605,9 +615,9 @@ pub struct AlreadySent {
 pub struct OptionView {
     pub carrier_name: String,
     pub coverage: String,
-    pub total: String,
-    pub monthly: String,
-    pub monthly_first: String,
+    pub total: Euros,
+    pub monthly: Euros,
+    pub monthly_first: Euros,
     pub fits: bool,
     pub lines: Vec<LineView>,
 }
@@ -655,11 +665,11 @@ async fn public_quote(
             OptionView {
                 carrier_name: o.carrier_name.clone(),
                 coverage: o.coverage_summary.clone(),
-                total: format_cents(o.total_cents),
-                monthly: format_cents(cents("monthly_cents")),
-                monthly_first: format_cents(cents("monthly_first_cents")),
+                total: Euros(o.total_cents),
+                monthly: Euros(cents("monthly_cents")),
+                monthly_first: Euros(cents("monthly_first_cents")),
                 fits: o.fits_demands,
-                lines: line_views(&lines),
+                lines: line_views(lines),
             }
         })
         .collect();
