@@ -6,6 +6,7 @@ mod claims;
 mod customers;
 mod leads;
 mod policies;
+mod receipts;
 mod portal;
 mod quotes;
 mod rng;
@@ -23,6 +24,7 @@ pub use customers::{
 };
 pub use leads::{DEMO_LEADS, demo_leads};
 pub use policies::demo_policies;
+pub use receipts::demo_receipts;
 pub use quotes::demo_quotes;
 
 use crate::auth::staff::{self, Role};
@@ -232,6 +234,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_leads(conn)?;
     site::demo_site(conn)?;
     portal::demo_portal(conn, DEMO_ADMIN_PASSWORD)?;
+    demo_receipts(conn)?;
     Ok(report)
 }
 
