@@ -479,7 +479,41 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
     assert_eq!(status_of(&mut conn, first), "cobrado");
     assert_eq!(status_of(&mut conn, third), "anulado");
     assert!(after.iter().all(|r| r.5 == "cobrado" || r.5 == "anulado"), "{after:?}");
+
+    // The customer's timeline shows the receipts already due, linked to the policy.
+    let timeline = app.get(&format!("/admin/clientes/{}", fx.customer)).await.text().await.unwrap();
+    assert!(timeline.contains(&format!("Recibo {}", rows[0].1)), "{timeline}");
+    assert!(timeline.contains(&format!("href=\"/admin/polizas/{policy}\">Recibo")));
+    assert!(!timeline.contains(&format!("Recibo {}<", rows[11].1)), "not the future ones");
     app.stop().await;
+}
+
+#[test]
+fn demo_receipts_cover_every_demo_policy_once_with_exact_sums() {
+    let db = TestDatabase::new();
+    let mut conn = db.conn();
+    prepare(&mut conn);
+    soriano::seed::demo_policies(&mut conn).unwrap();
+    let created = soriano::seed::demo_receipts(&mut conn).unwrap();
+    assert!(created >= 4, "{created}");
+    assert_eq!(soriano::seed::demo_receipts(&mut conn).unwrap(), 0, "idempotent");
+    let all: Vec<(i64, String, i64)> = policies::table
+        .select((policies::id, policies::status, policies::total_premium_cents))
+        .load(&mut conn)
+        .unwrap();
+    for (policy, status, total) in all {
+        let rows = receipts_of(&mut conn, policy);
+        assert!(!rows.is_empty(), "policy {policy}");
+        assert_eq!(rows.iter().map(|r| r.3).sum::<i64>(), total);
+        for row in &rows {
+            if row.2 > today() {
+                assert!(row.5 == "pendiente" || row.5 == "anulado", "{row:?}");
+            }
+            if status == "cancelled" {
+                assert_ne!(row.5, "pendiente", "{row:?}");
+            }
+        }
+    }
 }
 
 #[test]

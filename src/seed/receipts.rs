@@ -13,15 +13,6 @@ pub fn demo_receipts(conn: &mut PgConnection) -> anyhow::Result<usize> {
             return Ok(0);
         }
         // `now()` is the transaction's start: the rows just generated, and only those.
-        diesel::sql_query(
-            "UPDATE receipts r
-                SET status = 'anulado', cancelled_on = p.status_changed_on,
-                    cancel_reason = 'Póliza anulada: ' || coalesce(p.status_reason, '')
-               FROM policies p
-              WHERE p.id = r.policy_id AND p.status = 'cancelled' AND r.created_at = now()
-                AND r.due_date >= coalesce(p.status_changed_on, r.due_date)",
-        )
-        .execute(conn)?;
         // Of the receipts already due: one in 25 returned by the bank, three in 25 still
         // pending, the rest collected a couple of days after their due date.
         diesel::sql_query(
@@ -37,6 +28,17 @@ pub fn demo_receipts(conn: &mut PgConnection) -> anyhow::Result<usize> {
                 SET status = 'cobrado', collected_on = least(due_date + 2, CURRENT_DATE)
               WHERE created_at = now() AND status = 'pendiente'
                 AND due_date <= CURRENT_DATE AND id % 25 NOT IN (1, 2, 3)",
+        )
+        .execute(conn)?;
+        // The pending ones of cancelled policies are cancelled with them, as
+        // `policies::cancel` does.
+        diesel::sql_query(
+            "UPDATE receipts r
+                SET status = 'anulado', cancelled_on = coalesce(p.status_changed_on, CURRENT_DATE),
+                    cancel_reason = 'Póliza anulada: ' || coalesce(p.status_reason, '')
+               FROM policies p
+              WHERE p.id = r.policy_id AND p.status = 'cancelled'
+                AND r.created_at = now() AND r.status = 'pendiente'",
         )
         .execute(conn)?;
         Ok(created)
