@@ -11,9 +11,7 @@ use common::{TestApp, TestDatabase, create_staff};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use soriano::auth::staff::Role;
-use soriano::db::schema::{
-    audit_log, carriers, customers, policies, products, receipts, tasks,
-};
+use soriano::db::schema::{audit_log, carriers, customers, policies, products, receipts, tasks};
 use soriano::policies as policy_domain;
 use soriano::receipts as domain;
 
@@ -246,16 +244,35 @@ async fn a_new_policy_gets_its_receipts_by_frequency_with_exact_sums_once() {
     let token = signed_in(&app, AGENT).await;
     let mut conn = app.db.conn();
     let start = today() + Duration::days(3);
-    for (n, (frequency, expected)) in [("annual", 1), ("semiannual", 2), ("quarterly", 4), ("monthly", 12)]
-        .into_iter()
-        .enumerate()
+    for (n, (frequency, expected)) in [
+        ("annual", 1),
+        ("semiannual", 2),
+        ("quarterly", 4),
+        ("monthly", 12),
+    ]
+    .into_iter()
+    .enumerate()
     {
-        let form = car_form(&mut conn, fx.customer, &format!("REC-{n}"), frequency, start);
+        let form = car_form(
+            &mut conn,
+            fx.customer,
+            &format!("REC-{n}"),
+            frequency,
+            start,
+        );
         let policy = create_policy(&app, &token, &form).await;
         let rows = receipts_of(&mut conn, policy);
         assert_eq!(rows.len(), expected, "{frequency}");
-        assert_eq!(rows.iter().map(|r| r.3).sum::<i64>(), 123_457, "{frequency}");
-        assert_eq!(rows.iter().map(|r| r.4).sum::<i64>(), 113_456, "{frequency}");
+        assert_eq!(
+            rows.iter().map(|r| r.3).sum::<i64>(),
+            123_457,
+            "{frequency}"
+        );
+        assert_eq!(
+            rows.iter().map(|r| r.4).sum::<i64>(),
+            113_456,
+            "{frequency}"
+        );
         assert!(rows.iter().all(|r| r.5 == "pendiente"));
         assert_eq!(rows[0].2, start, "the first is due when cover starts");
         // The remainder is on the first instalment; the others are equal.
@@ -272,7 +289,12 @@ async fn a_new_policy_gets_its_receipts_by_frequency_with_exact_sums_once() {
         .select(policies::id)
         .first(&mut conn)
         .unwrap();
-    let page = app.get(&format!("/admin/polizas/{policy}")).await.text().await.unwrap();
+    let page = app
+        .get(&format!("/admin/polizas/{policy}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(page.matches("data-receipt=\"R-").count(), 12);
     assert!(page.contains("Cobrar"));
     app.stop().await;
@@ -338,7 +360,10 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
     .await;
     assert_eq!(response.status(), StatusCode::OK);
     let row = response.text().await.unwrap();
-    assert!(row.starts_with(&format!("<tr id=\"recibo-{first}\"")), "{row}");
+    assert!(
+        row.starts_with(&format!("<tr id=\"recibo-{first}\"")),
+        "{row}"
+    );
     assert!(row.contains("Cobrado el"));
     assert!(!row.contains("<html"));
     assert_eq!(status_of(&mut conn, first), "cobrado");
@@ -352,7 +377,13 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
     )
     .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text().await.unwrap().contains("está cobrado: no se puede cobrar"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("está cobrado: no se puede cobrar")
+    );
 
     // A future collection date and an empty one are refused.
     let tomorrow = iso(today() + Duration::days(1));
@@ -366,7 +397,10 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = response.text().await.unwrap();
     assert!(body.contains("La fecha no puede ser posterior a hoy."));
-    assert!(body.contains(&format!("value=\"{tomorrow}\"")), "keeps the typed date");
+    assert!(
+        body.contains(&format!("value=\"{tomorrow}\"")),
+        "keeps the typed date"
+    );
     assert_eq!(status_of(&mut conn, second), "pendiente");
 
     // Returning needs a reason; the typed date is kept.
@@ -374,11 +408,20 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
         &app,
         &format!("/admin/recibos/{first}/devolver"),
         &token,
-        &[("devolucion_motivo", "  "), ("devolucion_fecha", &today_text)],
+        &[
+            ("devolucion_motivo", "  "),
+            ("devolucion_fecha", &today_text),
+        ],
     )
     .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text().await.unwrap().contains("Escriba el motivo de la devolución."));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Escriba el motivo de la devolución.")
+    );
     assert_eq!(status_of(&mut conn, first), "cobrado");
 
     // Returned: event, task for the agent, audit entry.
@@ -386,7 +429,10 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
         &app,
         &format!("/admin/recibos/{first}/devolver"),
         &token,
-        &[("devolucion_motivo", "Cuenta sin fondos"), ("devolucion_fecha", &today_text)],
+        &[
+            ("devolucion_motivo", "Cuenta sin fondos"),
+            ("devolucion_fecha", &today_text),
+        ],
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -422,7 +468,13 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
     )
     .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text().await.unwrap().contains("está devuelto: no se puede anular"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("está devuelto: no se puede anular")
+    );
     let response = post(
         &app,
         &format!("/admin/recibos/{first}/cobrar"),
@@ -430,12 +482,22 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
         &[("cobro_fecha", &today_text)],
     )
     .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "without htmx: back to the policy");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "without htmx: back to the policy"
+    );
     assert!(location(&response).starts_with(&format!("/admin/polizas/{policy}")));
     assert_eq!(status_of(&mut conn, first), "cobrado");
 
     // Cancel a pending one: a reason is required; then it cannot be collected or returned.
-    let response = post(&app, &format!("/admin/recibos/{second}/anular"), &token, &[("anulacion_motivo", "")]).await;
+    let response = post(
+        &app,
+        &format!("/admin/recibos/{second}/anular"),
+        &token,
+        &[("anulacion_motivo", "")],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
     assert!(page.contains("Escriba el motivo de la anulación."));
@@ -453,11 +515,24 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
         ("cobrar", vec![("cobro_fecha", today_text.as_str())]),
         (
             "devolver",
-            vec![("devolucion_motivo", "x"), ("devolucion_fecha", today_text.as_str())],
+            vec![
+                ("devolucion_motivo", "x"),
+                ("devolucion_fecha", today_text.as_str()),
+            ],
         ),
     ] {
-        let response = post_htmx(&app, &format!("/admin/recibos/{second}/{action}"), &token, &fields).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{action}");
+        let response = post_htmx(
+            &app,
+            &format!("/admin/recibos/{second}/{action}"),
+            &token,
+            &fields,
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{action}"
+        );
         assert!(response.text().await.unwrap().contains("está anulado"));
     }
     assert_eq!(status_of(&mut conn, second), "anulado");
@@ -478,13 +553,27 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
     let after = receipts_of(&mut conn, policy);
     assert_eq!(status_of(&mut conn, first), "cobrado");
     assert_eq!(status_of(&mut conn, third), "anulado");
-    assert!(after.iter().all(|r| r.5 == "cobrado" || r.5 == "anulado"), "{after:?}");
+    assert!(
+        after.iter().all(|r| r.5 == "cobrado" || r.5 == "anulado"),
+        "{after:?}"
+    );
 
     // The customer's timeline shows the receipts already due, linked to the policy.
-    let timeline = app.get(&format!("/admin/clientes/{}", fx.customer)).await.text().await.unwrap();
-    assert!(timeline.contains(&format!("Recibo {}", rows[0].1)), "{timeline}");
+    let timeline = app
+        .get(&format!("/admin/clientes/{}", fx.customer))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        timeline.contains(&format!("Recibo {}", rows[0].1)),
+        "{timeline}"
+    );
     assert!(timeline.contains(&format!("href=\"/admin/polizas/{policy}\">Recibo")));
-    assert!(!timeline.contains(&format!("Recibo {}<", rows[11].1)), "not the future ones");
+    assert!(
+        !timeline.contains(&format!("Recibo {}<", rows[11].1)),
+        "not the future ones"
+    );
     app.stop().await;
 }
 
@@ -496,9 +585,17 @@ fn demo_receipts_cover_every_demo_policy_once_with_exact_sums() {
     soriano::seed::demo_policies(&mut conn).unwrap();
     let created = soriano::seed::demo_receipts(&mut conn).unwrap();
     assert!(created >= 4, "{created}");
-    assert_eq!(soriano::seed::demo_receipts(&mut conn).unwrap(), 0, "idempotent");
+    assert_eq!(
+        soriano::seed::demo_receipts(&mut conn).unwrap(),
+        0,
+        "idempotent"
+    );
     let all: Vec<(i64, String, i64)> = policies::table
-        .select((policies::id, policies::status, policies::total_premium_cents))
+        .select((
+            policies::id,
+            policies::status,
+            policies::total_premium_cents,
+        ))
         .load(&mut conn)
         .unwrap();
     for (policy, status, total) in all {
@@ -573,13 +670,30 @@ async fn the_list_filters_totals_and_keeps_an_agent_to_own_customers() {
     let (app, fx) = spawn().await;
     let mut conn = app.db.conn();
     let today = today();
-    let own = insert_policy(&mut conn, fx.customer, Some(fx.agent), "LST-OWN", "quarterly", today - Duration::days(100));
-    let other = insert_policy(&mut conn, fx.other_customer, Some(fx.other_agent), "LST-OTHER", "annual", today - Duration::days(10));
+    let own = insert_policy(
+        &mut conn,
+        fx.customer,
+        Some(fx.agent),
+        "LST-OWN",
+        "quarterly",
+        today - Duration::days(100),
+    );
+    let other = insert_policy(
+        &mut conn,
+        fx.other_customer,
+        Some(fx.other_agent),
+        "LST-OTHER",
+        "annual",
+        today - Duration::days(10),
+    );
     domain::generate_for_policy(&mut conn, own).unwrap();
     domain::generate_for_policy(&mut conn, other).unwrap();
     let own_rows = receipts_of(&mut conn, own);
     diesel::update(receipts::table.find(own_rows[0].0))
-        .set((receipts::status.eq("cobrado"), receipts::collected_on.eq(today)))
+        .set((
+            receipts::status.eq("cobrado"),
+            receipts::collected_on.eq(today),
+        ))
         .execute(&mut conn)
         .unwrap();
 
@@ -590,18 +704,32 @@ async fn the_list_filters_totals_and_keeps_an_agent_to_own_customers() {
     assert!(page.contains("LST-OWN"));
     assert!(!page.contains("LST-OTHER"));
     assert!(page.contains("<dd id=\"total-count\">4</dd>"));
-    assert!(page.contains("<dd id=\"total-amount\">1.296,00 €</dd>"), "{page}");
+    assert!(
+        page.contains("<dd id=\"total-amount\">1.296,00 €</dd>"),
+        "{page}"
+    );
     assert!(page.contains("<dd id=\"total-collected\">324,00 €</dd>"));
     assert!(page.contains("aria-current=\"page\">Recibos</a>"));
     // Another agent's receipt: 404 for its actions.
     let other_receipt = receipts_of(&mut conn, other)[0].0;
     let token = app.csrf_token("/admin").await;
-    let response = post(&app, &format!("/admin/recibos/{other_receipt}/cobrar"), &token, &[("cobro_fecha", &iso(today))]).await;
+    let response = post(
+        &app,
+        &format!("/admin/recibos/{other_receipt}/cobrar"),
+        &token,
+        &[("cobro_fecha", &iso(today))],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(status_of(&mut conn, other_receipt), "pendiente");
 
     // Filters: status, due date range; htmx gets the results only.
-    let page = app.get("/admin/recibos?estado=pendiente").await.text().await.unwrap();
+    let page = app
+        .get("/admin/recibos?estado=pendiente")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(page.matches("data-receipt=\"R-").count(), 3);
     let from = iso(today - Duration::days(20));
     let until = iso(today + Duration::days(20));
@@ -628,16 +756,34 @@ async fn the_list_filters_totals_and_keeps_an_agent_to_own_customers() {
     // The admin sees both, and filters by agent and carrier.
     let admin = common::new_client();
     let token = {
-        let body = admin.get(app.url("/admin/entrar")).send().await.unwrap().text().await.unwrap();
+        let body = admin
+            .get(app.url("/admin/entrar"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         common::csrf_from_html(&body)
     };
     admin
         .post(app.url("/admin/entrar"))
-        .form(&[("csrf_token", token.as_str()), ("email", ADMIN), ("password", PASSWORD)])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", ADMIN),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
-    let all = admin.get(app.url("/admin/recibos")).send().await.unwrap().text().await.unwrap();
+    let all = admin
+        .get(app.url("/admin/recibos"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(all.matches("data-receipt=\"R-").count(), 5);
     let by_agent = admin
         .get(app.url(&format!("/admin/recibos?agente={}", fx.other_agent)))
@@ -671,7 +817,14 @@ async fn the_list_filters_totals_and_keeps_an_agent_to_own_customers() {
 async fn receipt_changes_need_the_csrf_token_and_the_edit_permission() {
     let (app, fx) = spawn().await;
     let mut conn = app.db.conn();
-    let policy = insert_policy(&mut conn, fx.customer, Some(fx.agent), "SEC-1", "annual", today());
+    let policy = insert_policy(
+        &mut conn,
+        fx.customer,
+        Some(fx.agent),
+        "SEC-1",
+        "annual",
+        today(),
+    );
     domain::generate_for_policy(&mut conn, policy).unwrap();
     let receipt = receipts_of(&mut conn, policy)[0].0;
     let today_text = iso(today());
@@ -679,20 +832,42 @@ async fn receipt_changes_need_the_csrf_token_and_the_edit_permission() {
     // A claims handler reads the list and the policy page without actions, and may not act.
     let token = signed_in(&app, CLAIMS).await;
     assert_eq!(app.get("/admin/recibos").await.status(), StatusCode::OK);
-    let page = app.get(&format!("/admin/polizas/{policy}")).await.text().await.unwrap();
+    let page = app
+        .get(&format!("/admin/polizas/{policy}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("data-receipt=\"R-"));
     assert!(!page.contains(&format!("/admin/recibos/{receipt}/cobrar")));
-    let response = post(&app, &format!("/admin/recibos/{receipt}/cobrar"), &token, &[("cobro_fecha", &today_text)]).await;
+    let response = post(
+        &app,
+        &format!("/admin/recibos/{receipt}/cobrar"),
+        &token,
+        &[("cobro_fecha", &today_text)],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(status_of(&mut conn, receipt), "pendiente");
 
     // The agent, without a valid token.
     let agent = common::new_client();
-    let body = agent.get(app.url("/admin/entrar")).send().await.unwrap().text().await.unwrap();
+    let body = agent
+        .get(app.url("/admin/entrar"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = common::csrf_from_html(&body);
     agent
         .post(app.url("/admin/entrar"))
-        .form(&[("csrf_token", token.as_str()), ("email", AGENT), ("password", PASSWORD)])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", AGENT),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -714,7 +889,11 @@ async fn receipt_changes_need_the_csrf_token_and_the_edit_permission() {
     assert_eq!(status_of(&mut conn, receipt), "pendiente");
     // Anonymous: to the sign-in page.
     let anonymous = common::new_client();
-    let response = anonymous.get(app.url("/admin/recibos")).send().await.unwrap();
+    let response = anonymous
+        .get(app.url("/admin/recibos"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     app.stop().await;
 }
@@ -731,7 +910,10 @@ async fn a_client_sees_their_own_receipts_and_not_another_clients() {
     assert!(!a_rows.is_empty() && !b_rows.is_empty());
     // One of A's receipts returned by the bank, the rest collected but one pending.
     diesel::update(receipts::table.filter(receipts::policy_id.eq(world.a.policy_id)))
-        .set((receipts::status.eq("cobrado"), receipts::collected_on.eq(today())))
+        .set((
+            receipts::status.eq("cobrado"),
+            receipts::collected_on.eq(today()),
+        ))
         .execute(&mut conn)
         .unwrap();
     diesel::update(receipts::table.find(a_rows[0].0))
@@ -743,13 +925,20 @@ async fn a_client_sees_their_own_receipts_and_not_another_clients() {
         .execute(&mut conn)
         .unwrap();
 
-    let response = portal_support::portal_sign_in(&app, &world.a.email, portal_support::PASSWORD).await;
+    let response =
+        portal_support::portal_sign_in(&app, &world.a.email, portal_support::PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let home = app.get("/portal/inicio").await.text().await.unwrap();
-    assert!(home.contains(&format!("data-receipt=\"{}\"", a_rows[0].1)), "{home}");
+    assert!(
+        home.contains(&format!("data-receipt=\"{}\"", a_rows[0].1)),
+        "{home}"
+    );
     assert!(home.contains("Devuelto"));
     for (_, number, ..) in a_rows.iter().skip(1) {
-        assert!(!home.contains(&format!("data-receipt=\"{number}\"")), "collected ones are not on Inicio");
+        assert!(
+            !home.contains(&format!("data-receipt=\"{number}\"")),
+            "collected ones are not on Inicio"
+        );
     }
     for (_, number, ..) in &b_rows {
         assert!(!home.contains(number.as_str()));
@@ -765,7 +954,9 @@ async fn a_client_sees_their_own_receipts_and_not_another_clients() {
     if a_rows.len() > 1 {
         assert!(policy.contains("Cobrado"));
     }
-    let response = app.get(&format!("/portal/polizas/{}", world.b.policy_id)).await;
+    let response = app
+        .get(&format!("/portal/polizas/{}", world.b.policy_id))
+        .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
     // The row-level policy hides B's receipts from A's portal transaction even unfiltered.
@@ -782,5 +973,37 @@ async fn a_client_sees_their_own_receipts_and_not_another_clients() {
         .unwrap();
     assert!(!seen.is_empty());
     assert!(seen.iter().all(|c| *c == world.a.customer_id));
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn merged_customers_take_the_duplicates_receipts_with_them() {
+    let (app, fx) = spawn().await;
+    let mut conn = app.db.conn();
+    let policy = insert_policy(
+        &mut conn,
+        fx.other_customer,
+        Some(fx.other_agent),
+        "MRG-1",
+        "quarterly",
+        today(),
+    );
+    domain::generate_for_policy(&mut conn, policy).unwrap();
+    let token = signed_in(&app, ADMIN).await;
+    let duplicate = fx.other_customer.to_string();
+    let response = post(
+        &app,
+        &format!("/admin/clientes/{}/fusionar", fx.customer),
+        &token,
+        &[("duplicado", &duplicate), ("confirmar", "si")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let owners: Vec<i64> = receipts::table
+        .filter(receipts::policy_id.eq(policy))
+        .select(receipts::customer_id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(owners, vec![fx.customer; 4]);
     app.stop().await;
 }

@@ -203,7 +203,12 @@ async fn act<F>(
     run: F,
 ) -> Result<HttpResponse, AppError>
 where
-    F: FnOnce(&mut diesel::PgConnection, PortfolioScope, i64, &Actor) -> Result<Receipt, ReceiptError>
+    F: FnOnce(
+            &mut diesel::PgConnection,
+            PortfolioScope,
+            i64,
+            &Actor,
+        ) -> Result<Receipt, ReceiptError>
         + Send
         + 'static,
 {
@@ -241,9 +246,7 @@ where
         }
         Err(other) => return Err(other.into()),
     };
-    let receipt = db
-        .run(move |conn| receipts::find(conn, scope, id))
-        .await?;
+    let receipt = db.run(move |conn| receipts::find(conn, scope, id)).await?;
     let mut line = ReceiptLine::new(&receipt, true, today);
     typed(&mut line.forms);
     line.errors = errors;
@@ -470,7 +473,10 @@ pub async fn list(
     if let (Some(from), Some(until)) = (due_from, due_until)
         && until < from
     {
-        errors.add("hasta", "La fecha final no puede ser anterior a la inicial.");
+        errors.add(
+            "hasta",
+            "La fecha final no puede ser anterior a la inicial.",
+        );
     }
     let after = query.despues.split_once('_').and_then(|(day, id)| {
         Some((
@@ -515,7 +521,11 @@ pub async fn list(
             Ok::<_, DbError>((page, totals, options))
         })
         .await?;
-    let rows: Vec<ListRow> = page.rows.into_iter().map(|r| ListRow::new(r, today)).collect();
+    let rows: Vec<ListRow> = page
+        .rows
+        .into_iter()
+        .map(|r| ListRow::new(r, today))
+        .collect();
     let Some((carriers, agents)) = options else {
         return render::html(&ReceiptResults {
             totals: totals.into(),

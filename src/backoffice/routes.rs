@@ -13,8 +13,8 @@ use actix_web::{HttpMessage, guard, web};
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
     CurrentStaff, account, audit, blog, catalog, claims, customers, dashboard, documents, landings,
-    leads, messages, outbox, policies, portal_invites, quotes, receipts, search, security, tariffs, tasks,
-    taxi_panel, two_factor, users,
+    leads, messages, outbox, policies, portal_invites, quotes, receipts, search, security, tariffs,
+    tasks, taxi_panel, two_factor, users,
 };
 use crate::web::error::AppError;
 

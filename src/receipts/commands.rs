@@ -179,6 +179,9 @@ pub fn generate_for_policy(conn: &mut PgConnection, policy_id: i64) -> QueryResu
         .execute(conn)
 }
 
+/// (policy, customer, frequency, period id, start, end, net, total) of a period.
+type PeriodRow = (i64, i64, String, i64, NaiveDate, NaiveDate, i64, i64);
+
 /// Rows inserted per statement by [`generate_missing`].
 const INSERT_BATCH: usize = 1_000;
 
@@ -191,22 +194,21 @@ pub fn generate_missing(conn: &mut PgConnection) -> QueryResult<usize> {
             .filter(receipts::policy_id.eq(policies::id))
             .select(receipts::id),
     );
-    let periods: Vec<(i64, i64, String, i64, NaiveDate, NaiveDate, i64, i64)> =
-        policy_periods::table
-            .inner_join(policies::table)
-            .filter(diesel::dsl::not(has_receipts))
-            .order((policies::id, policy_periods::start_date.desc()))
-            .select((
-                policies::id,
-                policies::customer_id,
-                policies::payment_frequency,
-                policy_periods::id,
-                policy_periods::start_date,
-                policy_periods::end_date,
-                policy_periods::net_premium_cents,
-                policy_periods::total_premium_cents,
-            ))
-            .load(conn)?;
+    let periods: Vec<PeriodRow> = policy_periods::table
+        .inner_join(policies::table)
+        .filter(diesel::dsl::not(has_receipts))
+        .order((policies::id, policy_periods::start_date.desc()))
+        .select((
+            policies::id,
+            policies::customer_id,
+            policies::payment_frequency,
+            policy_periods::id,
+            policy_periods::start_date,
+            policy_periods::end_date,
+            policy_periods::net_premium_cents,
+            policy_periods::total_premium_cents,
+        ))
+        .load(conn)?;
     let mut rows = Vec::new();
     let mut last_policy = None;
     for (policy_id, customer_id, frequency, period_id, start, end, net, total) in periods {
@@ -289,7 +291,11 @@ fn scoped(
 }
 
 /// Receipt `id` if it is in `scope`.
-pub fn find(conn: &mut PgConnection, scope: PortfolioScope, id: i64) -> Result<Receipt, ReceiptError> {
+pub fn find(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+) -> Result<Receipt, ReceiptError> {
     let mut query = receipts::table
         .inner_join(customers::table)
         .filter(receipts::id.eq(id))
@@ -418,7 +424,12 @@ pub fn return_receipt(
         &form.devolucion_motivo,
         "Escriba el motivo de la devolución.",
     );
-    let on = past_date(&mut errors, "devolucion_fecha", &form.devolucion_fecha, today);
+    let on = past_date(
+        &mut errors,
+        "devolucion_fecha",
+        &form.devolucion_fecha,
+        today,
+    );
     let (Some(on), true) = (on, errors.is_empty()) else {
         return Err(ReceiptError::Invalid(errors));
     };

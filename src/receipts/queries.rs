@@ -119,16 +119,15 @@ pub fn totals(
         ))
     };
     type Sums = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-    let (count, amount, pending, collected, returned): Sums =
-        filtered!(scope, filter)
-            .select((
-                sql::<BigInt>("count(*)"),
-                sql::<Nullable<BigInt>>("sum(receipts.amount_cents)::bigint"),
-                amount_if(Status::Pending),
-                amount_if(Status::Collected),
-                amount_if(Status::Returned),
-            ))
-            .first(conn)?;
+    let (count, amount, pending, collected, returned): Sums = filtered!(scope, filter)
+        .select((
+            sql::<BigInt>("count(*)"),
+            sql::<Nullable<BigInt>>("sum(receipts.amount_cents)::bigint"),
+            amount_if(Status::Pending),
+            amount_if(Status::Collected),
+            amount_if(Status::Returned),
+        ))
+        .first(conn)?;
     Ok(Totals {
         count,
         amount_cents: amount.unwrap_or(0),

@@ -95,7 +95,12 @@ mod tests {
 
     #[test]
     fn annual_is_one_receipt_for_the_whole_premium() {
-        let parts = split(32_400, 30_000, Frequency::Annual, year_from(day(2026, 3, 1)));
+        let parts = split(
+            32_400,
+            30_000,
+            Frequency::Annual,
+            year_from(day(2026, 3, 1)),
+        );
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].amount_cents, 32_400);
         assert_eq!(parts[0].net_cents, 30_000);
@@ -106,7 +111,12 @@ mod tests {
     #[test]
     fn the_remainder_goes_on_the_first_instalment() {
         // 100,01 € net + 8,00 € taxes in four: 25,00 + 2,00 each, the cent on the first.
-        let parts = split(10_801, 10_001, Frequency::Quarterly, year_from(day(2026, 1, 15)));
+        let parts = split(
+            10_801,
+            10_001,
+            Frequency::Quarterly,
+            year_from(day(2026, 1, 15)),
+        );
         let amounts: Vec<i64> = parts.iter().map(|p| p.amount_cents).collect();
         assert_eq!(amounts, vec![2_701, 2_700, 2_700, 2_700]);
         let nets: Vec<i64> = parts.iter().map(|p| p.net_cents).collect();
@@ -133,7 +143,7 @@ mod tests {
         // The end of the month is kept where the month is shorter.
         assert_eq!(monthly[1].due_date, day(2026, 2, 28));
         assert_eq!(monthly[0].amount_cents, 1_000 - 83 * 11);
-        assert_eq!(monthly.iter().map(|p| p.index).last(), Some(12));
+        assert_eq!(monthly.last().map(|p| p.index), Some(12));
     }
 
     #[test]

@@ -6,9 +6,9 @@ mod claims;
 mod customers;
 mod leads;
 mod policies;
-mod receipts;
 mod portal;
 mod quotes;
+mod receipts;
 mod rng;
 mod site;
 pub mod taxi;
@@ -24,8 +24,8 @@ pub use customers::{
 };
 pub use leads::{DEMO_LEADS, demo_leads};
 pub use policies::demo_policies;
-pub use receipts::demo_receipts;
 pub use quotes::demo_quotes;
+pub use receipts::demo_receipts;
 
 use crate::auth::staff::{self, Role};
 use crate::db::schema::{carriers, lines_of_business, products};
