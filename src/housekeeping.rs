@@ -1,6 +1,6 @@
 //! Scheduled work of the background worker, run about once a minute: purge expired sessions,
-//! expire policies nobody renewed and quotes past their validity, and remind agents of
-//! renewals coming up.
+//! expire policies nobody renewed and quotes past their validity, remind agents of
+//! renewals coming up and of receipts still unpaid 15 days after their due date.
 //!
 //! Each step is its own transaction and takes a bounded batch, so one slow step never holds
 //! the others back for long, and a crash in the middle leaves nothing half-done.
@@ -25,6 +25,7 @@ pub struct Report {
     pub policies_expired: usize,
     pub quotes_expired: usize,
     pub renewals_flagged: usize,
+    pub receipts_flagged: usize,
 }
 
 /// Runs every step for `today` (the Madrid date).
@@ -36,11 +37,14 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
     })?;
     let quotes_expired = conn.transaction(|conn| crate::quotes::expire_overdue(conn, today))?;
     let renewals_flagged = conn.transaction(|conn| flag_renewals(conn, today))?;
+    let receipts_flagged =
+        conn.transaction(|conn| crate::receipts::flag_overdue(conn, today, BATCH))?;
     Ok(Report {
         sessions_purged,
         policies_expired,
         quotes_expired,
         renewals_flagged,
+        receipts_flagged,
     })
 }
 

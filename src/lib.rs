@@ -28,6 +28,7 @@ pub mod money;
 pub mod overview;
 pub mod policies;
 pub mod quotes;
+pub mod receipts;
 pub mod search;
 pub mod seed;
 pub mod tasks;

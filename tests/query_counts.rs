@@ -13,7 +13,8 @@ use diesel::prelude::*;
 use soriano::audit::{self, Action, NewEntry};
 use soriano::auth::staff::Role;
 use soriano::db::schema::{
-    claim_events, claims, customers, interactions, policies, policy_endorsements, products, tasks,
+    claim_events, claims, customers, interactions, policies, policy_endorsements, products,
+    receipts, tasks,
 };
 
 use common::{TestApp, create_staff};
@@ -91,6 +92,7 @@ fn portfolio(conn: &mut PgConnection, owner: i64, start: usize, count: usize) ->
                 ))
                 .execute(conn)
                 .unwrap();
+            soriano::receipts::generate_for_policy(conn, policy).unwrap();
             policy_ids.push(policy);
         }
         let claim: i64 = diesel::insert_into(claims::table)
@@ -205,6 +207,8 @@ async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
         "/admin/polizas".to_owned(),
         "/admin/polizas/vencimientos".to_owned(),
         format!("/admin/polizas/{policy}"),
+        "/admin/recibos".to_owned(),
+        "/admin/recibos?estado=pendiente".to_owned(),
         "/admin/siniestros".to_owned(),
         format!("/admin/siniestros/{claim}"),
         "/admin/tareas".to_owned(),
@@ -234,6 +238,22 @@ async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
                 policy_endorsements::effective_date.eq(Utc::now().date_naive()),
                 policy_endorsements::description.eq(format!("Suplemento {n}")),
                 policy_endorsements::created_by_staff_id.eq(owner),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        let day = Utc::now().date_naive() - Duration::days(200 - 10 * n);
+        diesel::insert_into(receipts::table)
+            .values((
+                receipts::policy_id.eq(policy),
+                receipts::customer_id.eq(customer),
+                receipts::number.eq(format!("R-QC-{n}")),
+                receipts::period_start.eq(day),
+                receipts::period_end.eq(day + Duration::days(10)),
+                receipts::due_date.eq(day),
+                receipts::amount_cents.eq(1000),
+                receipts::net_cents.eq(900),
+                receipts::status.eq(if n % 2 == 0 { "pendiente" } else { "anulado" }),
+                receipts::cancelled_on.eq((n % 2 == 1).then_some(day)),
             ))
             .execute(&mut conn)
             .unwrap();

@@ -141,6 +141,11 @@ actions! {
     ErasureRequested => "customer.erasure_requested", "Solicitud de supresión de datos";
     /// Staff answered a client's thread in the inbox.
     MessageReplied => "message.replied", "Respuesta a un mensaje de cliente";
+    /// Details: the receipt number, its policy, the date and the amount.
+    ReceiptCollected => "receipt.collected", "Cobro de recibo";
+    /// Details: as collected, with the bank's reason (`motivo`).
+    ReceiptReturned => "receipt.returned", "Devolución de recibo";
+    ReceiptCancelled => "receipt.cancelled", "Anulación de recibo";
 }
 
 #[cfg(test)]

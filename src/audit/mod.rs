@@ -39,6 +39,7 @@ pub mod target {
     pub const LANDING: &str = "landing";
     pub const BLOG_POST: &str = "blog_post";
     pub const MESSAGE_THREAD: &str = "message_thread";
+    pub const RECEIPT: &str = "receipt";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -57,6 +58,7 @@ pub mod target {
             LANDING => Some("Landing"),
             BLOG_POST => Some("Entrada del blog"),
             MESSAGE_THREAD => Some("Conversación con cliente"),
+            RECEIPT => Some("Recibo"),
             _ => None,
         }
     }

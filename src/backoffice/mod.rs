@@ -17,6 +17,7 @@ pub mod password_links;
 mod policies;
 mod portal_invites;
 mod quotes;
+mod receipts;
 pub mod routes;
 mod search;
 mod security;

@@ -588,6 +588,15 @@ impl PolicyPage {
     pub fn can_edit(&self) -> bool {
         self.ctx.can(Permission::EditPortfolio)
     }
+    /// The policy's receipts with their inline actions.
+    pub fn receipt_lines(&self) -> Vec<super::receipts::ReceiptLine> {
+        let today = policies::today();
+        self.detail
+            .receipts
+            .iter()
+            .map(|r| super::receipts::ReceiptLine::new(r, self.can_edit(), today))
+            .collect()
+    }
     pub fn shows_suspend(&self) -> bool {
         self.can_edit() && self.status() == Status::Active
     }

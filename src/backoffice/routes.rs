@@ -13,8 +13,8 @@ use actix_web::{HttpMessage, guard, web};
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
     CurrentStaff, account, audit, blog, catalog, claims, customers, dashboard, documents, landings,
-    leads, messages, outbox, policies, portal_invites, quotes, search, security, tariffs, tasks,
-    taxi_panel, two_factor, users,
+    leads, messages, outbox, policies, portal_invites, quotes, receipts, search, security, tariffs,
+    tasks, taxi_panel, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -118,6 +118,10 @@ staff_routes! {
     POST "/polizas/{id}/anular" => policies::cancel, EditPortfolio;
     POST "/polizas/{id}/renovar" => policies::renew, EditPortfolio;
     POST "/polizas/{id}/suplementos" => policies::endorse, EditPortfolio;
+    GET "/recibos" => receipts::list, ViewPortfolio;
+    POST "/recibos/{id}/cobrar" => receipts::collect, EditPortfolio;
+    POST "/recibos/{id}/devolver" => receipts::give_back, EditPortfolio;
+    POST "/recibos/{id}/anular" => receipts::cancel, EditPortfolio;
     GET "/presupuestos" => quotes::list, ViewPortfolio;
     POST "/presupuestos" => quotes::create, EditPortfolio;
     GET "/presupuestos/nuevo" => quotes::new_form, EditPortfolio;

@@ -13,7 +13,7 @@ use super::rules::ValidCustomer;
 use crate::audit::{self, Action};
 use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{
-    claims, customer_consents, customers, interactions, policies, staff_users, tasks,
+    claims, customer_consents, customers, interactions, policies, receipts, staff_users, tasks,
 };
 use crate::identifiers::{Email, Phone, TaxId};
 
@@ -854,6 +854,10 @@ pub fn merge(
             .set(tasks::customer_id.eq(survivor_id))
             .execute(conn)? as i64,
     };
+    // Receipts copy their policy's customer (for the portal and the timeline): they follow.
+    diesel::update(receipts::table.filter(receipts::customer_id.eq(duplicate_id)))
+        .set(receipts::customer_id.eq(survivor_id))
+        .execute(conn)?;
     diesel::update(
         tasks::table
             .filter(tasks::entity_type.eq("customer"))

@@ -1,5 +1,5 @@
-//! The timeline of a customer: policies, claims, tasks, interactions, consents and audit
-//! entries, documents and quotes, merged and sorted by PostgreSQL in one query.
+//! The timeline of a customer: policies, receipts, claims, tasks, interactions, consents and
+//! audit entries, documents and quotes, merged and sorted by PostgreSQL in one query.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -80,6 +80,11 @@ SELECT * FROM (
      FROM quotes q JOIN lines_of_business l ON l.id = q.line_id
     WHERE q.customer_id = $1 ORDER BY q.created_at DESC, q.id DESC LIMIT $2)
   UNION ALL
+  (SELECT 'receipt', r.policy_id, GREATEST(r.due_date::timestamptz, r.updated_at), r.number,
+          r.status, r.amount_cents::text, r.due_date
+     FROM receipts r WHERE r.customer_id = $1 AND r.due_date <= CURRENT_DATE
+    ORDER BY r.due_date DESC, r.id DESC LIMIT $2)
+  UNION ALL
   (SELECT 'task', t.id, t.created_at, t.title, t.status, '', t.due_date
      FROM tasks t WHERE t.customer_id = $1 ORDER BY t.created_at DESC LIMIT $2)
   UNION ALL
@@ -158,6 +163,23 @@ impl From<Row> for TimelineItem {
                     crate::quotes::QuoteStatus::parse(&b).map_or("", |s| s.label())
                 ),
                 link: link("presupuestos"),
+            },
+            // `id` is the receipt's policy: the receipt lives on the policy page.
+            "receipt" => TimelineItem {
+                at,
+                kind: "Recibo".into(),
+                title: format!("Recibo {a}"),
+                detail: format!(
+                    "{} · vence el {} · {}",
+                    c.parse::<i64>()
+                        .map(crate::money::format_cents)
+                        .unwrap_or_default(),
+                    day.map(crate::web::format::date).unwrap_or_default(),
+                    crate::receipts::Status::parse(&b)
+                        .map_or("", |s| s.label())
+                        .to_lowercase()
+                ),
+                link: link("polizas"),
             },
             "task" => TimelineItem {
                 at,

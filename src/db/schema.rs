@@ -678,6 +678,34 @@ diesel::joinable!(landings -> lines_of_business (line_id));
 diesel::joinable!(lead_agent_lines -> staff_users (staff_id));
 diesel::joinable!(lead_agent_lines -> lines_of_business (line_id));
 
+diesel::table! {
+    receipts (id) {
+        id -> Int8,
+        policy_id -> Int8,
+        customer_id -> Int8,
+        policy_period_id -> Nullable<Int8>,
+        number -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        due_date -> Date,
+        amount_cents -> Int8,
+        net_cents -> Int8,
+        status -> Text,
+        collected_on -> Nullable<Date>,
+        returned_on -> Nullable<Date>,
+        return_reason -> Nullable<Text>,
+        cancelled_on -> Nullable<Date>,
+        cancel_reason -> Nullable<Text>,
+        overdue_flagged_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(receipts -> policies (policy_id));
+diesel::joinable!(receipts -> customers (customer_id));
+diesel::joinable!(receipts -> policy_periods (policy_period_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
     lines_of_business,
@@ -722,6 +750,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_sign_ins,
     message_threads,
     messages,
+    receipts,
 );
 
 // The portfolio header counts policies per carrier and line (`policies::counts`).

@@ -106,6 +106,8 @@ pub struct PolicyDetail {
     pub agent_name: Option<String>,
     pub periods: Vec<Period>,
     pub endorsements: Vec<Endorsement>,
+    /// Its receipts by period (one query, capped).
+    pub receipts: Vec<crate::receipts::Receipt>,
     pub history: Vec<HistoryEntry>,
 }
 

@@ -424,6 +424,7 @@ pub fn create(
             policy_periods::created_by_staff_id.eq(by.staff_id),
         ))
         .execute(conn)?;
+    crate::receipts::generate_for_policy(conn, id)?;
     by.record(
         conn,
         Action::PolicyCreated,
@@ -531,6 +532,7 @@ pub fn detail(
         .limit(100)
         .select(Endorsement::as_select())
         .load(conn)?;
+    let receipts = crate::receipts::of_policy(conn, id)?;
     let history = audit_log::table
         .filter(audit_log::target_type.eq(AUDIT_TARGET))
         .filter(audit_log::target_id.eq(id))
@@ -553,6 +555,7 @@ pub fn detail(
         agent_name,
         periods,
         endorsements,
+        receipts,
         history,
     })
 }
@@ -753,10 +756,11 @@ pub fn cancel(
         &policy,
         StatusAction::Cancel,
         Action::PolicyCancelled,
-        Some(text),
+        Some(text.clone()),
         on,
         by,
     )?;
+    crate::receipts::cancel_pending_of_policy(conn, id, on, &text)?;
     Ok(())
 }
 
@@ -900,6 +904,7 @@ pub fn renew(
             policies::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)?;
+    crate::receipts::generate_for_policy(conn, id)?;
     by.record(
         conn,
         Action::PolicyRenewed,

@@ -16,6 +16,7 @@ use crate::page_or_partial;
 use crate::portal::accounts::{self, SignInRow};
 use crate::portal::auth::CurrentClient;
 use crate::portal::queries::{self, ClaimDetail, ClaimRow, Page, PolicyDetail, PolicyRow};
+use crate::receipts::{self, ClientReceipt, Receipt};
 use crate::web::error::AppError;
 use crate::web::flash;
 use crate::web::page::PageContext;
@@ -57,6 +58,8 @@ pub struct HomePage {
     pub policies: Vec<PolicyRow>,
     pub claims: Vec<ClaimRow>,
     pub unread: i64,
+    /// Pending or returned receipts, soonest due first.
+    pub receipts: Vec<ClientReceipt>,
 }
 
 /// GET /portal/inicio
@@ -66,12 +69,13 @@ pub async fn home(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
     let customer = client.customer_id();
-    let (policies, claims, unread) = db
+    let (policies, claims, unread, receipts) = db
         .portal_transaction(customer, move |conn| {
             Ok::<_, AppError>((
                 queries::policies_in_force(conn, customer)?,
                 queries::open_claims(conn, customer)?,
                 queries::unread_messages(conn, customer)?,
+                receipts::unpaid_of_customer(conn, customer)?,
             ))
         })
         .await?;
@@ -81,6 +85,7 @@ pub async fn home(
         policies,
         claims,
         unread,
+        receipts,
     })
 }
 
@@ -112,6 +117,7 @@ pub async fn policies(
 pub struct PolicyPage {
     pub ctx: PageContext,
     pub detail: PolicyDetail,
+    pub receipts: Vec<Receipt>,
 }
 
 /// GET /portal/polizas/{id}
@@ -122,13 +128,23 @@ pub async fn policy(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (customer, id) = (client.customer_id(), path.into_inner());
-    let detail = db
+    let (detail, receipts) = db
         .portal_transaction(customer, move |conn| {
-            Ok::<_, AppError>(queries::policy(conn, customer, id)?)
+            let Some(detail) = queries::policy(conn, customer, id)? else {
+                return Ok::<_, AppError>(None);
+            };
+            Ok(Some((
+                detail,
+                receipts::of_customer_policy(conn, customer, id)?,
+            )))
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    page_or_partial!(PolicyPage { ctx, detail })
+    page_or_partial!(PolicyPage {
+        ctx,
+        detail,
+        receipts
+    })
 }
 
 /// GET /portal/documentos/{id}: a document the broker marked visible, as an attachment.

@@ -8,6 +8,7 @@ mod leads;
 mod policies;
 mod portal;
 mod quotes;
+mod receipts;
 mod rng;
 mod site;
 pub mod taxi;
@@ -24,6 +25,7 @@ pub use customers::{
 pub use leads::{DEMO_LEADS, demo_leads};
 pub use policies::demo_policies;
 pub use quotes::demo_quotes;
+pub use receipts::demo_receipts;
 
 use crate::auth::staff::{self, Role};
 use crate::db::schema::{carriers, lines_of_business, products};
@@ -232,6 +234,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_leads(conn)?;
     site::demo_site(conn)?;
     portal::demo_portal(conn, DEMO_ADMIN_PASSWORD)?;
+    demo_receipts(conn)?;
     Ok(report)
 }
 

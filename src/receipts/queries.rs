@@ -1,0 +1,179 @@
+//! Reading receipts: the back-office list with its totals, a policy's receipts, and the
+//! client's own (callers run those inside `Db::portal_transaction`; they filter by customer
+//! themselves too).
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+
+use crate::auth::permissions::PortfolioScope;
+use crate::db::schema::{carriers, customers, policies, receipts, staff_users};
+use crate::receipts::model::{ClientReceipt, Receipt, ReceiptRow, Status, Totals};
+
+/// Rows per page of the list.
+pub const PAGE_SIZE: i64 = 50;
+/// Receipts a policy page or a client page shows at most (12 a year for a few years).
+pub const POLICY_LIMIT: i64 = 120;
+
+/// Filters of the receipts list (all optional) and the keyset cursor.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<Status>,
+    pub due_from: Option<NaiveDate>,
+    pub due_until: Option<NaiveDate>,
+    pub carrier_id: Option<i64>,
+    /// The policy's agent.
+    pub agent_id: Option<i64>,
+    /// Receipts after this (due date, id), in list order.
+    pub after: Option<(NaiveDate, i64)>,
+}
+
+/// One page of the list and the cursor of the next one.
+#[derive(Debug, Clone)]
+pub struct ReceiptPage {
+    pub rows: Vec<ReceiptRow>,
+    pub next: Option<(NaiveDate, i64)>,
+}
+
+/// The filter applied to `receipts ⋈ customers ⋈ policies`, boxed so that the page and the
+/// totals share it.
+macro_rules! filtered {
+    ($scope:expr, $filter:expr) => {{
+        let scope: PortfolioScope = $scope;
+        let filter: &ListFilter = $filter;
+        let mut query = receipts::table
+            .inner_join(customers::table)
+            .inner_join(policies::table.inner_join(carriers::table))
+            .left_join(
+                staff_users::table.on(policies::agent_staff_id.eq(staff_users::id.nullable())),
+            )
+            .into_boxed();
+        if let Some(owner) = scope.owner() {
+            query = query.filter(customers::owner_staff_id.eq(owner));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(receipts::status.eq(status.code()));
+        }
+        if let Some(from) = filter.due_from {
+            query = query.filter(receipts::due_date.ge(from));
+        }
+        if let Some(until) = filter.due_until {
+            query = query.filter(receipts::due_date.le(until));
+        }
+        if let Some(carrier) = filter.carrier_id {
+            query = query.filter(policies::carrier_id.eq(carrier));
+        }
+        if let Some(agent) = filter.agent_id {
+            query = query.filter(policies::agent_staff_id.eq(agent));
+        }
+        query
+    }};
+}
+
+/// Receipts by due date (oldest first), [`PAGE_SIZE`] per page, keyset on (due date, id).
+pub fn list(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+) -> QueryResult<ReceiptPage> {
+    let mut query = filtered!(scope, filter);
+    if let Some((due, id)) = filter.after {
+        query = query.filter(
+            receipts::due_date
+                .gt(due)
+                .or(receipts::due_date.eq(due).and(receipts::id.gt(id))),
+        );
+    }
+    let mut rows: Vec<ReceiptRow> = query
+        .order((receipts::due_date, receipts::id))
+        .limit(PAGE_SIZE + 1)
+        .select((
+            Receipt::as_select(),
+            policies::number,
+            customers::display_name,
+            carriers::name,
+            staff_users::name.nullable(),
+        ))
+        .load(conn)?;
+    let next = if rows.len() as i64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| (r.receipt.due_date, r.receipt.id))
+    } else {
+        None
+    };
+    Ok(ReceiptPage { rows, next })
+}
+
+/// Count and amounts of everything the filter selects (all pages), in one query.
+pub fn totals(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+) -> QueryResult<Totals> {
+    use diesel::dsl::sql;
+    // The codes are constants of this module, never user input.
+    let amount_if = |status: Status| {
+        sql::<Nullable<BigInt>>(&format!(
+            "sum(receipts.amount_cents) FILTER (WHERE receipts.status = '{}')::bigint",
+            status.code()
+        ))
+    };
+    type Sums = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    let (count, amount, pending, collected, returned): Sums = filtered!(scope, filter)
+        .select((
+            sql::<BigInt>("count(*)"),
+            sql::<Nullable<BigInt>>("sum(receipts.amount_cents)::bigint"),
+            amount_if(Status::Pending),
+            amount_if(Status::Collected),
+            amount_if(Status::Returned),
+        ))
+        .first(conn)?;
+    Ok(Totals {
+        count,
+        amount_cents: amount.unwrap_or(0),
+        pending_cents: pending.unwrap_or(0),
+        collected_cents: collected.unwrap_or(0),
+        returned_cents: returned.unwrap_or(0),
+    })
+}
+
+/// The receipts of a policy by due date, in one query (the policy's scope is checked by the
+/// caller, who found the policy first).
+pub fn of_policy(conn: &mut PgConnection, policy_id: i64) -> QueryResult<Vec<Receipt>> {
+    receipts::table
+        .filter(receipts::policy_id.eq(policy_id))
+        .order((receipts::period_start, receipts::id))
+        .limit(POLICY_LIMIT)
+        .select(Receipt::as_select())
+        .load(conn)
+}
+
+/// The client's receipts waiting for payment: pending or returned, soonest due first.
+pub fn unpaid_of_customer(
+    conn: &mut PgConnection,
+    customer_id: i64,
+) -> QueryResult<Vec<ClientReceipt>> {
+    receipts::table
+        .inner_join(policies::table)
+        .filter(receipts::customer_id.eq(customer_id))
+        .filter(receipts::status.eq_any([Status::Pending.code(), Status::Returned.code()]))
+        .order((receipts::due_date, receipts::id))
+        .limit(POLICY_LIMIT)
+        .select((Receipt::as_select(), policies::number))
+        .load(conn)
+}
+
+/// The receipts of one of the client's policies (none when the policy is not theirs).
+pub fn of_customer_policy(
+    conn: &mut PgConnection,
+    customer_id: i64,
+    policy_id: i64,
+) -> QueryResult<Vec<Receipt>> {
+    receipts::table
+        .filter(receipts::customer_id.eq(customer_id))
+        .filter(receipts::policy_id.eq(policy_id))
+        .order((receipts::period_start, receipts::id))
+        .limit(POLICY_LIMIT)
+        .select(Receipt::as_select())
+        .load(conn)
+}
