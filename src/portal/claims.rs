@@ -311,7 +311,7 @@ pub async fn add_information(
     let (customer, label) = (client.customer_id(), client.user.email.clone());
     let text = form.into_inner().informacion;
     let outcome = db
-        .transaction(move |conn| {
+        .portal_transaction(customer, move |conn| {
             let by = ClientActor {
                 customer_id: customer,
                 label: &label,
