@@ -549,6 +549,24 @@ async fn row_level_security_alone_confines_portal_writes() {
         ),
         format!("INSERT INTO message_threads (customer_id, subject) VALUES ({b}, 'Hola')"),
         format!(
+            "INSERT INTO claims (number, policy_id, customer_id, incident_date, kind, description) \
+             VALUES ('SIN-2026-999999', {}, {b}, current_date, 'robo', 'x')",
+            world.b.policy_id
+        ),
+        // A's claim on B's policy is refused too.
+        format!(
+            "INSERT INTO claims (number, policy_id, customer_id, incident_date, kind, description) \
+             VALUES ('SIN-2026-999998', {}, {a}, current_date, 'robo', 'x')",
+            world.b.policy_id
+        ),
+        format!(
+            "INSERT INTO documents (entity_type, entity_id, customer_id, filename, content_type, \
+             size_bytes, sha256, visible_to_client) VALUES ('claim', {}, {b}, 'x.pdf', \
+             'application/pdf', 1, '{}', true)",
+            world.b.claim_id,
+            "0".repeat(64)
+        ),
+        format!(
             "INSERT INTO claim_events (claim_id, note) VALUES ({}, 'intruso')",
             world.b.claim_id
         ),
@@ -625,11 +643,14 @@ async fn row_level_security_alone_confines_portal_writes() {
         soriano::db::enter_portal_role(conn, a)?;
         diesel::sql_query("SELECT count(*) AS n FROM outbound_emails WHERE subject <> ''")
             .get_result::<Affected>(conn)
+            .map(|row| row.n)
     });
     assert!(read.is_err());
     let read = conn.transaction::<_, diesel::result::Error, _>(|conn| {
         soriano::db::enter_portal_role(conn, a)?;
-        diesel::sql_query("SELECT count(*) AS n FROM audit_log").get_result::<Affected>(conn)
+        diesel::sql_query("SELECT count(*) AS n FROM audit_log")
+            .get_result::<Affected>(conn)
+            .map(|row| row.n)
     });
     assert!(read.is_err());
     app.stop().await;

@@ -1,3 +1,13 @@
+DROP POLICY IF EXISTS portal_own ON form_submissions;
+ALTER TABLE form_submissions DISABLE ROW LEVEL SECURITY;
+REVOKE ALL ON form_submissions FROM soriano_portal;
+DROP POLICY IF EXISTS portal_own_insert ON document_blobs;
+DROP POLICY IF EXISTS portal_own_insert ON documents;
+DROP POLICY IF EXISTS portal_own_insert ON claims;
+REVOKE INSERT ON claims, documents, document_blobs FROM soriano_portal;
+REVOKE USAGE ON SEQUENCE claims_id_seq, documents_id_seq FROM soriano_portal;
+DROP FUNCTION claims_team_emails();
+DROP FUNCTION claim_number_last(TEXT);
 DROP POLICY IF EXISTS portal_insert ON domain_events;
 DROP POLICY IF EXISTS portal_ids ON domain_events;
 ALTER TABLE domain_events DISABLE ROW LEVEL SECURITY;

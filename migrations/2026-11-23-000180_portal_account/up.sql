@@ -118,6 +118,55 @@ CREATE POLICY portal_own_insert ON claim_events FOR INSERT TO soriano_portal
     WITH CHECK (staff_id IS NULL
                 AND claim_id IN (SELECT id FROM claims WHERE customer_id = portal_customer_id()));
 
+-- A claim reported online: the claim (open, unassigned, on one of the customer's own
+-- policies), its photos and documents (client uploads, visible to the client), the
+-- idempotency row of the form.
+GRANT INSERT ON claims TO soriano_portal;
+GRANT USAGE ON SEQUENCE claims_id_seq TO soriano_portal;
+CREATE POLICY portal_own_insert ON claims FOR INSERT TO soriano_portal
+    WITH CHECK (customer_id = portal_customer_id() AND handler_staff_id IS NULL
+                AND status = 'open'
+                AND policy_id IN (SELECT id FROM policies WHERE customer_id = portal_customer_id()));
+GRANT INSERT ON documents, document_blobs TO soriano_portal;
+GRANT USAGE ON SEQUENCE documents_id_seq TO soriano_portal;
+CREATE POLICY portal_own_insert ON documents FOR INSERT TO soriano_portal
+    WITH CHECK (customer_id = portal_customer_id() AND uploaded_by_staff_id IS NULL
+                AND visible_to_client AND entity_type = 'claim'
+                AND entity_id IN (SELECT id FROM claims WHERE customer_id = portal_customer_id()));
+CREATE POLICY portal_own_insert ON document_blobs FOR INSERT TO soriano_portal
+    WITH CHECK (document_id IN (SELECT id FROM documents
+                                WHERE customer_id = portal_customer_id() AND visible_to_client));
+-- form_submissions is keyed by an unguessable per-form token; the portal sees a row only
+-- while it is unattached or attached to one of the customer's own claims.
+GRANT SELECT, INSERT ON form_submissions TO soriano_portal;
+GRANT UPDATE (entity_type, entity_id) ON form_submissions TO soriano_portal;
+ALTER TABLE form_submissions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY portal_own ON form_submissions TO soriano_portal
+    USING (entity_id IS NULL
+           OR (entity_type = 'claim'
+               AND entity_id IN (SELECT id FROM claims WHERE customer_id = portal_customer_id())))
+    WITH CHECK (entity_id IS NULL
+           OR (entity_type = 'claim'
+               AND entity_id IN (SELECT id FROM claims WHERE customer_id = portal_customer_id())));
+-- Claim numbers are `max + 1` per year over ALL claims, which the role cannot see: this
+-- function returns the year's last number and nothing else (the numbering of
+-- claims::commands::next_number, for staff and portal alike).
+CREATE FUNCTION claim_number_last(prefix TEXT) RETURNS TEXT
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path FROM CURRENT
+    AS $$ SELECT max(number) FROM claims
+          WHERE number LIKE prefix || '%' AND length(number) = length(prefix) + 6 $$;
+REVOKE ALL ON FUNCTION claim_number_last(TEXT) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION claim_number_last(TEXT) TO soriano_portal;
+-- The claims team is told of a new claim by e-mail: their addresses only, never the rest
+-- of staff_users.
+CREATE FUNCTION claims_team_emails() RETURNS SETOF TEXT
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path FROM CURRENT
+    AS $$ SELECT email FROM staff_users WHERE role = 'claims' AND active ORDER BY id LIMIT 50 $$;
+REVOKE ALL ON FUNCTION claims_team_emails() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION claims_team_emails() TO soriano_portal;
+
 -- The erasure request: a task about the customer for their agent (or an admin), who is
 -- chosen among active staff: the role may read whether a staff member is active and their
 -- role (never e-mails or hashes). It may read back the new task's id only.
