@@ -101,7 +101,10 @@ async fn a_new_email_counts_only_once_the_link_sent_to_it_is_used() {
         .first(&mut conn)
         .expect("notice to the old address");
     assert!(notice.0.contains("Se ha solicitado cambiar su correo"));
-    assert!(!notice.1.contains(&new), "the notice does not reveal the new address");
+    assert!(
+        !notice.1.contains(&new),
+        "the notice does not reveal the new address"
+    );
     assert!(!notice.1.contains("NombreA"), "nor the client's name");
     assert!(change_link(&mut conn, &old).is_none());
     // Only a hash of the token is stored.
@@ -130,10 +133,7 @@ async fn a_new_email_counts_only_once_the_link_sent_to_it_is_used() {
         .await
         .unwrap();
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        account(&mut conn, world.a.customer_id),
-        (new.clone(), None)
-    );
+    assert_eq!(account(&mut conn, world.a.customer_id), (new.clone(), None));
     assert_eq!(
         customer_email(&mut conn, world.a.customer_id),
         Some(new.clone())
@@ -187,15 +187,30 @@ async fn the_new_email_is_checked_next_to_the_field() {
     signed_in(&app, &world.a.email).await;
     for (typed, message) in [
         ("", "Escriba el nuevo correo electrónico."),
-        ("sin-arroba.example.es", "El correo electrónico no tiene un formato válido."),
-        (world.a.email.as_str(), "Ese ya es su correo electrónico actual."),
-        (world.b.email.as_str(), "Ese correo ya lo usa otra cuenta de e-SORI."),
+        (
+            "sin-arroba.example.es",
+            "El correo electrónico no tiene un formato válido.",
+        ),
+        (
+            world.a.email.as_str(),
+            "Ese ya es su correo electrónico actual.",
+        ),
+        (
+            world.b.email.as_str(),
+            "Ese correo ya lo usa otra cuenta de e-SORI.",
+        ),
     ] {
         let response = request_change(&app, typed).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed}"
+        );
         let html = response.text().await.unwrap();
         assert!(
-            html.contains(&format!(r#"<p class="field-error" id="correo-error">{message}</p>"#)),
+            html.contains(&format!(
+                r#"<p class="field-error" id="correo-error">{message}</p>"#
+            )),
             "{typed}: {message}"
         );
         assert!(html.contains(&format!(r#"value="{typed}""#)), "value kept");
@@ -250,7 +265,9 @@ async fn a_link_expires_after_a_day_and_dies_when_the_change_is_cancelled() {
     // The e-mail change link is no password link.
     let token = second.rsplit('/').next().unwrap();
     assert_eq!(
-        app.get(&format!("/portal/contrasena/{token}")).await.status(),
+        app.get(&format!("/portal/contrasena/{token}"))
+            .await
+            .status(),
         StatusCode::GONE
     );
     app.stop().await;
@@ -384,7 +401,13 @@ async fn a_client_with_a_second_factor_signs_in_in_two_steps() {
     // A wrong code is refused and counted.
     let wrong = code_step(&app, &wrong_code(&secret)).await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.text().await.unwrap().contains("El código no es correcto"));
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("El código no es correcto")
+    );
     assert_eq!(
         app.get("/portal/inicio").await.status(),
         StatusCode::SEE_OTHER
@@ -398,8 +421,10 @@ async fn a_client_with_a_second_factor_signs_in_in_two_steps() {
     assert_eq!(sign_ins(&mut conn, &world), before + 1);
 
     // A recovery code works once, in a fresh browser.
-    for (attempt, expected) in [(0, StatusCode::SEE_OTHER), (1, StatusCode::UNPROCESSABLE_ENTITY)]
-    {
+    for (attempt, expected) in [
+        (0, StatusCode::SEE_OTHER),
+        (1, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
         app.client = common::new_client();
         password_step(&app, &world.a.email).await;
         let response = code_step(&app, &codes[0].to_uppercase()).await;
@@ -441,7 +466,13 @@ async fn wrong_codes_are_throttled_and_five_send_back_to_the_password() {
     password_step(&app, &world.a.email).await;
     let right = code_step(&app, &code_at(&secret, Utc::now().timestamp() + 30)).await;
     assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(right.text().await.unwrap().contains("Demasiados intentos fallidos"));
+    assert!(
+        right
+            .text()
+            .await
+            .unwrap()
+            .contains("Demasiados intentos fallidos")
+    );
     assert_eq!(
         app.get("/portal/inicio").await.status(),
         StatusCode::SEE_OTHER
@@ -586,7 +617,10 @@ async fn row_level_security_alone_confines_portal_writes() {
         format!("UPDATE customers SET phone = '600000000' WHERE id = {b}"),
         "UPDATE customers SET phone = '600000000'".to_owned(),
         format!("UPDATE client_users SET totp_last_step = 1 WHERE customer_id = {b}"),
-        format!("UPDATE claims SET updated_at = now() WHERE id = {}", world.b.claim_id),
+        format!(
+            "UPDATE claims SET updated_at = now() WHERE id = {}",
+            world.b.claim_id
+        ),
         "UPDATE message_threads SET unread_by_staff = 9".to_owned(),
     ] {
         let result = as_a(&mut conn, sql.clone());
@@ -696,7 +730,10 @@ async fn portal_writes_work_under_the_portal_role() {
     assert_eq!(message.status(), StatusCode::SEE_OTHER);
     let thread = location(&message);
     let reply = app
-        .post_form(&thread, &[("csrf_token", &csrf), ("cuerpo", "Otra pregunta")])
+        .post_form(
+            &thread,
+            &[("csrf_token", &csrf), ("cuerpo", "Otra pregunta")],
+        )
         .await;
     assert_eq!(reply.status(), StatusCode::SEE_OTHER);
     let info = app

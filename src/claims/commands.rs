@@ -218,8 +218,8 @@ fn next_number(conn: &mut PgConnection, year: i32) -> Result<String, ClaimError>
     // A SECURITY DEFINER function (migration 000180): the portal role, which reports claims
     // too, cannot see other customers' numbers.
     let last: LastNumber = diesel::sql_query("SELECT claim_number_last($1) AS number")
-    .bind::<Text, _>(&prefix)
-    .get_result(conn)?;
+        .bind::<Text, _>(&prefix)
+        .get_result(conn)?;
     let sequence = last
         .number
         .and_then(|n| n[prefix.len()..].parse::<u32>().ok())

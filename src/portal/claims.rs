@@ -167,9 +167,9 @@ fn notify_claims_team(
     base_url: &url::Url,
 ) -> Result<(), DbError> {
     // Through a SECURITY DEFINER function: the portal role reads no staff e-mails itself.
-    let recipients: Vec<String> = diesel::select(diesel::dsl::sql::<
-        diesel::sql_types::Text,
-    >("claims_team_emails()"))
+    let recipients: Vec<String> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+        "claims_team_emails()",
+    ))
     .load(conn)?;
     let mut link = base_url.clone();
     link.set_path(&format!("/admin/siniestros/{}", claim.id));

@@ -169,6 +169,15 @@ pub struct PendingLink {
     pub new_email: String,
 }
 
+#[derive(Queryable)]
+struct LinkRow {
+    client_user_id: i64,
+    customer_id: i64,
+    email: String,
+    pending_email: Option<String>,
+    new_email: Option<String>,
+}
+
 /// The account and address of a live link, without using it (the confirmation page, and
 /// the customer whose portal transaction will use it).
 pub fn peek(
@@ -176,7 +185,7 @@ pub fn peek(
     token: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<PendingLink>> {
-    let found: Option<(i64, i64, String, Option<String>, Option<String>)> = client_tokens::table
+    let found: Option<LinkRow> = client_tokens::table
         .inner_join(client_users::table)
         .filter(client_tokens::token_hash.eq(sha256_hex(token.as_bytes())))
         .filter(client_tokens::purpose.eq(Purpose::EmailChange.code()))
@@ -192,13 +201,16 @@ pub fn peek(
         ))
         .first(conn)
         .optional()?;
-    Ok(found.and_then(|(id, customer_id, current, pending, new_email)| {
+    Ok(found.and_then(|row| {
         // A link for an address that is no longer the pending one (cancelled, replaced) is dead.
-        let new_email = new_email.filter(|new| pending.as_deref() == Some(new.as_str()))?;
+        let pending = row.pending_email;
+        let new_email = row
+            .new_email
+            .filter(|new| pending.as_deref() == Some(new.as_str()))?;
         Some(PendingLink {
-            client_user_id: id,
-            customer_id,
-            current_email: current,
+            client_user_id: row.client_user_id,
+            customer_id: row.customer_id,
+            current_email: row.email,
             new_email,
         })
     }))
@@ -300,8 +312,14 @@ mod tests {
         );
         for (typed, message) in [
             ("", "Escriba el nuevo correo electrónico."),
-            ("no-es-un-correo", "El correo electrónico no tiene un formato válido."),
-            ("VIEJA@ejemplo.es", "Ese ya es su correo electrónico actual."),
+            (
+                "no-es-un-correo",
+                "El correo electrónico no tiene un formato válido.",
+            ),
+            (
+                "VIEJA@ejemplo.es",
+                "Ese ya es su correo electrónico actual.",
+            ),
         ] {
             let errors = check_new_email(typed, "vieja@ejemplo.es").unwrap_err();
             assert_eq!(errors.get(FIELD), Some(message), "{typed}");

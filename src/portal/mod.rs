@@ -108,9 +108,7 @@ pub fn routes(
                         .post(my_data::update),
                 )
                 .service(web::resource("/datos/correo").post(my_data::request_email_change))
-                .service(
-                    web::resource("/datos/correo/cancelar").post(my_data::cancel_email_change),
-                )
+                .service(web::resource("/datos/correo/cancelar").post(my_data::cancel_email_change))
                 .service(web::resource("/datos/consentimiento").post(my_data::consent))
                 .service(web::resource("/datos/descarga").get(my_data::download))
                 .service(web::resource("/datos/supresion").post(my_data::erasure))

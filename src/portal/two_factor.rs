@@ -333,7 +333,8 @@ pub async fn deactivate(
         }
         Some(Disabled::WrongCode) => page.code_error = Some(WRONG_CODE),
         Some(Disabled::Throttled) => {
-            page.code_error = Some("Demasiados intentos fallidos. Espere unos minutos y vuelva a intentarlo.");
+            page.code_error =
+                Some("Demasiados intentos fallidos. Espere unos minutos y vuelva a intentarlo.");
         }
         None => {
             if password_missing {
@@ -496,25 +497,26 @@ pub async fn code_submit(
         .await?;
     let outcome = match verdict {
         Verdict::Wait(seconds) => Outcome::Throttled(seconds),
-        Verdict::Allowed => db
-        .portal_transaction(customer, move |conn| {
-            match second_factor::check_code(conn, id, &code, now, true) {
-                Ok(factor) => {
-                    if factor == SecondFactor::RecoveryCode {
-                        actor(&user, &origin).record(
-                            conn,
-                            Action::ClientRecoveryCodeUsed,
-                            serde_json::json!({}),
-                        )?;
+        Verdict::Allowed => {
+            db.portal_transaction(customer, move |conn| {
+                match second_factor::check_code(conn, id, &code, now, true) {
+                    Ok(factor) => {
+                        if factor == SecondFactor::RecoveryCode {
+                            actor(&user, &origin).record(
+                                conn,
+                                Action::ClientRecoveryCodeUsed,
+                                serde_json::json!({}),
+                            )?;
+                        }
+                        Ok(Outcome::SignedIn(Box::new(user), factor))
                     }
-                    Ok(Outcome::SignedIn(Box::new(user), factor))
+                    Err(TwoFactorError::InvalidCode) => Ok(Outcome::Refused),
+                    Err(TwoFactorError::NotEnabled) => Ok(Outcome::Gone),
+                    Err(other) => Err(other),
                 }
-                Err(TwoFactorError::InvalidCode) => Ok(Outcome::Refused),
-                Err(TwoFactorError::NotEnabled) => Ok(Outcome::Gone),
-                Err(other) => Err(other),
-            }
-        })
-        .await?,
+            })
+            .await?
+        }
     };
     match outcome {
         Outcome::SignedIn(user, factor) => {
@@ -546,7 +548,11 @@ pub async fn code_submit(
         Outcome::Refused => {
             record_failure(&db, throttle_key(id), meta.ip.clone(), now).await?;
             let wrong_codes = pending.wrong_codes + 1;
-            tracing::warn!(client_user_id = id, wrong_codes, "wrong portal second-factor code");
+            tracing::warn!(
+                client_user_id = id,
+                wrong_codes,
+                "wrong portal second-factor code"
+            );
             if wrong_codes >= MAX_WRONG_CODES {
                 clear(&session);
                 return Ok(flash::redirect(
