@@ -47,7 +47,14 @@ CREATE UNIQUE INDEX client_recovery_codes_user_code_key
 -- the portal may append; where the application reads back the new id (INSERT ... RETURNING)
 -- the role may SELECT the id column only, never the content. This is simpler than SECURITY
 -- DEFINER wrappers (no second code path for the same insert, the shared Rust helpers stay as
--- they are) and as sound: the role still cannot read or change anything there.
+-- they are) and as sound: the role still cannot read or change anything there. Where a
+-- portal write needs one fact beyond the customer's rows (is an address taken, the year's last
+-- claim number, the claims team's addresses), a SECURITY DEFINER function answers exactly
+-- that and nothing more.
+--
+-- Still run as the application, on purpose: the steps before any customer is known (password
+-- sign-in, the sign-in throttle, registration, reset and password links, the guard that loads
+-- the signed-in account, looking up whose an e-mail change link is).
 -- ---------------------------------------------------------------------------------------
 
 -- Mis datos: phone, address and (once confirmed) e-mail of the customer record.
