@@ -137,6 +137,14 @@ actions! {
     ClientSignIn => "client.sign_in", "Acceso a e-SORI";
     /// Wrong e-mail or password in e-SORI. The actor label is the e-mail typed.
     ClientSignInFailed => "client.sign_in_failed", "Acceso fallido a e-SORI";
+    /// A client asked to change their e-mail; details carry the new address (not yet valid).
+    ClientEmailChangeRequested => "client.email_change_requested", "Solicitud de cambio de correo en e-SORI";
+    ClientEmailChangeCancelled => "client.email_change_cancelled", "Cambio de correo cancelado en e-SORI";
+    /// The link sent to the new address was used: login and customer e-mail changed.
+    ClientEmailChanged => "client.email_changed", "Correo cambiado en e-SORI";
+    ClientTotpEnabled => "client.totp_enabled", "Verificación en dos pasos activada en e-SORI";
+    ClientTotpDisabled => "client.totp_disabled", "Verificación en dos pasos desactivada en e-SORI";
+    ClientRecoveryCodeUsed => "client.recovery_code_used", "Código de recuperación usado en e-SORI";
     /// A client asked in e-SORI for their data to be erased (a task is created for staff).
     ErasureRequested => "customer.erasure_requested", "Solicitud de supresión de datos";
     /// Staff answered a client's thread in the inbox.

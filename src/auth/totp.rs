@@ -185,7 +185,7 @@ fn random_recovery_code() -> String {
 
 /// The canonical form of a typed recovery code (`K7M2 9XQ4-TP3W` → `k7m2-9xq4-tp3w`), or
 /// `None` when it cannot be one.
-fn normalize_recovery_code(input: &str) -> Option<String> {
+pub fn normalize_recovery_code(input: &str) -> Option<String> {
     let compact: Vec<char> = input
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
@@ -206,7 +206,7 @@ fn normalize_recovery_code(input: &str) -> Option<String> {
 
 /// Recovery codes carry ~59 random bits each, so a fast hash is enough: nobody can search
 /// that space from a stolen table, and a slow password hash would only cost CPU at sign-in.
-fn hash_recovery_code(canonical: &str) -> String {
+pub fn hash_recovery_code(canonical: &str) -> String {
     sha256_hex(canonical.as_bytes())
 }
 

@@ -215,11 +215,11 @@ fn next_number(conn: &mut PgConnection, year: i32) -> Result<String, ClaimError>
         .bind::<BigInt, _>(NUMBER_LOCK + i64::from(year))
         .execute(conn)?;
     let prefix = format!("SIN-{year}-");
-    let last: LastNumber = diesel::sql_query(
-        "SELECT max(number) AS number FROM claims WHERE number LIKE $1 || '%' AND length(number) = length($1) + 6",
-    )
-    .bind::<Text, _>(&prefix)
-    .get_result(conn)?;
+    // A SECURITY DEFINER function (migration 000180): the portal role, which reports claims
+    // too, cannot see other customers' numbers.
+    let last: LastNumber = diesel::sql_query("SELECT claim_number_last($1) AS number")
+        .bind::<Text, _>(&prefix)
+        .get_result(conn)?;
     let sequence = last
         .number
         .and_then(|n| n[prefix.len()..].parse::<u32>().ok())

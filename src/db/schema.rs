@@ -503,6 +503,18 @@ diesel::table! {
         invited_by_staff_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         last_login_at -> Nullable<Timestamptz>,
+        pending_email -> Nullable<Text>,
+        pending_email_requested_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    client_recovery_codes (id) {
+        id -> Int8,
+        client_user_id -> Int8,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -554,6 +566,7 @@ diesel::table! {
 
 diesel::joinable!(client_users -> customers (customer_id));
 diesel::joinable!(client_tokens -> client_users (client_user_id));
+diesel::joinable!(client_recovery_codes -> client_users (client_user_id));
 diesel::joinable!(client_sign_ins -> client_users (client_user_id));
 diesel::joinable!(message_threads -> customers (customer_id));
 diesel::joinable!(messages -> message_threads (thread_id));
@@ -747,6 +760,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_rotation,
     client_users,
     client_tokens,
+    client_recovery_codes,
     client_sign_ins,
     message_threads,
     messages,

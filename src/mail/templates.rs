@@ -203,6 +203,45 @@ pub fn client_password_reset(to: &str, name: &str, link: &str) -> Result<Email, 
     )
 }
 
+/// Outbox kinds of the e-mail change: the link to the new address, the notice to the old one.
+pub const CLIENT_EMAIL_CHANGE: &str = "client.email_change";
+pub const CLIENT_EMAIL_CHANGE_NOTICE: &str = "client.email_change_notice";
+
+/// "Confirm your new e-SORI address (24 hours)", sent to the new address.
+pub fn client_email_change(to: &str, name: &str, link: &str) -> Result<Email, askama::Error> {
+    client_link(
+        CLIENT_EMAIL_CHANGE,
+        to,
+        "Confirme su nuevo correo en e-SORI",
+        ClientLink {
+            name: name.to_owned(),
+            intro: "Ha pedido usar esta dirección para e-SORI y para sus comunicaciones con Soriano Mediadores. Para confirmarla, abra este enlace, válido 24 horas. Si no lo pidió, ignore este mensaje.",
+            label: "Confirmar mi nuevo correo",
+            link: link.to_owned(),
+        },
+    )
+}
+
+email_templates!(LinkOnly {
+    html: ClientEmailChangeNoticeHtml = "emails/client_email_change_notice.html",
+    text: ClientEmailChangeNoticeText = "emails/client_email_change_notice.txt",
+});
+
+/// "A change of your e-mail was requested" to the old address: no new address, no name,
+/// only a link to "Mis datos" where the change can be cancelled.
+pub fn client_email_change_notice(to: &str, link: &str) -> Result<Email, askama::Error> {
+    let data = LinkOnly {
+        link: link.to_owned(),
+    };
+    compose(
+        CLIENT_EMAIL_CHANGE_NOTICE,
+        to,
+        "Se ha solicitado cambiar su correo en e-SORI",
+        &ClientEmailChangeNoticeHtml(&data),
+        &ClientEmailChangeNoticeText(&data),
+    )
+}
+
 /// Outbox kind of the notice to the claims team of a claim reported in e-SORI.
 pub const CLAIM_REPORTED: &str = "claim.reported_by_client";
 

@@ -22,12 +22,20 @@ pub struct ClientUser {
     pub password_hash: Option<String>,
     pub active: bool,
     pub email_confirmed_at: Option<DateTime<Utc>>,
+    /// Set while the client has a second factor (TOTP) turned on.
+    pub totp_enabled_at: Option<DateTime<Utc>>,
+    /// A new address waiting for its link to be used ("Pendiente de confirmar").
+    pub pending_email: Option<String>,
 }
 
 impl ClientUser {
     /// Only an account with a chosen password and a confirmed address can sign in.
     pub fn can_sign_in(&self) -> bool {
         self.active && self.password_hash.is_some() && self.email_confirmed_at.is_some()
+    }
+
+    pub fn has_second_factor(&self) -> bool {
+        self.totp_enabled_at.is_some()
     }
 }
 
@@ -37,6 +45,8 @@ pub enum Purpose {
     Invitation,
     Registration,
     PasswordReset,
+    /// Confirms a new address; the link goes to that address.
+    EmailChange,
 }
 
 impl Purpose {
@@ -45,6 +55,7 @@ impl Purpose {
             Purpose::Invitation => "invitation",
             Purpose::Registration => "registration",
             Purpose::PasswordReset => "password_reset",
+            Purpose::EmailChange => "email_change",
         }
     }
 
@@ -53,14 +64,17 @@ impl Purpose {
             "invitation" => Some(Purpose::Invitation),
             "registration" => Some(Purpose::Registration),
             "password_reset" => Some(Purpose::PasswordReset),
+            "email_change" => Some(Purpose::EmailChange),
             _ => None,
         }
     }
 
-    /// Invitations and registrations wait three days; a reset link lasts one hour.
+    /// Invitations and registrations wait three days, an e-mail change one day; a reset
+    /// link lasts one hour.
     pub fn lifetime(self) -> Duration {
         match self {
             Purpose::Invitation | Purpose::Registration => Duration::hours(72),
+            Purpose::EmailChange => Duration::hours(24),
             Purpose::PasswordReset => Duration::hours(1),
         }
     }
@@ -95,20 +109,58 @@ pub fn issue_token(
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> QueryResult<String> {
+    issue(conn, client_user_id, purpose, None, now)
+}
+
+/// Voids the account's unused links of `purpose` (they expire now).
+pub fn void_tokens(
+    conn: &mut PgConnection,
+    client_user_id: i64,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(
         client_tokens::table
             .filter(client_tokens::client_user_id.eq(client_user_id))
             .filter(client_tokens::purpose.eq(purpose.code()))
-            .filter(client_tokens::used_at.is_null()),
+            .filter(client_tokens::used_at.is_null())
+            .filter(client_tokens::expires_at.gt(now)),
     )
     .set(client_tokens::expires_at.eq(now))
-    .execute(conn)?;
+    .execute(conn)
+}
+
+/// Issues the link that confirms `new_email` (voiding earlier e-mail change links).
+pub fn issue_email_change_token(
+    conn: &mut PgConnection,
+    client_user_id: i64,
+    new_email: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<String> {
+    issue(
+        conn,
+        client_user_id,
+        Purpose::EmailChange,
+        Some(new_email),
+        now,
+    )
+}
+
+fn issue(
+    conn: &mut PgConnection,
+    client_user_id: i64,
+    purpose: Purpose,
+    new_email: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<String> {
+    void_tokens(conn, client_user_id, purpose, now)?;
     let token = random_token(32);
     diesel::insert_into(client_tokens::table)
         .values((
             client_tokens::token_hash.eq(sha256_hex(token.as_bytes())),
             client_tokens::client_user_id.eq(client_user_id),
             client_tokens::purpose.eq(purpose.code()),
+            client_tokens::new_email.eq(new_email),
             client_tokens::created_at.eq(now),
             client_tokens::expires_at.eq(now + purpose.lifetime()),
         ))
@@ -125,6 +177,7 @@ pub fn peek_token(
     let found: Option<(ClientUser, String)> = client_tokens::table
         .inner_join(client_users::table)
         .filter(client_tokens::token_hash.eq(sha256_hex(token.as_bytes())))
+        .filter(client_tokens::purpose.ne(Purpose::EmailChange.code()))
         .filter(client_tokens::used_at.is_null())
         .filter(client_tokens::expires_at.gt(now))
         .filter(client_users::active.eq(true))
@@ -145,6 +198,7 @@ pub fn set_password_with_token(
     let found: Option<(i64, String)> = diesel::update(
         client_tokens::table
             .find(sha256_hex(token.as_bytes()))
+            .filter(client_tokens::purpose.ne(Purpose::EmailChange.code()))
             .filter(client_tokens::used_at.is_null())
             .filter(client_tokens::expires_at.gt(now)),
     )
@@ -185,6 +239,7 @@ fn link_email(to: &str, name: &str, purpose: Purpose, link: &str) -> Result<Emai
         Purpose::Invitation => mail::templates::client_invitation(to, name, link),
         Purpose::Registration => mail::templates::client_registration(to, name, link),
         Purpose::PasswordReset => mail::templates::client_password_reset(to, name, link),
+        Purpose::EmailChange => mail::templates::client_email_change(to, name, link),
     }
 }
 
@@ -443,10 +498,12 @@ mod tests {
         assert_eq!(Purpose::Invitation.lifetime(), Duration::hours(72));
         assert_eq!(Purpose::Registration.lifetime(), Duration::hours(72));
         assert_eq!(Purpose::PasswordReset.lifetime(), Duration::hours(1));
+        assert_eq!(Purpose::EmailChange.lifetime(), Duration::hours(24));
         for purpose in [
             Purpose::Invitation,
             Purpose::Registration,
             Purpose::PasswordReset,
+            Purpose::EmailChange,
         ] {
             assert_eq!(Purpose::parse(purpose.code()), Some(purpose));
         }

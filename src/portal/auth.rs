@@ -245,8 +245,28 @@ pub async fn login(
             return render::html_with_status(StatusCode::TOO_MANY_REQUESTS, &page);
         }
     };
+    if user.has_second_factor() {
+        // Not signed in yet: the code page decides.
+        return crate::portal::two_factor::begin(&session, user.id, &page.next);
+    }
+    complete_sign_in(&req, &session, &db, &user, &meta).await?;
+    Ok(flash::redirect(
+        &page.next,
+        Flash::success("Bienvenido a e-SORI."),
+    ))
+}
+
+/// Ends a sign-in whose every step passed: records it ("Últimos accesos", audit), gives the
+/// session a new id and sets the identity.
+pub(crate) async fn complete_sign_in(
+    req: &HttpRequest,
+    session: &Session,
+    db: &Db,
+    user: &ClientUser,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
     let (actor, origin) = (user.clone(), meta.clone());
-    db.transaction(move |conn| {
+    db.portal_transaction(user.customer_id, move |conn| {
         accounts::record_sign_in(conn, actor.id, &origin.ip, &origin.user_agent)?;
         let entry = NewEntry {
             target_type: Some(audit::target::CUSTOMER),
@@ -269,10 +289,7 @@ pub async fn login(
     insert(SESSION_ID_KEY, &crate::util::random_token(16))?;
     insert(SESSION_IP_KEY, &meta.ip)?;
     insert(SESSION_AGENT_KEY, &meta.user_agent)?;
-    Ok(flash::redirect(
-        &page.next,
-        Flash::success("Bienvenido a e-SORI."),
-    ))
+    Ok(())
 }
 
 /// POST /portal/salir: ends the session on the server.

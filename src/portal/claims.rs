@@ -13,7 +13,6 @@ use crate::claims::form::{NewClaimForm, validate_claim};
 use crate::claims::{self, ClaimError, ClientActor};
 use crate::config::Config;
 use crate::db::form_submissions::{self, Claimed};
-use crate::db::schema::staff_users;
 use crate::db::{Db, DbError};
 use crate::documents::{self, Entity, PgStorage, Upload};
 use crate::portal::auth::CurrentClient;
@@ -146,13 +145,11 @@ fn notify_claims_team(
     claim: &claims::Claim,
     base_url: &url::Url,
 ) -> Result<(), DbError> {
-    let recipients: Vec<String> = staff_users::table
-        .filter(staff_users::role.eq("claims"))
-        .filter(staff_users::active.eq(true))
-        .order(staff_users::id)
-        .limit(50)
-        .select(staff_users::email)
-        .load(conn)?;
+    // Through a SECURITY DEFINER function: the portal role reads no staff e-mails itself.
+    let recipients: Vec<String> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+        "claims_team_emails()",
+    ))
+    .load(conn)?;
     let mut link = base_url.clone();
     link.set_path(&format!("/admin/siniestros/{}", claim.id));
     for to in recipients {
@@ -217,7 +214,7 @@ pub async fn create(
         meta.user_agent.clone(),
     );
     let outcome = db
-        .transaction(move |conn| {
+        .portal_transaction(customer, move |conn| {
             if let Claimed::Repeated(created) = form_submissions::claim(conn, &token)? {
                 return Ok(Reported::Repeated(
                     created.filter(|(k, _)| k == "claim").map(|(_, id)| id),
@@ -290,7 +287,7 @@ pub async fn add_information(
     let (customer, label) = (client.customer_id(), client.user.email.clone());
     let text = form.into_inner().informacion;
     let outcome = db
-        .transaction(move |conn| {
+        .portal_transaction(customer, move |conn| {
             let by = ClientActor {
                 customer_id: customer,
                 label: &label,

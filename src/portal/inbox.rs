@@ -93,7 +93,7 @@ pub async fn create(
         }
     };
     let id = db
-        .transaction(move |conn| {
+        .portal_transaction(customer, move |conn| {
             Ok::<_, AppError>(messages::start_by_client(conn, customer, &subject, &body)?)
         })
         .await?;
@@ -131,8 +131,10 @@ pub async fn show(
     let (customer, id) = (client.customer_id(), path.into_inner());
     let (thread, messages) = load_thread(&db, customer, id).await?;
     if thread.unread_by_client > 0 {
-        db.run(move |conn| Ok::<_, AppError>(messages::mark_read_by_client(conn, customer, id)?))
-            .await?;
+        db.portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>(messages::mark_read_by_client(conn, customer, id)?)
+        })
+        .await?;
     }
     page_or_partial!(ThreadPage {
         ctx,
@@ -173,7 +175,7 @@ pub async fn reply(
             return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    db.transaction(move |conn| {
+    db.portal_transaction(customer, move |conn| {
         Ok::<_, AppError>(messages::reply_by_client(conn, customer, id, &body)?)
     })
     .await?

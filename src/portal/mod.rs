@@ -7,11 +7,14 @@
 pub mod accounts;
 mod auth;
 mod claims;
+mod email_change;
 mod inbox;
 mod my_data;
 mod pages;
 pub mod profile;
 pub mod queries;
+mod second_factor;
+mod two_factor;
 
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, from_fn};
@@ -53,7 +56,17 @@ pub fn routes(
                 .get(auth::login_form)
                 .post(auth::login),
         )
+        .service(
+            web::resource("/entrar/codigo")
+                .get(two_factor::code_form)
+                .post(two_factor::code_submit),
+        )
         .service(web::resource("/salir").post(auth::logout))
+        .service(
+            web::resource("/correo/{token}")
+                .get(my_data::confirm_email_form)
+                .post(my_data::confirm_email),
+        )
         .service(
             web::resource("/registro")
                 .get(auth::register_form)
@@ -86,11 +99,16 @@ pub fn routes(
                     web::resource("/siniestros/{id}/informacion").post(claims::add_information),
                 )
                 .service(web::resource("/accesos").get(pages::sign_ins))
+                .service(web::resource("/seguridad").get(two_factor::show))
+                .service(web::resource("/seguridad/activar").post(two_factor::activate))
+                .service(web::resource("/seguridad/desactivar").post(two_factor::deactivate))
                 .service(
                     web::resource("/datos")
                         .get(my_data::show)
                         .post(my_data::update),
                 )
+                .service(web::resource("/datos/correo").post(my_data::request_email_change))
+                .service(web::resource("/datos/correo/cancelar").post(my_data::cancel_email_change))
                 .service(web::resource("/datos/consentimiento").post(my_data::consent))
                 .service(web::resource("/datos/descarga").get(my_data::download))
                 .service(web::resource("/datos/supresion").post(my_data::erasure))

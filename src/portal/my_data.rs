@@ -1,5 +1,5 @@
-//! Mis datos: the page, the contact form, marketing consent, the data download and the
-//! erasure request. Thin handlers over `portal::profile`.
+//! Mis datos: the page, the contact form, the e-mail change, marketing consent, the data
+//! download and the erasure request. Thin handlers over `portal::profile`.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{
@@ -10,9 +10,11 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::db::Db;
+use crate::config::Config;
+use crate::db::{Db, DbError};
 use crate::page_or_partial;
 use crate::portal::auth::CurrentClient;
+use crate::portal::email_change::{self, Confirmed, PendingLink};
 use crate::portal::profile::{self, ClientActor, Profile};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
@@ -31,6 +33,10 @@ pub struct MyDataPage {
     pub direccion: String,
     pub codigo_postal: String,
     pub localidad: String,
+    /// The new address typed in the e-mail form (kept on error).
+    pub correo: String,
+    /// A new address waiting for its link ("Pendiente de confirmar").
+    pub pending_email: Option<String>,
     pub errors: FieldErrors,
 }
 
@@ -40,7 +46,8 @@ impl MyDataPage {
     }
 }
 
-async fn page(ctx: PageContext, db: &Db, customer: i64) -> Result<MyDataPage, AppError> {
+async fn page(ctx: PageContext, db: &Db, client: &CurrentClient) -> Result<MyDataPage, AppError> {
+    let customer = client.customer_id();
     let (profile, marketing) = db
         .portal_transaction(customer, move |conn| {
             Ok::<_, AppError>((
@@ -56,6 +63,8 @@ async fn page(ctx: PageContext, db: &Db, customer: i64) -> Result<MyDataPage, Ap
         direccion: profile.address_line.clone().unwrap_or_default(),
         codigo_postal: profile.postcode.clone().unwrap_or_default(),
         localidad: profile.city.clone().unwrap_or_default(),
+        correo: String::new(),
+        pending_email: client.user.pending_email.clone(),
         profile,
         marketing,
         errors: FieldErrors::new(),
@@ -68,7 +77,7 @@ pub async fn show(
     client: CurrentClient,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
-    page_or_partial!(page(ctx, &db, client.customer_id()).await?)
+    page_or_partial!(page(ctx, &db, &client).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,7 +110,7 @@ pub async fn update(
     ) {
         Ok(change) => change,
         Err(errors) => {
-            let mut page = page(ctx, &db, customer).await?;
+            let mut page = page(ctx, &db, &client).await?;
             page.telefono = form.telefono;
             page.direccion = form.direccion;
             page.codigo_postal = form.codigo_postal;
@@ -111,7 +120,7 @@ pub async fn update(
         }
     };
     let label = client.user.email.clone();
-    db.transaction(move |conn| {
+    db.portal_transaction(customer, move |conn| {
         let by = ClientActor {
             customer_id: customer,
             label: &label,
@@ -150,7 +159,7 @@ pub async fn consent(
         }
     };
     let (customer, label) = (client.customer_id(), client.user.email.clone());
-    db.transaction(move |conn| {
+    db.portal_transaction(customer, move |conn| {
         let by = ClientActor {
             customer_id: customer,
             label: &label,
@@ -195,7 +204,7 @@ pub async fn erasure(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
     let (customer, label) = (client.customer_id(), client.user.email.clone());
-    db.transaction(move |conn| {
+    db.portal_transaction(customer, move |conn| {
         let by = ClientActor {
             customer_id: customer,
             label: &label,
@@ -211,4 +220,170 @@ pub async fn erasure(
             "Hemos recibido su solicitud de supresión. Le contestaremos en el plazo de un mes.",
         ),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    correo: String,
+}
+
+/// POST /portal/datos/correo: the new address waits for the link sent to it.
+pub async fn request_email_change(
+    ctx: PageContext,
+    client: CurrentClient,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    form: web::Form<EmailForm>,
+) -> Result<HttpResponse, AppError> {
+    let typed = form.into_inner().correo;
+    let checked = match email_change::check_new_email(&typed, &client.user.email) {
+        Ok(email) => {
+            let (customer, user) = (client.customer_id(), client.user.clone());
+            let (base_url, new_email) = (config.base_url.clone(), email.clone());
+            db.portal_transaction(customer, move |conn| {
+                let by = ClientActor {
+                    customer_id: customer,
+                    label: &user.email,
+                    ip: &meta.ip,
+                    user_agent: &meta.user_agent,
+                };
+                email_change::request(conn, &by, &user, &new_email, &base_url, Utc::now())
+            })
+            .await?
+            .map(|()| email)
+        }
+        Err(errors) => Err(errors),
+    };
+    match checked {
+        Ok(email) => Ok(flash::redirect(
+            "/portal/datos",
+            Flash::success(format!(
+                "Le hemos enviado un enlace a {email}. El cambio se hará cuando lo abra (vale 24 horas)."
+            )),
+        )),
+        Err(errors) => {
+            let mut page = page(ctx, &db, &client).await?;
+            page.correo = typed;
+            page.errors = errors;
+            render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+/// POST /portal/datos/correo/cancelar: drops the pending address and voids its link.
+pub async fn cancel_email_change(
+    client: CurrentClient,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let (customer, id, label) = (
+        client.customer_id(),
+        client.user.id,
+        client.user.email.clone(),
+    );
+    let cancelled = db
+        .portal_transaction(customer, move |conn| {
+            let by = ClientActor {
+                customer_id: customer,
+                label: &label,
+                ip: &meta.ip,
+                user_agent: &meta.user_agent,
+            };
+            Ok::<_, AppError>(email_change::cancel(conn, &by, id, Utc::now())?)
+        })
+        .await?;
+    let message = if cancelled {
+        Flash::success("Cambio de correo cancelado. Su correo sigue siendo el mismo.")
+    } else {
+        Flash::info("No había ningún cambio de correo pendiente.")
+    };
+    Ok(flash::redirect("/portal/datos", message))
+}
+
+#[derive(Template)]
+#[template(path = "portal/auth/email_change.html", blocks = ["content"])]
+pub struct ConfirmEmailPage {
+    pub ctx: PageContext,
+    pub token: String,
+    /// `None`: the link is used, expired or cancelled.
+    pub new_email: Option<String>,
+    pub error: Option<&'static str>,
+}
+
+async fn live_link(db: &Db, token: String) -> Result<Option<PendingLink>, AppError> {
+    Ok(db
+        .run(move |conn| Ok::<_, DbError>(email_change::peek(conn, &token, Utc::now())?))
+        .await?)
+}
+
+fn dead_link(ctx: PageContext, token: String) -> Result<HttpResponse, AppError> {
+    render::html_with_status(
+        StatusCode::GONE,
+        &ConfirmEmailPage {
+            ctx,
+            token,
+            new_email: None,
+            error: None,
+        },
+    )
+}
+
+/// GET /portal/correo/{token}: a page with a button. The link itself changes nothing: mail
+/// scanners open links before their owner does.
+pub async fn confirm_email_form(
+    ctx: PageContext,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let Some(link) = live_link(&db, token.clone()).await? else {
+        return dead_link(ctx, token);
+    };
+    render::html(&ConfirmEmailPage {
+        ctx,
+        token,
+        new_email: Some(link.new_email),
+        error: None,
+    })
+}
+
+/// POST /portal/correo/{token}: single use; login and customer e-mail change together.
+pub async fn confirm_email(
+    ctx: PageContext,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let Some(link) = live_link(&db, token.clone()).await? else {
+        return dead_link(ctx, token);
+    };
+    let used = token.clone();
+    let outcome = db
+        .portal_transaction(link.customer_id, move |conn| {
+            email_change::confirm(conn, &used, &meta.ip, &meta.user_agent, Utc::now())
+        })
+        .await?;
+    match outcome {
+        Confirmed::Changed { new } => Ok(flash::redirect(
+            "/portal/datos",
+            Flash::success(format!(
+                "Correo cambiado. Desde ahora entre en e-SORI con {new}."
+            )),
+        )),
+        Confirmed::Invalid => dead_link(ctx, token),
+        Confirmed::Taken => render::html_with_status(
+            StatusCode::CONFLICT,
+            &ConfirmEmailPage {
+                ctx,
+                token,
+                new_email: Some(link.new_email),
+                error: Some(
+                    "Ese correo ya lo usa otra cuenta de e-SORI: no podemos cambiarlo. Escríbanos desde Mensajes si cree que es un error.",
+                ),
+            },
+        ),
+    }
 }

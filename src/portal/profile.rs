@@ -30,7 +30,8 @@ pub struct ClientActor<'a> {
 }
 
 impl ClientActor<'_> {
-    fn record(
+    /// Appends an audit entry about the customer, with the client as actor.
+    pub fn record(
         &self,
         conn: &mut PgConnection,
         action: Action,

@@ -1,0 +1,588 @@
+//! e-SORI "Verificación en dos pasos": the optional second factor of a client (enrol with a
+//! QR code, recovery codes shown once, turn it off with password and code), and the second
+//! step of a client sign-in.
+//!
+//! After a correct password, an account with a second factor is not signed in yet: the
+//! session holds only who is half-way, since when and where they were going; `Identity` is
+//! set by a correct code alone, so no personal page opens before it. Wrong codes count in the
+//! sign-in throttle (its waits apply) and five of them drop the half-way state.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::audit::Action;
+use crate::auth::throttle::{self, Verdict};
+use crate::auth::totp::{self, SecondFactor, TwoFactorError};
+use crate::db::{Db, DbError};
+use crate::page_or_partial;
+use crate::portal::accounts::{self, ClientUser};
+use crate::portal::auth::{CurrentClient, complete_sign_in};
+use crate::portal::profile::ClientActor;
+use crate::portal::second_factor::{self, Status};
+use crate::web::error::AppError;
+use crate::web::flash::{self, Flash};
+use crate::web::page::PageContext;
+use crate::web::render;
+use crate::web::request_meta::RequestMeta;
+
+pub const PAGE_PATH: &str = "/portal/seguridad";
+pub const CODE_PATH: &str = "/portal/entrar/codigo";
+/// Time allowed between the password and the code.
+pub const PENDING_LIMIT_SECONDS: i64 = 5 * 60;
+/// Wrong codes allowed before the password must be typed again.
+pub const MAX_WRONG_CODES: u32 = 5;
+
+const ENROL_SECRET: &str = "portal_totp_enrol_secret";
+const PENDING_CLIENT_ID: &str = "pending_client_id";
+const PENDING_SINCE: &str = "pending_client_since";
+const PENDING_NEXT: &str = "pending_client_next";
+const PENDING_WRONG_CODES: &str = "pending_client_wrong_codes";
+
+const WRONG_CODE: &str = "El código no es correcto o ya se ha usado. Escriba el código de seis cifras que muestra ahora su aplicación.";
+
+fn session_error(error: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session: {error}"))
+}
+
+/// The throttle key of a client's second step, apart from their password's.
+fn throttle_key(client_user_id: i64) -> String {
+    format!("portal-2fa:{client_user_id}")
+}
+
+/// Whether the throttle makes `key` from `ip` wait now.
+async fn waiting(db: &Db, key: String, ip: String, now: DateTime<Utc>) -> Result<bool, AppError> {
+    Ok(db
+        .run(move |conn| {
+            Ok::<_, DbError>(matches!(
+                throttle::check(conn, &key, &ip, now)?,
+                Verdict::Wait(_)
+            ))
+        })
+        .await?)
+}
+
+async fn record_failure(
+    db: &Db,
+    key: String,
+    ip: String,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    db.run(move |conn| Ok::<_, DbError>(throttle::record(conn, &key, &ip, false, now)?))
+        .await?;
+    Ok(())
+}
+
+fn actor<'a>(user: &'a ClientUser, meta: &'a RequestMeta) -> ClientActor<'a> {
+    ClientActor {
+        customer_id: user.customer_id,
+        label: &user.email,
+        ip: &meta.ip,
+        user_agent: &meta.user_agent,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The page: enrol, turn off.
+// ---------------------------------------------------------------------------------------
+
+/// What the enrolment form shows while the second factor is off.
+pub struct Enrolment {
+    /// Inline `<svg>` drawn by `totp::qr_svg` from our own otpauth URL (no user-typed text).
+    pub qr_svg: String,
+    pub otpauth_url: String,
+    /// The secret in groups of four, for typing it by hand.
+    pub key_groups: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/two_factor.html", blocks = ["content"])]
+pub struct TwoFactorPage {
+    pub ctx: PageContext,
+    pub status: Status,
+    pub enrolment: Option<Enrolment>,
+    pub enrol_error: Option<&'static str>,
+    pub password_error: Option<&'static str>,
+    pub code_error: Option<&'static str>,
+}
+
+impl TwoFactorPage {
+    pub fn enabled_on(&self) -> String {
+        self.status
+            .enabled_at
+            .map(|at| crate::web::format::date(at.with_timezone(&crate::time::ZONE).date_naive()))
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/recovery_codes.html", blocks = ["content"])]
+pub struct RecoveryCodesPage {
+    pub ctx: PageContext,
+    pub codes: Vec<String>,
+}
+
+fn group_key(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn page(
+    ctx: PageContext,
+    status: Status,
+    session: &Session,
+    email: &str,
+) -> Result<TwoFactorPage, AppError> {
+    let enrolment = if status.enabled() {
+        session.remove(ENROL_SECRET);
+        None
+    } else {
+        let secret = match session.get::<String>(ENROL_SECRET).map_err(session_error)? {
+            Some(secret) => secret,
+            None => {
+                let secret = totp::new_secret();
+                session
+                    .insert(ENROL_SECRET, &secret)
+                    .map_err(session_error)?;
+                secret
+            }
+        };
+        let url = totp::otpauth_url(&secret, email)?;
+        Some(Enrolment {
+            qr_svg: totp::qr_svg(&url)?,
+            otpauth_url: url,
+            key_groups: group_key(&secret),
+        })
+    };
+    Ok(TwoFactorPage {
+        ctx,
+        status,
+        enrolment,
+        enrol_error: None,
+        password_error: None,
+        code_error: None,
+    })
+}
+
+async fn load_status(db: &Db, client: &CurrentClient) -> Result<Status, AppError> {
+    let id = client.user.id;
+    Ok(db
+        .portal_transaction(client.customer_id(), move |conn| {
+            second_factor::status(conn, id).map_err(DbError::from)
+        })
+        .await?)
+}
+
+async fn page_with_status(
+    ctx: PageContext,
+    db: &Db,
+    client: &CurrentClient,
+    session: &Session,
+) -> Result<TwoFactorPage, AppError> {
+    let status = load_status(db, client).await?;
+    page(ctx, status, session, &client.user.email)
+}
+
+/// GET /portal/seguridad
+pub async fn show(
+    ctx: PageContext,
+    client: CurrentClient,
+    session: Session,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    page_or_partial!(page_with_status(ctx, &db, &client, &session).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    codigo: String,
+}
+
+/// POST /portal/seguridad/activar: a code from the app confirms the secret in the session.
+pub async fn activate(
+    ctx: PageContext,
+    client: CurrentClient,
+    session: Session,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(secret) = session.get::<String>(ENROL_SECRET).map_err(session_error)? else {
+        return Ok(flash::redirect(
+            PAGE_PATH,
+            Flash::warning("La página había caducado. Escanee de nuevo el código QR."),
+        ));
+    };
+    let code = form.into_inner().codigo.trim().to_owned();
+    let result = if code.is_empty() {
+        Err(TwoFactorError::InvalidCode)
+    } else {
+        let user = client.user.clone();
+        db.portal_transaction(client.customer_id(), move |conn| {
+            let codes = second_factor::enable(conn, user.id, &secret, &code, Utc::now())?;
+            actor(&user, &meta).record(conn, Action::ClientTotpEnabled, serde_json::json!({}))?;
+            Ok(codes)
+        })
+        .await
+    };
+    match result {
+        Ok(codes) => {
+            session.remove(ENROL_SECRET);
+            // Rendered here, never stored: the codes in clear cannot be shown again.
+            render::html(&RecoveryCodesPage { ctx, codes })
+        }
+        Err(TwoFactorError::InvalidCode) => {
+            let mut page = page_with_status(ctx, &db, &client, &session).await?;
+            page.enrol_error = Some(
+                "El código no es correcto. Compruebe que la hora del móvil es la correcta y escriba el código de seis cifras que muestra ahora la aplicación.",
+            );
+            render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(TwoFactorError::AlreadyEnabled) => {
+            session.remove(ENROL_SECRET);
+            Ok(flash::redirect(
+                PAGE_PATH,
+                Flash::info("La verificación en dos pasos ya estaba activada."),
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisableForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    codigo: String,
+}
+
+enum Disabled {
+    Done,
+    WrongPassword,
+    WrongCode,
+    Throttled,
+}
+
+/// POST /portal/seguridad/desactivar: needs the password and a current code.
+pub async fn deactivate(
+    ctx: PageContext,
+    client: CurrentClient,
+    session: Session,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    form: web::Form<DisableForm>,
+) -> Result<HttpResponse, AppError> {
+    let DisableForm { password, codigo } = form.into_inner();
+    let (password_missing, code_missing) = (password.is_empty(), codigo.trim().is_empty());
+    let outcome = if password_missing || code_missing {
+        None
+    } else {
+        let (key, ip, now) = (throttle_key(client.user.id), meta.ip.clone(), Utc::now());
+        // Wrong passwords and codes here count like wrong sign-ins (own key, same waits).
+        if waiting(&db, key.clone(), ip.clone(), now).await? {
+            Some(Disabled::Throttled)
+        } else {
+            let stored = client.user.password_hash.clone();
+            let (matches, _) = crate::auth::sign_in::check_password(password, stored).await?;
+            let user = client.user.clone();
+            let outcome = db
+                .portal_transaction(client.customer_id(), move |conn| {
+                    if !matches {
+                        return Ok(Disabled::WrongPassword);
+                    }
+                    match second_factor::check_code(conn, user.id, codigo.trim(), now, false) {
+                        Ok(_) => {}
+                        Err(TwoFactorError::InvalidCode) => return Ok(Disabled::WrongCode),
+                        Err(TwoFactorError::NotEnabled) => return Ok(Disabled::Done),
+                        Err(other) => return Err(other),
+                    }
+                    second_factor::disable(conn, user.id)?;
+                    actor(&user, &meta).record(
+                        conn,
+                        Action::ClientTotpDisabled,
+                        serde_json::json!({}),
+                    )?;
+                    Ok(Disabled::Done)
+                })
+                .await?;
+            if !matches!(outcome, Disabled::Done) {
+                record_failure(&db, key, ip, now).await?;
+            }
+            Some(outcome)
+        }
+    };
+    let mut page = page_with_status(ctx, &db, &client, &session).await?;
+    match outcome {
+        Some(Disabled::Done) => {
+            return Ok(flash::redirect(
+                PAGE_PATH,
+                Flash::success("Ha desactivado la verificación en dos pasos."),
+            ));
+        }
+        Some(Disabled::WrongPassword) => {
+            page.password_error = Some("La contraseña no es correcta.");
+        }
+        Some(Disabled::WrongCode) => page.code_error = Some(WRONG_CODE),
+        Some(Disabled::Throttled) => {
+            page.code_error =
+                Some("Demasiados intentos fallidos. Espere unos minutos y vuelva a intentarlo.");
+        }
+        None => {
+            if password_missing {
+                page.password_error = Some("Escriba su contraseña.");
+            }
+            if code_missing {
+                page.code_error = Some("Escriba el código de su aplicación de autenticación.");
+            }
+        }
+    }
+    render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+// ---------------------------------------------------------------------------------------
+// The second step of sign-in.
+// ---------------------------------------------------------------------------------------
+
+/// Called by the password step for an account with a second factor: remembers who is
+/// half-way (nothing else) and sends the browser to the code page.
+pub fn begin(session: &Session, client_user_id: i64, next: &str) -> Result<HttpResponse, AppError> {
+    session.renew();
+    clear(session);
+    session
+        .insert(PENDING_CLIENT_ID, client_user_id)
+        .map_err(session_error)?;
+    session
+        .insert(PENDING_SINCE, Utc::now().timestamp())
+        .map_err(session_error)?;
+    session.insert(PENDING_NEXT, next).map_err(session_error)?;
+    session
+        .insert(PENDING_WRONG_CODES, 0_u32)
+        .map_err(session_error)?;
+    Ok(flash::see_other(CODE_PATH))
+}
+
+fn clear(session: &Session) {
+    for key in [
+        PENDING_CLIENT_ID,
+        PENDING_SINCE,
+        PENDING_NEXT,
+        PENDING_WRONG_CODES,
+    ] {
+        session.remove(key);
+    }
+}
+
+struct Pending {
+    client_user_id: i64,
+    next: String,
+    wrong_codes: u32,
+}
+
+enum PendingState {
+    Active(Pending),
+    Expired,
+    Missing,
+}
+
+fn pending(session: &Session) -> Result<PendingState, AppError> {
+    let id = session
+        .get::<i64>(PENDING_CLIENT_ID)
+        .map_err(session_error)?;
+    let since = session.get::<i64>(PENDING_SINCE).map_err(session_error)?;
+    let (Some(client_user_id), Some(since)) = (id, since) else {
+        return Ok(PendingState::Missing);
+    };
+    let age = Utc::now().timestamp() - since;
+    if !(0..=PENDING_LIMIT_SECONDS).contains(&age) {
+        return Ok(PendingState::Expired);
+    }
+    Ok(PendingState::Active(Pending {
+        client_user_id,
+        next: session
+            .get::<String>(PENDING_NEXT)
+            .map_err(session_error)?
+            .unwrap_or_else(|| "/portal/inicio".to_owned()),
+        wrong_codes: session
+            .get::<u32>(PENDING_WRONG_CODES)
+            .map_err(session_error)?
+            .unwrap_or(0),
+    }))
+}
+
+fn back_to_password(session: &Session, state: PendingState) -> HttpResponse {
+    clear(session);
+    match state {
+        PendingState::Expired => flash::redirect(
+            "/portal/entrar",
+            Flash::warning(
+                "Han pasado más de cinco minutos desde que escribió la contraseña. Vuelva a entrar.",
+            ),
+        ),
+        _ => flash::see_other("/portal/entrar"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/auth/login_code.html", blocks = ["content"])]
+pub struct SignInCodePage {
+    pub ctx: PageContext,
+    pub code_error: Option<String>,
+}
+
+/// GET /portal/entrar/codigo
+pub async fn code_form(ctx: PageContext, session: Session) -> Result<HttpResponse, AppError> {
+    match pending(&session)? {
+        PendingState::Active(_) => render::html(&SignInCodePage {
+            ctx,
+            code_error: None,
+        }),
+        other => Ok(back_to_password(&session, other)),
+    }
+}
+
+enum Outcome {
+    SignedIn(Box<ClientUser>, SecondFactor),
+    Refused,
+    Throttled(i64),
+    /// The account was disabled, or its second factor turned off, since the password.
+    Gone,
+}
+
+/// POST /portal/entrar/codigo
+pub async fn code_submit(
+    req: HttpRequest,
+    ctx: PageContext,
+    session: Session,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let pending = match pending(&session)? {
+        PendingState::Active(pending) => pending,
+        other => return Ok(back_to_password(&session, other)),
+    };
+    let code = form.into_inner().codigo.trim().to_owned();
+    if code.is_empty() {
+        return render::html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SignInCodePage {
+                ctx,
+                code_error: Some("Escriba el código de verificación.".to_owned()),
+            },
+        );
+    }
+    let id = pending.client_user_id;
+    let (key, origin, now) = (throttle_key(id), meta.clone(), Utc::now());
+    let user = db
+        .run(move |conn| Ok::<_, DbError>(accounts::find(conn, id)?))
+        .await?
+        .filter(|user| user.can_sign_in() && user.has_second_factor());
+    let Some(user) = user else {
+        return Ok(back_to_password(&session, PendingState::Missing));
+    };
+    let customer = user.customer_id;
+    // The throttle's table is not the client's: checked as the application, before the code.
+    let (check_key, check_ip) = (key.clone(), meta.ip.clone());
+    let verdict = db
+        .run(move |conn| Ok::<_, DbError>(throttle::check(conn, &check_key, &check_ip, now)?))
+        .await?;
+    let outcome = match verdict {
+        Verdict::Wait(seconds) => Outcome::Throttled(seconds),
+        Verdict::Allowed => {
+            db.portal_transaction(customer, move |conn| {
+                match second_factor::check_code(conn, id, &code, now, true) {
+                    Ok(factor) => {
+                        if factor == SecondFactor::RecoveryCode {
+                            actor(&user, &origin).record(
+                                conn,
+                                Action::ClientRecoveryCodeUsed,
+                                serde_json::json!({}),
+                            )?;
+                        }
+                        Ok(Outcome::SignedIn(Box::new(user), factor))
+                    }
+                    Err(TwoFactorError::InvalidCode) => Ok(Outcome::Refused),
+                    Err(TwoFactorError::NotEnabled) => Ok(Outcome::Gone),
+                    Err(other) => Err(other),
+                }
+            })
+            .await?
+        }
+    };
+    match outcome {
+        Outcome::SignedIn(user, factor) => {
+            let key = throttle_key(id);
+            let ip = meta.ip.clone();
+            db.run(move |conn| Ok::<_, DbError>(throttle::record(conn, &key, &ip, true, now)?))
+                .await?;
+            clear(&session);
+            complete_sign_in(&req, &session, &db, &user, &meta).await?;
+            let message = match factor {
+                SecondFactor::Totp => "Bienvenido a e-SORI.",
+                SecondFactor::RecoveryCode => {
+                    "Bienvenido a e-SORI. Ha usado un código de recuperación: ya no vale."
+                }
+            };
+            Ok(flash::redirect(&pending.next, Flash::success(message)))
+        }
+        Outcome::Gone => Ok(back_to_password(&session, PendingState::Missing)),
+        Outcome::Throttled(seconds) => render::html_with_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &SignInCodePage {
+                ctx,
+                code_error: Some(format!(
+                    "Demasiados intentos fallidos. Espere {} y vuelva a intentarlo.",
+                    throttle::describe_wait(seconds)
+                )),
+            },
+        ),
+        Outcome::Refused => {
+            record_failure(&db, throttle_key(id), meta.ip.clone(), now).await?;
+            let wrong_codes = pending.wrong_codes + 1;
+            tracing::warn!(
+                client_user_id = id,
+                wrong_codes,
+                "wrong portal second-factor code"
+            );
+            if wrong_codes >= MAX_WRONG_CODES {
+                clear(&session);
+                return Ok(flash::redirect(
+                    "/portal/entrar",
+                    Flash::error(
+                        "Ha escrito demasiados códigos incorrectos. Vuelva a entrar con su contraseña.",
+                    ),
+                ));
+            }
+            session
+                .insert(PENDING_WRONG_CODES, wrong_codes)
+                .map_err(session_error)?;
+            render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SignInCodePage {
+                    ctx,
+                    code_error: Some(WRONG_CODE.to_owned()),
+                },
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_second_step_has_its_own_throttle_key() {
+        assert_eq!(throttle_key(7), "portal-2fa:7");
+        assert_eq!(group_key("ABCDEFGHIJ"), "ABCD EFGH IJ");
+    }
+}
