@@ -12,6 +12,7 @@ mod my_data;
 mod pages;
 pub mod profile;
 pub mod queries;
+mod quotes;
 
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, from_fn};
@@ -85,6 +86,14 @@ pub fn routes(
                 .service(
                     web::resource("/siniestros/{id}/informacion").post(claims::add_information),
                 )
+                .service(web::resource("/presupuestos").get(quotes::list))
+                .service(
+                    web::resource("/presupuestos/solicitar")
+                        .get(quotes::request_form)
+                        .post(quotes::request),
+                )
+                .service(web::resource("/presupuestos/{id}").get(quotes::show))
+                .service(web::resource("/presupuestos/{id}/aceptar").post(quotes::accept))
                 .service(web::resource("/accesos").get(pages::sign_ins))
                 .service(
                     web::resource("/datos")

@@ -57,6 +57,8 @@ pub struct HomePage {
     pub policies: Vec<PolicyRow>,
     pub claims: Vec<ClaimRow>,
     pub unread: i64,
+    /// Quotes sent and waiting for the client's answer.
+    pub quotes_awaiting: i64,
 }
 
 /// GET /portal/inicio
@@ -66,12 +68,14 @@ pub async fn home(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
     let customer = client.customer_id();
-    let (policies, claims, unread) = db
+    let today = crate::policies::today();
+    let (policies, claims, unread, quotes_awaiting) = db
         .portal_transaction(customer, move |conn| {
             Ok::<_, AppError>((
                 queries::policies_in_force(conn, customer)?,
                 queries::open_claims(conn, customer)?,
                 queries::unread_messages(conn, customer)?,
+                crate::quotes::client::awaiting_answer(conn, customer, today)?,
             ))
         })
         .await?;
@@ -81,6 +85,7 @@ pub async fn home(
         policies,
         claims,
         unread,
+        quotes_awaiting,
     })
 }
 

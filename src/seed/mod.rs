@@ -232,6 +232,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_leads(conn)?;
     site::demo_site(conn)?;
     portal::demo_portal(conn, DEMO_ADMIN_PASSWORD)?;
+    portal::demo_portal_quote(conn)?;
     Ok(report)
 }
 
