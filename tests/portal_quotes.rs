@@ -674,3 +674,41 @@ async fn a_request_without_csrf_is_refused_and_row_security_hides_other_clients_
     assert!(denied.is_err());
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn the_first_demo_client_has_a_sent_quote_with_two_options_to_accept() {
+    let app = common::TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+        // Idempotent: a second run adds no second demo quote.
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    let signed = portal_sign_in(
+        &app,
+        soriano::seed::DEMO_CLIENT_EMAILS[0],
+        soriano::seed::DEMO_ADMIN_PASSWORD,
+    )
+    .await;
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    let (_, home) = page(&app, "/portal/inicio").await;
+    assert!(home.contains("id=\"presupuestos-pendientes\""), "{home}");
+    let (_, list) = page(&app, "/portal/presupuestos").await;
+    let re = regex::Regex::new(r#"href="/portal/presupuestos/(\d+)""#).unwrap();
+    let ids: Vec<String> = re
+        .captures_iter(&list)
+        .map(|c| c[1].to_owned())
+        .collect();
+    let mut best = 0;
+    for id in &ids {
+        let (_, detail) = page(&app, &format!("/portal/presupuestos/{id}")).await;
+        best = best.max(detail.matches("Aceptar esta opción (").count());
+    }
+    assert!(best >= 2, "a sent quote with two options to accept: {list}");
+    let demo_quotes: i64 = quotes::table
+        .filter(quotes::notes.eq("Presupuesto de demostración para e-SORI."))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert!(demo_quotes <= 1);
+    app.stop().await;
+}
