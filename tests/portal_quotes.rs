@@ -705,7 +705,7 @@ async fn the_first_demo_client_has_a_sent_quote_with_two_options_to_accept() {
     }
     assert!(best >= 2, "a sent quote with two options to accept: {list}");
     let demo_quotes: i64 = quotes::table
-        .filter(quotes::notes.eq("Presupuesto de demostración para e-SORI."))
+        .filter(quotes::notes.eq(soriano::seed::DEMO_PORTAL_QUOTE_NOTE))
         .count()
         .get_result(&mut app.db.conn())
         .unwrap();

@@ -12,7 +12,7 @@ mod rng;
 mod site;
 pub mod taxi;
 
-pub use portal::DEMO_CLIENT_EMAILS;
+pub use portal::{DEMO_CLIENT_EMAILS, DEMO_PORTAL_QUOTE_NOTE};
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;

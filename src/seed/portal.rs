@@ -86,6 +86,9 @@ pub fn demo_portal(conn: &mut PgConnection, password: &str) -> anyhow::Result<()
     })
 }
 
+/// The note of the demo quote of e-SORI's first client (tells it from the other demo quotes).
+pub const DEMO_PORTAL_QUOTE_NOTE: &str = "Presupuesto de demostración para e-SORI.";
+
 /// The first demo client (`cliente1@soriano.test`) gets a home quote with two options, sent and
 /// waiting for their answer, so e-SORI's "Presupuestos" has something to accept. Idempotent:
 /// nothing when that client already has a sent quote in validity with two options or more.
@@ -182,7 +185,7 @@ pub fn demo_portal_quote(conn: &mut PgConnection) -> anyhow::Result<()> {
             year_built: 1998,
         }),
         valid_until: today + Days::new(30),
-        notes: "Presupuesto de demostración para e-SORI.".to_owned(),
+        notes: DEMO_PORTAL_QUOTE_NOTE.to_owned(),
         source: "backoffice",
         agent_staff_id: Some(agent),
         created_by_staff_id: Some(agent),
