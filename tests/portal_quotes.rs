@@ -65,7 +65,10 @@ async fn a_request_becomes_one_portal_lead_with_submission_event_and_email() {
     // The line picker first; the line's questions once a line is chosen.
     let (status, html) = page(&app, "/portal/presupuestos/solicitar").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Tipo de seguro") && html.contains("Hogar"), "{html}");
+    assert!(
+        html.contains("Tipo de seguro") && html.contains("Hogar"),
+        "{html}"
+    );
     assert!(!html.contains("name=\"direccion\""));
     // htmx swaps the questions in when the line changes.
     let partial = app
@@ -89,9 +92,14 @@ async fn a_request_becomes_one_portal_lead_with_submission_event_and_email() {
         ("superficie", "85"),
         ("anio_construccion", "1990"),
         ("horario", "tarde"),
-        ("comentarios", "Tengo una póliza en otra compañía que vence en enero."),
+        (
+            "comentarios",
+            "Tengo una póliza en otra compañía que vence en enero.",
+        ),
     ];
-    let response = app.post_form("/portal/presupuestos/solicitar", &fields).await;
+    let response = app
+        .post_form("/portal/presupuestos/solicitar", &fields)
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/portal/presupuestos");
 
@@ -107,15 +115,18 @@ async fn a_request_becomes_one_portal_lead_with_submission_event_and_email() {
         .first(&mut conn)
         .unwrap();
     assert_eq!(lead.1, "portal");
-    assert_eq!(lead.2, Some(world.agent_id), "the client's own agent takes it");
+    assert_eq!(
+        lead.2,
+        Some(world.agent_id),
+        "the client's own agent takes it"
+    );
     assert_eq!(lead.3, Some(hogar));
     assert_eq!(lead.4.as_deref(), Some(world.a.email.as_str()));
-    let (form_token_stored, payload): (Option<String>, serde_json::Value) =
-        lead_submissions::table
-            .filter(lead_submissions::lead_id.eq(lead.0))
-            .select((lead_submissions::form_token, lead_submissions::payload))
-            .first(&mut conn)
-            .unwrap();
+    let (form_token_stored, payload): (Option<String>, serde_json::Value) = lead_submissions::table
+        .filter(lead_submissions::lead_id.eq(lead.0))
+        .select((lead_submissions::form_token, lead_submissions::payload))
+        .first(&mut conn)
+        .unwrap();
     assert_eq!(form_token_stored.as_deref(), Some(token.as_str()));
     assert_eq!(payload["ramo"], "Hogar");
     assert_eq!(payload["riesgo"]["kind"], "home");
@@ -144,10 +155,15 @@ async fn a_request_becomes_one_portal_lead_with_submission_event_and_email() {
     assert!(mails[0].contains(&format!("/admin/leads/{}", lead.0)));
 
     let (_, list) = page(&app, "/portal/presupuestos").await;
-    assert!(list.contains("Hemos recibido su solicitud"), "flash: {list}");
+    assert!(
+        list.contains("Hemos recibido su solicitud"),
+        "flash: {list}"
+    );
 
     // The same form again (a double click, a reload): no second lead.
-    let again = app.post_form("/portal/presupuestos/solicitar", &fields).await;
+    let again = app
+        .post_form("/portal/presupuestos/solicitar", &fields)
+        .await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(count_leads(&mut conn, world.a.customer_id), 1);
     let submissions: i64 = lead_submissions::table
@@ -161,12 +177,16 @@ async fn a_request_becomes_one_portal_lead_with_submission_event_and_email() {
     let (_, list) = page(&app, "/portal/presupuestos").await;
     assert!(list.contains("ya se había enviado"), "flash: {list}");
     assert!(list.contains("en estudio"));
-    assert!(list.contains("Calle del Coso 10, 2º, 50001 Zaragoza"), "{list}");
+    assert!(
+        list.contains("Calle del Coso 10, 2º, 50001 Zaragoza"),
+        "{list}"
+    );
     assert!(list.contains("vence en enero"));
 
     // Client B sees nothing of it.
     let csrf = app.csrf_token("/portal/inicio").await;
-    app.post_form("/portal/salir", &[("csrf_token", &csrf)]).await;
+    app.post_form("/portal/salir", &[("csrf_token", &csrf)])
+        .await;
     portal_sign_in(&app, &world.b.email, PASSWORD).await;
     let (_, list) = page(&app, "/portal/presupuestos").await;
     assert!(!list.contains("Calle del Coso"));
@@ -305,7 +325,11 @@ async fn a_request_is_validated_field_by_field_and_keeps_the_values() {
             .contains("El formulario ha caducado")
     );
 
-    assert_eq!(count_leads(&mut conn, world.a.customer_id), 0, "nothing stored");
+    assert_eq!(
+        count_leads(&mut conn, world.a.customer_id),
+        0,
+        "nothing stored"
+    );
     app.stop().await;
 }
 
@@ -359,7 +383,10 @@ async fn the_list_and_the_detail_show_only_the_quotes_sent_to_this_client() {
     assert!(list.contains("302,40 €"), "the cheapest option: {list}");
 
     let (_, home) = page(&app, "/portal/inicio").await;
-    assert!(home.contains("Tiene 1 presupuesto pendiente de su respuesta."), "{home}");
+    assert!(
+        home.contains("Tiene 1 presupuesto pendiente de su respuesta."),
+        "{home}"
+    );
     let (_, nav) = page(&app, "/portal/polizas").await;
     assert!(nav.contains("href=\"/portal/presupuestos\""));
 
@@ -367,9 +394,16 @@ async fn the_list_and_the_detail_show_only_the_quotes_sent_to_this_client() {
     assert_eq!(status, StatusCode::OK);
     assert!(detail.contains("Calle Mayor 1, 50001 Zaragoza"));
     assert!(detail.contains("336,00 € al año") && detail.contains("302,40 € al año"));
-    assert!(detail.contains("12 recibos mensuales de unos 28,00 €"), "{detail}");
+    assert!(
+        detail.contains("12 recibos mensuales de unos 28,00 €"),
+        "{detail}"
+    );
     assert!(detail.contains("Continente, contenido y responsabilidad civil."));
-    assert_eq!(detail.matches("Aceptar esta opción").count(), 3, "hint + two buttons");
+    assert_eq!(
+        detail.matches("Aceptar esta opción").count(),
+        3,
+        "hint + two buttons"
+    );
 
     for id in [q.a_draft, q.b_sent, 999_999] {
         let (status, body) = page(&app, &format!("/portal/presupuestos/{id}")).await;
@@ -378,6 +412,15 @@ async fn the_list_and_the_detail_show_only_the_quotes_sent_to_this_client() {
     }
     app.stop().await;
 }
+
+/// (status, chosen option, client accepted at, client's option, policy) of a quote.
+type Acceptance = (
+    String,
+    Option<i64>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<i64>,
+    Option<i64>,
+);
 
 fn counts(conn: &mut PgConnection, quote: i64) -> (i64, i64, i64) {
     let events = domain_events::table
@@ -392,7 +435,10 @@ fn counts(conn: &mut PgConnection, quote: i64) -> (i64, i64, i64) {
         .count()
         .get_result(conn)
         .unwrap();
-    let subject = format!("Presupuesto {} aceptado por el cliente", number(conn, quote));
+    let subject = format!(
+        "Presupuesto {} aceptado por el cliente",
+        number(conn, quote)
+    );
     let mails = outbound_emails::table
         .filter(outbound_emails::kind.eq("quote.accepted_by_client"))
         .filter(outbound_emails::subject.eq(subject))
@@ -415,19 +461,16 @@ async fn accepting_records_the_choice_and_hands_the_issuance_to_the_agent() {
     let response = app
         .post_form(
             &format!("{path}/aceptar"),
-            &[("csrf_token", csrf.as_str()), ("opcion", chosen_text.as_str())],
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("opcion", chosen_text.as_str()),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), path);
 
-    let (status, chosen_id, accepted_at, accepted_option, policy): (
-        String,
-        Option<i64>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<i64>,
-        Option<i64>,
-    ) = quotes::table
+    let (status, chosen_id, accepted_at, accepted_option, policy): Acceptance = quotes::table
         .find(q.a_sent)
         .select((
             quotes::status,
@@ -469,9 +512,15 @@ async fn accepting_records_the_choice_and_hands_the_issuance_to_the_agent() {
     assert!(body.contains(&format!("/admin/presupuestos/{}", q.a_sent)));
 
     let (_, detail) = page(&app, &path).await;
-    assert!(detail.contains("Ha aceptado el presupuesto"), "flash: {detail}");
+    assert!(
+        detail.contains("Ha aceptado el presupuesto"),
+        "flash: {detail}"
+    );
     assert!(detail.contains("Aceptado por usted"));
-    assert!(!detail.contains("name=\"opcion\""), "no more accept buttons");
+    assert!(
+        !detail.contains("name=\"opcion\""),
+        "no more accept buttons"
+    );
     let (_, home) = page(&app, "/portal/inicio").await;
     assert!(!home.contains("presupuestos-pendientes"));
 
@@ -551,7 +600,10 @@ async fn accepting_twice_expired_drafts_and_other_clients_quotes_write_nothing()
         .select(soriano::db::schema::quote_options::id)
         .first(&mut conn)
         .unwrap();
-    assert_eq!(accept(q.b_sent, b_option).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        accept(q.b_sent, b_option).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let draft_option: i64 = soriano::db::schema::quote_options::table
         .filter(soriano::db::schema::quote_options::quote_id.eq(q.a_draft))
         .select(soriano::db::schema::quote_options::id)
@@ -561,7 +613,10 @@ async fn accepting_twice_expired_drafts_and_other_clients_quotes_write_nothing()
         accept(q.a_draft, draft_option).await.status(),
         StatusCode::NOT_FOUND
     );
-    assert_eq!(accept(q.a_sent, b_option).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        accept(q.a_sent, b_option).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let untouched: i64 = quotes::table
         .filter(quotes::client_accepted_at.is_not_null())
         .count()
@@ -595,7 +650,10 @@ async fn accepting_twice_expired_drafts_and_other_clients_quotes_write_nothing()
     let response = accept(late, late_options[0]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, detail) = page(&app, &format!("/portal/presupuestos/{late}")).await;
-    assert!(detail.contains("La validez de este presupuesto terminó el"), "{detail}");
+    assert!(
+        detail.contains("La validez de este presupuesto terminó el"),
+        "{detail}"
+    );
     assert_eq!(counts(&mut conn, late), (0, 0, 0));
 
     // B's quote is untouched.
@@ -656,12 +714,17 @@ async fn a_request_without_csrf_is_refused_and_row_security_hides_other_clients_
         n: i64,
     }
     let count = |conn: &mut PgConnection, sql: &str| {
-        diesel::sql_query(sql).get_result::<Count>(conn).map(|c| c.n)
+        diesel::sql_query(sql)
+            .get_result::<Count>(conn)
+            .map(|c| c.n)
     };
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
         soriano::db::enter_portal_role(conn, world.a.customer_id)?;
         assert_eq!(count(conn, "SELECT count(*) AS n FROM leads")?, 1);
-        assert_eq!(count(conn, "SELECT count(*) AS n FROM lead_submissions")?, 1);
+        assert_eq!(
+            count(conn, "SELECT count(*) AS n FROM lead_submissions")?,
+            1
+        );
         Ok(())
     })
     .unwrap();
@@ -694,10 +757,7 @@ async fn the_first_demo_client_has_a_sent_quote_with_two_options_to_accept() {
     assert!(home.contains("id=\"presupuestos-pendientes\""), "{home}");
     let (_, list) = page(&app, "/portal/presupuestos").await;
     let re = regex::Regex::new(r#"href="/portal/presupuestos/(\d+)""#).unwrap();
-    let ids: Vec<String> = re
-        .captures_iter(&list)
-        .map(|c| c[1].to_owned())
-        .collect();
+    let ids: Vec<String> = re.captures_iter(&list).map(|c| c[1].to_owned()).collect();
     let mut best = 0;
     for id in &ids {
         let (_, detail) = page(&app, &format!("/portal/presupuestos/{id}")).await;

@@ -371,7 +371,10 @@ pub fn open_requests(conn: &mut PgConnection, customer_id: i64) -> QueryResult<V
     // The first submission of each lead is the request itself.
     for (lead_id, payload) in lead_submissions::table
         .filter(lead_submissions::lead_id.eq_any(&ids))
-        .order((lead_submissions::created_at.desc(), lead_submissions::id.desc()))
+        .order((
+            lead_submissions::created_at.desc(),
+            lead_submissions::id.desc(),
+        ))
         .select((lead_submissions::lead_id, lead_submissions::payload))
         .load::<(i64, Value)>(conn)?
     {

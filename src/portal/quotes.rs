@@ -23,8 +23,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::db::form_submissions;
 use crate::leads::portal::{
-    self as requests, CONTACT_TIMES, FORM_FIELD, OpenRequest, RequestError, RequestForm,
-    Requested, Requester,
+    self as requests, CONTACT_TIMES, FORM_FIELD, OpenRequest, RequestError, RequestForm, Requested,
+    Requester,
 };
 use crate::page_or_partial;
 use crate::policies::{self, PERSON_BIRTH_FIELDS, PERSON_NAME_FIELDS, RiskKind};
@@ -93,10 +93,14 @@ impl QuotePage {
     /// (instalments a year, label, amount of each) for an annual premium: the first receipt
     /// carries the cents that do not divide evenly, so these are the other ones.
     pub fn instalments(&self, total: &i64) -> Vec<(&'static str, String)> {
-        [(2, "2 recibos semestrales"), (4, "4 recibos trimestrales"), (12, "12 recibos mensuales")]
-            .into_iter()
-            .map(|(n, label)| (label, crate::money::format_cents(total / n)))
-            .collect()
+        [
+            (2, "2 recibos semestrales"),
+            (4, "4 recibos trimestrales"),
+            (12, "12 recibos mensuales"),
+        ]
+        .into_iter()
+        .map(|(n, label)| (label, crate::money::format_cents(total / n)))
+        .collect()
     }
 
     /// Whether option `id` is the one the client accepted.

@@ -303,10 +303,7 @@ pub fn option_text(row: &OptionRow) -> String {
 
 /// The active staff member who issues the policy: the quote's agent, else the customer's own
 /// agent, else the next agent of the line's round robin. (id, name, e-mail).
-fn issuer(
-    conn: &mut PgConnection,
-    quote: &Quote,
-) -> QueryResult<Option<(i64, String, String)>> {
+fn issuer(conn: &mut PgConnection, quote: &Quote) -> QueryResult<Option<(i64, String, String)>> {
     let owner: Option<i64> = match quote.customer_id {
         Some(customer) => customers::table
             .find(customer)
@@ -507,13 +504,22 @@ mod tests {
         let yesterday = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let of = |s, v, a| ClientStatus::of(s, v, a, today);
         assert_eq!(of(QuoteStatus::Sent, today, false), ClientStatus::Awaiting);
-        assert_eq!(of(QuoteStatus::Sent, yesterday, false), ClientStatus::Expired);
+        assert_eq!(
+            of(QuoteStatus::Sent, yesterday, false),
+            ClientStatus::Expired
+        );
         assert_eq!(
             of(QuoteStatus::Sent, yesterday, true),
             ClientStatus::AcceptedByClient
         );
         assert_eq!(of(QuoteStatus::Accepted, today, true), ClientStatus::Issued);
-        assert_eq!(of(QuoteStatus::Rejected, today, false), ClientStatus::Rejected);
-        assert_eq!(of(QuoteStatus::Expired, today, false), ClientStatus::Expired);
+        assert_eq!(
+            of(QuoteStatus::Rejected, today, false),
+            ClientStatus::Rejected
+        );
+        assert_eq!(
+            of(QuoteStatus::Expired, today, false),
+            ClientStatus::Expired
+        );
     }
 }
