@@ -524,6 +524,14 @@ async fn accepting_records_the_choice_and_hands_the_issuance_to_the_agent() {
     let (_, home) = page(&app, "/portal/inicio").await;
     assert!(!home.contains("presupuestos-pendientes"));
 
+    // The client answered in time: the worker does not expire the quote while staff issue it.
+    diesel::update(quotes::table.find(q.a_sent))
+        .set(quotes::valid_until.eq(soriano::policies::today() - chrono::Days::new(1)))
+        .execute(&mut conn)
+        .unwrap();
+    let expired = soriano::quotes::expire_overdue(&mut conn, soriano::policies::today()).unwrap();
+    assert_eq!(expired, 0);
+
     // The back-office shows the client's answer and issues the policy with that option.
     app.sign_in(AGENT, PASSWORD).await;
     let admin_path = format!("/admin/presupuestos/{}", q.a_sent);
