@@ -106,12 +106,15 @@ async fn documents_download_as_attachments_and_hidden_ones_do_not_exist() {
 async fn idor_sweep_another_clients_ids_are_not_found() {
     let (app, world) = spawn(true).await;
     let b = &world.b;
+    let (b_quote, b_options) =
+        portal_support::home_quote(&mut app.db.conn(), b, world.agent_id, true);
     portal_sign_in(&app, &world.a.email, PASSWORD).await;
     let urls = [
         format!("/portal/polizas/{}", b.policy_id),
         format!("/portal/documentos/{}", b.document_id),
         format!("/portal/documentos/{}", b.hidden_document_id),
         format!("/portal/siniestros/{}", b.claim_id),
+        format!("/portal/presupuestos/{b_quote}"),
     ];
     // Writes with another client's ids are 404 too (see the claim report test for the rest).
     let token = app.csrf_token("/portal/inicio").await;
@@ -122,6 +125,14 @@ async fn idor_sweep_another_clients_ids_are_not_found() {
         )
         .await;
     assert_eq!(add.status(), StatusCode::NOT_FOUND);
+    let option = b_options[0].to_string();
+    let accept = app
+        .post_form(
+            &format!("/portal/presupuestos/{b_quote}/aceptar"),
+            &[("csrf_token", token.as_str()), ("opcion", option.as_str())],
+        )
+        .await;
+    assert_eq!(accept.status(), StatusCode::NOT_FOUND);
     for url in &urls {
         let (status, text) = body(&app, url).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{url}");
@@ -137,6 +148,7 @@ async fn idor_sweep_another_clients_ids_are_not_found() {
         assert_eq!(app.get(url).await.status(), StatusCode::OK, "{url}");
     }
     assert_eq!(app.get(&urls[3]).await.status(), StatusCode::OK);
+    assert_eq!(app.get(&urls[4]).await.status(), StatusCode::OK);
     app.stop().await;
 }
 

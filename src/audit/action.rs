@@ -114,6 +114,8 @@ actions! {
     QuoteRejected => "quote.rejected", "Rechazo de presupuesto";
     /// The validity passed (recorded by the system).
     QuoteExpired => "quote.expired", "Caducidad de presupuesto";
+    /// The client accepted one option in e-SORI (the policy is then issued by staff).
+    QuoteAcceptedByClient => "quote.accepted_by_client", "Aceptación del cliente en e-SORI";
     /// A new draft of a carrier's taxi tariff, copied from its published version.
     TaxiTariffDraftCreated => "taxi_tariff.draft_created", "Borrador de tarifa de taxi creado";
     /// Details: `{"tarifa": {"before": .., "after": ..}}` (the whole rules document).

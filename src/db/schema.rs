@@ -452,6 +452,8 @@ diesel::table! {
         notes -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        client_accepted_at -> Nullable<Timestamptz>,
+        client_accepted_option_id -> Nullable<Int8>,
     }
 }
 

@@ -8,6 +8,7 @@
 //! leads assigned to them, and any other id reads as missing.
 
 mod commands;
+pub mod portal;
 mod queries;
 pub mod stage;
 

@@ -297,3 +297,43 @@ pub fn client_reply_waiting(to: &str, link: &str) -> Result<Email, askama::Error
         &ClientReplyWaitingText(&data),
     )
 }
+
+/// Outbox kind of the notice to an agent that a client accepted a quote in e-SORI.
+pub const QUOTE_ACCEPTED_BY_CLIENT: &str = "quote.accepted_by_client";
+
+/// Data of the notice to the agent: the quote, the option chosen and the back-office link.
+pub struct QuoteAcceptedByClient {
+    pub name: String,
+    pub number: String,
+    pub option: String,
+    pub link: String,
+}
+
+email_templates!(QuoteAcceptedByClient {
+    html: QuoteAcceptedByClientHtml = "emails/quote_accepted_by_client.html",
+    text: QuoteAcceptedByClientText = "emails/quote_accepted_by_client.txt",
+});
+
+/// "Your client accepted option X of quote PRE-...: issue the policy." No personal data beyond
+/// what the agent already holds: the quote number and the carrier and premium of the option.
+pub fn quote_accepted_by_client(
+    to: &str,
+    name: &str,
+    number: &str,
+    option: &str,
+    link: &str,
+) -> Result<Email, askama::Error> {
+    let data = QuoteAcceptedByClient {
+        name: name.to_owned(),
+        number: number.to_owned(),
+        option: option.to_owned(),
+        link: link.to_owned(),
+    };
+    compose(
+        QUOTE_ACCEPTED_BY_CLIENT,
+        to,
+        &format!("Presupuesto {number} aceptado por el cliente"),
+        &QuoteAcceptedByClientHtml(&data),
+        &QuoteAcceptedByClientText(&data),
+    )
+}

@@ -13,6 +13,7 @@ mod my_data;
 mod pages;
 pub mod profile;
 pub mod queries;
+mod quotes;
 mod second_factor;
 mod two_factor;
 
@@ -98,6 +99,14 @@ pub fn routes(
                 .service(
                     web::resource("/siniestros/{id}/informacion").post(claims::add_information),
                 )
+                .service(web::resource("/presupuestos").get(quotes::list))
+                .service(
+                    web::resource("/presupuestos/solicitar")
+                        .get(quotes::request_form)
+                        .post(quotes::request),
+                )
+                .service(web::resource("/presupuestos/{id}").get(quotes::show))
+                .service(web::resource("/presupuestos/{id}/aceptar").post(quotes::accept))
                 .service(web::resource("/accesos").get(pages::sign_ins))
                 .service(web::resource("/seguridad").get(two_factor::show))
                 .service(web::resource("/seguridad/activar").post(two_factor::activate))

@@ -60,6 +60,8 @@ pub struct HomePage {
     pub unread: i64,
     /// Pending or returned receipts, soonest due first.
     pub receipts: Vec<ClientReceipt>,
+    /// Quotes sent and waiting for the client's answer.
+    pub quotes_awaiting: i64,
 }
 
 /// GET /portal/inicio
@@ -69,13 +71,15 @@ pub async fn home(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
     let customer = client.customer_id();
-    let (policies, claims, unread, receipts) = db
+    let today = crate::policies::today();
+    let (policies, claims, unread, receipts, quotes_awaiting) = db
         .portal_transaction(customer, move |conn| {
             Ok::<_, AppError>((
                 queries::policies_in_force(conn, customer)?,
                 queries::open_claims(conn, customer)?,
                 queries::unread_messages(conn, customer)?,
                 receipts::unpaid_of_customer(conn, customer)?,
+                crate::quotes::client::awaiting_answer(conn, customer, today)?,
             ))
         })
         .await?;
@@ -86,6 +90,7 @@ pub async fn home(
         claims,
         unread,
         receipts,
+        quotes_awaiting,
     })
 }
 

@@ -529,6 +529,8 @@ pub fn expire_overdue(conn: &mut PgConnection, today: NaiveDate) -> QueryResult<
     let due: Vec<(i64, String, NaiveDate)> = quotes::table
         .filter(quotes::status.eq_any([QuoteStatus::Draft.code(), QuoteStatus::Sent.code()]))
         .filter(quotes::valid_until.lt(today))
+        // A quote the client accepted in time waits for staff to issue the policy.
+        .filter(quotes::client_accepted_at.is_null())
         .select((quotes::id, quotes::status, quotes::valid_until))
         .order(quotes::id)
         .limit(1000)

@@ -11,6 +11,7 @@
 //!
 //! [`PortfolioScope`]: crate::auth::permissions::PortfolioScope
 
+pub mod client;
 mod commands;
 mod form;
 mod queries;
@@ -90,6 +91,9 @@ pub struct Quote {
     pub notes: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the client accepted an option in e-SORI (the policy is still issued by staff).
+    pub client_accepted_at: Option<DateTime<Utc>>,
+    pub client_accepted_option_id: Option<i64>,
 }
 
 impl Quote {

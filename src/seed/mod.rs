@@ -13,7 +13,7 @@ mod rng;
 mod site;
 pub mod taxi;
 
-pub use portal::DEMO_CLIENT_EMAILS;
+pub use portal::{DEMO_CLIENT_EMAILS, DEMO_PORTAL_QUOTE_NOTE};
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -235,6 +235,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     site::demo_site(conn)?;
     portal::demo_portal(conn, DEMO_ADMIN_PASSWORD)?;
     demo_receipts(conn)?;
+    portal::demo_portal_quote(conn)?;
     Ok(report)
 }
 

@@ -85,3 +85,121 @@ pub fn demo_portal(conn: &mut PgConnection, password: &str) -> anyhow::Result<()
         Ok::<_, anyhow::Error>(())
     })
 }
+
+/// The note of the demo quote of e-SORI's first client (tells it from the other demo quotes).
+pub const DEMO_PORTAL_QUOTE_NOTE: &str = "Presupuesto de demostración para e-SORI.";
+
+/// The first demo client (`cliente1@soriano.test`) gets a home quote with two options, sent and
+/// waiting for their answer, so e-SORI's "Presupuestos" has something to accept. Idempotent:
+/// nothing when that client already has a sent quote in validity with two options or more.
+pub fn demo_portal_quote(conn: &mut PgConnection) -> anyhow::Result<()> {
+    use chrono::Days;
+
+    use crate::auth::permissions::PortfolioScope;
+    use crate::db::schema::{carriers, lines_of_business, products, quote_options, quotes};
+    use crate::policies::{Home, Risk};
+    use crate::quotes::{self as domain, Actor, NewOption, NewQuote};
+
+    let customer: Option<(i64, Option<i64>)> = client_users::table
+        .inner_join(customers::table)
+        .filter(client_users::email.eq(DEMO_CLIENT_EMAILS[0]))
+        .select((customers::id, customers::owner_staff_id))
+        .first(conn)
+        .optional()?;
+    let Some((customer_id, owner)) = customer else {
+        return Ok(());
+    };
+    let today = crate::policies::today();
+    let sent: Vec<i64> = quotes::table
+        .filter(quotes::customer_id.eq(customer_id))
+        .filter(quotes::status.eq("sent"))
+        .filter(quotes::valid_until.ge(today))
+        .select(quotes::id)
+        .load(conn)?;
+    let most_options: Option<i64> = quote_options::table
+        .filter(quote_options::quote_id.eq_any(&sent))
+        .group_by(quote_options::quote_id)
+        .select(diesel::dsl::count_star())
+        .order(diesel::dsl::count_star().desc())
+        .first(conn)
+        .optional()?;
+    if most_options.is_some_and(|n| n >= 2) {
+        return Ok(());
+    }
+    // Two home products of different carriers.
+    let offers: Vec<(i64, i64, i64)> = products::table
+        .inner_join(carriers::table)
+        .inner_join(lines_of_business::table)
+        .filter(lines_of_business::code.eq("hogar"))
+        .filter(products::active.eq(true))
+        .filter(carriers::active.eq(true))
+        .order(products::id)
+        .select((products::id, carriers::id, lines_of_business::id))
+        .load(conn)?;
+    let mut picked: Vec<(i64, i64, i64)> = Vec::new();
+    for offer in offers {
+        if picked.iter().all(|p| p.1 != offer.1) {
+            picked.push(offer);
+        }
+    }
+    picked.truncate(2);
+    if picked.len() < 2 {
+        return Ok(());
+    }
+    let agent = owner.or(staff_users::table
+        .filter(staff_users::active.eq(true))
+        .filter(staff_users::role.eq("agent"))
+        .order(staff_users::id)
+        .select(staff_users::id)
+        .first(conn)
+        .optional()?);
+    let Some(agent) = agent else {
+        return Ok(());
+    };
+    let options = picked
+        .iter()
+        .zip([(31_500, 34_900), (28_900, 32_100)])
+        .map(|((product, carrier, _), (net, total))| NewOption {
+            carrier_id: *carrier,
+            product_id: Some(*product),
+            coverage_level: String::new(),
+            coverage_summary:
+                "Continente y contenido, daños por agua, responsabilidad civil y asistencia 24 h."
+                    .to_owned(),
+            net_premium_cents: net,
+            total_premium_cents: total,
+            breakdown: None,
+            tariff_version_id: None,
+        })
+        .collect();
+    let new = NewQuote {
+        customer_id: Some(customer_id),
+        lead_id: None,
+        prospect: None,
+        line_id: picked[0].2,
+        risk: Risk::Home(Home {
+            address_line: "Calle del Pilar 12, 3º B".to_owned(),
+            postcode: "50003".to_owned(),
+            city: "Zaragoza".to_owned(),
+            built_area_m2: 95,
+            year_built: 1998,
+        }),
+        valid_until: today + Days::new(30),
+        notes: DEMO_PORTAL_QUOTE_NOTE.to_owned(),
+        source: "backoffice",
+        agent_staff_id: Some(agent),
+        created_by_staff_id: Some(agent),
+    };
+    let by = Actor {
+        staff_id: Some(agent),
+        label: "seed",
+        ip: "",
+        user_agent: "",
+    };
+    conn.transaction(|conn| {
+        let quote = domain::create(conn, new, options, &by)?;
+        domain::send(conn, PortfolioScope::All, quote.id, today, &by)?;
+        Ok::<_, domain::QuoteError>(())
+    })
+    .map_err(|e| anyhow::anyhow!("demo e-SORI quote: {e:?}"))
+}

@@ -273,8 +273,13 @@ impl TaskRow {
 
     /// The page of the record the task is about.
     pub fn entity_path(&self) -> Option<String> {
-        let kind = EntityType::parse(self.entity_type.as_deref()?)?;
-        Some(kind.path(self.entity_id?))
+        let (code, id) = (self.entity_type.as_deref()?, self.entity_id?);
+        // Quotes are not a kind the task form offers, but tasks may be about one (issuing
+        // the policy of a quote the client accepted in e-SORI).
+        if code == crate::audit::target::QUOTE {
+            return Some(format!("/admin/presupuestos/{id}"));
+        }
+        Some(EntityType::parse(code)?.path(id))
     }
 }
 

@@ -209,3 +209,82 @@ pub fn path_of(link: &str) -> String {
     let url = url::Url::parse(link).unwrap();
     url.path().to_owned()
 }
+
+/// A home quote for `client` with two options (different carriers), made by `agent_id` and
+/// sent unless `send` is false (a draft). Returns the quote and its option ids in order.
+pub fn home_quote(
+    conn: &mut PgConnection,
+    client: &Client,
+    agent_id: i64,
+    send: bool,
+) -> (i64, Vec<i64>) {
+    use soriano::auth::permissions::PortfolioScope;
+    use soriano::db::schema::{lines_of_business, quote_options};
+    use soriano::policies::{Home, Risk};
+    use soriano::quotes::{Actor, NewOption, NewQuote};
+
+    let offers: Vec<(i64, i64, i64)> = products::table
+        .inner_join(lines_of_business::table)
+        .filter(lines_of_business::code.eq("hogar"))
+        .order(products::id)
+        .select((products::id, products::carrier_id, products::line_id))
+        .load(conn)
+        .unwrap();
+    let mut picked: Vec<(i64, i64, i64)> = Vec::new();
+    for offer in offers {
+        if picked.iter().all(|p| p.1 != offer.1) {
+            picked.push(offer);
+        }
+    }
+    assert!(picked.len() >= 2, "two home products of different carriers");
+    let options = picked[..2]
+        .iter()
+        .zip([(30_000, 33_600), (27_000, 30_240)])
+        .map(|((product, carrier, _), (net, total))| NewOption {
+            carrier_id: *carrier,
+            product_id: Some(*product),
+            coverage_level: String::new(),
+            coverage_summary: "Continente, contenido y responsabilidad civil.".to_owned(),
+            net_premium_cents: net,
+            total_premium_cents: total,
+            breakdown: None,
+            tariff_version_id: None,
+        })
+        .collect();
+    let today = soriano::policies::today();
+    let new = NewQuote {
+        customer_id: Some(client.customer_id),
+        lead_id: None,
+        prospect: None,
+        line_id: picked[0].2,
+        risk: Risk::Home(Home {
+            address_line: "Calle Mayor 1".to_owned(),
+            postcode: "50001".to_owned(),
+            city: "Zaragoza".to_owned(),
+            built_area_m2: 90,
+            year_built: 2001,
+        }),
+        valid_until: today + chrono::Days::new(30),
+        notes: String::new(),
+        source: "backoffice",
+        agent_staff_id: Some(agent_id),
+        created_by_staff_id: Some(agent_id),
+    };
+    let by = Actor {
+        staff_id: Some(agent_id),
+        label: AGENT,
+        ip: "",
+        user_agent: "",
+    };
+    let quote = soriano::quotes::create(conn, new, options, &by).unwrap();
+    if send {
+        soriano::quotes::send(conn, PortfolioScope::All, quote.id, today, &by).unwrap();
+    }
+    let ids = quote_options::table
+        .filter(quote_options::quote_id.eq(quote.id))
+        .order((quote_options::position, quote_options::id))
+        .select(quote_options::id)
+        .load(conn)
+        .unwrap();
+    (quote.id, ids)
+}
