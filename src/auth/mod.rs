@@ -3,6 +3,7 @@
 pub mod password;
 pub mod permissions;
 pub mod rate_limit;
+pub mod second_step;
 pub mod session_store;
 pub mod sign_in;
 pub mod staff;

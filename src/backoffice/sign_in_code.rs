@@ -15,6 +15,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::audit::{self, Action};
+use crate::auth::second_step::{self, PendingState};
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::totp::{self, SecondFactor, TwoFactorError};
 use crate::backoffice::audit_entry;
@@ -27,90 +28,24 @@ use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
 pub const CODE_PATH: &str = "/admin/entrar/codigo";
-/// Time allowed between the password and the code.
-pub const PENDING_LIMIT_SECONDS: i64 = 5 * 60;
-/// Wrong codes allowed before the password must be typed again.
-pub const MAX_WRONG_CODES: u32 = 5;
-
-const PENDING_STAFF_ID: &str = "pending_staff_id";
-const PENDING_SINCE: &str = "pending_since";
-const PENDING_NEXT: &str = "pending_next";
-const PENDING_WRONG_CODES: &str = "pending_wrong_codes";
-
-fn session_error(error: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session: {error}"))
-}
+/// Where the back-office keeps its half-way state in the session.
+const KEYS: second_step::Keys = second_step::Keys {
+    user_id: "pending_staff_id",
+    since: "pending_since",
+    next: "pending_next",
+    wrong_codes: "pending_wrong_codes",
+};
 
 /// Called by the password step once the password is right: remembers who is half-way and
 /// sends the browser to the code page. `next` has already been checked (`safe_next`).
 pub fn begin(session: &Session, staff_id: i64, next: &str) -> Result<HttpResponse, AppError> {
-    // A new session key now too: whoever planted the old one learns nothing from it.
-    session.renew();
-    clear(session);
-    session
-        .insert(PENDING_STAFF_ID, staff_id)
-        .map_err(session_error)?;
-    session
-        .insert(PENDING_SINCE, Utc::now().timestamp())
-        .map_err(session_error)?;
-    session.insert(PENDING_NEXT, next).map_err(session_error)?;
-    session
-        .insert(PENDING_WRONG_CODES, 0_u32)
-        .map_err(session_error)?;
+    second_step::begin(session, &KEYS, staff_id, next)?;
     Ok(flash::see_other(CODE_PATH))
-}
-
-fn clear(session: &Session) {
-    for key in [
-        PENDING_STAFF_ID,
-        PENDING_SINCE,
-        PENDING_NEXT,
-        PENDING_WRONG_CODES,
-    ] {
-        session.remove(key);
-    }
-}
-
-struct Pending {
-    staff_id: i64,
-    next: String,
-    wrong_codes: u32,
-}
-
-enum PendingState {
-    Active(Pending),
-    Expired,
-    Missing,
-}
-
-fn pending(session: &Session) -> Result<PendingState, AppError> {
-    let staff_id = session
-        .get::<i64>(PENDING_STAFF_ID)
-        .map_err(session_error)?;
-    let since = session.get::<i64>(PENDING_SINCE).map_err(session_error)?;
-    let (Some(staff_id), Some(since)) = (staff_id, since) else {
-        return Ok(PendingState::Missing);
-    };
-    let age = Utc::now().timestamp() - since;
-    if !(0..=PENDING_LIMIT_SECONDS).contains(&age) {
-        return Ok(PendingState::Expired);
-    }
-    Ok(PendingState::Active(Pending {
-        staff_id,
-        next: session
-            .get::<String>(PENDING_NEXT)
-            .map_err(session_error)?
-            .unwrap_or_else(|| "/admin".to_owned()),
-        wrong_codes: session
-            .get::<u32>(PENDING_WRONG_CODES)
-            .map_err(session_error)?
-            .unwrap_or(0),
-    }))
 }
 
 /// Where a request without a live half-way state goes: back to the password.
 fn back_to_password(session: &Session, state: PendingState) -> HttpResponse {
-    clear(session);
+    second_step::clear(session, &KEYS);
     match state {
         PendingState::Expired => flash::redirect(
             "/admin/entrar",
@@ -131,7 +66,7 @@ pub struct SignInCodePage {
 
 /// GET /admin/entrar/codigo
 pub async fn form(ctx: PageContext, session: Session) -> Result<HttpResponse, AppError> {
-    match pending(&session)? {
+    match second_step::read(&session, &KEYS, "/admin")? {
         PendingState::Active(_) => render::html(&SignInCodePage {
             ctx,
             code_error: None,
@@ -166,7 +101,7 @@ pub async fn submit(
     db: web::Data<Db>,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let pending = match pending(&session)? {
+    let pending = match second_step::read(&session, &KEYS, "/admin")? {
         PendingState::Active(pending) => pending,
         other => return Ok(back_to_password(&session, other)),
     };
@@ -181,7 +116,7 @@ pub async fn submit(
         );
     }
 
-    let staff_id = pending.staff_id;
+    let staff_id = pending.user_id;
     let origin = meta.clone();
     let outcome = db
         .transaction(move |conn| {
@@ -215,7 +150,7 @@ pub async fn submit(
             factor,
             recovery_codes_left,
         } => {
-            clear(&session);
+            second_step::clear(&session, &KEYS);
             complete_sign_in(&req, &session, &db, &user, &meta).await?;
             tracing::info!(staff_id, ?factor, "second factor accepted");
             let name = &user.name;
@@ -231,8 +166,8 @@ pub async fn submit(
         Outcome::Refused => {
             let wrong_codes = pending.wrong_codes + 1;
             tracing::warn!(staff_id, wrong_codes, "wrong second-factor code");
-            if wrong_codes >= MAX_WRONG_CODES {
-                clear(&session);
+            if wrong_codes >= second_step::MAX_WRONG_CODES {
+                second_step::clear(&session, &KEYS);
                 return Ok(flash::redirect(
                     "/admin/entrar",
                     Flash::error(
@@ -240,9 +175,7 @@ pub async fn submit(
                     ),
                 ));
             }
-            session
-                .insert(PENDING_WRONG_CODES, wrong_codes)
-                .map_err(session_error)?;
+            second_step::set_wrong_codes(&session, &KEYS, wrong_codes)?;
             render::html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &SignInCodePage {

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::audit::Action;
+use crate::auth::second_step::{self, PendingState};
 use crate::auth::throttle::{self, Verdict};
 use crate::auth::totp::{self, SecondFactor, TwoFactorError};
 use crate::db::{Db, DbError};
@@ -31,22 +32,17 @@ use crate::web::request_meta::RequestMeta;
 
 pub const PAGE_PATH: &str = "/portal/seguridad";
 pub const CODE_PATH: &str = "/portal/entrar/codigo";
-/// Time allowed between the password and the code.
-pub const PENDING_LIMIT_SECONDS: i64 = 5 * 60;
-/// Wrong codes allowed before the password must be typed again.
-pub const MAX_WRONG_CODES: u32 = 5;
+/// Where e-SORI keeps its half-way state in the session (apart from the back-office's).
+const KEYS: second_step::Keys = second_step::Keys {
+    user_id: "pending_client_id",
+    since: "pending_client_since",
+    next: "pending_client_next",
+    wrong_codes: "pending_client_wrong_codes",
+};
 
 const ENROL_SECRET: &str = "portal_totp_enrol_secret";
-const PENDING_CLIENT_ID: &str = "pending_client_id";
-const PENDING_SINCE: &str = "pending_client_since";
-const PENDING_NEXT: &str = "pending_client_next";
-const PENDING_WRONG_CODES: &str = "pending_client_wrong_codes";
 
 const WRONG_CODE: &str = "El código no es correcto o ya se ha usado. Escriba el código de seis cifras que muestra ahora su aplicación.";
-
-fn session_error(error: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session: {error}"))
-}
 
 /// The throttle key of a client's second step, apart from their password's.
 fn throttle_key(client_user_id: i64) -> String {
@@ -144,13 +140,16 @@ fn page(
         session.remove(ENROL_SECRET);
         None
     } else {
-        let secret = match session.get::<String>(ENROL_SECRET).map_err(session_error)? {
+        let secret = match session
+            .get::<String>(ENROL_SECRET)
+            .map_err(second_step::session_error)?
+        {
             Some(secret) => secret,
             None => {
                 let secret = totp::new_secret();
                 session
                     .insert(ENROL_SECRET, &secret)
-                    .map_err(session_error)?;
+                    .map_err(second_step::session_error)?;
                 secret
             }
         };
@@ -215,7 +214,10 @@ pub async fn activate(
     db: web::Data<Db>,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(secret) = session.get::<String>(ENROL_SECRET).map_err(session_error)? else {
+    let Some(secret) = session
+        .get::<String>(ENROL_SECRET)
+        .map_err(second_step::session_error)?
+    else {
         return Ok(flash::redirect(
             PAGE_PATH,
             Flash::warning("La página había caducado. Escanee de nuevo el código QR."),
@@ -355,71 +357,12 @@ pub async fn deactivate(
 /// Called by the password step for an account with a second factor: remembers who is
 /// half-way (nothing else) and sends the browser to the code page.
 pub fn begin(session: &Session, client_user_id: i64, next: &str) -> Result<HttpResponse, AppError> {
-    session.renew();
-    clear(session);
-    session
-        .insert(PENDING_CLIENT_ID, client_user_id)
-        .map_err(session_error)?;
-    session
-        .insert(PENDING_SINCE, Utc::now().timestamp())
-        .map_err(session_error)?;
-    session.insert(PENDING_NEXT, next).map_err(session_error)?;
-    session
-        .insert(PENDING_WRONG_CODES, 0_u32)
-        .map_err(session_error)?;
+    second_step::begin(session, &KEYS, client_user_id, next)?;
     Ok(flash::see_other(CODE_PATH))
 }
 
-fn clear(session: &Session) {
-    for key in [
-        PENDING_CLIENT_ID,
-        PENDING_SINCE,
-        PENDING_NEXT,
-        PENDING_WRONG_CODES,
-    ] {
-        session.remove(key);
-    }
-}
-
-struct Pending {
-    client_user_id: i64,
-    next: String,
-    wrong_codes: u32,
-}
-
-enum PendingState {
-    Active(Pending),
-    Expired,
-    Missing,
-}
-
-fn pending(session: &Session) -> Result<PendingState, AppError> {
-    let id = session
-        .get::<i64>(PENDING_CLIENT_ID)
-        .map_err(session_error)?;
-    let since = session.get::<i64>(PENDING_SINCE).map_err(session_error)?;
-    let (Some(client_user_id), Some(since)) = (id, since) else {
-        return Ok(PendingState::Missing);
-    };
-    let age = Utc::now().timestamp() - since;
-    if !(0..=PENDING_LIMIT_SECONDS).contains(&age) {
-        return Ok(PendingState::Expired);
-    }
-    Ok(PendingState::Active(Pending {
-        client_user_id,
-        next: session
-            .get::<String>(PENDING_NEXT)
-            .map_err(session_error)?
-            .unwrap_or_else(|| "/portal/inicio".to_owned()),
-        wrong_codes: session
-            .get::<u32>(PENDING_WRONG_CODES)
-            .map_err(session_error)?
-            .unwrap_or(0),
-    }))
-}
-
 fn back_to_password(session: &Session, state: PendingState) -> HttpResponse {
-    clear(session);
+    second_step::clear(session, &KEYS);
     match state {
         PendingState::Expired => flash::redirect(
             "/portal/entrar",
@@ -440,7 +383,7 @@ pub struct SignInCodePage {
 
 /// GET /portal/entrar/codigo
 pub async fn code_form(ctx: PageContext, session: Session) -> Result<HttpResponse, AppError> {
-    match pending(&session)? {
+    match second_step::read(&session, &KEYS, "/portal/inicio")? {
         PendingState::Active(_) => render::html(&SignInCodePage {
             ctx,
             code_error: None,
@@ -466,7 +409,7 @@ pub async fn code_submit(
     db: web::Data<Db>,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let pending = match pending(&session)? {
+    let pending = match second_step::read(&session, &KEYS, "/portal/inicio")? {
         PendingState::Active(pending) => pending,
         other => return Ok(back_to_password(&session, other)),
     };
@@ -480,7 +423,7 @@ pub async fn code_submit(
             },
         );
     }
-    let id = pending.client_user_id;
+    let id = pending.user_id;
     let (key, origin, now) = (throttle_key(id), meta.clone(), Utc::now());
     let user = db
         .run(move |conn| Ok::<_, DbError>(accounts::find(conn, id)?))
@@ -524,7 +467,7 @@ pub async fn code_submit(
             let ip = meta.ip.clone();
             db.run(move |conn| Ok::<_, DbError>(throttle::record(conn, &key, &ip, true, now)?))
                 .await?;
-            clear(&session);
+            second_step::clear(&session, &KEYS);
             complete_sign_in(&req, &session, &db, &user, &meta).await?;
             let message = match factor {
                 SecondFactor::Totp => "Bienvenido a e-SORI.",
@@ -553,8 +496,8 @@ pub async fn code_submit(
                 wrong_codes,
                 "wrong portal second-factor code"
             );
-            if wrong_codes >= MAX_WRONG_CODES {
-                clear(&session);
+            if wrong_codes >= second_step::MAX_WRONG_CODES {
+                second_step::clear(&session, &KEYS);
                 return Ok(flash::redirect(
                     "/portal/entrar",
                     Flash::error(
@@ -562,9 +505,7 @@ pub async fn code_submit(
                     ),
                 ));
             }
-            session
-                .insert(PENDING_WRONG_CODES, wrong_codes)
-                .map_err(session_error)?;
+            second_step::set_wrong_codes(&session, &KEYS, wrong_codes)?;
             render::html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &SignInCodePage {
