@@ -26,6 +26,8 @@ pub struct AppState {
     pub site_cache: std::sync::Arc<crate::site::SiteCache>,
     /// Published taxi tariffs (cleared by the back-office on publish).
     pub taxi_tariffs: std::sync::Arc<crate::taxi::TariffCache>,
+    /// Landing views not yet written to the daily counters (see `landings::visits`).
+    pub landing_visits: std::sync::Arc<crate::landings::visits::VisitTally>,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
             metrics: Metrics::new()?,
             site_cache: Default::default(),
             taxi_tariffs: Default::default(),
+            landing_visits: Default::default(),
         })
     }
 }
@@ -62,6 +65,7 @@ pub fn build(
         .app_data(web::Data::new(state.metrics.clone()))
         .app_data(web::Data::from(state.site_cache.clone()))
         .app_data(web::Data::from(state.taxi_tariffs.clone()))
+        .app_data(web::Data::from(state.landing_visits.clone()))
         .app_data(web::FormConfig::default().limit(FORM_LIMIT))
         .app_data(web::PayloadConfig::new(FORM_LIMIT))
         .route("/healthz", web::get().to(health::healthz))

@@ -271,6 +271,14 @@ fn serve(config: Config, database: &Database, demo: bool, with_worker: bool) -> 
         } else {
             None
         };
+        let (stop_visits, visits_stopped) = tokio::sync::oneshot::channel::<()>();
+        let visits = actix_web::rt::spawn(crate::landings::visits::flush_forever(
+            state.landing_visits.clone(),
+            state.db.clone(),
+            async move {
+                let _ = visits_stopped.await;
+            },
+        ));
         let server = actix_web::HttpServer::new(move || app::build(state.clone()))
             .bind(bind)
             .map_err(|e| {
@@ -280,6 +288,9 @@ fn serve(config: Config, database: &Database, demo: bool, with_worker: bool) -> 
             .run();
         tracing::info!(%bind, %base_url, "Soriano is serving; Ctrl-C to stop");
         let served = server.await.context("the HTTP server failed");
+        // The last views of landings are written before the process ends.
+        let _ = stop_visits.send(());
+        let _ = visits.await;
         if let Some((stop, task)) = worker {
             let _ = stop.send(());
             if tokio::time::timeout(WORKER_STOP_TIMEOUT, task)

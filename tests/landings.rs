@@ -579,6 +579,9 @@ async fn variants_stick_to_a_visitor_and_count_visits() {
         assert!(first.html.contains(&format!("Título {title}")));
     }
     let mut conn = app.db.conn();
+    // Views are tallied in memory and written every few seconds; write them now.
+    assert_eq!(app.state.landing_visits.flush(&mut conn).unwrap(), 1);
+    assert_eq!(app.state.landing_visits.flush(&mut conn).unwrap(), 0);
     let visits: Vec<(i64, i64)> = landing_daily_stats::table
         .select((
             landing_daily_stats::landing_variant_id,

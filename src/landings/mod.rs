@@ -10,6 +10,7 @@ pub mod editor;
 pub mod form;
 pub mod intake;
 pub mod spam;
+pub mod visits;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;

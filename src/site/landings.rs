@@ -12,7 +12,8 @@ use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::landings::form::{Errors, FieldKind, FormField};
 use crate::landings::intake::{self, Outcome, Sender, Target};
-use crate::landings::{self, Blocks, Counter, LandingRow, VariantRow, ab, spam};
+use crate::landings::visits::VisitTally;
+use crate::landings::{self, Blocks, LandingRow, VariantRow, ab, spam};
 use crate::web::error::AppError;
 use crate::web::page::PageContext;
 use crate::web::render;
@@ -197,6 +198,7 @@ pub async fn show(
     req: HttpRequest,
     ctx: PageContext,
     db: web::Data<Db>,
+    visits: web::Data<VisitTally>,
     config: web::Data<Config>,
     path: web::Path<String>,
     utm: web::Query<Utm>,
@@ -205,10 +207,7 @@ pub async fn show(
     let (index, new_visitor) = sticky_variant(&req, landing.id, &variants);
     let variant = variants[index].clone();
     let variant_id = variant.id;
-    db.run(move |conn| {
-        landings::count(conn, variant_id, landings::today(), Counter::Visit).map_err(DbError::from)
-    })
-    .await?;
+    visits.add(variant_id, landings::today());
     let referrer = req
         .headers()
         .get(actix_web::http::header::REFERER)
