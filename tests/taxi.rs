@@ -151,6 +151,72 @@ async fn http_prices_equal_the_engine_and_the_breakdown_adds_up() {
     app.stop().await;
 }
 
+/// Euros as the page writes them ("1.234,56 €", "-12,00 €") back to cents.
+fn cents(text: &str) -> i64 {
+    let digits: String = text
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    digits.parse().unwrap()
+}
+
+#[actix_web::test]
+async fn a_breakdown_opened_from_the_live_prices_is_the_engines_and_adds_up() {
+    let app = spawn().await;
+    let q = query(&fields());
+    let live = app
+        .get_htmx(&format!("/taxi/precios?{q}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // The live answer carries prices, not tables: each breakdown is fetched when opened.
+    assert!(!live.contains("<table"), "{live}");
+    assert!(live.contains("hx-get=\"/taxi/desglose?"));
+    let mut conn = app.db.conn();
+    let book = tariffs::published(&mut conn).unwrap();
+    let input = rating::validate(&raw(&fields()), soriano_today_year()).unwrap();
+    let row = regex::Regex::new(r#"<td class="num">([^<]+)</td>"#).unwrap();
+    for price in price_all(&book, &input) {
+        assert!(live.contains(&format!("compania={}", price.carrier_id)));
+        let response = app
+            .get_htmx(&format!("/taxi/desglose?{q}&compania={}", price.carrier_id))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        let lines: Vec<i64> = row.captures_iter(&html).map(|c| cents(&c[1])).collect();
+        assert_eq!(lines.len(), price.quote.lines.len(), "{html}");
+        assert_eq!(lines.iter().sum::<i64>(), price.quote.total_cents);
+        assert!(html.contains("Prima base") && html.contains("Total anual"));
+        assert!(html.contains(&soriano::money::format_cents(price.quote.total_cents)));
+    }
+    // The page without JavaScript keeps the tables inline.
+    let page = app.get(&format!("/taxi?{q}&calcular=1")).await;
+    let page = page.text().await.unwrap();
+    assert_eq!(page.matches("<table").count(), book.len());
+    // An unknown carrier or an invalid input gives no breakdown.
+    assert_eq!(
+        app.get_htmx(&format!("/taxi/desglose?{q}&compania=999999"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let mut bad = fields();
+    bad.retain(|(k, _)| *k != "edad");
+    bad.push(("edad", "16"));
+    let carrier = book[0].carrier_id;
+    assert_eq!(
+        app.get_htmx(&format!(
+            "/taxi/desglose?{}&compania={carrier}",
+            query(&bad)
+        ))
+        .await
+        .status(),
+        StatusCode::BAD_REQUEST
+    );
+    app.stop().await;
+}
+
 fn soriano_today_year() -> i32 {
     chrono::Utc::now()
         .with_timezone(&soriano::time::ZONE)

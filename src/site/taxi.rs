@@ -26,6 +26,7 @@ use crate::web::request_meta::RequestMeta;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/taxi").get(quoter))
         .service(web::resource("/taxi/precios").get(prices))
+        .service(web::resource("/taxi/desglose").get(breakdown))
         .service(
             web::resource("/taxi/solicitar")
                 .get(request_form)
@@ -102,7 +103,9 @@ fn line_views(lines: Vec<rating::Line>) -> Vec<LineView> {
 }
 
 impl PriceView {
-    fn new(price: CarrierPrice, version: i32) -> Self {
+    /// `with_lines`: whether the breakdown goes with the price (the full page) or is fetched
+    /// when the driver opens it (the live partial, see [`breakdown`]).
+    fn new(price: CarrierPrice, version: i32, with_lines: bool) -> Self {
         let q = price.quote;
         Self {
             carrier_id: price.carrier_id,
@@ -115,7 +118,11 @@ impl PriceView {
             monthly_first: Euros(q.monthly_first_cents),
             missing: q.missing_extras.iter().map(|e| e.label()).collect(),
             fits: q.missing_extras.is_empty(),
-            lines: line_views(q.lines),
+            lines: if with_lines {
+                line_views(q.lines)
+            } else {
+                Vec::new()
+            },
             version,
         }
     }
@@ -135,6 +142,17 @@ pub struct PricesPartial {
     pub message: String,
     /// For htmx answers: errors to place next to the fields (out-of-band swaps).
     pub oob_errors: Vec<(&'static str, String)>,
+    /// The live answer leaves the breakdown tables out (most drivers open none, and they are
+    /// most of the markup); opening one fetches it from `/taxi/desglose`.
+    pub lazy_breakdowns: bool,
+}
+
+/// One carrier's breakdown table, fetched when the driver opens it.
+#[derive(Template)]
+#[template(path = "site/taxi/_breakdown_table.html")]
+pub struct BreakdownPartial {
+    pub lines: Vec<LineView>,
+    pub total: Euros,
 }
 
 #[derive(Template)]
@@ -254,6 +272,7 @@ async fn compute(
     raw: &RawInput,
     order: &str,
     show_all_errors: bool,
+    lazy_breakdowns: bool,
 ) -> Result<(PricesPartial, FieldErrors), AppError> {
     let query = serde_urlencoded::to_string(raw).unwrap_or_default();
     let valid_until = format::date(today() + Duration::days(requests::VALID_DAYS));
@@ -264,6 +283,7 @@ async fn compute(
         valid_until,
         message: String::new(),
         oob_errors: Vec::new(),
+        lazy_breakdowns,
     };
     match rating::validate(raw, today().year()) {
         Ok(input) => {
@@ -271,7 +291,7 @@ async fn compute(
             let prices = requests::price_all(&book, &input)
                 .into_iter()
                 .zip(book.iter())
-                .map(|(price, t)| PriceView::new(price, t.version))
+                .map(|(price, t)| PriceView::new(price, t.version, !lazy_breakdowns))
                 .collect();
             partial.prices = sorted(prices, order);
             if partial.prices.is_empty() {
@@ -334,7 +354,7 @@ async fn quoter(
         });
     let submitted = !query.calcular.is_empty() || !query.raw.anio.is_empty();
     let raw = if submitted { query.raw } else { default_raw() };
-    let (mut prices, errors) = compute(&cache, &db, &raw, &query.orden, submitted).await?;
+    let (mut prices, errors) = compute(&cache, &db, &raw, &query.orden, submitted, false).await?;
     prices.oob_errors.clear();
     let errors = if submitted {
         errors
@@ -366,8 +386,47 @@ async fn prices(
 ) -> Result<HttpResponse, AppError> {
     let query: QuoterQuery = serde_urlencoded::from_str(request.query_string())
         .map_err(|_| AppError::BadRequest("Parámetros no válidos.".into()))?;
-    let (partial, _) = compute(&cache, &db, &query.raw, &query.orden, false).await?;
+    let (partial, _) = compute(&cache, &db, &query.raw, &query.orden, false, true).await?;
     render::html(&partial)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BreakdownQuery {
+    #[serde(flatten)]
+    raw: RawInput,
+    /// A string: numbers inside a flattened struct do not parse from a query string.
+    #[serde(default)]
+    compania: String,
+}
+
+/// GET /taxi/desglose: one carrier's breakdown for the input, when the driver opens it.
+async fn breakdown(
+    db: web::Data<Db>,
+    cache: web::Data<TariffCache>,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let query: BreakdownQuery = serde_urlencoded::from_str(request.query_string())
+        .map_err(|_| AppError::BadRequest("Parámetros no válidos.".into()))?;
+    let carrier_id: i64 = query
+        .compania
+        .trim()
+        .parse()
+        .map_err(|_| AppError::NotFound)?;
+    let Ok(input) = rating::validate(&query.raw, today().year()) else {
+        return Err(AppError::BadRequest(
+            "Revise los datos del formulario para ver el desglose.".into(),
+        ));
+    };
+    let book = cache.get(&db).await?;
+    let tariff = book
+        .iter()
+        .find(|t| t.carrier_id == carrier_id)
+        .ok_or(AppError::NotFound)?;
+    let quote = rating::rate(&tariff.tariff, &input);
+    render::html(&BreakdownPartial {
+        total: Euros(quote.total_cents),
+        lines: line_views(quote.lines),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -451,7 +510,7 @@ async fn request_page(
     let prices: Vec<PriceView> = requests::price_all(&book, &input)
         .into_iter()
         .zip(book.iter())
-        .map(|(p, t)| PriceView::new(p, t.version))
+        .map(|(p, t)| PriceView::new(p, t.version, false))
         .collect();
     let prices = sorted(prices, "precio");
     let chosen = prices
