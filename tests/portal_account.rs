@@ -763,3 +763,257 @@ async fn portal_writes_work_under_the_portal_role() {
     assert_eq!(phone.as_deref(), Some("612345678"));
     app.stop().await;
 }
+
+// -------------------------------------------------------------------------------------------
+// Password change, other sessions, new recovery codes.
+// -------------------------------------------------------------------------------------------
+
+/// Another browser signed in to e-SORI as `email` (the app's own client is left as it was).
+async fn other_browser(app: &mut TestApp, email: &str, password: &str) -> reqwest::Client {
+    let mine = std::mem::replace(&mut app.client, common::new_client());
+    let response = portal_sign_in(app, email, password).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    std::mem::replace(&mut app.client, mine)
+}
+
+/// Whether `browser` is still signed in to e-SORI.
+async fn still_signed_in(app: &TestApp, browser: &reqwest::Client) -> bool {
+    let response = browser.get(app.url("/portal/inicio")).send().await.unwrap();
+    match response.status() {
+        StatusCode::OK => true,
+        StatusCode::SEE_OTHER => {
+            assert!(location(&response).starts_with("/portal/entrar"));
+            false
+        }
+        other => panic!("unexpected {other}"),
+    }
+}
+
+fn audited(conn: &mut PgConnection, action: &str, customer_id: i64) -> Vec<serde_json::Value> {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .filter(audit_log::target_id.eq(customer_id))
+        .select(audit_log::details)
+        .load(conn)
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn changing_the_password_checks_each_field_and_ends_the_other_sessions() {
+    let (mut app, world) = spawn(true).await;
+    let mut conn = app.db.conn();
+    signed_in(&app, &world.a.email).await;
+    let phone = other_browser(&mut app, &world.a.email, PASSWORD).await;
+    let someone_else = other_browser(&mut app, &world.b.email, PASSWORD).await;
+    let csrf = app.csrf_token("/portal/seguridad").await;
+    let new_password = "otra frase larga para entrar";
+
+    let refused = app
+        .post_form(
+            "/portal/seguridad/contrasena",
+            &[
+                ("csrf_token", &csrf),
+                ("actual", "no es la mía"),
+                ("nueva", new_password),
+                ("repetida", "otra frase distinta"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains(r#"id="actual-error""#)
+            && html.contains("La contraseña actual no es correcta.")
+    );
+    assert!(
+        html.contains(r#"id="repetida-error""#)
+            && html.contains("Las dos contraseñas no coinciden.")
+    );
+    let short = app
+        .post_form(
+            "/portal/seguridad/contrasena",
+            &[
+                ("csrf_token", &csrf),
+                ("actual", PASSWORD),
+                ("nueva", "corta"),
+                ("repetida", "corta"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short
+            .text()
+            .await
+            .unwrap()
+            .contains("al menos 12 caracteres")
+    );
+    // Without the form token nothing changes.
+    let forged = app
+        .post_form(
+            "/portal/seguridad/contrasena",
+            &[
+                ("actual", PASSWORD),
+                ("nueva", new_password),
+                ("repetida", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(still_signed_in(&app, &phone).await);
+
+    let done = app
+        .post_form(
+            "/portal/seguridad/contrasena",
+            &[
+                ("csrf_token", &csrf),
+                ("actual", PASSWORD),
+                ("nueva", new_password),
+                ("repetida", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&done), "/portal/seguridad");
+    assert!(
+        still_signed_in(&app, &app.client).await,
+        "this browser goes on"
+    );
+    assert!(
+        !still_signed_in(&app, &phone).await,
+        "the other session ended"
+    );
+    assert!(
+        still_signed_in(&app, &someone_else).await,
+        "other clients untouched"
+    );
+    assert_eq!(
+        audited(&mut conn, "client.password_changed", world.a.customer_id).len(),
+        1
+    );
+    // The new password opens e-SORI, the old one no longer does.
+    app.client = common::new_client();
+    assert_eq!(
+        portal_sign_in(&app, &world.a.email, PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.client = common::new_client();
+    let again = portal_sign_in(&app, &world.a.email, new_password).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn a_client_ends_their_other_sessions_and_keeps_this_one() {
+    let (mut app, world) = spawn(true).await;
+    let mut conn = app.db.conn();
+    signed_in(&app, &world.a.email).await;
+    let tablet = other_browser(&mut app, &world.a.email, PASSWORD).await;
+    let laptop = other_browser(&mut app, &world.a.email, PASSWORD).await;
+    let someone_else = other_browser(&mut app, &world.b.email, PASSWORD).await;
+    let csrf = app.csrf_token("/portal/seguridad").await;
+    let response = app
+        .post_form(
+            "/portal/seguridad/sesiones/cerrar-otras",
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app.get("/portal/seguridad").await.text().await.unwrap();
+    assert!(page.contains("Se han cerrado 2 sesiones"), "{page}");
+    assert!(still_signed_in(&app, &app.client).await);
+    assert!(!still_signed_in(&app, &tablet).await);
+    assert!(!still_signed_in(&app, &laptop).await);
+    assert!(still_signed_in(&app, &someone_else).await);
+    assert_eq!(
+        audited(&mut conn, "client.sessions_ended", world.a.customer_id),
+        vec![serde_json::json!({ "sesiones": 2 })]
+    );
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn confirming_a_new_email_ends_the_sessions_opened_with_the_old_one() {
+    let (mut app, world) = spawn(true).await;
+    let mut conn = app.db.conn();
+    signed_in(&app, &world.a.email).await;
+    let old_phone = other_browser(&mut app, &world.a.email, PASSWORD).await;
+    let response = request_change(&app, "nuevo.a@example.es").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let link = change_link(&mut conn, "nuevo.a@example.es").expect("link sent");
+    let csrf = app.csrf_token(&link).await;
+    let confirmed = app.post_form(&link, &[("csrf_token", &csrf)]).await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert!(
+        still_signed_in(&app, &app.client).await,
+        "the confirming browser stays"
+    );
+    assert!(!still_signed_in(&app, &old_phone).await);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn new_recovery_codes_replace_the_old_ones_for_a_current_code() {
+    let (mut app, world) = spawn(true).await;
+    signed_in(&app, &world.a.email).await;
+    let (secret, old_codes) = enable(&app).await;
+    let csrf = app.csrf_token("/portal/seguridad").await;
+    let page = app.get("/portal/seguridad").await.text().await.unwrap();
+    assert!(page.contains("Generar códigos nuevos"));
+    let wrong = app
+        .post_form(
+            "/portal/seguridad/codigos",
+            &[("csrf_token", &csrf), ("codigo", &wrong_code(&secret))],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = wrong.text().await.unwrap();
+    assert!(
+        html.contains(r#"id="codigo-nuevos-error""#) && html.contains("El código no es correcto")
+    );
+    // A recovery code is not a code from the app here.
+    let with_recovery = app
+        .post_form(
+            "/portal/seguridad/codigos",
+            &[("csrf_token", &csrf), ("codigo", &old_codes[0])],
+        )
+        .await;
+    assert_eq!(with_recovery.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let done = app
+        .post_form(
+            "/portal/seguridad/codigos",
+            &[
+                ("csrf_token", &csrf),
+                ("codigo", &code_at(&secret, Utc::now().timestamp())),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let html = done.text().await.unwrap();
+    assert!(html.contains("los anteriores ya no sirven"));
+    let new_codes = recovery_codes_in(&html);
+    assert_eq!(new_codes.len(), 10);
+    assert!(new_codes.iter().all(|c| !old_codes.contains(c)));
+    let mut conn = app.db.conn();
+    assert_eq!(
+        audited(
+            &mut conn,
+            "client.recovery_codes_regenerated",
+            world.a.customer_id
+        )
+        .len(),
+        1
+    );
+    // An old code no longer opens the second step; a new one does.
+    app.client = common::new_client();
+    password_step(&app, &world.a.email).await;
+    assert_eq!(
+        code_step(&app, &old_codes[1]).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let response = code_step(&app, &new_codes[0]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}

@@ -147,6 +147,10 @@ actions! {
     ClientTotpEnabled => "client.totp_enabled", "Verificación en dos pasos activada en e-SORI";
     ClientTotpDisabled => "client.totp_disabled", "Verificación en dos pasos desactivada en e-SORI";
     ClientRecoveryCodeUsed => "client.recovery_code_used", "Código de recuperación usado en e-SORI";
+    ClientPasswordChanged => "client.password_changed", "Contraseña cambiada en e-SORI";
+    /// Details: how many sessions ended (`sesiones`).
+    ClientSessionsEnded => "client.sessions_ended", "Sesiones de e-SORI cerradas en otros dispositivos";
+    ClientRecoveryCodesRegenerated => "client.recovery_codes_regenerated", "Códigos de recuperación renovados en e-SORI";
     /// A client asked in e-SORI for their data to be erased (a task is created for staff).
     ErasureRequested => "customer.erasure_requested", "Solicitud de supresión de datos";
     /// Staff answered a client's thread in the inbox.

@@ -1,6 +1,7 @@
 //! Who is asking: passwords, the session store, staff accounts and their roles.
 
 pub mod password;
+pub mod password_change;
 pub mod permissions;
 pub mod rate_limit;
 pub mod second_step;

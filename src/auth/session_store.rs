@@ -368,6 +368,22 @@ pub fn end_all_for_client(conn: &mut PgConnection, client_user_id: i64) -> Query
         .execute(conn)
 }
 
+diesel::define_sql_function! {
+    /// See migration 000210: ends the portal customer's client sessions but one.
+    fn portal_end_sessions(keep_sid: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Integer;
+}
+
+/// Under the portal role: ends the signed-in customer's client sessions, all but the one with
+/// sign-in id `keep_sid` (the value of [`SESSION_ID_KEY`]), or all of them. Returns how many.
+pub fn end_client_sessions_but(
+    conn: &mut PgConnection,
+    keep_sid: Option<&str>,
+) -> QueryResult<i32> {
+    // The state keeps each value as actix-session serialised it: a JSON string.
+    let stored = keep_sid.map(|sid| serde_json::Value::String(sid.to_owned()).to_string());
+    diesel::select(portal_end_sessions(stored)).get_result(conn)
+}
+
 /// Removes expired rows; run periodically by the worker.
 pub fn purge_expired(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now))).execute(conn)

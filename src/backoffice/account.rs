@@ -5,11 +5,11 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::audit::{self, Action, NewEntry};
+use crate::auth::password_change::{self, PasswordChangeForm};
 use crate::auth::session_store::{self, OpenSession, SESSION_ID_KEY};
-use crate::auth::{password, staff};
+use crate::auth::staff;
 use crate::backoffice::CurrentStaff;
 use crate::backoffice::audit_entry;
 use crate::backoffice::auth::complete_sign_in;
@@ -127,16 +127,6 @@ pub async fn show(
     page_or_partial!(account_page(ctx, &staff.0, &session, &db, FieldErrors::new()).await?)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PasswordForm {
-    #[serde(default)]
-    actual: String,
-    #[serde(default)]
-    nueva: String,
-    #[serde(default)]
-    repetida: String,
-}
-
 /// POST /admin/cuenta/contrasena: asks the current password; on success every session of the
 /// account ends and this browser continues in a fresh one.
 pub async fn change_password(
@@ -146,57 +136,17 @@ pub async fn change_password(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<PasswordForm>,
+    form: web::Form<PasswordChangeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let PasswordForm {
-        actual,
-        nueva,
-        repetida,
-    } = form.into_inner();
     let user = staff.0;
-    let stored = user.password_hash.clone();
-    let (current_ok, new_hash) = tokio::task::spawn_blocking(move || {
-        let current_ok = password::verify(&actual, &stored);
-        let acceptable = current_ok
-            && password::check_policy(&nueva).is_ok()
-            && nueva == repetida
-            && nueva != actual;
-        (
-            current_ok,
-            acceptable.then(|| password::hash(&nueva)),
-            nueva,
-            repetida,
-            actual,
-        )
-    })
-    .await
-    .map(|(ok, hash, nueva, repetida, actual)| {
-        let mut errors = FieldErrors::new();
-        if actual.is_empty() {
-            errors.add("actual", "Escriba su contraseña actual.");
-        } else if !ok {
-            errors.add("actual", "La contraseña actual no es correcta.");
-        }
-        if let Err(message) = password::check_policy(&nueva) {
-            errors.add("nueva", message);
-        } else if ok && nueva == actual {
-            errors.add(
-                "nueva",
-                "La nueva contraseña debe ser distinta de la actual.",
-            );
-        }
-        if nueva != repetida {
-            errors.add("repetida", "Las dos contraseñas no coinciden.");
-        }
-        (errors, hash)
-    })
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let (errors, new_hash) = (current_ok, new_hash);
-
-    let Some(Ok(new_hash)) = new_hash.filter(|_| errors.is_empty()) else {
-        let page = account_page(ctx, &user, &session, &db, errors).await?;
-        return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    };
+    let new_hash =
+        match password_change::check(form.into_inner(), user.password_hash.clone()).await? {
+            Ok(hash) => hash,
+            Err(errors) => {
+                let page = account_page(ctx, &user, &session, &db, errors).await?;
+                return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            }
+        };
 
     let (actor, origin) = (user.clone(), meta.clone());
     db.transaction(move |conn| {

@@ -187,6 +187,18 @@ pub fn peek_token(
     Ok(found.and_then(|(user, purpose)| Purpose::parse(&purpose).map(|p| (user, p))))
 }
 
+/// The signed-in change of one's own password (under the portal role: own row only).
+pub fn set_password_hash(
+    conn: &mut PgConnection,
+    client_user_id: i64,
+    password_hash: &str,
+) -> QueryResult<()> {
+    diesel::update(client_users::table.find(client_user_id))
+        .set(client_users::password_hash.eq(password_hash))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Uses up a link and sets the password it was for: the address is confirmed by the very
 /// fact that the link arrived, and every open session of the account ends.
 pub fn set_password_with_token(

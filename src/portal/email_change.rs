@@ -229,13 +229,26 @@ pub enum Confirmed {
 /// Uses the link: the login e-mail and the customer's e-mail become the new address, the
 /// pending address is cleared, the link is consumed; audited and published as
 /// `client.email_changed`. Run under the portal role of the link's customer.
+/// Where a confirmation comes from: for the audit entry, and the sign-in id of the browser's
+/// session (kept open when the other sessions of the account end).
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub keep_sid: Option<&'a str>,
+}
+
 pub fn confirm(
     conn: &mut PgConnection,
     token: &str,
-    ip: &str,
-    user_agent: &str,
+    origin: Origin<'_>,
     now: DateTime<Utc>,
 ) -> Result<Confirmed, DbError> {
+    let Origin {
+        ip,
+        user_agent,
+        keep_sid,
+    } = origin;
     let Some(link) = peek(conn, token, now)? else {
         return Ok(Confirmed::Invalid);
     };
@@ -295,6 +308,9 @@ pub fn confirm(
         link.customer_id,
         json!({ "client_user_id": link.client_user_id }),
     )?;
+    // Sessions opened with the old address end; the browser that confirms (if signed in as
+    // this client) stays.
+    crate::auth::session_store::end_client_sessions_but(conn, keep_sid)?;
     Ok(Confirmed::Changed {
         new: link.new_email,
     })

@@ -15,6 +15,7 @@ pub mod profile;
 pub mod queries;
 mod quotes;
 mod second_factor;
+mod security;
 mod two_factor;
 
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
@@ -111,6 +112,12 @@ pub fn routes(
                 .service(web::resource("/seguridad").get(two_factor::show))
                 .service(web::resource("/seguridad/activar").post(two_factor::activate))
                 .service(web::resource("/seguridad/desactivar").post(two_factor::deactivate))
+                .service(web::resource("/seguridad/codigos").post(two_factor::regenerate_codes))
+                .service(web::resource("/seguridad/contrasena").post(security::change_password))
+                .service(
+                    web::resource("/seguridad/sesiones/cerrar-otras")
+                        .post(security::end_other_sessions),
+                )
                 .service(
                     web::resource("/datos")
                         .get(my_data::show)

@@ -1,6 +1,7 @@
 //! Mis datos: the page, the contact form, the e-mail change, marketing consent, the data
 //! download and the erasure request. Thin handlers over `portal::profile`.
 
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{
     CONTENT_DISPOSITION, CONTENT_TYPE, ContentDisposition, DispositionParam, DispositionType,
@@ -352,6 +353,7 @@ pub async fn confirm_email_form(
 /// POST /portal/correo/{token}: single use; login and customer e-mail change together.
 pub async fn confirm_email(
     ctx: PageContext,
+    session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
@@ -361,9 +363,15 @@ pub async fn confirm_email(
         return dead_link(ctx, token);
     };
     let used = token.clone();
+    let keep = crate::portal::security::current_sid(&session);
     let outcome = db
         .portal_transaction(link.customer_id, move |conn| {
-            email_change::confirm(conn, &used, &meta.ip, &meta.user_agent, Utc::now())
+            let origin = email_change::Origin {
+                ip: &meta.ip,
+                user_agent: &meta.user_agent,
+                keep_sid: keep.as_deref(),
+            };
+            email_change::confirm(conn, &used, origin, Utc::now())
         })
         .await?;
     match outcome {

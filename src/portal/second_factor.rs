@@ -94,6 +94,18 @@ pub fn enable(
     replace_recovery_codes(conn, client_user_id)
 }
 
+/// Ten fresh recovery codes in place of the old ones (used or not), for an account with the
+/// second factor on; the caller has checked a current code from the app.
+pub fn regenerate_recovery_codes(
+    conn: &mut PgConnection,
+    client_user_id: i64,
+) -> Result<Vec<String>, TwoFactorError> {
+    if !status(conn, client_user_id)?.enabled() {
+        return Err(TwoFactorError::NotEnabled);
+    }
+    replace_recovery_codes(conn, client_user_id)
+}
+
 /// Turns the second factor off (the caller has checked password and code).
 pub fn disable(conn: &mut PgConnection, client_user_id: i64) -> Result<(), TwoFactorError> {
     let updated = diesel::update(

@@ -26,6 +26,7 @@ use crate::portal::profile::ClientActor;
 use crate::portal::second_factor::{self, Status};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::form::FieldErrors;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -103,6 +104,9 @@ pub struct TwoFactorPage {
     pub enrol_error: Option<&'static str>,
     pub password_error: Option<&'static str>,
     pub code_error: Option<&'static str>,
+    pub codes_error: Option<&'static str>,
+    /// The password change form's messages (`actual`, `nueva`, `repetida`).
+    pub password_change_errors: FieldErrors,
 }
 
 impl TwoFactorPage {
@@ -119,6 +123,8 @@ impl TwoFactorPage {
 pub struct RecoveryCodesPage {
     pub ctx: PageContext,
     pub codes: Vec<String>,
+    /// Shown right after enrolling (rather than after asking for new codes).
+    pub just_enabled: bool,
 }
 
 fn group_key(secret: &str) -> String {
@@ -167,6 +173,8 @@ fn page(
         enrol_error: None,
         password_error: None,
         code_error: None,
+        codes_error: None,
+        password_change_errors: FieldErrors::new(),
     })
 }
 
@@ -179,7 +187,7 @@ async fn load_status(db: &Db, client: &CurrentClient) -> Result<Status, AppError
         .await?)
 }
 
-async fn page_with_status(
+pub(crate) async fn page_with_status(
     ctx: PageContext,
     db: &Db,
     client: &CurrentClient,
@@ -239,7 +247,11 @@ pub async fn activate(
         Ok(codes) => {
             session.remove(ENROL_SECRET);
             // Rendered here, never stored: the codes in clear cannot be shown again.
-            render::html(&RecoveryCodesPage { ctx, codes })
+            render::html(&RecoveryCodesPage {
+                ctx,
+                codes,
+                just_enabled: true,
+            })
         }
         Err(TwoFactorError::InvalidCode) => {
             let mut page = page_with_status(ctx, &db, &client, &session).await?;
@@ -347,6 +359,65 @@ pub async fn deactivate(
             }
         }
     }
+    render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// POST /portal/seguridad/codigos: ten new recovery codes for a current code from the app
+/// (the old ones stop working). Wrong codes count in the same throttle as turning it off.
+pub async fn regenerate_codes(
+    ctx: PageContext,
+    client: CurrentClient,
+    session: Session,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let code = form.into_inner().codigo.trim().to_owned();
+    let error = if code.is_empty() {
+        "Escriba el código de su aplicación de autenticación."
+    } else {
+        let (key, ip, now) = (throttle_key(client.user.id), meta.ip.clone(), Utc::now());
+        if waiting(&db, key.clone(), ip.clone(), now).await? {
+            "Demasiados intentos fallidos. Espere unos minutos y vuelva a intentarlo."
+        } else {
+            let user = client.user.clone();
+            let result = db
+                .portal_transaction(client.customer_id(), move |conn| {
+                    second_factor::check_code(conn, user.id, &code, now, false)?;
+                    let codes = second_factor::regenerate_recovery_codes(conn, user.id)?;
+                    actor(&user, &meta).record(
+                        conn,
+                        Action::ClientRecoveryCodesRegenerated,
+                        serde_json::json!({}),
+                    )?;
+                    Ok(codes)
+                })
+                .await;
+            match result {
+                // Rendered here, never stored: the codes in clear cannot be shown again.
+                Ok(codes) => {
+                    return render::html(&RecoveryCodesPage {
+                        ctx,
+                        codes,
+                        just_enabled: false,
+                    });
+                }
+                Err(TwoFactorError::NotEnabled) => {
+                    return Ok(flash::redirect(
+                        PAGE_PATH,
+                        Flash::info("Active primero la verificación en dos pasos."),
+                    ));
+                }
+                Err(TwoFactorError::InvalidCode) => {
+                    record_failure(&db, key, ip, now).await?;
+                    WRONG_CODE
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    let mut page = page_with_status(ctx, &db, &client, &session).await?;
+    page.codes_error = Some(error);
     render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
