@@ -192,7 +192,8 @@ pub async fn list(
     let filter = ListFilter {
         carrier_id: optional_id(&query.compania),
         month,
-        agent_id: optional_id(&query.agente),
+        // An agent's scope is their own lines already; the agent filter is not theirs.
+        agent_id: optional_id(&query.agente).filter(|_| scope.owner().is_none()),
         settled,
         after,
     };

@@ -14,8 +14,8 @@ use crate::backoffice::CurrentStaff;
 use crate::backoffice::commissions::with_all;
 use crate::catalog::{self, format_basis_points};
 use crate::commissions::{
-    self, DraftForm, PaymentForm, SettlementError, SettlementFilter, SettlementLine,
-    SettlementRow, SettlementStatus, month_code, month_label, month_start,
+    self, DraftForm, PaymentForm, SettlementError, SettlementFilter, SettlementLine, SettlementRow,
+    SettlementStatus, month_code, month_label, month_start,
 };
 use crate::db::{Db, DbError};
 use crate::money::format_cents;

@@ -9,7 +9,9 @@ use diesel::prelude::*;
 
 use crate::commissions::model::Kind;
 use crate::commissions::rules::{self, LineAmounts};
-use crate::db::schema::{commissions, customers, policies, policy_periods, products, receipts, staff_users};
+use crate::db::schema::{
+    commissions, customers, policies, policy_periods, products, receipts, staff_users,
+};
 use crate::receipts::{Receipt, Status};
 
 #[derive(Insertable)]

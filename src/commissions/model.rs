@@ -251,8 +251,14 @@ mod tests {
         assert_eq!(month_code(nov), "2026-11");
         assert_eq!(month_label(nov), "noviembre de 2026");
         let feb = NaiveDate::from_ymd_opt(2028, 2, 14).unwrap();
-        assert_eq!(month_start(feb), NaiveDate::from_ymd_opt(2028, 2, 1).unwrap());
-        assert_eq!(month_end(feb), NaiveDate::from_ymd_opt(2028, 2, 29).unwrap());
+        assert_eq!(
+            month_start(feb),
+            NaiveDate::from_ymd_opt(2028, 2, 1).unwrap()
+        );
+        assert_eq!(
+            month_end(feb),
+            NaiveDate::from_ymd_opt(2028, 2, 29).unwrap()
+        );
         assert_eq!(
             month_end(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()),
             NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()

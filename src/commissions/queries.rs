@@ -7,8 +7,8 @@ use diesel::sql_types::{BigInt, Date, Nullable, Text};
 
 use crate::auth::permissions::PortfolioScope;
 use crate::commissions::model::{
-    AgentMonth, Commission, CommissionRow, ListTotals, Settlement, SettlementRow,
-    SettlementStatus, month_end,
+    AgentMonth, Commission, CommissionRow, ListTotals, Settlement, SettlementRow, SettlementStatus,
+    month_end,
 };
 use crate::db::schema::{
     carrier_settlements, carriers, commissions, customers, policies, receipts, staff_users,
@@ -225,9 +225,11 @@ pub fn settlements(
     }
     if let Some((period, id)) = filter.after {
         query = query.filter(
-            carrier_settlements::period.lt(period).or(carrier_settlements::period
-                .eq(period)
-                .and(carrier_settlements::id.lt(id))),
+            carrier_settlements::period
+                .lt(period)
+                .or(carrier_settlements::period
+                    .eq(period)
+                    .and(carrier_settlements::id.lt(id))),
         );
     }
     let mut rows: Vec<SettlementRow> = query
@@ -240,8 +242,7 @@ pub fn settlements(
         .load(conn)?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last()
-            .map(|r| (r.settlement.period, r.settlement.id))
+        rows.last().map(|r| (r.settlement.period, r.settlement.id))
     } else {
         None
     };

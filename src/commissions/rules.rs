@@ -133,12 +133,16 @@ mod tests {
     }
 
     fn line() -> impl Strategy<Value = LineAmounts> {
-        (0i64..100_000_000, 0i32..=10_000, 0i32..=10_000, any::<bool>()).prop_map(
-            |(base, rate, share, reversed)| {
+        (
+            0i64..100_000_000,
+            0i32..=10_000,
+            0i32..=10_000,
+            any::<bool>(),
+        )
+            .prop_map(|(base, rate, share, reversed)| {
                 let line = LineAmounts::earned(base, rate, share);
                 if reversed { line.reversal() } else { line }
-            },
-        )
+            })
     }
 
     proptest! {
