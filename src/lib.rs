@@ -13,6 +13,7 @@ pub mod blog;
 pub mod catalog;
 pub mod claims;
 pub mod cli;
+pub mod commissions;
 pub mod config;
 pub mod customers;
 pub mod db;

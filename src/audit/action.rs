@@ -160,6 +160,12 @@ actions! {
     /// Details: as collected, with the bank's reason (`motivo`).
     ReceiptReturned => "receipt.returned", "Devolución de recibo";
     ReceiptCancelled => "receipt.cancelled", "Anulación de recibo";
+    /// A carrier's draft settlement created or given the lines that arrived since.
+    SettlementDrafted => "settlement.drafted", "Borrador de liquidación";
+    /// Sent to the carrier: its lines are frozen.
+    SettlementIssued => "settlement.issued", "Emisión de liquidación";
+    /// Details: the date, the amount expected and received, and the difference.
+    SettlementPaid => "settlement.paid", "Cobro de liquidación";
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub mod target {
     pub const BLOG_POST: &str = "blog_post";
     pub const MESSAGE_THREAD: &str = "message_thread";
     pub const RECEIPT: &str = "receipt";
+    pub const SETTLEMENT: &str = "carrier_settlement";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -59,6 +60,7 @@ pub mod target {
             BLOG_POST => Some("Entrada del blog"),
             MESSAGE_THREAD => Some("Conversación con cliente"),
             RECEIPT => Some("Recibo"),
+            SETTLEMENT => Some("Liquidación"),
             _ => None,
         }
     }

@@ -38,6 +38,11 @@ pub enum Permission {
     ManageTariffs,
     /// The inbox of portal messages: read and answer clients.
     UseInbox,
+    /// Commission lines and one's own month by month ("Mis comisiones"). Agents see only the
+    /// lines they earn (enforced in the queries).
+    ViewCommissions,
+    /// Carrier settlements (draft, issue, record payment, export) and the per-agent report.
+    ManageCommissions,
 }
 
 impl Permission {
@@ -56,6 +61,8 @@ impl Permission {
         Permission::ManageSite,
         Permission::ManageTariffs,
         Permission::UseInbox,
+        Permission::ViewCommissions,
+        Permission::ManageCommissions,
     ];
 
     pub fn granted_to(self, role: Role) -> bool {
@@ -74,9 +81,10 @@ impl Permission {
             }
             Permission::ViewAudit => matches!(role, Admin | Supervisor),
             Permission::UseLeads => matches!(role, Admin | Supervisor | Agent),
-            Permission::ManageSite | Permission::ManageTariffs => {
+            Permission::ManageSite | Permission::ManageTariffs | Permission::ManageCommissions => {
                 matches!(role, Admin | Supervisor)
             }
+            Permission::ViewCommissions => matches!(role, Admin | Supervisor | Agent),
         }
     }
 }
@@ -117,6 +125,18 @@ mod tests {
         assert!(Permission::ViewAudit.granted_to(Role::Supervisor));
         assert!(!Permission::ViewAudit.granted_to(Role::Agent));
         assert!(!Permission::ViewAudit.granted_to(Role::Claims));
+    }
+
+    #[test]
+    fn agents_see_commissions_but_only_managers_settle_them() {
+        for role in [Role::Admin, Role::Supervisor] {
+            assert!(Permission::ManageCommissions.granted_to(role));
+            assert!(Permission::ViewCommissions.granted_to(role));
+        }
+        assert!(Permission::ViewCommissions.granted_to(Role::Agent));
+        assert!(!Permission::ManageCommissions.granted_to(Role::Agent));
+        assert!(!Permission::ViewCommissions.granted_to(Role::Claims));
+        assert!(!Permission::ManageCommissions.granted_to(Role::Claims));
     }
 
     #[test]

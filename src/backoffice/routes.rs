@@ -12,9 +12,9 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, blog, catalog, claims, customers, dashboard, documents, landings,
-    leads, messages, outbox, policies, portal_invites, quotes, receipts, search, security, tariffs,
-    tasks, taxi_panel, two_factor, users,
+    CurrentStaff, account, audit, blog, catalog, claims, commissions, customers, dashboard,
+    documents, landings, leads, messages, outbox, policies, portal_invites, quotes, receipts,
+    search, security, settlements, tariffs, tasks, taxi_panel, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -122,6 +122,16 @@ staff_routes! {
     POST "/recibos/{id}/cobrar" => receipts::collect, EditPortfolio;
     POST "/recibos/{id}/devolver" => receipts::give_back, EditPortfolio;
     POST "/recibos/{id}/anular" => receipts::cancel, EditPortfolio;
+    GET "/comisiones" => commissions::list, ViewCommissions;
+    GET "/comisiones/mias" => commissions::mine, ViewCommissions;
+    GET "/comisiones/informe" => commissions::report, ManageCommissions;
+    GET "/liquidaciones" => settlements::list, ManageCommissions;
+    POST "/liquidaciones" => settlements::create, ManageCommissions;
+    GET "/liquidaciones/{id}" => settlements::show, ManageCommissions;
+    GET "/liquidaciones/{id}/csv" => settlements::csv, ManageCommissions;
+    POST "/liquidaciones/{id}/actualizar" => settlements::refresh, ManageCommissions;
+    POST "/liquidaciones/{id}/emitir" => settlements::issue, ManageCommissions;
+    POST "/liquidaciones/{id}/cobrar" => settlements::pay, ManageCommissions;
     GET "/presupuestos" => quotes::list, ViewPortfolio;
     POST "/presupuestos" => quotes::create, EditPortfolio;
     GET "/presupuestos/nuevo" => quotes::new_form, EditPortfolio;

@@ -48,6 +48,7 @@ diesel::table! {
         totp_secret -> Nullable<Text>,
         totp_enabled_at -> Nullable<Timestamptz>,
         totp_last_step -> Nullable<Int8>,
+        agent_share_bp -> Int4,
     }
 }
 
@@ -721,6 +722,58 @@ diesel::joinable!(receipts -> policies (policy_id));
 diesel::joinable!(receipts -> customers (customer_id));
 diesel::joinable!(receipts -> policy_periods (policy_period_id));
 
+diesel::table! {
+    carrier_settlements (id) {
+        id -> Int8,
+        carrier_id -> Int8,
+        period -> Date,
+        status -> Text,
+        line_count -> Int4,
+        base_cents -> Int8,
+        total_cents -> Int8,
+        agent_cents -> Int8,
+        created_by_staff_id -> Nullable<Int8>,
+        issued_at -> Nullable<Timestamptz>,
+        issued_by_staff_id -> Nullable<Int8>,
+        paid_on -> Nullable<Date>,
+        received_cents -> Nullable<Int8>,
+        paid_at -> Nullable<Timestamptz>,
+        paid_by_staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    commissions (id) {
+        id -> Int8,
+        receipt_id -> Int8,
+        kind -> Text,
+        collection -> Int4,
+        carrier_id -> Int8,
+        product_id -> Int8,
+        policy_id -> Int8,
+        agent_staff_id -> Nullable<Int8>,
+        renewal -> Bool,
+        base_cents -> Int8,
+        rate_bp -> Int4,
+        amount_cents -> Int8,
+        agent_share_bp -> Int4,
+        agent_amount_cents -> Int8,
+        booked_on -> Date,
+        settlement_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(carrier_settlements -> carriers (carrier_id));
+diesel::joinable!(commissions -> receipts (receipt_id));
+diesel::joinable!(commissions -> carriers (carrier_id));
+diesel::joinable!(commissions -> products (product_id));
+diesel::joinable!(commissions -> policies (policy_id));
+diesel::joinable!(commissions -> staff_users (agent_staff_id));
+diesel::joinable!(commissions -> carrier_settlements (settlement_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     carriers,
     lines_of_business,
@@ -767,6 +820,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     message_threads,
     messages,
     receipts,
+    carrier_settlements,
+    commissions,
 );
 
 // The portfolio header counts policies per carrier and line (`policies::counts`).

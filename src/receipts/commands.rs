@@ -387,6 +387,7 @@ pub fn collect(
         ))
         .returning(Receipt::as_returning())
         .get_result(conn)?;
+    crate::commissions::on_collected(conn, &updated)?;
     record(
         conn,
         by,
@@ -442,6 +443,7 @@ pub fn return_receipt(
         ))
         .returning(Receipt::as_returning())
         .get_result(conn)?;
+    crate::commissions::on_returned(conn, &updated)?;
     let (policy_number, agent) = policy_and_agent(conn, receipt.policy_id)?;
     events::publish(
         conn,

@@ -3,6 +3,7 @@
 //! twice changes nothing.
 
 mod claims;
+mod commissions;
 mod customers;
 mod leads;
 mod policies;
@@ -19,6 +20,7 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 pub use claims::demo_claims_and_tasks;
+pub use commissions::demo_commissions;
 pub use customers::{
     CustomerSeedReport, DEMO_AGENTS, DEMO_CUSTOMERS, bulk_customers, demo_customers,
 };
@@ -235,6 +237,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     site::demo_site(conn)?;
     portal::demo_portal(conn, DEMO_ADMIN_PASSWORD)?;
     demo_receipts(conn)?;
+    demo_commissions(conn)?;
     portal::demo_portal_quote(conn)?;
     Ok(report)
 }
