@@ -377,6 +377,48 @@ async fn the_csrf_token_is_in_forms_in_a_meta_tag_and_in_htmx_headers() {
     app.stop().await;
 }
 
+fn sets_csrf_cookie(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|v| v.to_str().unwrap_or_default().starts_with("sori_csrf="))
+}
+
+#[actix_web::test]
+async fn a_csrf_cookie_is_set_only_with_a_page_that_hands_out_a_token() {
+    let app = TestApp::spawn_with(demo).await;
+    // Answers without a form or layout make no seed: no HMAC, no cookie.
+    let stranger = common::new_client();
+    let health = stranger.get(app.url("/healthz")).send().await.unwrap();
+    assert!(!sets_csrf_cookie(&health));
+    // A page with forms sets the cookie its token is made from, once.
+    let page = stranger.get(app.url("/admin/entrar")).send().await.unwrap();
+    assert!(sets_csrf_cookie(&page));
+    let token = csrf_from_html(&page.text().await.unwrap());
+    let again = stranger.get(app.url("/admin/entrar")).send().await.unwrap();
+    assert!(!sets_csrf_cookie(&again), "the cookie is kept");
+    assert_eq!(csrf_from_html(&again.text().await.unwrap()), token);
+    // An error page's layout carries a token as well, and its cookie.
+    let other = common::new_client();
+    let missing = other.get(app.url("/no-existe")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(sets_csrf_cookie(&missing));
+    let token = csrf_from_html(&missing.text().await.unwrap());
+    let response = other
+        .post(app.url("/admin/entrar"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "admin@soriano.test"),
+            ("password", soriano::seed::DEMO_ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+
 #[actix_web::test]
 async fn health_endpoints_report_process_and_database() {
     let app = TestApp::spawn().await;

@@ -135,8 +135,8 @@ pub struct PricesPartial {
     pub prices: Vec<PriceView>,
     /// "precio" or "cobertura".
     pub order: String,
-    /// Query string of the current input (for the sort links and "Lo quiero").
-    pub query: String,
+    /// Query string of the current input (for the sort links, breakdowns and "Lo quiero").
+    pub query: QueryAttr,
     pub valid_until: String,
     /// Why there are no prices (incomplete or invalid input, no tariffs).
     pub message: String,
@@ -146,6 +146,28 @@ pub struct PricesPartial {
     /// most of the markup); opening one fetches it from `/taxi/desglose`.
     pub lazy_breakdowns: bool,
 }
+
+/// The input as a query string, ready for an HTML attribute. It goes into every card several
+/// times, so it is escaped once here rather than on each write: percent-encoding leaves `&`
+/// as the only character HTML cares about. Empty fields are left out.
+pub struct QueryAttr(String);
+
+impl QueryAttr {
+    fn of(raw: &RawInput) -> Self {
+        let encoded = serde_urlencoded::to_string(raw).unwrap_or_default();
+        let filled: Vec<&str> = encoded.split('&').filter(|p| !p.ends_with('=')).collect();
+        Self(filled.join("&amp;"))
+    }
+}
+
+impl std::fmt::Display for QueryAttr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Percent-encoded pairs joined by `&amp;`: nothing left to escape.
+impl askama::filters::HtmlSafe for QueryAttr {}
 
 /// One carrier's breakdown table, fetched when the driver opens it.
 #[derive(Template)]
@@ -274,7 +296,7 @@ async fn compute(
     show_all_errors: bool,
     lazy_breakdowns: bool,
 ) -> Result<(PricesPartial, FieldErrors), AppError> {
-    let query = serde_urlencoded::to_string(raw).unwrap_or_default();
+    let query = QueryAttr::of(raw);
     let valid_until = format::date(today() + Duration::days(requests::VALID_DAYS));
     let mut partial = PricesPartial {
         prices: Vec::new(),
@@ -749,4 +771,21 @@ async fn public_quote(
             .unwrap_or_default(),
         options,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_attribute_leaves_out_empty_fields_and_is_escaped_once() {
+        let raw = RawInput {
+            anio: "2022".into(),
+            municipio: "L'Hospitalet & Co".into(),
+            ..RawInput::default()
+        };
+        let attr = QueryAttr::of(&raw).to_string();
+        assert_eq!(attr, "anio=2022&amp;municipio=L%27Hospitalet+%26+Co");
+        assert!(!attr.contains("valor="));
+    }
 }

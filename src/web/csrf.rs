@@ -13,6 +13,8 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use futures_util::StreamExt;
+use std::cell::OnceCell;
+use std::rc::Rc;
 
 use crate::util::{constant_time_eq, hmac_token, random_token};
 use crate::web::AppKeys;
@@ -27,9 +29,41 @@ pub const HEADER_NAME: &str = "X-CSRF-Token";
 const MAX_FORM_BODY: usize = 256 * 1024;
 const MAX_MULTIPART_BODY: usize = 25 * 1024 * 1024;
 
+/// The CSRF state of one request, in its extensions. The token is derived on first use (a
+/// page that renders a form or the layout's meta tag), and a visitor without the cookie gets a
+/// new seed only then: answers that hand out no token (health checks, live partials, static
+/// files) cost no HMAC and set no cookie.
+#[derive(Debug)]
+pub struct CsrfState {
+    key: Vec<u8>,
+    /// The seed from the visitor's cookie, if it had a well-formed one.
+    cookie_seed: Option<String>,
+    new_seed: OnceCell<String>,
+    token: OnceCell<String>,
+}
+
+impl CsrfState {
+    fn seed(&self) -> &str {
+        match &self.cookie_seed {
+            Some(seed) => seed,
+            None => self.new_seed.get_or_init(|| random_token(32)),
+        }
+    }
+
+    /// The token forms and htmx send back with this visitor's requests.
+    pub fn token(&self) -> &str {
+        self.token
+            .get_or_init(|| hmac_token(&self.key, self.seed().as_bytes()))
+    }
+}
+
 /// The token for the current request, for templates (see `PageContext`).
-#[derive(Debug, Clone)]
-pub struct CsrfToken(pub String);
+pub fn token_of(extensions: &actix_web::dev::Extensions) -> String {
+    extensions
+        .get::<Rc<CsrfState>>()
+        .map(|state| state.token().to_owned())
+        .unwrap_or_default()
+}
 
 pub async fn csrf_guard(
     mut req: ServiceRequest,
@@ -39,25 +73,26 @@ pub async fn csrf_guard(
         .app_data::<web::Data<AppKeys>>()
         .map(|keys| keys.csrf.clone())
         .unwrap_or_default();
-    let existing_seed = req
+    let cookie_seed = req
         .cookie(COOKIE_NAME)
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() == 43);
-    let (seed, is_new) = match existing_seed {
-        Some(seed) => (seed, false),
-        None => (random_token(32), true),
-    };
-    let expected = hmac_token(&key, seed.as_bytes());
-    req.extensions_mut().insert(CsrfToken(expected.clone()));
+    let state = Rc::new(CsrfState {
+        key,
+        cookie_seed,
+        new_seed: OnceCell::new(),
+        token: OnceCell::new(),
+    });
+    req.extensions_mut().insert(state.clone());
 
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        let verdict = if is_new || !same_origin(&req) {
+        let verdict = if state.cookie_seed.is_none() || !same_origin(&req) {
             Err(AppError::Csrf)
         } else {
             submitted_token(&mut req)
                 .await
                 .and_then(|submitted| match submitted {
-                    Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
+                    Some(token) if constant_time_eq(token.as_bytes(), state.token().as_bytes()) => {
                         Ok(())
                     }
                     _ => Err(AppError::Csrf),
@@ -69,9 +104,23 @@ pub async fn csrf_guard(
     }
 
     let secure = req.connection_info().scheme() == "https";
-    let mut response = next.call(req).await?.map_into_boxed_body();
-    if is_new {
-        let cookie = Cookie::build(COOKIE_NAME, seed)
+    let response = next.call(req).await?.map_into_boxed_body();
+    with_new_seed(response, &state, secure)
+}
+
+/// Sets the cookie of a seed made during this request (a token was handed out). Error pages
+/// are rendered outside this middleware (`ErrorHandlers`), after it returns, and their layout
+/// carries a token too: they get the seed now.
+fn with_new_seed(
+    mut response: ServiceResponse<BoxBody>,
+    state: &CsrfState,
+    secure: bool,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if response.status().is_client_error() || response.status().is_server_error() {
+        state.seed();
+    }
+    if let Some(seed) = state.new_seed.get() {
+        let cookie = Cookie::build(COOKIE_NAME, seed.clone())
             .path("/")
             .http_only(true)
             .secure(secure)

@@ -8,7 +8,6 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use crate::auth::permissions::Permission;
 use crate::auth::staff::Role;
-use crate::web::csrf::CsrfToken;
 use crate::web::flash::{Flash, IncomingFlashes};
 
 /// The signed-in staff member as the back-office header shows them.
@@ -42,10 +41,7 @@ impl PageContext {
         let extensions = req.extensions();
         let header = |name: &str| req.headers().get(name).is_some_and(|v| v == "true");
         Self {
-            csrf_token: extensions
-                .get::<CsrfToken>()
-                .map(|t| t.0.clone())
-                .unwrap_or_default(),
+            csrf_token: crate::web::csrf::token_of(&extensions),
             flashes: extensions
                 .get::<IncomingFlashes>()
                 .map(|f| f.0.clone())
