@@ -1123,3 +1123,99 @@ fn demo_data_has_commissions_for_collected_receipts_once() {
         .unwrap();
     assert_eq!(settlements_again, settlements);
 }
+
+#[actix_web::test]
+async fn an_admin_sets_an_agents_share_for_receipts_collected_from_then_on() {
+    let (app, fx) = spawn().await;
+    let mut conn = app.db.conn();
+    let (admin, token) = browser(&app, ADMIN).await;
+    let path = format!("/admin/usuarios/{}/comision", fx.agent);
+    let page = get(&app, &admin, &format!("/admin/usuarios/{}", fx.agent))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"value="30,00""#),
+        "the current share is shown"
+    );
+
+    // Monthly policy: one receipt collected at 30 %, the next at the new share.
+    let policy = insert_policy(
+        &mut conn,
+        &fx,
+        fx.customer,
+        Some(fx.agent),
+        "COM-SHARE",
+        "monthly",
+        &[year_from(today() - Duration::days(40))],
+    );
+    let receipts = receipts_of(&mut conn, policy);
+    collect(&app, &admin, &token, receipts[0].0, today()).await;
+
+    for (typed, message) in [
+        ("150", "No puede pasar del 100 %."),
+        ("doce", "Escriba un porcentaje entre 0 y 100"),
+        ("", "Escriba el porcentaje"),
+    ] {
+        let refused = post(&app, &admin, &path, &token, &[("participacion", typed)]).await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed}"
+        );
+        let html = refused.text().await.unwrap();
+        assert!(html.contains(message), "{typed}: {html}");
+        assert!(html.contains(&format!(r#"value="{typed}""#)), "input kept");
+    }
+    let done = post(&app, &admin, &path, &token, &[("participacion", "35,5 %")]).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let share: i32 = staff_users::table
+        .find(fx.agent)
+        .select(staff_users::agent_share_bp)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(share, 3550);
+    let audited: Vec<serde_json::Value> = audit_log::table
+        .filter(audit_log::action.eq("staff.agent_share_changed"))
+        .select(audit_log::details)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        audited,
+        vec![serde_json::json!({ "participacion": { "before": 3000, "after": 3550 } })]
+    );
+
+    collect(&app, &admin, &token, receipts[1].0, today()).await;
+    let before = &lines_of(&mut conn, receipts[0].0)[0];
+    let after = &lines_of(&mut conn, receipts[1].0)[0];
+    assert_eq!(before.agent_amount, (before.amount * 3000 + 5_000) / 10_000);
+    assert_eq!(after.agent_amount, (after.amount * 3550 + 5_000) / 10_000);
+
+    // Only administrators manage staff accounts; a supervisor is refused, and so is a form
+    // without its token.
+    let (supervisor, supervisor_token) = browser(&app, SUPERVISOR).await;
+    let refused = post(
+        &app,
+        &supervisor,
+        &path,
+        &supervisor_token,
+        &[("participacion", "90")],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let forged = admin
+        .post(app.url(&path))
+        .form(&[("participacion", "90")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let share: i32 = staff_users::table
+        .find(fx.agent)
+        .select(staff_users::agent_share_bp)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(share, 3550);
+    app.stop().await;
+}

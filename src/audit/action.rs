@@ -162,6 +162,8 @@ actions! {
     ReceiptCancelled => "receipt.cancelled", "Anulación de recibo";
     /// A carrier's draft settlement created or given the lines that arrived since.
     SettlementDrafted => "settlement.drafted", "Borrador de liquidación";
+    /// Details: the share before and after, in basis points (`participacion`).
+    AgentShareChanged => "staff.agent_share_changed", "Participación en comisiones cambiada";
     /// Sent to the carrier: its lines are frozen.
     SettlementIssued => "settlement.issued", "Emisión de liquidación";
     /// Details: the date, the amount expected and received, and the difference.

@@ -92,6 +92,7 @@ staff_routes! {
     GET "/usuarios/nuevo" => users::new_form, ManageUsers;
     GET "/usuarios/{id}" => users::show, ManageUsers;
     POST "/usuarios/{id}/rol" => users::change_role, ManageUsers;
+    POST "/usuarios/{id}/comision" => users::set_agent_share, ManageUsers;
     POST "/usuarios/{id}/desactivar" => users::disable, ManageUsers;
     POST "/usuarios/{id}/activar" => users::enable, ManageUsers;
     POST "/usuarios/{id}/invitacion" => users::reinvite, ManageUsers;

@@ -18,6 +18,7 @@ use crate::taxi::rating::{Coverage, Extra};
 use crate::taxi::tariffs::{self, TariffCache, TariffError, VersionRow};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::form::parse_fixed;
 use crate::web::format;
 use crate::web::page::PageContext;
 use crate::web::render;
@@ -173,24 +174,6 @@ pub fn tariff_form_fields(tariff: &Tariff) -> Vec<(String, String)> {
     fields.push(("consorcio".into(), bp_text(tariff.consorcio_bp)));
     fields.push(("clea".into(), bp_text(tariff.clea_bp)));
     fields
-}
-
-/// "1,150" → 1150 with `decimals` = 3; "8" → 800 with `decimals` = 2. Refuses more decimals
-/// than allowed, signs and anything that is not a number.
-fn parse_fixed(text: &str, decimals: u32) -> Option<i64> {
-    let text = text.trim().trim_end_matches('%').trim().replace('.', ",");
-    let (whole, fraction) = text.split_once(',').unwrap_or((text.as_str(), ""));
-    if whole.is_empty()
-        || whole.len() > 7
-        || fraction.len() > decimals as usize
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let scale = 10i64.pow(decimals);
-    let padded = format!("{fraction:0<width$}", width = decimals as usize);
-    Some(whole.parse::<i64>().ok()? * scale + padded.parse::<i64>().unwrap_or(0))
 }
 
 /// Reads the edit form; errors by field name, in Spanish.

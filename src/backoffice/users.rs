@@ -10,6 +10,7 @@ use crate::audit::{self, Action, NewEntry};
 use crate::auth::staff::{self, Role, StaffUser};
 use crate::auth::staff_admin::{self, StaffAdminError};
 use crate::backoffice::{CurrentStaff, audit_entry, password_links};
+use crate::commissions;
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
@@ -261,6 +262,8 @@ pub struct UserPage {
     pub is_self: bool,
     pub two_factor_enabled: bool,
     pub errors: FieldErrors,
+    /// The share of the broker's commission, as typed or as stored ("35,00").
+    pub share: String,
 }
 
 async fn user_page(
@@ -269,18 +272,21 @@ async fn user_page(
     id: i64,
     me: i64,
     errors: FieldErrors,
+    typed_share: Option<String>,
 ) -> Result<UserPage, AppError> {
-    let (user, two_factor_enabled) = db
+    let (user, two_factor_enabled, share_bp) = db
         .run(move |conn| {
             let Ok(user) = staff_admin::get(conn, id) else {
                 return Ok::<_, DbError>(None);
             };
             let enabled = crate::auth::totp::is_enabled(conn, id)?;
-            Ok(Some((user, enabled)))
+            let share = commissions::commands::agent_share(conn, id)?;
+            Ok(Some((user, enabled, share)))
         })
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(UserPage {
+        share: typed_share.unwrap_or_else(|| format!("{},{:02}", share_bp / 100, share_bp % 100)),
         ctx,
         role: user.role().code().to_owned(),
         user: UserRow::from(&user),
@@ -298,7 +304,17 @@ pub async fn show(
     db: web::Data<Db>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    page_or_partial!(user_page(ctx, &db, path.into_inner(), staff.0.id, FieldErrors::new()).await?)
+    page_or_partial!(
+        user_page(
+            ctx,
+            &db,
+            path.into_inner(),
+            staff.0.id,
+            FieldErrors::new(),
+            None
+        )
+        .await?
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -323,7 +339,7 @@ pub async fn change_role(
         errors.add("rol", "Elija un perfil.");
         return render::html_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &user_page(ctx, &db, id, me, errors).await?,
+            &user_page(ctx, &db, id, me, errors, None).await?,
         );
     };
     let actor = staff.0;
@@ -353,7 +369,7 @@ pub async fn change_role(
             errors.add("rol", capitalize(&error.to_string()));
             render::html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &user_page(ctx, &db, id, me, errors).await?,
+                &user_page(ctx, &db, id, me, errors, None).await?,
             )
         }
         Err(other) => Err(AppError::Internal(anyhow::anyhow!("{other}"))),
@@ -499,4 +515,60 @@ fn capitalize(text: &str) -> String {
         Some(first) => first.to_uppercase().collect::<String>() + chars.as_str() + ".",
         None => String::new(),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShareForm {
+    #[serde(default)]
+    participacion: String,
+}
+
+/// POST /admin/usuarios/{id}/comision: the agent's share of the broker's commission, for
+/// receipts collected from now on.
+pub async fn set_agent_share(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    form: web::Form<ShareForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let typed = form.into_inner().participacion;
+    let share_bp = match commissions::rules::parse_share(&typed) {
+        Ok(bp) => bp,
+        Err(message) => {
+            let mut errors = FieldErrors::new();
+            errors.add("participacion", message);
+            let page = user_page(ctx, &db, id, staff.0.id, errors, Some(typed)).await?;
+            return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let actor = staff.0;
+    let previous = db
+        .transaction(move |conn| {
+            let previous = commissions::commands::set_agent_share(conn, id, share_bp)?;
+            if let Some(before) = previous.filter(|before| *before != share_bp) {
+                let entry = NewEntry {
+                    target_type: Some(audit::target::STAFF_USER),
+                    target_id: Some(id),
+                    details: serde_json::json!({ "participacion": { "before": before, "after": share_bp } }),
+                    ..audit_entry(&actor, &meta, Action::AgentShareChanged)
+                };
+                audit::record(conn, &entry)?;
+            }
+            Ok::<_, DbError>(previous)
+        })
+        .await?;
+    if previous.is_none() {
+        return Err(AppError::NotFound);
+    }
+    Ok(flash::redirect(
+        &format!("/admin/usuarios/{id}"),
+        Flash::success(format!(
+            "Participación en comisiones: {},{:02} %. Se aplica a los recibos que se cobren desde ahora.",
+            share_bp / 100,
+            share_bp % 100
+        )),
+    ))
 }

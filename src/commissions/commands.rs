@@ -255,6 +255,30 @@ pub fn backfill(conn: &mut PgConnection) -> QueryResult<usize> {
     Ok(written)
 }
 
+/// A staff member's share of the broker's commission on their customers' receipts.
+pub fn agent_share(conn: &mut PgConnection, staff_id: i64) -> QueryResult<i32> {
+    staff_users::table
+        .find(staff_id)
+        .select(staff_users::agent_share_bp)
+        .first(conn)
+}
+
+/// Sets the share for receipts collected from now on (lines already booked keep theirs).
+/// Returns the previous share, or `None` when there is no such staff member.
+pub fn set_agent_share(
+    conn: &mut PgConnection,
+    staff_id: i64,
+    share_bp: i32,
+) -> QueryResult<Option<i32>> {
+    let Some(previous) = agent_share(conn, staff_id).optional()? else {
+        return Ok(None);
+    };
+    diesel::update(staff_users::table.find(staff_id))
+        .set(staff_users::agent_share_bp.eq(share_bp))
+        .execute(conn)?;
+    Ok(Some(previous))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

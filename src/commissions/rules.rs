@@ -21,6 +21,18 @@ pub fn apply_bp(cents: i64, bp: i32) -> i64 {
     i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
 }
 
+/// An agent's share typed as a percentage ("35", "12,5", "12,50 %") in basis points.
+pub fn parse_share(text: &str) -> Result<i32, &'static str> {
+    if text.trim().is_empty() {
+        return Err("Escriba el porcentaje (0 si no cobra comisión).");
+    }
+    match crate::web::form::parse_fixed(text, 2).and_then(|bp| i32::try_from(bp).ok()) {
+        Some(bp) if i64::from(bp) <= WHOLE_BP => Ok(bp),
+        Some(_) => Err("No puede pasar del 100 %."),
+        None => Err("Escriba un porcentaje entre 0 y 100, con dos decimales como mucho."),
+    }
+}
+
 /// The broker's commission on a net premium at a rate.
 pub fn commission_cents(base_cents: i64, rate_bp: i32) -> i64 {
     apply_bp(base_cents, rate_bp)

@@ -39,6 +39,24 @@ impl FieldErrors {
     }
 }
 
+/// "1,150" → 1150 with `decimals` = 3; "8" → 800 with `decimals` = 2. Refuses more decimals
+/// than allowed, signs and anything that is not a number.
+pub fn parse_fixed(text: &str, decimals: u32) -> Option<i64> {
+    let text = text.trim().trim_end_matches('%').trim().replace('.', ",");
+    let (whole, fraction) = text.split_once(',').unwrap_or((text.as_str(), ""));
+    if whole.is_empty()
+        || whole.len() > 7
+        || fraction.len() > decimals as usize
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let scale = 10i64.pow(decimals);
+    let padded = format!("{fraction:0<width$}", width = decimals as usize);
+    Some(whole.parse::<i64>().ok()? * scale + padded.parse::<i64>().unwrap_or(0))
+}
+
 /// A date typed in a form: `aaaa-mm-dd` (what `<input type="date">` sends) or `dd/mm/aaaa`.
 pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, &'static str> {
     let text = text.trim();
