@@ -62,7 +62,19 @@ pub struct BrokerInfo {
     pub complaints_email: String,
     /// `BROKER_PRIVACY_EMAIL`: where data-protection rights are exercised.
     pub privacy_email: String,
+    /// Some of the legal identity is the development default, not the brokerage's: pages
+    /// that show it say so, so nobody takes invented data for the real registration.
+    pub example: bool,
 }
+
+/// The settings that make up the brokerage's legal identity; production refuses to start
+/// without them (public pages and pre-contract information would state invented data).
+const BROKER_IDENTITY: [&str; 4] = [
+    "BROKER_NAME",
+    "BROKER_TAX_ID",
+    "BROKER_DGSFP_KEY",
+    "BROKER_ADDRESS",
+];
 
 impl BrokerInfo {
     fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Self {
@@ -84,7 +96,30 @@ impl BrokerInfo {
                 "atencioncliente@sorianomediadores.es",
             ),
             privacy_email: get("BROKER_PRIVACY_EMAIL", "privacidad@sorianomediadores.es"),
+            example: BROKER_IDENTITY.iter().any(|name| lookup(name).is_none()),
         }
+    }
+
+    /// Production needs the real identity, with a CIF that passes its check digit.
+    fn check_for_production(&self, lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let missing: Vec<&str> = BROKER_IDENTITY
+            .into_iter()
+            .filter(|name| lookup(name).is_none())
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "{} required when SORIANO_ENV=production: the brokerage's legal identity is shown on \
+                 the public pages and in the pre-contract information",
+                missing.join(", ") + if missing.len() == 1 { " is" } else { " are" }
+            );
+        }
+        if let Err(reason) = crate::identifiers::Cif::parse(&self.tax_id) {
+            bail!(
+                "BROKER_TAX_ID='{}' is not a valid CIF: {reason}",
+                self.tax_id
+            );
+        }
+        Ok(())
     }
 }
 
@@ -226,6 +261,9 @@ impl Config {
         );
 
         let broker = BrokerInfo::from_lookup(&lookup);
+        if environment == Environment::Production {
+            broker.check_for_production(&lookup)?;
+        }
 
         Ok(Self {
             broker,
@@ -432,6 +470,45 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("unencrypted"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_the_brokers_legal_identity() {
+        let production = [
+            ("SORIANO_ENV", "production"),
+            ("BASE_URL", "https://x.es"),
+            ("SECRET_KEY", KEY),
+        ];
+        let err = config(&production).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "BROKER_NAME, BROKER_TAX_ID, BROKER_DGSFP_KEY, BROKER_ADDRESS are required"
+            ),
+            "{err}"
+        );
+        let identity = [
+            ("BROKER_NAME", "Correduría Ejemplo, S.L."),
+            ("BROKER_DGSFP_KEY", "J1234"),
+            ("BROKER_ADDRESS", "Calle Alcalá 10, 28014 Madrid"),
+        ];
+        let mut pairs = [&production[..], &identity[..]].concat();
+        pairs.push(("BROKER_TAX_ID", "B12345678"));
+        let err = config(&pairs).unwrap_err().to_string();
+        assert!(
+            err.contains("BROKER_TAX_ID='B12345678' is not a valid CIF"),
+            "{err}"
+        );
+        pairs.pop();
+        pairs.push(("BROKER_TAX_ID", "B12345674"));
+        let c = config(&pairs).unwrap();
+        assert!(!c.broker.example);
+        assert_eq!(c.broker.tax_id, "B12345674");
+    }
+
+    #[test]
+    fn development_marks_the_default_identity_as_example_data() {
+        let c = config(&[("SECRET_KEY", KEY)]).unwrap();
+        assert!(c.broker.example);
     }
 
     #[test]

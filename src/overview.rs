@@ -20,6 +20,21 @@ pub struct TaskItem {
     pub title: String,
     pub due_date: Option<NaiveDate>,
     pub priority: String,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    /// The client the task concerns, when it concerns one.
+    pub customer_name: Option<String>,
+}
+
+impl TaskItem {
+    /// The page of the record the task is about, or of its client when it names no record.
+    pub fn path(&self) -> Option<String> {
+        crate::tasks::entity_path(self.entity_type.as_deref(), self.entity_id).or_else(|| {
+            self.customer_id
+                .map(|id| crate::tasks::EntityType::Customer.path(id))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -80,9 +95,19 @@ pub fn for_staff(
         .select(count_star())
         .first(conn)?;
     overview.tasks = my_open()
+        .left_join(customers::table.on(tasks::customer_id.eq(customers::id.nullable())))
         .order((tasks::due_date.asc().nulls_last(), tasks::id))
         .limit(LISTED)
-        .select((tasks::id, tasks::title, tasks::due_date, tasks::priority))
+        .select((
+            tasks::id,
+            tasks::title,
+            tasks::due_date,
+            tasks::priority,
+            tasks::entity_type,
+            tasks::entity_id,
+            tasks::customer_id,
+            customers::display_name.nullable(),
+        ))
         .load(conn)?;
 
     let horizon = today + Duration::days(EXPIRING_WITHIN_DAYS);

@@ -89,6 +89,20 @@ fn bad_settings_stop_start_up_with_one_clear_message() {
         .output()
         .unwrap();
     assert!(stderr(&output).contains("SECRET_KEY is required"));
+    let output = soriano()
+        .arg("migrate")
+        .env("SORIANO_ENV", "production")
+        .env("BASE_URL", "https://www.example.es")
+        .env("SECRET_KEY", "k".repeat(64))
+        .env_remove("BROKER_TAX_ID")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("BROKER_TAX_ID"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -21,7 +21,22 @@ async fn the_home_page_shows_the_day_of_the_signed_in_agent() {
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.text().await.unwrap();
     assert!(body.contains("tareas abiertas, 1 vencidas"), "{body}");
-    assert!(body.contains("Llamar por la renovación"));
+    // Each task links to its record (here its client) and names the client.
+    let customer: i64 = {
+        use diesel::prelude::*;
+        use soriano::db::schema::customers;
+        customers::table
+            .filter(customers::display_name.eq("Martín Gil, Lucía"))
+            .select(customers::id)
+            .first(&mut app.db.conn())
+            .unwrap()
+    };
+    assert!(
+        body.contains(&format!(
+            "<a href=\"/admin/clientes/{customer}\">Llamar por la renovación</a> · Martín Gil, Lucía"
+        )),
+        "{body}"
+    );
     assert!(body.contains("POL-0001") && body.contains("Martín Gil, Lucía"));
     assert!(body.contains("SIN-2026-000001") && body.contains("Abierto"));
 

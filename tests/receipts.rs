@@ -699,7 +699,20 @@ async fn the_list_filters_totals_and_keeps_an_agent_to_own_customers() {
 
     // The agent: own customer's four receipts only, with their totals.
     signed_in(&app, AGENT).await;
+    // The list opens on what needs action: pending receipts only.
     let page = app.get("/admin/recibos").await.text().await.unwrap();
+    assert_eq!(page.matches("data-receipt=\"R-").count(), 3, "{page}");
+    assert!(
+        page.contains("<option value=\"pendiente\" selected"),
+        "{page}"
+    );
+    // "Todos" (an empty status) shows every receipt.
+    let page = app
+        .get("/admin/recibos?estado=")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(page.matches("data-receipt=\"R-").count(), 4, "{page}");
     assert!(page.contains("LST-OWN"));
     assert!(!page.contains("LST-OTHER"));
@@ -734,7 +747,9 @@ async fn the_list_filters_totals_and_keeps_an_agent_to_own_customers() {
     let from = iso(today - Duration::days(20));
     let until = iso(today + Duration::days(20));
     let response = app
-        .get_htmx(&format!("/admin/recibos?desde={from}&hasta={until}"))
+        .get_htmx(&format!(
+            "/admin/recibos?estado=&desde={from}&hasta={until}"
+        ))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let partial = response.text().await.unwrap();
@@ -777,7 +792,7 @@ async fn the_list_filters_totals_and_keeps_an_agent_to_own_customers() {
         .await
         .unwrap();
     let all = admin
-        .get(app.url("/admin/recibos"))
+        .get(app.url("/admin/recibos?estado="))
         .send()
         .await
         .unwrap()
@@ -786,7 +801,7 @@ async fn the_list_filters_totals_and_keeps_an_agent_to_own_customers() {
         .unwrap();
     assert_eq!(all.matches("data-receipt=\"R-").count(), 5);
     let by_agent = admin
-        .get(app.url(&format!("/admin/recibos?agente={}", fx.other_agent)))
+        .get(app.url(&format!("/admin/recibos?estado=&agente={}", fx.other_agent)))
         .send()
         .await
         .unwrap()

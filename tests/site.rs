@@ -651,3 +651,15 @@ async fn agents_cannot_upload_covers_and_uploads_need_the_csrf_token() {
         .unwrap();
     assert_eq!(cover, None);
 }
+
+#[actix_web::test]
+async fn legal_pages_state_the_brokers_identity_and_mark_example_data() {
+    let app = spawn().await;
+    for path in ["/aviso-legal", "/privacidad"] {
+        let html = app.get(path).await.text().await.unwrap();
+        assert!(html.contains("<dt>CIF</dt>"), "{path}");
+        assert!(html.contains("<dd>B00000000</dd>"), "{path}");
+        // The development defaults are invented: the page must not pass them off as real.
+        assert!(html.contains("Datos de ejemplo."), "{path}");
+    }
+}

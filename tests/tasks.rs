@@ -420,6 +420,67 @@ async fn the_claim_page_lists_its_open_tasks_and_links_a_new_one() {
         "/admin/tareas/nueva?entidad=claim&amp;id={}",
         claim.id
     )));
-    let _ = id;
+    // The task is completed right there, and the handler lands back on the claim.
+    assert!(page.contains(&format!("action=\"/admin/tareas/{id}/completar\"")));
+    let csrf = common::csrf_from_html(&page);
+    let response = app
+        .post_form(
+            &format!("/admin/tareas/{id}/completar"),
+            &[("csrf_token", &csrf), ("volver", "registro")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, format!("/admin/siniestros/{}", claim.id));
+    let page = app.get(&location).await.text().await.unwrap();
+    assert!(page.contains("Tarea completada."), "{page}");
+    assert_eq!(status_of(&mut conn, id).0, "done");
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn a_new_task_is_shown_on_top_of_the_list_whatever_page_it_falls_on() {
+    let (app, f) = spawn().await;
+    let mut conn = app.db.conn();
+    // Enough earlier tasks to push an undated one off the first page.
+    for n in 0..60 {
+        task(
+            &mut conn,
+            &format!("Tarea antigua {n}"),
+            f.agent,
+            Some(portfolio::today()),
+        );
+    }
+    app.sign_in("agente@soriano.es", PASSWORD).await;
+    let csrf = app.csrf_token("/admin/tareas/nueva").await;
+    let response = app
+        .post_form(
+            "/admin/tareas",
+            &[
+                ("csrf_token", &csrf),
+                ("titulo", "Llamar a la gestoría"),
+                ("descripcion", ""),
+                ("vence", ""),
+                ("prioridad", "normal"),
+                ("responsable", &f.agent.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/admin/tareas?creada="), "{location}");
+    let page = app.get(&location).await.text().await.unwrap();
+    assert!(page.contains("Tarea creada."), "{page}");
+    let pinned = &page[page.find("id=\"tarea-creada\"").expect("pinned task")..];
+    assert!(pinned.contains("Llamar a la gestoría"), "{page}");
+    // Someone else's task id in the address shows nothing of it.
+    let theirs = task(&mut conn, "Privada del colega", f.colleague, None);
+    let page = app
+        .get(&format!("/admin/tareas?creada={theirs}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Privada del colega"));
     app.stop().await;
 }

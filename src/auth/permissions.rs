@@ -28,6 +28,9 @@ pub enum Permission {
     EditPortfolio,
     /// Claims: open, move through their states, record amounts and notes.
     HandleClaims,
+    /// Claims: open one for a policy in one's portfolio (clients phone their agent to report
+    /// a claim; handling it stays with the claims team).
+    ReportClaims,
     /// Tasks: one's own list, create, complete, reassign.
     UseTasks,
     /// The leads pipeline: board, list, move between stages, convert. Agents see their own.
@@ -56,6 +59,7 @@ impl Permission {
         Permission::ViewPortfolio,
         Permission::EditPortfolio,
         Permission::HandleClaims,
+        Permission::ReportClaims,
         Permission::UseTasks,
         Permission::UseLeads,
         Permission::ManageSite,
@@ -76,6 +80,7 @@ impl Permission {
             // Claims handlers read customers and policies (to handle claims), but do not sell.
             Permission::EditPortfolio => matches!(role, Admin | Supervisor | Agent),
             Permission::HandleClaims => matches!(role, Admin | Supervisor | Claims),
+            Permission::ReportClaims => matches!(role, Admin | Supervisor | Claims | Agent),
             Permission::ManageUsers | Permission::ManageSecurity | Permission::ManageOutbox => {
                 role == Admin
             }
@@ -100,6 +105,7 @@ mod tests {
         assert!(Permission::ViewPortfolio.granted_to(Role::Claims));
         assert!(Permission::EditPortfolio.granted_to(Role::Agent));
         assert!(!Permission::HandleClaims.granted_to(Role::Agent));
+        assert!(Permission::ReportClaims.granted_to(Role::Agent));
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub async fn require_staff(
         return Ok(req.into_response(response));
     }
     req.extensions_mut().insert(StaffBadge {
+        id: user.id,
         name: user.name.clone(),
         role: user.role(),
         role_label: user.role().label(),

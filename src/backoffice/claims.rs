@@ -388,14 +388,18 @@ pub struct TransitionView {
 }
 
 pub struct TaskView {
+    pub id: i64,
     pub title: String,
     pub due: String,
     pub assignee: String,
+    pub assignee_id: i64,
 }
 
 impl From<TaskRow> for TaskView {
     fn from(task: TaskRow) -> Self {
         Self {
+            id: task.id,
+            assignee_id: task.assignee_staff_id,
             due: task.due_date.map(format::date).unwrap_or_default(),
             title: task.title,
             assignee: task.assignee_name,

@@ -344,7 +344,9 @@ pub async fn cancel(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
-    estado: String,
+    /// Absent on the first visit: the list opens on what needs action (pending receipts,
+    /// oldest due first, so overdue ones lead). Present but empty: every status.
+    estado: Option<String>,
     desde: String,
     hasta: String,
     compania: String,
@@ -459,6 +461,9 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
+    let estado = query
+        .estado
+        .unwrap_or_else(|| Status::Pending.code().to_owned());
     let scope = scope_of(&staff);
     let mut errors = FieldErrors::new();
     let mut day = |field: &'static str, text: &str| {
@@ -485,7 +490,7 @@ pub async fn list(
         ))
     });
     let filter = ListFilter {
-        status: Status::parse(query.estado.trim()),
+        status: Status::parse(estado.trim()),
         due_from,
         due_until: due_until.filter(|_| !errors.has("hasta")),
         carrier_id: optional_id(&query.compania),
@@ -536,7 +541,7 @@ pub async fn list(
     };
     page_or_partial!(ReceiptListPage {
         ctx,
-        estado: query.estado,
+        estado,
         desde: query.desde,
         hasta: query.hasta,
         compania: query.compania,

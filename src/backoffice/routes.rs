@@ -98,8 +98,8 @@ staff_routes! {
     POST "/usuarios/{id}/invitacion" => users::reinvite, ManageUsers;
     POST "/usuarios/{id}/dos-pasos/restablecer" => users::reset_two_factor, ManageUsers;
     GET "/siniestros" => claims::list, ViewPortfolio;
-    POST "/siniestros" => claims::create, HandleClaims;
-    GET "/siniestros/nuevo" => claims::new_form, HandleClaims;
+    POST "/siniestros" => claims::create, ReportClaims;
+    GET "/siniestros/nuevo" => claims::new_form, ReportClaims;
     GET "/siniestros/{id}" => claims::show, ViewPortfolio;
     POST "/siniestros/{id}/estado" => claims::change_status, HandleClaims;
     POST "/siniestros/{id}/notas" => claims::add_note, HandleClaims;

@@ -85,6 +85,8 @@ pub struct TaskListPage {
     pub assignees: Vec<(i64, String)>,
     pub page: i64,
     pub more: bool,
+    /// The task just created, shown above the list whatever page it falls on.
+    pub created: Option<TaskView>,
 }
 
 impl TaskListPage {
@@ -108,6 +110,9 @@ pub struct ListQuery {
     estado: String,
     #[serde(default)]
     pagina: String,
+    /// The id of a task just created (set by the redirect after "Nueva tarea").
+    #[serde(default)]
+    creada: String,
 }
 
 /// GET /admin/tareas: "Mis tareas".
@@ -126,11 +131,16 @@ pub async fn list(
         .clamp(0, 10_000);
     let me = staff.0.id;
     let today = today();
-    let (list, assignees) = db
+    let created_id = query.creada.trim().parse::<i64>().ok();
+    let (list, assignees, created) = db
         .run(move |conn| {
             let list = tasks::assigned_to(conn, me, filter, page, today)?;
             let assignees = tasks::assignees(conn)?;
-            Ok::<_, DbError>((list, assignees))
+            let created = match created_id {
+                Some(id) => tasks::row_seen_by(conn, id, me)?,
+                None => None,
+            };
+            Ok::<_, DbError>((list, assignees, created))
         })
         .await?;
     crate::page_or_partial!(TaskListPage {
@@ -149,6 +159,7 @@ pub async fn list(
         assignees,
         page,
         more: list.more,
+        created: created.map(|t| TaskView::new(t, me, today)),
     })
 }
 
@@ -158,8 +169,15 @@ async fn changed(
     me: i64,
     result: Result<TaskRow, TaskError>,
     message: &str,
+    back_to_record: bool,
 ) -> Result<HttpResponse, AppError> {
     let task = result.map_err(fail)?;
+    if back_to_record && !ctx.htmx {
+        // Completed from the page of its record (a claim): back there.
+        if let Some(path) = task.entity_path() {
+            return Ok(flash::redirect(&path, Flash::success(message)));
+        }
+    }
     if ctx.htmx {
         let assignees = db
             .run(|conn| tasks::assignees(conn).map_err(DbError::from))
@@ -173,6 +191,13 @@ async fn changed(
     Ok(flash::redirect("/admin/tareas", Flash::success(message)))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CompleteForm {
+    /// `registro`: the form sits on the page of the task's record; go back there.
+    volver: String,
+}
+
 /// POST /admin/tareas/{id}/completar
 pub async fn complete(
     ctx: PageContext,
@@ -180,13 +205,24 @@ pub async fn complete(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
+    // htmx and older forms post no body at all: then there is no record to go back to.
+    form: Option<web::Form<CompleteForm>>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let result = db
         .transaction(move |conn| tasks::complete(conn, id, &by))
         .await;
-    changed(ctx, &db, staff.0.id, result, "Tarea completada.").await
+    let back_to_record = form.is_some_and(|f| f.volver == "registro");
+    changed(
+        ctx,
+        &db,
+        staff.0.id,
+        result,
+        "Tarea completada.",
+        back_to_record,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,7 +251,7 @@ pub async fn reassign(
     if let Err(TaskError::InvalidAssignee) = result {
         return Err(AppError::BadRequest("responsable no válido".into()));
     }
-    changed(ctx, &db, staff.0.id, result, "Tarea reasignada.").await
+    changed(ctx, &db, staff.0.id, result, "Tarea reasignada.", false).await
 }
 
 #[derive(Template)]
@@ -398,7 +434,14 @@ pub async fn create(
                 .transaction(move |conn| tasks::create(conn, scope, &task, &by))
                 .await;
             match result {
-                Ok(_) => {
+                Ok(id) => {
+                    // Without a record to go back to, the list shows the new task on top:
+                    // sorted by due date, it could fall on any page.
+                    let back = if about.is_some() {
+                        back
+                    } else {
+                        format!("/admin/tareas?creada={id}")
+                    };
                     return Ok(flash::redirect(&back, Flash::success("Tarea creada.")));
                 }
                 Err(TaskError::InvalidAssignee) => {

@@ -11,14 +11,17 @@ pub fn demo_claims_and_tasks(conn: &mut PgConnection) -> anyhow::Result<()> {
     use chrono::{Datelike, Duration, NaiveDate, Utc};
 
     use crate::claims::{ClaimStatus, KINDS};
-    use crate::db::schema::{claim_events, claims, policies, staff_users, tasks};
+    use crate::db::schema::{
+        claim_events, claims, lines_of_business, policies, staff_users, tasks,
+    };
 
     let existing: i64 = claims::table.count().get_result(conn)?;
     if existing > 0 {
         return Ok(());
     }
     let today = Utc::now().with_timezone(&crate::time::ZONE).date_naive();
-    let policy_rows: Vec<(i64, i64, NaiveDate, NaiveDate)> = policies::table
+    let policy_rows: Vec<(i64, i64, NaiveDate, NaiveDate, String)> = policies::table
+        .inner_join(lines_of_business::table)
         .filter(policies::start_date.le(today))
         .order(policies::id)
         .select((
@@ -26,6 +29,7 @@ pub fn demo_claims_and_tasks(conn: &mut PgConnection) -> anyhow::Result<()> {
             policies::customer_id,
             policies::start_date,
             policies::end_date,
+            lines_of_business::code,
         ))
         .limit(200)
         .load(conn)?;
@@ -54,16 +58,6 @@ pub fn demo_claims_and_tasks(conn: &mut PgConnection) -> anyhow::Result<()> {
         &[Open, InProgress, Assessed, Accepted, Paid],
         &[Open, InProgress, Assessed, Accepted, Paid, Closed],
     ];
-    let descriptions = [
-        "Golpe por alcance en un semáforo; daños en el paragolpes trasero.",
-        "Robo del vehículo estacionado en la vía pública durante la noche.",
-        "Fuego en la cocina; daños en muebles y techo.",
-        "Fuga de agua en el baño que afecta al piso de abajo.",
-        "Rotura de la luna delantera por impacto de una piedra.",
-        "Reclamación de un tercero por daños causados en su local.",
-        "Avería en carretera; servicio de grúa.",
-        "Daños por tormenta en la fachada.",
-    ];
     let places = [
         "Madrid",
         "Alcalá de Henares",
@@ -75,7 +69,7 @@ pub fn demo_claims_and_tasks(conn: &mut PgConnection) -> anyhow::Result<()> {
     let mut numbers_by_year: std::collections::HashMap<i32, u32> = Default::default();
     let mut claim_ids = Vec::new();
     for i in 0..40usize {
-        let (policy_id, customer_id, start, end) = policy_rows[i % policy_rows.len()];
+        let (policy_id, customer_id, start, end, ref line) = policy_rows[i % policy_rows.len()];
         let last = end.min(today);
         let span = (last - start).num_days().max(0) as u64;
         let incident = last - Duration::days(rng.below(span.min(300) + 1) as i64);
@@ -87,7 +81,9 @@ pub fn demo_claims_and_tasks(conn: &mut PgConnection) -> anyhow::Result<()> {
         let sequence = numbers_by_year.entry(year).or_insert(0);
         *sequence += 1;
         let number = format!("SIN-{year}-{:06}", *sequence);
-        let (kind, _) = KINDS[rng.below(KINDS.len() as u64) as usize];
+        let incidents = incidents_for(line);
+        let (kind, description) = incidents[rng.below(incidents.len() as u64) as usize];
+        debug_assert!(KINDS.iter().any(|(code, _)| *code == kind));
         let claimed = 20_000 + rng.below(600_000) as i64;
         let reached = |s: ClaimStatus| path.contains(&s);
         let accepted = reached(Accepted).then(|| claimed - claimed * rng.below(30) as i64 / 100);
@@ -116,7 +112,7 @@ pub fn demo_claims_and_tasks(conn: &mut PgConnection) -> anyhow::Result<()> {
                 claims::customer_id.eq(customer_id),
                 claims::incident_date.eq(incident),
                 claims::kind.eq(kind),
-                claims::description.eq(descriptions[i % descriptions.len()]),
+                claims::description.eq(description),
                 claims::place.eq(places[rng.below(places.len() as u64) as usize]),
                 claims::status.eq(status.code()),
                 claims::claimed_cents.eq(Some(claimed)),
@@ -202,4 +198,46 @@ pub fn demo_claims_and_tasks(conn: &mut PgConnection) -> anyhow::Result<()> {
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Incidents that happen to a risk of `line`: (kind code, description), so that the demo
+/// never shows a theft described as a rear-end collision, or a burst pipe in a taxi.
+fn incidents_for(line: &str) -> &'static [(&'static str, &'static str)] {
+    match line {
+        "auto" | "taxi" => &[
+            (
+                "collision",
+                "Golpe por alcance en un semáforo; daños en el paragolpes trasero.",
+            ),
+            (
+                "theft",
+                "Robo del vehículo estacionado en la vía pública durante la noche.",
+            ),
+            (
+                "glass",
+                "Rotura de la luna delantera por impacto de una piedra.",
+            ),
+            ("assistance", "Avería en carretera; servicio de grúa."),
+        ],
+        "hogar" | "comercio" => &[
+            ("fire", "Fuego en la cocina; daños en muebles y techo."),
+            (
+                "water_damage",
+                "Fuga de agua en el baño que afecta al piso de abajo.",
+            ),
+            ("other", "Daños por tormenta en la fachada."),
+            (
+                "theft",
+                "Robo con forcejeo de la puerta de entrada; faltan joyas y un ordenador.",
+            ),
+        ],
+        "rc" | "empresa" => &[(
+            "liability",
+            "Reclamación de un tercero por daños causados en su local.",
+        )],
+        _ => &[(
+            "assistance",
+            "Solicitud de asistencia cubierta por la póliza.",
+        )],
+    }
 }

@@ -37,7 +37,7 @@ pub fn demo_policies(conn: &mut PgConnection) -> anyhow::Result<usize> {
     if has_policies {
         return Ok(0);
     }
-    let customers: Vec<(i64, String, Option<i64>)> = customers::table
+    let customers: Vec<(i64, String, Option<i64>, Option<chrono::NaiveDate>)> = customers::table
         .filter(customers::merged_into_id.is_null())
         .order(customers::id)
         .limit(500)
@@ -45,6 +45,7 @@ pub fn demo_policies(conn: &mut PgConnection) -> anyhow::Result<usize> {
             customers::id,
             customers::display_name,
             customers::owner_staff_id,
+            customers::birth_date,
         ))
         .load(conn)?;
     let catalogue: Vec<(i64, i64, i64, String, String)> = products::table
@@ -67,7 +68,7 @@ pub fn demo_policies(conn: &mut PgConnection) -> anyhow::Result<usize> {
     let mut rng = XorShift(0x5041_4E44_4F52_4121);
     let mut created = 0;
     let consonants: Vec<char> = "BCDFGHJKLMNPRSTVWXYZ".chars().collect();
-    for (customer_id, customer_name, owner) in &customers {
+    for (customer_id, customer_name, owner, customer_birth) in &customers {
         for _ in 0..2 {
             let (product_id, carrier_id, line_id, carrier_code, line_code) =
                 rng.pick(&catalogue).clone();
@@ -119,17 +120,22 @@ pub fn demo_policies(conn: &mut PgConnection) -> anyhow::Result<usize> {
                         year_built: rng.between(1960, 2020) as i32,
                     })
                 }
-                RiskKind::Persons => Risk::Persons {
-                    persons: vec![InsuredPerson {
-                        name: customer_name.clone(),
-                        birth_date: chrono::NaiveDate::from_ymd_opt(
-                            rng.between(1950, 2000) as i32,
-                            rng.between(1, 12) as u32,
-                            rng.between(1, 28) as u32,
-                        )
-                        .unwrap_or(today),
-                    }],
-                },
+                RiskKind::Persons => {
+                    // The policyholder insures themself: the same birth date as their record
+                    // (a company's policy insures someone whose date the demo invents).
+                    let invented = chrono::NaiveDate::from_ymd_opt(
+                        rng.between(1950, 2000) as i32,
+                        rng.between(1, 12) as u32,
+                        rng.between(1, 28) as u32,
+                    )
+                    .unwrap_or(today);
+                    Risk::Persons {
+                        persons: vec![InsuredPerson {
+                            name: customer_name.clone(),
+                            birth_date: customer_birth.unwrap_or(invented),
+                        }],
+                    }
+                }
                 RiskKind::Other => Risk::Other {
                     description: "Responsabilidad civil de la actividad profesional del tomador."
                         .to_owned(),

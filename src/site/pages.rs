@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::blog::{self, Post};
 use crate::catalog::{self, Line};
-use crate::config::Config;
+use crate::config::{BrokerInfo, Config};
 use crate::db::schema::landings;
 use crate::db::{Db, DbError};
 use crate::landings::form::{self, Errors};
@@ -57,6 +57,8 @@ pub struct StaticPage {
     pub meta: Meta,
     /// Which text: `about`, `legal`, `privacy` or `cookies`.
     pub which: &'static str,
+    /// The legal identity the notice and the privacy policy state.
+    pub broker: BrokerInfo,
 }
 
 /// When the fixed texts last changed, for Last-Modified.
@@ -98,6 +100,7 @@ async fn static_page(
         meta: Meta::new(&config, path, title, description),
         ctx,
         which,
+        broker: config.broker.clone(),
     };
     conditional::page(&req, &page, Some(texts_revised()))
 }

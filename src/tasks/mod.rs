@@ -273,14 +273,19 @@ impl TaskRow {
 
     /// The page of the record the task is about.
     pub fn entity_path(&self) -> Option<String> {
-        let (code, id) = (self.entity_type.as_deref()?, self.entity_id?);
-        // Quotes are not a kind the task form offers, but tasks may be about one (issuing
-        // the policy of a quote the client accepted in e-SORI).
-        if code == crate::audit::target::QUOTE {
-            return Some(format!("/admin/presupuestos/{id}"));
-        }
-        Some(EntityType::parse(code)?.path(id))
+        entity_path(self.entity_type.as_deref(), self.entity_id)
     }
+}
+
+/// The page of the record a task is about, from its stored kind and id.
+pub fn entity_path(kind: Option<&str>, id: Option<i64>) -> Option<String> {
+    let (code, id) = (kind?, id?);
+    // Quotes are not a kind the task form offers, but tasks may be about one (issuing
+    // the policy of a quote the client accepted in e-SORI).
+    if code == crate::audit::target::QUOTE {
+        return Some(format!("/admin/presupuestos/{id}"));
+    }
+    Some(EntityType::parse(code)?.path(id))
 }
 
 const ROW_SELECT: &str = "SELECT t.id, t.title, t.description, t.due_date, t.priority, t.status, \
@@ -402,6 +407,22 @@ pub fn row(conn: &mut PgConnection, id: i64) -> QueryResult<Option<TaskRow>> {
         .bind::<BigInt, _>(id)
         .get_result(conn)
         .optional()
+}
+
+/// Task `id` if `staff_id` is its assignee or created it (to show it back to whoever just
+/// created it, wherever it falls in their list).
+pub fn row_seen_by(
+    conn: &mut PgConnection,
+    id: i64,
+    staff_id: i64,
+) -> QueryResult<Option<TaskRow>> {
+    diesel::sql_query(format!(
+        "{ROW_SELECT} WHERE t.id = $1 AND (t.assignee_staff_id = $2 OR t.created_by_staff_id = $2)"
+    ))
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(staff_id)
+    .get_result(conn)
+    .optional()
 }
 
 /// Active staff who can be given a task, by name: (id, name).

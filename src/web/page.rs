@@ -13,6 +13,7 @@ use crate::web::flash::{Flash, IncomingFlashes};
 /// The signed-in staff member as the back-office header shows them.
 #[derive(Debug, Clone)]
 pub struct StaffBadge {
+    pub id: i64,
     pub name: String,
     pub role: Role,
     pub role_label: &'static str,
@@ -67,6 +68,14 @@ impl PageContext {
         self.staff
             .as_ref()
             .is_some_and(|staff| permission.granted_to(staff.role))
+    }
+
+    /// Whether the signed-in staff member may complete or reassign a task of `assignee`: their
+    /// own, or anyone's for administrators and supervisors (the rule of `tasks::may_change`).
+    pub fn may_change_task(&self, assignee: i64) -> bool {
+        self.staff.as_ref().is_some_and(|staff| {
+            staff.id == assignee || matches!(staff.role, Role::Admin | Role::Supervisor)
+        })
     }
 
     /// For `aria-current` in navigation: the current path is `prefix` or below it.
