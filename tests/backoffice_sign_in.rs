@@ -462,3 +462,91 @@ fn sessions_keys(app: &TestApp) -> Vec<String> {
         .load(&mut app.db.conn())
         .unwrap()
 }
+
+/// Posts a staff sign-in as it arrives through the reverse proxy, with `forwarded_for` as
+/// the `X-Forwarded-For` the proxy passes on.
+async fn sign_in_through_proxy(
+    app: &TestApp,
+    token: &str,
+    forwarded_for: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/admin/entrar"))
+        .header("X-Forwarded-For", forwarded_for)
+        .form(&[
+            ("csrf_token", token),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn rotating_the_leftmost_forwarded_address_does_not_escape_the_per_ip_limit() {
+    use soriano::auth::throttle::IP_FAILURE_LIMIT;
+    use soriano::db::schema::login_attempts;
+    let app = TestApp::spawn_configured(&[("TRUST_PROXY", "true")], |_| {}).await;
+    let token = app.csrf_token("/admin/entrar").await;
+    // The attacker writes a new address on the left each time; the proxy appends the real one.
+    for i in 0..3 {
+        let response = sign_in_through_proxy(
+            &app,
+            &token,
+            &format!("10.9.{i}.1, 203.0.113.7"),
+            &format!("nadie{i}@soriano.es"),
+            "una clave que no es",
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let ips: Vec<String> = login_attempts::table
+        .select(login_attempts::ip)
+        .distinct()
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(ips, ["203.0.113.7"], "counted under the address the proxy saw");
+
+    // The rest of the per-IP allowance, spent on other accounts (inserted: hashing them all
+    // over HTTP would only make the test slow).
+    let now = chrono::Utc::now();
+    let rows: Vec<_> = (3..IP_FAILURE_LIMIT)
+        .map(|i| {
+            (
+                login_attempts::email.eq(format!("otro{i}@soriano.es")),
+                login_attempts::ip.eq("203.0.113.7"),
+                login_attempts::succeeded.eq(false),
+                login_attempts::attempted_at.eq(now),
+            )
+        })
+        .collect();
+    diesel::insert_into(login_attempts::table)
+        .values(&rows)
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let response = sign_in_through_proxy(
+        &app,
+        &token,
+        "10.9.200.1, 203.0.113.7",
+        "nuevo@soriano.es",
+        "una clave que no es",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Someone else behind the same proxy (their own address appended) is not held up, even
+    // when they claim the attacker's address on the left.
+    let response = sign_in_through_proxy(
+        &app,
+        &token,
+        "203.0.113.7, 198.51.100.20",
+        "nuevo@soriano.es",
+        "una clave que no es",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
