@@ -508,7 +508,11 @@ async fn rotating_the_leftmost_forwarded_address_does_not_escape_the_per_ip_limi
         .distinct()
         .load(&mut app.db.conn())
         .unwrap();
-    assert_eq!(ips, ["203.0.113.7"], "counted under the address the proxy saw");
+    assert_eq!(
+        ips,
+        ["203.0.113.7"],
+        "counted under the address the proxy saw"
+    );
 
     // The rest of the per-IP allowance, spent on other accounts (inserted: hashing them all
     // over HTTP would only make the test slow).
@@ -548,5 +552,47 @@ async fn rotating_the_leftmost_forwarded_address_does_not_escape_the_per_ip_limi
     )
     .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn a_burst_of_parallel_guesses_gets_only_the_free_failures_checked() {
+    use soriano::auth::throttle::FREE_FAILURES;
+    use soriano::db::schema::login_attempts;
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    let token = app.csrf_token("/admin/entrar").await;
+    let guesses = (0..32).map(|i| {
+        let request = app.client.post(app.url("/admin/entrar")).form(&[
+            ("csrf_token", token.clone()),
+            ("email", "ana@soriano.es".to_owned()),
+            ("password", format!("una clave que no es {i}")),
+        ]);
+        async move { request.send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let waited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (checked, waited),
+        (FREE_FAILURES as usize, 32 - FREE_FAILURES as usize),
+        "{statuses:?}"
+    );
+    let recorded: i64 = login_attempts::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(recorded, FREE_FAILURES, "one record per password checked");
+    // The owner, too, waits now (from this browser, which never signed in).
+    let response = app.sign_in("ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }

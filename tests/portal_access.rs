@@ -313,3 +313,39 @@ async fn a_client_session_is_scoped_to_the_portal_and_never_opens_the_back_offic
     );
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn a_burst_of_parallel_guesses_gets_only_the_free_failures_checked() {
+    use soriano::auth::throttle::FREE_FAILURES;
+    let (app, world) = spawn(true).await;
+    let token = app.csrf_token("/portal/entrar").await;
+    let guesses = (0..32).map(|i| {
+        let request = app.client.post(app.url("/portal/entrar")).form(&[
+            ("csrf_token", token.clone()),
+            ("email", world.a.email.clone()),
+            ("password", format!("no es la contraseña {i}")),
+        ]);
+        async move { request.send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let waited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (checked, waited),
+        (FREE_FAILURES as usize, 32 - FREE_FAILURES as usize),
+        "{statuses:?}"
+    );
+    let failures_audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("client.sign_in_failed"))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(failures_audited, FREE_FAILURES, "one per password checked");
+    app.stop().await;
+}
