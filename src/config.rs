@@ -382,7 +382,10 @@ mod tests {
         assert_eq!(c.base_url.as_str(), "http://127.0.0.1:8080/");
         assert!(c.database_url.is_none());
         assert!(!c.secure_cookies());
-        assert_eq!(c.trusted_proxy, None, "forwarding headers are ignored by default");
+        assert_eq!(
+            c.trusted_proxy, None,
+            "forwarding headers are ignored by default"
+        );
     }
 
     #[test]

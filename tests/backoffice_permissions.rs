@@ -163,7 +163,10 @@ async fn no_back_office_answer_is_kept_in_a_cache() {
     }
     let response = app.sign_in("admin@soriano.es", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert!(cache_control(&response).contains("no-store"), "sign-in answer");
+    assert!(
+        cache_control(&response).contains("no-store"),
+        "sign-in answer"
+    );
 
     let placeholder = regex::Regex::new(r"\{[^}]+\}").unwrap();
     for route in ROUTES.iter().filter(|r| r.method == "GET") {

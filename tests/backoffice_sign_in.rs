@@ -596,3 +596,120 @@ async fn a_burst_of_parallel_guesses_gets_only_the_free_failures_checked() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }
+
+/// Posts a staff sign-in from `client` as it arrives through the proxy from `ip`.
+async fn sign_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    ip: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let body = client
+        .get(app.url("/admin/entrar"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = common::csrf_from_html(&body);
+    client
+        .post(app.url("/admin/entrar"))
+        .header("X-Forwarded-For", ip)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn guesses_from_elsewhere_do_not_keep_the_owner_out_of_a_known_browser() {
+    use soriano::auth::throttle::{FREE_FAILURES, IP_FAILURE_LIMIT};
+    use soriano::db::schema::login_attempts;
+    const OWNER_IP: &str = "198.51.100.10";
+    const ATTACKER_IP: &str = "203.0.113.66";
+    let app = TestApp::spawn_configured(&[("TRUST_PROXY", "true")], |conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    // Ana signed in on her browser before: it is a known device now.
+    let owner = common::new_client();
+    let response = sign_in_from(&app, &owner, OWNER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sori_admin_device="))
+        .expect("the browser is remembered");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Path=/admin"),
+        "{cookie}"
+    );
+
+    // Someone who knows her address floods it with guesses from elsewhere.
+    let attacker = common::new_client();
+    for _ in 0..FREE_FAILURES {
+        let response = sign_in_from(
+            &app,
+            &attacker,
+            ATTACKER_IP,
+            "ana@soriano.es",
+            "a ver si es esta",
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = sign_in_from(&app, &attacker, ATTACKER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Ana, on her known browser, still gets in with her password.
+    let response = sign_in_from(&app, &owner, OWNER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // A browser without the cookie waits, even at her address and with the right password.
+    let stranger = common::new_client();
+    let response = sign_in_from(&app, &stranger, OWNER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // The attacker's address still meets the per-IP limit on any other account.
+    let now = chrono::Utc::now();
+    let rows: Vec<_> = (FREE_FAILURES..IP_FAILURE_LIMIT)
+        .map(|i| {
+            (
+                login_attempts::email.eq(format!("otro{i}@soriano.es")),
+                login_attempts::ip.eq(ATTACKER_IP),
+                login_attempts::succeeded.eq(false),
+                login_attempts::attempted_at.eq(now),
+            )
+        })
+        .collect();
+    diesel::insert_into(login_attempts::table)
+        .values(&rows)
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let response = sign_in_from(
+        &app,
+        &attacker,
+        ATTACKER_IP,
+        "nuevo@soriano.es",
+        "lo que sea",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // The known browser's own failures count against it: it is no master key.
+    for _ in 0..FREE_FAILURES {
+        let response =
+            sign_in_from(&app, &owner, OWNER_IP, "ana@soriano.es", "me he equivocado").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = sign_in_from(&app, &owner, OWNER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::rate_limit_hits;
 
-/// Advisory lock class of the counters (two-key form; the sign-in throttle uses 1 and 2).
+/// Advisory lock class of the counters (two-key form; the sign-in throttle uses 1, 2 and 4).
 const COUNTER_LOCK: i32 = 3;
 
 /// Counts a hit for `key` in `bucket` and says whether it is within `limit` hits per

@@ -16,13 +16,26 @@ use crate::auth::throttle::{self, Attempt};
 use crate::db::schema::staff_users;
 use crate::db::{Db, DbError};
 
+/// A browser where an account signed in before (from its signed cookie, `web::device`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDevice {
+    pub account_id: i64,
+    /// Random, from the cookie; only its hash is stored.
+    pub token: String,
+}
+
 /// An account that signs in with a password: a staff member or a client.
 pub trait PasswordAccount: Send + 'static {
+    fn id(&self) -> i64;
+
     /// The stored hash, when the account may sign in at all (active, password chosen...).
     fn usable_hash(&self) -> Option<&str>;
 }
 
 impl PasswordAccount for StaffUser {
+    fn id(&self) -> i64 {
+        self.id
+    }
     fn usable_hash(&self) -> Option<&str> {
         self.active.then_some(self.password_hash.as_str())
     }
@@ -65,13 +78,22 @@ pub async fn check_password(
     .map_err(|_| DbError::Canceled)
 }
 
-/// The password step for the account `find` looks up, counted under `key` and `ip`: first
-/// the throttle lets the attempt through and records it, then the password is hashed with
-/// no connection held.
+/// Where a sign-in attempt comes from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub ip: String,
+    /// The browser's device cookie, if it has a genuine one (of whichever account).
+    pub device: Option<KnownDevice>,
+}
+
+/// The password step for the account `find` looks up, counted under `key` and the origin:
+/// first the throttle lets the attempt through and records it, then the password is hashed
+/// with no connection held. A device cookie of the account found makes the attempt count for
+/// that device instead of the account and the IP.
 pub async fn password_step<A, F>(
     db: &Db,
     key: String,
-    ip: String,
+    origin: Origin,
     typed: String,
     now: DateTime<Utc>,
     find: F,
@@ -82,11 +104,16 @@ where
 {
     let reserved = db
         .run(move |conn| {
-            let attempt = match throttle::reserve(conn, &key, &ip, now)? {
+            let account = find(conn)?;
+            let device = origin
+                .device
+                .filter(|known| account.as_ref().is_some_and(|a| a.id() == known.account_id))
+                .map(|known| crate::util::sha256_hex(known.token.as_bytes()));
+            let attempt = match throttle::reserve(conn, &key, &origin.ip, device.as_deref(), now)? {
                 Err(seconds) => return Ok::<_, DbError>(Err(seconds)),
                 Ok(attempt) => attempt,
             };
-            Ok(Ok((attempt, find(conn)?)))
+            Ok(Ok((attempt, account)))
         })
         .await?;
     let (attempt, account) = match reserved {
@@ -128,22 +155,22 @@ pub async fn attempt(
     db: &Db,
     email: &str,
     password_typed: String,
-    ip: &str,
+    origin: Origin,
     user_agent: &str,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DbError> {
     let email = staff::normalize_email(email);
     let lookup = email.clone();
+    let ip = origin.ip.clone();
     let step = password_step(
         db,
         email.clone(),
-        ip.to_owned(),
+        origin,
         password_typed,
         now,
         move |conn| staff::find_by_email(conn, &lookup),
     )
     .await?;
-    let ip = ip.to_owned();
     let user_agent = user_agent.to_owned();
     match step {
         Step::Throttled(seconds) => Ok(Outcome::Throttled(seconds)),

@@ -4,6 +4,11 @@
 //! shut a colleague out, and since counting is by the e-mail typed, an unknown address is
 //! throttled exactly like a real one (no way to tell them apart).
 //!
+//! A known device (a browser where the account signed in before, `web::device`) is counted
+//! on its own instead: its failures make that device wait, and the account's wait, caused by
+//! guesses from anywhere else, does not apply to it. Whoever knows an e-mail address can make
+//! strangers wait, but cannot keep the owner out of their own browser.
+//!
 //! An attempt is counted before its password is checked ([`reserve`]), under a lock, so
 //! parallel guesses cannot all slip in while the first ones are still being hashed.
 
@@ -27,6 +32,7 @@ const MAX_DELAY_SECONDS: i64 = 15 * 60;
 /// turns between reading the count and recording themselves.
 const ACCOUNT_LOCK: i32 = 1;
 const IP_LOCK: i32 = 2;
+const DEVICE_LOCK: i32 = 4;
 
 /// An attempt that the throttle let through, already recorded as a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,23 +62,35 @@ pub fn delay_after(failures: i64) -> Option<Duration> {
 }
 
 /// Lets an attempt for `key` (an e-mail, or a second step's key) from `ip` through at `now`,
-/// or says how many seconds to wait. An attempt let through is recorded at once, as a
-/// failure, before any password is verified: checking the count and adding to it is one
-/// step, under a lock of the key and of the IP, so a burst of parallel guesses gets exactly
-/// the allowance and no more. [`succeeded`] turns the record into a success; an attempt that
+/// or says how many seconds to wait. With `device` (the hash of a known device's token, for
+/// this account), the attempt is counted for that device only. An attempt let through is
+/// recorded at once, as a failure, before any password is verified: checking the count and
+/// adding to it is one step, under a lock of what is counted (key and IP, or device), so a
+/// burst of parallel guesses gets exactly the allowance and no more. [`succeeded`] turns the record into a success; an attempt that
 /// crashes half-way stays a failure. Attempts refused while waiting are not recorded, so
 /// they do not extend the wait.
 pub fn reserve(
     conn: &mut PgConnection,
     key: &str,
     ip: &str,
+    device: Option<&str>,
     now: DateTime<Utc>,
 ) -> QueryResult<Result<Attempt, i64>> {
     conn.transaction(|conn| {
-        // Always the account before the IP: two attempts never wait on each other in a cycle.
-        lock(conn, ACCOUNT_LOCK, key)?;
-        lock(conn, IP_LOCK, ip)?;
-        let failures = match verdict(conn, key, ip, now)? {
+        let verdict = match device {
+            Some(device) => {
+                lock(conn, DEVICE_LOCK, device)?;
+                device_verdict(conn, device, now)?
+            }
+            None => {
+                // Always the account before the IP: two attempts never wait on each other in
+                // a cycle.
+                lock(conn, ACCOUNT_LOCK, key)?;
+                lock(conn, IP_LOCK, ip)?;
+                verdict(conn, key, ip, now)?
+            }
+        };
+        let failures = match verdict {
             Err(seconds) => return Ok(Err(seconds)),
             Ok(failures) => failures,
         };
@@ -82,6 +100,7 @@ pub fn reserve(
                 login_attempts::ip.eq(ip),
                 login_attempts::succeeded.eq(false),
                 login_attempts::attempted_at.eq(now),
+                login_attempts::device.eq(device),
             ))
             .returning(login_attempts::id)
             .get_result(conn)?;
@@ -118,7 +137,8 @@ fn lock(conn: &mut PgConnection, class: i32, value: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// The failures of `key` counted now, or the seconds to wait (for the key or for the IP).
+/// The failures of `key` from unknown browsers counted now, or the seconds to wait (for the
+/// key or for the IP).
 fn verdict(
     conn: &mut PgConnection,
     key: &str,
@@ -129,6 +149,7 @@ fn verdict(
     // Failures since the last success of this address, within the window.
     let last_success: Option<DateTime<Utc>> = login_attempts::table
         .filter(login_attempts::email.eq(key))
+        .filter(login_attempts::device.is_null())
         .filter(login_attempts::succeeded.eq(true))
         .filter(login_attempts::attempted_at.gt(since))
         .select(max(login_attempts::attempted_at))
@@ -136,15 +157,13 @@ fn verdict(
     let counted_from = last_success.map_or(since, |at| at.max(since));
     let (failures, last_failure): (i64, Option<DateTime<Utc>>) = login_attempts::table
         .filter(login_attempts::email.eq(key))
+        .filter(login_attempts::device.is_null())
         .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::attempted_at.gt(counted_from))
         .select((count_star(), max(login_attempts::attempted_at)))
         .first(conn)?;
-    if let (Some(delay), Some(last)) = (delay_after(failures), last_failure) {
-        let until = last + delay;
-        if until > now {
-            return Ok(Err(seconds_until(now, until)));
-        }
+    if let Some(seconds) = wait_after(failures, last_failure, now) {
+        return Ok(Err(seconds));
     }
 
     let (ip_failures, oldest): (i64, Option<DateTime<Utc>>) = login_attempts::table
@@ -159,6 +178,46 @@ fn verdict(
         return Ok(Err(((oldest + WINDOW) - now).num_seconds().max(1)));
     }
     Ok(Ok(failures))
+}
+
+/// The failures of a known device counted now, or the seconds it must wait. The IP limit does
+/// not apply: it is there against many accounts tried from one place, and a device cookie
+/// belongs to one account; it would only let someone sharing the owner's network (an office,
+/// a mobile carrier's gateway) keep them out.
+fn device_verdict(
+    conn: &mut PgConnection,
+    device: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Result<i64, i64>> {
+    let since = now - WINDOW;
+    let last_success: Option<DateTime<Utc>> = login_attempts::table
+        .filter(login_attempts::device.eq(device))
+        .filter(login_attempts::succeeded.eq(true))
+        .filter(login_attempts::attempted_at.gt(since))
+        .select(max(login_attempts::attempted_at))
+        .first(conn)?;
+    let counted_from = last_success.map_or(since, |at| at.max(since));
+    let (failures, last_failure): (i64, Option<DateTime<Utc>>) = login_attempts::table
+        .filter(login_attempts::device.eq(device))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.gt(counted_from))
+        .select((count_star(), max(login_attempts::attempted_at)))
+        .first(conn)?;
+    Ok(match wait_after(failures, last_failure, now) {
+        Some(seconds) => Err(seconds),
+        None => Ok(failures),
+    })
+}
+
+/// The seconds still to wait after `failures`, the last at `last_failure`.
+fn wait_after(
+    failures: i64,
+    last_failure: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<i64> {
+    let (delay, last) = (delay_after(failures)?, last_failure?);
+    let until = last + delay;
+    (until > now).then(|| seconds_until(now, until))
 }
 
 /// Whole seconds from `now` to `until`, rounded up: "wait 30 s" must not let them in at 29.

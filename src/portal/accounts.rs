@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::auth::sign_in::{PasswordAccount, Step, password_step};
+use crate::auth::sign_in::{Origin, PasswordAccount, Step, password_step};
 use crate::auth::throttle;
 use crate::db::schema::{client_sign_ins, client_tokens, client_users, customers, policies};
 use crate::db::{Db, DbError};
@@ -412,6 +412,9 @@ pub enum SignIn {
 }
 
 impl PasswordAccount for ClientUser {
+    fn id(&self) -> i64 {
+        self.id
+    }
     fn usable_hash(&self) -> Option<&str> {
         self.password_hash.as_deref().filter(|_| self.can_sign_in())
     }
@@ -422,19 +425,14 @@ pub async fn attempt(
     db: &Db,
     email: &str,
     typed: String,
-    ip: &str,
+    origin: Origin,
     now: DateTime<Utc>,
 ) -> Result<SignIn, DbError> {
     let email = crate::auth::staff::normalize_email(email);
     let lookup = email.clone();
-    let step = password_step(
-        db,
-        throttle_key(&email),
-        ip.to_owned(),
-        typed,
-        now,
-        move |conn| find_by_email(conn, &lookup),
-    )
+    let step = password_step(db, throttle_key(&email), origin, typed, now, move |conn| {
+        find_by_email(conn, &lookup)
+    })
     .await?;
     match step {
         Step::Throttled(seconds) => Ok(SignIn::Throttled(seconds)),

@@ -24,6 +24,7 @@ use crate::portal::accounts::{self, ClientUser};
 use crate::portal::auth::{CurrentClient, complete_sign_in};
 use crate::portal::profile::ClientActor;
 use crate::portal::second_factor::{self, Status};
+use crate::web::device;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::form::FieldErrors;
@@ -59,7 +60,7 @@ async fn reserve(
     now: DateTime<Utc>,
 ) -> Result<Result<Attempt, i64>, AppError> {
     Ok(db
-        .run(move |conn| Ok::<_, DbError>(throttle::reserve(conn, &key, &ip, now)?))
+        .run(move |conn| Ok::<_, DbError>(throttle::reserve(conn, &key, &ip, None, now)?))
         .await?)
 }
 
@@ -536,7 +537,8 @@ pub async fn code_submit(
                     "Bienvenido a e-SORI. Ha usado un código de recuperación: ya no vale."
                 }
             };
-            Ok(flash::redirect(&pending.next, Flash::success(message)))
+            let response = flash::redirect(&pending.next, Flash::success(message));
+            Ok(device::CLIENT.remember(&req, response, user.id))
         }
         Outcome::Gone => Ok(back_to_password(&session, PendingState::Missing)),
         Outcome::Throttled(seconds) => render::html_with_status(

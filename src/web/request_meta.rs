@@ -87,10 +87,12 @@ pub fn client_ip(
 
 /// The `for` parameter of one `Forwarded` element (`for=1.2.3.4;proto=https`).
 fn forwarded_for(element: &str) -> Option<&str> {
-    split_outside_quotes(element, ';').into_iter().find_map(|pair| {
-        let (name, value) = pair.split_once('=')?;
-        name.trim().eq_ignore_ascii_case("for").then_some(value)
-    })
+    split_outside_quotes(element, ';')
+        .into_iter()
+        .find_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            name.trim().eq_ignore_ascii_case("for").then_some(value)
+        })
 }
 
 /// Splits on `separator` except inside double quotes (a quoted `Forwarded` value may hold
