@@ -605,15 +605,14 @@ async fn sign_in_from(
     email: &str,
     password: &str,
 ) -> reqwest::Response {
-    let body = client
-        .get(app.url("/admin/entrar"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = common::csrf_from_html(&body);
+    // Signed in already, the sign-in page sends the browser on: any page has the token.
+    let page = client.get(app.url("/admin/entrar")).send().await.unwrap();
+    let page = if page.status().is_redirection() {
+        client.get(app.url("/admin")).send().await.unwrap()
+    } else {
+        page
+    };
+    let token = common::csrf_from_html(&page.text().await.unwrap());
     client
         .post(app.url("/admin/entrar"))
         .header("X-Forwarded-For", ip)
