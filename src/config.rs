@@ -36,15 +36,34 @@ pub struct Config {
     /// Sender of every e-mail (`From:`).
     pub mail_from: lettre::message::Mailbox,
     pub var_dir: PathBuf,
-    /// Believe `X-Forwarded-For` / `Forwarded` for the client's IP (only behind a proxy that
-    /// sets them).
-    pub trust_proxy: bool,
+    /// `Some` behind a reverse proxy: which header it writes the client's address into and
+    /// how many proxies stand in front of the app (`TRUST_PROXY`, `TRUST_PROXY_HOPS`).
+    pub trusted_proxy: Option<TrustedProxy>,
     /// A staff session ends after this long without a request...
     pub staff_idle_timeout: std::time::Duration,
     /// ...and this long after sign-in, whatever happens.
     pub staff_absolute_timeout: std::time::Duration,
     /// Who the brokerage is, as the pre-contract information of the taxi quoter states it.
     pub broker: BrokerInfo,
+}
+
+/// The header a trusted reverse proxy appends the address it saw to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyHeader {
+    /// `X-Forwarded-For: client, proxy1, ...` (nginx, HAProxy, most load balancers).
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
+}
+
+/// How far to believe the forwarding header: each proxy appends the address it received the
+/// request from, so the last `hops` entries were written by our own proxies and anything to
+/// their left is whatever the client chose to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy {
+    pub header: ProxyHeader,
+    /// Proxies in front of the app (1: one reverse proxy; 2: a CDN before it...).
+    pub hops: usize,
 }
 
 /// The brokerage's identity for the pre-contract information (RDL 3/2020, art. 173-175).
@@ -138,7 +157,7 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "***"))
             .field("mail_from", &self.mail_from.to_string())
             .field("var_dir", &self.var_dir)
-            .field("trust_proxy", &self.trust_proxy)
+            .field("trusted_proxy", &self.trusted_proxy)
             .field("staff_idle_timeout", &self.staff_idle_timeout)
             .field("staff_absolute_timeout", &self.staff_absolute_timeout)
             .field("broker", &self.broker)
@@ -231,10 +250,13 @@ impl Config {
             )
         })?;
 
-        let trust_proxy = match lookup("TRUST_PROXY").as_deref() {
-            None | Some("false") | Some("0") => false,
-            Some("true") | Some("1") => true,
-            Some(other) => bail!("TRUST_PROXY='{other}' is not valid: expected true or false"),
+        let proxy_header = match lookup("TRUST_PROXY").as_deref() {
+            None | Some("false") | Some("0") => None,
+            Some("true") | Some("1") | Some("x-forwarded-for") => Some(ProxyHeader::XForwardedFor),
+            Some("forwarded") => Some(ProxyHeader::Forwarded),
+            Some(other) => bail!(
+                "TRUST_PROXY='{other}' is not valid: expected false, true (X-Forwarded-For) or forwarded"
+            ),
         };
 
         let number =
@@ -260,6 +282,14 @@ impl Config {
             3600 * number("STAFF_ABSOLUTE_TIMEOUT_HOURS", 10, 1..=72)?,
         );
 
+        let trusted_proxy = match proxy_header {
+            Some(header) => Some(TrustedProxy {
+                header,
+                hops: number("TRUST_PROXY_HOPS", 1, 1..=10)? as usize,
+            }),
+            None => None,
+        };
+
         let broker = BrokerInfo::from_lookup(&lookup);
         if environment == Environment::Production {
             broker.check_for_production(&lookup)?;
@@ -269,7 +299,7 @@ impl Config {
             broker,
             staff_idle_timeout,
             staff_absolute_timeout,
-            trust_proxy,
+            trusted_proxy,
             environment,
             database_url,
             database_pool_size,
@@ -390,6 +420,41 @@ mod tests {
         assert_eq!(c.base_url.as_str(), "http://127.0.0.1:8080/");
         assert!(c.database_url.is_none());
         assert!(!c.secure_cookies());
+        assert_eq!(
+            c.trusted_proxy, None,
+            "forwarding headers are ignored by default"
+        );
+    }
+
+    #[test]
+    fn the_proxy_header_and_its_hops_are_chosen_explicitly() {
+        let proxy = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("SECRET_KEY", KEY)];
+            all.extend_from_slice(pairs);
+            config(&all).map(|c| c.trusted_proxy)
+        };
+        assert_eq!(
+            proxy(&[("TRUST_PROXY", "true")]).unwrap(),
+            Some(TrustedProxy {
+                header: ProxyHeader::XForwardedFor,
+                hops: 1
+            })
+        );
+        assert_eq!(
+            proxy(&[("TRUST_PROXY", "forwarded"), ("TRUST_PROXY_HOPS", "2")]).unwrap(),
+            Some(TrustedProxy {
+                header: ProxyHeader::Forwarded,
+                hops: 2
+            })
+        );
+        assert_eq!(
+            proxy(&[("TRUST_PROXY", "false"), ("TRUST_PROXY_HOPS", "2")]).unwrap(),
+            None
+        );
+        let err = proxy(&[("TRUST_PROXY", "true"), ("TRUST_PROXY_HOPS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("TRUST_PROXY_HOPS"), "{err}");
+        let err = proxy(&[("TRUST_PROXY", "yes")]).unwrap_err();
+        assert!(err.to_string().contains("TRUST_PROXY='yes'"), "{err}");
     }
 
     #[test]

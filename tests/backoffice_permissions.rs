@@ -138,3 +138,58 @@ async fn every_route_is_behind_sign_in() {
     }
     app.stop().await;
 }
+
+fn cache_control(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[actix_web::test]
+async fn no_back_office_answer_is_kept_in_a_cache() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+        create_staff(conn, "admin@soriano.es", Role::Admin, PASSWORD);
+    })
+    .await;
+    // The sign-in pages of both faces, before anyone is signed in.
+    for path in ["/admin/entrar", "/admin/recuperar", "/portal/entrar"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(cache_control(&response).contains("no-store"), "{path}");
+    }
+    let response = app.sign_in("admin@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        cache_control(&response).contains("no-store"),
+        "sign-in answer"
+    );
+
+    let placeholder = regex::Regex::new(r"\{[^}]+\}").unwrap();
+    for route in ROUTES.iter().filter(|r| r.method == "GET") {
+        let path = format!("/admin{}", placeholder.replace_all(route.path, "1"));
+        let response = app.get(&path).await;
+        assert!(
+            !response.status().is_server_error(),
+            "GET {path}: {}",
+            response.status()
+        );
+        assert!(
+            cache_control(&response).contains("no-store"),
+            "GET {path} ({}) says Cache-Control: {:?}",
+            response.status(),
+            cache_control(&response)
+        );
+    }
+    // An htmx partial (the customer list's rows) is personal data too.
+    let response = app.get_htmx("/admin/clientes?q=a").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let no_store = cache_control(&response).contains("no-store");
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("<html"), "a partial, not the page");
+    assert!(no_store);
+    app.stop().await;
+}

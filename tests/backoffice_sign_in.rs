@@ -462,3 +462,253 @@ fn sessions_keys(app: &TestApp) -> Vec<String> {
         .load(&mut app.db.conn())
         .unwrap()
 }
+
+/// Posts a staff sign-in as it arrives through the reverse proxy, with `forwarded_for` as
+/// the `X-Forwarded-For` the proxy passes on.
+async fn sign_in_through_proxy(
+    app: &TestApp,
+    token: &str,
+    forwarded_for: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/admin/entrar"))
+        .header("X-Forwarded-For", forwarded_for)
+        .form(&[
+            ("csrf_token", token),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn rotating_the_leftmost_forwarded_address_does_not_escape_the_per_ip_limit() {
+    use soriano::auth::throttle::IP_FAILURE_LIMIT;
+    use soriano::db::schema::login_attempts;
+    let app = TestApp::spawn_configured(&[("TRUST_PROXY", "true")], |_| {}).await;
+    let token = app.csrf_token("/admin/entrar").await;
+    // The attacker writes a new address on the left each time; the proxy appends the real one.
+    for i in 0..3 {
+        let response = sign_in_through_proxy(
+            &app,
+            &token,
+            &format!("10.9.{i}.1, 203.0.113.7"),
+            &format!("nadie{i}@soriano.es"),
+            "una clave que no es",
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let ips: Vec<String> = login_attempts::table
+        .select(login_attempts::ip)
+        .distinct()
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(
+        ips,
+        ["203.0.113.7"],
+        "counted under the address the proxy saw"
+    );
+
+    // The rest of the per-IP allowance, spent on other accounts (inserted: hashing them all
+    // over HTTP would only make the test slow).
+    let now = chrono::Utc::now();
+    let rows: Vec<_> = (3..IP_FAILURE_LIMIT)
+        .map(|i| {
+            (
+                login_attempts::email.eq(format!("otro{i}@soriano.es")),
+                login_attempts::ip.eq("203.0.113.7"),
+                login_attempts::succeeded.eq(false),
+                login_attempts::attempted_at.eq(now),
+            )
+        })
+        .collect();
+    diesel::insert_into(login_attempts::table)
+        .values(&rows)
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let response = sign_in_through_proxy(
+        &app,
+        &token,
+        "10.9.200.1, 203.0.113.7",
+        "nuevo@soriano.es",
+        "una clave que no es",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Someone else behind the same proxy (their own address appended) is not held up, even
+    // when they claim the attacker's address on the left.
+    let response = sign_in_through_proxy(
+        &app,
+        &token,
+        "203.0.113.7, 198.51.100.20",
+        "nuevo@soriano.es",
+        "una clave que no es",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn a_burst_of_parallel_guesses_gets_only_the_free_failures_checked() {
+    use soriano::auth::throttle::FREE_FAILURES;
+    use soriano::db::schema::login_attempts;
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    let token = app.csrf_token("/admin/entrar").await;
+    let guesses = (0..32).map(|i| {
+        let request = app.client.post(app.url("/admin/entrar")).form(&[
+            ("csrf_token", token.clone()),
+            ("email", "ana@soriano.es".to_owned()),
+            ("password", format!("una clave que no es {i}")),
+        ]);
+        async move { request.send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let waited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (checked, waited),
+        (FREE_FAILURES as usize, 32 - FREE_FAILURES as usize),
+        "{statuses:?}"
+    );
+    let recorded: i64 = login_attempts::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(recorded, FREE_FAILURES, "one record per password checked");
+    // The owner, too, waits now (from this browser, which never signed in).
+    let response = app.sign_in("ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+/// Posts a staff sign-in from `client` as it arrives through the proxy from `ip`.
+async fn sign_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    ip: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    // Signed in already, the sign-in page sends the browser on: any page has the token.
+    let page = client.get(app.url("/admin/entrar")).send().await.unwrap();
+    let page = if page.status().is_redirection() {
+        client.get(app.url("/admin")).send().await.unwrap()
+    } else {
+        page
+    };
+    let token = common::csrf_from_html(&page.text().await.unwrap());
+    client
+        .post(app.url("/admin/entrar"))
+        .header("X-Forwarded-For", ip)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn guesses_from_elsewhere_do_not_keep_the_owner_out_of_a_known_browser() {
+    use soriano::auth::throttle::{FREE_FAILURES, IP_FAILURE_LIMIT};
+    use soriano::db::schema::login_attempts;
+    const OWNER_IP: &str = "198.51.100.10";
+    const ATTACKER_IP: &str = "203.0.113.66";
+    let app = TestApp::spawn_configured(&[("TRUST_PROXY", "true")], |conn| {
+        create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    // Ana signed in on her browser before: it is a known device now.
+    let owner = common::new_client();
+    let response = sign_in_from(&app, &owner, OWNER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sori_admin_device="))
+        .expect("the browser is remembered");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Path=/admin"),
+        "{cookie}"
+    );
+
+    // Someone who knows her address floods it with guesses from elsewhere.
+    let attacker = common::new_client();
+    for _ in 0..FREE_FAILURES {
+        let response = sign_in_from(
+            &app,
+            &attacker,
+            ATTACKER_IP,
+            "ana@soriano.es",
+            "a ver si es esta",
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = sign_in_from(&app, &attacker, ATTACKER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Ana, on her known browser, still gets in with her password.
+    let response = sign_in_from(&app, &owner, OWNER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // A browser without the cookie waits, even at her address and with the right password.
+    let stranger = common::new_client();
+    let response = sign_in_from(&app, &stranger, OWNER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // The attacker's address still meets the per-IP limit on any other account.
+    let now = chrono::Utc::now();
+    let rows: Vec<_> = (FREE_FAILURES..IP_FAILURE_LIMIT)
+        .map(|i| {
+            (
+                login_attempts::email.eq(format!("otro{i}@soriano.es")),
+                login_attempts::ip.eq(ATTACKER_IP),
+                login_attempts::succeeded.eq(false),
+                login_attempts::attempted_at.eq(now),
+            )
+        })
+        .collect();
+    diesel::insert_into(login_attempts::table)
+        .values(&rows)
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let response = sign_in_from(
+        &app,
+        &attacker,
+        ATTACKER_IP,
+        "nuevo@soriano.es",
+        "lo que sea",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // The known browser's own failures count against it: it is no master key.
+    for _ in 0..FREE_FAILURES {
+        let response =
+            sign_in_from(&app, &owner, OWNER_IP, "ana@soriano.es", "me he equivocado").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = sign_in_from(&app, &owner, OWNER_IP, "ana@soriano.es", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}

@@ -313,3 +313,126 @@ async fn a_client_session_is_scoped_to_the_portal_and_never_opens_the_back_offic
     );
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn a_burst_of_parallel_guesses_gets_only_the_free_failures_checked() {
+    use soriano::auth::throttle::FREE_FAILURES;
+    let (app, world) = spawn(true).await;
+    let token = app.csrf_token("/portal/entrar").await;
+    let guesses = (0..32).map(|i| {
+        let request = app.client.post(app.url("/portal/entrar")).form(&[
+            ("csrf_token", token.clone()),
+            ("email", world.a.email.clone()),
+            ("password", format!("no es la contraseña {i}")),
+        ]);
+        async move { request.send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let waited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (checked, waited),
+        (FREE_FAILURES as usize, 32 - FREE_FAILURES as usize),
+        "{statuses:?}"
+    );
+    let failures_audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("client.sign_in_failed"))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(failures_audited, FREE_FAILURES, "one per password checked");
+    app.stop().await;
+}
+
+/// Posts an e-SORI sign-in from `client` as it arrives through the proxy from `ip`.
+async fn portal_sign_in_from(
+    app: &common::TestApp,
+    client: &reqwest::Client,
+    ip: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    // Signed in already, the sign-in page sends the browser on: any page has the token.
+    let page = client.get(app.url("/portal/entrar")).send().await.unwrap();
+    let page = if page.status().is_redirection() {
+        client.get(app.url("/portal/inicio")).send().await.unwrap()
+    } else {
+        page
+    };
+    let token = common::csrf_from_html(&page.text().await.unwrap());
+    client
+        .post(app.url("/portal/entrar"))
+        .header("X-Forwarded-For", ip)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn guesses_from_elsewhere_do_not_keep_a_client_out_of_a_known_browser() {
+    use soriano::auth::throttle::FREE_FAILURES;
+    const OWNER_IP: &str = "198.51.100.10";
+    const ATTACKER_IP: &str = "203.0.113.66";
+    let mut found = None;
+    let app = common::TestApp::spawn_configured(&[("TRUST_PROXY", "true")], |conn| {
+        let world = portal_support::world(conn);
+        portal_support::open_account(conn, &world.a);
+        portal_support::open_account(conn, &world.b);
+        found = Some(world);
+    })
+    .await;
+    let world = found.unwrap();
+    let owner = common::new_client();
+    let response = portal_sign_in_from(&app, &owner, OWNER_IP, &world.a.email, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sori_portal_device="))
+        .expect("the browser is remembered");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Path=/portal"),
+        "{cookie}"
+    );
+
+    // The attacker holds a device cookie too, of their own account (B): worth nothing for A.
+    let attacker = common::new_client();
+    let response =
+        portal_sign_in_from(&app, &attacker, ATTACKER_IP, &world.b.email, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    for _ in 0..FREE_FAILURES {
+        let response = portal_sign_in_from(
+            &app,
+            &attacker,
+            ATTACKER_IP,
+            &world.a.email,
+            "a ver si es esta",
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response =
+        portal_sign_in_from(&app, &attacker, ATTACKER_IP, &world.a.email, "y esta otra").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // A, on her known browser, still gets in; without the cookie she would wait.
+    let response = portal_sign_in_from(&app, &owner, OWNER_IP, &world.a.email, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let stranger = common::new_client();
+    let response = portal_sign_in_from(&app, &stranger, OWNER_IP, &world.a.email, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}

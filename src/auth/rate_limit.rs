@@ -6,8 +6,13 @@ use diesel::prelude::*;
 
 use crate::db::schema::rate_limit_hits;
 
+/// Advisory lock class of the counters (two-key form; the sign-in throttle uses 1, 2 and 4).
+const COUNTER_LOCK: i32 = 3;
+
 /// Counts a hit for `key` in `bucket` and says whether it is within `limit` hits per
 /// `window`. Hits over the limit are not stored, so a blocked client cannot extend its block.
+/// Counting and adding are one step under a lock of the counter, held to the end of the
+/// caller's transaction: parallel requests cannot all read the same count and all pass.
 pub fn hit(
     conn: &mut PgConnection,
     bucket: &str,
@@ -16,6 +21,21 @@ pub fn hit(
     window: Duration,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
+    conn.transaction(|conn| counted_hit(conn, bucket, key, limit, window, now))
+}
+
+fn counted_hit(
+    conn: &mut PgConnection,
+    bucket: &str,
+    key: &str,
+    limit: i64,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind::<diesel::sql_types::Integer, _>(COUNTER_LOCK)
+        .bind::<diesel::sql_types::Text, _>(format!("{bucket}\n{key}"))
+        .execute(conn)?;
     let recent: i64 = rate_limit_hits::table
         .filter(rate_limit_hits::bucket.eq(bucket))
         .filter(rate_limit_hits::key.eq(key))

@@ -20,6 +20,7 @@ use crate::auth::totp::{self, ActiveStaff};
 use crate::auth::{sign_in, throttle};
 use crate::backoffice::audit_entry;
 use crate::db::{Db, DbError};
+use crate::web::device;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::page::{PageContext, StaffBadge};
@@ -183,15 +184,12 @@ pub async fn login(
         return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
 
-    let outcome = sign_in::attempt(
-        &db,
-        &email,
-        password,
-        &meta.ip,
-        &meta.user_agent,
-        Utc::now(),
-    )
-    .await?;
+    let origin = sign_in::Origin {
+        ip: meta.ip.clone(),
+        device: device::STAFF.read(&req),
+    };
+    let outcome =
+        sign_in::attempt(&db, &email, password, origin, &meta.user_agent, Utc::now()).await?;
     let user = match outcome {
         sign_in::Outcome::Accepted(user) => user,
         sign_in::Outcome::Rejected { locked_out } => {
@@ -220,10 +218,8 @@ pub async fn login(
         return sign_in_code::begin(&session, user_id, &next);
     }
     complete_sign_in(&req, &session, &db, &user, &meta).await?;
-    Ok(flash::redirect(
-        &next,
-        Flash::success(format!("Hola, {}.", user.name)),
-    ))
+    let response = flash::redirect(&next, Flash::success(format!("Hola, {}.", user.name)));
+    Ok(device::STAFF.remember(&req, response, user.id))
 }
 
 /// Opens the staff session once every factor is proven: a new session id (a session id

@@ -1,4 +1,5 @@
-//! The back-office (`/admin`): staff sign-in and the pages behind it.
+//! The back-office (`/admin`): staff sign-in and the pages behind it. Every answer under
+//! `/admin` carries `Cache-Control: no-store`.
 
 mod account;
 mod audit;
@@ -112,6 +113,9 @@ pub fn routes(
                 .post(password_links::set_password),
         )
         .service(routes::register(web::scope("")).wrap(from_fn(auth::require_staff)))
+        // Customers, policies, claims, audit entries: nothing of the back-office may outlive
+        // the session in a browser or proxy cache (pages, htmx partials and sign-in alike).
+        .wrap(crate::web::headers::no_store())
         .wrap(identity)
         .wrap(sessions)
 }

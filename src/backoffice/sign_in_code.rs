@@ -21,6 +21,7 @@ use crate::auth::totp::{self, SecondFactor, TwoFactorError};
 use crate::backoffice::audit_entry;
 use crate::backoffice::auth::complete_sign_in;
 use crate::db::Db;
+use crate::web::device;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::page::PageContext;
@@ -160,7 +161,8 @@ pub async fn submit(
                     "Hola, {name}. Ha usado un código de recuperación; le quedan {recovery_codes_left}."
                 ),
             };
-            Ok(flash::redirect(&pending.next, Flash::success(message)))
+            let response = flash::redirect(&pending.next, Flash::success(message));
+            Ok(device::STAFF.remember(&req, response, user.id))
         }
         Outcome::Gone => Ok(back_to_password(&session, PendingState::Missing)),
         Outcome::Refused => {

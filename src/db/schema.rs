@@ -93,6 +93,7 @@ diesel::table! {
         ip -> Text,
         succeeded -> Bool,
         attempted_at -> Timestamptz,
+        device -> Nullable<Text>,
     }
 }
 

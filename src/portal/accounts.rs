@@ -6,7 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::auth::throttle::{self, Verdict};
+use crate::auth::sign_in::{Origin, PasswordAccount, Step, password_step};
+use crate::auth::throttle;
 use crate::db::schema::{client_sign_ins, client_tokens, client_users, customers, policies};
 use crate::db::{Db, DbError};
 use crate::identifiers::TaxId;
@@ -410,48 +411,49 @@ pub enum SignIn {
     Throttled(i64),
 }
 
+impl PasswordAccount for ClientUser {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn usable_hash(&self) -> Option<&str> {
+        self.password_hash.as_deref().filter(|_| self.can_sign_in())
+    }
+}
+
 /// The password step of a client sign-in: the staff throttle and hashing, keyed apart.
 pub async fn attempt(
     db: &Db,
     email: &str,
     typed: String,
-    ip: &str,
+    origin: Origin,
     now: DateTime<Utc>,
 ) -> Result<SignIn, DbError> {
     let email = crate::auth::staff::normalize_email(email);
-    let key = throttle_key(&email);
-    let (lookup_key, lookup_ip, lookup_email) = (key.clone(), ip.to_owned(), email.clone());
-    let user = db
-        .run(move |conn| {
-            if let Verdict::Wait(seconds) = throttle::check(conn, &lookup_key, &lookup_ip, now)? {
-                return Ok::<_, DbError>(Err(seconds));
-            }
-            Ok(Ok(find_by_email(conn, &lookup_email)?))
-        })
-        .await?;
-    let user = match user {
-        Err(seconds) => return Ok(SignIn::Throttled(seconds)),
-        Ok(user) => user.filter(ClientUser::can_sign_in),
-    };
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let (matches, upgraded) = crate::auth::sign_in::check_password(typed, stored).await?;
-    let ip = ip.to_owned();
-    db.transaction(move |conn| match user {
-        Some(user) if matches => {
-            throttle::record(conn, &key, &ip, true, now)?;
-            if let Some(hash) = upgraded {
-                diesel::update(client_users::table.find(user.id))
-                    .set(client_users::password_hash.eq(hash))
-                    .execute(conn)?;
-            }
-            Ok(SignIn::Accepted(user))
-        }
-        _ => {
-            throttle::record(conn, &key, &ip, false, now)?;
-            Ok(SignIn::Rejected)
-        }
+    let lookup = email.clone();
+    let step = password_step(db, throttle_key(&email), origin, typed, now, move |conn| {
+        find_by_email(conn, &lookup)
     })
-    .await
+    .await?;
+    match step {
+        Step::Throttled(seconds) => Ok(SignIn::Throttled(seconds)),
+        Step::Rejected { .. } => Ok(SignIn::Rejected),
+        Step::Accepted {
+            account: user,
+            attempt,
+            upgraded,
+        } => {
+            db.transaction(move |conn| {
+                throttle::succeeded(conn, &attempt, now)?;
+                if let Some(hash) = upgraded {
+                    diesel::update(client_users::table.find(user.id))
+                        .set(client_users::password_hash.eq(hash))
+                        .execute(conn)?;
+                }
+                Ok(SignIn::Accepted(user))
+            })
+            .await
+        }
+    }
 }
 
 /// Records a completed sign-in ("Últimos accesos").

@@ -17,12 +17,14 @@ use serde::Deserialize;
 
 use crate::audit::{self, Action, NewEntry};
 use crate::auth::session_store::{SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
+use crate::auth::sign_in::Origin;
 use crate::auth::{password, rate_limit, staff, throttle};
 use crate::config::Config;
 use crate::db::schema::customers;
 use crate::db::{Db, DbError};
 use crate::identifiers::TaxId;
 use crate::portal::accounts::{self, ClientUser, Purpose, Registration, SignIn};
+use crate::web::device;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::form::FieldErrors;
@@ -222,7 +224,11 @@ pub async fn login(
     if !page.errors.is_empty() {
         return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let user = match accounts::attempt(&db, &email, password, &meta.ip, Utc::now()).await? {
+    let origin = Origin {
+        ip: meta.ip.clone(),
+        device: device::CLIENT.read(&req),
+    };
+    let user = match accounts::attempt(&db, &email, password, origin, Utc::now()).await? {
         SignIn::Accepted(user) => user,
         SignIn::Rejected => {
             let (label, origin) = (staff::normalize_email(&email), meta.clone());
@@ -250,10 +256,8 @@ pub async fn login(
         return crate::portal::two_factor::begin(&session, user.id, &page.next);
     }
     complete_sign_in(&req, &session, &db, &user, &meta).await?;
-    Ok(flash::redirect(
-        &page.next,
-        Flash::success("Bienvenido a e-SORI."),
-    ))
+    let response = flash::redirect(&page.next, Flash::success("Bienvenido a e-SORI."));
+    Ok(device::CLIENT.remember(&req, response, user.id))
 }
 
 /// Ends a sign-in whose every step passed: records it ("Últimos accesos", audit), gives the

@@ -18,8 +18,7 @@ mod second_factor;
 mod security;
 mod two_factor;
 
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::auth::session_store::{self, SessionKind};
@@ -141,7 +140,7 @@ pub fn routes(
                 .wrap(from_fn(auth::require_client)),
         )
         // Personal data: never stored by the browser or a proxy (the back button included).
-        .wrap(DefaultHeaders::new().add((CACHE_CONTROL, HeaderValue::from_static("no-store"))))
+        .wrap(crate::web::headers::no_store())
         .wrap(identity)
         .wrap(sessions)
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::audit::Action;
 use crate::auth::second_step::{self, PendingState};
-use crate::auth::throttle::{self, Verdict};
+use crate::auth::throttle::{self, Attempt};
 use crate::auth::totp::{self, SecondFactor, TwoFactorError};
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
@@ -24,6 +24,7 @@ use crate::portal::accounts::{self, ClientUser};
 use crate::portal::auth::{CurrentClient, complete_sign_in};
 use crate::portal::profile::ClientActor;
 use crate::portal::second_factor::{self, Status};
+use crate::web::device;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::form::FieldErrors;
@@ -50,25 +51,21 @@ fn throttle_key(client_user_id: i64) -> String {
     format!("portal-2fa:{client_user_id}")
 }
 
-/// Whether the throttle makes `key` from `ip` wait now.
-async fn waiting(db: &Db, key: String, ip: String, now: DateTime<Utc>) -> Result<bool, AppError> {
-    Ok(db
-        .run(move |conn| {
-            Ok::<_, DbError>(matches!(
-                throttle::check(conn, &key, &ip, now)?,
-                Verdict::Wait(_)
-            ))
-        })
-        .await?)
-}
-
-async fn record_failure(
+/// Lets a code attempt of `key` from `ip` through, recorded as a failure until
+/// [`succeeded`] says otherwise, or says how many seconds to wait.
+async fn reserve(
     db: &Db,
     key: String,
     ip: String,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    db.run(move |conn| Ok::<_, DbError>(throttle::record(conn, &key, &ip, false, now)?))
+) -> Result<Result<Attempt, i64>, AppError> {
+    Ok(db
+        .run(move |conn| Ok::<_, DbError>(throttle::reserve(conn, &key, &ip, None, now)?))
+        .await?)
+}
+
+async fn succeeded(db: &Db, attempt: Attempt, now: DateTime<Utc>) -> Result<(), AppError> {
+    db.run(move |conn| Ok::<_, DbError>(throttle::succeeded(conn, &attempt, now)?))
         .await?;
     Ok(())
 }
@@ -302,9 +299,7 @@ pub async fn deactivate(
     } else {
         let (key, ip, now) = (throttle_key(client.user.id), meta.ip.clone(), Utc::now());
         // Wrong passwords and codes here count like wrong sign-ins (own key, same waits).
-        if waiting(&db, key.clone(), ip.clone(), now).await? {
-            Some(Disabled::Throttled)
-        } else {
+        if let Ok(attempt) = reserve(&db, key, ip, now).await? {
             let stored = client.user.password_hash.clone();
             let (matches, _) = crate::auth::sign_in::check_password(password, stored).await?;
             let user = client.user.clone();
@@ -328,10 +323,12 @@ pub async fn deactivate(
                     Ok(Disabled::Done)
                 })
                 .await?;
-            if !matches!(outcome, Disabled::Done) {
-                record_failure(&db, key, ip, now).await?;
+            if matches!(outcome, Disabled::Done) {
+                succeeded(&db, attempt, now).await?;
             }
             Some(outcome)
+        } else {
+            Some(Disabled::Throttled)
         }
     };
     let mut page = page_with_status(ctx, &db, &client, &session).await?;
@@ -377,9 +374,7 @@ pub async fn regenerate_codes(
         "Escriba el código de su aplicación de autenticación."
     } else {
         let (key, ip, now) = (throttle_key(client.user.id), meta.ip.clone(), Utc::now());
-        if waiting(&db, key.clone(), ip.clone(), now).await? {
-            "Demasiados intentos fallidos. Espere unos minutos y vuelva a intentarlo."
-        } else {
+        if let Ok(attempt) = reserve(&db, key, ip, now).await? {
             let user = client.user.clone();
             let result = db
                 .portal_transaction(client.customer_id(), move |conn| {
@@ -396,6 +391,7 @@ pub async fn regenerate_codes(
             match result {
                 // Rendered here, never stored: the codes in clear cannot be shown again.
                 Ok(codes) => {
+                    succeeded(&db, attempt, now).await?;
                     return render::html(&RecoveryCodesPage {
                         ctx,
                         codes,
@@ -403,17 +399,18 @@ pub async fn regenerate_codes(
                     });
                 }
                 Err(TwoFactorError::NotEnabled) => {
+                    // Nothing was guessed: not a failure.
+                    succeeded(&db, attempt, now).await?;
                     return Ok(flash::redirect(
                         PAGE_PATH,
                         Flash::info("Active primero la verificación en dos pasos."),
                     ));
                 }
-                Err(TwoFactorError::InvalidCode) => {
-                    record_failure(&db, key, ip, now).await?;
-                    WRONG_CODE
-                }
+                Err(TwoFactorError::InvalidCode) => WRONG_CODE,
                 Err(other) => return Err(other.into()),
             }
+        } else {
+            "Demasiados intentos fallidos. Espere unos minutos y vuelva a intentarlo."
         }
     };
     let mut page = page_with_status(ctx, &db, &client, &session).await?;
@@ -464,7 +461,7 @@ pub async fn code_form(ctx: PageContext, session: Session) -> Result<HttpRespons
 }
 
 enum Outcome {
-    SignedIn(Box<ClientUser>, SecondFactor),
+    SignedIn(Box<ClientUser>, SecondFactor, Attempt),
     Refused,
     Throttled(i64),
     /// The account was disabled, or its second factor turned off, since the password.
@@ -504,14 +501,11 @@ pub async fn code_submit(
         return Ok(back_to_password(&session, PendingState::Missing));
     };
     let customer = user.customer_id;
-    // The throttle's table is not the client's: checked as the application, before the code.
-    let (check_key, check_ip) = (key.clone(), meta.ip.clone());
-    let verdict = db
-        .run(move |conn| Ok::<_, DbError>(throttle::check(conn, &check_key, &check_ip, now)?))
-        .await?;
-    let outcome = match verdict {
-        Verdict::Wait(seconds) => Outcome::Throttled(seconds),
-        Verdict::Allowed => {
+    // The throttle's table is not the client's: counted as the application, before the code.
+    let reserved = reserve(&db, key, meta.ip.clone(), now).await?;
+    let outcome = match reserved {
+        Err(seconds) => Outcome::Throttled(seconds),
+        Ok(attempt) => {
             db.portal_transaction(customer, move |conn| {
                 match second_factor::check_code(conn, id, &code, now, true) {
                     Ok(factor) => {
@@ -522,7 +516,7 @@ pub async fn code_submit(
                                 serde_json::json!({}),
                             )?;
                         }
-                        Ok(Outcome::SignedIn(Box::new(user), factor))
+                        Ok(Outcome::SignedIn(Box::new(user), factor, attempt))
                     }
                     Err(TwoFactorError::InvalidCode) => Ok(Outcome::Refused),
                     Err(TwoFactorError::NotEnabled) => Ok(Outcome::Gone),
@@ -533,11 +527,8 @@ pub async fn code_submit(
         }
     };
     match outcome {
-        Outcome::SignedIn(user, factor) => {
-            let key = throttle_key(id);
-            let ip = meta.ip.clone();
-            db.run(move |conn| Ok::<_, DbError>(throttle::record(conn, &key, &ip, true, now)?))
-                .await?;
+        Outcome::SignedIn(user, factor, attempt) => {
+            succeeded(&db, attempt, now).await?;
             second_step::clear(&session, &KEYS);
             complete_sign_in(&req, &session, &db, &user, &meta).await?;
             let message = match factor {
@@ -546,7 +537,8 @@ pub async fn code_submit(
                     "Bienvenido a e-SORI. Ha usado un código de recuperación: ya no vale."
                 }
             };
-            Ok(flash::redirect(&pending.next, Flash::success(message)))
+            let response = flash::redirect(&pending.next, Flash::success(message));
+            Ok(device::CLIENT.remember(&req, response, user.id))
         }
         Outcome::Gone => Ok(back_to_password(&session, PendingState::Missing)),
         Outcome::Throttled(seconds) => render::html_with_status(
@@ -560,7 +552,6 @@ pub async fn code_submit(
             },
         ),
         Outcome::Refused => {
-            record_failure(&db, throttle_key(id), meta.ip.clone(), now).await?;
             let wrong_codes = pending.wrong_codes + 1;
             tracing::warn!(
                 client_user_id = id,

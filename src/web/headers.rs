@@ -35,6 +35,14 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
     headers
 }
 
+/// `Cache-Control: no-store` on every answer of a face that shows personal or business data
+/// (e-SORI, the back-office, both sign-in pages): neither the browser's back button nor a
+/// shared proxy may keep a copy once the person has signed out. An answer that already says
+/// how to cache (a download's `private, no-store`) keeps its own header.
+pub fn no_store() -> DefaultHeaders {
+    DefaultHeaders::new().add((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
 /// Adds `X-Request-Id` (the id every log line of the request carries) to the response, so a
 /// user reporting an error can quote it.
 pub async fn request_id_header(

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod cache;
 pub mod csrf;
+pub mod device;
 pub mod error;
 pub mod flash;
 pub mod form;

@@ -163,6 +163,15 @@ pub struct TestApp {
 }
 
 pub fn test_config(bind: std::net::SocketAddr, database_url: &str) -> Config {
+    test_config_with(bind, database_url, &[])
+}
+
+/// The test configuration with `settings` (environment variable, value) on top.
+pub fn test_config_with(
+    bind: std::net::SocketAddr,
+    database_url: &str,
+    settings: &[(&str, &str)],
+) -> Config {
     let var_dir = std::env::temp_dir().join(format!("soriano-test-var-{}", std::process::id()));
     let values = [
         ("DATABASE_URL", database_url.to_owned()),
@@ -173,10 +182,16 @@ pub fn test_config(bind: std::net::SocketAddr, database_url: &str) -> Config {
         ("SORIANO_VAR_DIR", var_dir.display().to_string()),
     ];
     Config::from_lookup(|name| {
-        values
+        settings
             .iter()
             .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| (*v).to_owned())
+            .or_else(|| {
+                values
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.clone())
+            })
     })
     .expect("valid test configuration")
 }
@@ -189,11 +204,20 @@ impl TestApp {
 
     /// Starts the app after `prepare` has run on its database (seed rows, accounts...).
     pub async fn spawn_with(prepare: impl FnOnce(&mut PgConnection)) -> Self {
+        Self::spawn_configured(&[], prepare).await
+    }
+
+    /// Starts the app with `settings` (environment variable, value) on top of the test
+    /// configuration, e.g. `TRUST_PROXY`.
+    pub async fn spawn_configured(
+        settings: &[(&str, &str)],
+        prepare: impl FnOnce(&mut PgConnection),
+    ) -> Self {
         let db = TestDatabase::new();
         prepare(&mut db.conn());
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let bind = listener.local_addr().expect("local address");
-        let config = test_config(bind, &db.url);
+        let config = test_config_with(bind, &db.url, settings);
         let pool = Db::connect(&db.url, config.database_pool_size).expect("pool");
         let state = AppState::new(config, pool).expect("app state");
         let server_state = state.clone();
