@@ -265,11 +265,12 @@ async fn the_claim_forms_policy_lookup_ignores_case_and_spacing() {
     let mut found = None;
     let app = TestApp::spawn_with(|conn| {
         let ana = create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+        create_staff(conn, "siniestros@soriano.es", Role::Claims, PASSWORD);
         found = Some(spanish_portfolio(conn, ana));
     })
     .await;
     let records = found.unwrap();
-    app.sign_in("ana@soriano.es", PASSWORD).await;
+    app.sign_in("siniestros@soriano.es", PASSWORD).await;
     for typed in ["AUT-2026-77", "aut-2026-77", "aut 2026 77"] {
         let response = app
             .get(&format!("/admin/siniestros/nuevo?numero={}", urlencode(typed)))
