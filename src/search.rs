@@ -79,7 +79,11 @@ pub fn words_query(folded: &Folded) -> Option<String> {
     let words: Vec<String> = folded
         .words()
         .iter()
-        .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        })
         .filter(|w| !w.is_empty())
         .map(|w| format!("{w}:*"))
         .collect();
@@ -306,10 +310,7 @@ pub fn everything(conn: &mut PgConnection, reach: Reach, text: &str) -> QueryRes
                 } else {
                     by_name.order((leads::created_at.desc(), leads::id.desc()))
                 };
-                results.leads = by_name
-                    .limit(PER_KIND)
-                    .select(lead_columns())
-                    .load(conn)?;
+                results.leads = by_name.limit(PER_KIND).select(lead_columns()).load(conn)?;
             }
         }
         // The town, whole: its customers not already found by name, in list order.
@@ -416,8 +417,11 @@ fn leads_where<P>(
     condition: P,
 ) -> QueryResult<Vec<LeadHit>>
 where
-    P: diesel::expression::BoxableExpression<leads::table, diesel::pg::Pg, SqlType = Nullable<Bool>>
-        + diesel::expression::NonAggregate
+    P: diesel::expression::BoxableExpression<
+            leads::table,
+            diesel::pg::Pg,
+            SqlType = Nullable<Bool>,
+        > + diesel::expression::NonAggregate
         + diesel::expression::AppearsOnTable<leads::table>
         + 'static,
 {

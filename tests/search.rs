@@ -36,9 +36,7 @@ async fn search_finds_by_name_tax_id_phone_email_and_numbers() {
         ("pol 0001", format!("/admin/polizas/{policy}")),
         ("sin2026", format!("/admin/siniestros/{claim}")),
     ] {
-        let response = app
-            .get(&format!("/admin/buscar?q={}", urlencode(q)))
-            .await;
+        let response = app.get(&format!("/admin/buscar?q={}", urlencode(q))).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{q}");
         assert_eq!(location(&response), record, "{q}");
     }
@@ -186,14 +184,18 @@ async fn search_ignores_accents_case_and_spacing_and_goes_to_a_single_hit() {
         ("1234klm", policy.clone()),
         ("1234 KLM", policy.clone()),
         ("aut 2026 77", policy.clone()),
-        ("pre-2026-004321", format!("/admin/presupuestos/{}", records.quote)),
+        (
+            "pre-2026-004321",
+            format!("/admin/presupuestos/{}", records.quote),
+        ),
         ("R-77-2026-1", format!("{policy}#receipts-title")),
-        ("Carmen.Nunez@correo.es", format!("/admin/leads/{}", records.lead)),
+        (
+            "Carmen.Nunez@correo.es",
+            format!("/admin/leads/{}", records.lead),
+        ),
         ("nunez vidal", format!("/admin/leads/{}", records.lead)),
     ] {
-        let response = app
-            .get(&format!("/admin/buscar?q={}", urlencode(q)))
-            .await;
+        let response = app.get(&format!("/admin/buscar?q={}", urlencode(q))).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{q}");
         assert_eq!(location(&response), record, "{q}");
     }
@@ -201,7 +203,12 @@ async fn search_ignores_accents_case_and_spacing_and_goes_to_a_single_hit() {
     let response = app.get_htmx("/admin/buscar?q=1234%20KLM").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
-        response.headers().get("HX-Redirect").unwrap().to_str().unwrap(),
+        response
+            .headers()
+            .get("HX-Redirect")
+            .unwrap()
+            .to_str()
+            .unwrap(),
         policy
     );
     // Several hits: grouped results in Spanish, the town's customers in Spanish order.
@@ -209,8 +216,12 @@ async fn search_ignores_accents_case_and_spacing_and_goes_to_a_single_hit() {
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.text().await.unwrap();
     assert!(body.contains("<h2>Clientes</h2>"), "{body}");
-    let alvarez = body.find("Álvarez Núñez, José").expect("Álvarez found by town");
-    let torres = body.find("Torres Pérez, Juan").expect("Torres found by town");
+    let alvarez = body
+        .find("Álvarez Núñez, José")
+        .expect("Álvarez found by town");
+    let torres = body
+        .find("Torres Pérez, Juan")
+        .expect("Torres found by town");
     assert!(alvarez < torres, "Álvarez before Torres");
     // A customer and a lead both called Núñez: two groups.
     let body = app.get("/admin/buscar?q=nunez").await.text().await.unwrap();
@@ -238,9 +249,7 @@ async fn an_agent_finds_nothing_of_another_agents_portfolio() {
     ];
     app.sign_in("luis@soriano.es", PASSWORD).await;
     for q in queries {
-        let response = app
-            .get(&format!("/admin/buscar?q={}", urlencode(q)))
-            .await;
+        let response = app.get(&format!("/admin/buscar?q={}", urlencode(q))).await;
         assert_eq!(response.status(), StatusCode::OK, "{q}");
         let body = response.text().await.unwrap();
         assert!(body.contains("No hay resultados"), "{q}: {body}");
@@ -273,7 +282,10 @@ async fn the_claim_forms_policy_lookup_ignores_case_and_spacing() {
     app.sign_in("siniestros@soriano.es", PASSWORD).await;
     for typed in ["AUT-2026-77", "aut-2026-77", "aut 2026 77"] {
         let response = app
-            .get(&format!("/admin/siniestros/nuevo?numero={}", urlencode(typed)))
+            .get(&format!(
+                "/admin/siniestros/nuevo?numero={}",
+                urlencode(typed)
+            ))
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{typed}");
         assert_eq!(
