@@ -51,15 +51,19 @@ pub fn policy_in_scope(
 }
 
 /// The id of the policy numbered `number` within `scope` (the first one when several carriers
-/// use the same number).
+/// use the same number). Case, accents, spaces and dashes do not matter: "map-2025 0001"
+/// finds "MAP-2025-0001" (the search key and its index, see `crate::search`).
 pub fn policy_id_by_number(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     number: &str,
 ) -> QueryResult<Option<i64>> {
+    use crate::search::search_key;
     let mut query = policies::table
         .inner_join(customers::table)
-        .filter(policies::number.eq(number.trim()))
+        .filter(
+            search_key(policies::number.nullable()).eq(search_key(Some(number.trim().to_owned()))),
+        )
         .select(policies::id)
         .order(policies::id)
         .into_boxed();
