@@ -1,12 +1,20 @@
 //! A taxi driver on a phone (390×844): fills the quoter, sees prices appear without a reload,
-//! opens a breakdown, asks for the policy and sees the confirmation.
+//! opens a breakdown, asks for the policy and sees the confirmation. And the whole road on a
+//! desktop: the driver's request, staff accepting it as a policy with its receipts, and the
+//! driver, invited to e-SORI, reading the policy with its taxi.
 
 mod browser;
 mod common;
 
 use browser::Browser;
-use common::TestApp;
+use common::{TestApp, create_staff};
+use diesel::prelude::*;
 use fantoccini::{Client, Locator};
+use soriano::auth::staff::Role;
+use soriano::db::schema::{customers, outbound_emails, quotes};
+
+const STAFF: &str = "admin@soriano.es";
+const PASSWORD: &str = "una clave larga de prueba";
 
 /// Scrolls the element matching `css` into view and clicks it, as a person would.
 async fn press(client: &Client, css: &str) -> Result<(), Box<dyn std::error::Error>> {
@@ -136,6 +144,198 @@ async fn a_driver_prices_a_taxi_on_a_phone_and_asks_for_the_policy() {
             assert!(url.path().starts_with("/taxi/presupuesto/"), "{url}");
             let cards = client.find_all(Locator::Css(".taxi-price")).await?;
             assert_eq!(cards.len(), 3);
+            Ok(())
+        })
+        .await;
+    app.stop().await;
+}
+
+/// Waits (10 s at most) until the text of the element matching `css` contains `wanted`;
+/// returns that text.
+async fn text_of(
+    client: &Client,
+    css: &str,
+    wanted: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            seen = element.text().await.unwrap_or_default();
+            if seen.contains(wanted) {
+                return Ok(seen);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(format!("timed out waiting for {wanted:?} in {css}; saw: {seen}").into())
+}
+
+async fn path_is(client: &Client, prefix: &str) -> Result<(), Box<dyn std::error::Error>> {
+    browser::eventually(&format!("a page under {prefix}"), || {
+        let client = client.clone();
+        let prefix = prefix.to_owned();
+        async move {
+            client
+                .current_url()
+                .await
+                .map(|u| u.path().starts_with(&prefix))
+                .unwrap_or(false)
+        }
+    })
+    .await
+}
+
+/// What the taxi priced below reads like on the staff's and the client's pages.
+const TAXI_SHOWN: [&str; 7] = [
+    "4321 FGH",
+    "Híbrido",
+    "27.500,00 €",
+    "N.º VLC-1234",
+    "Valencia (Valencia/València)",
+    "Todo riesgo con franquicia",
+    "Accidentes de ocupantes",
+];
+
+#[actix_web::test]
+async fn a_taxi_priced_online_becomes_a_policy_the_driver_reads_in_e_sori() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        soriano::seed::taxi::taxi_tariffs(conn).unwrap();
+        create_staff(conn, STAFF, Role::Admin, PASSWORD);
+    })
+    .await;
+    let base = app.address.clone();
+    let db = &app.db;
+    Browser::start(1280, 900)
+        .await
+        .journey("taxi_request_to_portal_policy", |client| async move {
+            // The driver prices the taxi and asks for the cheapest carrier's policy.
+            client.goto(&format!("{base}/taxi")).await?;
+            client.wait().for_element(Locator::Id("anio")).await?;
+            type_in(&client, "anio", "2022").await?;
+            type_in(&client, "valor", "27500").await?;
+            type_in(&client, "municipio", "Valencia").await?;
+            press(&client, "#provincia option[value='46']").await?;
+            type_in(&client, "edad", "38").await?;
+            type_in(&client, "carne", "15").await?;
+            type_in(&client, "taxista", "4").await?;
+            type_in(&client, "siniestros", "0").await?;
+            press(&client, "input[name=cobertura][value=comprehensive_excess]").await?;
+            press(&client, "input[name=ocupantes]").await?;
+            browser::eventually("three carriers priced", || {
+                let client = client.clone();
+                async move {
+                    client
+                        .find_all(Locator::Css("#taxi-prices .taxi-price a.btn-accent"))
+                        .await
+                        .map(|links| links.len() >= 3)
+                        .unwrap_or(false)
+                }
+            })
+            .await?;
+            press(&client, "#taxi-prices .taxi-price a.btn-accent").await?;
+            client.wait().for_element(Locator::Id("nombre")).await?;
+            type_in(&client, "nombre", "Marta Conductora Gil").await?;
+            type_in(&client, "dni", "12345678Z").await?;
+            type_in(&client, "telefono", "611 222 333").await?;
+            type_in(&client, "email", "marta@example.es").await?;
+            type_in(&client, "matricula", "4321 FGH").await?;
+            type_in(&client, "licencia", "VLC-1234").await?;
+            press(&client, "input[name=privacidad]").await?;
+            press(&client, "form.form button[type=submit]").await?;
+            text_of(&client, ".taxi-confirmation", "").await?;
+
+            // Staff open the request: the taxi in Spanish, the chosen option ready to accept.
+            browser::sign_in(&client, &base, STAFF, PASSWORD).await?;
+            let quote_id: i64 = quotes::table.select(quotes::id).first(&mut db.conn())?;
+            client
+                .goto(&format!("{base}/admin/presupuestos/{quote_id}"))
+                .await?;
+            let risk = text_of(&client, "section[aria-labelledby=risk-title]", "Híbrido").await?;
+            for shown in TAXI_SHOWN {
+                assert!(
+                    risk.contains(shown),
+                    "{shown} not in the quote's risk: {risk}"
+                );
+            }
+            text_of(&client, "#options", "elegida").await?;
+            press(&client, "#accept summary").await?;
+            type_in(&client, "numero", "TX-2026-0042").await?;
+            press(&client, "#forma_pago option[value=quarterly]").await?;
+            press(&client, "#accept-quote").await?;
+            path_is(&client, "/admin/polizas/").await?;
+            let risk = text_of(&client, "section[aria-labelledby=risk-title]", "Híbrido").await?;
+            for shown in TAXI_SHOWN {
+                assert!(
+                    risk.contains(shown),
+                    "{shown} not in the policy's risk: {risk}"
+                );
+            }
+            browser::eventually("four quarterly receipts", || {
+                let client = client.clone();
+                async move {
+                    client
+                        .find_all(Locator::Css("#receipts tbody tr"))
+                        .await
+                        .map(|rows| rows.len() == 4)
+                        .unwrap_or(false)
+                }
+            })
+            .await?;
+
+            // Staff invite the new customer to e-SORI from their page.
+            let customer_id: i64 = customers::table
+                .filter(customers::tax_id.eq("12345678Z"))
+                .select(customers::id)
+                .first(&mut db.conn())?;
+            client
+                .goto(&format!("{base}/admin/clientes/{customer_id}"))
+                .await?;
+            press(&client, "form[action$='/invitar-portal'] button").await?;
+            text_of(&client, "body", "Invitación a e-SORI enviada").await?;
+            let body: String = outbound_emails::table
+                .filter(outbound_emails::kind.eq("client.invitation"))
+                .filter(outbound_emails::to_address.eq("marta@example.es"))
+                .select(outbound_emails::body_text)
+                .first(&mut db.conn())?;
+            let link = regex::Regex::new(r"/portal/contrasena/[A-Za-z0-9_-]+")?
+                .find(&body)
+                .ok_or("no link in the invitation")?
+                .as_str()
+                .to_owned();
+
+            // The driver chooses a password, signs in and reads the policy with the taxi.
+            client.delete_all_cookies().await?;
+            client.goto(&format!("{base}{link}")).await?;
+            type_in(&client, "nueva", "mi taxi blanco de valencia").await?;
+            type_in(&client, "repetida", "mi taxi blanco de valencia").await?;
+            press(&client, "form.form button[type=submit]").await?;
+            path_is(&client, "/portal/entrar").await?;
+            type_in(&client, "email", "marta@example.es").await?;
+            type_in(&client, "password", "mi taxi blanco de valencia").await?;
+            press(&client, "form.form button[type=submit]").await?;
+            path_is(&client, "/portal/inicio").await?;
+            press(&client, "a[href^='/portal/polizas/']").await?;
+            path_is(&client, "/portal/polizas/").await?;
+            let risk = text_of(&client, "section[aria-labelledby=risk-title]", "Híbrido").await?;
+            for shown in TAXI_SHOWN {
+                assert!(risk.contains(shown), "{shown} not in e-SORI: {risk}");
+            }
+            for code in ["hybrid", "comprehensive", "occupants", "2750000"] {
+                assert!(!risk.contains(code), "{code} shown in e-SORI: {risk}");
+            }
+            browser::eventually("the four receipts in e-SORI", || {
+                let client = client.clone();
+                async move {
+                    client
+                        .find_all(Locator::Css("#recibos tbody tr"))
+                        .await
+                        .map(|rows| rows.len() == 4)
+                        .unwrap_or(false)
+                }
+            })
+            .await?;
             Ok(())
         })
         .await;

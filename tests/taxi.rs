@@ -354,7 +354,13 @@ async fn a_request_records_lead_quote_options_consent_events_and_email_once() {
     );
     assert_eq!(demands["use"]["shift"], "night");
     assert_eq!(demands["preferred_carrier_id"], carrier);
-    assert_eq!(risk["plate"], "1234BCD");
+    assert_eq!(risk["kind"], "taxi");
+    assert_eq!(risk["plate"], "1234 BCD");
+    assert_eq!(risk["coverage"], "comprehensive_excess");
+    assert_eq!(
+        risk["options"],
+        serde_json::json!(["occupants", "licence_withdrawal"])
+    );
     let token = location
         .trim_start_matches("/taxi/presupuesto/")
         .split('?')
@@ -645,4 +651,326 @@ async fn tariff_forms_are_validated_in_spanish_and_audited() {
         .unwrap();
     assert_eq!(actions, vec!["taxi_tariff.draft_created"]);
     app.stop().await;
+}
+
+/// Sends a complete "Lo quiero" for `carrier` and returns the quote's id.
+async fn request_quote(app: &TestApp, carrier: i64) -> i64 {
+    let (csrf, token, shown) = request_page(app, carrier).await;
+    let carrier_text = carrier.to_string();
+    let mut good: Vec<(&str, &str)> = fields();
+    good.extend(applicant());
+    good.extend([
+        ("csrf_token", csrf.as_str()),
+        ("token", token.as_str()),
+        ("mostrado", shown.as_str()),
+        ("compania", carrier_text.as_str()),
+    ]);
+    let response = app.post_form("/taxi/solicitar", &good).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db.conn();
+    quotes::table
+        .order(quotes::id.desc())
+        .select(quotes::id)
+        .first(&mut conn)
+        .unwrap()
+}
+
+/// What the taxi of `fields()` and `applicant()` reads like in Spanish, on any page.
+fn assert_shows_the_taxi(html: &str) {
+    for shown in [
+        "1234 BCD",
+        "2022",
+        "7 plazas (con el conductor)",
+        "Híbrido",
+        "28.000,00 €",
+        "N.º LIC-0457",
+        "Sevilla (Sevilla)",
+        "41 años",
+        "Todo riesgo con franquicia",
+        "Accidentes de ocupantes, Retirada de carné",
+    ] {
+        assert!(html.contains(shown), "{shown} missing");
+    }
+    for code in [
+        ">hybrid<",
+        "comprehensive_excess",
+        "2800000",
+        "licence_withdrawal",
+    ] {
+        assert!(!html.contains(code), "{code} shown");
+    }
+    assert!(!html.contains("Sin datos del riesgo"));
+}
+
+#[actix_web::test]
+async fn a_taxi_request_accepted_becomes_a_policy_with_its_taxi_and_receipts() {
+    let app = spawn().await;
+    let carrier: i64 = {
+        let mut conn = app.db.conn();
+        tariffs::published(&mut conn).unwrap()[1].carrier_id
+    };
+    let quote_id = request_quote(&app, carrier).await;
+    let mut conn = app.db.conn();
+    let (chosen, quote_risk): (Option<i64>, serde_json::Value) = quotes::table
+        .find(quote_id)
+        .select((quotes::chosen_option_id, quotes::risk))
+        .first(&mut conn)
+        .unwrap();
+    let chosen = chosen.expect("the carrier of 'Lo quiero' is the chosen option");
+    let (chosen_carrier, total): (i64, i64) = quote_options::table
+        .find(chosen)
+        .select((
+            quote_options::carrier_id,
+            quote_options::total_premium_cents,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(chosen_carrier, carrier);
+
+    assert_eq!(
+        app.sign_in("admin@soriano.es", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = app
+        .get(&format!("/admin/presupuestos/{quote_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_shows_the_taxi(&page);
+    // The accept form comes filled from the request: the chosen option, the DNI, the name.
+    assert!(page.contains(&format!(r#"<option value="{chosen}" selected>"#)));
+    assert!(page.contains(r#"value="12345678Z""#));
+    assert!(page.contains(r#"value="Taxista Pérez""#));
+
+    let csrf = common::csrf_from_html(&page);
+    let today = soriano::policies::today().to_string();
+    let chosen_text = chosen.to_string();
+    let response = app
+        .post_form(
+            &format!("/admin/presupuestos/{quote_id}/aceptar"),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("opcion", chosen_text.as_str()),
+                ("numero", "TX-2026-0001"),
+                ("efecto", today.as_str()),
+                ("forma_pago", "quarterly"),
+                ("tipo", "person"),
+                ("nombre", "Rosa"),
+                ("apellidos", "Taxista Pérez"),
+                ("nif", "12345678Z"),
+                ("email", "rosa@example.es"),
+                ("telefono", "600123456"),
+                ("consentimiento_privacidad", "si"),
+            ],
+        )
+        .await;
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let policy_id: i64 = location
+        .trim_start_matches("/admin/polizas/")
+        .parse()
+        .unwrap();
+
+    use soriano::db::schema::{policies, receipts};
+    let (policy_risk, policy_total, policy_carrier): (serde_json::Value, i64, i64) =
+        policies::table
+            .find(policy_id)
+            .select((
+                policies::risk,
+                policies::total_premium_cents,
+                policies::carrier_id,
+            ))
+            .first(&mut conn)
+            .unwrap();
+    assert_eq!((policy_total, policy_carrier), (total, carrier));
+    assert_eq!(policy_risk["kind"], "taxi");
+    assert_eq!(policy_risk["licence_number"], "LIC-0457");
+    let as_risk = |json: serde_json::Value| -> soriano::policies::Risk {
+        serde_json::from_value(json).unwrap()
+    };
+    assert_eq!(
+        as_risk(policy_risk),
+        as_risk(quote_risk),
+        "the policy insures the quote's taxi, unchanged"
+    );
+    let amounts: Vec<i64> = receipts::table
+        .filter(receipts::policy_id.eq(policy_id))
+        .select(receipts::amount_cents)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(amounts.len(), 4, "quarterly: four receipts");
+    assert_eq!(amounts.iter().sum::<i64>(), total);
+
+    let page = app.get(&location).await.text().await.unwrap();
+    assert_shows_the_taxi(&page);
+    assert!(page.contains("TX-2026-0001"));
+}
+
+#[actix_web::test]
+async fn the_migration_rewrites_taxi_risks_stored_in_the_first_shape() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn().await;
+    let carrier: i64 = {
+        let mut conn = app.db.conn();
+        tariffs::published(&mut conn).unwrap()[0].carrier_id
+    };
+    let quote_id = request_quote(&app, carrier).await;
+    let mut conn = app.db.conn();
+    let current: serde_json::Value = quotes::table
+        .find(quote_id)
+        .select(quotes::risk)
+        .first(&mut conn)
+        .unwrap();
+    // The shape the quoter wrote before the taxi was a risk of its own.
+    let mut first = current.clone();
+    for key in ["make", "model", "coverage", "options"] {
+        first.as_object_mut().unwrap().remove(key);
+    }
+    first["plate"] = "1234BCD".into();
+    first["licence_province"] = "41".into();
+    diesel::update(quotes::table.find(quote_id))
+        .set(quotes::risk.eq(&first))
+        .execute(&mut conn)
+        .unwrap();
+
+    conn.batch_execute(include_str!(
+        "../migrations/2026-12-03-000240_taxi_risk/up.sql"
+    ))
+    .unwrap();
+    let migrated: serde_json::Value = quotes::table
+        .find(quote_id)
+        .select(quotes::risk)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(migrated, current, "the first shape becomes the current one");
+
+    app.sign_in("admin@soriano.es", PASSWORD).await;
+    let page = app
+        .get(&format!("/admin/presupuestos/{quote_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_shows_the_taxi(&page);
+}
+
+#[actix_web::test]
+async fn the_policy_form_takes_a_taxi_and_says_what_is_wrong_in_spanish() {
+    use soriano::db::schema::{customers, lines_of_business, policies, products};
+    let app = spawn().await;
+    let mut conn = app.db.conn();
+    let customer: i64 = diesel::insert_into(customers::table)
+        .values((
+            customers::kind.eq("person"),
+            customers::tax_id.eq("12345678Z"),
+            customers::given_name.eq("Lucía"),
+            customers::family_name.eq("García Pérez"),
+            customers::display_name.eq("García Pérez, Lucía"),
+        ))
+        .returning(customers::id)
+        .get_result(&mut conn)
+        .unwrap();
+    let (product, carrier): (i64, i64) = products::table
+        .inner_join(lines_of_business::table)
+        .filter(lines_of_business::code.eq("taxi"))
+        .select((products::id, products::carrier_id))
+        .first(&mut conn)
+        .unwrap();
+    app.sign_in("admin@soriano.es", PASSWORD).await;
+
+    // Choosing a taxi product shows the taxi's fields, not a car's.
+    let page = app
+        .get(&format!("/admin/polizas/nueva?producto={product}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<fieldset id="riesgo-taxi">"#));
+    assert!(page.contains(r#"<fieldset id="riesgo-vehiculo" hidden>"#));
+    assert!(page.contains("Todo riesgo con franquicia"));
+    let csrf = common::csrf_from_html(&page);
+
+    let (customer, product, carrier) = (
+        customer.to_string(),
+        product.to_string(),
+        carrier.to_string(),
+    );
+    let today = soriano::policies::today().to_string();
+    let mut form: Vec<(&str, &str)> = vec![
+        ("csrf_token", csrf.as_str()),
+        ("cliente", customer.as_str()),
+        ("compania", carrier.as_str()),
+        ("producto", product.as_str()),
+        ("numero", "TX-77"),
+        ("efecto", today.as_str()),
+        ("prima_neta", "1.800"),
+        ("prima_total", "1.950"),
+        ("forma_pago", "semiannual"),
+        ("taxi_matricula", "1234 BAD"),
+        ("taxi_marca", "Toyota"),
+        ("taxi_modelo", "Corolla"),
+        ("taxi_anio", "2021"),
+        ("taxi_plazas", "5"),
+        ("taxi_combustible", "electric"),
+        ("taxi_valor", "-5"),
+        ("taxi_licencia", "GET-0099"),
+        ("taxi_municipio", "Getafe"),
+        ("taxi_provincia", "28"),
+        ("taxi_edad", "16"),
+        ("taxi_carne", "10"),
+        ("taxi_taxista", "3"),
+        ("taxi_siniestros", "0"),
+        ("taxi_cobertura", "third_party_extended"),
+        ("taxi_defensa", "si"),
+    ];
+    let response = app.post_form("/admin/polizas", &form).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"id="taxi_matricula-error""#));
+    assert!(html.contains("El valor del vehículo no puede ser negativo."));
+    assert!(html.contains(r#"id="taxi_edad-error""#));
+    for kept in [
+        r#"value="Getafe""#,
+        r#"value="Toyota""#,
+        r#"value="1234 BAD""#,
+        r#"<option value="electric" selected>"#,
+        r#"<option value="28" selected>"#,
+        r#"name="taxi_defensa" value="si" checked"#,
+    ] {
+        assert!(html.contains(kept), "{kept} not kept");
+    }
+    let count: i64 = policies::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(count, 0, "nothing written");
+
+    for (field, value) in [
+        ("taxi_matricula", "1234 BCD"),
+        ("taxi_valor", "31.500"),
+        ("taxi_edad", "40"),
+    ] {
+        form.retain(|(k, _)| *k != field);
+        form.push((field, value));
+    }
+    let response = app.post_form("/admin/polizas", &form).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let risk: serde_json::Value = policies::table
+        .select(policies::risk)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(risk["kind"], "taxi");
+    assert_eq!(risk["make"], "Toyota");
+    assert_eq!(risk["vehicle_value_cents"], 3_150_000);
+    assert_eq!(risk["zone"], 2, "Getafe is in Madrid's metropolitan zone");
+    assert_eq!(risk["coverage"], "third_party_extended");
+    assert_eq!(risk["options"], serde_json::json!(["legal_defence"]));
 }

@@ -631,6 +631,7 @@ fn accept_defaults(detail: &QuoteDetail) -> AcceptForm {
         form.customer.apellidos = family;
         form.customer.email = quote.prospect_email.clone().unwrap_or_default();
         form.customer.telefono = quote.prospect_phone.clone().unwrap_or_default();
+        form.customer.nif = detail.lead_tax_id.clone().unwrap_or_default();
     }
     form
 }

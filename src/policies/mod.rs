@@ -5,6 +5,7 @@
 pub mod model;
 pub mod queries;
 pub mod rules;
+pub mod taxi;
 
 pub use model::*;
 pub use queries::*;

@@ -5,6 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+pub use super::taxi::Taxi;
 use crate::web::form::{FieldErrors, parse_date};
 
 /// Where a policy is in its life: `en vigor | suspendida | anulada | vencida`.
@@ -250,6 +251,11 @@ impl Plate {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A plate stored before plates were checked, kept as it was written.
+    pub(crate) fn unchecked(text: String) -> Self {
+        Plate(text)
+    }
 }
 
 /// A Spanish postcode: five digits, the first two a province (01–52).
@@ -273,6 +279,7 @@ pub fn parse_postcode(text: &str) -> Result<String, &'static str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RiskKind {
     Vehicle,
+    Taxi,
     Home,
     Persons,
     Other,
@@ -282,7 +289,8 @@ impl RiskKind {
     /// The kind of risk of a line, from its code.
     pub fn for_line(line_code: &str) -> Self {
         match line_code {
-            "auto" | "taxi" => RiskKind::Vehicle,
+            "auto" => RiskKind::Vehicle,
+            "taxi" => RiskKind::Taxi,
             "hogar" | "comercio" => RiskKind::Home,
             "vida" | "salud" | "decesos" | "accidentes" => RiskKind::Persons,
             _ => RiskKind::Other,
@@ -292,6 +300,7 @@ impl RiskKind {
     pub fn code(self) -> &'static str {
         match self {
             RiskKind::Vehicle => "vehicle",
+            RiskKind::Taxi => "taxi",
             RiskKind::Home => "home",
             RiskKind::Persons => "persons",
             RiskKind::Other => "other",
@@ -327,12 +336,24 @@ pub struct InsuredPerson {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Risk {
     Vehicle(Vehicle),
+    Taxi(Taxi),
     Home(Home),
     Persons { persons: Vec<InsuredPerson> },
     Other { description: String },
 }
 
 impl Risk {
+    /// The kind of risk this is (to check it against a line's).
+    pub fn kind(&self) -> RiskKind {
+        match self {
+            Risk::Vehicle(_) => RiskKind::Vehicle,
+            Risk::Taxi(_) => RiskKind::Taxi,
+            Risk::Home(_) => RiskKind::Home,
+            Risk::Persons { .. } => RiskKind::Persons,
+            Risk::Other { .. } => RiskKind::Other,
+        }
+    }
+
     /// (label, value) pairs for the detail page.
     pub fn summary(&self) -> Vec<(String, String)> {
         let pair = |l: &str, v: String| (l.to_owned(), v);
@@ -345,6 +366,7 @@ impl Risk {
                     v.first_registration_year.to_string(),
                 ),
             ],
+            Risk::Taxi(taxi) => taxi.summary(),
             Risk::Home(h) => vec![
                 pair(
                     "Dirección",
@@ -404,9 +426,95 @@ pub struct RiskInput {
     pub asegurado3_nombre: String,
     pub asegurado3_nacimiento: String,
     pub descripcion: String,
+    pub taxi_matricula: String,
+    pub taxi_marca: String,
+    pub taxi_modelo: String,
+    pub taxi_anio: String,
+    pub taxi_plazas: String,
+    pub taxi_pmr: String,
+    pub taxi_combustible: String,
+    pub taxi_valor: String,
+    pub taxi_municipio: String,
+    pub taxi_provincia: String,
+    pub taxi_licencia: String,
+    pub taxi_edad: String,
+    pub taxi_carne: String,
+    pub taxi_taxista: String,
+    pub taxi_siniestros: String,
+    pub taxi_cobertura: String,
+    pub taxi_ocupantes: String,
+    pub taxi_defensa: String,
+    pub taxi_asistencia: String,
+    pub taxi_paralizacion: String,
+    pub taxi_retirada: String,
 }
 
 impl RiskInput {
+    /// The risk as the form's fields (to carry a stored risk into a form untouched).
+    pub fn of(risk: &Risk) -> Self {
+        let mut input = RiskInput::default();
+        match risk {
+            Risk::Vehicle(v) => {
+                input.matricula = v.plate.as_str().to_owned();
+                input.marca = v.make.clone();
+                input.modelo = v.model.clone();
+                input.anio_matriculacion = v.first_registration_year.to_string();
+            }
+            Risk::Taxi(taxi) => taxi.fill(&mut input),
+            Risk::Home(h) => {
+                input.direccion = h.address_line.clone();
+                input.codigo_postal = h.postcode.clone();
+                input.poblacion = h.city.clone();
+                input.superficie = h.built_area_m2.to_string();
+                input.anio_construccion = h.year_built.to_string();
+            }
+            Risk::Persons { persons } => {
+                let slots = [
+                    (
+                        &mut input.asegurado1_nombre,
+                        &mut input.asegurado1_nacimiento,
+                    ),
+                    (
+                        &mut input.asegurado2_nombre,
+                        &mut input.asegurado2_nacimiento,
+                    ),
+                    (
+                        &mut input.asegurado3_nombre,
+                        &mut input.asegurado3_nacimiento,
+                    ),
+                ];
+                for ((name, birth), person) in slots.into_iter().zip(persons) {
+                    *name = person.name.clone();
+                    *birth = person.birth_date.format("%Y-%m-%d").to_string();
+                }
+            }
+            Risk::Other { description } => input.descripcion = description.clone(),
+        }
+        input
+    }
+
+    /// The value of a taxi option checkbox by its field name.
+    pub fn option(&self, field: &str) -> &str {
+        match field {
+            "taxi_ocupantes" => &self.taxi_ocupantes,
+            "taxi_defensa" => &self.taxi_defensa,
+            "taxi_asistencia" => &self.taxi_asistencia,
+            "taxi_paralizacion" => &self.taxi_paralizacion,
+            "taxi_retirada" => &self.taxi_retirada,
+            _ => "",
+        }
+    }
+
+    pub(crate) fn option_mut(&mut self, field: &str) -> &mut String {
+        match field {
+            "taxi_ocupantes" => &mut self.taxi_ocupantes,
+            "taxi_defensa" => &mut self.taxi_defensa,
+            "taxi_asistencia" => &mut self.taxi_asistencia,
+            "taxi_paralizacion" => &mut self.taxi_paralizacion,
+            _ => &mut self.taxi_retirada,
+        }
+    }
+
     fn persons(&self) -> [(&str, &str); PERSON_SLOTS] {
         [
             (&self.asegurado1_nombre, &self.asegurado1_nacimiento),
@@ -498,6 +606,7 @@ pub fn parse_risk_into(
                 })
             })
         }
+        RiskKind::Taxi => super::taxi::parse(input, today, errors).map(Risk::Taxi),
         RiskKind::Home => {
             let address = required_text(
                 errors,
@@ -718,7 +827,8 @@ mod tests {
 
     #[test]
     fn lines_map_to_their_risk() {
-        assert_eq!(RiskKind::for_line("taxi"), RiskKind::Vehicle);
+        assert_eq!(RiskKind::for_line("taxi"), RiskKind::Taxi);
+        assert_eq!(RiskKind::for_line("auto"), RiskKind::Vehicle);
         assert_eq!(RiskKind::for_line("comercio"), RiskKind::Home);
         assert_eq!(RiskKind::for_line("decesos"), RiskKind::Persons);
         assert_eq!(RiskKind::for_line("rc"), RiskKind::Other);

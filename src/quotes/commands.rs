@@ -218,7 +218,7 @@ pub fn create(
         .optional()?;
     match &line_code {
         None => errors.add("ramo", "Elija el ramo."),
-        Some(code) if RiskKind::for_line(code) != risk_kind(&new.risk) => errors.add(
+        Some(code) if RiskKind::for_line(code) != new.risk.kind() => errors.add(
             "ramo",
             "Los datos del riesgo no corresponden al ramo elegido.",
         ),
@@ -288,15 +288,6 @@ pub fn create(
         }),
     )?;
     Ok(quote)
-}
-
-fn risk_kind(risk: &Risk) -> RiskKind {
-    match risk {
-        Risk::Vehicle(_) => RiskKind::Vehicle,
-        Risk::Home(_) => RiskKind::Home,
-        Risk::Persons { .. } => RiskKind::Persons,
-        Risk::Other { .. } => RiskKind::Other,
-    }
 }
 
 /// Quote `id` within `scope`, locked for the rest of the transaction.
@@ -565,49 +556,6 @@ pub fn expire_overdue(conn: &mut PgConnection, today: NaiveDate) -> QueryResult<
     Ok(due.len())
 }
 
-/// The risk as the policy form's fields, to issue the policy through `policies::create` (which
-/// validates it again for the product's line).
-fn risk_input(risk: &Risk) -> RiskInput {
-    let mut input = RiskInput::default();
-    match risk {
-        Risk::Vehicle(v) => {
-            input.matricula = v.plate.as_str().to_owned();
-            input.marca = v.make.clone();
-            input.modelo = v.model.clone();
-            input.anio_matriculacion = v.first_registration_year.to_string();
-        }
-        Risk::Home(h) => {
-            input.direccion = h.address_line.clone();
-            input.codigo_postal = h.postcode.clone();
-            input.poblacion = h.city.clone();
-            input.superficie = h.built_area_m2.to_string();
-            input.anio_construccion = h.year_built.to_string();
-        }
-        Risk::Persons { persons } => {
-            let slots = [
-                (
-                    &mut input.asegurado1_nombre,
-                    &mut input.asegurado1_nacimiento,
-                ),
-                (
-                    &mut input.asegurado2_nombre,
-                    &mut input.asegurado2_nacimiento,
-                ),
-                (
-                    &mut input.asegurado3_nombre,
-                    &mut input.asegurado3_nacimiento,
-                ),
-            ];
-            for ((name, birth), person) in slots.into_iter().zip(persons) {
-                *name = person.name.clone();
-                *birth = person.birth_date.format("%Y-%m-%d").to_string();
-            }
-        }
-        Risk::Other { description } => input.descripcion = description.clone(),
-    }
-    input
-}
-
 /// The prospect's name split for the customer form: first word as given name, the rest as
 /// family names.
 pub fn split_name(name: &str) -> (String, String) {
@@ -751,13 +699,25 @@ pub fn accept(
             .agent_staff_id
             .map(|a| a.to_string())
             .unwrap_or_default(),
-        risk: risk_input(&risk),
+        risk: RiskInput::of(&risk),
     };
     // The quote is in the caller's scope; the policy follows it even when the customer is
     // carried by another agent.
     let policy_id = match policies::create(conn, PortfolioScope::All, &policy_form, by, today) {
         Ok(policy_id) => policy_id,
-        Err(PolicyError::Invalid(errors)) => return Err(QuoteError::Invalid(errors)),
+        Err(PolicyError::Invalid(errors)) => {
+            // The risk, product and premiums come from the quote and have no field on the
+            // accept form: say what is wrong instead of marking nothing.
+            if let Some((_, message)) = errors
+                .iter()
+                .find(|(field, _)| !ACCEPT_FIELDS.contains(field))
+            {
+                return Err(QuoteError::Refused(format!(
+                    "La póliza no se puede dar de alta con los datos del presupuesto: {message}"
+                )));
+            }
+            return Err(QuoteError::Invalid(errors));
+        }
         Err(PolicyError::Refused(message)) => return Err(QuoteError::Refused(message)),
         Err(PolicyError::NotFound) => return Err(QuoteError::NotFound),
         Err(PolicyError::Database(error)) => return Err(QuoteError::Database(error)),
@@ -802,6 +762,29 @@ pub fn accept(
     )?;
     Ok(policy_id)
 }
+
+/// The fields of the accept form: the policy's and, for a prospect, the customer's.
+const ACCEPT_FIELDS: [&str; 19] = [
+    "opcion",
+    "numero",
+    "efecto",
+    "forma_pago",
+    "tipo",
+    "nombre",
+    "apellidos",
+    "razon_social",
+    "nif",
+    "email",
+    "telefono",
+    "fecha_nacimiento",
+    "direccion",
+    "codigo_postal",
+    "localidad",
+    "iban",
+    "segmento",
+    "agente",
+    "notas",
+];
 
 fn merge(into: &mut FieldErrors, from: FieldErrors) {
     for field in [

@@ -10,8 +10,8 @@ use super::status::QuoteStatus;
 use super::{AUDIT_TARGET, Quote, QuoteError, QuoteOption};
 use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{
-    audit_log, carriers, customers, lines_of_business, policies, products, quote_options, quotes,
-    staff_users,
+    audit_log, carriers, customers, leads, lines_of_business, policies, products, quote_options,
+    quotes, staff_users,
 };
 
 /// Rows per page of the list.
@@ -228,6 +228,9 @@ pub struct QuoteDetail {
     pub created_by_name: Option<String>,
     pub policy_number: Option<String>,
     pub options: Vec<OptionRow>,
+    /// The tax id the prospect gave with their request (the taxi quoter asks for it), so the
+    /// customer is registered without retyping it.
+    pub lead_tax_id: Option<String>,
 }
 
 impl QuoteDetail {
@@ -304,7 +307,17 @@ pub fn detail(
         .collect();
     let agent_name = staff_name(conn, quote.agent_staff_id)?;
     let created_by_name = staff_name(conn, quote.created_by_staff_id)?;
+    let lead_tax_id = match quote.lead_id {
+        Some(lead_id) => leads::table
+            .find(lead_id)
+            .select(leads::tax_id)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten(),
+        None => None,
+    };
     Ok(QuoteDetail {
+        lead_tax_id,
         quote,
         line_code,
         line_name,

@@ -110,6 +110,7 @@ pub fn demo_policies(conn: &mut PgConnection) -> anyhow::Result<usize> {
                         first_registration_year: rng.between(2008, 2025) as i32,
                     })
                 }
+                RiskKind::Taxi => Risk::Taxi(super::taxi::demo_taxi(&mut rng, created)?),
                 RiskKind::Home => {
                     let (address, postcode, city) = rng.pick(DEMO_ADDRESSES);
                     Risk::Home(Home {

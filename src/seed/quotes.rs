@@ -64,6 +64,7 @@ fn risk_for(kind: RiskKind, rng: &mut XorShift, holder: &str, n: usize) -> anyho
                 first_registration_year: rng.between(2012, 2025) as i32,
             })
         }
+        RiskKind::Taxi => Risk::Taxi(super::taxi::demo_taxi(rng, n)?),
         RiskKind::Home => {
             let (address, postcode, city) = rng.pick(ADDRESSES);
             Risk::Home(Home {

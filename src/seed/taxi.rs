@@ -6,9 +6,64 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 
+use super::rng::XorShift;
 use crate::db::schema::carriers;
-use crate::taxi::rating::{Coverage, Extra, FactorKind, Tariff};
+use crate::policies::{Plate, Taxi};
+use crate::taxi::rating::{Coverage, Extra, FactorKind, Fuel, Tariff, Zone};
 use crate::taxi::tariffs;
+
+/// Demo taxis: (make, model, licence municipality, province INE code).
+const DEMO_TAXIS: &[(&str, &str, &str, u32)] = &[
+    ("Toyota", "Corolla Touring Sports", "Madrid", 28),
+    ("Skoda", "Octavia", "Barcelona", 8),
+    ("Hyundai", "Ioniq", "Sevilla", 41),
+    ("Kia", "Niro", "Valencia", 46),
+    ("Toyota", "C-HR", "Getafe", 28),
+    ("Mercedes-Benz", "Vito Tourer", "Zaragoza", 50),
+];
+
+/// A plausible demo taxi, number `n` (its plate and licence number follow from `n`).
+pub(super) fn demo_taxi(rng: &mut XorShift, n: usize) -> anyhow::Result<Taxi> {
+    let (make, model, municipality, province) = *rng.pick(DEMO_TAXIS);
+    let consonants: Vec<char> = "BCDFGHJKLMNPRSTVWXYZ".chars().collect();
+    let letters: String = (0..3).map(|_| *rng.pick(&consonants)).collect();
+    let plate = format!("{:04} {letters}", (n * 37 + 1000) % 10_000);
+    let driver_age = rng.between(28, 62) as u32;
+    let years_licensed = rng.between(6, i64::from(driver_age) - 18) as u32;
+    let seats = if model.contains("Vito") { 9 } else { 5 };
+    let mut options = vec![Extra::LegalDefence];
+    if n % 2 == 0 {
+        options.push(Extra::Occupants);
+    }
+    if n % 3 == 0 {
+        options.push(Extra::Downtime);
+    }
+    options.sort();
+    Ok(Taxi {
+        make: Some(make.to_owned()),
+        model: Some(model.to_owned()),
+        plate: Plate::parse(&plate).map_err(|e| anyhow::anyhow!("demo plate {plate}: {e}"))?,
+        vehicle_year: rng.between(2019, 2025) as i32,
+        seats,
+        pmr: seats == 9,
+        fuel: *rng.pick(&[Fuel::Hybrid, Fuel::Hybrid, Fuel::Electric, Fuel::Combustion]),
+        vehicle_value_cents: rng.between(22, 48) * 100_000,
+        licence_municipality: municipality.to_owned(),
+        licence_province: province,
+        licence_number: format!("{:04}", 100 + n * 7),
+        zone: Zone::of(municipality, province),
+        driver_age,
+        years_licensed,
+        years_as_taxi_driver: rng.between(1, i64::from(years_licensed)) as u32,
+        claims_5y: *rng.pick(&[0, 0, 0, 1, 2]),
+        coverage: *rng.pick(&[
+            Coverage::ThirdPartyExtended,
+            Coverage::ComprehensiveWithExcess,
+            Coverage::Comprehensive,
+        ]),
+        options,
+    })
+}
 
 /// Builds one illustrative tariff: `level` scales the base premiums (per mille) and `tilt`
 /// shifts the risk multipliers a little so the carriers differ.

@@ -15,6 +15,7 @@ use crate::db::schema::{
     lead_consents, lead_submissions, leads, lines_of_business, quote_options, quotes,
 };
 use crate::identifiers::{Dni, Email, Phone};
+use crate::policies::{Plate, Risk, Taxi};
 use crate::taxi::rating::{self, RatingInput, RawInput};
 use crate::taxi::tariffs::PublishedTariff;
 use crate::web::form::FieldErrors;
@@ -207,26 +208,26 @@ pub fn demands_and_needs(request: &TaxiRequest) -> serde_json::Value {
     })
 }
 
+/// The taxi as the quote's risk (`policies::Risk::Taxi`, which accepting carries into the
+/// policy), with the priced rating input kept beside it to explain the price later.
 fn risk(request: &TaxiRequest) -> serde_json::Value {
     let input = &request.input;
-    json!({
-        "kind": "taxi",
-        "plate": request.applicant.plate,
-        "vehicle_year": input.vehicle_year,
-        "vehicle_value_cents": input.vehicle_value_cents,
-        "seats": input.seats,
-        "pmr": input.pmr,
-        "fuel": input.fuel.code(),
-        "licence_number": request.applicant.licence_number,
-        "licence_municipality": request.raw.municipio.trim(),
-        "licence_province": request.raw.provincia.trim(),
-        "zone": input.zone.number(),
-        "driver_age": input.driver_age,
-        "years_licensed": input.years_licensed,
-        "years_as_taxi_driver": input.years_as_taxi_driver,
-        "claims_5y": input.claims_5y,
-        "rating_input": input,
-    })
+    // The applicant's plate passed `parse_plate`; the policies' form normalises it the same way.
+    let plate = Plate::parse(&request.applicant.plate)
+        .unwrap_or_else(|_| Plate::unchecked(request.applicant.plate.clone()));
+    let province = rating::input::province_code(&request.raw.provincia).unwrap_or_default();
+    let taxi = Taxi::from_rating(
+        input,
+        plate,
+        &request.applicant.licence_number,
+        &request.raw.municipio,
+        province,
+    );
+    let mut risk = serde_json::to_value(Risk::Taxi(taxi)).unwrap_or_else(|_| json!({}));
+    if let Some(fields) = risk.as_object_mut() {
+        fields.insert("rating_input".into(), json!(input));
+    }
+    risk
 }
 
 /// The confirmation e-mail's data.
@@ -356,7 +357,7 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
         )
     });
     for (position, price) in prices.iter().enumerate() {
-        diesel::insert_into(quote_options::table)
+        let option_id: i64 = diesel::insert_into(quote_options::table)
             .values((
                 quote_options::quote_id.eq(quote_id),
                 quote_options::carrier_id.eq(price.carrier_id),
@@ -370,7 +371,14 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
                 quote_options::fits_demands.eq(price.quote.fits_demands()),
                 quote_options::position.eq(position as i32),
             ))
-            .execute(conn)?;
+            .returning(quote_options::id)
+            .get_result(conn)?;
+        // The carrier whose "Lo quiero" the driver pressed is the option they chose.
+        if Some(price.carrier_id) == request.preferred_carrier_id {
+            diesel::update(quotes::table.find(quote_id))
+                .set(quotes::chosen_option_id.eq(option_id))
+                .execute(conn)?;
+        }
     }
     crate::events::publish(
         conn,

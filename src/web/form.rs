@@ -29,6 +29,13 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// (field, message) pairs, by field name.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0
+            .iter()
+            .map(|(field, message)| (*field, message.as_str()))
+    }
+
     /// `Ok(value)` when there are no errors, for `?`-style validation.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
         if self.is_empty() {
