@@ -32,10 +32,10 @@ pub(super) fn demo_taxi(rng: &mut XorShift, n: usize) -> anyhow::Result<Taxi> {
     let years_licensed = rng.between(6, i64::from(driver_age) - 18) as u32;
     let seats = if model.contains("Vito") { 9 } else { 5 };
     let mut options = vec![Extra::LegalDefence];
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         options.push(Extra::Occupants);
     }
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         options.push(Extra::Downtime);
     }
     options.sort();
