@@ -36,6 +36,8 @@ pub struct Cluster {
     port: u16,
     password: String,
     started_here: bool,
+    /// The server options it was started with (`-o` of `pg_ctl`), to start it again.
+    settings: String,
 }
 
 impl Cluster {
@@ -71,6 +73,7 @@ impl Cluster {
                 port,
                 password,
                 started_here: false,
+                settings: String::new(),
             };
             cluster.wait_until_ready(Duration::from_secs(30))?;
             return Ok(cluster);
@@ -85,12 +88,27 @@ impl Cluster {
                 " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB",
             );
         }
-        let log_file = data_dir.join("server.log");
-        let output = as_postgres(&bin_dir.join("pg_ctl"))
+        let cluster = Self {
+            data_dir,
+            bin_dir,
+            port,
+            password,
+            started_here: true,
+            settings,
+        };
+        cluster.pg_ctl_start()?;
+        tracing::info!(port, dir = %cluster.data_dir.display(), "started embedded PostgreSQL");
+        Ok(cluster)
+    }
+
+    /// `pg_ctl start` with this cluster's settings, then waits until it accepts connections.
+    fn pg_ctl_start(&self) -> anyhow::Result<()> {
+        let log_file = self.data_dir.join("server.log");
+        let output = as_postgres(&self.bin_dir.join("pg_ctl"))
             .arg("-D")
-            .arg(&data_dir)
+            .arg(&self.data_dir)
             .arg("-o")
-            .arg(&settings)
+            .arg(&self.settings)
             .arg("-l")
             .arg(&log_file)
             .args(["-w", "-t", "60", "start"])
@@ -101,21 +119,41 @@ impl Cluster {
             let log = fs::read_to_string(&log_file).unwrap_or_default();
             bail!(
                 "PostgreSQL did not start in {}: {}\n{}",
-                data_dir.display(),
+                self.data_dir.display(),
                 String::from_utf8_lossy(&output.stderr).trim(),
                 tail(&log, 20)
             );
         }
-        tracing::info!(port, dir = %data_dir.display(), "started embedded PostgreSQL");
-        let cluster = Self {
-            data_dir,
-            bin_dir,
-            port,
-            password,
-            started_here: true,
-        };
-        cluster.wait_until_ready(Duration::from_secs(30))?;
-        Ok(cluster)
+        self.wait_until_ready(Duration::from_secs(30))
+    }
+
+    /// Kills the server at once, as a crash or a pulled plug would (`pg_ctl stop -m
+    /// immediate`); [`Cluster::start_again`] brings it back on the same port. For tests of
+    /// how the app lives through a database outage; only for a cluster this process started.
+    pub fn stop_immediately(&self) -> anyhow::Result<()> {
+        if !self.started_here {
+            bail!("this cluster was joined, not started here: not stopping it");
+        }
+        let status = as_postgres(&self.bin_dir.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data_dir)
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .context("cannot run pg_ctl")?;
+        if !status.success() {
+            bail!("pg_ctl stop failed: {status}");
+        }
+        Ok(())
+    }
+
+    /// Starts again a cluster stopped by [`Cluster::stop_immediately`] (crash recovery runs).
+    pub fn start_again(&self) -> anyhow::Result<()> {
+        if !self.started_here {
+            bail!("this cluster was joined, not started here: not starting it");
+        }
+        self.pg_ctl_start()
     }
 
     /// URL of the given database on this cluster.
