@@ -19,6 +19,8 @@ use anyhow::{Context, bail};
 
 /// The superuser the cluster is initialised with.
 const SUPERUSER: &str = "soriano";
+/// Where a cluster goes when root runs from a checkout the `postgres` user cannot enter.
+pub const RELOCATION_ROOT: &str = "/var/lib/soriano";
 
 /// Options that differ between the development cluster and throwaway test clusters.
 #[derive(Debug, Clone, Default)]
@@ -45,11 +47,7 @@ impl Cluster {
     /// and starts it on a free local port.
     pub fn start_or_join(data_dir: &Path, options: &ClusterOptions) -> anyhow::Result<Self> {
         let bin_dir = find_bin_dir()?;
-        fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create {}", data_dir.display()))?;
-        let data_dir = data_dir
-            .canonicalize()
-            .with_context(|| format!("invalid path: {}", data_dir.display()))?;
+        let data_dir = reachable_data_dir(data_dir)?;
         let password_file = data_dir.with_extension("password");
 
         if !data_dir.join("PG_VERSION").exists() {
@@ -207,8 +205,14 @@ impl Cluster {
         } else {
             ""
         };
+        // A relocated throwaway cluster goes too (the link in `remove_dir` is not its data).
         let cleanup = remove_dir
-            .map(|dir| format!("; rm -rf '{}'", dir.display()))
+            .map(|dir| {
+                let relocated = relocation_home(&self.data_dir)
+                    .map(|home| format!(" '{}'", home.display()))
+                    .unwrap_or_default();
+                format!("; rm -rf '{}'{relocated}", dir.display())
+            })
             .unwrap_or_default();
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
@@ -249,11 +253,98 @@ impl Cluster {
     }
 }
 
+/// The cluster directory for `requested`, created and canonical: `requested` itself, unless
+/// this process runs as root (the server then runs as `postgres`) and the `postgres` user
+/// cannot enter its parent, as with a checkout cloned by root into `/root` (mode 700). Then the
+/// cluster lives in `RELOCATION_ROOT/<hash of requested>/pg`, owned by `postgres` with mode
+/// 700, and `requested` becomes a symbolic link to it, so every later run (and anyone looking
+/// under `var/`) finds it there.
+fn reachable_data_dir(requested: &Path) -> anyhow::Result<PathBuf> {
+    let parent = match requested.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let parent = parent
+        .canonicalize()
+        .with_context(|| format!("invalid path: {}", parent.display()))?;
+    let name = requested
+        .file_name()
+        .with_context(|| format!("not a directory name: {}", requested.display()))?;
+    let requested = parent.join(name);
+    // A link left by an earlier run resolves like any directory; an existing cluster stays.
+    let relocate = is_root()
+        && !requested.join("PG_VERSION").exists()
+        && !fs::symlink_metadata(&requested).is_ok_and(|m| m.file_type().is_symlink())
+        && !postgres_can_enter(&parent)?;
+    if relocate {
+        let key = crate::util::sha256_hex(requested.to_string_lossy().as_bytes());
+        let home = Path::new(RELOCATION_ROOT).join(&key[..16]);
+        fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
+        chown_to_postgres(&home)?;
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o700))?;
+        let target = home.join("pg");
+        fs::create_dir_all(&target)
+            .with_context(|| format!("cannot create {}", target.display()))?;
+        if requested.is_dir() {
+            // Only an empty directory (a failed first run) is replaced by the link.
+            fs::remove_dir(&requested).with_context(|| {
+                format!(
+                    "{} is not empty and the postgres user cannot reach it",
+                    requested.display()
+                )
+            })?;
+        }
+        std::os::unix::fs::symlink(&target, &requested).with_context(|| {
+            format!(
+                "cannot link {} to {}",
+                requested.display(),
+                target.display()
+            )
+        })?;
+        tracing::warn!(
+            requested = %requested.display(),
+            cluster = %target.display(),
+            "the postgres user cannot enter the checkout: the cluster lives outside it"
+        );
+    }
+    fs::create_dir_all(&requested)
+        .with_context(|| format!("cannot create {}", requested.display()))?;
+    requested
+        .canonicalize()
+        .with_context(|| format!("invalid path: {}", requested.display()))
+}
+
+/// Whether the `postgres` user can reach (search) `dir`, every directory above it included.
+fn postgres_can_enter(dir: &Path) -> anyhow::Result<bool> {
+    let status = Command::new("runuser")
+        .args(["-u", "postgres", "--", "test", "-x"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("cannot run runuser")?;
+    Ok(status.success())
+}
+
+/// The directory made by [`reachable_data_dir`] for a relocated cluster, if `data_dir` is one.
+fn relocation_home(data_dir: &Path) -> Option<&Path> {
+    data_dir
+        .starts_with(RELOCATION_ROOT)
+        .then(|| data_dir.parent())
+        .flatten()
+}
+
 fn init_cluster(bin_dir: &Path, data_dir: &Path, password_file: &Path) -> anyhow::Result<()> {
     let password = crate::util::random_token(24);
     write_private(password_file, &password)?;
-    // initdb reads the password from a file that the postgres user must be able to read.
-    let pwfile = std::env::temp_dir().join(format!("soriano-pw-{}", std::process::id()));
+    // initdb reads the password from a file that the postgres user must be able to read: next
+    // to the data directory, which it can reach (the temporary directory may be private).
+    let pwfile = data_dir
+        .parent()
+        .unwrap_or(data_dir)
+        .join(format!(".soriano-pw-{}", std::process::id()));
     write_private(&pwfile, &password)?;
     if is_root() {
         chown_to_postgres(&pwfile)?;
@@ -375,4 +466,55 @@ fn free_port() -> anyhow::Result<u16> {
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::prelude::*;
+
+    #[test]
+    fn the_cluster_starts_under_a_directory_the_postgres_user_cannot_enter() {
+        // A checkout cloned by root into a private home: mode 700, owned by root.
+        let private =
+            std::env::temp_dir().join(format!("soriano-private-{}", crate::util::random_token(6)));
+        fs::create_dir_all(&private).unwrap();
+        fs::set_permissions(&private, fs::Permissions::from_mode(0o700)).unwrap();
+        let requested = private.join("checkout/var/pg");
+        let options = ClusterOptions { ephemeral: true };
+
+        let cluster = Cluster::start_or_join(&requested, &options).expect("the cluster starts");
+        cluster
+            .stop_when_process_exits(std::process::id(), Some(&private))
+            .unwrap();
+        let mut conn = PgConnection::establish(&cluster.url("postgres")).unwrap();
+        let one: i32 = diesel::select(1.into_sql::<diesel::sql_types::Integer>())
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(one, 1);
+        if is_root() {
+            assert!(
+                cluster.data_dir.starts_with(RELOCATION_ROOT),
+                "{}",
+                cluster.data_dir.display()
+            );
+            let mode = fs::metadata(cluster.data_dir.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+
+        // The next run finds it through the same path, and joins it.
+        let again = Cluster::start_or_join(&requested, &options).unwrap();
+        assert_eq!(again.port(), cluster.port());
+        assert!(!again.started_here());
+        drop(conn);
+        cluster.stop();
+        let home = relocation_home(&cluster.data_dir).map(Path::to_owned);
+        let _ = fs::remove_dir_all(&private);
+        if let Some(home) = home {
+            let _ = fs::remove_dir_all(home);
+        }
+    }
 }
