@@ -9,7 +9,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::web::error::{AppError, render_error_page};
+use crate::web::error::{AppError, render_error_page, unavailable_while_database_down};
 use crate::web::metrics::Metrics;
 use crate::web::{AppKeys, assets, csrf, flash, headers, health, metrics};
 
@@ -90,6 +90,7 @@ pub fn build(
         // Innermost first: the last `wrap` sees the request first.
         .wrap(from_fn(flash::flash_messages))
         .wrap(from_fn(csrf::csrf_guard))
+        .wrap(from_fn(unavailable_while_database_down))
         .wrap(ErrorHandlers::new().default_handler(render_error_page))
         .wrap(headers::security_headers(secure))
         .wrap(Compress::default())

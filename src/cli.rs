@@ -259,14 +259,15 @@ fn serve(config: Config, database: &Database, demo: bool, with_worker: bool) -> 
         // Built inside the runtime: lettre's SMTP pool spawns a task at once.
         let worker = if with_worker {
             let transport = Transport::from_config(&state.config)?;
+            let identity = worker::WorkerId::persistent(&state.config.var_dir)?;
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let task = actix_web::rt::spawn(worker::run_forever(
-                state.db.clone(),
-                transport,
-                async move {
-                    let _ = stopped.await;
-                },
-            ));
+            let task = actix_web::rt::spawn(
+                worker::Worker::new(state.db.clone(), transport, identity).run_forever(
+                    async move {
+                        let _ = stopped.await;
+                    },
+                ),
+            );
             Some((stop, task))
         } else {
             None
@@ -322,7 +323,10 @@ fn run_worker(config: Config, database: &Database) -> anyhow::Result<()> {
             }
             tracing::info!("stopping the worker after the current round");
         };
-        worker::run_forever(db, transport, shutdown).await;
+        let identity = worker::WorkerId::persistent(&config.var_dir)?;
+        worker::Worker::new(db, transport, identity)
+            .run_forever(shutdown)
+            .await;
         Ok(())
     })
 }

@@ -16,7 +16,7 @@ use soriano::auth::staff::Role;
 use soriano::db::Db;
 use soriano::db::schema::outbound_emails;
 use soriano::mail::transport::Transport;
-use soriano::mail::worker::{self, MAX_ATTEMPTS, backoff};
+use soriano::mail::worker::{self, CLAIM_TTL_SECONDS, MAX_ATTEMPTS, Worker, WorkerId, backoff};
 use soriano::mail::{self, Email, outbox, templates};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -38,6 +38,9 @@ struct SinkState {
     messages: Vec<Received>,
     /// Reply to MAIL FROM instead of 250 (e.g. "451 4.3.0 Try again later").
     refuse_with: Option<String>,
+    /// Keep a message, then never confirm it: the worker waits as if the server (or the
+    /// worker's own process) had frozen right after the message went out.
+    hang_after_data: bool,
     refused: usize,
 }
 
@@ -67,6 +70,10 @@ impl SmtpSink {
 
     fn transport(&self) -> Transport {
         Transport::smtp(&self.url(), FROM.parse().unwrap()).unwrap()
+    }
+
+    fn hang_after_data(&self, hang: bool) {
+        self.state.lock().unwrap().hang_after_data = hang;
     }
 
     fn refuse_with(&self, reply: Option<&str>) {
@@ -138,11 +145,19 @@ async fn converse(stream: tokio::net::TcpStream, state: Arc<Mutex<SinkState>>) {
                 // Dot-stuffing: a leading dot was doubled by the client.
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
             }
-            state.lock().unwrap().messages.push(Received {
-                mail_from: mail_from.clone(),
-                rcpt_to: std::mem::take(&mut rcpt_to),
-                data,
-            });
+            let hang = {
+                let mut state = state.lock().unwrap();
+                state.messages.push(Received {
+                    mail_from: mail_from.clone(),
+                    rcpt_to: std::mem::take(&mut rcpt_to),
+                    data,
+                });
+                state.hang_after_data
+            };
+            if hang {
+                tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+                return;
+            }
             "250 OK queued\r\n".into()
         } else if upper == "QUIT" {
             let _ = writer.write_all(b"221 Bye\r\n").await;
@@ -678,6 +693,192 @@ async fn a_claim_is_respected_until_it_expires() {
     // That worker died: once the claim expires another one takes over.
     diesel::update(outbound_emails::table.find(id))
         .set(outbound_emails::locked_until.eq(Utc::now() - chrono::Duration::seconds(1)))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(worker::run_once(&db, &sink.transport()).await.unwrap(), 1);
+    let stored = row(&mut conn, id);
+    assert_eq!(stored.status, "sent");
+    assert_eq!(stored.attempts, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crashes: claims carry their worker, a heartbeat renews them, a restart frees its own.
+
+#[derive(Debug, Queryable)]
+struct Claim {
+    status: String,
+    claimed_by: Option<String>,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+fn claim_of(conn: &mut PgConnection, id: i64) -> Claim {
+    outbound_emails::table
+        .find(id)
+        .select((
+            outbound_emails::status,
+            outbound_emails::claimed_by,
+            outbound_emails::locked_until,
+        ))
+        .first(conn)
+        .unwrap()
+}
+
+/// A data directory of its own, as a worker process started from a checkout has.
+fn var_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "soriano-mail-worker-{}",
+        soriano::util::random_token(6)
+    ))
+}
+
+/// Starts `worker`'s round in the background and waits until the sink holds `messages`
+/// messages (the sink then freezes before confirming the last one).
+async fn round_until_sent(
+    worker: Worker,
+    sink: &SmtpSink,
+    messages: usize,
+) -> actix_web::rt::task::JoinHandle<anyhow::Result<usize>> {
+    let round = actix_web::rt::spawn(async move { worker.run_once().await });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sink.messages().len() < messages {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the e-mail never left"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    round
+}
+
+/// The worker dies as with `kill -9`: its round stops where it is, its identity is gone.
+async fn kill(round: actix_web::rt::task::JoinHandle<anyhow::Result<usize>>) {
+    round.abort();
+    assert!(round.await.is_err(), "the round was killed, not finished");
+}
+
+#[actix_web::test]
+async fn a_restarted_worker_resends_its_dead_claims_at_once_with_the_same_message_id() {
+    let database = TestDatabase::new();
+    let db = pool(&database);
+    let sink = SmtpSink::start().await;
+    let mut conn = database.conn();
+    let id = enqueue(&mut conn, &simple_email("ana@example.es", "Tras la caída"));
+    let dir = var_dir();
+
+    // The server takes the message, and the worker's process dies before it can record that.
+    sink.hang_after_data(true);
+    let first = WorkerId::persistent(&dir).unwrap();
+    let first_name = first.to_string();
+    let round = round_until_sent(Worker::new(db.clone(), sink.transport(), first), &sink, 1).await;
+    let claimed_at = Utc::now();
+    kill(round).await;
+    let claim = claim_of(&mut conn, id);
+    assert_eq!(claim.status, "sending");
+    assert_eq!(claim.claimed_by.as_deref(), Some(first_name.as_str()));
+    // Even without a restart the claim would be free within half a minute, not five.
+    let lease = claim.locked_until.unwrap() - claimed_at;
+    assert!(
+        lease <= chrono::Duration::seconds(CLAIM_TTL_SECONDS as i64) && CLAIM_TTL_SECONDS <= 30,
+        "a claim holds {lease} without a heartbeat"
+    );
+
+    // Restarted from the same data directory: the same identity, so its claims are dead and
+    // the e-mail goes out again at once.
+    sink.hang_after_data(false);
+    let restarted = WorkerId::persistent(&dir).unwrap();
+    assert_eq!(restarted.to_string(), first_name);
+    let handled = Worker::new(db.clone(), sink.transport(), restarted)
+        .run_once()
+        .await
+        .unwrap();
+    assert_eq!(handled, 1);
+    let stored = row(&mut conn, id);
+    assert_eq!(stored.status, "sent");
+    assert_eq!(stored.attempts, 2);
+    assert_eq!(claim_of(&mut conn, id).claimed_by, None);
+
+    // Sent twice (at least once: the crash fell between the server's acceptance and the
+    // record), both times under one Message-ID, so the receiver can drop the second.
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 2);
+    let ids: Vec<String> = messages
+        .iter()
+        .map(|m| unfolded_header(&m.data, "Message-ID").unwrap())
+        .collect();
+    assert_eq!(ids[0], ids[1]);
+    assert!(ids[0].starts_with(&format!("<outbox.{id}.")), "{}", ids[0]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[actix_web::test]
+async fn two_workers_from_one_data_directory_have_different_identities() {
+    let dir = var_dir();
+    let a = WorkerId::persistent(&dir).unwrap();
+    let b = WorkerId::persistent(&dir).unwrap();
+    assert_ne!(a.to_string(), b.to_string());
+    // The first one's slot is free again once it stops.
+    let a_name = a.to_string();
+    drop(a);
+    assert_eq!(WorkerId::persistent(&dir).unwrap().to_string(), a_name);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[actix_web::test]
+async fn a_live_workers_claim_is_renewed_and_not_taken_until_its_heartbeat_stops() {
+    let database = TestDatabase::new();
+    let db = pool(&database);
+    let sink = SmtpSink::start().await;
+    let mut conn = database.conn();
+    let id = enqueue(&mut conn, &simple_email("ana@example.es", "Servidor lento"));
+    let (lease, beat) = (
+        std::time::Duration::from_millis(1000),
+        std::time::Duration::from_millis(150),
+    );
+
+    // A worker is still waiting for a slow server, well past the lease of its claim.
+    sink.hang_after_data(true);
+    let slow =
+        Worker::new(db.clone(), sink.transport(), WorkerId::ephemeral()).with_timing(lease, beat);
+    let slow_name = slow.id().to_string();
+    let round = round_until_sent(slow, &sink, 1).await;
+    tokio::time::sleep(lease * 2).await;
+    let claim = claim_of(&mut conn, id);
+    assert_eq!(claim.status, "sending");
+    assert_eq!(claim.claimed_by.as_deref(), Some(slow_name.as_str()));
+    assert!(
+        claim.locked_until.unwrap() > Utc::now(),
+        "the heartbeat renewed it"
+    );
+    // Another worker leaves it alone.
+    sink.hang_after_data(false);
+    let other =
+        Worker::new(db.clone(), sink.transport(), WorkerId::ephemeral()).with_timing(lease, beat);
+    assert_eq!(other.run_once().await.unwrap(), 0);
+    assert_eq!(sink.messages().len(), 1);
+
+    // The slow worker dies: once its last heartbeat's lease runs out, the other one sends it.
+    kill(round).await;
+    tokio::time::sleep(lease + std::time::Duration::from_millis(200)).await;
+    assert_eq!(other.run_once().await.unwrap(), 1);
+    assert_eq!(row(&mut conn, id).status, "sent");
+    assert_eq!(sink.messages().len(), 2);
+}
+
+#[actix_web::test]
+async fn a_claim_of_another_worker_whose_heartbeat_stopped_is_taken_over() {
+    let database = TestDatabase::new();
+    let db = pool(&database);
+    let sink = SmtpSink::start().await;
+    let mut conn = database.conn();
+    let id = enqueue(&mut conn, &simple_email("ana@example.es", "Huérfano"));
+    // Claimed by a worker on another machine whose last heartbeat was over a lease ago.
+    diesel::update(outbound_emails::table.find(id))
+        .set((
+            outbound_emails::status.eq("sending"),
+            outbound_emails::attempts.eq(1),
+            outbound_emails::claimed_by.eq("otra-maquina:0123456789ab:0"),
+            outbound_emails::locked_until.eq(Utc::now() - chrono::Duration::seconds(1)),
+        ))
         .execute(&mut conn)
         .unwrap();
     assert_eq!(worker::run_once(&db, &sink.transport()).await.unwrap(), 1);

@@ -149,7 +149,7 @@ impl SessionStore for PgSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let key_hash = sha256_hex(session_key.as_ref().as_bytes());
         let kind = self.kind.code();
-        let found: Option<serde_json::Value> = self
+        let found: Result<Option<serde_json::Value>, DbError> = self
             .db
             .run(move |conn| {
                 sessions::table
@@ -161,8 +161,16 @@ impl SessionStore for PgSessionStore {
                     .optional()
                     .map_err(DbError::from)
             })
-            .await
-            .map_err(|e| LoadError::Other(e.into()))?;
+            .await;
+        let found = match found {
+            Ok(found) => found,
+            // An outage is not a sign-out: the row is still there, and the cookie is kept (a
+            // session without state is neither written nor cleared). Without a session the
+            // face's guard sees the database down and answers 503 (`Db::is_down`); failing here
+            // instead would leave actix-session's bare 500.
+            Err(error) if error.is_unavailable() => return Ok(None),
+            Err(error) => return Err(LoadError::Other(error.into())),
+        };
         let Some(value) = found else { return Ok(None) };
         let state: SessionState =
             serde_json::from_value(value).map_err(|e| LoadError::Deserialization(e.into()))?;

@@ -59,13 +59,25 @@ pub async fn require_staff(
         .ok()
         .and_then(|identity| identity.id().ok())
         .and_then(|id| id.parse::<i64>().ok());
-    let user = match (staff_id, req.app_data::<web::Data<Db>>()) {
-        (Some(id), Some(db)) => db
-            .run(move |conn| totp::find_active_staff(conn, id).map_err(DbError::from))
-            .await
-            .map_err(AppError::from)?,
+    let db = req.app_data::<web::Data<Db>>().cloned();
+    let user = match (staff_id, &db) {
+        (Some(id), Some(db)) => {
+            let found = db
+                .run(move |conn| totp::find_active_staff(conn, id).map_err(DbError::from))
+                .await;
+            match found {
+                Ok(user) => user,
+                // Answered here, as a page: an error returned from middleware would bypass
+                // the error pages.
+                Err(error) => return Ok(req.error_response(AppError::from(error))),
+            }
+        }
         _ => None,
     };
+    if user.is_none() && db.is_some_and(|db| db.is_down()) {
+        // The session could not be read (see PgSessionStore::load): 503, not the sign-in page.
+        return Ok(req.error_response(AppError::Unavailable("sessions unreadable".into())));
+    }
     let Some(ActiveStaff { user, must_enrol }) = user else {
         if let Ok(identity) = req.get_identity() {
             identity.logout();

@@ -19,6 +19,8 @@ use anyhow::{Context, bail};
 
 /// The superuser the cluster is initialised with.
 const SUPERUSER: &str = "soriano";
+/// Where a cluster goes when root runs from a checkout the `postgres` user cannot enter.
+pub const RELOCATION_ROOT: &str = "/var/lib/soriano";
 
 /// Options that differ between the development cluster and throwaway test clusters.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +38,8 @@ pub struct Cluster {
     port: u16,
     password: String,
     started_here: bool,
+    /// The server options it was started with (`-o` of `pg_ctl`), to start it again.
+    settings: String,
 }
 
 impl Cluster {
@@ -43,11 +47,7 @@ impl Cluster {
     /// and starts it on a free local port.
     pub fn start_or_join(data_dir: &Path, options: &ClusterOptions) -> anyhow::Result<Self> {
         let bin_dir = find_bin_dir()?;
-        fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create {}", data_dir.display()))?;
-        let data_dir = data_dir
-            .canonicalize()
-            .with_context(|| format!("invalid path: {}", data_dir.display()))?;
+        let data_dir = reachable_data_dir(data_dir)?;
         let password_file = data_dir.with_extension("password");
 
         if !data_dir.join("PG_VERSION").exists() {
@@ -71,6 +71,7 @@ impl Cluster {
                 port,
                 password,
                 started_here: false,
+                settings: String::new(),
             };
             cluster.wait_until_ready(Duration::from_secs(30))?;
             return Ok(cluster);
@@ -85,12 +86,27 @@ impl Cluster {
                 " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB",
             );
         }
-        let log_file = data_dir.join("server.log");
-        let output = as_postgres(&bin_dir.join("pg_ctl"))
+        let cluster = Self {
+            data_dir,
+            bin_dir,
+            port,
+            password,
+            started_here: true,
+            settings,
+        };
+        cluster.pg_ctl_start()?;
+        tracing::info!(port, dir = %cluster.data_dir.display(), "started embedded PostgreSQL");
+        Ok(cluster)
+    }
+
+    /// `pg_ctl start` with this cluster's settings, then waits until it accepts connections.
+    fn pg_ctl_start(&self) -> anyhow::Result<()> {
+        let log_file = self.data_dir.join("server.log");
+        let output = as_postgres(&self.bin_dir.join("pg_ctl"))
             .arg("-D")
-            .arg(&data_dir)
+            .arg(&self.data_dir)
             .arg("-o")
-            .arg(&settings)
+            .arg(&self.settings)
             .arg("-l")
             .arg(&log_file)
             .args(["-w", "-t", "60", "start"])
@@ -101,21 +117,41 @@ impl Cluster {
             let log = fs::read_to_string(&log_file).unwrap_or_default();
             bail!(
                 "PostgreSQL did not start in {}: {}\n{}",
-                data_dir.display(),
+                self.data_dir.display(),
                 String::from_utf8_lossy(&output.stderr).trim(),
                 tail(&log, 20)
             );
         }
-        tracing::info!(port, dir = %data_dir.display(), "started embedded PostgreSQL");
-        let cluster = Self {
-            data_dir,
-            bin_dir,
-            port,
-            password,
-            started_here: true,
-        };
-        cluster.wait_until_ready(Duration::from_secs(30))?;
-        Ok(cluster)
+        self.wait_until_ready(Duration::from_secs(30))
+    }
+
+    /// Kills the server at once, as a crash or a pulled plug would (`pg_ctl stop -m
+    /// immediate`); [`Cluster::start_again`] brings it back on the same port. For tests of
+    /// how the app lives through a database outage; only for a cluster this process started.
+    pub fn stop_immediately(&self) -> anyhow::Result<()> {
+        if !self.started_here {
+            bail!("this cluster was joined, not started here: not stopping it");
+        }
+        let status = as_postgres(&self.bin_dir.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data_dir)
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .context("cannot run pg_ctl")?;
+        if !status.success() {
+            bail!("pg_ctl stop failed: {status}");
+        }
+        Ok(())
+    }
+
+    /// Starts again a cluster stopped by [`Cluster::stop_immediately`] (crash recovery runs).
+    pub fn start_again(&self) -> anyhow::Result<()> {
+        if !self.started_here {
+            bail!("this cluster was joined, not started here: not starting it");
+        }
+        self.pg_ctl_start()
     }
 
     /// URL of the given database on this cluster.
@@ -169,8 +205,14 @@ impl Cluster {
         } else {
             ""
         };
+        // A relocated throwaway cluster goes too (the link in `remove_dir` is not its data).
         let cleanup = remove_dir
-            .map(|dir| format!("; rm -rf '{}'", dir.display()))
+            .map(|dir| {
+                let relocated = relocation_home(&self.data_dir)
+                    .map(|home| format!(" '{}'", home.display()))
+                    .unwrap_or_default();
+                format!("; rm -rf '{}'{relocated}", dir.display())
+            })
             .unwrap_or_default();
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
@@ -211,11 +253,98 @@ impl Cluster {
     }
 }
 
+/// The cluster directory for `requested`, created and canonical: `requested` itself, unless
+/// this process runs as root (the server then runs as `postgres`) and the `postgres` user
+/// cannot enter its parent, as with a checkout cloned by root into `/root` (mode 700). Then the
+/// cluster lives in `RELOCATION_ROOT/<hash of requested>/pg`, owned by `postgres` with mode
+/// 700, and `requested` becomes a symbolic link to it, so every later run (and anyone looking
+/// under `var/`) finds it there.
+fn reachable_data_dir(requested: &Path) -> anyhow::Result<PathBuf> {
+    let parent = match requested.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let parent = parent
+        .canonicalize()
+        .with_context(|| format!("invalid path: {}", parent.display()))?;
+    let name = requested
+        .file_name()
+        .with_context(|| format!("not a directory name: {}", requested.display()))?;
+    let requested = parent.join(name);
+    // A link left by an earlier run resolves like any directory; an existing cluster stays.
+    let relocate = is_root()
+        && !requested.join("PG_VERSION").exists()
+        && !fs::symlink_metadata(&requested).is_ok_and(|m| m.file_type().is_symlink())
+        && !postgres_can_enter(&parent)?;
+    if relocate {
+        let key = crate::util::sha256_hex(requested.to_string_lossy().as_bytes());
+        let home = Path::new(RELOCATION_ROOT).join(&key[..16]);
+        fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
+        chown_to_postgres(&home)?;
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o700))?;
+        let target = home.join("pg");
+        fs::create_dir_all(&target)
+            .with_context(|| format!("cannot create {}", target.display()))?;
+        if requested.is_dir() {
+            // Only an empty directory (a failed first run) is replaced by the link.
+            fs::remove_dir(&requested).with_context(|| {
+                format!(
+                    "{} is not empty and the postgres user cannot reach it",
+                    requested.display()
+                )
+            })?;
+        }
+        std::os::unix::fs::symlink(&target, &requested).with_context(|| {
+            format!(
+                "cannot link {} to {}",
+                requested.display(),
+                target.display()
+            )
+        })?;
+        tracing::warn!(
+            requested = %requested.display(),
+            cluster = %target.display(),
+            "the postgres user cannot enter the checkout: the cluster lives outside it"
+        );
+    }
+    fs::create_dir_all(&requested)
+        .with_context(|| format!("cannot create {}", requested.display()))?;
+    requested
+        .canonicalize()
+        .with_context(|| format!("invalid path: {}", requested.display()))
+}
+
+/// Whether the `postgres` user can reach (search) `dir`, every directory above it included.
+fn postgres_can_enter(dir: &Path) -> anyhow::Result<bool> {
+    let status = Command::new("runuser")
+        .args(["-u", "postgres", "--", "test", "-x"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("cannot run runuser")?;
+    Ok(status.success())
+}
+
+/// The directory made by [`reachable_data_dir`] for a relocated cluster, if `data_dir` is one.
+fn relocation_home(data_dir: &Path) -> Option<&Path> {
+    data_dir
+        .starts_with(RELOCATION_ROOT)
+        .then(|| data_dir.parent())
+        .flatten()
+}
+
 fn init_cluster(bin_dir: &Path, data_dir: &Path, password_file: &Path) -> anyhow::Result<()> {
     let password = crate::util::random_token(24);
     write_private(password_file, &password)?;
-    // initdb reads the password from a file that the postgres user must be able to read.
-    let pwfile = std::env::temp_dir().join(format!("soriano-pw-{}", std::process::id()));
+    // initdb reads the password from a file that the postgres user must be able to read: next
+    // to the data directory, which it can reach (the temporary directory may be private).
+    let pwfile = data_dir
+        .parent()
+        .unwrap_or(data_dir)
+        .join(format!(".soriano-pw-{}", std::process::id()));
     write_private(&pwfile, &password)?;
     if is_root() {
         chown_to_postgres(&pwfile)?;
@@ -337,4 +466,55 @@ fn free_port() -> anyhow::Result<u16> {
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::prelude::*;
+
+    #[test]
+    fn the_cluster_starts_under_a_directory_the_postgres_user_cannot_enter() {
+        // A checkout cloned by root into a private home: mode 700, owned by root.
+        let private =
+            std::env::temp_dir().join(format!("soriano-private-{}", crate::util::random_token(6)));
+        fs::create_dir_all(&private).unwrap();
+        fs::set_permissions(&private, fs::Permissions::from_mode(0o700)).unwrap();
+        let requested = private.join("checkout/var/pg");
+        let options = ClusterOptions { ephemeral: true };
+
+        let cluster = Cluster::start_or_join(&requested, &options).expect("the cluster starts");
+        cluster
+            .stop_when_process_exits(std::process::id(), Some(&private))
+            .unwrap();
+        let mut conn = PgConnection::establish(&cluster.url("postgres")).unwrap();
+        let one: i32 = diesel::select(1.into_sql::<diesel::sql_types::Integer>())
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(one, 1);
+        if is_root() {
+            assert!(
+                cluster.data_dir.starts_with(RELOCATION_ROOT),
+                "{}",
+                cluster.data_dir.display()
+            );
+            let mode = fs::metadata(cluster.data_dir.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+
+        // The next run finds it through the same path, and joins it.
+        let again = Cluster::start_or_join(&requested, &options).unwrap();
+        assert_eq!(again.port(), cluster.port());
+        assert!(!again.started_here());
+        drop(conn);
+        cluster.stop();
+        let home = relocation_home(&cluster.data_dir).map(Path::to_owned);
+        let _ = fs::remove_dir_all(&private);
+        if let Some(home) = home {
+            let _ = fs::remove_dir_all(home);
+        }
+    }
 }

@@ -5,24 +5,73 @@
 //! there, never on an async worker thread. We chose r2d2 + `web::block` over deadpool-diesel
 //! because it is Diesel's own pool, needs no extra runtime glue, and measured the same on the
 //! P1 benchmark (see docs/benchmarks.md).
+//!
+//! When PostgreSQL goes away, requests must fail fast with 503 rather than queue: a checkout
+//! waits at most [`CHECKOUT_TIMEOUT`] for a busy pool, but gives up at once when opening a
+//! connection fails, and while the database is known to be down ([`Db::is_down`]) it only
+//! takes a connection that is already there (the pool keeps retrying in the background, so the
+//! first one that succeeds ends the outage without a restart). A connection whose query failed
+//! because the server went away is thrown out instead of going back to the pool.
 
 pub mod embedded;
 pub mod form_submissions;
 pub mod schema;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-pub type PgPool = Pool<ConnectionManager<PgConnection>>;
-pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
+pub type PgPool = Pool<Manager>;
+pub type Conn = PooledConnection<Manager>;
+
+/// Longest a request waits for a connection while every one is busy; past it, 503.
+pub const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(800);
+/// While the database is known to be down: how long to wait for a reconnected connection.
+const DOWN_CHECKOUT_TIMEOUT: Duration = Duration::from_millis(50);
+/// One wait of a checkout; between them it checks whether connecting failed meanwhile.
+const CHECKOUT_SLICE: Duration = Duration::from_millis(25);
+/// The pool's own retry pace: it tries to reconnect at least every half of this.
+const RECONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A pooled connection and whether it lost its server (then the pool drops it).
+pub struct TrackedConnection {
+    conn: PgConnection,
+    lost: bool,
+}
+
+/// r2d2's manager for [`TrackedConnection`]s: Diesel's, plus dropping lost connections. Diesel
+/// only counts a connection as broken when a transaction was left open, so without this a
+/// connection to a restarted server would go back to the pool and fail every request it serves.
+#[derive(Debug)]
+pub struct Manager(ConnectionManager<PgConnection>);
+
+impl ManageConnection for Manager {
+    type Connection = TrackedConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<TrackedConnection, Self::Error> {
+        self.0
+            .connect()
+            .map(|conn| TrackedConnection { conn, lost: false })
+    }
+
+    fn is_valid(&self, conn: &mut TrackedConnection) -> Result<(), Self::Error> {
+        self.0.is_valid(&mut conn.conn)
+    }
+
+    fn has_broken(&self, conn: &mut TrackedConnection) -> bool {
+        conn.lost || self.0.has_broken(&mut conn.conn)
+    }
+}
 
 /// Errors of a database call made from a handler.
 #[derive(Debug, thiserror::Error)]
@@ -42,31 +91,104 @@ impl DbError {
     pub fn other(error: impl std::fmt::Display) -> Self {
         DbError::Other(error.to_string())
     }
+
+    /// Whether the database could not be reached (as opposed to a query that went wrong).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Pool(_) => true,
+            DbError::Query(error) => lost_connection(error),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a query failed because the connection to the server is gone.
+pub fn lost_connection(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        error,
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        ) | Error::BrokenTransactionManager
+    )
 }
 
 /// The application's handle to PostgreSQL: a cloneable pool.
 #[derive(Clone)]
 pub struct Db {
     pool: PgPool,
+    /// Set when connecting or a query failed for want of a server; cleared by the next
+    /// statement that succeeds.
+    down: Arc<AtomicBool>,
 }
 
 impl Db {
     /// Builds the pool. Two connections per core plus a margin: the blocking pool runs the
     /// queries, and more connections than that only queue inside PostgreSQL.
     pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Self> {
-        let manager = ConnectionManager::<PgConnection>::new(url);
+        let manager = Manager(ConnectionManager::<PgConnection>::new(url));
         let pool = Pool::builder()
             .max_size(max_size)
             .min_idle(Some(1.min(max_size)))
-            .connection_timeout(Duration::from_secs(5))
+            .connection_timeout(RECONNECT_TIMEOUT)
             .test_on_check_out(false)
             .build(manager)
             .with_context(|| format!("cannot connect to PostgreSQL ({})", redact(url)))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            down: Arc::default(),
+        })
     }
 
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+    /// Whether the last attempt to use the database found it unreachable.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Relaxed)
+    }
+
+    fn set_down(&self, down: bool) {
+        // Read first: a store on every query would bounce the cache line between cores.
+        if self.down.load(Ordering::Relaxed) != down {
+            self.down.store(down, Ordering::Relaxed);
+            if down {
+                tracing::error!("the database is unreachable; answering 503 until it is back");
+            } else {
+                tracing::info!("the database is reachable again");
+            }
+        }
+    }
+
+    /// A connection from the pool, waiting at most [`CHECKOUT_TIMEOUT`] while all are busy, but
+    /// failing at once when connecting fails (or the database is already known to be down).
+    fn checkout(&self) -> Result<Conn, DbError> {
+        if self.is_down() {
+            return self
+                .pool
+                .get_timeout(DOWN_CHECKOUT_TIMEOUT)
+                .map_err(|error| {
+                    tracing::debug!(%error, "no connection while the database is down");
+                    DbError::Pool(error)
+                });
+        }
+        let deadline = Instant::now() + CHECKOUT_TIMEOUT;
+        loop {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match self.pool.get_timeout(wait.min(CHECKOUT_SLICE)) {
+                Ok(conn) => return Ok(conn),
+                Err(error) => {
+                    // r2d2 reports the last connection error with the timeout; without one the
+                    // pool is only busy, and the wait goes on.
+                    let connecting_failed = error.to_string() != "timed out waiting for connection";
+                    if connecting_failed || self.is_down() {
+                        self.set_down(true);
+                        return Err(DbError::Pool(error));
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(DbError::Pool(error));
+                    }
+                }
+            }
+        }
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool.
@@ -76,10 +198,16 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let db = self.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(DbError::from)?;
-            f(&mut conn)
+            let mut conn = db.checkout()?;
+            let result = f(&mut conn.conn);
+            // `E` is the caller's error type, so the cause cannot be inspected; a failure is
+            // rare enough to afford asking the server whether it is still there.
+            let alive = result.is_ok() || conn.conn.ping().is_ok();
+            conn.lost = !alive;
+            db.set_down(!alive);
+            result
         })
         .await
         .map_err(|_| E::from(DbError::Canceled))?

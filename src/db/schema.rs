@@ -127,6 +127,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        claimed_by -> Nullable<Text>,
     }
 }
 

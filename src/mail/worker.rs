@@ -2,17 +2,28 @@
 //!
 //! Any number of workers (threads, processes, machines) may run at once: a claim is one
 //! statement that moves rows to `sending` under `FOR UPDATE SKIP LOCKED`, so a row is handed to
-//! one worker only. A claim expires after [`CLAIM_TTL_SECONDS`]; a worker that died mid-batch
-//! leaves its rows to be claimed again then (delivery is at least once, never lost). Attempts
-//! are counted when a row is claimed, so even a message that kills its worker every time ends
-//! as `failed` after [`MAX_ATTEMPTS`].
+//! one worker only. Each claim names its worker ([`WorkerId`]) and holds for
+//! [`CLAIM_TTL_SECONDS`]; the worker renews its claims every [`HEARTBEAT_INTERVAL`] while it
+//! sends, so a slow SMTP server never loses a live worker its rows, and the rows of a worker
+//! that died are free again within half a minute. A worker that restarts on the same machine
+//! and data directory takes back the same identity and frees its own dead claims at once.
+//!
+//! Delivery is at least once: an e-mail is never lost, and it is sent twice only when a worker
+//! dies between the SMTP server accepting it and the row being marked sent. Every attempt of
+//! one row carries the same `Message-ID`, so the receiving side can drop such a duplicate.
+//! Attempts are counted when a row is claimed, so even a message that kills its worker every
+//! time ends as `failed` after [`MAX_ATTEMPTS`].
 
 use std::future::Future;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::{BigInt, Double, Integer, Text};
 
 use crate::db::schema::outbound_emails;
 use crate::db::{Db, DbError};
@@ -23,20 +34,106 @@ use crate::mail::transport::{SendError, Transport};
 pub const BATCH_SIZE: i64 = 20;
 /// Attempts after which an e-mail is given up (`failed`).
 pub const MAX_ATTEMPTS: i32 = 8;
-/// How long a claim holds before another worker may take the row over.
-pub const CLAIM_TTL_SECONDS: i32 = 5 * 60;
+/// How long a claim holds after the worker's last heartbeat before another worker may take the
+/// row over.
+pub const CLAIM_TTL_SECONDS: i32 = 30;
+/// How often a worker renews the claims it is sending.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 /// Pause between rounds when there is nothing (more) to send.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// How often the housekeeping round runs (expired sessions, policies, renewal reminders).
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// Longest `last_error` kept; SMTP servers can be verbose.
 const MAX_ERROR_LEN: usize = 1000;
+/// Worker slots tried per data directory (one per worker process running from it).
+const MAX_SLOTS: u32 = 64;
 
 /// Delay before the next attempt after `attempts` attempts have failed: 1 minute, then
 /// doubling (2, 4, 8, ...), never more than an hour.
 pub fn backoff(attempts: i32) -> chrono::Duration {
     let exponent = attempts.saturating_sub(1).clamp(0, 6) as u32;
     chrono::Duration::minutes(2i64.pow(exponent)).min(chrono::Duration::hours(1))
+}
+
+/// Whose claim a row is (`outbound_emails.claimed_by`).
+///
+/// A long-running worker takes a [`WorkerId::persistent`] identity: host, data directory and
+/// the first free slot, held under an exclusive file lock for the life of the process. The
+/// kernel drops the lock however the process ends (`kill -9` included), so the next worker
+/// started from that directory gets the same identity, and every row still claimed under it
+/// belongs to a worker that is gone. Cheap to clone; the slot is freed with the last clone.
+#[derive(Debug, Clone)]
+pub struct WorkerId {
+    name: String,
+    _slot: Option<Arc<std::fs::File>>,
+}
+
+impl WorkerId {
+    /// An identity no other worker has or will have: for one-off rounds that finish their
+    /// claims before returning (tests, tools).
+    pub fn ephemeral() -> Self {
+        Self {
+            name: format!(
+                "{}/pid-{}/{}",
+                host_name(),
+                std::process::id(),
+                crate::util::random_token(6)
+            ),
+            _slot: None,
+        }
+    }
+
+    /// The identity of a worker running from `var_dir` on this host: the same after a
+    /// restart, different for two workers running at once (see the type's documentation).
+    pub fn persistent(var_dir: &Path) -> anyhow::Result<Self> {
+        let dir = var_dir.join("worker");
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let dir = dir.canonicalize()?;
+        let place = crate::util::sha256_hex(dir.to_string_lossy().as_bytes());
+        for slot in 0..MAX_SLOTS {
+            let path = dir.join(format!("slot-{slot}.lock"));
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            // SAFETY: flock on a descriptor we own; LOCK_NB makes it fail instead of waiting.
+            let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if locked == 0 {
+                return Ok(Self {
+                    name: format!("{}:{}:{slot}", host_name(), &place[..12]),
+                    _slot: Some(Arc::new(file)),
+                });
+            }
+        }
+        anyhow::bail!(
+            "more than {MAX_SLOTS} workers run from {}: no free worker slot",
+            dir.display()
+        )
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+}
+
+impl std::fmt::Display for WorkerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+fn host_name() -> String {
+    let mut buffer = [0u8; 256];
+    // SAFETY: the buffer is writable for its whole length; gethostname NUL-terminates within it.
+    let ok = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) } == 0;
+    let end = buffer.iter().position(|&b| b == 0).unwrap_or(0);
+    match std::str::from_utf8(&buffer[..end]) {
+        Ok(name) if ok && !name.is_empty() => name.to_owned(),
+        _ => "localhost".to_owned(),
+    }
 }
 
 /// A claimed e-mail, as the claim statement returns it.
@@ -53,39 +150,84 @@ struct Claimed {
     created_at: DateTime<Utc>,
 }
 
+/// Left part of the `Message-ID` of outbox row `id` created at `created_at` (the sender's domain
+/// is the right part): the same for every attempt, so a resend after a crash is recognisable
+/// as a duplicate; unique across databases in practice (ids restart in a new database,
+/// creation instants do not repeat).
+pub fn message_id(id: i64, created_at: DateTime<Utc>) -> String {
+    format!("outbox.{id}.{}", created_at.timestamp_micros())
+}
+
 impl Claimed {
-    /// Left part of the `Message-ID`: the same for every attempt, unique across databases
-    /// in practice (ids restart in a new database, creation instants do not repeat).
     fn message_id(&self) -> String {
-        format!("outbox.{}.{}", self.id, self.created_at.timestamp_micros())
+        message_id(self.id, self.created_at)
     }
 }
 
-/// Takes up to `limit` due e-mails (pending and due, or `sending` with an expired claim) and
-/// marks them `sending` for [`CLAIM_TTL_SECONDS`].
+/// Frees the claims of workers that are gone: rows whose claim was not renewed in time, and
+/// rows still claimed under `worker`'s own identity (called before `worker` claims anything,
+/// so they were left by an earlier process with that identity). They are due again at once,
+/// or `failed` when they have used up their attempts. Returns how many.
+fn release_dead_claims(conn: &mut PgConnection, worker: &WorkerId) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE outbound_emails \
+            SET status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END, \
+                last_error = CASE WHEN attempts >= $2 \
+                                  THEN 'the worker stopped while sending it' \
+                                  ELSE last_error END, \
+                next_attempt_at = now(), \
+                locked_until = NULL, \
+                claimed_by = NULL \
+          WHERE status = 'sending' \
+            AND (locked_until < now() OR locked_until IS NULL OR claimed_by = $1)",
+    )
+    .bind::<Text, _>(worker.as_str())
+    .bind::<Integer, _>(MAX_ATTEMPTS)
+    .execute(conn)
+}
+
+/// Takes up to `limit` due e-mails for `worker` and marks them `sending` for `lease`.
 ///
 /// Hand-written SQL (with bound parameters) because the claim must be ONE statement, an
 /// `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...`: a locked
 /// subselect inside an update is beyond Diesel's query builder, and splitting it into a
 /// select and an update would need a transaction held open around both for nothing.
-fn claim(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Claimed>> {
+fn claim(
+    conn: &mut PgConnection,
+    worker: &WorkerId,
+    limit: i64,
+    lease: Duration,
+) -> QueryResult<Vec<Claimed>> {
     diesel::sql_query(
         "UPDATE outbound_emails \
             SET status = 'sending', \
                 attempts = attempts + 1, \
-                locked_until = now() + make_interval(secs => $2) \
+                locked_until = now() + make_interval(secs => $2), \
+                claimed_by = $3 \
           WHERE id IN ( \
                 SELECT id FROM outbound_emails \
-                 WHERE (status = 'pending' AND next_attempt_at <= now()) \
-                    OR (status = 'sending' AND locked_until < now()) \
+                 WHERE status = 'pending' AND next_attempt_at <= now() \
                  ORDER BY id \
                  LIMIT $1 \
                    FOR UPDATE SKIP LOCKED) \
       RETURNING id, to_address, subject, body_text, body_html, attempts, created_at",
     )
     .bind::<BigInt, _>(limit)
-    .bind::<Integer, _>(CLAIM_TTL_SECONDS)
+    .bind::<Double, _>(lease.as_secs_f64())
+    .bind::<Text, _>(worker.as_str())
     .load(conn)
+}
+
+/// The heartbeat: pushes the end of every claim `worker` holds to `lease` from now.
+fn renew_claims(conn: &mut PgConnection, worker: &WorkerId, lease: Duration) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE outbound_emails \
+            SET locked_until = now() + make_interval(secs => $1) \
+          WHERE status = 'sending' AND claimed_by = $2",
+    )
+    .bind::<Double, _>(lease.as_secs_f64())
+    .bind::<Text, _>(worker.as_str())
+    .execute(conn)
 }
 
 /// Records the outcome of one attempt. The update only applies while the row is still this
@@ -101,7 +243,10 @@ fn record(
         .find(email.id)
         .filter(outbound_emails::status.eq(Status::Sending.as_str()))
         .filter(outbound_emails::attempts.eq(email.attempts));
-    let no_lock = outbound_emails::locked_until.eq(None::<DateTime<Utc>>);
+    let no_lock = (
+        outbound_emails::locked_until.eq(None::<DateTime<Utc>>),
+        outbound_emails::claimed_by.eq(None::<String>),
+    );
     match outcome {
         Ok(()) => diesel::update(ours)
             .set((
@@ -136,86 +281,174 @@ fn truncate(text: &str) -> String {
     }
 }
 
-/// One round: claims a batch, sends each e-mail (on the async runtime; the database work runs
-/// on the blocking pool) and records each outcome. Returns how many e-mails it handled.
-pub async fn run_once(db: &Db, transport: &Transport) -> anyhow::Result<usize> {
-    let claimed = db
-        .run(|conn| claim(conn, BATCH_SIZE).map_err(DbError::from))
-        .await?;
-    let count = claimed.len();
-    for email in claimed {
-        let outcome = transport
-            .send(
-                &email.message_id(),
-                &email.to_address,
-                &email.subject,
-                &email.body_text,
-                &email.body_html,
-            )
-            .await;
-        match &outcome {
-            Ok(()) => tracing::info!(email_id = email.id, "e-mail sent"),
-            Err(error) => tracing::warn!(
-                email_id = email.id,
-                attempts = email.attempts,
-                permanent = error.is_permanent(),
-                %error,
-                "e-mail not sent"
-            ),
-        }
-        db.run(move |conn| {
-            record(conn, &email, &outcome, Utc::now())
-                .map(drop)
-                .map_err(DbError::from)
-        })
-        .await?;
-    }
-    Ok(count)
+/// One delivery worker: who it is, where it sends, and how long its claims hold.
+#[derive(Clone)]
+pub struct Worker {
+    db: Db,
+    transport: Transport,
+    id: WorkerId,
+    lease: Duration,
+    heartbeat: Duration,
 }
 
-/// Delivers e-mails until `shutdown` completes: a round every [`POLL_INTERVAL`] (at once
-/// again after a full batch), and the housekeeping round (`crate::housekeeping`: expired sessions,
-/// policies, renewal reminders) every [`PURGE_INTERVAL`].
-/// A round in progress is finished before stopping, so no claim is left behind.
-pub async fn run_forever(db: Db, transport: Transport, shutdown: impl Future<Output = ()>) {
-    let mut shutdown = std::pin::pin!(shutdown);
-    let mut last_purge: Option<Instant> = None;
-    tracing::info!(transport = %transport.describe(), "e-mail worker started");
-    loop {
-        let full_batch = match run_once(&db, &transport).await {
-            Ok(count) => count as i64 == BATCH_SIZE,
-            Err(error) => {
-                tracing::error!(error = %format!("{error:#}"), "e-mail worker round failed");
-                false
-            }
-        };
-        if last_purge.is_none_or(|at| at.elapsed() >= PURGE_INTERVAL) {
-            last_purge = Some(Instant::now());
-            let today = crate::policies::queries::today();
-            match db
-                .run(move |conn| {
-                    crate::housekeeping::run(conn, today)
-                        .map_err(|e| DbError::other(format!("{e:#}")))
-                })
-                .await
-            {
-                Ok(report) if report == crate::housekeeping::Report::default() => {}
-                Ok(report) => tracing::info!(?report, "housekeeping round"),
-                Err(error) => tracing::error!(%error, "housekeeping round failed"),
-            }
-        }
-        let pause = if full_batch {
-            Duration::ZERO
-        } else {
-            POLL_INTERVAL
-        };
-        tokio::select! {
-            biased;
-            () = &mut shutdown => break,
-            () = tokio::time::sleep(pause) => {}
+impl Worker {
+    pub fn new(db: Db, transport: Transport, id: WorkerId) -> Self {
+        Self {
+            db,
+            transport,
+            id,
+            lease: Duration::from_secs(CLAIM_TTL_SECONDS as u64),
+            heartbeat: HEARTBEAT_INTERVAL,
         }
     }
-    tracing::info!("e-mail worker stopped");
+
+    /// Other claim timings than [`CLAIM_TTL_SECONDS`] and [`HEARTBEAT_INTERVAL`] (tests).
+    pub fn with_timing(mut self, lease: Duration, heartbeat: Duration) -> Self {
+        self.lease = lease;
+        self.heartbeat = heartbeat;
+        self
+    }
+
+    pub fn id(&self) -> &WorkerId {
+        &self.id
+    }
+
+    /// One round: frees dead claims, claims a batch, sends each e-mail (on the async runtime;
+    /// the database work runs on the blocking pool) while renewing the batch's claims, and
+    /// records each outcome. Returns how many e-mails it handled.
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let (id, lease) = (self.id.clone(), self.lease);
+        let claimed = self
+            .db
+            .run(move |conn| {
+                let released = release_dead_claims(conn, &id)?;
+                if released > 0 {
+                    tracing::warn!(released, "took back e-mails claimed by a stopped worker");
+                }
+                claim(conn, &id, BATCH_SIZE, lease).map_err(DbError::from)
+            })
+            .await?;
+        let count = claimed.len();
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + self.heartbeat, self.heartbeat);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        for email in claimed {
+            let message_id = email.message_id();
+            let outcome = {
+                let send = self.transport.send(
+                    &message_id,
+                    &email.to_address,
+                    &email.subject,
+                    &email.body_text,
+                    &email.body_html,
+                );
+                let mut send = std::pin::pin!(send);
+                loop {
+                    tokio::select! {
+                        outcome = &mut send => break outcome,
+                        _ = heartbeat.tick() => self.renew().await,
+                    }
+                }
+            };
+            match &outcome {
+                Ok(()) => tracing::info!(email_id = email.id, "e-mail sent"),
+                Err(error) => tracing::warn!(
+                    email_id = email.id,
+                    attempts = email.attempts,
+                    permanent = error.is_permanent(),
+                    %error,
+                    "e-mail not sent"
+                ),
+            }
+            self.db
+                .run(move |conn| {
+                    record(conn, &email, &outcome, Utc::now())
+                        .map(drop)
+                        .map_err(DbError::from)
+                })
+                .await?;
+        }
+        Ok(count)
+    }
+
+    /// Renews this worker's claims; a failure is logged (the next beat tries again, and the
+    /// lease leaves several beats of slack).
+    async fn renew(&self) {
+        let (id, lease) = (self.id.clone(), self.lease);
+        let renewed = self
+            .db
+            .run(move |conn| renew_claims(conn, &id, lease).map_err(DbError::from))
+            .await;
+        match renewed {
+            Ok(count) => tracing::debug!(count, "renewed e-mail claims"),
+            Err(error) => tracing::warn!(%error, "cannot renew e-mail claims"),
+        }
+    }
+
+    /// Delivers e-mails until `shutdown` completes: a round every [`POLL_INTERVAL`] (at once
+    /// again after a full batch), and the housekeeping round (`crate::housekeeping`: expired
+    /// sessions, policies, renewal reminders) every [`PURGE_INTERVAL`]. A round in progress is
+    /// finished before stopping, so no claim is left behind.
+    pub async fn run_forever(self, shutdown: impl Future<Output = ()>) {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut last_purge: Option<Instant> = None;
+        tracing::info!(
+            transport = %self.transport.describe(),
+            worker = %self.id,
+            "e-mail worker started"
+        );
+        let db = self.db.clone();
+        loop {
+            let full_batch = match self.run_once().await {
+                Ok(count) => count as i64 == BATCH_SIZE,
+                Err(error) => {
+                    tracing::error!(error = %format!("{error:#}"), "e-mail worker round failed");
+                    false
+                }
+            };
+            if last_purge.is_none_or(|at| at.elapsed() >= PURGE_INTERVAL) {
+                last_purge = Some(Instant::now());
+                let today = crate::policies::queries::today();
+                match db
+                    .run(move |conn| {
+                        crate::housekeeping::run(conn, today)
+                            .map_err(|e| DbError::other(format!("{e:#}")))
+                    })
+                    .await
+                {
+                    Ok(report) if report == crate::housekeeping::Report::default() => {}
+                    Ok(report) => tracing::info!(?report, "housekeeping round"),
+                    Err(error) => tracing::error!(%error, "housekeeping round failed"),
+                }
+            }
+            let pause = if full_batch {
+                Duration::ZERO
+            } else {
+                POLL_INTERVAL
+            };
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        tracing::info!("e-mail worker stopped");
+    }
+}
+
+/// One round by a worker of its own ([`WorkerId::ephemeral`]); see [`Worker::run_once`].
+pub async fn run_once(db: &Db, transport: &Transport) -> anyhow::Result<usize> {
+    Worker::new(db.clone(), transport.clone(), WorkerId::ephemeral())
+        .run_once()
+        .await
+}
+
+/// Runs `Worker::run_forever` for a worker of its own ([`WorkerId::ephemeral`]). Long-running
+/// processes should use [`WorkerId::persistent`] instead, so that a restart frees its claims.
+pub async fn run_forever(db: Db, transport: Transport, shutdown: impl Future<Output = ()>) {
+    Worker::new(db, transport, WorkerId::ephemeral())
+        .run_forever(shutdown)
+        .await
 }
 
 #[cfg(test)]

@@ -73,9 +73,10 @@ pub async fn require_client(
         .ok()
         .and_then(|identity| identity.id().ok())
         .and_then(|id| id.parse::<i64>().ok());
-    let found = match (client_id, req.app_data::<web::Data<Db>>()) {
-        (Some(id), Some(db)) => db
-            .run(move |conn| {
+    let db = req.app_data::<web::Data<Db>>().cloned();
+    let found = match (client_id, &db) {
+        (Some(id), Some(db)) => {
+            db.run(move |conn| {
                 let Some(user) = accounts::find(conn, id)?.filter(ClientUser::can_sign_in) else {
                     return Ok::<_, DbError>(None);
                 };
@@ -86,9 +87,19 @@ pub async fn require_client(
                 Ok(Some(CurrentClient { user, name }))
             })
             .await
-            .map_err(AppError::from)?,
-        _ => None,
+        }
+        _ => Ok(None),
     };
+    let found = match found {
+        Ok(found) => found,
+        // Answered here, as a page: an error returned from middleware would bypass the error
+        // pages.
+        Err(error) => return Ok(req.error_response(AppError::from(error))),
+    };
+    if found.is_none() && db.is_some_and(|db| db.is_down()) {
+        // The session could not be read (see PgSessionStore::load): 503, not the sign-in page.
+        return Ok(req.error_response(AppError::Unavailable("sessions unreadable".into())));
+    }
     let Some(client) = found else {
         if let Ok(identity) = req.get_identity() {
             identity.logout();

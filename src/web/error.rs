@@ -42,7 +42,9 @@ impl From<DbError> for AppError {
     fn from(error: DbError) -> Self {
         match error {
             DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
-            DbError::Pool(e) => AppError::Unavailable(e.to_string()),
+            unreachable if unreachable.is_unavailable() => {
+                AppError::Unavailable(unreachable.to_string())
+            }
             other => AppError::Internal(other.into()),
         }
     }
@@ -146,7 +148,7 @@ fn describe(status: StatusCode, kind: ErrorKind) -> (&'static str, &'static str)
         ),
         503 => (
             "Servicio no disponible",
-            "El servicio no está disponible en este momento. Inténtelo de nuevo en unos minutos.",
+            "El servicio no está disponible en este momento; inténtelo de nuevo en unos minutos.",
         ),
         s if s >= 500 => (
             "Error interno",
@@ -186,6 +188,35 @@ struct BackofficeErrorPage {
 struct PortalErrorPage {
     ctx: PageContext,
     error: ErrorPartial,
+}
+
+/// Middleware just inside [`render_error_page`]: a 500 raised while the database is down
+/// becomes 503, whatever raised it. A domain error wrapping a lost connection reads as
+/// "internal", but while PostgreSQL is unreachable it is an outage, not a bug: the visitor is
+/// told to come back in a few minutes.
+pub async fn unavailable_while_database_down(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> actix_web::Result<ServiceResponse<BoxBody>> {
+    // Cloned out before the call: holding a clone of the request itself would break routing.
+    let db = req
+        .app_data::<actix_web::web::Data<crate::db::Db>>()
+        .cloned();
+    let res = next.call(req).await?;
+    if res.status() == StatusCode::INTERNAL_SERVER_ERROR && db.is_some_and(|db| db.is_down()) {
+        let (request, _) = res.into_parts();
+        return Ok(unavailable(request));
+    }
+    Ok(res.map_into_boxed_body())
+}
+
+fn unavailable(request: actix_web::HttpRequest) -> ServiceResponse<BoxBody> {
+    let error = AppError::Unavailable("the database is unreachable".to_owned());
+    let mut response = error.error_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+    ServiceResponse::new(request, response)
 }
 
 /// `ErrorHandlers` hook: turns any 4xx/5xx response that is not already an HTML page into

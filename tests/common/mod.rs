@@ -74,6 +74,11 @@ fn server() -> &'static Server {
     })
 }
 
+/// The throwaway cluster of this test binary, or `None` when the tests use `DATABASE_URL`.
+pub fn cluster() -> Option<&'static embedded::Cluster> {
+    server()._cluster.as_ref()
+}
+
 /// Drops databases of earlier test processes that no longer run.
 fn sweep_leftovers(admin_url: &str) {
     #[derive(QueryableByName)]
