@@ -82,6 +82,16 @@
   } else {
     focusSummary(document);
   }
+  // The browser's own scroll to the action's #fragment comes after that and takes the focus
+  // back to the page; once it is done, focus the summary again unless the visitor has moved on.
+  window.addEventListener("load", function () {
+    setTimeout(function () {
+      var active = document.activeElement;
+      if (!active || active === document.body || active === document.documentElement) {
+        focusSummary(document);
+      }
+    }, 0);
+  });
 
   // htmx:load fires for every element htmx has just put in the page (not for what stayed).
   document.addEventListener("htmx:load", function (ev) {
