@@ -22,6 +22,8 @@ pub const RENEWAL_NOTICE_DAYS: i64 = 30;
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
     pub sessions_purged: usize,
+    /// Files attached to a form that came back with errors and never sent.
+    pub pending_uploads_purged: usize,
     pub policies_expired: usize,
     pub quotes_expired: usize,
     pub renewals_flagged: usize,
@@ -31,6 +33,7 @@ pub struct Report {
 /// Runs every step for `today` (the Madrid date).
 pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> {
     let sessions_purged = session_store::purge_expired(conn)?;
+    let pending_uploads_purged = crate::documents::pending::purge_stale(conn, chrono::Utc::now())?;
     let policies_expired = conn.transaction(|conn| {
         policy_queries::expire_overdue(conn, today, BATCH, &Actor::system())
             .map_err(|e| anyhow::anyhow!("expiring policies: {e:?}"))
@@ -41,6 +44,7 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
         conn.transaction(|conn| crate::receipts::flag_overdue(conn, today, BATCH))?;
     Ok(Report {
         sessions_purged,
+        pending_uploads_purged,
         policies_expired,
         quotes_expired,
         renewals_flagged,

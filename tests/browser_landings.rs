@@ -29,9 +29,9 @@ async fn press(client: &fantoccini::Client, css: &str) -> Result<(), Box<dyn std
     Ok(())
 }
 
-#[actix_web::test]
-async fn a_visitor_from_a_campaign_corrects_the_form_and_sees_the_thank_you_page() {
-    let app = TestApp::spawn_with(|conn| {
+/// The app with the published landing `/l/seguro-hogar` (name and phone required).
+async fn spawn_landing() -> TestApp {
+    TestApp::spawn_with(|conn| {
         soriano::seed::catalog(conn).unwrap();
         create_staff(conn, "agente@soriano.es", Role::Agent, PASSWORD);
         let draft = LandingForm {
@@ -57,7 +57,12 @@ async fn a_visitor_from_a_campaign_corrects_the_form_and_sees_the_thank_you_page
         let id = editor::create(conn, &draft, &blocks, Utc::now()).unwrap();
         editor::set_published(conn, id, true, Utc::now()).unwrap();
     })
-    .await;
+    .await
+}
+
+#[actix_web::test]
+async fn a_visitor_from_a_campaign_corrects_the_form_and_sees_the_thank_you_page() {
+    let app = spawn_landing().await;
     let base = app.address.clone();
     Browser::start(1280, 900)
         .await
@@ -133,4 +138,92 @@ async fn a_visitor_from_a_campaign_corrects_the_form_and_sees_the_thank_you_page
     assert_eq!(phone.as_deref(), Some("600123456"));
     assert_eq!(utm_source.as_deref(), Some("newsletter"));
     assert_eq!(utm_campaign.as_deref(), Some("hogar-noviembre"));
+}
+
+/// Whether the focused element is the error summary and its top is on screen.
+const SUMMARY_SEEN: &str = "var s = document.querySelector('[data-error-summary]');\
+    if (!s || document.activeElement !== s) return false;\
+    var r = s.getBoundingClientRect();\
+    return r.top >= 0 && r.top < window.innerHeight && r.height > 0;";
+
+#[actix_web::test]
+async fn after_a_failed_submit_the_error_summary_is_in_view_and_focused_on_desktop_and_phone() {
+    let app = spawn_landing().await;
+    for (width, height) in [(1280, 900), (390, 844)] {
+        let base = app.address.clone();
+        Browser::start(width, height)
+            .await
+            .journey(
+                &format!("landing_error_summary_{width}"),
+                |client| async move {
+                    client.goto(&format!("{base}/l/seguro-hogar")).await?;
+                    client.wait().for_element(Locator::Id("f-nombre")).await?;
+                    client
+                        .find(Locator::Id("f-telefono"))
+                        .await?
+                        .send_keys("600 12")
+                        .await?;
+                    tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
+                    press(&client, "#formulario button[type=submit]").await?;
+
+                    browser::eventually("the error summary in view and focused", || {
+                        let client = client.clone();
+                        async move {
+                            client
+                                .execute(SUMMARY_SEEN, vec![])
+                                .await
+                                .ok()
+                                .and_then(|v| v.as_bool())
+                                .unwrap_or(false)
+                        }
+                    })
+                    .await?;
+                    let summary = client
+                        .find(Locator::Css("[data-error-summary]"))
+                        .await?
+                        .text()
+                        .await?;
+                    assert!(
+                        summary.contains("Hay errores en el formulario"),
+                        "{summary}"
+                    );
+                    let links: Vec<String> = {
+                        let mut hrefs = Vec::new();
+                        for link in client
+                            .find_all(Locator::Css("[data-error-summary] a"))
+                            .await?
+                        {
+                            hrefs.push(link.attr("href").await?.unwrap_or_default());
+                        }
+                        hrefs
+                    };
+                    assert_eq!(links, vec!["#f-nombre", "#f-telefono", "#privacidad"]);
+                    let value = client
+                        .find(Locator::Id("f-telefono"))
+                        .await?
+                        .prop("value")
+                        .await?
+                        .unwrap_or_default();
+                    assert_eq!(value, "600 12");
+
+                    // A link of the summary takes the visitor to the field.
+                    press(&client, "[data-error-summary] a[href='#f-telefono']").await?;
+                    browser::eventually("the phone field focused", || {
+                        let client = client.clone();
+                        async move {
+                            client
+                                .execute("return document.activeElement.id;", vec![])
+                                .await
+                                .ok()
+                                .and_then(|v| v.as_str().map(|s| s == "f-telefono"))
+                                .unwrap_or(false)
+                        }
+                    })
+                    .await?;
+                    Ok(())
+                },
+            )
+            .await;
+    }
+    app.stop().await;
 }

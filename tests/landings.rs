@@ -342,6 +342,18 @@ async fn every_field_rule_answers_with_a_spanish_message_and_keeps_the_values() 
         let html = response.text().await.unwrap();
         assert!(html.contains(message), "{field}: {message}");
         assert!(html.contains(r#"aria-invalid="true""#), "{field}");
+        // The summary above the form links to the field.
+        let target = if field == "privacidad" {
+            "privacidad".to_owned()
+        } else {
+            format!("f-{field}")
+        };
+        assert!(html.contains("Hay errores en el formulario"), "{field}");
+        assert!(
+            html.contains(&format!(r##"<li><a href="#{target}">"##)),
+            "{field}"
+        );
+        assert!(html.contains(r#"action="/l/hogar#formulario""#));
         // The other values stay in the form, and so does the one-time token.
         let kept = if field == "cp" { "Ana Pérez" } else { "28001" };
         assert!(html.contains(kept), "{field}");
@@ -364,11 +376,9 @@ async fn every_field_rule_answers_with_a_spanish_message_and_keeps_the_values() 
 }
 
 #[actix_web::test]
-async fn honeypot_and_fill_time_get_a_polite_page_and_store_nothing() {
+async fn a_quick_or_stale_submit_comes_back_with_its_values_and_bots_get_a_4xx() {
     let (app, _, _) = spawn().await;
     let served = open(&app, "/l/hogar").await;
-    let mut fields = good("d@example.es");
-    fields.push(("sitio_web", "http://spam.example"));
     // The honeypot sent twice: the later value wins in the intake's map; send it alone.
     let response = app
         .post_form(
@@ -386,7 +396,7 @@ async fn honeypot_and_fill_time_get_a_polite_page_and_store_nothing() {
             .concat(),
         )
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         response
             .text()
@@ -396,24 +406,46 @@ async fn honeypot_and_fill_time_get_a_polite_page_and_store_nothing() {
     );
     assert_eq!(count_leads(&app), 0);
 
-    // The start time the page itself served is seconds old: too fast.
+    // The start time the page itself served is seconds old: too fast for the defence, but a
+    // person may be that quick: the form again, with what they typed and a new start time.
     let fresh = hidden(&served.html, "inicio");
     let quick = Served {
         started: fresh,
         ..open(&app, "/l/hogar").await
     };
     let response = send(&app, &quick, &good("d@example.es")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.text().await.unwrap().contains("demasiado deprisa"));
-    // A forged start time is refused as well.
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Por seguridad, revise los datos y vuelva a enviar el formulario."),
+        "{html}"
+    );
+    assert!(html.contains("data-error-summary"));
+    assert!(html.contains(r#"value="Ana Pérez""#));
+    assert!(html.contains(r#"value="d@example.es""#));
+    assert!(html.contains(r#"value="28001""#));
+    assert!(html.contains(&quick.token), "the one-time token is kept");
+    let restamped = hidden(&html, "inicio");
+    assert!(!restamped.is_empty());
+    // The new start time is a real one: the same answers sent with it later go through.
+    let key = spam::stamp_key(&app.state.config.secret_key);
+    assert_eq!(
+        spam::check(
+            &key,
+            &[("inicio".to_owned(), restamped)],
+            Utc::now() + Duration::seconds(10)
+        ),
+        Ok(())
+    );
+
+    // A forged or stale start time: the same, nothing stored.
     let forged = Served {
         started: format!("{}.forged", (Utc::now() - Duration::minutes(5)).timestamp()),
         ..open(&app, "/l/hogar").await
     };
-    assert_eq!(
-        send(&app, &forged, &good("d@example.es")).await.status(),
-        StatusCode::OK
-    );
+    let response = send(&app, &forged, &good("d@example.es")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("Por seguridad"));
     assert_eq!(count_leads(&app), 0);
     let submissions: i64 = lead_submissions::table
         .count()
@@ -423,22 +455,44 @@ async fn honeypot_and_fill_time_get_a_polite_page_and_store_nothing() {
 }
 
 #[actix_web::test]
-async fn oversized_values_are_refused() {
+async fn an_overlong_answer_says_the_limit_next_to_the_field_and_keeps_the_text() {
     let (app, _, _) = spawn().await;
     let served = open(&app, "/l/hogar").await;
-    let long = "x".repeat(spam::MAX_VALUE_BYTES + 1);
-    let fields: Vec<(&str, &str)> = good("e@example.es")
-        .into_iter()
-        .map(|(k, v)| {
-            if k == "nombre" {
-                (k, long.as_str())
-            } else {
-                (k, v)
-            }
-        })
-        .collect();
+    let long = "x".repeat(2_001);
+    let with_name = |name: &str| -> Vec<(&str, String)> {
+        good("e@example.es")
+            .into_iter()
+            .map(|(k, v)| {
+                if k == "nombre" {
+                    (k, name.to_owned())
+                } else {
+                    (k, v.to_owned())
+                }
+            })
+            .collect()
+    };
+    let fields = with_name(&long);
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let response = send(&app, &served, &fields).await;
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(r#"<p class="field-error" id="f-nombre-error">Máximo 200 caracteres (ha escrito 2.001).</p>"#),
+        "{html}"
+    );
+    assert!(html.contains(&long), "the text stays in the field");
+    // Only absurd sizes are taken for a bot.
+    let huge = with_name(&"x".repeat(spam::MAX_VALUE_BYTES + 1));
+    let huge: Vec<(&str, &str)> = huge.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = send(&app, &served, &huge).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("No hemos podido recoger")
+    );
     assert_eq!(count_leads(&app), 0);
 }
 

@@ -427,6 +427,225 @@ async fn a_client_reports_a_claim_with_photos_and_adds_information() {
     app.stop().await;
 }
 
+/// The text fields of a report, with `descripcion` as given and extra parts (kept files, files
+/// removed, new files).
+fn report_with(
+    csrf: &str,
+    token: &str,
+    policy_id: i64,
+    date: &str,
+    description: &str,
+    extra: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .text("token", token.to_owned())
+        .text("poliza", policy_id.to_string())
+        .text("fecha", date.to_owned())
+        .text("tipo", "water_damage")
+        .text("lugar", "Calle Mayor 1, Zaragoza")
+        .text("descripcion", description.to_owned());
+    for (name, value) in extra {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    for (name, bytes) in files {
+        form = form.part(
+            "archivos",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    }
+    form
+}
+
+fn kept_files(html: &str) -> Vec<String> {
+    regex::Regex::new(r#"name="adjunto" value="([^"]+)""#)
+        .unwrap()
+        .captures_iter(html)
+        .map(|c| c[1].to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_claim_report_sent_back_for_its_description_keeps_the_photo() {
+    use soriano::db::schema::{claims, documents, pending_uploads};
+    let (app, world) = spawn(true).await;
+    portal_sign_in(&app, &world.a.email, PASSWORD).await;
+    let (_, page) = body(&app, "/portal/siniestros/nuevo").await;
+    let csrf = common::csrf_from_html(&page);
+    let token = form_token(&page);
+    let date = chrono::Utc::now()
+        .date_naive()
+        .format("%d/%m/%Y")
+        .to_string();
+    let post = |form: reqwest::multipart::Form| {
+        app.client
+            .post(app.url("/portal/siniestros"))
+            .multipart(form)
+            .send()
+    };
+
+    // No description: the form comes back with the summary, and the photo is kept.
+    let response = post(report_with(
+        &csrf,
+        &token,
+        world.a.policy_id,
+        &date,
+        "",
+        &[],
+        &[("cocina.png", PNG)],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("data-error-summary"), "{html}");
+    assert!(html.contains(r##"<a href="#descripcion">"##), "{html}");
+    assert!(
+        html.contains("Foto adjunta: <strong>cocina.png</strong> (se enviará con el parte)"),
+        "{html}"
+    );
+    assert!(html.contains("Calle Mayor 1, Zaragoza"));
+    let kept = kept_files(&html);
+    assert_eq!(kept.len(), 1);
+    let waiting: Vec<i64> = pending_uploads::table
+        .select(pending_uploads::customer_id)
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(waiting, vec![world.a.customer_id]);
+
+    // Still without a description, and a second photo: both wait.
+    let response = post(report_with(
+        &csrf,
+        &token,
+        world.a.policy_id,
+        &date,
+        " ",
+        &[("adjunto", &kept[0])],
+        &[("salon.png", PNG)],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("cocina.png") && html.contains("salon.png"));
+    let kept = kept_files(&html);
+    assert_eq!(kept.len(), 2);
+
+    // Sent right, with the first photo removed: the claim gets the other one, nothing waits.
+    let response = post(report_with(
+        &csrf,
+        &token,
+        world.a.policy_id,
+        &date,
+        "Se ha roto una tubería en la cocina.",
+        &[
+            ("adjunto", &kept[0]),
+            ("adjunto", &kept[1]),
+            ("quitar_adjunto", &kept[0]),
+        ],
+        &[],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db.conn();
+    let claim_id: i64 = claims::table
+        .filter(claims::policy_id.eq(world.a.policy_id))
+        .filter(claims::description.eq("Se ha roto una tubería en la cocina."))
+        .select(claims::id)
+        .first(&mut conn)
+        .unwrap();
+    let stored: Vec<String> = documents::table
+        .filter(documents::entity_type.eq("claim"))
+        .filter(documents::entity_id.eq(claim_id))
+        .select(documents::filename)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(stored, vec!["salon.png".to_owned()]);
+    let waiting: i64 = pending_uploads::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(waiting, 0);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn another_clients_kept_photo_is_neither_shown_nor_attached() {
+    use soriano::db::schema::{claims, documents, pending_uploads};
+    let (app, world) = spawn(true).await;
+    // Client B's photo waiting for B's form.
+    let foreign_token = "b".repeat(32);
+    diesel::insert_into(pending_uploads::table)
+        .values((
+            pending_uploads::token.eq(&foreign_token),
+            pending_uploads::customer_id.eq(world.b.customer_id),
+            pending_uploads::filename.eq("ajena.png"),
+            pending_uploads::bytes.eq(PNG),
+        ))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    portal_sign_in(&app, &world.a.email, PASSWORD).await;
+    let (_, page) = body(&app, "/portal/siniestros/nuevo").await;
+    let csrf = common::csrf_from_html(&page);
+    let token = form_token(&page);
+    let date = chrono::Utc::now()
+        .date_naive()
+        .format("%d/%m/%Y")
+        .to_string();
+    let form = |description: &str| {
+        report_with(
+            &csrf,
+            &token,
+            world.a.policy_id,
+            &date,
+            description,
+            &[("adjunto", &foreign_token)],
+            &[],
+        )
+    };
+    let html = app
+        .client
+        .post(app.url("/portal/siniestros"))
+        .multipart(form(""))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("ajena.png"));
+    let response = app
+        .client
+        .post(app.url("/portal/siniestros"))
+        .multipart(form("Un golpe en el coche aparcado."))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db.conn();
+    let claim_id: i64 = claims::table
+        .filter(claims::description.eq("Un golpe en el coche aparcado."))
+        .select(claims::id)
+        .first(&mut conn)
+        .unwrap();
+    let attached: i64 = documents::table
+        .filter(documents::entity_type.eq("claim"))
+        .filter(documents::entity_id.eq(claim_id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(attached, 0);
+    let still: i64 = pending_uploads::table
+        .filter(pending_uploads::customer_id.eq(world.b.customer_id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(still, 1, "B's file is untouched");
+    app.stop().await;
+}
+
 #[actix_web::test]
 async fn messages_go_between_the_client_and_the_inbox_with_unread_counts() {
     use soriano::db::schema::{message_threads, messages, outbound_emails};

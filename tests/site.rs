@@ -244,6 +244,133 @@ async fn the_contact_form_becomes_a_web_form_lead() {
     assert_eq!(landing, None);
 }
 
+/// The contact form's CSRF and one-time tokens, and a start time old enough to pass.
+async fn contact_tokens(app: &TestApp) -> (String, String, String, String) {
+    let html = app.get("/contacto").await.text().await.unwrap();
+    let field = |name: &str| {
+        regex::Regex::new(&format!(r#"name="{name}" value="([^"]*)""#))
+            .unwrap()
+            .captures(&html)
+            .map(|c| c[1].to_owned())
+            .unwrap_or_default()
+    };
+    let started = soriano::landings::spam::stamp(
+        &soriano::landings::spam::stamp_key(&app.state.config.secret_key),
+        Utc::now() - Duration::seconds(20),
+    );
+    (field("csrf_token"), field("form_token"), started, html)
+}
+
+#[actix_web::test]
+async fn the_contact_form_comes_back_with_a_summary_linking_each_error_and_the_values() {
+    let app = spawn().await;
+    let (csrf, token, started, page) = contact_tokens(&app).await;
+    // One "(opcional)", and the message is a box of several lines.
+    assert!(page.contains("Teléfono (opcional)</label>"), "{page}");
+    assert!(!page.contains("(opcional) (opcional)"));
+    assert!(page.contains(r#"<textarea id="f-mensaje" name="mensaje" rows="6""#));
+    assert!(page.contains(r#"action="/contacto#formulario""#));
+    assert!(page.contains(r#"id="formulario""#));
+    assert!(
+        !page.contains("data-error-summary"),
+        "no summary before a submit"
+    );
+
+    let message = "Quiero asegurar mi comercio.\nTiene 80 m².";
+    let response = app
+        .post_form(
+            "/contacto",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("form_token", token.as_str()),
+                ("inicio", started.as_str()),
+                ("sitio_web", ""),
+                ("nombre", "Pedro Gil"),
+                ("email", "pedro@"),
+                ("telefono", "12"),
+                ("mensaje", message),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    let summary = &html[html.find("data-error-summary").expect("a summary")..];
+    let summary = &summary[..summary.find("</div>").unwrap()];
+    assert!(summary.contains("Hay errores en el formulario"));
+    assert!(html.contains(r#"class="error-summary" role="alert" tabindex="-1""#));
+    let links: Vec<&str> = regex::Regex::new(r##"<a href="#([^"]+)">"##)
+        .unwrap()
+        .captures_iter(summary)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    assert_eq!(links, vec!["f-email", "f-telefono", "privacidad"]);
+    // Every link points at a field of the page.
+    for id in &links {
+        assert!(html.contains(&format!(r#"id="{id}""#)), "{id}");
+    }
+    assert!(html.contains(r#"value="Pedro Gil""#));
+    assert!(html.contains(r#"value="pedro@""#));
+    assert!(html.contains("Quiero asegurar mi comercio.\nTiene 80 m².</textarea>"));
+    assert_eq!(count(&app), 0);
+}
+
+#[actix_web::test]
+async fn a_long_or_quick_contact_message_is_kept_with_a_4xx_and_the_reason() {
+    let app = spawn().await;
+    let (csrf, token, started, page) = contact_tokens(&app).await;
+    let long = "a".repeat(2_001);
+    let fields = |inicio: &str, mensaje: &str| {
+        vec![
+            ("csrf_token".to_owned(), csrf.clone()),
+            ("form_token".to_owned(), token.clone()),
+            ("inicio".to_owned(), inicio.to_owned()),
+            ("sitio_web".to_owned(), String::new()),
+            ("nombre".to_owned(), "Pedro Gil".to_owned()),
+            ("email".to_owned(), "pedro@example.es".to_owned()),
+            ("mensaje".to_owned(), mensaje.to_owned()),
+            ("privacidad".to_owned(), "si".to_owned()),
+        ]
+    };
+    let shared = &app;
+    let post = |fields: Vec<(String, String)>| async move {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        shared.post_form("/contacto", &pairs).await
+    };
+    let response = post(fields(&started, &long)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Máximo 2.000 caracteres (ha escrito 2.001)."),
+        "{html}"
+    );
+    assert!(html.contains(&format!("{long}</textarea>")));
+    assert!(html.contains(r##"<a href="#f-mensaje">"##));
+
+    // Sent within a second of opening the page: back with everything typed.
+    let served_now = regex::Regex::new(r#"name="inicio" value="([^"]*)""#)
+        .unwrap()
+        .captures(&page)
+        .unwrap()[1]
+        .to_owned();
+    let response = post(fields(&served_now, "Hola")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Por seguridad, revise los datos y vuelva a enviar el formulario."));
+    assert!(html.contains(r#"value="pedro@example.es""#));
+    assert!(html.contains("Hola</textarea>"));
+    assert!(
+        html.contains(r#"id="privacidad" name="privacidad" type="checkbox" value="si" checked"#)
+    );
+    assert_eq!(count(&app), 0);
+}
+
+fn count(app: &TestApp) -> i64 {
+    leads::table.count().get_result(&mut app.db.conn()).unwrap()
+}
+
 #[actix_web::test]
 async fn staff_create_preview_publish_and_edit_a_landing_and_its_variants() {
     let app = spawn().await;

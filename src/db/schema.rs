@@ -326,6 +326,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    pending_uploads (token) {
+        token -> Text,
+        customer_id -> Int8,
+        filename -> Text,
+        bytes -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     form_submissions (token) {
         token -> Text,
         created_at -> Timestamptz,
@@ -591,6 +601,7 @@ diesel::joinable!(claim_events -> claims (claim_id));
 diesel::joinable!(tasks -> customers (customer_id));
 diesel::joinable!(documents -> customers (customer_id));
 diesel::joinable!(document_blobs -> documents (document_id));
+diesel::joinable!(pending_uploads -> customers (customer_id));
 diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
 diesel::joinable!(sessions -> staff_users (user_id));
@@ -800,6 +811,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tasks,
     documents,
     document_blobs,
+    pending_uploads,
     form_submissions,
     domain_events,
     leads,

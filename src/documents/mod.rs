@@ -1,6 +1,7 @@
 //! Files attached to customers, policies, claims and quotes: checked by content (not by
 //! extension), stored with their SHA-256, reachable only within the viewer's portfolio.
 
+pub mod pending;
 mod storage;
 
 use chrono::{DateTime, Utc};

@@ -9,6 +9,8 @@ use crate::identifiers::{Email, Phone, Postcode};
 
 /// Longest answer kept for a text field; longer ones are an error message, not a truncation.
 pub const MAX_TEXT: usize = 200;
+/// Longest answer of a several-line field (a message).
+pub const MAX_LONG_TEXT: usize = 2_000;
 /// Most fields a form may define (the editor refuses more).
 pub const MAX_FIELDS: usize = 20;
 
@@ -17,6 +19,8 @@ pub const MAX_FIELDS: usize = 20;
 #[serde(rename_all = "lowercase")]
 pub enum FieldKind {
     Text,
+    /// Several lines of text (a `<textarea>`), up to [`MAX_LONG_TEXT`] characters.
+    Textarea,
     Email,
     Phone,
     Postcode,
@@ -29,7 +33,7 @@ impl FieldKind {
     /// The `type` of the `<input>` that asks for it.
     pub fn input_type(self) -> &'static str {
         match self {
-            Self::Text | Self::Postcode | Self::Select | Self::Checkbox => "text",
+            Self::Text | Self::Textarea | Self::Postcode | Self::Select | Self::Checkbox => "text",
             Self::Email => "email",
             Self::Phone => "tel",
             Self::Date => "date",
@@ -179,20 +183,17 @@ pub fn validate(fields: &[FormField], raw: &BTreeMap<String, String>) -> Result<
                     FieldKind::Phone => "Escriba su teléfono.".to_owned(),
                     FieldKind::Postcode => "Escriba su código postal.".to_owned(),
                     FieldKind::Date => "Escriba la fecha.".to_owned(),
-                    FieldKind::Text => format!("Rellene «{}».", field.label),
+                    FieldKind::Text | FieldKind::Textarea => format!("Rellene «{}».", field.label),
                 };
                 errors.insert(field.name.clone(), message);
             }
             continue;
         }
+        let typed = value.chars().count();
         let normalised: Result<String, String> = match field.kind {
-            FieldKind::Text => {
-                if value.chars().count() > MAX_TEXT {
-                    Err(format!("Escriba como mucho {MAX_TEXT} caracteres."))
-                } else {
-                    Ok(value.to_owned())
-                }
-            }
+            FieldKind::Text if typed > MAX_TEXT => Err(too_long(MAX_TEXT, typed)),
+            _ if typed > MAX_LONG_TEXT => Err(too_long(MAX_LONG_TEXT, typed)),
+            FieldKind::Text | FieldKind::Textarea => Ok(value.to_owned()),
             FieldKind::Email => Email::parse(value)
                 .map(|e| e.to_string())
                 .map_err(str::to_owned),
@@ -252,6 +253,29 @@ pub fn validate(fields: &[FormField], raw: &BTreeMap<String, String>) -> Result<
     }
 }
 
+/// "Máximo 2.000 caracteres (ha escrito 2.345)." — the limit said next to the field, with the
+/// text kept in it.
+fn too_long(max: usize, typed: usize) -> String {
+    format!(
+        "Máximo {} caracteres (ha escrito {}).",
+        thousands(max),
+        thousands(typed)
+    )
+}
+
+/// 2000 → "2.000", as Spanish writes numbers.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The form of the contact page (`/contacto`), which also becomes a lead.
 pub fn contact_fields() -> Vec<FormField> {
     let field = |name: &str, label: &str, kind, required| FormField {
@@ -264,11 +288,12 @@ pub fn contact_fields() -> Vec<FormField> {
     vec![
         field(NAME_FIELD, "Nombre y apellidos", FieldKind::Text, true),
         field("email", "Correo electrónico", FieldKind::Email, true),
-        field("telefono", "Teléfono (opcional)", FieldKind::Phone, false),
+        // The form adds "(opcional)" to fields that are not required.
+        field("telefono", "Teléfono", FieldKind::Phone, false),
         field(
             "mensaje",
             "¿En qué podemos ayudarle?",
-            FieldKind::Text,
+            FieldKind::Textarea,
             true,
         ),
     ]
@@ -311,6 +336,32 @@ mod tests {
         assert!(errors.contains_key("email"));
         assert!(errors.contains_key("telefono"));
         assert!(errors.contains_key("mensaje"));
+    }
+
+    #[test]
+    fn long_answers_say_the_limit_in_spanish() {
+        let fields = contact_fields();
+        let message = "á".repeat(MAX_LONG_TEXT);
+        let ok = validate(
+            &fields,
+            &raw(&[
+                ("nombre", "Ana"),
+                ("email", "ana@example.es"),
+                ("mensaje", &message),
+            ]),
+        );
+        assert!(ok.is_ok(), "2.000 accented characters fit");
+        let longer = format!("{message}ab");
+        let errors = validate(
+            &fields,
+            &raw(&[("nombre", &"n".repeat(201)), ("mensaje", &longer)]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors["mensaje"],
+            "Máximo 2.000 caracteres (ha escrito 2.002)."
+        );
+        assert_eq!(errors["nombre"], "Máximo 200 caracteres (ha escrito 201).");
     }
 
     #[test]

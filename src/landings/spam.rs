@@ -14,8 +14,10 @@ pub const STARTED_FIELD: &str = "inicio";
 pub const MIN_FILL: Duration = Duration::seconds(3);
 /// A form older than this is stale (the visitor reloads it; nothing is lost but a retype).
 pub const MAX_AGE: Duration = Duration::days(1);
-/// Longest value of any field, and most fields, a person's submission can have.
-pub const MAX_VALUE_BYTES: usize = 2_000;
+/// Longest value of any field, and most fields, a submission can have before it is taken for
+/// a bot. Far above what the form accepts (see `form::MAX_LONG_TEXT`): a person who pastes a
+/// long text gets the limit next to the field with their text kept, not a refusal.
+pub const MAX_VALUE_BYTES: usize = 32 * 1024;
 pub const MAX_FIELDS_SENT: usize = 40;
 
 /// The key that signs form timestamps, derived from the application secret.
@@ -36,6 +38,15 @@ pub enum BotSign {
     TooFast,
     BadStamp,
     TooLarge,
+}
+
+impl BotSign {
+    /// Signs a person can also give (a quick fill, a form left open for days, an old tab):
+    /// they get the form again with what they typed and a fresh start time. The honeypot and
+    /// absurd sizes are only ever bots: they get the refusal page.
+    pub fn person_may_retry(self) -> bool {
+        matches!(self, Self::TooFast | Self::BadStamp)
+    }
 }
 
 /// Checks the honeypot, the signed time and the sizes of a submission.

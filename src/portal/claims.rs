@@ -2,6 +2,8 @@
 //! the claims domain (`claims::open_by_client`), its photos are stored by the documents
 //! domain, and the claims team is told by e-mail, all in one transaction.
 
+use std::sync::Arc;
+
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -14,6 +16,7 @@ use crate::claims::{self, ClaimError, ClientActor};
 use crate::config::Config;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
+use crate::documents::pending::{self, PendingUpload};
 use crate::documents::{self, Entity, PgStorage, Upload};
 use crate::portal::auth::CurrentClient;
 use crate::portal::queries::{self, PolicyRow};
@@ -36,6 +39,8 @@ pub struct NewClaimPage {
     pub kinds: &'static [(&'static str, &'static str)],
     pub form: NewClaimForm,
     pub errors: FieldErrors,
+    /// Files attached to an earlier submit that came back with errors: sent with this one.
+    pub attached: Vec<PendingUpload>,
 }
 
 async fn new_page(
@@ -44,6 +49,7 @@ async fn new_page(
     customer: i64,
     form: NewClaimForm,
     errors: FieldErrors,
+    attached: Vec<PendingUpload>,
 ) -> Result<NewClaimPage, AppError> {
     let policies = db
         .portal_transaction(customer, move |conn| {
@@ -56,6 +62,7 @@ async fn new_page(
         kinds: claims::KINDS,
         form,
         errors,
+        attached,
     })
 }
 
@@ -80,7 +87,15 @@ pub async fn new_form(
         lugar: String::new(),
         importe: String::new(),
     };
-    let page = new_page(ctx, &db, client.customer_id(), form, FieldErrors::new()).await?;
+    let page = new_page(
+        ctx,
+        &db,
+        client.customer_id(),
+        form,
+        FieldErrors::new(),
+        Vec::new(),
+    )
+    .await?;
     render::html(&page)
 }
 
@@ -89,6 +104,21 @@ struct Report {
     form: NewClaimForm,
     uploads: Vec<Upload>,
     file_error: Option<String>,
+    /// Tokens of files kept from an earlier submit (`adjunto`), and of those the client
+    /// removed (`quitar_adjunto`).
+    attached: Vec<String>,
+    removed: Vec<String>,
+}
+
+impl Report {
+    /// The kept files the client did not remove.
+    fn still_attached(&self) -> Vec<String> {
+        self.attached
+            .iter()
+            .filter(|t| !self.removed.contains(t))
+            .cloned()
+            .collect()
+    }
 }
 
 async fn read_report(payload: Multipart) -> Result<Report, AppError> {
@@ -102,6 +132,7 @@ async fn read_report(payload: Multipart) -> Result<Report, AppError> {
         importe: String::new(),
     };
     let (mut uploads, mut file_error) = (Vec::new(), None);
+    let (mut attached, mut removed) = (Vec::new(), Vec::new());
     let parts = multipart::read(payload, &["archivos"], documents::MAX_BYTES, 16 * 1024).await?;
     for part in parts {
         match part.name.as_str() {
@@ -129,6 +160,8 @@ async fn read_report(payload: Multipart) -> Result<Report, AppError> {
             "tipo" => form.tipo = part.text(),
             "descripcion" => form.descripcion = part.text(),
             "lugar" => form.lugar = part.text(),
+            "adjunto" => attached.push(part.text()),
+            "quitar_adjunto" => removed.push(part.text()),
             _ => {}
         }
     }
@@ -136,6 +169,8 @@ async fn read_report(payload: Multipart) -> Result<Report, AppError> {
         form,
         uploads,
         file_error,
+        attached,
+        removed,
     })
 }
 
@@ -175,11 +210,15 @@ pub async fn create(
     config: web::Data<Config>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
+    let report = read_report(payload).await?;
+    let still_attached = report.still_attached();
     let Report {
         form,
         uploads,
         file_error,
-    } = read_report(payload).await?;
+        removed,
+        ..
+    } = report;
     let customer = client.customer_id();
     let policy_id = form.poliza.trim().parse::<i64>().ok();
     let validated = validate_claim(&form, policy_id.unwrap_or_default());
@@ -192,6 +231,11 @@ pub async fn create(
     }
     if let Some(message) = file_error {
         errors.add("archivos", message);
+    } else if still_attached.len() + uploads.len() > MAX_FILES {
+        errors.add(
+            "archivos",
+            format!("Adjunte como máximo {MAX_FILES} archivos; quite alguno de los adjuntos."),
+        );
     }
     if !form_submissions::is_well_formed(form.token.trim()) {
         errors.add(
@@ -202,7 +246,9 @@ pub async fn create(
     let command = match validated {
         Ok(command) if errors.is_empty() => command,
         _ => {
-            let page = new_page(ctx, &db, customer, form, errors).await?;
+            let uploads = Arc::new(uploads);
+            let attached = keep_files(&db, customer, uploads, still_attached, removed).await?;
+            let page = new_page(ctx, &db, customer, form, errors, attached).await?;
             return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
@@ -213,6 +259,9 @@ pub async fn create(
         meta.ip.clone(),
         meta.user_agent.clone(),
     );
+    // Kept for the form again if the claim cannot be opened (the transaction rolls back).
+    let uploads = Arc::new(uploads);
+    let files = (uploads.clone(), still_attached.clone(), removed.clone());
     let outcome = db
         .portal_transaction(customer, move |conn| {
             if let Claimed::Repeated(created) = form_submissions::claim(conn, &token)? {
@@ -227,7 +276,9 @@ pub async fn create(
                 user_agent: &agent,
             };
             let claim = claims::open_by_client(conn, &command, &by)?;
-            for upload in &uploads {
+            pending::discard(conn, customer, &removed)?;
+            let kept = pending::take(conn, customer, &still_attached, chrono::Utc::now())?;
+            for upload in kept.iter().chain(uploads.iter()) {
                 let content_type = documents::sniff(&upload.bytes, &upload.filename)
                     .map_err(|_| ClaimError::NotFound)?;
                 documents::attach(
@@ -260,12 +311,41 @@ pub async fn create(
         Err(error @ (ClaimError::IncidentInFuture | ClaimError::OutsideCoverage { .. })) => {
             let mut errors = FieldErrors::new();
             errors.add("fecha", error.to_string());
-            let page = new_page(ctx, &db, customer, form, errors).await?;
+            let (uploads, still_attached, removed) = files;
+            let attached = keep_files(&db, customer, uploads, still_attached, removed).await?;
+            let page = new_page(ctx, &db, customer, form, errors, attached).await?;
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(ClaimError::NotFound) => Err(AppError::NotFound),
         Err(other) => Err(AppError::Internal(anyhow::anyhow!("{other}"))),
     }
+}
+
+/// A report that comes back with errors keeps its files: the ones sent now join those kept
+/// from before (less the ones the client removed), up to [`MAX_FILES`], so the client does not
+/// have to attach them again.
+async fn keep_files(
+    db: &Db,
+    customer: i64,
+    uploads: Arc<Vec<Upload>>,
+    still_attached: Vec<String>,
+    removed: Vec<String>,
+) -> Result<Vec<PendingUpload>, AppError> {
+    let kept = db
+        .portal_transaction(customer, move |conn| {
+            let now = chrono::Utc::now();
+            pending::discard(conn, customer, &removed)?;
+            let mut kept = pending::find(conn, customer, &still_attached, now)?;
+            for upload in uploads.iter() {
+                if kept.len() == MAX_FILES {
+                    break;
+                }
+                kept.push(pending::keep(conn, customer, upload, now)?);
+            }
+            Ok::<_, DbError>(kept)
+        })
+        .await?;
+    Ok(kept)
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,6 +15,7 @@ use crate::landings::intake::{self, Outcome, Sender, Target};
 use crate::landings::visits::VisitTally;
 use crate::landings::{self, Blocks, LandingRow, VariantRow, ab, spam};
 use crate::web::error::AppError;
+use crate::web::form::SummaryItem;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -49,6 +50,7 @@ impl FieldView {
                 control: match f.kind {
                     FieldKind::Select => "select",
                     FieldKind::Checkbox => "checkbox",
+                    FieldKind::Textarea => "textarea",
                     _ => "input",
                 },
                 input_type: f.kind.input_type(),
@@ -60,6 +62,25 @@ impl FieldView {
             .collect()
     }
 }
+
+/// The error summary of the lead form (`site/_lead_form.html`): its fields' ids are `f-` and
+/// the name; the privacy checkbox's is its name.
+pub fn lead_form_summary(fields: &[FieldView], privacy_error: Option<&String>) -> Vec<SummaryItem> {
+    fields
+        .iter()
+        .filter_map(|f| {
+            f.error
+                .as_ref()
+                .map(|message| SummaryItem::new(format!("f-{}", f.name), message.clone()))
+        })
+        .chain(
+            privacy_error.map(|message| SummaryItem::new(intake::PRIVACY_FIELD, message.clone())),
+        )
+        .collect()
+}
+
+/// What the page says when the spam defence asks a person to send the form again.
+pub const RETRY_NOTICE: &str = "Por seguridad, revise los datos y vuelva a enviar el formulario.";
 
 pub fn value_of<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
     values
@@ -89,6 +110,9 @@ pub struct LandingPage {
     pub privacy_checked: bool,
     pub marketing_checked: bool,
     pub privacy_error: Option<String>,
+    /// The error summary above the form, and the note of a form to send again ("" if none).
+    pub summary: Vec<SummaryItem>,
+    pub notice: &'static str,
     /// Shown in the back-office preview: the form does not submit.
     pub preview: bool,
     pub canonical: String,
@@ -110,20 +134,25 @@ impl LandingPage {
     ) -> Self {
         let fields = FieldView::build(&landing.fields(), values, errors);
         let checked = |name| matches!(value_of(values, name), "si" | "sí" | "on" | "true" | "1");
+        let privacy_error = errors.get(intake::PRIVACY_FIELD).cloned();
         Self {
             canonical: absolute(config, &format!("/l/{}", landing.slug)),
+            // The fragment brings the answer to a failed submit back at the form, not at the
+            // top of a long page.
             form_action: if preview {
                 "#".to_owned()
             } else {
-                format!("/l/{}", landing.slug)
+                format!("/l/{}#formulario", landing.slug)
             },
+            summary: lead_form_summary(&fields, privacy_error.as_ref()),
+            notice: "",
             ctx,
             blocks: Blocks::from_json(&variant.blocks),
             fields,
             hidden,
             privacy_checked: checked(intake::PRIVACY_FIELD),
             marketing_checked: checked(intake::MARKETING_FIELD),
-            privacy_error: errors.get(intake::PRIVACY_FIELD).cloned(),
+            privacy_error,
             preview,
             landing,
         }
@@ -307,6 +336,7 @@ pub async fn submit(
         base_url: config.base_url.to_string(),
     };
     let values = sent.clone();
+    let retry_target = target.clone();
     let outcome = db
         .transaction(move |conn| {
             intake::submit(conn, &target, &sender, &values, Utc::now()).map_err(DbError::from)
@@ -318,30 +348,36 @@ pub async fn submit(
             Ok(crate::web::flash::see_other(&format!("/l/{slug}/gracias")))
         }
         Outcome::Invalid(errors) => {
-            let hidden = Hidden {
-                form_token: value_of(&sent, intake::TOKEN_FIELD).to_owned(),
-                started: value_of(&sent, spam::STARTED_FIELD).to_owned(),
-                variant_id: variant.id,
-                tracking: intake::UTM_FIELDS
-                    .iter()
-                    .copied()
-                    .chain([intake::REFERRER_FIELD])
-                    .map(|name| (name, value_of(&sent, name).to_owned()))
-                    .filter(|(_, v)| !v.is_empty())
-                    .collect(),
-            };
+            let hidden = kept_hidden(&sent, variant.id, value_of(&sent, spam::STARTED_FIELD));
             let page = LandingPage::new(
                 ctx, &config, landing, &variant, hidden, &sent, &errors, false,
             );
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
+        Outcome::Bot(sign) if sign.person_may_retry() => {
+            tracing::info!(?sign, slug, "landing form sent back to be sent again");
+            // What they typed, a fresh start time, and the field errors there are already.
+            let errors = intake::validate(&retry_target, &sent.iter().cloned().collect())
+                .err()
+                .unwrap_or_default();
+            let started = spam::stamp(&key, Utc::now());
+            let hidden = kept_hidden(&sent, variant.id, &started);
+            let mut page = LandingPage::new(
+                ctx, &config, landing, &variant, hidden, &sent, &errors, false,
+            );
+            page.notice = RETRY_NOTICE;
+            render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
         Outcome::Bot(sign) => {
             tracing::info!(?sign, slug, "landing form refused as automated");
-            render::html(&RefusedPage {
-                ctx,
-                back,
-                too_many: false,
-            })
+            render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &RefusedPage {
+                    ctx,
+                    back,
+                    too_many: false,
+                },
+            )
         }
         Outcome::RateLimited => render::html_with_status(
             StatusCode::TOO_MANY_REQUESTS,
@@ -351,6 +387,33 @@ pub async fn submit(
                 too_many: true,
             },
         ),
+    }
+}
+
+/// The hidden fields of a form sent back: the visitor's one-time token (a new one if it was
+/// not well formed), `started` and the tracking they came with.
+pub fn kept_hidden(sent: &[(String, String)], variant_id: i64, started: &str) -> Hidden {
+    let token = value_of(sent, intake::TOKEN_FIELD);
+    Hidden {
+        form_token: if crate::db::form_submissions::is_well_formed(token) {
+            token.to_owned()
+        } else {
+            crate::db::form_submissions::new_token()
+        },
+        started: started.to_owned(),
+        variant_id,
+        tracking: intake::UTM_FIELDS
+            .iter()
+            .copied()
+            .chain([intake::REFERRER_FIELD])
+            .map(|name| {
+                (
+                    name,
+                    value_of(sent, name).chars().take(200).collect::<String>(),
+                )
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect(),
     }
 }
 

@@ -18,8 +18,12 @@ use crate::landings::form::{self, Errors};
 use crate::landings::intake::{self, Outcome, Sender, Target};
 use crate::landings::spam;
 use crate::site::conditional;
-use crate::site::landings::{FieldView, Hidden, RefusedPage, absolute, value_of};
+use crate::site::landings::{
+    FieldView, Hidden, RETRY_NOTICE, RefusedPage, absolute, kept_hidden, lead_form_summary,
+    value_of,
+};
 use crate::web::error::AppError;
+use crate::web::form::SummaryItem;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -201,6 +205,8 @@ pub struct ContactPage {
     pub privacy_checked: bool,
     pub marketing_checked: bool,
     pub privacy_error: Option<String>,
+    pub summary: Vec<SummaryItem>,
+    pub notice: &'static str,
     pub form_action: String,
     pub preview: bool,
 }
@@ -214,6 +220,8 @@ impl ContactPage {
         errors: &Errors,
     ) -> Self {
         let checked = |name| matches!(value_of(values, name), "si" | "sí" | "on");
+        let fields = FieldView::build(&form::contact_fields(), values, errors);
+        let privacy_error = errors.get(intake::PRIVACY_FIELD).cloned();
         Self {
             meta: Meta::new(
                 config,
@@ -222,12 +230,15 @@ impl ContactPage {
                 "Escríbanos o llámenos: le respondemos el mismo día laborable.",
             ),
             ctx,
-            fields: FieldView::build(&form::contact_fields(), values, errors),
+            summary: lead_form_summary(&fields, privacy_error.as_ref()),
+            notice: "",
+            fields,
             hidden,
             privacy_checked: checked(intake::PRIVACY_FIELD),
             marketing_checked: checked(intake::MARKETING_FIELD),
-            privacy_error: errors.get(intake::PRIVACY_FIELD).cloned(),
-            form_action: "/contacto".to_owned(),
+            privacy_error,
+            // Back at the form after a failed submit, not at the top of the page.
+            form_action: "/contacto#formulario".to_owned(),
             preview: false,
         }
     }
@@ -278,6 +289,7 @@ pub async fn contact_submit(
         base_url: config.base_url.to_string(),
     };
     let values = sent.clone();
+    let retry_target = target.clone();
     let outcome = db
         .transaction(move |conn| {
             intake::submit(conn, &target, &sender, &values, Utc::now()).map_err(DbError::from)
@@ -288,22 +300,45 @@ pub async fn contact_submit(
             Ok(crate::web::flash::see_other("/contacto/gracias"))
         }
         Outcome::Invalid(errors) => {
-            let hidden = Hidden {
-                form_token: value_of(&sent, intake::TOKEN_FIELD).to_owned(),
-                started: value_of(&sent, spam::STARTED_FIELD).to_owned(),
-                variant_id: 0,
-                tracking: vec![],
-            };
+            let started = value_of(&sent, spam::STARTED_FIELD).to_owned();
             render::html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &ContactPage::new(ctx, &config, hidden, &sent, &errors),
+                &ContactPage::new(
+                    ctx,
+                    &config,
+                    kept_hidden(&sent, 0, &started),
+                    &sent,
+                    &errors,
+                ),
             )
         }
-        Outcome::Bot(_) => render::html(&RefusedPage {
-            ctx,
-            back: "/contacto".to_owned(),
-            too_many: false,
-        }),
+        Outcome::Bot(sign) if sign.person_may_retry() => {
+            tracing::info!(?sign, "contact form sent back to be sent again");
+            let errors = intake::validate(&retry_target, &sent.iter().cloned().collect())
+                .err()
+                .unwrap_or_default();
+            let started = spam::stamp(&spam::stamp_key(&config.secret_key), Utc::now());
+            let mut page = ContactPage::new(
+                ctx,
+                &config,
+                kept_hidden(&sent, 0, &started),
+                &sent,
+                &errors,
+            );
+            page.notice = RETRY_NOTICE;
+            render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Outcome::Bot(sign) => {
+            tracing::info!(?sign, "contact form refused as automated");
+            render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &RefusedPage {
+                    ctx,
+                    back: "/contacto".to_owned(),
+                    too_many: false,
+                },
+            )
+        }
         Outcome::RateLimited => render::html_with_status(
             StatusCode::TOO_MANY_REQUESTS,
             &RefusedPage {

@@ -1,11 +1,27 @@
 //! The one pattern every form follows: raw strings in, a typed command or field errors out,
 //! and on errors the same page again with the messages next to the fields and the values kept.
 
-use std::collections::BTreeMap;
-
-/// Spanish messages by field name.
+/// Spanish messages by field name, in the order they were found (the order of the form, so the
+/// error summary lists them as the visitor meets the fields).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+/// One line of the error summary at the top of a form: a link to the field (`#target`, the
+/// field's `id`) with its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryItem {
+    pub target: String,
+    pub message: String,
+}
+
+impl SummaryItem {
+    pub fn new(target: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            target: target.into(),
+            message: message.into(),
+        }
+    }
+}
 
 impl FieldErrors {
     pub fn new() -> Self {
@@ -14,15 +30,53 @@ impl FieldErrors {
 
     /// Adds a message for `field` unless it already has one (the first problem is the one to fix).
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
+        if !self.has(field) {
+            self.0.push((field, message.into()));
+        }
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.as_str())
     }
 
     pub fn has(&self, field: &str) -> bool {
-        self.0.contains_key(field)
+        self.0.iter().any(|(name, _)| *name == field)
+    }
+
+    /// The error summary's lines: every field's `id` is its name (as `partials/fields.html`
+    /// draws them).
+    pub fn summary(&self) -> Vec<SummaryItem> {
+        self.summary_with_prefix("")
+    }
+
+    /// The same for a form whose field ids carry a prefix (`prefix` + name).
+    pub fn summary_with_prefix(&self, prefix: &str) -> Vec<SummaryItem> {
+        self.0
+            .iter()
+            .map(|(name, message)| SummaryItem::new(format!("{prefix}{name}"), message.clone()))
+            .collect()
+    }
+
+    /// The summary of one form of a page whose forms share these errors: only `fields`
+    /// (names separated by spaces).
+    pub fn summary_of(&self, fields: &str) -> Vec<SummaryItem> {
+        let wanted: Vec<&str> = fields.split_whitespace().collect();
+        self.0
+            .iter()
+            .filter(|(name, _)| wanted.contains(name))
+            .map(|(name, message)| SummaryItem::new(*name, message.clone()))
+            .collect()
+    }
+
+    /// The same for a form repeated per row, whose field ids end in `-{row}`.
+    pub fn summary_of_row(&self, fields: &str, row: impl std::fmt::Display) -> Vec<SummaryItem> {
+        self.summary_of(fields)
+            .into_iter()
+            .map(|item| SummaryItem::new(format!("{}-{row}", item.target), item.message))
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -164,5 +218,22 @@ mod tests {
         assert_eq!(errors.get("email"), Some("Escriba su correo."));
         assert!(errors.has("email") && !errors.has("name"));
         assert!(errors.clone().into_result(()).is_err());
+    }
+
+    #[test]
+    fn the_summary_follows_the_order_of_the_form() {
+        let mut errors = FieldErrors::new();
+        errors.add("nombre", "Escriba su nombre.");
+        errors.add("email", "Escriba su correo.");
+        assert_eq!(
+            errors.summary(),
+            vec![
+                SummaryItem::new("nombre", "Escriba su nombre."),
+                SummaryItem::new("email", "Escriba su correo."),
+            ]
+        );
+        assert_eq!(errors.summary_with_prefix("pago-")[1].target, "pago-email");
+        assert_eq!(errors.summary_of("email otro").len(), 1);
+        assert_eq!(errors.summary_of_row("nombre", 7)[0].target, "nombre-7");
     }
 }

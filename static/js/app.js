@@ -62,3 +62,51 @@
     window.print();
   });
 })();
+
+// Error summary (partials/fields.html error_summary): after a failed submit the page opens
+// with the summary in view and focused, so the visitor sees at once that something must be
+// fixed; the same after htmx swaps a form with errors in. Its links focus the field.
+(function () {
+  "use strict";
+
+  function focusSummary(root) {
+    var summary = root.querySelector ? root.querySelector("[data-error-summary]") : null;
+    if (!summary && root.matches && root.matches("[data-error-summary]")) summary = root;
+    if (!summary) return;
+    summary.scrollIntoView({ block: "start", behavior: "instant" });
+    summary.focus({ preventScroll: true });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { focusSummary(document); });
+  } else {
+    focusSummary(document);
+  }
+  // The browser's own scroll to the action's #fragment comes after that and takes the focus
+  // back to the page; once it is done, focus the summary again unless the visitor has moved on.
+  window.addEventListener("load", function () {
+    setTimeout(function () {
+      var active = document.activeElement;
+      if (!active || active === document.body || active === document.documentElement) {
+        focusSummary(document);
+      }
+    }, 0);
+  });
+
+  // htmx:load fires for every element htmx has just put in the page (not for what stayed).
+  document.addEventListener("htmx:load", function (ev) {
+    var added = ev.detail && ev.detail.elt;
+    if (added && added !== document.body) focusSummary(added);
+  });
+
+  document.addEventListener("click", function (ev) {
+    var link = ev.target instanceof Element ? ev.target.closest("[data-error-summary] a[href^='#']") : null;
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    ev.preventDefault();
+    var label = document.querySelector("label[for='" + field.id + "']");
+    (label || field).scrollIntoView({ block: "center", behavior: "instant" });
+    field.focus({ preventScroll: true });
+  });
+})();
