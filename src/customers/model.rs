@@ -33,6 +33,24 @@ pub struct Customer {
     pub updated_at: DateTime<Utc>,
 }
 
+/// How to address a customer in a greeting: a person by their given name ("Hola, Paula"),
+/// never by the "Apellidos, Nombre" of lists; a company by its name.
+pub fn greeting_name(given_name: Option<&str>, display_name: &str) -> String {
+    match given_name.map(str::trim).filter(|name| !name.is_empty()) {
+        Some(given) => given.to_owned(),
+        None => display_name.to_owned(),
+    }
+}
+
+/// The greeting name of customer `id` (see [`greeting_name`]).
+pub fn greeting_name_of(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
+    let (given, display): (Option<String>, String) = customers::table
+        .find(id)
+        .select((customers::given_name, customers::display_name))
+        .first(conn)?;
+    Ok(greeting_name(given.as_deref(), &display))
+}
+
 impl Customer {
     pub fn is_company(&self) -> bool {
         self.kind == Kind::Company.code()
