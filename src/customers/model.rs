@@ -153,3 +153,24 @@ pub struct Interaction {
     pub occurred_at: DateTime<Utc>,
     pub staff_name: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_is_greeted_by_given_name_and_a_company_by_its_name() {
+        assert_eq!(
+            greeting_name(Some("Paula"), "López Rodríguez, Paula"),
+            "Paula"
+        );
+        assert_eq!(
+            greeting_name(Some("  "), "Talleres Gil, S.L."),
+            "Talleres Gil, S.L."
+        );
+        assert_eq!(
+            greeting_name(None, "Talleres Gil, S.L."),
+            "Talleres Gil, S.L."
+        );
+    }
+}
