@@ -245,7 +245,7 @@ fn code_label(code: &str) -> Option<String> {
                 .find(|(c, _)| *c == code)
                 .map(|(_, label)| *label)
         })
-        .or_else(|| match code {
+        .or(match code {
             // Which e-mailed link was used (staff and client accounts share these codes).
             "invitation" => Some("Invitación"),
             "password_reset" => Some("Restablecimiento de contraseña"),
