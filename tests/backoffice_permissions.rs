@@ -1,6 +1,9 @@
-//! Every back-office route against every role: exactly the permission table, no more.
+//! Every back-office route against every role: exactly the permission table, no more; and
+//! every page a person reads, back-office and e-SORI, free of codes, JSON, ids and cents.
 
 mod common;
+#[path = "common/visible_text.rs"]
+mod visible_text;
 
 use common::{TestApp, create_staff};
 use reqwest::StatusCode;
@@ -192,4 +195,363 @@ async fn no_back_office_answer_is_kept_in_a_cache() {
     assert!(!body.contains("<html"), "a partial, not the page");
     assert!(no_store);
     app.stop().await;
+}
+
+/// Ids of demo rows for one kind of `{id}`: varied rows (one per status, kind or stage) so
+/// that every label of the pages is seen at least once.
+fn demo_ids(conn: &mut diesel::PgConnection, sql: &str) -> Vec<i64> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    diesel::sql_query(sql)
+        .load::<Id>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect()
+}
+
+/// The SQL that picks the demo rows for a route's `{id}`, by the route's first segment.
+fn ids_for_route(path: &str) -> Option<&'static str> {
+    let first = path.trim_start_matches('/').split('/').next()?;
+    Some(match first {
+        "clientes" => {
+            "(SELECT DISTINCT customer_id AS id FROM claims ORDER BY 1 LIMIT 4)
+             UNION (SELECT customer_id FROM client_users) UNION (SELECT min(id) FROM customers WHERE kind <> 'person')"
+        }
+        "mensajes" => "SELECT id FROM message_threads ORDER BY id LIMIT 3",
+        "usuarios" => "SELECT id FROM staff_users ORDER BY id",
+        "siniestros" => "SELECT DISTINCT ON (status, kind) id FROM claims ORDER BY status, kind, id",
+        "polizas" => {
+            "SELECT DISTINCT ON (status, payment_frequency) id FROM policies ORDER BY status, payment_frequency, id"
+        }
+        "liquidaciones" => "SELECT DISTINCT ON (status) id FROM carrier_settlements ORDER BY status, id",
+        "presupuestos" => "SELECT DISTINCT ON (status) id FROM quotes ORDER BY status, id",
+        "tarifas" => "SELECT id FROM taxi_tariff_versions ORDER BY id",
+        "leads" => "SELECT DISTINCT ON (stage) id FROM leads ORDER BY stage, id",
+        "landings" => "SELECT id FROM landings ORDER BY id",
+        "blog" => "SELECT id FROM blog_posts ORDER BY id LIMIT 3",
+        _ => return None,
+    })
+}
+
+/// Asserts a 200 HTML page and returns what it shows that it should not.
+async fn internals_of(client: &reqwest::Client, app: &TestApp, path: &str) -> Vec<String> {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    // A form that does not apply to this row sends back to the row's page, walked itself.
+    if response.status().is_redirection() {
+        return Vec::new();
+    }
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    let html = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !html {
+        return Vec::new();
+    }
+    let body = response.text().await.unwrap();
+    visible_text::internals_of_page(path, &body)
+}
+
+/// A few changes made through the back-office, so that the audit log and the histories hold
+/// the kinds of details that used to leak codes, ids and cents.
+async fn make_audited_changes(app: &TestApp, token: &str) {
+    let mut conn = app.db.conn();
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%d/%m/%Y")
+        .to_string();
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let mut fields = fields;
+        fields.push(("csrf_token", token.to_owned()));
+        let request = app
+            .client
+            .post(app.url(&path))
+            .header("X-CSRF-Token", token)
+            .form(&fields);
+        async move {
+            let status = request.send().await.unwrap().status();
+            assert!(status.is_redirection(), "POST {path}: {status}");
+        }
+    };
+    let task = demo_ids(
+        &mut conn,
+        "SELECT min(id) AS id FROM tasks WHERE status = 'open'",
+    )[0];
+    post(format!("/admin/tareas/{task}/completar"), vec![]).await;
+    let receipt = demo_ids(
+        &mut conn,
+        "SELECT min(id) AS id FROM receipts WHERE status = 'pendiente'",
+    )[0];
+    post(
+        format!("/admin/recibos/{receipt}/cobrar"),
+        vec![("cobro_fecha", today.clone())],
+    )
+    .await;
+    let active = demo_ids(
+        &mut conn,
+        "SELECT id FROM policies WHERE status = 'active' AND start_date <= CURRENT_DATE AND end_date > CURRENT_DATE + 30 ORDER BY id LIMIT 2",
+    );
+    post(
+        format!("/admin/polizas/{}/suplementos", active[0]),
+        vec![
+            ("suplemento_fecha", today.clone()),
+            ("suplemento_descripcion", "Cambio de domicilio".to_owned()),
+            ("suplemento_prima", "50,00".to_owned()),
+        ],
+    )
+    .await;
+    post(
+        format!("/admin/polizas/{}/suspender", active[1]),
+        vec![
+            ("suspension_motivo", "Vehículo en el taller".to_owned()),
+            ("suspension_fecha", today),
+        ],
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn no_back_office_page_shows_codes_json_ids_or_cents() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    let response = app
+        .sign_in(
+            soriano::seed::DEMO_ADMIN_EMAIL,
+            soriano::seed::DEMO_ADMIN_PASSWORD,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "admin signs in");
+    let token = app.csrf_token("/admin/cuenta").await;
+    make_audited_changes(&app, &token).await;
+
+    let mut conn = app.db.conn();
+    let placeholder = regex::Regex::new(r"\{[^}]+\}").unwrap();
+    let mut paths = Vec::new();
+    for route in ROUTES.iter().filter(|r| r.method == "GET") {
+        // The documents list is a partial of a record's page, walked with the record.
+        if route.path == "/documentos" {
+            continue;
+        }
+        if !route.path.contains('{') {
+            paths.push(format!("/admin{}", route.path));
+            continue;
+        }
+        // Downloads are files, not pages; variants are walked from their landing below.
+        if route.path.contains("descargar") || route.path.contains("{variant}") {
+            continue;
+        }
+        let sql = ids_for_route(route.path)
+            .unwrap_or_else(|| panic!("no demo rows known for {}", route.path));
+        let ids = demo_ids(&mut conn, sql);
+        assert!(!ids.is_empty(), "demo rows for {}", route.path);
+        for id in ids {
+            paths.push(format!(
+                "/admin{}",
+                placeholder.replace_all(route.path, id.to_string().as_str())
+            ));
+        }
+    }
+    for (landing, variant) in demo_ids(
+        &mut conn,
+        "SELECT landing_id AS id FROM landing_variants ORDER BY id",
+    )
+    .into_iter()
+    .zip(demo_ids(
+        &mut conn,
+        "SELECT id FROM landing_variants ORDER BY id",
+    )) {
+        paths.push(format!(
+            "/admin/landings/{landing}/variantes/{variant}/editar"
+        ));
+    }
+    // Every page of the audit log's first screens, and the history of each kind of record.
+    paths.push("/admin/auditoria?antes=999999999".to_owned());
+
+    let mut found = Vec::new();
+    for path in &paths {
+        found.extend(internals_of(&app.client, &app, path).await);
+    }
+    // What the e-mails of these records say, too.
+    found.extend(internals_of_outbox(&mut conn));
+    assert!(
+        found.is_empty(),
+        "{} internal values shown to people on {} pages:\n{}",
+        found.len(),
+        paths.len(),
+        found.join("\n")
+    );
+    app.stop().await;
+}
+
+/// Internal values in the text and HTML of every e-mail written so far.
+fn internals_of_outbox(conn: &mut diesel::PgConnection) -> Vec<String> {
+    use diesel::prelude::*;
+    use soriano::db::schema::outbound_emails;
+    let emails: Vec<(String, String, String)> = outbound_emails::table
+        .select((
+            outbound_emails::kind,
+            outbound_emails::body_text,
+            outbound_emails::body_html,
+        ))
+        .load(conn)
+        .unwrap();
+    let mut found = Vec::new();
+    for (kind, text, html) in emails {
+        found.extend(
+            visible_text::internals_in(&text)
+                .into_iter()
+                .map(|f| format!("e-mail {kind} (text): {f}")),
+        );
+        found.extend(visible_text::internals_of_page(
+            &format!("e-mail {kind} (HTML)"),
+            &html,
+        ));
+    }
+    found
+}
+
+#[actix_web::test]
+async fn no_e_sori_page_shows_codes_json_ids_or_cents() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    let mut found = Vec::new();
+    let mut walked = 0;
+    for email in soriano::seed::DEMO_CLIENT_EMAILS {
+        let client = common::new_client();
+        let body = client
+            .get(app.url("/portal/entrar"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = common::csrf_from_html(&body);
+        let response = client
+            .post(app.url("/portal/entrar"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("email", email),
+                ("password", soriano::seed::DEMO_ADMIN_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{email} signs in");
+        let customer = demo_ids(
+            &mut app.db.conn(),
+            &format!("SELECT customer_id AS id FROM client_users WHERE email = '{email}'"),
+        )[0];
+        let mut paths: Vec<String> = [
+            "/portal/inicio",
+            "/portal/polizas",
+            "/portal/siniestros",
+            "/portal/siniestros/nuevo",
+            "/portal/presupuestos",
+            "/portal/presupuestos/solicitar",
+            "/portal/accesos",
+            "/portal/seguridad",
+            "/portal/datos",
+            "/portal/mensajes",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let mut conn = app.db.conn();
+        for (prefix, table) in [
+            ("/portal/polizas", "policies"),
+            ("/portal/siniestros", "claims"),
+            ("/portal/presupuestos", "quotes"),
+            ("/portal/mensajes", "message_threads"),
+        ] {
+            let extra = if table == "quotes" {
+                " AND status IN ('sent', 'accepted', 'rejected', 'expired')"
+            } else {
+                ""
+            };
+            for id in demo_ids(
+                &mut conn,
+                &format!(
+                    "SELECT id FROM {table} WHERE customer_id = {customer}{extra} ORDER BY id"
+                ),
+            ) {
+                paths.push(format!("{prefix}/{id}"));
+            }
+        }
+        for path in &paths {
+            found.extend(internals_of(&client, &app, path).await);
+        }
+        walked += paths.len();
+        // A person is greeted by their given name, not by the "Apellidos, Nombre" of lists.
+        let (given, display): (Option<String>, String) = {
+            use diesel::prelude::*;
+            use soriano::db::schema::customers;
+            customers::table
+                .find(customer)
+                .select((customers::given_name, customers::display_name))
+                .first(&mut conn)
+                .unwrap()
+        };
+        let home = client
+            .get(app.url("/portal/inicio"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let greeting = format!("Hola, {}", given.as_deref().unwrap_or(&display));
+        assert!(home.contains(&greeting), "{email}: {greeting}");
+        assert!(!home.contains(&format!("Hola, {display}")), "{email}");
+    }
+    assert!(
+        found.is_empty(),
+        "{} internal values shown to clients on {walked} pages:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+    app.stop().await;
+}
+
+#[test]
+fn the_check_list_catches_what_issue_14_found() {
+    for shown in [
+        "Siniestro SIN-2026-000001 · theft · abierto",
+        "estado.after: done, estado.before: open",
+        "forma_pago: annual",
+        "Prima neta: 50000",
+        "Recibo nº 1982",
+        "Compañía: 6",
+        "fields {\"nombre\": \"Paula\"}",
+        "marketing false",
+        "Combustible: diesel",
+    ] {
+        assert!(
+            !visible_text::internals_in(shown).is_empty(),
+            "not caught: {shown}"
+        );
+    }
+    for fine in [
+        "Estado: pendiente → hecha",
+        "Prima neta: 500,00 €",
+        "Recibo R-12-2026-3",
+        "Compañía: Mapfre",
+        "Active la verificación en dos pasos",
+        "Acepta comunicaciones comerciales: No",
+    ] {
+        assert_eq!(
+            visible_text::internals_in(fine),
+            Vec::<String>::new(),
+            "{fine}"
+        );
+    }
 }

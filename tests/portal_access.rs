@@ -66,7 +66,12 @@ async fn staff_invite_a_customer_who_chooses_a_password_and_signs_in() {
 
     let form = client.get(&path_of(&link)).await;
     assert_eq!(form.status(), StatusCode::OK);
-    assert!(form.text().await.unwrap().contains("Bienvenido a e-SORI"));
+    assert!(
+        form.text()
+            .await
+            .unwrap()
+            .contains("Le damos la bienvenida a e-SORI")
+    );
 
     // The password rules are the staff ones.
     let weak = choose_password(&client, &link, "corta").await;

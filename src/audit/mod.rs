@@ -5,6 +5,7 @@
 
 mod action;
 mod actor;
+mod details;
 mod query;
 
 use diesel::prelude::*;
@@ -13,6 +14,7 @@ use crate::db::schema::audit_log;
 
 pub use action::Action;
 pub use actor::Actor;
+pub use details::Names;
 pub use query::{EntryPage, EntryRow, Filter, PAGE_SIZE, list};
 
 /// The actor label of what the application does on its own.

@@ -3,7 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 
-use crate::audit::{Action, target};
+use crate::audit::Action;
+use crate::audit::details::{self, Names};
 use crate::db::schema::{audit_log, staff_users};
 
 /// Entries per page.
@@ -47,9 +48,21 @@ pub struct EntryPage {
     pub entries: Vec<EntryRow>,
     /// There are older entries matching the filter.
     pub has_more: bool,
+    /// Numbers and names of the records the entries point at.
+    pub names: Names,
 }
 
 impl EntryPage {
+    /// What `entry` is about, by the record's number or name: "Recibo R-7-2026-3".
+    pub fn target_text(&self, entry: &EntryRow) -> String {
+        details::target_text(entry.target_type.as_deref(), entry.target_id, &self.names)
+    }
+
+    /// The details of `entry` in words: "Estado: pendiente → hecha · Importe: 500,00 €".
+    pub fn details_text(&self, entry: &EntryRow) -> String {
+        details::details_text(entry.target_type.as_deref(), &entry.details, &self.names)
+    }
+
     /// The `before_id` of the next page, when there is one.
     pub fn next_before_id(&self) -> Option<i64> {
         if self.has_more {
@@ -129,7 +142,17 @@ pub fn list(conn: &mut PgConnection, filter: &Filter) -> QueryResult<EntryPage> 
         .load(conn)?;
     let has_more = entries.len() as i64 > PAGE_SIZE;
     entries.truncate(PAGE_SIZE as usize);
-    Ok(EntryPage { entries, has_more })
+    let names = Names::load(
+        conn,
+        entries
+            .iter()
+            .map(|e| (e.target_type.as_deref(), e.target_id, &e.details)),
+    )?;
+    Ok(EntryPage {
+        entries,
+        has_more,
+        names,
+    })
 }
 
 /// `%text%` for ILIKE, with the pattern characters of `text` taken literally.
@@ -150,58 +173,6 @@ impl EntryRow {
     /// The Spanish label of the action, or its code when this version does not know it.
     pub fn action_label(&self) -> &str {
         Action::parse(&self.action).map_or(self.action.as_str(), |action| action.label())
-    }
-
-    /// "Empleado nº 12", "Correo", or "" when the entry is about nothing in particular.
-    pub fn target_text(&self) -> String {
-        let Some(target_type) = self.target_type.as_deref() else {
-            return String::new();
-        };
-        let name = target::label(target_type).unwrap_or(target_type);
-        match self.target_id {
-            Some(id) => format!("{name} nº {id}"),
-            None => name.to_owned(),
-        }
-    }
-
-    /// The details as compact text: `key: value, other.before: a, other.after: b`.
-    pub fn details_text(&self) -> String {
-        let mut parts = Vec::new();
-        flatten_details("", &self.details, &mut parts);
-        parts.join(", ")
-    }
-}
-
-fn flatten_details(prefix: &str, value: &serde_json::Value, parts: &mut Vec<String>) {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map {
-                let key = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                flatten_details(&key, inner, parts);
-            }
-        }
-        _ if prefix.is_empty() => {
-            if !value.is_null() {
-                parts.push(scalar_text(value));
-            }
-        }
-        _ => parts.push(format!("{prefix}: {}", scalar_text(value))),
-    }
-}
-
-fn scalar_text(value: &serde_json::Value) -> String {
-    use serde_json::Value;
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Null => "—".to_owned(),
-        Value::Bool(true) => "sí".to_owned(),
-        Value::Bool(false) => "no".to_owned(),
-        other => other.to_string(),
     }
 }
 
@@ -227,23 +198,6 @@ mod tests {
     }
 
     #[test]
-    fn details_read_as_key_value_text_with_nested_fields_dotted() {
-        let entry = row(
-            "staff.role_changed",
-            json!({"role": {"before": "agent", "after": "admin"}, "forced": true, "n": 3, "x": null}),
-        );
-        assert_eq!(
-            entry.details_text(),
-            "forced: sí, n: 3, role.after: admin, role.before: agent, x: —"
-        );
-        assert_eq!(row("staff.sign_in", json!({})).details_text(), "");
-        assert_eq!(
-            row("staff.sign_in", json!({"codes": [1, 2]})).details_text(),
-            "codes: [1,2]"
-        );
-    }
-
-    #[test]
     fn unknown_action_codes_show_as_they_are() {
         assert_eq!(
             row("staff.sign_in", json!({})).action_label(),
@@ -253,19 +207,6 @@ mod tests {
             row("future.unknown_action", json!({})).action_label(),
             "future.unknown_action"
         );
-    }
-
-    #[test]
-    fn targets_show_their_spanish_name_and_id() {
-        let mut entry = row("staff.disabled", json!({}));
-        assert_eq!(entry.target_text(), "");
-        entry.target_type = Some(target::STAFF_USER.to_owned());
-        entry.target_id = Some(12);
-        assert_eq!(entry.target_text(), "Empleado nº 12");
-        entry.target_type = Some(target::POLICY.to_owned());
-        assert_eq!(entry.target_text(), "Póliza nº 12");
-        entry.target_type = Some("future_thing".to_owned());
-        assert_eq!(entry.target_text(), "future_thing nº 12");
     }
 
     #[test]
@@ -282,6 +223,7 @@ mod tests {
                 row("staff.sign_in", json!({})),
             ],
             has_more: true,
+            names: Names::default(),
         };
         page.entries[1].id = 7;
         assert_eq!(page.next_before_id(), Some(7));

@@ -33,6 +33,24 @@ pub struct Customer {
     pub updated_at: DateTime<Utc>,
 }
 
+/// How to address a customer in a greeting: a person by their given name ("Hola, Paula"),
+/// never by the "Apellidos, Nombre" of lists; a company by its name.
+pub fn greeting_name(given_name: Option<&str>, display_name: &str) -> String {
+    match given_name.map(str::trim).filter(|name| !name.is_empty()) {
+        Some(given) => given.to_owned(),
+        None => display_name.to_owned(),
+    }
+}
+
+/// The greeting name of customer `id` (see [`greeting_name`]).
+pub fn greeting_name_of(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
+    let (given, display): (Option<String>, String) = customers::table
+        .find(id)
+        .select((customers::given_name, customers::display_name))
+        .first(conn)?;
+    Ok(greeting_name(given.as_deref(), &display))
+}
+
 impl Customer {
     pub fn is_company(&self) -> bool {
         self.kind == Kind::Company.code()
@@ -134,4 +152,25 @@ pub struct Interaction {
     pub summary: String,
     pub occurred_at: DateTime<Utc>,
     pub staff_name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_is_greeted_by_given_name_and_a_company_by_its_name() {
+        assert_eq!(
+            greeting_name(Some("Paula"), "López Rodríguez, Paula"),
+            "Paula"
+        );
+        assert_eq!(
+            greeting_name(Some("  "), "Talleres Gil, S.L."),
+            "Talleres Gil, S.L."
+        );
+        assert_eq!(
+            greeting_name(None, "Talleres Gil, S.L."),
+            "Talleres Gil, S.L."
+        );
+    }
 }

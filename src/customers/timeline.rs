@@ -22,27 +22,14 @@ pub struct TimelineItem {
     pub link: Option<String>,
 }
 
+/// The label of a policy status code (the enum's label), "" when unknown.
 pub fn policy_status_label(code: &str) -> &'static str {
-    match code {
-        "active" => "en vigor",
-        "suspended" => "suspendida",
-        "cancelled" => "anulada",
-        "expired" => "vencida",
-        _ => "",
-    }
+    crate::policies::Status::parse(code).map_or("", |s| s.label())
 }
 
+/// The label of a claim status code (the enum's label), "" when unknown.
 pub fn claim_status_label(code: &str) -> &'static str {
-    match code {
-        "open" => "abierto",
-        "in_progress" => "en trámite",
-        "assessed" => "peritado",
-        "accepted" => "aceptado",
-        "rejected" => "rechazado",
-        "paid" => "pagado",
-        "closed" => "cerrado",
-        _ => "",
-    }
+    crate::claims::ClaimStatus::parse(code).map_or("", |s| s.label())
 }
 
 /// One row of the timeline query: `source` says which table it came from and what the
@@ -151,7 +138,11 @@ impl From<Row> for TimelineItem {
                 at,
                 kind: "Siniestro".into(),
                 title: format!("Siniestro {a}"),
-                detail: format!("{c} · {}", claim_status_label(&b)),
+                detail: format!(
+                    "{} · {}",
+                    crate::claims::kind_label(&c),
+                    claim_status_label(&b)
+                ),
                 link: link("siniestros"),
             },
             "quote" => TimelineItem {
@@ -185,8 +176,8 @@ impl From<Row> for TimelineItem {
                 at,
                 kind: "Tarea".into(),
                 title: a,
-                detail: match (b.as_str(), day) {
-                    ("done", _) => "Hecha".to_owned(),
+                detail: match (crate::tasks::status_label(&b), day) {
+                    (Some(done), _) if b == "done" => done.to_owned(),
                     (_, Some(due)) => {
                         format!("Pendiente · vence el {}", crate::web::format::date(due))
                     }

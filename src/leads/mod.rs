@@ -11,6 +11,7 @@ mod commands;
 pub mod portal;
 mod queries;
 pub mod stage;
+pub mod submission;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;

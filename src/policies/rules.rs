@@ -381,7 +381,7 @@ impl Risk {
                     pair(
                         "Asegurado",
                         format!(
-                            "{} (nacido el {})",
+                            "{} (fecha de nacimiento: {})",
                             p.name,
                             crate::web::format::date(p.birth_date)
                         ),

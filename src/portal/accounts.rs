@@ -265,10 +265,7 @@ pub fn send_link(
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     let token = issue_token(conn, user.id, purpose, now)?;
-    let name: String = customers::table
-        .find(user.customer_id)
-        .select(customers::display_name)
-        .first(conn)?;
+    let name = crate::customers::greeting_name_of(conn, user.customer_id)?;
     let email = link_email(&user.email, &name, purpose, &portal_link(base_url, &token))
         .map_err(DbError::other)?;
     mail::enqueue(conn, &email)?;

@@ -39,7 +39,10 @@ const LINK_REQUESTS_PER_IP_PER_HOUR: i64 = 10;
 #[derive(Debug, Clone)]
 pub struct CurrentClient {
     pub user: ClientUser,
+    /// The customer's name as lists show it, for the header.
     pub name: String,
+    /// How pages greet them: the given name of a person, the name of a company.
+    pub greeting: String,
 }
 
 impl CurrentClient {
@@ -80,11 +83,16 @@ pub async fn require_client(
                 let Some(user) = accounts::find(conn, id)?.filter(ClientUser::can_sign_in) else {
                     return Ok::<_, DbError>(None);
                 };
-                let name: String = customers::table
+                let (given, name): (Option<String>, String) = customers::table
                     .find(user.customer_id)
-                    .select(customers::display_name)
+                    .select((customers::given_name, customers::display_name))
                     .first(conn)?;
-                Ok(Some(CurrentClient { user, name }))
+                let greeting = crate::customers::greeting_name(given.as_deref(), &name);
+                Ok(Some(CurrentClient {
+                    user,
+                    name,
+                    greeting,
+                }))
             })
             .await
         }
@@ -267,7 +275,10 @@ pub async fn login(
         return crate::portal::two_factor::begin(&session, user.id, &page.next);
     }
     complete_sign_in(&req, &session, &db, &user, &meta).await?;
-    let response = flash::redirect(&page.next, Flash::success("Bienvenido a e-SORI."));
+    let response = flash::redirect(
+        &page.next,
+        Flash::success("Le damos la bienvenida a e-SORI."),
+    );
     Ok(device::CLIENT.remember(&req, response, user.id))
 }
 
@@ -520,10 +531,7 @@ async fn link_owner(db: &Db, token: String) -> Result<Option<(String, Purpose)>,
             let Some((user, purpose)) = accounts::peek_token(conn, &token, Utc::now())? else {
                 return Ok::<_, DbError>(None);
             };
-            let name: String = customers::table
-                .find(user.customer_id)
-                .select(customers::display_name)
-                .first(conn)?;
+            let name = crate::customers::greeting_name_of(conn, user.customer_id)?;
             Ok(Some((name, purpose)))
         })
         .await?)

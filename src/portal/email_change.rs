@@ -109,10 +109,7 @@ pub fn request(
     ))
     .execute(conn)?;
     let token = accounts::issue_email_change_token(conn, user.id, new_email, now)?;
-    let name: String = customers::table
-        .find(by.customer_id)
-        .select(customers::display_name)
-        .first(conn)?;
+    let name = crate::customers::greeting_name_of(conn, by.customer_id)?;
     let confirm = mail::templates::client_email_change(
         new_email,
         &name,

@@ -85,7 +85,7 @@ pub async fn home(
         .await?;
     page_or_partial!(HomePage {
         ctx,
-        name: client.name,
+        name: client.greeting,
         policies,
         claims,
         unread,

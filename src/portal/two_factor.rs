@@ -532,9 +532,9 @@ pub async fn code_submit(
             second_step::clear(&session, &KEYS);
             complete_sign_in(&req, &session, &db, &user, &meta).await?;
             let message = match factor {
-                SecondFactor::Totp => "Bienvenido a e-SORI.",
+                SecondFactor::Totp => "Le damos la bienvenida a e-SORI.",
                 SecondFactor::RecoveryCode => {
-                    "Bienvenido a e-SORI. Ha usado un código de recuperación: ya no vale."
+                    "Le damos la bienvenida a e-SORI. Ha usado un código de recuperación: ya no vale."
                 }
             };
             let response = flash::redirect(&pending.next, Flash::success(message));

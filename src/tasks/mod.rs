@@ -53,6 +53,15 @@ impl Priority {
     }
 }
 
+/// The Spanish word of a task's stored status (`open`, `done`); `None` for an unknown one.
+pub fn status_label(code: &str) -> Option<&'static str> {
+    match code {
+        "open" => Some("Pendiente"),
+        "done" => Some("Hecha"),
+        _ => None,
+    }
+}
+
 /// What kind of record a task is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntityType {

@@ -192,52 +192,49 @@ impl From<leads::EventRow> for EventView {
     }
 }
 
+/// The campaign parameters (utm_source, utm_medium, utm_campaign, utm_term, utm_content) and
+/// the referrer, by their Spanish names; the ones not sent are left out.
+fn tracking(values: [Option<String>; 6]) -> Vec<(&'static str, String)> {
+    const LABELS: [&str; 6] = [
+        "Fuente de la campaña",
+        "Medio de la campaña",
+        "Nombre de la campaña",
+        "Término de la campaña",
+        "Contenido de la campaña",
+        "Página de procedencia",
+    ];
+    LABELS
+        .into_iter()
+        .zip(values)
+        .filter_map(|(label, value)| value.map(|value| (label, value)))
+        .collect()
+}
+
 pub struct SubmissionView {
     pub when: String,
-    /// (field, value) of the payload, as sent.
+    /// (label, value) of every field sent.
     pub fields: Vec<(String, String)>,
     pub utm: Vec<(&'static str, String)>,
     pub landing: String,
     pub ip: String,
 }
 
-impl From<leads::SubmissionRow> for SubmissionView {
-    fn from(row: leads::SubmissionRow) -> Self {
-        let fields = match row.payload {
-            serde_json::Value::Object(map) => map
-                .into_iter()
-                .map(|(k, v)| {
-                    let value = match v {
-                        serde_json::Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    (k, value)
-                })
-                .collect(),
-            serde_json::Value::Null => Vec::new(),
-            other => vec![("datos".to_owned(), other.to_string())],
-        };
-        let utm = [
-            ("utm_source", row.utm_source),
-            ("utm_medium", row.utm_medium),
-            ("utm_campaign", row.utm_campaign),
-            ("utm_term", row.utm_term),
-            ("utm_content", row.utm_content),
-            ("referrer", row.referrer),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect();
-        let landing = match (row.landing_id, row.landing_variant_id) {
-            (Some(l), Some(v)) => format!("Landing n.º {l}, variante {v}"),
-            (Some(l), None) => format!("Landing n.º {l}"),
-            _ => String::new(),
-        };
+impl From<leads::submission::ReadableSubmission> for SubmissionView {
+    fn from(submission: leads::submission::ReadableSubmission) -> Self {
+        let row = submission.row;
+        let utm = tracking([
+            row.utm_source,
+            row.utm_medium,
+            row.utm_campaign,
+            row.utm_term,
+            row.utm_content,
+            row.referrer,
+        ]);
         Self {
             when: format::madrid_datetime(row.created_at),
-            fields,
+            fields: submission.fields,
             utm,
-            landing,
+            landing: submission.landing,
             ip: row.ip.unwrap_or_default(),
         }
     }
@@ -322,7 +319,7 @@ pub(super) async fn lead_page(
     let (detail, submissions, consents, tasks, quotes, events, agents) = db
         .run(move |conn| {
             let detail = leads::get(conn, scope, id)?;
-            let submissions = leads::submissions(conn, id)?;
+            let submissions = leads::submission::readable_submissions(conn, id)?;
             let consents = leads::consents(conn, id)?;
             let tasks = leads::tasks(conn, id)?;
             let quotes = leads::quotes(conn, id)?;
@@ -334,17 +331,14 @@ pub(super) async fn lead_page(
         .map_err(fail)?;
     let lead = detail.lead;
     let stage = lead.stage();
-    let utm = [
-        ("utm_source", lead.utm_source.clone()),
-        ("utm_medium", lead.utm_medium.clone()),
-        ("utm_campaign", lead.utm_campaign.clone()),
-        ("utm_term", lead.utm_term.clone()),
-        ("utm_content", lead.utm_content.clone()),
-        ("referrer", lead.referrer.clone()),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.map(|v| (k, v)))
-    .collect();
+    let utm = tracking([
+        lead.utm_source.clone(),
+        lead.utm_medium.clone(),
+        lead.utm_campaign.clone(),
+        lead.utm_term.clone(),
+        lead.utm_content.clone(),
+        lead.referrer.clone(),
+    ]);
     Ok(LeadPage {
         ctx,
         id: lead.id,

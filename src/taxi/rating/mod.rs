@@ -137,6 +137,15 @@ impl Fuel {
         }
     }
 
+    /// The fuel's Spanish label: the name of its band in the tariff.
+    pub fn label(self) -> &'static str {
+        tariff::FactorKind::Fuel.bands()[self.band()]
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
     fn band(self) -> usize {
         self as usize
     }
@@ -159,6 +168,15 @@ impl Shift {
             Shift::Night => "night",
             Shift::Double => "double",
         }
+    }
+
+    /// The shift's Spanish label: the name of its band in the tariff.
+    pub fn label(self) -> &'static str {
+        tariff::FactorKind::Shift.bands()[self.band()]
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
     }
 
     fn band(self) -> usize {
