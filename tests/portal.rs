@@ -727,3 +727,99 @@ async fn mis_datos_contact_consent_download_and_erasure() {
     );
     app.stop().await;
 }
+
+/// Signs a claims handler in from their own browser and returns it with a CSRF token taken
+/// from the claim's page.
+async fn claims_handler_on(app: &common::TestApp, claim_id: i64) -> (reqwest::Client, String) {
+    common::create_staff(
+        &mut app.db.conn(),
+        "siniestros@soriano.es",
+        soriano::auth::staff::Role::Claims,
+        PASSWORD,
+    );
+    let (staff, status) = app
+        .sign_in_elsewhere("siniestros@soriano.es", PASSWORD)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page = staff
+        .get(app.url(&format!("/admin/siniestros/{claim_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Visible para el cliente") && page.contains("Las notas son internas"),
+        "the form says notes are internal: {page}"
+    );
+    (staff, common::csrf_from_html(&page))
+}
+
+#[actix_web::test]
+async fn internal_claim_notes_stay_out_of_e_sori_and_ticked_ones_reach_the_client() {
+    let (app, world) = spawn(true).await;
+    let claim = world.a.claim_id;
+    let (staff, token) = claims_handler_on(&app, claim).await;
+    let post = |path: &'static str, fields: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![("csrf_token", token.as_str())];
+        form.extend(fields);
+        staff
+            .post(app.url(&format!("/admin/siniestros/{claim}/{path}")))
+            .form(&form)
+            .send()
+    };
+    let internal = "NOTA INTERNA: revisar posible preexistencia.";
+    let status_note = "Pendiente de confirmar la cobertura con la compañía.";
+    let for_client = "Hemos recibido sus fotos; el perito le llamará esta semana.";
+    for response in [
+        post("notas", vec![("nota", internal)]).await.unwrap(),
+        post(
+            "estado",
+            vec![("estado", "in_progress"), ("nota", status_note)],
+        )
+        .await
+        .unwrap(),
+        post(
+            "notas",
+            vec![("nota", for_client), ("visible_cliente", "si")],
+        )
+        .await
+        .unwrap(),
+    ] {
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let staff_page = staff
+        .get(app.url(&format!("/admin/siniestros/{claim}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(staff_page.contains(internal) && staff_page.contains(status_note));
+    assert!(staff_page.contains("Nota interna"));
+
+    assert_eq!(
+        portal_sign_in(&app, &world.a.email, PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, page) = body(&app, &format!("/portal/siniestros/{claim}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("NOTA INTERNA"),
+        "internal note leaked: {page}"
+    );
+    assert!(!page.contains(status_note), "internal state note leaked");
+    assert!(
+        page.contains(r#"<span class="event-change">en trámite</span>"#),
+        "the state change itself is shown"
+    );
+    assert!(page.contains(for_client), "ticked note shown: {page}");
+    let (_, export) = body(&app, "/portal/datos/descarga").await;
+    assert!(!export.contains("NOTA INTERNA") && !export.contains(status_note));
+    assert!(export.contains(for_client));
+    app.stop().await;
+}

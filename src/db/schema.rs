@@ -279,6 +279,7 @@ diesel::table! {
         from_status -> Nullable<Text>,
         to_status -> Nullable<Text>,
         note -> Text,
+        visible_to_client -> Bool,
     }
 }
 
