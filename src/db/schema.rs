@@ -375,6 +375,7 @@ diesel::table! {
         converted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        possible_duplicate_of -> Nullable<Int8>,
     }
 }
 

@@ -292,6 +292,7 @@ pub struct LeadPage {
     pub created: String,
     pub first_contact: String,
     pub customer: Option<(i64, String)>,
+    pub duplicate: Option<DuplicateView>,
     pub converted_at: String,
     pub moves: Vec<(&'static str, &'static str)>,
     pub can_convert: bool,
@@ -384,6 +385,7 @@ pub(super) async fn lead_page(
             .map(format::madrid_datetime)
             .unwrap_or_default(),
         customer: lead.customer_id.zip(detail.customer_name),
+        duplicate: detail.duplicate_of.map(DuplicateView::of),
         converted_at: lead
             .converted_at
             .map(format::madrid_datetime)
