@@ -938,3 +938,128 @@ async fn another_persons_request_with_a_shared_phone_is_a_new_flagged_lead_and_a
     )));
     app.stop().await;
 }
+
+const INVALID: &str = "Este campo contiene caracteres no válidos.";
+
+/// The message next to `field` (its error paragraph follows the input).
+fn message_next_to(html: &str, field: &str) -> bool {
+    let re = regex::Regex::new(&format!(
+        r#"(?s)name="{field}".{{0,400}}?{}"#,
+        regex::escape(INVALID)
+    ))
+    .unwrap();
+    re.is_match(html)
+}
+
+#[actix_web::test]
+async fn nul_bytes_in_the_public_forms_are_refused_next_to_the_field_and_nothing_is_written() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        soriano::seed::taxi::taxi_tariffs(conn).unwrap();
+        create_staff(conn, "agente1@soriano.es", Role::Agent, PASSWORD);
+        landing(conn, "hogar", true, &[("A", 1)]);
+    })
+    .await;
+
+    // The landing form: the rest of what was typed comes back.
+    let served = open(&app, "/l/hogar").await;
+    let mut fields = good("nul@example.es");
+    fields[0] = ("nombre", "Ana\u{0}Pérez");
+    let response = send(&app, &served, &fields).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(message_next_to(&html, "nombre"), "{html}");
+    assert!(html.contains("AnaPérez") && html.contains("nul@example.es"));
+
+    // The contact page.
+    let html = app.get("/contacto").await.text().await.unwrap();
+    let started = spam::stamp(
+        &spam::stamp_key(&app.state.config.secret_key),
+        Utc::now() - Duration::seconds(20),
+    );
+    let (csrf, token) = (hidden(&html, "csrf_token"), hidden(&html, "form_token"));
+    let response = app
+        .post_form(
+            "/contacto",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("form_token", token.as_str()),
+                ("inicio", started.as_str()),
+                ("sitio_web", ""),
+                ("nombre", "Pedro Gil"),
+                ("email", "pedro@example.es"),
+                ("mensaje", "Quiero\u{0} asegurar mi comercio"),
+                ("privacidad", "si"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(message_next_to(&html, "mensaje"), "{html}");
+    assert!(html.contains("Pedro Gil"));
+
+    // The taxi request: an escape character in the licence.
+    let quoter = serde_urlencoded::to_string([
+        ("anio", "2022"),
+        ("valor", "28000"),
+        ("plazas", "7"),
+        ("combustible", "hybrid"),
+        ("municipio", "Sevilla"),
+        ("provincia", "41"),
+        ("turno", "night"),
+        ("aeropuerto", "1"),
+        ("edad", "41"),
+        ("carne", "20"),
+        ("taxista", "6"),
+        ("siniestros", "1"),
+        ("cobertura", "comprehensive_excess"),
+        ("ocupantes", "1"),
+        ("retirada", "1"),
+    ])
+    .unwrap();
+    let html = app
+        .get(&format!("/taxi/solicitar?{quoter}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (csrf, token, shown) = (
+        hidden(&html, "csrf_token"),
+        hidden(&html, "token"),
+        hidden(&html, "mostrado"),
+    );
+    let mut form: Vec<(String, String)> = serde_urlencoded::from_str(&quoter).unwrap();
+    for (name, value) in [
+        ("csrf_token", csrf.as_str()),
+        ("token", token.as_str()),
+        ("mostrado", shown.as_str()),
+        ("nombre", "Rosa Taxista"),
+        ("dni", "12345678Z"),
+        ("telefono", "600123456"),
+        ("email", "rosa@example.es"),
+        ("matricula", "1234 BCD"),
+        ("licencia", "LIC\u{0}0457"),
+        ("privacidad", "1"),
+    ] {
+        form.push((name.to_owned(), value.to_owned()));
+    }
+    let response = app
+        .client
+        .post(app.url("/taxi/solicitar"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(message_next_to(&html, "licencia"), "{html}");
+    assert!(html.contains("Rosa Taxista"));
+
+    assert_eq!(count_leads(&app), 0, "nothing written");
+    let mails: i64 = outbound_emails::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(mails, 0);
+    app.stop().await;
+}

@@ -269,7 +269,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<NewClaimForm>,
+    form: crate::web::form::StrictForm<NewClaimForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let scope = scope_of(&staff);
@@ -586,7 +586,7 @@ pub async fn change_status(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<StatusForm>,
+    form: crate::web::form::StrictForm<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
@@ -665,7 +665,7 @@ pub async fn add_note(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<NoteForm>,
+    form: crate::web::form::StrictForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
@@ -731,7 +731,7 @@ pub async fn assign(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<HandlerForm>,
+    form: crate::web::form::StrictForm<HandlerForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);

@@ -394,7 +394,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<CustomerForm>,
+    form: crate::web::form::StrictForm<CustomerForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let valid = match validate_with_owner(&db, &staff.0, &form, None).await? {
@@ -537,7 +537,7 @@ pub async fn update(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<CustomerForm>,
+    form: crate::web::form::StrictForm<CustomerForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
@@ -835,7 +835,7 @@ pub async fn log_interaction(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    input: web::Form<InteractionInput>,
+    input: crate::web::form::StrictForm<InteractionInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
@@ -930,7 +930,7 @@ pub async fn record_consent(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    input: web::Form<ConsentInput>,
+    input: crate::web::form::StrictForm<ConsentInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
@@ -1059,7 +1059,7 @@ pub async fn merge(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    input: web::Form<MergeInput>,
+    input: crate::web::form::StrictForm<MergeInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);

@@ -55,6 +55,17 @@ pub fn price_all(book: &[PublishedTariff], input: &RatingInput) -> Vec<CarrierPr
         .collect()
 }
 
+/// The names of the request form's own fields (those of [`RawApplicant`]).
+pub const APPLICANT_FIELDS: [&str; 7] = [
+    "nombre",
+    "dni",
+    "telefono",
+    "email",
+    "matricula",
+    "licencia",
+    "privacidad",
+];
+
 /// The driver's details as typed on the request form.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]

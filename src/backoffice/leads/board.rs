@@ -265,7 +265,7 @@ pub async fn move_stage(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<MoveForm>,
+    form: crate::web::form::StrictForm<MoveForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);

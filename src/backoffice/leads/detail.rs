@@ -84,7 +84,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<LeadForm>,
+    form: crate::web::form::StrictForm<LeadForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut form = form.into_inner();
     let line_ids: Vec<i64> = db
@@ -486,7 +486,7 @@ pub async fn log_interaction(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<InteractionForm>,
+    form: crate::web::form::StrictForm<InteractionForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
@@ -568,7 +568,7 @@ pub async fn set_next_action(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<NextActionForm>,
+    form: crate::web::form::StrictForm<NextActionForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
@@ -609,7 +609,7 @@ pub async fn assign(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<AssignForm>,
+    form: crate::web::form::StrictForm<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
