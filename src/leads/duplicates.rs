@@ -94,7 +94,7 @@ pub fn find(conn: &mut PgConnection, request: &Request, now: DateTime<Utc>) -> Q
                 .load::<Candidate>(conn)?,
         );
     }
-    candidates.sort_by(|a, b| (b.4, b.0).cmp(&(a.4, a.0)));
+    candidates.sort_by_key(|c| std::cmp::Reverse((c.4, c.0)));
     let repeat = candidates.iter().find(|(_, name, email, line, _)| {
         *line == request.line_id && same_person(request, name, email.as_deref())
     });
