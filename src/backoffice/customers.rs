@@ -250,7 +250,7 @@ impl ExistingView {
         Self {
             link: customer
                 .open_to(scope)
-                .then(|| (customer.id, customer.display_name)),
+                .then_some((customer.id, customer.display_name)),
             elsewhere,
             reason,
         }
