@@ -935,3 +935,86 @@ async fn the_list_and_the_name_search_use_indexes_at_100000_customers() {
         started.elapsed()
     );
 }
+
+#[actix_web::test]
+async fn an_agent_is_told_whom_to_ask_about_another_portfolios_customer_and_an_admin_gets_the_link()
+{
+    let mut owner = 0;
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, ADMIN, Role::Admin, PASSWORD);
+        owner = soriano::auth::staff::create(
+            conn,
+            "marta@soriano.es",
+            "Marta Propietaria",
+            Role::Agent,
+            PASSWORD,
+        )
+        .unwrap()
+        .id;
+        create_staff(conn, "agente2@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    app.sign_in("marta@soriano.es", PASSWORD).await;
+    let mut theirs = person("Ana", "Reservada Ajena", "12345678Z");
+    theirs.extend([("email", "familia@ejemplo.es"), ("telefono", "600123456")]);
+    let created = create(&app, &theirs).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let id = id_from_location(&created);
+    let owned_by: Option<i64> = customers::table
+        .find(id)
+        .select(customers::owner_staff_id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(owned_by, Some(owner));
+    app.post_form(
+        "/admin/salir",
+        &[("csrf_token", &app.csrf_token("/admin").await)],
+    )
+    .await;
+
+    app.sign_in("agente2@soriano.es", PASSWORD).await;
+    let link = format!("/admin/clientes/{id}");
+    assert_eq!(app.get(&link).await.status(), StatusCode::NOT_FOUND);
+    let same_tax_id = create(&app, &person("Otra", "Persona", "12345678Z")).await;
+    assert_eq!(same_tax_id.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = same_tax_id.text().await.unwrap();
+    assert!(body.contains("Ya existe un cliente con este DNI"));
+    assert!(body.contains("en la cartera de Marta Propietaria: pregunte a Marta Propietaria"));
+    assert!(
+        !body.contains("Reservada Ajena"),
+        "another portfolio's name: {body}"
+    );
+    assert!(
+        !body.contains(&format!("href=\"{link}\"")),
+        "a link that would 404"
+    );
+
+    let mut same_email = person("Pedro", "Nuevo Cliente", "87654321X");
+    same_email.push(("email", "familia@ejemplo.es"));
+    let warned = create(&app, &same_email).await;
+    assert_eq!(warned.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = warned.text().await.unwrap();
+    assert!(body.contains("Puede que este cliente ya exista"));
+    assert!(body.contains("otra cartera con el mismo correo electrónico"));
+    assert!(body.contains("pregunte a Marta Propietaria"));
+    assert!(!body.contains("Reservada Ajena") && !body.contains(&format!("href=\"{link}\"")));
+    app.post_form(
+        "/admin/salir",
+        &[("csrf_token", &app.csrf_token("/admin").await)],
+    )
+    .await;
+
+    app.sign_in(ADMIN, PASSWORD).await;
+    let body = create(&app, &person("Otra", "Persona", "12345678Z"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains(&format!("href=\"{link}\"")) && body.contains("Reservada Ajena"));
+    let body = create(&app, &same_email).await.text().await.unwrap();
+    assert!(
+        body.contains(&format!("href=\"{link}\"")) && body.contains("mismo correo electrónico")
+    );
+    assert_eq!(customer_count(&app), 1);
+    app.stop().await;
+}

@@ -841,3 +841,279 @@ async fn the_landing_figures_cover_the_chosen_period_day_by_day() {
         "the typed dates are kept"
     );
 }
+
+/// Rosa asks for taxi insurance through the quoter ("Lo quiero"), from the request page.
+async fn taxi_request(app: &TestApp, name: &str, phone: &str, email: &str) {
+    let quoter = [
+        ("anio", "2022"),
+        ("valor", "28000"),
+        ("plazas", "7"),
+        ("combustible", "hybrid"),
+        ("municipio", "Sevilla"),
+        ("provincia", "41"),
+        ("turno", "night"),
+        ("aeropuerto", "1"),
+        ("edad", "41"),
+        ("carne", "20"),
+        ("taxista", "6"),
+        ("siniestros", "1"),
+        ("cobertura", "comprehensive_excess"),
+        ("ocupantes", "1"),
+        ("retirada", "1"),
+    ];
+    let page = app
+        .get(&format!(
+            "/taxi/solicitar?{}",
+            serde_urlencoded::to_string(quoter).unwrap()
+        ))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    let mut form: Vec<(&str, &str)> = quoter.to_vec();
+    let (csrf, token, shown) = (
+        hidden(&html, "csrf_token"),
+        hidden(&html, "token"),
+        hidden(&html, "mostrado"),
+    );
+    form.extend([
+        ("csrf_token", csrf.as_str()),
+        ("token", token.as_str()),
+        ("mostrado", shown.as_str()),
+        ("nombre", name),
+        ("dni", "12345678Z"),
+        ("telefono", phone),
+        ("email", email),
+        ("matricula", "1234 BCD"),
+        ("licencia", "LIC-0457"),
+        ("privacidad", "1"),
+    ]);
+    let response = app.post_form("/taxi/solicitar", &form).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "taxi request sent"
+    );
+}
+
+#[actix_web::test]
+async fn another_persons_request_with_a_shared_phone_is_a_new_flagged_lead_and_a_repeat_joins() {
+    let mut agent = 0;
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        soriano::seed::taxi::taxi_tariffs(conn).unwrap();
+        agent = create_staff(conn, "agente1@soriano.es", Role::Agent, PASSWORD);
+        create_staff(conn, "admin@soriano.es", Role::Admin, PASSWORD);
+        landing(conn, "hogar", true, &[("A", 1)]);
+    })
+    .await;
+    taxi_request(&app, "Rosa Taxista Pérez", "600 123 456", "rosa@example.es").await;
+    let taxi_lead: i64 = leads::table
+        .select(leads::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+
+    // Lucía, who shares Rosa's phone, asks for home insurance: a lead of her own.
+    let lucia = [
+        ("nombre", "Lucía Hogar Gil"),
+        ("email", "lucia@example.es"),
+        ("telefono", "600123456"),
+        ("propietario", "si"),
+        ("privacidad", "si"),
+    ];
+    let served = open(&app, "/l/hogar").await;
+    let response = send(&app, &served, &lucia).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count_leads(&app), 2, "two people, two leads");
+    let mut conn = app.db.conn();
+    let (home_lead, name, duplicate_of, assigned): (i64, String, Option<i64>, Option<i64>) =
+        leads::table
+            .filter(leads::source.eq("landing"))
+            .select((
+                leads::id,
+                leads::full_name,
+                leads::possible_duplicate_of,
+                leads::assigned_staff_id,
+            ))
+            .first(&mut conn)
+            .unwrap();
+    assert_eq!(name, "Lucía Hogar Gil");
+    assert_eq!(
+        duplicate_of,
+        Some(taxi_lead),
+        "flagged, pointing at the other lead"
+    );
+    assert_eq!(assigned, Some(agent), "assigned as any lead");
+    let submissions_of = |conn: &mut PgConnection, lead: i64| -> i64 {
+        lead_submissions::table
+            .filter(lead_submissions::lead_id.eq(lead))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    };
+    assert_eq!(
+        submissions_of(&mut conn, taxi_lead),
+        1,
+        "Rosa's lead untouched"
+    );
+    assert_eq!(submissions_of(&mut conn, home_lead), 1);
+    let told: Vec<String> = outbound_emails::table
+        .filter(outbound_emails::kind.eq("lead.assigned"))
+        .filter(outbound_emails::to_address.eq("agente1@soriano.es"))
+        .select(outbound_emails::subject)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(told, ["Nuevo lead asignado: Lucía Hogar Gil"]);
+
+    // Lucía again, same line of business: a true repeat joins her lead.
+    let served = open(&app, "/l/hogar").await;
+    let mut again = lucia.to_vec();
+    again[1] = ("email", "lucia.gil@example.es");
+    assert_eq!(
+        send(&app, &served, &again).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count_leads(&app), 2);
+    assert_eq!(submissions_of(&mut conn, home_lead), 2);
+
+    // The agent sees the flag and the link on the lead's page and in the list.
+    app.sign_in("admin@soriano.es", PASSWORD).await;
+    let page = app
+        .get(&format!("/admin/leads/{home_lead}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Posible duplicado"), "{page}");
+    assert!(page.contains(&format!("href=\"/admin/leads/{taxi_lead}\"")));
+    let list = app.get("/admin/leads/lista").await.text().await.unwrap();
+    assert!(list.contains("lead-duplicate"));
+    assert!(list.contains(&format!(
+        "href=\"/admin/leads/{taxi_lead}\">el lead n.º {taxi_lead}"
+    )));
+    app.stop().await;
+}
+
+const INVALID: &str = "Este campo contiene caracteres no válidos.";
+
+/// The message next to `field` (its error paragraph follows the input).
+fn message_next_to(html: &str, field: &str) -> bool {
+    let re = regex::Regex::new(&format!(
+        r#"(?s)name="{field}".{{0,400}}?{}"#,
+        regex::escape(INVALID)
+    ))
+    .unwrap();
+    re.is_match(html)
+}
+
+#[actix_web::test]
+async fn nul_bytes_in_the_public_forms_are_refused_next_to_the_field_and_nothing_is_written() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        soriano::seed::taxi::taxi_tariffs(conn).unwrap();
+        create_staff(conn, "agente1@soriano.es", Role::Agent, PASSWORD);
+        landing(conn, "hogar", true, &[("A", 1)]);
+    })
+    .await;
+
+    // The landing form: the rest of what was typed comes back.
+    let served = open(&app, "/l/hogar").await;
+    let mut fields = good("nul@example.es");
+    fields[0] = ("nombre", "Ana\u{0}Pérez");
+    let response = send(&app, &served, &fields).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(message_next_to(&html, "nombre"), "{html}");
+    assert!(html.contains("AnaPérez") && html.contains("nul@example.es"));
+
+    // The contact page.
+    let html = app.get("/contacto").await.text().await.unwrap();
+    let started = spam::stamp(
+        &spam::stamp_key(&app.state.config.secret_key),
+        Utc::now() - Duration::seconds(20),
+    );
+    let (csrf, token) = (hidden(&html, "csrf_token"), hidden(&html, "form_token"));
+    let response = app
+        .post_form(
+            "/contacto",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("form_token", token.as_str()),
+                ("inicio", started.as_str()),
+                ("sitio_web", ""),
+                ("nombre", "Pedro Gil"),
+                ("email", "pedro@example.es"),
+                ("mensaje", "Quiero\u{0} asegurar mi comercio"),
+                ("privacidad", "si"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(message_next_to(&html, "mensaje"), "{html}");
+    assert!(html.contains("Pedro Gil"));
+
+    // The taxi request: an escape character in the licence.
+    let quoter = serde_urlencoded::to_string([
+        ("anio", "2022"),
+        ("valor", "28000"),
+        ("plazas", "7"),
+        ("combustible", "hybrid"),
+        ("municipio", "Sevilla"),
+        ("provincia", "41"),
+        ("turno", "night"),
+        ("aeropuerto", "1"),
+        ("edad", "41"),
+        ("carne", "20"),
+        ("taxista", "6"),
+        ("siniestros", "1"),
+        ("cobertura", "comprehensive_excess"),
+        ("ocupantes", "1"),
+        ("retirada", "1"),
+    ])
+    .unwrap();
+    let html = app
+        .get(&format!("/taxi/solicitar?{quoter}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (csrf, token, shown) = (
+        hidden(&html, "csrf_token"),
+        hidden(&html, "token"),
+        hidden(&html, "mostrado"),
+    );
+    let mut form: Vec<(String, String)> = serde_urlencoded::from_str(&quoter).unwrap();
+    for (name, value) in [
+        ("csrf_token", csrf.as_str()),
+        ("token", token.as_str()),
+        ("mostrado", shown.as_str()),
+        ("nombre", "Rosa Taxista"),
+        ("dni", "12345678Z"),
+        ("telefono", "600123456"),
+        ("email", "rosa@example.es"),
+        ("matricula", "1234 BCD"),
+        ("licencia", "LIC\u{0}0457"),
+        ("privacidad", "1"),
+    ] {
+        form.push((name.to_owned(), value.to_owned()));
+    }
+    let response = app
+        .client
+        .post(app.url("/taxi/solicitar"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(message_next_to(&html, "licencia"), "{html}");
+    assert!(html.contains("Rosa Taxista"));
+
+    assert_eq!(count_leads(&app), 0, "nothing written");
+    let mails: i64 = outbound_emails::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(mails, 0);
+    app.stop().await;
+}

@@ -946,3 +946,219 @@ async fn mis_datos_contact_consent_download_and_erasure() {
     );
     app.stop().await;
 }
+
+/// Signs a claims handler in from their own browser and returns it with a CSRF token taken
+/// from the claim's page.
+async fn claims_handler_on(app: &common::TestApp, claim_id: i64) -> (reqwest::Client, String) {
+    common::create_staff(
+        &mut app.db.conn(),
+        "siniestros@soriano.es",
+        soriano::auth::staff::Role::Claims,
+        PASSWORD,
+    );
+    let (staff, status) = app
+        .sign_in_elsewhere("siniestros@soriano.es", PASSWORD)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page = staff
+        .get(app.url(&format!("/admin/siniestros/{claim_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Visible para el cliente") && page.contains("Las notas son internas"),
+        "the form says notes are internal: {page}"
+    );
+    (staff, common::csrf_from_html(&page))
+}
+
+#[actix_web::test]
+async fn internal_claim_notes_stay_out_of_e_sori_and_ticked_ones_reach_the_client() {
+    let (app, world) = spawn(true).await;
+    let claim = world.a.claim_id;
+    let (staff, token) = claims_handler_on(&app, claim).await;
+    let post = |path: &'static str, fields: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![("csrf_token", token.as_str())];
+        form.extend(fields);
+        staff
+            .post(app.url(&format!("/admin/siniestros/{claim}/{path}")))
+            .form(&form)
+            .send()
+    };
+    let internal = "NOTA INTERNA: revisar posible preexistencia.";
+    let status_note = "Pendiente de confirmar la cobertura con la compañía.";
+    let for_client = "Hemos recibido sus fotos; el perito le llamará esta semana.";
+    for response in [
+        post("notas", vec![("nota", internal)]).await.unwrap(),
+        post(
+            "estado",
+            vec![("estado", "in_progress"), ("nota", status_note)],
+        )
+        .await
+        .unwrap(),
+        post(
+            "notas",
+            vec![("nota", for_client), ("visible_cliente", "si")],
+        )
+        .await
+        .unwrap(),
+    ] {
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let staff_page = staff
+        .get(app.url(&format!("/admin/siniestros/{claim}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(staff_page.contains(internal) && staff_page.contains(status_note));
+    assert!(staff_page.contains("Nota interna"));
+
+    assert_eq!(
+        portal_sign_in(&app, &world.a.email, PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, page) = body(&app, &format!("/portal/siniestros/{claim}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("NOTA INTERNA"),
+        "internal note leaked: {page}"
+    );
+    assert!(!page.contains(status_note), "internal state note leaked");
+    assert!(
+        page.contains(r#"<span class="event-change">en trámite</span>"#),
+        "the state change itself is shown"
+    );
+    assert!(page.contains(for_client), "ticked note shown: {page}");
+    let (_, export) = body(&app, "/portal/datos/descarga").await;
+    assert!(!export.contains("NOTA INTERNA") && !export.contains(status_note));
+    assert!(export.contains(for_client));
+    app.stop().await;
+}
+
+const INVALID: &str = "Este campo contiene caracteres no válidos.";
+
+#[actix_web::test]
+async fn nul_bytes_in_the_portal_forms_are_refused_next_to_the_field_and_nothing_is_written() {
+    use soriano::db::schema::{message_threads, messages};
+    let (app, world) = spawn(true).await;
+    let rows = |sql: &str| count(&mut app.db.conn(), sql);
+    let (claims_before, sign_ins_before) = (
+        rows("SELECT count(*) AS n FROM claims"),
+        rows("SELECT count(*) AS n FROM client_sign_ins"),
+    );
+
+    // Sign-in: the address with a NUL byte.
+    let csrf = app.csrf_token("/portal/entrar").await;
+    let refused = app
+        .post_form(
+            "/portal/entrar",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("email", &format!("{}\u{0}", world.a.email)),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains(INVALID), "{html}");
+    assert!(html.contains(&format!("value=\"{}\"", world.a.email)));
+    assert_eq!(
+        rows("SELECT count(*) AS n FROM client_sign_ins"),
+        sign_ins_before
+    );
+    assert_eq!(
+        portal_sign_in(&app, &world.a.email, PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // A new conversation: subject and body.
+    let csrf = app.csrf_token("/portal/mensajes").await;
+    let refused = app
+        .post_form(
+            "/portal/mensajes",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("asunto", "Cambio\u{0} de cuenta"),
+                ("cuerpo", "Línea uno\r\nLínea dos\u{0}"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert_eq!(html.matches(INVALID).count(), 2, "one per field: {html}");
+    assert!(html.contains("value=\"Cambio de cuenta\""));
+    let threads: i64 = message_threads::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    let written: i64 = messages::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!((threads, written), (0, 0));
+    // Line breaks are fine in the body.
+    let sent = app
+        .post_form(
+            "/portal/mensajes",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("asunto", "Cambio de cuenta"),
+                ("cuerpo", "Línea uno\r\n\tLínea dos"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+
+    // Reporting a claim (multipart): a NUL in the description.
+    let page = app
+        .get("/portal/siniestros/nuevo")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (csrf, token) = (common::csrf_from_html(&page), form_token(&page));
+    let date = chrono::Utc::now()
+        .date_naive()
+        .format("%d/%m/%Y")
+        .to_string();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf)
+        .text("token", token)
+        .text("poliza", world.a.policy_id.to_string())
+        .text("fecha", date)
+        .text("tipo", "water_damage")
+        .text("lugar", "Calle Mayor 1, Zaragoza")
+        .text("descripcion", "Se ha roto\u{0} una tubería.");
+    let refused = app
+        .client
+        .post(app.url("/portal/siniestros"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        regex::Regex::new(&format!(
+            r#"(?s)name="descripcion".{{0,300}}{}"#,
+            regex::escape(INVALID)
+        ))
+        .unwrap()
+        .is_match(&html),
+        "message next to the description: {html}"
+    );
+    assert!(html.contains("Calle Mayor 1, Zaragoza"));
+    assert_eq!(rows("SELECT count(*) AS n FROM claims"), claims_before);
+    app.stop().await;
+}

@@ -136,7 +136,7 @@ pub async fn change_password(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<PasswordChangeForm>,
+    form: crate::web::form::StrictForm<PasswordChangeForm>,
 ) -> Result<HttpResponse, AppError> {
     let user = staff.0;
     let new_hash =

@@ -167,7 +167,7 @@ pub async fn login(
     meta: RequestMeta,
     session: Session,
     db: web::Data<Db>,
-    form: web::Form<LoginForm>,
+    form: crate::web::form::StrictForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let LoginForm {
         email,

@@ -232,7 +232,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<Submit>,
+    form: crate::web::form::StrictForm<Submit>,
 ) -> Result<HttpResponse, AppError> {
     save(ctx, staff, meta, db, None, form.into_inner()).await
 }
@@ -244,7 +244,7 @@ pub async fn update(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<Submit>,
+    form: crate::web::form::StrictForm<Submit>,
 ) -> Result<HttpResponse, AppError> {
     save(
         ctx,

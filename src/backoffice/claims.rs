@@ -269,7 +269,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<NewClaimForm>,
+    form: crate::web::form::StrictForm<NewClaimForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let scope = scope_of(&staff);
@@ -360,6 +360,8 @@ pub struct EventView {
     pub who: String,
     pub change: Option<String>,
     pub note: String,
+    /// The client reads the note in e-SORI.
+    pub for_client: bool,
 }
 
 impl From<EventRow> for EventView {
@@ -374,6 +376,7 @@ impl From<EventRow> for EventView {
             who: event.staff_name.unwrap_or_else(|| "Sistema".to_owned()),
             change,
             note: event.note,
+            for_client: event.visible_to_client,
         }
     }
 }
@@ -437,9 +440,11 @@ pub struct ClaimPage {
     /// Why the last state change or assignment was refused.
     pub error: Option<String>,
     pub note: String,
+    pub note_for_client: bool,
     pub note_error: Option<String>,
     /// Values typed in the refused state change form.
     pub typed_note: String,
+    pub typed_for_client: bool,
     pub typed_amount: String,
 }
 
@@ -546,8 +551,10 @@ async fn claim_page(
         tasks: open_tasks.into_iter().map(TaskView::from).collect(),
         error: None,
         note: String::new(),
+        note_for_client: false,
         note_error: None,
         typed_note: String::new(),
+        typed_for_client: false,
         typed_amount: String::new(),
     })
 }
@@ -568,6 +575,9 @@ pub struct StatusForm {
     estado: String,
     #[serde(default)]
     nota: String,
+    /// The "visible para el cliente" checkbox: absent means internal.
+    #[serde(default)]
+    visible_cliente: Option<String>,
     #[serde(default)]
     importe: String,
 }
@@ -580,11 +590,12 @@ pub async fn change_status(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<StatusForm>,
+    form: crate::web::form::StrictForm<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
     let form = form.into_inner();
+    let for_client = form.visible_cliente.is_some();
     let refused = |message: String| (message, form.nota.clone(), form.importe.clone());
     let outcome = match ClaimStatus::parse(form.estado.trim()) {
         None => Err(refused("Elija un estado válido.".to_owned())),
@@ -601,7 +612,9 @@ pub async fn change_status(
                     let note = form.nota.clone();
                     let result = db
                         .transaction(move |conn| {
-                            claims::change_status(conn, scope, id, to, &note, amount, &by)
+                            claims::change_status(
+                                conn, scope, id, to, &note, for_client, amount, &by,
+                            )
                         })
                         .await;
                     match result {
@@ -626,6 +639,7 @@ pub async fn change_status(
             let mut page = claim_page(ctx, &db, scope, id).await?;
             page.error = Some(message);
             page.typed_note = note;
+            page.typed_for_client = for_client;
             page.typed_amount = amount;
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -642,6 +656,9 @@ pub struct EventPartial {
 pub struct NoteForm {
     #[serde(default)]
     nota: String,
+    /// The "visible para el cliente" checkbox: absent means internal.
+    #[serde(default)]
+    visible_cliente: Option<String>,
 }
 
 /// POST /admin/siniestros/{id}/notas: htmx appends the new entry to the timeline; without
@@ -652,14 +669,15 @@ pub async fn add_note(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<NoteForm>,
+    form: crate::web::form::StrictForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
     let by = actor(&staff, &meta);
     let note = form.nota.clone();
+    let for_client = form.visible_cliente.is_some();
     let result = db
-        .transaction(move |conn| claims::add_note(conn, scope, id, &note, &by))
+        .transaction(move |conn| claims::add_note(conn, scope, id, &note, for_client, &by))
         .await;
     match result {
         Ok(event) if ctx.htmx => render::html(&EventPartial {
@@ -691,6 +709,7 @@ pub async fn add_note(
             let mut page = claim_page(ctx, &db, scope, id).await?;
             page.note_error = Some(error.to_string());
             page.note = form.nota.clone();
+            page.note_for_client = for_client;
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(other) => Err(fail(other)),
@@ -716,7 +735,7 @@ pub async fn assign(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<HandlerForm>,
+    form: crate::web::form::StrictForm<HandlerForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);

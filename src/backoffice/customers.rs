@@ -11,8 +11,8 @@ use crate::auth::staff::StaffUser;
 use crate::backoffice::CurrentStaff;
 use crate::customers::{
     self, Actor, ConsentPurpose, ConsentState, CreateOutcome, Customer, CustomerForm,
-    DuplicateHint, InteractionKind, ListFilter, ListRow, MergeCounts, MergeOutcome, RelatedRecord,
-    Segment, Sort, TimelineItem, UpdateOutcome, ValidCustomer,
+    DuplicateHint, ExistingCustomer, InteractionKind, ListFilter, ListRow, MergeCounts,
+    MergeOutcome, RelatedRecord, Segment, Sort, TimelineItem, UpdateOutcome, ValidCustomer,
 };
 use crate::db::{Db, DbError};
 use crate::identifiers::Iban;
@@ -224,8 +224,44 @@ pub struct FormPage {
     pub segments: Vec<(&'static str, &'static str)>,
     /// Empty for agents: their customers are theirs.
     pub owners: Vec<(String, String)>,
-    pub duplicate: Option<(i64, String)>,
-    pub warnings: Vec<DuplicateHint>,
+    pub duplicate: Option<ExistingView>,
+    pub warnings: Vec<ExistingView>,
+}
+
+/// A customer a duplicate check found, as this user may see it: its name and link only when
+/// they may open it; otherwise whose portfolio it is in and whom to ask (an agent's link to
+/// another portfolio would be a 404, and the name is not theirs to read).
+pub struct ExistingView {
+    pub link: Option<(i64, String)>,
+    /// Says whose portfolio it is in and whom to ask, when there is no link.
+    pub elsewhere: String,
+    /// What the customers share, for the possible duplicates.
+    pub reason: &'static str,
+}
+
+impl ExistingView {
+    pub fn of(customer: ExistingCustomer, reason: &'static str, scope: PortfolioScope) -> Self {
+        let elsewhere = match &customer.owner_name {
+            Some(owner) => format!("Está en la cartera de {owner}: pregunte a {owner}."),
+            None => {
+                "No tiene agente asignado: pregunte a un administrador o supervisor.".to_owned()
+            }
+        };
+        Self {
+            link: customer
+                .open_to(scope)
+                .then_some((customer.id, customer.display_name)),
+            elsewhere,
+            reason,
+        }
+    }
+
+    fn hints(hints: Vec<DuplicateHint>, scope: PortfolioScope) -> Vec<Self> {
+        hints
+            .into_iter()
+            .map(|hint| Self::of(hint.customer, hint.reason, scope))
+            .collect()
+    }
 }
 
 impl FormPage {
@@ -333,8 +369,8 @@ async fn form_with_errors(
     customer_id: Option<i64>,
     form: CustomerForm,
     errors: FieldErrors,
-    duplicate: Option<(i64, String)>,
-    warnings: Vec<DuplicateHint>,
+    duplicate: Option<ExistingView>,
+    warnings: Vec<ExistingView>,
 ) -> Result<HttpResponse, AppError> {
     let owners = owners_for(db, scope_of(staff)).await?;
     render::html_with_status(
@@ -358,7 +394,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<CustomerForm>,
+    form: crate::web::form::StrictForm<CustomerForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let valid = match validate_with_owner(&db, &staff.0, &form, None).await? {
@@ -391,9 +427,10 @@ pub async fn create(
             &format!("/admin/clientes/{}", customer.id),
             Flash::success(format!("Cliente {} creado.", customer.display_name)),
         )),
-        CreateOutcome::DuplicateTaxId { id, display_name } => {
+        CreateOutcome::DuplicateTaxId(existing) => {
             let mut errors = FieldErrors::new();
             errors.add("nif", "Ya existe un cliente con este DNI, NIE o CIF.");
+            let scope = scope_of(&staff.0);
             form_with_errors(
                 ctx,
                 &db,
@@ -401,12 +438,13 @@ pub async fn create(
                 None,
                 form,
                 errors,
-                Some((id, display_name)),
+                Some(ExistingView::of(existing, "DNI, NIE o CIF", scope)),
                 Vec::new(),
             )
             .await
         }
         CreateOutcome::PossibleDuplicates(hints) => {
+            let warnings = ExistingView::hints(hints, scope_of(&staff.0));
             form_with_errors(
                 ctx,
                 &db,
@@ -415,7 +453,7 @@ pub async fn create(
                 form,
                 FieldErrors::new(),
                 None,
-                hints,
+                warnings,
             )
             .await
         }
@@ -499,7 +537,7 @@ pub async fn update(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<CustomerForm>,
+    form: crate::web::form::StrictForm<CustomerForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
@@ -527,10 +565,7 @@ pub async fn update(
             Flash::success(format!("Datos de {} guardados.", customer.display_name)),
         )),
         UpdateOutcome::NotFound => Err(AppError::NotFound),
-        UpdateOutcome::DuplicateTaxId {
-            id: other,
-            display_name,
-        } => {
+        UpdateOutcome::DuplicateTaxId(existing) => {
             let mut errors = FieldErrors::new();
             errors.add("nif", "Ya existe otro cliente con este DNI, NIE o CIF.");
             form_with_errors(
@@ -540,7 +575,7 @@ pub async fn update(
                 Some(id),
                 form,
                 errors,
-                Some((other, display_name)),
+                Some(ExistingView::of(existing, "DNI, NIE o CIF", scope)),
                 Vec::new(),
             )
             .await
@@ -800,7 +835,7 @@ pub async fn log_interaction(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    input: web::Form<InteractionInput>,
+    input: crate::web::form::StrictForm<InteractionInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
@@ -895,7 +930,7 @@ pub async fn record_consent(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    input: web::Form<ConsentInput>,
+    input: crate::web::form::StrictForm<ConsentInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
@@ -1024,7 +1059,7 @@ pub async fn merge(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    input: web::Form<MergeInput>,
+    input: crate::web::form::StrictForm<MergeInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);

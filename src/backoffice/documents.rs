@@ -254,7 +254,7 @@ pub async fn set_visibility(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<VisibilityForm>,
+    form: crate::web::form::StrictForm<VisibilityForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let visible = form.visible.is_some();

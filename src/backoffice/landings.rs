@@ -180,7 +180,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<CreateForm>,
+    form: crate::web::form::StrictForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let (landing, bloques, token) = (
@@ -276,7 +276,7 @@ pub async fn update(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<LandingForm>,
+    form: crate::web::form::StrictForm<LandingForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let form = form.into_inner();
@@ -754,7 +754,7 @@ pub async fn create_variant(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<VariantSubmit>,
+    form: crate::web::form::StrictForm<VariantSubmit>,
 ) -> Result<HttpResponse, AppError> {
     save_variant(
         ctx,
@@ -775,7 +775,7 @@ pub async fn update_variant(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
-    form: web::Form<VariantSubmit>,
+    form: crate::web::form::StrictForm<VariantSubmit>,
 ) -> Result<HttpResponse, AppError> {
     let (id, variant_id) = path.into_inner();
     save_variant(
@@ -816,7 +816,7 @@ pub async fn save_assignment(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<Vec<(String, String)>>,
+    form: crate::web::form::StrictForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let pairs: Vec<(i64, i64)> = form
         .into_inner()

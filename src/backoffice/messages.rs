@@ -118,7 +118,7 @@ pub async fn reply(
     db: web::Data<Db>,
     config: web::Data<Config>,
     path: web::Path<i64>,
-    form: web::Form<ReplyForm>,
+    form: crate::web::form::StrictForm<ReplyForm>,
 ) -> Result<HttpResponse, AppError> {
     let (scope, id) = (scope_of(&staff), path.into_inner());
     let form = form.into_inner();

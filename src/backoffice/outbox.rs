@@ -160,7 +160,7 @@ pub async fn retry(
     ctx: PageContext,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<RetryForm>,
+    form: crate::web::form::StrictForm<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let return_to = safe_return(form.into_inner().volver.as_deref());

@@ -96,7 +96,7 @@ pub async fn request_reset(
     meta: RequestMeta,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    form: web::Form<RequestForm>,
+    form: crate::web::form::StrictForm<RequestForm>,
 ) -> Result<HttpResponse, AppError> {
     let email = staff::normalize_email(&form.email);
     let mut errors = FieldErrors::new();
@@ -234,7 +234,7 @@ pub async fn set_password(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<SetPasswordForm>,
+    form: crate::web::form::StrictForm<SetPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let SetPasswordForm { nueva, repetida } = form.into_inner();

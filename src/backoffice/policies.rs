@@ -451,7 +451,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<PolicyForm>,
+    form: crate::web::form::StrictForm<PolicyForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let scope = scope_of(&staff);
@@ -761,7 +761,7 @@ pub async fn suspend(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<SuspendForm>,
+    form: crate::web::form::StrictForm<SuspendForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let kept = form.clone();
@@ -785,7 +785,7 @@ pub async fn reactivate(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<ReactivateForm>,
+    form: crate::web::form::StrictForm<ReactivateForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let kept = form.clone();
@@ -809,7 +809,7 @@ pub async fn cancel(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<CancelForm>,
+    form: crate::web::form::StrictForm<CancelForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let kept = form.clone();
@@ -833,7 +833,7 @@ pub async fn renew(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<RenewForm>,
+    form: crate::web::form::StrictForm<RenewForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let kept = form.clone();
@@ -858,7 +858,7 @@ pub async fn endorse(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<EndorseForm>,
+    form: crate::web::form::StrictForm<EndorseForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let kept = form.clone();

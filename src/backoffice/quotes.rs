@@ -433,7 +433,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<QuoteForm>,
+    form: crate::web::form::StrictForm<QuoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let scope = scope_of(&staff);
@@ -761,7 +761,7 @@ pub async fn reject(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<RejectForm>,
+    form: crate::web::form::StrictForm<RejectForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
@@ -789,7 +789,7 @@ pub async fn accept(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<AcceptForm>,
+    form: crate::web::form::StrictForm<AcceptForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
@@ -823,7 +823,7 @@ pub async fn choose(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<ChooseForm>,
+    form: crate::web::form::StrictForm<ChooseForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
@@ -850,7 +850,7 @@ pub async fn add_option(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<OptionInput>,
+    form: crate::web::form::StrictForm<OptionInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);

@@ -270,7 +270,7 @@ pub async fn collect(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<CollectForm>,
+    form: crate::web::form::StrictForm<CollectForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let kept = form.clone();
@@ -295,7 +295,7 @@ pub async fn give_back(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<ReturnForm>,
+    form: crate::web::form::StrictForm<ReturnForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let kept = form.clone();
@@ -320,7 +320,7 @@ pub async fn cancel(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<CancelForm>,
+    form: crate::web::form::StrictForm<CancelForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let kept = form.clone();

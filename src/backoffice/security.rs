@@ -51,7 +51,7 @@ pub async fn update(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<SecurityForm>,
+    form: crate::web::form::StrictForm<SecurityForm>,
 ) -> Result<HttpResponse, AppError> {
     let required = form.into_inner().exigir_dos_pasos.is_some();
     let staff_id = staff.0.id;

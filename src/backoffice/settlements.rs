@@ -228,7 +228,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<DraftForm>,
+    form: crate::web::form::StrictForm<DraftForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let kept = form.clone();
@@ -431,7 +431,7 @@ pub async fn pay(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<PaymentForm>,
+    form: crate::web::form::StrictForm<PaymentForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.parse::<i64>().map_err(|_| AppError::NotFound)?;
     let form = form.into_inner();

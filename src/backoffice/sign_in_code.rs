@@ -100,7 +100,7 @@ pub async fn submit(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<CodeForm>,
+    form: crate::web::form::StrictForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let pending = match second_step::read(&session, &KEYS, "/admin")? {
         PendingState::Active(pending) => pending,

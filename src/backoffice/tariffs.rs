@@ -356,7 +356,7 @@ pub async fn update(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<HashMap<String, String>>,
+    form: crate::web::form::StrictForm<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let form = form.into_inner();

@@ -238,7 +238,7 @@ pub async fn reassign(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<ReassignForm>,
+    form: crate::web::form::StrictForm<ReassignForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let Ok(to) = form.responsable.trim().parse::<i64>() else {
@@ -417,7 +417,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<NewTaskForm>,
+    form: crate::web::form::StrictForm<NewTaskForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let scope = PortfolioScope::of(staff.0.id, staff.0.role());

@@ -199,7 +199,7 @@ pub async fn activate(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<CodeForm>,
+    form: crate::web::form::StrictForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let Some(secret) = session.get::<String>(ENROL_SECRET).map_err(session_error)? else {
         return Ok(flash::redirect(
@@ -269,7 +269,7 @@ pub async fn deactivate(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<DisableForm>,
+    form: crate::web::form::StrictForm<DisableForm>,
 ) -> Result<HttpResponse, AppError> {
     let password = form.into_inner().password;
     let staff_id = staff.0.id;
@@ -327,7 +327,7 @@ pub async fn regenerate_codes(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<CodeForm>,
+    form: crate::web::form::StrictForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let code = form.into_inner().codigo.trim().to_owned();
     let staff_id = staff.0.id;

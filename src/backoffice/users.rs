@@ -182,7 +182,7 @@ pub async fn create(
     meta: RequestMeta,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    form: web::Form<NewUserForm>,
+    form: crate::web::form::StrictForm<NewUserForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let command = match validate_new_user(&form) {
@@ -330,7 +330,7 @@ pub async fn change_role(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<RoleForm>,
+    form: crate::web::form::StrictForm<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let me = staff.0.id;
@@ -531,7 +531,7 @@ pub async fn set_agent_share(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<ShareForm>,
+    form: crate::web::form::StrictForm<ShareForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let typed = form.into_inner().participacion;

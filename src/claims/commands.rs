@@ -137,6 +137,7 @@ pub fn add_client_information(
         None,
         None,
         &format!("El cliente añade: {note}"),
+        true,
     )?;
     audit::record(
         conn,
@@ -200,6 +201,7 @@ fn insert_open(
         None,
         Some(ClaimStatus::Open),
         "Siniestro abierto.",
+        true,
     )?;
     Ok(claim)
 }
@@ -235,6 +237,7 @@ fn record_event(
     from: Option<ClaimStatus>,
     to: Option<ClaimStatus>,
     note: &str,
+    visible_to_client: bool,
 ) -> QueryResult<crate::claims::EventRow> {
     let id: i64 = diesel::insert_into(claim_events::table)
         .values((
@@ -243,6 +246,7 @@ fn record_event(
             claim_events::from_status.eq(from.map(ClaimStatus::code)),
             claim_events::to_status.eq(to.map(ClaimStatus::code)),
             claim_events::note.eq(note),
+            claim_events::visible_to_client.eq(visible_to_client),
         ))
         .returning(claim_events::id)
         .get_result(conn)?;
@@ -261,13 +265,16 @@ fn lock(conn: &mut PgConnection, scope: PortfolioScope, id: i64) -> Result<Claim
 
 /// Moves claim `id` to `to`. `amount_cents` is the accepted amount when accepting and the paid
 /// one when paying; `note` is required when rejecting and reopening. Closing stamps
-/// `closed_at`, reopening clears it.
+/// `closed_at`, reopening clears it. The note stays internal unless `note_for_client`: the
+/// client then reads it in e-SORI.
+#[allow(clippy::too_many_arguments)]
 pub fn change_status(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
     to: ClaimStatus,
     note: &str,
+    note_for_client: bool,
     amount_cents: Option<i64>,
     by: &Actor,
 ) -> Result<Claim, ClaimError> {
@@ -319,6 +326,7 @@ pub fn change_status(
         Some(from),
         Some(to),
         &event_note,
+        note_for_client,
     )?;
     let mut details = json!({ "estado": { "before": from.code(), "after": to.code() } });
     if to == ClaimStatus::Accepted {
@@ -329,6 +337,7 @@ pub fn change_status(
     }
     if !note.is_empty() {
         details["nota"] = json!(note);
+        details["visible_cliente"] = json!(note_for_client);
     }
     audit::record(
         conn,
@@ -350,12 +359,14 @@ fn join_note(first: &str, note: &str) -> String {
     }
 }
 
-/// Adds a note to the timeline of claim `id`, whatever its state.
+/// Adds a note to the timeline of claim `id`, whatever its state: internal, unless
+/// `for_client` (then the client reads it in e-SORI).
 pub fn add_note(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
     note: &str,
+    for_client: bool,
     by: &Actor,
 ) -> Result<crate::claims::EventRow, ClaimError> {
     let note = check_note(note, true)?;
@@ -363,13 +374,16 @@ pub fn add_note(
     diesel::update(claims::table.find(id))
         .set(claims::updated_at.eq(Utc::now()))
         .execute(conn)?;
-    let event = record_event(conn, id, Some(by.staff_id), None, None, &note)?;
+    let event = record_event(conn, id, Some(by.staff_id), None, None, &note, for_client)?;
     audit::record(
         conn,
         &audit::NewEntry {
             target_type: Some(audit::target::CLAIM),
             target_id: Some(id),
-            details: json!({ "nota": crate::web::format::shorten(&note, 200) }),
+            details: json!({
+                "nota": crate::web::format::shorten(&note, 200),
+                "visible_cliente": for_client,
+            }),
             ..by.entry(Action::ClaimNoteAdded)
         },
     )?;
@@ -417,7 +431,7 @@ pub fn assign(
         Some(name) => format!("Asignado a {name}."),
         None => "Sin tramitador asignado.".to_owned(),
     };
-    record_event(conn, id, Some(by.staff_id), None, None, &note)?;
+    record_event(conn, id, Some(by.staff_id), None, None, &note, false)?;
     audit::record(
         conn,
         &audit::NewEntry {

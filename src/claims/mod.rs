@@ -22,7 +22,7 @@ pub use commands::{
 };
 pub use queries::{
     ClaimDetail, EventRow, PolicySummary, QUEUE_PAGE_SIZE, QueueFilter, QueuePage, QueueRow,
-    events, get, handlers, policy_id_by_number, policy_in_scope, queue,
+    events, events_for_client, get, handlers, policy_id_by_number, policy_in_scope, queue,
 };
 pub use status::{ClaimStatus, TransitionError};
 

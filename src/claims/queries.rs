@@ -146,6 +146,8 @@ pub struct EventRow {
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub note: String,
+    /// Staff ticked "visible para el cliente" (or the client wrote it): e-SORI shows the note.
+    pub visible_to_client: bool,
 }
 
 impl EventRow {
@@ -167,6 +169,7 @@ fn event_columns() -> EventColumns {
         claim_events::from_status,
         claim_events::to_status,
         claim_events::note,
+        claim_events::visible_to_client,
     )
 }
 
@@ -178,6 +181,7 @@ type EventColumns = (
     claim_events::from_status,
     claim_events::to_status,
     claim_events::note,
+    claim_events::visible_to_client,
 );
 
 /// The timeline of claim `id`, oldest first. The caller has checked the scope (through [`get`]).
@@ -189,6 +193,35 @@ pub fn events(conn: &mut PgConnection, claim_id: i64) -> QueryResult<Vec<EventRo
         .select(event_columns())
         .limit(MAX_EVENTS)
         .load(conn)
+}
+
+/// The timeline of claim `id` as its client reads it: notes staff kept internal are not there
+/// (an internal state change keeps its state, without its note). The caller has checked that
+/// the claim is the client's.
+pub fn events_for_client(conn: &mut PgConnection, claim_id: i64) -> QueryResult<Vec<EventRow>> {
+    let rows = claim_events::table
+        .left_join(staff_users::table.on(claim_events::staff_id.eq(staff_users::id.nullable())))
+        .filter(claim_events::claim_id.eq(claim_id))
+        .filter(
+            claim_events::visible_to_client
+                .eq(true)
+                .or(claim_events::to_status.is_not_null()),
+        )
+        .order((claim_events::occurred_at, claim_events::id))
+        .select(event_columns())
+        .limit(MAX_EVENTS)
+        .load::<EventRow>(conn)?;
+    Ok(rows.into_iter().map(EventRow::for_client).collect())
+}
+
+impl EventRow {
+    /// The entry without its note when the note is internal.
+    pub fn for_client(mut self) -> Self {
+        if !self.visible_to_client {
+            self.note.clear();
+        }
+        self
+    }
 }
 
 pub(crate) fn event(conn: &mut PgConnection, id: i64) -> QueryResult<EventRow> {

@@ -400,11 +400,31 @@ fn values_of(c: &Customer) -> Values<'_> {
     }
 }
 
+/// A live customer found by a duplicate check, with whose portfolio it is in: a user who may
+/// not open it is told whom to ask, never its name (see [`ExistingCustomer::open_to`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingCustomer {
+    pub id: i64,
+    pub display_name: String,
+    pub owner_staff_id: Option<i64>,
+    /// The owning agent's name, when the customer has one.
+    pub owner_name: Option<String>,
+}
+
+impl ExistingCustomer {
+    /// Whether a user with `scope` may open the customer (and so read its name).
+    pub fn open_to(&self, scope: PortfolioScope) -> bool {
+        match scope.owner() {
+            None => true,
+            Some(owner) => self.owner_staff_id == Some(owner),
+        }
+    }
+}
+
 /// Another customer that may be the same one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuplicateHint {
-    pub id: i64,
-    pub display_name: String,
+    pub customer: ExistingCustomer,
     /// "correo electrónico" or "teléfono".
     pub reason: &'static str,
 }
@@ -414,26 +434,52 @@ pub struct DuplicateHint {
 pub enum CreateOutcome {
     Created(Box<Customer>),
     /// A live customer already has this tax id: nothing was written.
-    DuplicateTaxId {
-        id: i64,
-        display_name: String,
-    },
+    DuplicateTaxId(ExistingCustomer),
     /// Others share the e-mail or phone: nothing was written until the user confirms.
     PossibleDuplicates(Vec<DuplicateHint>),
 }
+
+type ExistingColumns = (
+    customers::id,
+    customers::display_name,
+    customers::owner_staff_id,
+    diesel::dsl::Nullable<staff_users::name>,
+);
+
+fn existing_columns() -> ExistingColumns {
+    (
+        customers::id,
+        customers::display_name,
+        customers::owner_staff_id,
+        staff_users::name.nullable(),
+    )
+}
+
+fn existing((id, display_name, owner_staff_id, owner_name): ExistingRow) -> ExistingCustomer {
+    ExistingCustomer {
+        id,
+        display_name,
+        owner_staff_id,
+        owner_name,
+    }
+}
+
+type ExistingRow = (i64, String, Option<i64>, Option<String>);
 
 fn by_tax_id(
     conn: &mut PgConnection,
     tax_id: &str,
     except: Option<i64>,
-) -> QueryResult<Option<(i64, String)>> {
-    customers::table
+) -> QueryResult<Option<ExistingCustomer>> {
+    Ok(customers::table
+        .left_join(staff_users::table.on(customers::owner_staff_id.eq(staff_users::id.nullable())))
         .filter(customers::tax_id.eq(tax_id))
         .filter(customers::merged_into_id.is_null())
         .filter(customers::id.ne(except.unwrap_or(0)))
-        .select((customers::id, customers::display_name))
-        .first(conn)
-        .optional()
+        .select(existing_columns())
+        .first::<ExistingRow>(conn)
+        .optional()?
+        .map(existing))
 }
 
 /// Live customers sharing the e-mail or the phone of `valid`.
@@ -442,29 +488,30 @@ pub fn possible_duplicates(
     valid: &ValidCustomer,
 ) -> QueryResult<Vec<DuplicateHint>> {
     let mut hints = Vec::new();
-    if let Some(email) = &valid.email {
-        let rows: Vec<(i64, String)> = customers::table
-            .filter(customers::email.eq(email.as_str()))
+    let with_owner = || {
+        customers::table
+            .left_join(
+                staff_users::table.on(customers::owner_staff_id.eq(staff_users::id.nullable())),
+            )
             .filter(customers::merged_into_id.is_null())
-            .select((customers::id, customers::display_name))
+            .select(existing_columns())
             .limit(5)
+    };
+    if let Some(email) = &valid.email {
+        let rows: Vec<ExistingRow> = with_owner()
+            .filter(customers::email.eq(email.as_str()))
             .load(conn)?;
-        hints.extend(rows.into_iter().map(|(id, display_name)| DuplicateHint {
-            id,
-            display_name,
+        hints.extend(rows.into_iter().map(|row| DuplicateHint {
+            customer: existing(row),
             reason: "correo electrónico",
         }));
     }
     if let Some(phone) = &valid.phone {
-        let rows: Vec<(i64, String)> = customers::table
+        let rows: Vec<ExistingRow> = with_owner()
             .filter(customers::phone.eq(phone.as_str()))
-            .filter(customers::merged_into_id.is_null())
-            .select((customers::id, customers::display_name))
-            .limit(5)
             .load(conn)?;
-        hints.extend(rows.into_iter().map(|(id, display_name)| DuplicateHint {
-            id,
-            display_name,
+        hints.extend(rows.into_iter().map(|row| DuplicateHint {
+            customer: existing(row),
             reason: "teléfono",
         }));
     }
@@ -481,8 +528,8 @@ pub fn create(
     consents: &[(ConsentPurpose, bool)],
     confirmed: bool,
 ) -> QueryResult<CreateOutcome> {
-    if let Some((id, display_name)) = by_tax_id(conn, valid.tax_id.as_str(), None)? {
-        return Ok(CreateOutcome::DuplicateTaxId { id, display_name });
+    if let Some(existing) = by_tax_id(conn, valid.tax_id.as_str(), None)? {
+        return Ok(CreateOutcome::DuplicateTaxId(existing));
     }
     if !confirmed {
         let hints = possible_duplicates(conn, valid)?;
@@ -502,7 +549,7 @@ pub fn create(
         // A concurrent submission won the race.
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
             return match by_tax_id(conn, valid.tax_id.as_str(), None)? {
-                Some((id, display_name)) => Ok(CreateOutcome::DuplicateTaxId { id, display_name }),
+                Some(existing) => Ok(CreateOutcome::DuplicateTaxId(existing)),
                 None => Err(DieselError::RollbackTransaction),
             };
         }
@@ -546,10 +593,7 @@ pub enum UpdateOutcome {
     Updated(Box<Customer>),
     NotFound,
     /// Another live customer has the new tax id.
-    DuplicateTaxId {
-        id: i64,
-        display_name: String,
-    },
+    DuplicateTaxId(ExistingCustomer),
 }
 
 /// Updates the customer and audits the changed fields (before/after). Call inside a
@@ -567,8 +611,8 @@ pub fn update(
     if before.merged_into_id.is_some() {
         return Ok(UpdateOutcome::NotFound);
     }
-    if let Some((id, display_name)) = by_tax_id(conn, valid.tax_id.as_str(), Some(id))? {
-        return Ok(UpdateOutcome::DuplicateTaxId { id, display_name });
+    if let Some(existing) = by_tax_id(conn, valid.tax_id.as_str(), Some(id))? {
+        return Ok(UpdateOutcome::DuplicateTaxId(existing));
     }
     let values = Values::from(valid);
     let old = values_of(&before);

@@ -281,6 +281,7 @@ diesel::table! {
         from_status -> Nullable<Text>,
         to_status -> Nullable<Text>,
         note -> Text,
+        visible_to_client -> Bool,
     }
 }
 
@@ -386,6 +387,7 @@ diesel::table! {
         converted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        possible_duplicate_of -> Nullable<Int8>,
     }
 }
 

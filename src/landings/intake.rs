@@ -1,6 +1,8 @@
 //! A visitor's form → a lead, in one transaction: spam checks, validation against the form
 //! definition, the one-time form token (a double submit finds the lead already created), the
-//! per-IP rate limit, the 30-day dedupe by e-mail or phone, round-robin assignment, consents,
+//! per-IP rate limit, the 30-day dedupe (a repeat of the same person for the same line joins
+//! their lead; a shared e-mail or phone otherwise makes a new lead flagged as a possible
+//! duplicate, see [`crate::leads::duplicates`]), round-robin assignment, consents,
 //! the `lead.created` event, the conversion counter and the e-mails to visitor and agent.
 //! No HTTP here: the public pages call [`submit`] inside `db.transaction`.
 
@@ -17,6 +19,7 @@ use crate::db::schema::{
 use crate::landings::form::{self, Answers, Errors, FormField};
 use crate::landings::spam::{self, BotSign};
 use crate::landings::{Counter, assign, count};
+use crate::leads::duplicates::{self, Match};
 
 /// Field with the form's one-time token.
 pub const TOKEN_FIELD: &str = "form_token";
@@ -37,8 +40,6 @@ pub const REFERRER_FIELD: &str = "referrer";
 /// Submissions per IP address and hour before the polite "try later" page.
 pub const RATE_LIMIT: i64 = 10;
 pub const RATE_WINDOW: Duration = Duration::hours(1);
-/// A new submission by the same e-mail or phone joins an open lead created this recently.
-pub const DEDUPE_WINDOW: Duration = Duration::days(30);
 /// Longest UTM value or referrer kept.
 const MAX_TRACKING: usize = 200;
 
@@ -74,7 +75,7 @@ pub struct Sender {
 pub enum Outcome {
     /// A new lead.
     Created(i64),
-    /// The same person had an open lead: the submission was added to it.
+    /// The same person had an open lead for the same line: the submission was added to it.
     Added(i64),
     /// The same form was submitted again: nothing new, the lead it created.
     Repeated(i64),
@@ -187,14 +188,26 @@ pub fn submit(
     let marketing = target
         .asks_marketing
         .then(|| checked(&raw, MARKETING_FIELD));
-    lock_person(conn, &answers)?;
-    let existing = open_lead_of(conn, &answers, now)?;
-    let (lead_id, created) = match existing {
-        Some(id) => {
+    let request = duplicates::Request {
+        full_name: &answers.full_name,
+        email: answers.email.as_deref(),
+        phone: answers.phone.as_deref(),
+        line_id: target.line_id,
+    };
+    duplicates::lock(conn, &request)?;
+    let (lead_id, created) = match duplicates::find(conn, &request, now)? {
+        Match::Repeat(id) => {
             add_to_existing(conn, id, &answers, now)?;
             (id, false)
         }
-        None => (create_lead(conn, target, &answers, &tracking, now)?, true),
+        Match::Possible(other) => (
+            create_lead(conn, target, &answers, &tracking, Some(other), now)?,
+            true,
+        ),
+        Match::None => (
+            create_lead(conn, target, &answers, &tracking, None, now)?,
+            true,
+        ),
     };
     let submission_id = record_submission(
         conn, lead_id, &token, target, sender, &answers, &tracking, marketing,
@@ -225,62 +238,6 @@ pub fn submit(
     })
 }
 
-/// Serialises submissions of the same e-mail or phone (two tabs, two quick clicks with
-/// different tokens), so the second sees the lead the first created. Keys locked in order.
-fn lock_person(conn: &mut PgConnection, answers: &Answers) -> QueryResult<()> {
-    let mut keys: Vec<String> = answers
-        .email
-        .iter()
-        .map(|e| format!("lead-email:{e}"))
-        .chain(answers.phone.iter().map(|p| format!("lead-phone:{p}")))
-        .collect();
-    keys.sort();
-    for key in keys {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind::<diesel::sql_types::Text, _>(key)
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// The newest open lead (not won or lost) of the same e-mail or phone created within
-/// [`DEDUPE_WINDOW`].
-fn open_lead_of(
-    conn: &mut PgConnection,
-    answers: &Answers,
-    now: DateTime<Utc>,
-) -> QueryResult<Option<i64>> {
-    let since = now - DEDUPE_WINDOW;
-    // Two indexed lookups rather than an OR, so each uses its own index.
-    let by_email: Option<(i64, DateTime<Utc>)> = match &answers.email {
-        Some(email) => leads::table
-            .filter(leads::email.eq(email))
-            .filter(leads::stage.ne_all(["won", "lost"]))
-            .filter(leads::created_at.ge(since))
-            .order(leads::created_at.desc())
-            .select((leads::id, leads::created_at))
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
-    let by_phone: Option<(i64, DateTime<Utc>)> = match &answers.phone {
-        Some(phone) => leads::table
-            .filter(leads::phone.eq(phone))
-            .filter(leads::stage.ne_all(["won", "lost"]))
-            .filter(leads::created_at.ge(since))
-            .order(leads::created_at.desc())
-            .select((leads::id, leads::created_at))
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
-    Ok([by_email, by_phone]
-        .into_iter()
-        .flatten()
-        .max_by_key(|(_, at)| *at)
-        .map(|(id, _)| id))
-}
-
 /// Completes the existing lead with contact data it lacked and marks it as active again.
 fn add_to_existing(
     conn: &mut PgConnection,
@@ -309,6 +266,7 @@ fn create_lead(
     target: &Target,
     answers: &Answers,
     tracking: &Tracking,
+    possible_duplicate_of: Option<i64>,
     now: DateTime<Utc>,
 ) -> QueryResult<i64> {
     let agent = assign::next_agent(conn, target.line_id)?;
@@ -331,6 +289,7 @@ fn create_lead(
             leads::landing_id.eq(target.landing_id),
             leads::landing_variant_id.eq(target.variant_id),
             leads::assigned_staff_id.eq(agent),
+            leads::possible_duplicate_of.eq(possible_duplicate_of),
             leads::created_at.eq(now),
             leads::updated_at.eq(now),
         ))

@@ -487,7 +487,7 @@ pub fn convert(
                 };
                 match customers::create(conn, &actor, &valid, &consents, true)? {
                     CreateOutcome::Created(customer) => ConvertOutcome::Created(customer.id),
-                    CreateOutcome::DuplicateTaxId { id, .. } => ConvertOutcome::Linked(id),
+                    CreateOutcome::DuplicateTaxId(existing) => ConvertOutcome::Linked(existing.id),
                     CreateOutcome::PossibleDuplicates(_) => {
                         return Err(LeadError::Customer(
                             "Ya hay clientes con ese correo o teléfono.".to_owned(),

@@ -8,6 +8,7 @@
 //! leads assigned to them, and any other id reads as missing.
 
 mod commands;
+pub mod duplicates;
 pub mod portal;
 mod queries;
 pub mod stage;
@@ -108,6 +109,9 @@ pub struct Lead {
     pub converted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Another open lead with the same e-mail or phone when this one arrived (someone else,
+    /// or another line of business): for the agent to check, never merged.
+    pub possible_duplicate_of: Option<i64>,
 }
 
 impl Lead {

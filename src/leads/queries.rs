@@ -13,6 +13,7 @@ use crate::db::schema::{
     customers, lead_consents, lead_events, lead_submissions, leads, lines_of_business, quotes,
     staff_users, tasks,
 };
+use crate::leads::duplicates::{DuplicateOf, duplicates_of};
 use crate::leads::{BOARD_CARDS, Lead, LeadError, Stage, today};
 
 diesel::define_sql_function! {
@@ -141,6 +142,9 @@ pub struct Card {
     pub next_action_on: Option<NaiveDate>,
     pub agent_name: Option<String>,
     pub converted: bool,
+    /// The lead this one may duplicate (see [`crate::leads::duplicates`]).
+    pub duplicate_of: Option<DuplicateOf>,
+    possible_duplicate_of: Option<i64>,
 }
 
 type CardTuple = (
@@ -156,6 +160,7 @@ type CardTuple = (
     DateTime<Utc>,
     Option<NaiveDate>,
     Option<String>,
+    Option<i64>,
     Option<i64>,
 );
 
@@ -174,6 +179,7 @@ fn card(
         next_action_on,
         agent_name,
         customer_id,
+        possible_duplicate_of,
     ): CardTuple,
     today: NaiveDate,
 ) -> Card {
@@ -194,7 +200,28 @@ fn card(
         next_action_on,
         agent_name,
         converted: customer_id.is_some(),
+        duplicate_of: None,
+        possible_duplicate_of,
     }
+}
+
+/// Fills in the cards' `duplicate_of`, as `scope` may see the other leads (one query).
+fn with_duplicates(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    mut cards: Vec<Card>,
+) -> QueryResult<Vec<Card>> {
+    let ids: Vec<i64> = cards
+        .iter()
+        .filter_map(|c| c.possible_duplicate_of)
+        .collect();
+    let found = duplicates_of(conn, scope, &ids)?;
+    for card in &mut cards {
+        card.duplicate_of = card
+            .possible_duplicate_of
+            .and_then(|id| found.iter().find(|d| d.id == id).cloned());
+    }
+    Ok(cards)
 }
 
 macro_rules! card_query {
@@ -216,6 +243,7 @@ macro_rules! card_query {
                 leads::next_action_on,
                 staff_users::name.nullable(),
                 leads::customer_id,
+                leads::possible_duplicate_of,
             ))
             .into_boxed()
     };
@@ -266,7 +294,11 @@ pub fn board(
                 .order((leads::created_at.desc(), leads::id.desc()))
                 .limit(BOARD_CARDS)
                 .load(conn)?;
-            rows.into_iter().map(|row| card(row, today)).collect()
+            with_duplicates(
+                conn,
+                scope,
+                rows.into_iter().map(|row| card(row, today)).collect(),
+            )?
         };
         columns.push(BoardColumn {
             stage,
@@ -311,7 +343,11 @@ pub fn list(
     rows.truncate(PAGE_SIZE as usize);
     let today = today();
     Ok(ListPage {
-        rows: rows.into_iter().map(|row| card(row, today)).collect(),
+        rows: with_duplicates(
+            conn,
+            scope,
+            rows.into_iter().map(|row| card(row, today)).collect(),
+        )?,
         page,
         has_next,
         total,
@@ -325,6 +361,8 @@ pub struct LeadDetail {
     pub line_name: Option<String>,
     pub agent_name: Option<String>,
     pub customer_name: Option<String>,
+    /// The lead this one may duplicate, as the caller may see it.
+    pub duplicate_of: Option<DuplicateOf>,
 }
 
 /// Lead `id` within `scope`.
@@ -352,11 +390,16 @@ pub fn get(
         .first::<(Lead, Option<String>, Option<String>, Option<String>)>(conn)
         .optional()?
         .ok_or(LeadError::NotFound)?;
+    let duplicate_of = match lead.possible_duplicate_of {
+        Some(other) => duplicates_of(conn, scope, &[other])?.pop(),
+        None => None,
+    };
     Ok(LeadDetail {
         lead,
         line_name,
         agent_name,
         customer_name,
+        duplicate_of,
     })
 }
 

@@ -27,7 +27,7 @@ use crate::portal::accounts::{self, ClientUser, Purpose, Registration, SignIn};
 use crate::web::device;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
+use crate::web::form::{FieldErrors, Form};
 use crate::web::page::{ClientBadge, PageContext};
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -216,8 +216,9 @@ pub async fn login(
     meta: RequestMeta,
     session: Session,
     db: web::Data<Db>,
-    form: web::Form<LoginForm>,
+    form: Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
+    let errors = form.text_errors(&[]);
     let LoginForm {
         email,
         password,
@@ -228,7 +229,7 @@ pub async fn login(
         ctx,
         email: email.clone(),
         next: safe_next(Some(&siguiente)),
-        errors: FieldErrors::new(),
+        errors,
         form_error: None,
     };
     if email.is_empty() {
@@ -381,7 +382,7 @@ pub async fn register(
     meta: RequestMeta,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    form: web::Form<RegisterForm>,
+    form: crate::web::form::StrictForm<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
     let RegisterForm { dni, poliza, email } = form.into_inner();
     let mut errors = FieldErrors::new();
@@ -472,7 +473,7 @@ pub async fn request_reset(
     meta: RequestMeta,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    form: web::Form<ResetForm>,
+    form: crate::web::form::StrictForm<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
     let email = staff::normalize_email(&form.email);
     let mut errors = FieldErrors::new();
@@ -584,7 +585,7 @@ pub async fn set_password(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: web::Form<SetPasswordForm>,
+    form: crate::web::form::StrictForm<SetPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let SetPasswordForm { nueva, repetida } = form.into_inner();

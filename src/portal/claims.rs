@@ -22,7 +22,7 @@ use crate::portal::auth::CurrentClient;
 use crate::portal::queries::{self, PolicyRow};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
+use crate::web::form::{FieldErrors, Form};
 use crate::web::multipart;
 use crate::web::page::PageContext;
 use crate::web::render;
@@ -104,6 +104,8 @@ struct Report {
     form: NewClaimForm,
     uploads: Vec<Upload>,
     file_error: Option<String>,
+    /// Fields that held control characters.
+    text_errors: FieldErrors,
     /// Tokens of files kept from an earlier submit (`adjunto`), and of those the client
     /// removed (`quitar_adjunto`).
     attached: Vec<String>,
@@ -133,6 +135,7 @@ async fn read_report(payload: Multipart) -> Result<Report, AppError> {
     };
     let (mut uploads, mut file_error) = (Vec::new(), None);
     let (mut attached, mut removed) = (Vec::new(), Vec::new());
+    let mut text_errors = FieldErrors::new();
     let parts = multipart::read(payload, &["archivos"], documents::MAX_BYTES, 16 * 1024).await?;
     for part in parts {
         match part.name.as_str() {
@@ -154,12 +157,12 @@ async fn read_report(payload: Multipart) -> Result<Report, AppError> {
                 }
             }
             _ if part.overflow => return Err(AppError::PayloadTooLarge),
-            "poliza" => form.poliza = part.text(),
-            "token" => form.token = part.text(),
-            "fecha" => form.fecha = part.text(),
-            "tipo" => form.tipo = part.text(),
-            "descripcion" => form.descripcion = part.text(),
-            "lugar" => form.lugar = part.text(),
+            "poliza" => form.poliza = part.checked_text(false, &mut text_errors),
+            "token" => form.token = part.checked_text(false, &mut text_errors),
+            "fecha" => form.fecha = part.checked_text(false, &mut text_errors),
+            "tipo" => form.tipo = part.checked_text(false, &mut text_errors),
+            "descripcion" => form.descripcion = part.checked_text(true, &mut text_errors),
+            "lugar" => form.lugar = part.checked_text(false, &mut text_errors),
             "adjunto" => attached.push(part.text()),
             "quitar_adjunto" => removed.push(part.text()),
             _ => {}
@@ -171,6 +174,7 @@ async fn read_report(payload: Multipart) -> Result<Report, AppError> {
         file_error,
         attached,
         removed,
+        text_errors,
     })
 }
 
@@ -217,15 +221,16 @@ pub async fn create(
         uploads,
         file_error,
         removed,
+        text_errors,
         ..
     } = report;
     let customer = client.customer_id();
     let policy_id = form.poliza.trim().parse::<i64>().ok();
     let validated = validate_claim(&form, policy_id.unwrap_or_default());
-    let mut errors = match &validated {
-        Ok(_) => FieldErrors::new(),
-        Err(errors) => errors.clone(),
-    };
+    let mut errors = text_errors;
+    if let Err(invalid) = &validated {
+        errors.merge(invalid.clone());
+    }
     if policy_id.is_none() {
         errors.add("poliza", "Elija la póliza.");
     }
@@ -360,10 +365,13 @@ pub async fn add_information(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<InformationForm>,
+    form: Form<InformationForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let back = format!("/portal/siniestros/{id}");
+    if let Some((_, message)) = form.text_errors(&["informacion"]).iter().next() {
+        return Ok(flash::redirect(&back, Flash::error(message.to_owned())));
+    }
     let (customer, label) = (client.customer_id(), client.user.email.clone());
     let text = form.into_inner().informacion;
     let outcome = db

@@ -11,7 +11,7 @@ use crate::page_or_partial;
 use crate::portal::auth::CurrentClient;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
+use crate::web::form::{FieldErrors, Form};
 use crate::web::page::PageContext;
 use crate::web::render;
 
@@ -78,11 +78,12 @@ pub async fn create(
     ctx: PageContext,
     client: CurrentClient,
     db: web::Data<Db>,
-    form: web::Form<NewThreadForm>,
+    form: Form<NewThreadForm>,
 ) -> Result<HttpResponse, AppError> {
+    let checked = form.validated(&["cuerpo"], messages::check_new(&form.asunto, &form.cuerpo));
     let form = form.into_inner();
     let customer = client.customer_id();
-    let (subject, body) = match messages::check_new(&form.asunto, &form.cuerpo) {
+    let (subject, body) = match checked {
         Ok(values) => values,
         Err(errors) => {
             let mut page = threads_page(ctx, &db, customer, 1).await?;
@@ -157,11 +158,12 @@ pub async fn reply(
     client: CurrentClient,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<ReplyForm>,
+    form: Form<ReplyForm>,
 ) -> Result<HttpResponse, AppError> {
     let (customer, id) = (client.customer_id(), path.into_inner());
+    let checked = form.validated(&["cuerpo"], messages::check_body(&form.cuerpo));
     let form = form.into_inner();
-    let body = match messages::check_body(&form.cuerpo) {
+    let body = match checked {
         Ok(body) => body,
         Err(errors) => {
             let (thread, messages) = load_thread(&db, customer, id).await?;

@@ -99,7 +99,7 @@ pub async fn update(
     client: CurrentClient,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<ContactForm>,
+    form: crate::web::form::StrictForm<ContactForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let customer = client.customer_id();
@@ -148,7 +148,7 @@ pub async fn consent(
     client: CurrentClient,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<ConsentForm>,
+    form: crate::web::form::StrictForm<ConsentForm>,
 ) -> Result<HttpResponse, AppError> {
     let granted = match form.otorgado.as_str() {
         "si" => true,
@@ -236,7 +236,7 @@ pub async fn request_email_change(
     meta: RequestMeta,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    form: web::Form<EmailForm>,
+    form: crate::web::form::StrictForm<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
     let typed = form.into_inner().correo;
     let checked = match email_change::check_new_email(&typed, &client.user.email) {

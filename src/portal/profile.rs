@@ -239,16 +239,28 @@ pub fn export(
         ))
         .load(conn)?;
     let claim_ids: Vec<i64> = claims.iter().map(|c| c.0).collect();
+    // Notes staff kept internal are not the client's to read, here as on the claim's page.
     let events: Vec<(i64, DateTime<Utc>, Option<String>, String)> = claim_events::table
         .filter(claim_events::claim_id.eq_any(&claim_ids))
+        .filter(
+            claim_events::visible_to_client
+                .eq(true)
+                .or(claim_events::to_status.is_not_null()),
+        )
         .order((claim_events::claim_id, claim_events::id))
         .select((
             claim_events::claim_id,
             claim_events::occurred_at,
             claim_events::to_status,
             claim_events::note,
+            claim_events::visible_to_client,
         ))
-        .load(conn)?;
+        .load::<(i64, DateTime<Utc>, Option<String>, String, bool)>(conn)?
+        .into_iter()
+        .map(|(claim, at, to, note, visible)| {
+            (claim, at, to, if visible { note } else { String::new() })
+        })
+        .collect();
     let consents: Vec<(String, bool, String, String, DateTime<Utc>)> = customer_consents::table
         .filter(customer_consents::customer_id.eq(customer_id))
         .order(customer_consents::id)

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::claims::Claim;
 use crate::claims::status::ClaimStatus;
-use crate::claims::{EventRow, events};
+use crate::claims::{EventRow, events_for_client};
 use crate::db::schema::{
     carriers, claims, documents, lines_of_business, message_threads, policies, products,
 };
@@ -293,7 +293,7 @@ pub fn claim(
     let Some((claim, policy_number)) = found else {
         return Ok(None);
     };
-    let timeline = events(conn, claim.id)?;
+    let timeline = events_for_client(conn, claim.id)?;
     let documents = visible_documents(conn, customer_id, Entity::Claim(id))?;
     Ok(Some(ClaimDetail {
         claim,

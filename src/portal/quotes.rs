@@ -146,7 +146,7 @@ pub async fn accept(
     db: web::Data<Db>,
     config: web::Data<Config>,
     path: web::Path<i64>,
-    form: web::Form<AcceptForm>,
+    form: crate::web::form::StrictForm<AcceptForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let back = format!("/portal/presupuestos/{id}");
@@ -299,7 +299,7 @@ pub async fn request(
     meta: RequestMeta,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    form: web::Form<RequestForm>,
+    form: crate::web::form::StrictForm<RequestForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let customer = client.customer_id();

@@ -44,7 +44,7 @@ pub async fn change_password(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<PasswordChangeForm>,
+    form: crate::web::form::StrictForm<PasswordChangeForm>,
 ) -> Result<HttpResponse, AppError> {
     // An account signed in has a password; without one, nothing matches "actual".
     let stored = client.user.password_hash.clone().unwrap_or_default();

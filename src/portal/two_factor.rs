@@ -217,7 +217,7 @@ pub async fn activate(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<CodeForm>,
+    form: crate::web::form::StrictForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let Some(secret) = session
         .get::<String>(ENROL_SECRET)
@@ -290,7 +290,7 @@ pub async fn deactivate(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<DisableForm>,
+    form: crate::web::form::StrictForm<DisableForm>,
 ) -> Result<HttpResponse, AppError> {
     let DisableForm { password, codigo } = form.into_inner();
     let (password_missing, code_missing) = (password.is_empty(), codigo.trim().is_empty());
@@ -367,7 +367,7 @@ pub async fn regenerate_codes(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<CodeForm>,
+    form: crate::web::form::StrictForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let code = form.into_inner().codigo.trim().to_owned();
     let error = if code.is_empty() {
@@ -475,7 +475,7 @@ pub async fn code_submit(
     session: Session,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<CodeForm>,
+    form: crate::web::form::StrictForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let pending = match second_step::read(&session, &KEYS, "/portal/inicio")? {
         PendingState::Active(pending) => pending,

@@ -664,13 +664,22 @@ pub fn accept(
             // the broker is talking to.
             match customers::create(conn, &actor, &valid, &consents, true)? {
                 CreateOutcome::Created(customer) => customer.id,
-                CreateOutcome::DuplicateTaxId { display_name, .. } => {
-                    return Err(invalid(
-                        "nif",
+                CreateOutcome::DuplicateTaxId(existing) => {
+                    // Another agent's customer: say whom to ask, not whose name it is.
+                    let message = if existing.open_to(scope) {
                         format!(
-                            "Ya existe un cliente con ese NIF ({display_name}): cree el presupuesto para ese cliente."
-                        ),
-                    ));
+                            "Ya existe un cliente con ese NIF ({}): cree el presupuesto para ese cliente.",
+                            existing.display_name
+                        )
+                    } else {
+                        match &existing.owner_name {
+                            Some(owner) => format!(
+                                "Ya existe un cliente con ese NIF en la cartera de {owner}: pregunte a {owner}."
+                            ),
+                            None => "Ya existe un cliente con ese NIF en otra cartera, sin agente asignado: pregunte a un administrador o supervisor.".to_owned(),
+                        }
+                    };
+                    return Err(invalid("nif", message));
                 }
                 CreateOutcome::PossibleDuplicates(_) => {
                     return Err(QuoteError::Refused("Cliente duplicado.".into()));

@@ -10,12 +10,12 @@ use chrono::Utc;
 
 use crate::config::Config;
 use crate::db::{Db, DbError};
-use crate::landings::form::{Errors, FieldKind, FormField};
+use crate::landings::form::{self, Errors, FieldKind, FormField};
 use crate::landings::intake::{self, Outcome, Sender, Target};
 use crate::landings::visits::VisitTally;
 use crate::landings::{self, Blocks, LandingRow, VariantRow, ab, spam};
 use crate::web::error::AppError;
-use crate::web::form::SummaryItem;
+use crate::web::form::{FieldErrors, Form, SummaryItem};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -299,6 +299,35 @@ pub async fn show(
     Ok(response)
 }
 
+/// Control characters (a `%00`...) in the fields the visitor sees: the form comes back with
+/// the message next to each of them and every other message of the form, and nothing is
+/// written. Hidden fields only lose those characters (`web::form::Form`).
+pub(crate) fn invalid_text(
+    target: &Target,
+    sent: &[(String, String)],
+    bad: &FieldErrors,
+) -> Option<form::Errors> {
+    let shown = |name: &str| {
+        target.fields.iter().any(|f| f.name == name)
+            || [intake::PRIVACY_FIELD, intake::MARKETING_FIELD].contains(&name)
+    };
+    let mut errors: form::Errors = bad
+        .iter()
+        .filter(|(field, _)| shown(field))
+        .map(|(field, message)| (field.to_owned(), message.to_owned()))
+        .collect();
+    if errors.is_empty() {
+        return None;
+    }
+    let raw = sent.iter().cloned().collect();
+    if let Err(others) = intake::validate(target, &raw) {
+        for (field, message) in others {
+            errors.entry(field).or_insert(message);
+        }
+    }
+    Some(errors)
+}
+
 /// POST /l/{slug}
 pub async fn submit(
     ctx: PageContext,
@@ -306,10 +335,11 @@ pub async fn submit(
     db: web::Data<Db>,
     config: web::Data<Config>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    form: Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let (landing, variants) = load(&db, slug.clone()).await?;
+    let bad_text = form.text_errors(&[]);
     let sent = form.into_inner();
     // The variant the page was shown with; anything else (tampering) counts for the first.
     let variant = value_of(&sent, "variante")
@@ -337,11 +367,15 @@ pub async fn submit(
     };
     let values = sent.clone();
     let retry_target = target.clone();
-    let outcome = db
-        .transaction(move |conn| {
-            intake::submit(conn, &target, &sender, &values, Utc::now()).map_err(DbError::from)
-        })
-        .await?;
+    let outcome = match invalid_text(&target, &sent, &bad_text) {
+        Some(errors) => Outcome::Invalid(errors),
+        None => {
+            db.transaction(move |conn| {
+                intake::submit(conn, &target, &sender, &values, Utc::now()).map_err(DbError::from)
+            })
+            .await?
+        }
+    };
     let back = format!("/l/{slug}");
     match outcome {
         Outcome::Created(_) | Outcome::Added(_) | Outcome::Repeated(_) => {

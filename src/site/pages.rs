@@ -24,6 +24,7 @@ use crate::site::landings::{
 };
 use crate::web::error::AppError;
 use crate::web::form::SummaryItem;
+use crate::web::form::Form;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -269,8 +270,9 @@ pub async fn contact_submit(
     meta: RequestMeta,
     db: web::Data<Db>,
     config: web::Data<Config>,
-    form: web::Form<Vec<(String, String)>>,
+    form: Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    let bad_text = form.text_errors(&[]);
     let sent = form.into_inner();
     let target = Target {
         source: "web_form",
@@ -290,11 +292,15 @@ pub async fn contact_submit(
     };
     let values = sent.clone();
     let retry_target = target.clone();
-    let outcome = db
-        .transaction(move |conn| {
-            intake::submit(conn, &target, &sender, &values, Utc::now()).map_err(DbError::from)
-        })
-        .await?;
+    let outcome = match crate::site::landings::invalid_text(&target, &sent, &bad_text) {
+        Some(errors) => Outcome::Invalid(errors),
+        None => {
+            db.transaction(move |conn| {
+                intake::submit(conn, &target, &sender, &values, Utc::now()).map_err(DbError::from)
+            })
+            .await?
+        }
+    };
     match outcome {
         Outcome::Created(_) | Outcome::Added(_) | Outcome::Repeated(_) => {
             Ok(crate::web::flash::see_other("/contacto/gracias"))

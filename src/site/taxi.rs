@@ -17,7 +17,7 @@ use crate::taxi::rating::{self, Coverage, Extra, Fuel, LineKind, RawInput, Shift
 use crate::taxi::requests::{self, CarrierPrice, RawApplicant, Requested, TaxiRequest};
 use crate::taxi::tariffs::TariffCache;
 use crate::web::error::AppError;
-use crate::web::form::FieldErrors;
+use crate::web::form::{FieldErrors, Form};
 use crate::web::format;
 use crate::web::page::PageContext;
 use crate::web::render;
@@ -618,15 +618,24 @@ async fn request_submit(
     db: web::Data<Db>,
     cache: web::Data<TariffCache>,
     meta: RequestMeta,
-    form: web::Form<RequestForm>,
+    form: Form<RequestForm>,
 ) -> Result<HttpResponse, AppError> {
+    // The quoter's hidden fields only lose control characters; the driver's own fields say so.
+    let bad_text = form.text_errors(&[]);
     let form = form.into_inner();
     let Some(mut page) = request_page(ctx, &config, &db, &cache, &form).await? else {
         return Ok(crate::web::flash::see_other("/taxi"));
     };
+    let mut errors = FieldErrors::new();
+    for (field, message) in bad_text.iter() {
+        if let Some(field) = requests::APPLICANT_FIELDS.iter().find(|f| **f == field) {
+            errors.add(field, message);
+        }
+    }
     let applicant = match requests::validate_applicant(&form.applicant) {
-        Ok(applicant) => applicant,
-        Err(errors) => {
+        Ok(applicant) if errors.is_empty() => applicant,
+        result => {
+            errors.merge(result.err().unwrap_or_default());
             page.errors = errors;
             return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }

@@ -15,6 +15,7 @@ use crate::db::schema::{
     lead_consents, lead_submissions, leads, lines_of_business, quote_options, quotes,
 };
 use crate::identifiers::{Dni, Email, Phone};
+use crate::leads::duplicates::{self, Match};
 use crate::policies::{Plate, Risk, Taxi};
 use crate::taxi::rating::{self, RatingInput, RawInput};
 use crate::taxi::tariffs::PublishedTariff;
@@ -54,6 +55,17 @@ pub fn price_all(book: &[PublishedTariff], input: &RatingInput) -> Vec<CarrierPr
         })
         .collect()
 }
+
+/// The names of the request form's own fields (those of [`RawApplicant`]).
+pub const APPLICANT_FIELDS: [&str; 7] = [
+    "nombre",
+    "dni",
+    "telefono",
+    "email",
+    "matricula",
+    "licencia",
+    "privacidad",
+];
 
 /// The driver's details as typed on the request form.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -282,8 +294,22 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
         .filter(lines_of_business::code.eq("taxi"))
         .select(lines_of_business::id)
         .first(conn)?;
+    // A taxi request is always a lead of its own (it carries its own quote); an open lead
+    // sharing the e-mail or phone is pointed at for the agent to check.
+    let request_contact = duplicates::Request {
+        full_name: &applicant.full_name,
+        email: Some(applicant.email.as_str()),
+        phone: Some(applicant.phone.as_str()),
+        line_id: Some(line_id),
+    };
+    duplicates::lock(conn, &request_contact)?;
+    let possible_duplicate_of = match duplicates::find(conn, &request_contact, Utc::now())? {
+        Match::Repeat(id) | Match::Possible(id) => Some(id),
+        Match::None => None,
+    };
     let lead_id: i64 = diesel::insert_into(leads::table)
         .values((
+            leads::possible_duplicate_of.eq(possible_duplicate_of),
             leads::full_name.eq(&applicant.full_name),
             leads::email.eq(applicant.email.as_str()),
             leads::phone.eq(applicant.phone.as_str()),

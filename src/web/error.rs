@@ -32,6 +32,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many requests")]
     TooManyRequests,
+    /// A form field held control characters (a NUL byte...): the field's name.
+    #[error("control characters in field {0}")]
+    InvalidText(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -44,6 +47,16 @@ impl From<DbError> for AppError {
             DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
             unreachable if unreachable.is_unavailable() => {
                 AppError::Unavailable(unreachable.to_string())
+            }
+            // A NUL byte that reached a query by a path no form check covers (a search box, a
+            // link): the visitor's text, not our fault.
+            DbError::Query(diesel::result::Error::DatabaseError(_, ref info))
+                if info
+                    .message()
+                    .contains("invalid byte sequence for encoding")
+                    && info.message().contains("0x00") =>
+            {
+                AppError::InvalidText(String::new())
             }
             other => AppError::Internal(other.into()),
         }
@@ -76,6 +89,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::InvalidText(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -90,6 +104,9 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable(cause) => tracing::error!(error = %cause, "database unavailable"),
             AppError::BadRequest(reason) => tracing::info!(%reason, "bad request"),
+            AppError::InvalidText(field) => {
+                tracing::info!(%field, "refused control characters in a form field")
+            }
             AppError::Csrf => tracing::warn!("rejected request without a valid CSRF token"),
             _ => {}
         }
@@ -137,6 +154,10 @@ fn describe(status: StatusCode, kind: ErrorKind) -> (&'static str, &'static str)
         413 => (
             "Envío demasiado grande",
             "Lo que ha enviado supera el tamaño máximo permitido.",
+        ),
+        422 => (
+            "Datos no válidos",
+            "Un campo del formulario contiene caracteres no válidos. Vuelva a la página anterior, revise lo escrito e inténtelo de nuevo.",
         ),
         415 => (
             "Formato no admitido",

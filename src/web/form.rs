@@ -1,10 +1,21 @@
 //! The one pattern every form follows: raw strings in, a typed command or field errors out,
 //! and on errors the same page again with the messages next to the fields and the values kept.
 
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use crate::web::error::AppError;
+
 /// Spanish messages by field name, in the order they were found (the order of the form, so the
-/// error summary lists them as the visitor meets the fields).
+/// error summary lists them as the visitor meets the fields). Names are usually constants; a
+/// landing's own fields bring theirs from the request.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
+pub struct FieldErrors(Vec<(Cow<'static, str>, String)>);
 
 /// One line of the error summary at the top of a form: a link to the field (`#target`, the
 /// field's `id`) with its message.
@@ -31,19 +42,41 @@ impl FieldErrors {
     /// Adds a message for `field` unless it already has one (the first problem is the one to fix).
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         if !self.has(field) {
-            self.0.push((field, message.into()));
+            self.0.push((Cow::Borrowed(field), message.into()));
         }
+    }
+
+    /// [`add`](Self::add) for a field whose name comes from the request (a landing's own
+    /// fields).
+    pub fn add_named(&mut self, field: &str, message: impl Into<String>) {
+        if !self.has(field) {
+            self.0.push((Cow::Owned(field.to_owned()), message.into()));
+        }
+    }
+
+    /// Adds every message of `other` whose field has none yet.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, message) in other.0 {
+            if !self.has(&field) {
+                self.0.push((field, message));
+            }
+        }
+    }
+
+    /// The fields with a message, with it, in the order they were found.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(f, m)| (f.as_ref(), m.as_str()))
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
-            .find(|(name, _)| *name == field)
+            .find(|(name, _)| name == field)
             .map(|(_, message)| message.as_str())
     }
 
     pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|(name, _)| *name == field)
+        self.0.iter().any(|(name, _)| name == field)
     }
 
     /// The error summary's lines: every field's `id` is its name (as `partials/fields.html`
@@ -66,8 +99,8 @@ impl FieldErrors {
         let wanted: Vec<&str> = fields.split_whitespace().collect();
         self.0
             .iter()
-            .filter(|(name, _)| wanted.contains(name))
-            .map(|(name, message)| SummaryItem::new(*name, message.clone()))
+            .filter(|(name, _)| wanted.contains(&name.as_ref()))
+            .map(|(name, message)| SummaryItem::new(name.as_ref(), message.clone()))
             .collect()
     }
 
@@ -83,13 +116,6 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    /// (field, message) pairs, by field name.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0
-            .iter()
-            .map(|(field, message)| (*field, message.as_str()))
-    }
-
     /// `Ok(value)` when there are no errors, for `?`-style validation.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
         if self.is_empty() {
@@ -97,6 +123,170 @@ impl FieldErrors {
         } else {
             Err(self)
         }
+    }
+}
+
+/// What a field containing control characters is told.
+pub const INVALID_CHARACTERS: &str = "Este campo contiene caracteres no válidos.";
+
+/// Whether `c` may appear in a typed value: no control character (NUL, escape, DEL, the C1
+/// range...) but tab and line breaks, and those only in multi-line fields.
+pub fn allowed_char(c: char, multiline: bool) -> bool {
+    !c.is_control() || (multiline && matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The fields of `pairs` holding characters nobody types (`%00` and the like: PostgreSQL
+/// refuses NUL in text), each with [`INVALID_CHARACTERS`]. Tab and line breaks pass in the
+/// fields named in `multiline` (the textareas).
+pub fn control_character_errors<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    multiline: &[&str],
+) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for (name, value) in pairs {
+        let multi = multiline.contains(&name);
+        if !value.chars().all(|c| allowed_char(c, multi)) {
+            errors.add_named(name, INVALID_CHARACTERS);
+        }
+    }
+    errors
+}
+
+/// `value` without the characters [`allowed_char`] refuses, to show the form again with what
+/// was typed otherwise.
+pub fn without_control_characters(value: &str) -> Cow<'_, str> {
+    if value.chars().all(|c| allowed_char(c, true)) {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(value.chars().filter(|&c| allowed_char(c, true)).collect())
+    }
+}
+
+/// A URL-encoded form, read like `web::Form` (same size limit), for every form of the
+/// application. Values reach the handler without control characters; the fields that had any
+/// are kept, and [`Form::text_errors`] names them, so the handler shows the form again with a
+/// 422 and the message next to each of those fields, and writes nothing.
+///
+/// A form body no one checks should still be safe: [`Form::refuse_bad_text`] turns the same
+/// finding into a 422 error page for handlers without a page of their own to show again.
+pub struct Form<T> {
+    inner: T,
+    /// (field, had a line break or tab, had another control character)
+    flagged: Vec<(String, bool, bool)>,
+}
+
+impl<T> Form<T> {
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+
+    /// [`INVALID_CHARACTERS`] for each field with a control character, tab and line breaks
+    /// allowed only in the `multiline` fields.
+    pub fn text_errors(&self, multiline: &[&str]) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        for (name, breaks, control) in &self.flagged {
+            if *control || (*breaks && !multiline.contains(&name.as_str())) {
+                errors.add_named(name, INVALID_CHARACTERS);
+            }
+        }
+        errors
+    }
+
+    /// `result`, the form's own validation, with the control-character messages first: an
+    /// `Err` with every message as soon as a field has control characters.
+    pub fn validated<C>(
+        &self,
+        multiline: &[&str],
+        result: Result<C, FieldErrors>,
+    ) -> Result<C, FieldErrors> {
+        let mut errors = self.text_errors(multiline);
+        if errors.is_empty() {
+            return result;
+        }
+        if let Err(others) = result {
+            errors.merge(others);
+        }
+        Err(errors)
+    }
+
+    /// The form, or a 422 error page when a field has control characters (tab and line
+    /// breaks pass in `multiline` fields): for the handlers that have no form page to show
+    /// again (buttons, one-field actions).
+    pub fn refuse_bad_text(self, multiline: &[&str]) -> Result<T, AppError> {
+        match self.text_errors(multiline).iter().next() {
+            Some((field, _)) => Err(AppError::InvalidText(field.to_owned())),
+            None => Ok(self.inner),
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Form<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let pairs = web::Form::<Vec<(String, String)>>::from_request(req, payload);
+        Box::pin(async move {
+            let pairs = pairs.await?.into_inner();
+            let mut flagged = Vec::new();
+            let mut cleaned = Vec::with_capacity(pairs.len());
+            for (name, value) in pairs {
+                let breaks = value.contains(['\t', '\n', '\r']);
+                let control = !value.chars().all(|c| allowed_char(c, true));
+                if breaks || control {
+                    flagged.push((name.clone(), breaks, control));
+                }
+                let value = without_control_characters(&value).into_owned();
+                cleaned.push((without_control_characters(&name).into_owned(), value));
+            }
+            let encoded = serde_urlencoded::to_string(&cleaned)
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let inner = serde_urlencoded::from_str::<T>(&encoded)
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            Ok(Self { inner, flagged })
+        })
+    }
+}
+
+/// A URL-encoded form for handlers that have no form page to show again with messages (an
+/// action button, staff forms not yet moved to [`Form::validated`]): a value with a control
+/// character other than tab and line breaks is answered with a 422 error page saying so, before
+/// the handler runs, so nothing is written and PostgreSQL never sees a NUL byte.
+pub struct StrictForm<T>(pub T);
+
+impl<T> StrictForm<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for StrictForm<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for StrictForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = Form::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let form = form.await?;
+            if let Some((field, _, _)) = form.flagged.iter().find(|(_, _, control)| *control) {
+                return Err(AppError::InvalidText(field.clone()).into());
+            }
+            Ok(Self(form.inner))
+        })
     }
 }
 
@@ -207,6 +397,26 @@ mod tests {
         assert_eq!(parse_date("23/11/2026"), Ok(day));
         assert!(parse_date("31/02/2026").is_err());
         assert!(parse_date("").is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_pass_in_multiline_fields() {
+        let errors = control_character_errors(
+            [
+                ("nombre", "Ana\u{0}"),
+                ("mensaje", "Hola\r\n\tadiós"),
+                ("asunto", "uno\ndos"),
+                ("ciudad", "Málaga"),
+                ("texto", "fin\u{7f}"),
+            ],
+            &["mensaje"],
+        );
+        assert_eq!(errors.get("nombre"), Some(INVALID_CHARACTERS));
+        assert_eq!(errors.get("asunto"), Some(INVALID_CHARACTERS));
+        assert_eq!(errors.get("texto"), Some(INVALID_CHARACTERS));
+        assert!(!errors.has("mensaje") && !errors.has("ciudad"));
+        assert_eq!(without_control_characters("A\u{0}na\u{1b}"), "Ana");
+        assert_eq!(without_control_characters("a\nb"), "a\nb");
     }
 
     #[test]

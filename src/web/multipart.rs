@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 
 use crate::documents;
 use crate::web::error::AppError;
+use crate::web::form::{self, FieldErrors};
 
 /// One part of the form, text field or file.
 pub struct Part {
@@ -22,6 +23,17 @@ pub struct Part {
 impl Part {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// The text without control characters; a field that had any (tab and line breaks pass
+    /// when `multiline`) gets its message in `errors`, as `web::form::Form` does for
+    /// URL-encoded forms.
+    pub fn checked_text(&self, multiline: bool, errors: &mut FieldErrors) -> String {
+        let text = self.text();
+        if !text.chars().all(|c| form::allowed_char(c, multiline)) {
+            errors.add_named(&self.name, form::INVALID_CHARACTERS);
+        }
+        form::without_control_characters(&text).into_owned()
     }
 }
 

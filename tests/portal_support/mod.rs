@@ -93,6 +93,7 @@ fn customer(conn: &mut PgConnection, tag: &str, tax_id: &str, owner: i64) -> Cli
             claim_events::claim_id.eq(claim_id),
             claim_events::to_status.eq("open"),
             claim_events::note.eq("Siniestro abierto."),
+            claim_events::visible_to_client.eq(true),
         ))
         .execute(conn)
         .unwrap();

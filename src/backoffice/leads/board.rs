@@ -23,6 +23,7 @@ pub struct CardView {
     pub overdue: bool,
     pub agent: String,
     pub converted: bool,
+    pub duplicate: Option<DuplicateView>,
     /// Where the card may move: (code, label).
     pub moves: Vec<(&'static str, &'static str)>,
     /// Why the last move of this card was refused, with the reason typed.
@@ -68,6 +69,7 @@ impl From<Card> for CardView {
                 .map(|s| (s.code(), s.label()))
                 .collect(),
             converted: card.converted,
+            duplicate: card.duplicate_of.map(DuplicateView::of),
             error: None,
             typed_reason: String::new(),
         }
@@ -263,7 +265,7 @@ pub async fn move_stage(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<MoveForm>,
+    form: crate::web::form::StrictForm<MoveForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);

@@ -117,7 +117,7 @@ pub async fn convert(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<ConvertForm>,
+    form: crate::web::form::StrictForm<ConvertForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);

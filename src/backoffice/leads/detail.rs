@@ -84,7 +84,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    form: web::Form<LeadForm>,
+    form: crate::web::form::StrictForm<LeadForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut form = form.into_inner();
     let line_ids: Vec<i64> = db
@@ -289,6 +289,7 @@ pub struct LeadPage {
     pub created: String,
     pub first_contact: String,
     pub customer: Option<(i64, String)>,
+    pub duplicate: Option<DuplicateView>,
     pub converted_at: String,
     pub moves: Vec<(&'static str, &'static str)>,
     pub can_convert: bool,
@@ -378,6 +379,7 @@ pub(super) async fn lead_page(
             .map(format::madrid_datetime)
             .unwrap_or_default(),
         customer: lead.customer_id.zip(detail.customer_name),
+        duplicate: detail.duplicate_of.map(DuplicateView::of),
         converted_at: lead
             .converted_at
             .map(format::madrid_datetime)
@@ -478,7 +480,7 @@ pub async fn log_interaction(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<InteractionForm>,
+    form: crate::web::form::StrictForm<InteractionForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
@@ -560,7 +562,7 @@ pub async fn set_next_action(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<NextActionForm>,
+    form: crate::web::form::StrictForm<NextActionForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
@@ -601,7 +603,7 @@ pub async fn assign(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<AssignForm>,
+    form: crate::web::form::StrictForm<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);

@@ -55,6 +55,32 @@ fn fail(error: LeadError) -> AppError {
     }
 }
 
+/// "Posible duplicado" of a lead: a link to the other lead when the user may open it,
+/// otherwise whose lead it is (an agent's link to a colleague's lead would be a 404).
+pub struct DuplicateView {
+    pub link: Option<i64>,
+    pub text: String,
+}
+
+impl DuplicateView {
+    pub fn of(other: leads::duplicates::DuplicateOf) -> Self {
+        if other.open_to_user {
+            Self {
+                link: Some(other.id),
+                text: format!("el lead n.º {}", other.id),
+            }
+        } else {
+            let agent = other
+                .agent_name
+                .unwrap_or_else(|| "sin comercial asignado".to_owned());
+            Self {
+                link: None,
+                text: format!("un lead de {agent}"),
+            }
+        }
+    }
+}
+
 fn options(pairs: &[(&str, &str)], blank: &str) -> Vec<(String, String)> {
     let mut out = vec![(String::new(), blank.to_owned())];
     out.extend(

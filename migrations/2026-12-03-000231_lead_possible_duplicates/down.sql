@@ -1,0 +1,1 @@
+ALTER TABLE leads DROP COLUMN possible_duplicate_of;
