@@ -14,6 +14,19 @@ use soriano::db::schema::leads;
 
 const PASSWORD: &str = "una clave larga de prueba";
 
+/// Scrolls the element matching `css` into view and clicks it, as a person would.
+async fn press(client: &fantoccini::Client, css: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let element = client.find(Locator::Css(css)).await?;
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});",
+            vec![serde_json::to_value(&element)?],
+        )
+        .await?;
+    element.click().await?;
+    Ok(())
+}
+
 #[actix_web::test]
 async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
     let mut lead_id = 0;
@@ -72,13 +85,7 @@ async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
                     .is_displayed()
                     .await?
             );
-            client
-                .find(Locator::Css(&format!(
-                    "{card_css} .lead-move-menu > summary"
-                )))
-                .await?
-                .click()
-                .await?;
+            press(&client, &format!("{card_css} .lead-move-menu > summary")).await?;
             let reason = client
                 .find(Locator::Id(&format!("motivo-{lead_id}")))
                 .await?;
@@ -121,13 +128,7 @@ async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
 
             // Losing it asks the reason in the card, not in a browser prompt.
             let card_css = moved_css;
-            client
-                .find(Locator::Css(&format!(
-                    "{card_css} .lead-move-menu > summary"
-                )))
-                .await?
-                .click()
-                .await?;
+            press(&client, &format!("{card_css} .lead-move-menu > summary")).await?;
             client
                 .find(Locator::Css(&format!(
                     "#etapa-{lead_id} option[value=lost]"
@@ -142,11 +143,7 @@ async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
                 reason.is_displayed().await?,
                 "the reason field shows for «perdido»"
             );
-            client
-                .find(Locator::Css(&format!("{card_css} button[type=submit]")))
-                .await?
-                .click()
-                .await?;
+            press(&client, &format!("{card_css} button[type=submit]")).await?;
             let error_css = format!("#mover-error-{lead_id}");
             browser::eventually("the refusal in the card", || {
                 let client = client.clone();
@@ -166,11 +163,7 @@ async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
                 .await?
                 .click()
                 .await?;
-            client
-                .find(Locator::Css(&format!("{card_css} button[type=submit]")))
-                .await?
-                .click()
-                .await?;
+            press(&client, &format!("{card_css} button[type=submit]")).await?;
             let lost_css = format!("#col-lost article[data-lead='{lead_id}']");
             browser::eventually("the card in the perdido column", || {
                 let client = client.clone();
