@@ -1,5 +1,6 @@
 //! An agent's journey in a real browser: find a lead by its campaign on the board and move it
-//! to "contactado" inline, without the page reloading.
+//! to "contactado" inline, without the page reloading; then lose it, giving the reason in the
+//! card itself.
 
 mod browser;
 mod common;
@@ -12,6 +13,19 @@ use soriano::auth::staff::Role;
 use soriano::db::schema::leads;
 
 const PASSWORD: &str = "una clave larga de prueba";
+
+/// Scrolls the element matching `css` into view and clicks it, as a person would.
+async fn press(client: &fantoccini::Client, css: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let element = client.find(Locator::Css(css)).await?;
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});",
+            vec![serde_json::to_value(&element)?],
+        )
+        .await?;
+    element.click().await?;
+    Ok(())
+}
 
 #[actix_web::test]
 async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
@@ -52,6 +66,30 @@ async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
             client
                 .execute("window.sorianoNoReload = true;", vec![])
                 .await?;
+            // A compact card: the stage change is folded away until asked for.
+            let height = client
+                .execute(
+                    "return document.querySelector(arguments[0]).getBoundingClientRect().height;",
+                    vec![serde_json::json!(card_css)],
+                )
+                .await?;
+            // With its select, reason field and button unfolded a card was about 330 px tall.
+            assert!(
+                height.as_f64().is_some_and(|h| h < 220.0),
+                "card height {height}"
+            );
+            assert!(
+                !client
+                    .find(Locator::Id(&format!("etapa-{lead_id}")))
+                    .await?
+                    .is_displayed()
+                    .await?
+            );
+            press(&client, &format!("{card_css} .lead-move-menu > summary")).await?;
+            let reason = client
+                .find(Locator::Id(&format!("motivo-{lead_id}")))
+                .await?;
+            assert!(!reason.is_displayed().await?, "no reason needed yet");
             client
                 .find(Locator::Css(&format!(
                     "#etapa-{lead_id} option[value=contacted]"
@@ -87,6 +125,52 @@ async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
                 .execute("return window.sorianoNoReload === true;", vec![])
                 .await?;
             assert_eq!(still_here, serde_json::json!(true), "no reload");
+
+            // Losing it asks the reason in the card, not in a browser prompt.
+            let card_css = moved_css;
+            press(&client, &format!("{card_css} .lead-move-menu > summary")).await?;
+            client
+                .find(Locator::Css(&format!(
+                    "#etapa-{lead_id} option[value=lost]"
+                )))
+                .await?
+                .click()
+                .await?;
+            let reason = client
+                .find(Locator::Id(&format!("motivo-{lead_id}")))
+                .await?;
+            assert!(
+                reason.is_displayed().await?,
+                "the reason field shows for «perdido»"
+            );
+            press(&client, &format!("{card_css} button[type=submit]")).await?;
+            let error_css = format!("#mover-error-{lead_id}");
+            browser::eventually("the refusal in the card", || {
+                let client = client.clone();
+                let error_css = error_css.clone();
+                async move { client.find(Locator::Css(&error_css)).await.is_ok() }
+            })
+            .await?;
+            client
+                .find(Locator::Id(&format!("motivo-{lead_id}")))
+                .await?
+                .send_keys("Ya tiene seguro con otra correduría")
+                .await?;
+            client
+                .find(Locator::Css(&format!(
+                    "#etapa-{lead_id} option[value=lost]"
+                )))
+                .await?
+                .click()
+                .await?;
+            press(&client, &format!("{card_css} button[type=submit]")).await?;
+            let lost_css = format!("#col-lost article[data-lead='{lead_id}']");
+            browser::eventually("the card in the perdido column", || {
+                let client = client.clone();
+                let lost_css = lost_css.clone();
+                async move { client.find(Locator::Css(&lost_css)).await.is_ok() }
+            })
+            .await?;
             Ok(())
         })
         .await;
@@ -95,6 +179,6 @@ async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
         .select(leads::stage)
         .first(&mut app.db.conn())
         .unwrap();
-    assert_eq!(stage, "contacted");
+    assert_eq!(stage, "lost");
     app.stop().await;
 }

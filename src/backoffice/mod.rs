@@ -13,6 +13,7 @@ mod dashboard;
 mod documents;
 mod landings;
 mod leads;
+pub mod menu;
 mod messages;
 mod outbox;
 pub mod password_links;

@@ -33,23 +33,6 @@
     if (!btn || !btn.hasAttribute("data-confirm") || btn === confirmed) return;
     if (!ask(btn)) cancel(ev);
   }, true);
-
-  // Leads board: losing a lead needs a reason. Ask for it before the card's form is sent
-  // (the server checks it too and answers with the message on the card).
-  document.addEventListener("submit", function (ev) {
-    var form = ev.target;
-    if (!(form instanceof HTMLFormElement) || !form.classList.contains("lead-move")) return;
-    var stage = form.querySelector("select[name=etapa]");
-    var reason = form.querySelector("input[name=motivo]");
-    if (!stage || !reason || stage.value !== "lost" || reason.value.trim() !== "") return;
-    var typed = window.prompt("¿Por qué se pierde este lead?");
-    if (typed === null || typed.trim() === "") {
-      cancel(ev);
-      reason.focus();
-      return;
-    }
-    reason.value = typed.trim();
-  }, true);
 })();
 
 // <button data-print>: open the browser's print dialog (printable quotes).
@@ -108,5 +91,28 @@
     var label = document.querySelector("label[for='" + field.id + "']");
     (label || field).scrollIntoView({ block: "center", behavior: "instant" });
     field.focus({ preventScroll: true });
+  });
+})();
+
+// Back-office menu: its drop-downs are plain <details> and work without this; here a click
+// elsewhere or Escape closes the open one, as people expect of a menu.
+(function () {
+  "use strict";
+  var OPEN = ".admin-nav details[open], details.admin-menu-phone[open]";
+  document.addEventListener("click", function (ev) {
+    var target = ev.target instanceof Element ? ev.target : null;
+    document.querySelectorAll(OPEN).forEach(function (details) {
+      if (!target || !details.contains(target)) details.open = false;
+    });
+  });
+  // Escape closes the innermost open one around the focus and puts the focus on its button.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") return;
+    var focused = document.activeElement instanceof Element ? document.activeElement : null;
+    var around = focused ? focused.closest(OPEN) : null;
+    if (!around) return;
+    around.open = false;
+    var summary = around.querySelector("summary");
+    if (summary) summary.focus();
   });
 })();

@@ -21,7 +21,7 @@ pub struct Browser {
 
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium window of the given
-    /// size (a phone is 390×844).
+    /// size (a phone is 390×844: its viewport really is 390 px wide).
     pub async fn start(width: u32, height: u32) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -53,6 +53,16 @@ impl Browser {
                 ]
             }),
         );
+        // A window is never narrower than 500 px: a phone's width needs the device metrics
+        // override (desktop-like otherwise, so `innerWidth` stays the layout width).
+        if width < 500 {
+            capabilities["goog:chromeOptions"]["mobileEmulation"] = serde_json::json!({
+                "deviceMetrics": {
+                    "width": width, "height": height, "pixelRatio": 1.0,
+                    "mobile": false, "touch": false,
+                }
+            });
+        }
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {
