@@ -23,8 +23,8 @@ use crate::site::landings::{
     value_of,
 };
 use crate::web::error::AppError;
-use crate::web::form::SummaryItem;
 use crate::web::form::Form;
+use crate::web::form::SummaryItem;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
