@@ -136,6 +136,12 @@ async fn a_client_reports_a_claim_and_follows_the_handlers_progress() {
                 .await?
                 .send_keys(note)
                 .await?;
+            // Notes are internal unless ticked for the client.
+            press(
+                &client,
+                "form[data-transition=in_progress] input[name=visible_cliente]",
+            )
+            .await?;
             press(
                 &client,
                 "form[data-transition=in_progress] button[type=submit]",

@@ -306,11 +306,20 @@ async fn a_policy_outside_the_agents_portfolio_is_not_found() {
             .await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
     }
-    let response = app
-        .post_form("/admin/siniestros", &[("csrf_token", csrf.as_str())])
-        .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(status_of(&mut conn, own), "open");
+    // Clients phone their agent: an agent opens a claim for their own customer's policy, and
+    // another agent's policy does not exist for them.
+    let response = submit_claim(&app, f.policy, &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&format!(
+            "/admin/siniestros/nuevo?poliza={}",
+            f.other_policy
+        ))
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
     let _ = f.other_agent;
     app.stop().await;
 }

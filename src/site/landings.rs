@@ -305,15 +305,22 @@ pub async fn show(
 pub(crate) fn invalid_text(
     target: &Target,
     sent: &[(String, String)],
-    bad: &FieldErrors,
+    (bad, control): &(FieldErrors, FieldErrors),
 ) -> Option<form::Errors> {
     let shown = |name: &str| {
         target.fields.iter().any(|f| f.name == name)
             || [intake::PRIVACY_FIELD, intake::MARKETING_FIELD].contains(&name)
     };
+    let multiline = |name: &str| {
+        target
+            .fields
+            .iter()
+            .any(|f| f.name == name && f.kind == form::FieldKind::Textarea)
+    };
     let mut errors: form::Errors = bad
         .iter()
         .filter(|(field, _)| shown(field))
+        .filter(|(field, _)| control.has(field) || !multiline(field))
         .map(|(field, message)| (field.to_owned(), message.to_owned()))
         .collect();
     if errors.is_empty() {
@@ -339,7 +346,8 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let (landing, variants) = load(&db, slug.clone()).await?;
-    let bad_text = form.text_errors(&[]);
+    // Line breaks are fine in the target's textareas, known only once the target is.
+    let bad_text = (form.text_errors(&[]), form.control_errors());
     let sent = form.into_inner();
     // The variant the page was shown with; anything else (tampering) counts for the first.
     let variant = value_of(&sent, "variante")

@@ -272,7 +272,8 @@ pub async fn contact_submit(
     config: web::Data<Config>,
     form: Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let bad_text = form.text_errors(&[]);
+    // Line breaks are fine in the target's textareas, known only once the target is.
+    let bad_text = (form.text_errors(&[]), form.control_errors());
     let sent = form.into_inner();
     let target = Target {
         source: "web_form",

@@ -192,6 +192,18 @@ impl<T> Form<T> {
         errors
     }
 
+    /// The fields with a control character other than tab and line breaks (which are refused
+    /// in any field), for forms that learn which fields are multi-line only later.
+    pub fn control_errors(&self) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        for (name, _, control) in &self.flagged {
+            if *control {
+                errors.add_named(name, INVALID_CHARACTERS);
+            }
+        }
+        errors
+    }
+
     /// `result`, the form's own validation, with the control-character messages first: an
     /// `Err` with every message as soon as a field has control characters.
     pub fn validated<C>(
