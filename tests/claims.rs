@@ -770,3 +770,75 @@ async fn demo_data_has_claims_in_every_state_and_tasks_once_policies_exist() {
     let _ = f;
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn the_client_is_told_of_each_change_of_state_without_the_notes_text() {
+    use soriano::db::schema::{customers, outbound_emails};
+    let (app, f) = spawn().await;
+    let mut conn = app.db.conn();
+    diesel::update(customers::table.find(f.customer))
+        .set(customers::email.eq("ana@example.es"))
+        .execute(&mut conn)
+        .unwrap();
+    let id = open_claim(&mut conn, f.policy, "tramita@soriano.es");
+    let number: String = claims::table
+        .find(id)
+        .select(claims::number)
+        .first(&mut conn)
+        .unwrap();
+    app.sign_in("tramita@soriano.es", PASSWORD).await;
+    let sent = |conn: &mut PgConnection| -> Vec<(String, String, String)> {
+        outbound_emails::table
+            .filter(outbound_emails::kind.eq("claim.update_for_client"))
+            .order(outbound_emails::id)
+            .select((
+                outbound_emails::to_address,
+                outbound_emails::subject,
+                outbound_emails::body_text,
+            ))
+            .load(conn)
+            .unwrap()
+    };
+
+    // A refused move tells nobody.
+    post_status(&app, id, &[("estado", "paid"), ("importe", "10")]).await;
+    assert!(sent(&mut conn).is_empty());
+
+    let response = post_status(&app, id, &[("estado", "in_progress")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let mails = sent(&mut conn);
+    assert_eq!(mails.len(), 1);
+    let (to, subject, body) = &mails[0];
+    assert_eq!(to, "ana@example.es");
+    assert_eq!(subject, &format!("Su siniestro {number}: en trámite"));
+    assert!(body.starts_with("Hola, Ana:"), "{body}");
+    assert!(body.contains(&format!("/portal/siniestros/{id}")), "{body}");
+    assert!(!body.contains("nota"), "{body}");
+
+    // An internal note stays out; a note for the client is announced, never quoted.
+    post_status(
+        &app,
+        id,
+        &[("estado", "assessed"), ("nota", "NOTA INTERNA: preexistencia.")],
+    )
+    .await;
+    post_status(
+        &app,
+        id,
+        &[
+            ("estado", "accepted"),
+            ("importe", "400,00"),
+            ("nota", "Le abonaremos 400 euros."),
+            ("visible_cliente", "1"),
+        ],
+    )
+    .await;
+    let mails = sent(&mut conn);
+    assert_eq!(mails.len(), 3);
+    assert!(!mails[1].2.contains("le hemos dejado una nota"));
+    assert!(mails[2].2.contains("le hemos dejado una nota"));
+    for (_, _, body) in &mails {
+        assert!(!body.contains("INTERNA") && !body.contains("400 euros"), "{body}");
+    }
+    app.stop().await;
+}

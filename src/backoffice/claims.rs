@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::audit::Actor;
+use crate::config::Config;
 use crate::auth::permissions::PortfolioScope;
 use crate::auth::staff::Role;
 use crate::backoffice::CurrentStaff;
@@ -589,6 +590,7 @@ pub async fn change_status(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
+    config: web::Data<Config>,
     path: web::Path<i64>,
     form: crate::web::form::StrictForm<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -610,11 +612,15 @@ pub async fn change_status(
                 Ok(amount) => {
                     let by = actor(&staff, &meta);
                     let note = form.nota.clone();
+                    let base_url = config.base_url.clone();
                     let result = db
                         .transaction(move |conn| {
-                            claims::change_status(
+                            let claim = claims::change_status(
                                 conn, scope, id, to, &note, for_client, amount, &by,
-                            )
+                            )?;
+                            let with_note = for_client && !note.trim().is_empty();
+                            claims::notices::status_changed(conn, &claim, with_note, &base_url)?;
+                            Ok::<_, ClaimError>(claim)
                         })
                         .await;
                     match result {

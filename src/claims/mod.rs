@@ -7,6 +7,7 @@
 
 mod commands;
 pub mod form;
+pub mod notices;
 mod queries;
 pub mod status;
 

@@ -259,6 +259,7 @@ pub async fn create(
     };
     let token = form.token.trim().to_owned();
     let base_url = config.base_url.clone();
+    let greeting = client.greeting.clone();
     let (label, ip, agent) = (
         client.user.email.clone(),
         meta.ip.clone(),
@@ -297,6 +298,15 @@ pub async fn create(
                 )?;
             }
             notify_claims_team(conn, &claim, &base_url).map_err(ClaimError::from)?;
+            // The client's own acknowledgement, with the number to quote.
+            let receipt = crate::mail::templates::claim_received(
+                &label,
+                &greeting,
+                &claim.number,
+                claims::notices::portal_link(&base_url, claim.id).as_str(),
+            )
+            .map_err(|e| ClaimError::from(DbError::other(e)))?;
+            crate::mail::enqueue(conn, &receipt)?;
             form_submissions::attach(conn, &token, "claim", claim.id)?;
             Ok::<_, ClaimError>(Reported::Created(claim.id, claim.number))
         })
