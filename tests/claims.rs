@@ -819,7 +819,10 @@ async fn the_client_is_told_of_each_change_of_state_without_the_notes_text() {
     post_status(
         &app,
         id,
-        &[("estado", "assessed"), ("nota", "NOTA INTERNA: preexistencia.")],
+        &[
+            ("estado", "assessed"),
+            ("nota", "NOTA INTERNA: preexistencia."),
+        ],
     )
     .await;
     post_status(
@@ -838,7 +841,10 @@ async fn the_client_is_told_of_each_change_of_state_without_the_notes_text() {
     assert!(!mails[1].2.contains("le hemos dejado una nota"));
     assert!(mails[2].2.contains("le hemos dejado una nota"));
     for (_, _, body) in &mails {
-        assert!(!body.contains("INTERNA") && !body.contains("400 euros"), "{body}");
+        assert!(
+            !body.contains("INTERNA") && !body.contains("400 euros"),
+            "{body}"
+        );
     }
     app.stop().await;
 }

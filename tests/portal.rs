@@ -400,7 +400,11 @@ async fn a_client_reports_a_claim_with_photos_and_adds_information() {
         .unwrap();
     assert_eq!(receipts.len(), 1, "{receipts:?}");
     assert_eq!(receipts[0].0, world.a.email);
-    assert!(receipts[0].1.starts_with("Hemos recibido su siniestro SIN-"));
+    assert!(
+        receipts[0]
+            .1
+            .starts_with("Hemos recibido su siniestro SIN-")
+    );
     assert!(receipts[0].2.contains(&location), "{}", receipts[0].2);
 
     // The claim page shows it with its files; the client adds information.

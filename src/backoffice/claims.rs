@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::audit::Actor;
-use crate::config::Config;
 use crate::auth::permissions::PortfolioScope;
 use crate::auth::staff::Role;
 use crate::backoffice::CurrentStaff;
@@ -16,6 +15,7 @@ use crate::claims::form::{NewClaimForm, validate_claim};
 use crate::claims::{
     self, ClaimDetail, ClaimError, ClaimStatus, EventRow, PolicySummary, QueueFilter, QueueRow,
 };
+use crate::config::Config;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
 use crate::money;
