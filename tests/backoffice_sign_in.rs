@@ -148,6 +148,10 @@ async fn empty_or_malformed_fields_are_flagged_next_to_the_field() {
         body.contains("<p class=\"field-error\" id=\"password-error\">Escriba su contraseña.</p>")
     );
     assert!(body.contains("aria-invalid=\"true\""));
+    // The error summary above the form links to each field in error.
+    assert!(body.contains("data-error-summary"));
+    assert!(body.contains("<li><a href=\"#email\">Escriba su correo electrónico.</a></li>"));
+    assert!(body.contains("<li><a href=\"#password\">Escriba su contraseña.</a></li>"));
 
     let response = app.sign_in("ana-arroba-soriano", "x").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -182,3 +182,146 @@ async fn an_agent_moves_a_campaign_lead_to_contacted_on_the_board() {
     assert_eq!(stage, "lost");
     app.stop().await;
 }
+
+/// Drags the card matching `card_css` (by its text, not its link) onto the column `column_css`.
+async fn drag(
+    client: &fantoccini::Client,
+    card_css: &str,
+    column_css: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    use std::time::Duration;
+    let handle = client
+        .find(Locator::Css(&format!("{card_css} > p.muted")))
+        .await?;
+    let column = client.find(Locator::Css(column_css)).await?;
+    let actions = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement {
+            element: handle,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(150)),
+            x: 10.0,
+            y: 10.0,
+        })
+        .then(PointerAction::MoveToElement {
+            element: column.clone(),
+            duration: Some(Duration::from_millis(400)),
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::MoveToElement {
+            element: column,
+            duration: Some(Duration::from_millis(150)),
+            x: 5.0,
+            y: 5.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client.perform_actions(actions).await?;
+    Ok(())
+}
+
+/// Dragging a card to another column moves the lead; dropping it on «perdido» opens the
+/// card's form with the reason field focused instead of moving it without a reason.
+#[actix_web::test]
+async fn an_agent_drags_a_lead_between_stages() {
+    let mut lead_id = 0;
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        let agent = create_staff(conn, "agente@soriano.es", Role::Agent, PASSWORD);
+        lead_id = diesel::insert_into(leads::table)
+            .values((
+                leads::full_name.eq("Andrés Ferrer Soler"),
+                leads::phone.eq(Some("611223344")),
+                leads::source.eq("landing"),
+                leads::assigned_staff_id.eq(Some(agent)),
+            ))
+            .returning(leads::id)
+            .get_result(conn)
+            .unwrap();
+    })
+    .await;
+    let base = app.address.clone();
+    Browser::start(1280, 900)
+        .await
+        .journey("agent_drags_lead_on_board", |client| async move {
+            browser::sign_in(&client, &base, "agente@soriano.es", PASSWORD).await?;
+            client.goto(&format!("{base}/admin/leads")).await?;
+            let in_new = format!("#col-new article[data-lead='{lead_id}']");
+            client.wait().for_element(Locator::Css(&in_new)).await?;
+            client
+                .execute("window.sorianoNoReload = true;", vec![])
+                .await?;
+
+            drag(&client, &in_new, "#col-contacted").await?;
+            let in_contacted = format!("#col-contacted article[data-lead='{lead_id}']");
+            // The counts come from the server's answer, not from the card being dragged.
+            browser::eventually("the lead moved to contactado", || {
+                let client = client.clone();
+                let in_contacted = in_contacted.clone();
+                async move {
+                    let count = match client
+                        .find(Locator::Css("#col-contacted [data-count]"))
+                        .await
+                    {
+                        Ok(badge) => badge.text().await.unwrap_or_default(),
+                        Err(_) => String::new(),
+                    };
+                    count == "1" && client.find(Locator::Css(&in_contacted)).await.is_ok()
+                }
+            })
+            .await?;
+            let still_here = client
+                .execute("return window.sorianoNoReload === true;", vec![])
+                .await?;
+            assert_eq!(still_here, serde_json::json!(true), "no reload");
+
+            // Dropped on «perdido»: the card stays and asks for the reason, focused.
+            drag(&client, &in_contacted, "#col-lost").await?;
+            browser::eventually("the reason asked in the card", || {
+                let client = client.clone();
+                async move {
+                    client
+                        .execute(
+                            "return document.activeElement && document.activeElement.id;",
+                            vec![],
+                        )
+                        .await
+                        .map(|id| id == serde_json::json!(format!("motivo-{lead_id}")))
+                        .unwrap_or(false)
+                }
+            })
+            .await?;
+            assert!(client.find(Locator::Css(&in_contacted)).await.is_ok());
+            client
+                .find(Locator::Id(&format!("motivo-{lead_id}")))
+                .await?
+                .send_keys("No contesta tras tres llamadas")
+                .await?;
+            press(&client, &format!("{in_contacted} button[type=submit]")).await?;
+            let in_lost = format!("#col-lost article[data-lead='{lead_id}']");
+            browser::eventually("the card in the perdido column", || {
+                let client = client.clone();
+                let in_lost = in_lost.clone();
+                async move { client.find(Locator::Css(&in_lost)).await.is_ok() }
+            })
+            .await?;
+            Ok(())
+        })
+        .await;
+    let stage: String = leads::table
+        .find(lead_id)
+        .select(leads::stage)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(stage, "lost");
+    app.stop().await;
+}

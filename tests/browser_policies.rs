@@ -77,6 +77,16 @@ async fn an_agent_creates_a_car_policy_after_fixing_a_mistake() {
 
             client.goto(&format!("{base}/admin/polizas/nueva?cliente={customer}")).await?;
             client.wait().for_element(Locator::Id("compania")).await?.select_by_value(&carrier.to_string()).await?;
+            // Only the chosen carrier's products are offered.
+            let offered = client
+                .execute(
+                    "const shown = Array.from(document.querySelectorAll('#producto option[data-carrier]')).filter(o => !o.hidden);
+                     return [shown.length, shown.filter(o => o.getAttribute('data-carrier') !== arguments[0]).length];",
+                    vec![serde_json::json!(carrier.to_string())],
+                )
+                .await?;
+            assert!(offered[0].as_u64().unwrap_or(0) > 0, "its products: {offered}");
+            assert_eq!(offered[1].as_u64(), Some(0), "no other carrier's products: {offered}");
             client.find(Locator::Id("producto")).await?.select_by_value(&product.to_string()).await?;
             // htmx re-renders the risk fields for the product's line: only the vehicle group shows.
             browser::eventually("the vehicle fields alone", || {

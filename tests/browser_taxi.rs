@@ -150,6 +150,87 @@ async fn a_driver_prices_a_taxi_on_a_phone_and_asks_for_the_policy() {
     app.stop().await;
 }
 
+/// On a desktop the prices sit beside the form and stay in view while the driver scrolls down
+/// it; a click on «Ver el desglose» straight after typing opens the breakdown (the refresh the
+/// typing caused used to replace the element under the pointer and swallow the click).
+#[actix_web::test]
+async fn on_a_desktop_the_prices_stay_beside_the_form_and_the_first_click_opens_the_breakdown() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        soriano::seed::taxi::taxi_tariffs(conn).unwrap();
+    })
+    .await;
+    let base = app.address.clone();
+    Browser::start(1280, 900)
+        .await
+        .journey("taxi_quoter_desktop", |client| async move {
+            client.goto(&format!("{base}/taxi")).await?;
+            client.wait().for_element(Locator::Id("anio")).await?;
+            type_in(&client, "anio", "2021").await?;
+            type_in(&client, "valor", "30000").await?;
+            type_in(&client, "municipio", "Madrid").await?;
+            press(&client, "#provincia option[value='28']").await?;
+            type_in(&client, "edad", "45").await?;
+            type_in(&client, "carne", "20").await?;
+            type_in(&client, "taxista", "10").await?;
+            type_in(&client, "siniestros", "0").await?;
+            browser::eventually("three carriers priced", || {
+                let client = client.clone();
+                async move {
+                    client
+                        .find_all(Locator::Css("#taxi-prices .taxi-price"))
+                        .await
+                        .map(|cards| cards.len() >= 3)
+                        .unwrap_or(false)
+                }
+            })
+            .await?;
+
+            // Scrolled to the foot of the form, the prices are still on screen beside it.
+            let layout = client
+                .execute(
+                    "document.querySelector('.taxi-form .form-actions').scrollIntoView({block: 'end', behavior: 'instant'});
+                     const form = document.querySelector('.taxi-form').getBoundingClientRect();
+                     const prices = document.getElementById('taxi-prices').getBoundingClientRect();
+                     return [form.right, prices.left, prices.top, prices.bottom, window.innerHeight];",
+                    vec![],
+                )
+                .await?;
+            let n = |i: usize| layout[i].as_f64().unwrap_or(f64::NAN);
+            let (form_right, prices_left, prices_top, prices_bottom, height) =
+                (n(0), n(1), n(2), n(3), n(4));
+            assert!(prices_left >= form_right, "beside the form: {layout}");
+            assert!(
+                prices_top >= 0.0 && prices_top < height && prices_bottom > 0.0,
+                "in view at the foot of the form: {layout}"
+            );
+
+            // Type, then click at once: the breakdown opens and stays open after the refresh.
+            type_in(&client, "siniestros", "1").await?;
+            press(&client, "#taxi-prices .taxi-price summary").await?;
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            browser::eventually("the breakdown open after the refresh", || {
+                let client = client.clone();
+                async move {
+                    client
+                        .find(Locator::Css("#taxi-prices details[open] table"))
+                        .await
+                        .is_ok()
+                }
+            })
+            .await?;
+            let breakdown = client
+                .find(Locator::Css("#taxi-prices details[open] table"))
+                .await?
+                .text()
+                .await?;
+            assert!(breakdown.contains("Total anual"), "{breakdown}");
+            Ok(())
+        })
+        .await;
+    app.stop().await;
+}
+
 /// Waits (10 s at most) until the text of the element matching `css` contains `wanted`;
 /// returns that text.
 async fn text_of(

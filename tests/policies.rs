@@ -1265,3 +1265,43 @@ async fn demo_policies_cover_customers_and_fill_the_expiring_list() {
     }
     app.stop().await;
 }
+
+/// The new-policy form picks its customer with a search, not a list of every customer: what was
+/// typed elsewhere stays, accents and case do not matter, and an agent finds only their own.
+#[actix_web::test]
+async fn the_customer_is_found_by_typing_and_only_in_the_agents_portfolio() {
+    let (app, fx) = spawn().await;
+    signed_in(&app, AGENT).await;
+
+    let page = app.get("/admin/polizas/nueva").await.text().await.unwrap();
+    assert!(page.contains(r#"name="buscar""#), "a search field");
+    assert!(
+        !page.contains("García Pérez, Lucía"),
+        "no list of customers before a search"
+    );
+
+    let page = app
+        .get("/admin/polizas/nueva?buscar=garcia+perez&numero=AXA-77")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"<input type="radio" name="cliente" value="{}">"#,
+            fx.customer
+        )),
+        "the match is a choice of the form"
+    );
+    assert!(page.contains(r#"value="AXA-77""#), "what was typed is kept");
+
+    let page = app
+        .get("/admin/polizas/nueva?buscar=martin+ruiz")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Martín Ruiz"), "another agent's customer");
+    assert!(page.contains("Ningún cliente suyo coincide con «martin ruiz»."));
+    app.stop().await;
+}

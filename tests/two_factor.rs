@@ -194,6 +194,7 @@ async fn staff_enrol_with_a_qr_code_and_see_the_recovery_codes_once() {
     let body = response.text().await.unwrap();
     assert!(
         body.contains("<p class=\"field-error\" id=\"codigo-error\">El código no es correcto.")
+            && body.contains("<li><a href=\"#codigo\">El código no es correcto.")
     );
     assert!(body.contains("aria-invalid=\"true\""));
     assert_eq!(key_in(&body), key);

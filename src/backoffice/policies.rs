@@ -18,6 +18,7 @@ use crate::policies::{
     PolicyDetail, PolicyError, PolicyForm, PolicyRow, PortfolioCount, PortfolioFilter,
     ProductOption, ReactivateForm, RenewForm, RiskKind, Status, SuspendForm,
 };
+use crate::search::CustomerHit;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::form::FieldErrors;
@@ -285,7 +286,12 @@ pub struct NewPolicyPage {
     pub errors: FieldErrors,
     /// The customer chosen before opening the form (`?cliente=`), shown fixed.
     pub customer: Option<CustomerRef>,
-    pub customers: Vec<(String, String)>,
+    /// Customers found by the picker's search (empty until something is typed).
+    pub customers: Vec<CustomerHit>,
+    /// Where the picker's search goes (this form's own page).
+    pub picker_action: &'static str,
+    /// Whether «no customer» is a choice (a quote may be for a prospect).
+    pub picker_allows_none: bool,
     pub carriers: Vec<(String, String)>,
     pub products: Vec<ProductOption>,
     pub agents: Vec<(String, String)>,
@@ -354,7 +360,7 @@ impl NewPolicyPage {
 
 struct FormOptions {
     customer: Option<CustomerRef>,
-    customers: Vec<NamedOption>,
+    customers: Vec<CustomerHit>,
     carriers: Vec<Carrier>,
     products: Vec<ProductOption>,
     agents: Vec<NamedOption>,
@@ -367,6 +373,7 @@ async fn form_options(
     form: &PolicyForm,
 ) -> Result<FormOptions, AppError> {
     let customer_id = optional_id(&form.cliente);
+    let search = form.buscar.clone();
     let product_id = optional_id(&form.producto);
     Ok(db
         .run(move |conn| {
@@ -382,7 +389,7 @@ async fn form_options(
                 customers: if customer.is_some() {
                     Vec::new()
                 } else {
-                    policies::customer_options(conn, scope)?
+                    policies::customer_matches(conn, scope, &search)?
                 },
                 customer,
                 carriers: catalog::active_carriers(conn)?,
@@ -405,10 +412,9 @@ fn new_policy_page(
         form,
         errors,
         customer: options.customer,
-        customers: with_all(
-            "Elija un cliente",
-            options.customers.into_iter().map(|c| (c.id, c.name)),
-        ),
+        customers: options.customers,
+        picker_action: "/admin/polizas/nueva",
+        picker_allows_none: false,
         carriers: with_all(
             "Elija una compañía",
             options.carriers.into_iter().map(|c| (c.id, c.name)),

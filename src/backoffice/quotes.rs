@@ -20,6 +20,7 @@ use crate::quotes::{
     self, AcceptForm, Actor, BreakdownLine, HistoryEntry, ListFilter, ListRow, OPTION_SLOTS,
     OptionInput, OptionRow, QuoteDetail, QuoteError, QuoteForm, QuoteStatus,
 };
+use crate::search::CustomerHit;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::form::FieldErrors;
@@ -271,7 +272,12 @@ pub struct NewQuotePage {
     pub errors: FieldErrors,
     /// The customer chosen before opening the form (`?cliente=`), shown fixed.
     pub customer: Option<CustomerRef>,
-    pub customers: Vec<(String, String)>,
+    /// Customers found by the picker's search (empty until something is typed).
+    pub customers: Vec<CustomerHit>,
+    /// Where the picker's search goes (this form's own page).
+    pub picker_action: &'static str,
+    /// Whether «no customer» is a choice (a quote may be for a prospect).
+    pub picker_allows_none: bool,
     pub lines: Vec<(String, String)>,
     pub carriers: Vec<(String, String)>,
     pub products: Vec<ProductOption>,
@@ -355,6 +361,7 @@ async fn new_quote_page(
     errors: FieldErrors,
 ) -> Result<NewQuotePage, AppError> {
     let customer_id = optional_id(&form.cliente);
+    let search = form.buscar.clone();
     let line_id = optional_id(&form.ramo);
     let (customer, customers, lines, carriers, products) = db
         .run(move |conn| {
@@ -365,7 +372,7 @@ async fn new_quote_page(
             let customers = if customer.is_some() {
                 Vec::new()
             } else {
-                policies::customer_options(conn, scope)?
+                policies::customer_matches(conn, scope, &search)?
             };
             Ok::<_, DbError>((
                 customer,
@@ -387,10 +394,9 @@ async fn new_quote_page(
         form,
         errors,
         customer,
-        customers: with_all(
-            "Un interesado (sin ficha de cliente)",
-            customers.into_iter().map(|c| (c.id, c.name)),
-        ),
+        customers,
+        picker_action: "/admin/presupuestos/nuevo",
+        picker_allows_none: true,
         lines: with_all("Elija el ramo", lines.into_iter().map(|l| (l.id, l.name))),
         carriers: with_all(
             "Elija una compañía",

@@ -128,6 +128,8 @@ fn one_year_after(day: NaiveDate) -> NaiveDate {
 #[serde(default)]
 pub struct PolicyForm {
     pub cliente: String,
+    /// What was typed in the customer picker's search (not stored).
+    pub buscar: String,
     pub compania: String,
     pub producto: String,
     pub numero: String,
@@ -1182,22 +1184,21 @@ pub fn counts(conn: &mut PgConnection, scope: PortfolioScope) -> QueryResult<Vec
 // ---------------------------------------------------------------------------------------------
 // Options of the form's selects
 
-/// Customers in scope for the form's select: the first 200 by name.
-pub fn customer_options(
+/// Customers in scope matching what was typed in a form's customer picker (name, tax id,
+/// phone, e-mail or town, the way the header search finds them); none for an empty search.
+pub fn customer_matches(
     conn: &mut PgConnection,
     scope: PortfolioScope,
-) -> QueryResult<Vec<NamedOption>> {
-    let mut query = customers::table
-        .filter(customers::merged_into_id.is_null())
-        .select((customers::id, customers::display_name))
-        .into_boxed();
-    if let Some(owner) = scope.owner() {
-        query = query.filter(customers::owner_staff_id.eq(owner));
+    text: &str,
+) -> QueryResult<Vec<crate::search::CustomerHit>> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
     }
-    query
-        .order((lower(customers::display_name), customers::id))
-        .limit(200)
-        .load(conn)
+    let reach = crate::search::Reach {
+        scope,
+        leads: false,
+    };
+    Ok(crate::search::everything(conn, reach, text)?.customers)
 }
 
 /// Active products of active carriers, grouped by carrier.

@@ -696,6 +696,7 @@ pub fn accept(
     };
     let policy_form = PolicyForm {
         cliente: customer_id.to_string(),
+        buscar: String::new(),
         compania: option.carrier_id.to_string(),
         producto: option.product_id.map(|p| p.to_string()).unwrap_or_default(),
         numero: form.numero.clone(),

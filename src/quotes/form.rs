@@ -183,6 +183,8 @@ pub struct QuoteForm {
     pub token: String,
     /// An existing customer; otherwise the prospect's fields (or a lead).
     pub cliente: String,
+    /// What was typed in the customer picker's search (not stored).
+    pub buscar: String,
     pub lead: String,
     pub prospecto_nombre: String,
     pub prospecto_email: String,

@@ -116,3 +116,88 @@
     if (summary) summary.focus();
   });
 })();
+
+// Taxi quoter: prices refresh while the driver types. A refresh that lands just after a click
+// on «Ver el desglose» must not close the breakdown that was opened: reopen it in the new list.
+(function () {
+  "use strict";
+  var wasOpen = null;
+  function isPrices(ev) {
+    return ev.detail && ev.detail.target && ev.detail.target.id === "taxi-prices";
+  }
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    if (!isPrices(ev)) return;
+    wasOpen = Array.prototype.map.call(
+      ev.detail.target.querySelectorAll(".taxi-price details[open]"),
+      function (details) { return details.closest(".taxi-price").getAttribute("data-carrier"); }
+    );
+  });
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    if (!isPrices(ev) || !wasOpen) return;
+    wasOpen.forEach(function (carrier) {
+      var details = ev.detail.target.querySelector(
+        '.taxi-price[data-carrier="' + CSS.escape(carrier) + '"] details'
+      );
+      if (details) details.open = true; // fires "toggle", which loads a lazy breakdown
+    });
+    wasOpen = null;
+  });
+})();
+
+// <select data-follows="compania">: a product list that only offers the chosen carrier's
+// products (each <option data-carrier="id">). Without JavaScript every product is listed and
+// the server refuses a product of another carrier with a message next to the field.
+(function () {
+  "use strict";
+  function carrierOf(option) { return option.getAttribute("data-carrier"); }
+
+  function filter(products) {
+    var carrier = document.getElementById(products.getAttribute("data-follows"));
+    if (!carrier) return;
+    var chosen = carrier.value;
+    Array.prototype.forEach.call(products.querySelectorAll("option[data-carrier]"), function (option) {
+      var other = chosen !== "" && carrierOf(option) !== chosen;
+      option.hidden = other;
+      option.disabled = other;
+    });
+    Array.prototype.forEach.call(products.querySelectorAll("optgroup"), function (group) {
+      group.hidden = !group.querySelector("option:not([hidden])");
+    });
+    var selected = products.options[products.selectedIndex];
+    if (selected && selected.hidden) {
+      products.value = "";
+      products.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
+  function filterAll(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("select[data-follows]"), filter);
+  }
+
+  document.addEventListener("change", function (ev) {
+    var target = ev.target;
+    if (!(target instanceof HTMLSelectElement)) return;
+    if (target.hasAttribute("data-follows")) {
+      // A product picked first chooses its carrier.
+      var carrier = document.getElementById(target.getAttribute("data-follows"));
+      var option = target.options[target.selectedIndex];
+      if (carrier && carrier.value === "" && option && carrierOf(option)) {
+        carrier.value = carrierOf(option);
+        filter(target);
+      }
+      return;
+    }
+    if (!target.id) return;
+    var followers = document.querySelectorAll('select[data-follows="' + CSS.escape(target.id) + '"]');
+    Array.prototype.forEach.call(followers, filter);
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { filterAll(document); });
+  } else {
+    filterAll(document);
+  }
+  document.addEventListener("htmx:load", function (ev) {
+    if (ev.detail && ev.detail.elt && ev.detail.elt.querySelectorAll) filterAll(ev.detail.elt);
+  });
+})();
