@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::db::schema::blog_posts;
-use crate::web::form::{FieldErrors, parse_date};
+use crate::validation::{FieldErrors, parse_date};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = blog_posts)]

@@ -10,6 +10,7 @@ pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod blog;
+pub mod cache;
 pub mod catalog;
 pub mod claims;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod customers;
 pub mod db;
 pub mod documents;
 pub mod events;
+pub mod format;
 pub mod housekeeping;
 pub mod identifiers;
 pub mod landings;
@@ -36,6 +38,7 @@ pub mod tasks;
 pub mod taxi;
 pub mod time;
 pub mod util;
+pub mod validation;
 pub mod web;
 
 pub mod backoffice;

@@ -40,9 +40,6 @@ impl std::fmt::Display for Euros {
     }
 }
 
-/// Digits, dots, a comma and the euro sign: nothing to escape in HTML.
-impl askama::filters::HtmlSafe for Euros {}
-
 /// "1.234,56 €" (thousands with dots, decimal comma, two decimals).
 pub fn format_cents(cents: i64) -> String {
     Euros(cents).to_string()

@@ -735,7 +735,7 @@ async fn a_settlement_is_drafted_issued_frozen_and_paid_and_exported_for_excel()
         rows.contains(
             &format!(
                 "{};{number_a};LIQ-1;Prueba Comisiones, Lucía;Cobro;No;100,00;12,00;12,00",
-                soriano::web::format::date(last_day_of_last_month)
+                soriano::format::date(last_day_of_last_month)
             )
             .as_str()
         ),

@@ -791,7 +791,7 @@ async fn the_printable_view_shows_the_options_side_by_side() {
     assert_eq!(body.matches(r#"<section class="print-option"#).count(), 2);
     assert!(body.contains("452,30"));
     assert!(body.contains("Prima base"));
-    let valid = soriano::web::format::date(portfolio::today() + Duration::days(30));
+    let valid = soriano::format::date(portfolio::today() + Duration::days(30));
     assert!(body.contains(&valid));
     let page = app
         .get(&format!("/admin/presupuestos/{id}"))

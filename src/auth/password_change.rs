@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::auth::password;
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// The form of both faces: `actual`, `nueva`, `repetida`.
 #[derive(Debug, Default, Deserialize)]

@@ -18,8 +18,8 @@ use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::policies;
 use crate::web::error::AppError;
-use crate::web::form::FieldErrors;
-use crate::web::format::date;
+use crate::validation::FieldErrors;
+use crate::format::date;
 use crate::web::page::PageContext;
 use crate::web::render;
 

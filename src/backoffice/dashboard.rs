@@ -10,7 +10,7 @@ use crate::overview::{self, Overview};
 use crate::page_or_partial;
 use crate::time::ZONE;
 use crate::web::error::AppError;
-use crate::web::format;
+use crate::format;
 use crate::web::page::PageContext;
 
 #[derive(Template)]

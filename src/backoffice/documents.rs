@@ -17,7 +17,7 @@ use crate::db::{Db, DbError};
 use crate::documents::{self, Document, Entity, PgStorage, Storage, Upload};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::format::madrid_datetime;
+use crate::format::madrid_datetime;
 use crate::web::multipart;
 use crate::web::page::PageContext;
 use crate::web::render;

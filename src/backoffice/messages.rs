@@ -15,7 +15,7 @@ use crate::messages::{self, InboxRow, Message, Thread};
 use crate::page_or_partial;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

@@ -9,7 +9,7 @@ use crate::mail::outbox::{self, OutboxEntry, Status};
 use crate::page_or_partial;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::format::madrid_datetime;
+use crate::format::madrid_datetime;
 use crate::web::page::PageContext;
 use crate::web::render;
 

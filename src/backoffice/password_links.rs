@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

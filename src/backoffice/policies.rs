@@ -21,8 +21,8 @@ use crate::policies::{
 use crate::search::CustomerHit;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
-use crate::web::format::{date, madrid_datetime};
+use crate::validation::FieldErrors;
+use crate::format::{date, madrid_datetime};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

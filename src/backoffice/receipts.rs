@@ -21,8 +21,8 @@ use crate::receipts::{
 };
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::{FieldErrors, parse_date};
-use crate::web::format::date;
+use crate::validation::{FieldErrors, parse_date};
+use crate::format::date;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

@@ -16,8 +16,8 @@ use crate::tasks::{
 };
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::{self, FieldErrors};
-use crate::web::format;
+use crate::validation::{self, FieldErrors};
+use crate::format;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -386,7 +386,7 @@ fn validate_task(
     let due_date = if form.vence.trim().is_empty() {
         None
     } else {
-        form::parse_date(&form.vence)
+        validation::parse_date(&form.vence)
             .map_err(|message| errors.add("vence", message))
             .ok()
     };

@@ -144,7 +144,7 @@ pub fn add_client_information(
         &audit::NewEntry {
             target_type: Some(audit::target::CLAIM),
             target_id: Some(id),
-            details: json!({ "nota": crate::web::format::shorten(&note, 200), "origen": "e-SORI" }),
+            details: json!({ "nota": crate::format::shorten(&note, 200), "origen": "e-SORI" }),
             ..by.entry(Action::ClaimNoteAdded)
         },
     )?;
@@ -381,7 +381,7 @@ pub fn add_note(
             target_type: Some(audit::target::CLAIM),
             target_id: Some(id),
             details: json!({
-                "nota": crate::web::format::shorten(&note, 200),
+                "nota": crate::format::shorten(&note, 200),
                 "visible_cliente": for_client,
             }),
             ..by.entry(Action::ClaimNoteAdded)

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::claims::{self, OpenClaim};
 use crate::money;
-use crate::web::form::{self, FieldErrors};
+use crate::validation::{self, FieldErrors};
 
 #[derive(Debug, Deserialize)]
 pub struct NewClaimForm {
@@ -29,7 +29,7 @@ pub struct NewClaimForm {
 /// Checks the fields of a claim form; the policy and its coverage are checked on opening.
 pub fn validate_claim(form: &NewClaimForm, policy_id: i64) -> Result<OpenClaim, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let incident_date = form::parse_date(&form.fecha)
+    let incident_date = validation::parse_date(&form.fecha)
         .map_err(|message| errors.add("fecha", message))
         .ok();
     let kind = form.tipo.trim();

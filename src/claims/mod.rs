@@ -95,8 +95,8 @@ pub enum ClaimError {
     IncidentInFuture,
     #[error(
         "La fecha del siniestro debe estar dentro de la vigencia de la póliza ({} a {}).",
-        crate::web::format::date(*start),
-        crate::web::format::date(*end)
+        crate::format::date(*start),
+        crate::format::date(*end)
     )]
     OutsideCoverage { start: NaiveDate, end: NaiveDate },
     #[error("Elija un tramitador de siniestros en activo.")]

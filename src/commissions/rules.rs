@@ -26,7 +26,7 @@ pub fn parse_share(text: &str) -> Result<i32, &'static str> {
     if text.trim().is_empty() {
         return Err("Escriba el porcentaje (0 si no cobra comisión).");
     }
-    match crate::web::form::parse_fixed(text, 2).and_then(|bp| i32::try_from(bp).ok()) {
+    match crate::validation::parse_fixed(text, 2).and_then(|bp| i32::try_from(bp).ok()) {
         Some(bp) if i64::from(bp) <= WHOLE_BP => Ok(bp),
         Some(_) => Err("No puede pasar del 100 %."),
         None => Err("Escriba un porcentaje entre 0 y 100, con dos decimales como mucho."),

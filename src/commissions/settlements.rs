@@ -18,7 +18,7 @@ use crate::db::DbError;
 use crate::db::schema::{carrier_settlements, carriers, commissions};
 use crate::events;
 use crate::money::{format_cents, parse_cents};
-use crate::web::form::{FieldErrors, parse_date};
+use crate::validation::{FieldErrors, parse_date};
 
 /// The `target_type` of audit entries and events about a settlement.
 pub const AUDIT_TARGET: &str = audit::target::SETTLEMENT;
@@ -436,7 +436,7 @@ pub fn csv(settlement: &Settlement, lines: &[crate::commissions::SettlementLine]
     for line in lines {
         let c = &line.commission;
         let row = [
-            crate::web::format::date(c.booked_on),
+            crate::format::date(c.booked_on),
             field(&line.receipt_number),
             field(&line.policy_number),
             field(&line.customer_name),

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::model::{Kind, Segment};
 use crate::identifiers::{Email, Iban, Phone, Postcode, TaxId};
-use crate::web::form::{FieldErrors, parse_date};
+use crate::validation::{FieldErrors, parse_date};
 
 /// The customer form as typed (field names are the form's, in Spanish).
 #[derive(Debug, Clone, Default, Deserialize)]

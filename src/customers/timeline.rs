@@ -129,7 +129,7 @@ impl From<Row> for TimelineItem {
                 title: format!("Póliza {a}"),
                 detail: format!(
                     "Efecto {} · {}",
-                    day.map(crate::web::format::date).unwrap_or_default(),
+                    day.map(crate::format::date).unwrap_or_default(),
                     policy_status_label(&b)
                 ),
                 link: link("polizas"),
@@ -165,7 +165,7 @@ impl From<Row> for TimelineItem {
                     c.parse::<i64>()
                         .map(crate::money::format_cents)
                         .unwrap_or_default(),
-                    day.map(crate::web::format::date).unwrap_or_default(),
+                    day.map(crate::format::date).unwrap_or_default(),
                     crate::receipts::Status::parse(&b)
                         .map_or("", |s| s.label())
                         .to_lowercase()
@@ -179,7 +179,7 @@ impl From<Row> for TimelineItem {
                 detail: match (crate::tasks::status_label(&b), day) {
                     (Some(done), _) if b == "done" => done.to_owned(),
                     (_, Some(due)) => {
-                        format!("Pendiente · vence el {}", crate::web::format::date(due))
+                        format!("Pendiente · vence el {}", crate::format::date(due))
                     }
                     _ => "Pendiente".to_owned(),
                 },

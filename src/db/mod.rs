@@ -1,8 +1,8 @@
 //! Database plumbing: the connection pool, embedded migrations and the embedded cluster.
 //!
-//! Diesel is synchronous, so every query runs on actix's blocking thread pool through
+//! Diesel is synchronous, so every query runs on the runtime's blocking thread pool through
 //! [`Db::run`]; both `pool.get()` (which may wait for a free connection) and the query happen
-//! there, never on an async worker thread. We chose r2d2 + `web::block` over deadpool-diesel
+//! there, never on an async worker thread. We chose r2d2 + `spawn_blocking` over deadpool-diesel
 //! because it is Diesel's own pool, needs no extra runtime glue, and measured the same on the
 //! P1 benchmark (see docs/benchmarks.md).
 //!
@@ -199,7 +199,7 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || {
+        tokio::task::spawn_blocking(move || {
             let mut conn = db.checkout()?;
             let result = f(&mut conn.conn);
             // `E` is the caller's error type, so the cause cannot be inspected; a failure is

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::db::schema::{landing_variants, landings, lines_of_business};
 use crate::landings::blocks::{self, Blocks};
 use crate::landings::form::{self, FormField};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// The landing form as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]

@@ -211,7 +211,7 @@ pub fn validate(fields: &[FormField], raw: &BTreeMap<String, String>) -> Result<
                 }
             }
             FieldKind::Checkbox => Ok("sí".to_owned()),
-            FieldKind::Date => crate::web::form::parse_date(value)
+            FieldKind::Date => crate::validation::parse_date(value)
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .map_err(str::to_owned),
         };

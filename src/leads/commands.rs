@@ -323,7 +323,7 @@ pub fn set_next_action(
         .returning(Lead::as_returning())
         .get_result(conn)?;
     let note = match day {
-        Some(day) => format!("Próxima acción: {}.", crate::web::format::date(day)),
+        Some(day) => format!("Próxima acción: {}.", crate::format::date(day)),
         None => "Sin próxima acción.".to_owned(),
     };
     record_event(

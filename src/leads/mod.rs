@@ -20,7 +20,7 @@ use diesel::prelude::*;
 use crate::db::DbError;
 use crate::db::schema::leads;
 use crate::identifiers::{Email, Phone, Postcode, TaxId};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 pub use commands::{
     ConvertOutcome, ConvertTarget, NewLead, assign, convert, create, log_interaction, move_stage,
@@ -254,7 +254,7 @@ pub fn validate(
     };
     let next_action_on = match form.proxima_accion.trim() {
         "" => None,
-        text => match crate::web::form::parse_date(text) {
+        text => match crate::validation::parse_date(text) {
             Ok(day) if day < today() => {
                 errors.add(
                     "proxima_accion",

@@ -17,7 +17,7 @@ use crate::db::schema::{
 };
 use crate::identifiers::{Email, Phone};
 use crate::policies::{Risk, RiskInput, RiskKind, parse_risk_into};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// When the client prefers to be called: (stored code, Spanish label).
 pub const CONTACT_TIMES: &[(&str, &str)] = &[

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use crate::auth::permissions::PortfolioScope;
 use crate::db::DbError;
 use crate::db::schema::{client_users, customers, message_threads, messages, staff_users};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 pub const PAGE_SIZE: i64 = 25;
 pub const MAX_BODY: usize = 5000;

@@ -20,8 +20,8 @@ use crate::db::schema::{
 use crate::money::parse_cents;
 use crate::policies::model::*;
 use crate::policies::rules::*;
-use crate::web::form::{FieldErrors, parse_date};
-use crate::web::format::date;
+use crate::validation::{FieldErrors, parse_date};
+use crate::format::date;
 
 /// The `target_type` of audit entries about a policy.
 pub const AUDIT_TARGET: &str = audit::target::POLICY;

@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 pub use super::taxi::Taxi;
-use crate::web::form::{FieldErrors, parse_date};
+use crate::validation::{FieldErrors, parse_date};
 
 /// Where a policy is in its life: `en vigor | suspendida | anulada | vencida`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -383,7 +383,7 @@ impl Risk {
                         format!(
                             "{} (fecha de nacimiento: {})",
                             p.name,
-                            crate::web::format::date(p.birth_date)
+                            crate::format::date(p.birth_date)
                         ),
                     )
                 })

@@ -15,7 +15,7 @@ use super::rules::{Plate, RiskInput};
 use crate::identifiers::province_name;
 use crate::money::{cents_for_input, format_cents};
 use crate::taxi::rating::{self, Coverage, Extra, FactorKind, Fuel, RatingInput, Zone};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// A taxi as insured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,7 +21,7 @@ use crate::mail;
 use crate::portal::accounts::{self, ClientUser, Purpose};
 use crate::portal::profile::ClientActor;
 use crate::util::sha256_hex;
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// The form field of the new address.
 pub const FIELD: &str = "correo";

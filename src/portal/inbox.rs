@@ -11,7 +11,8 @@ use crate::page_or_partial;
 use crate::portal::auth::CurrentClient;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::{FieldErrors, Form};
+use crate::validation::FieldErrors;
+use crate::web::form::Form;
 use crate::web::page::PageContext;
 use crate::web::render;
 

@@ -151,12 +151,12 @@ pub mod fmt {
 
     /// dd/mm/aaaa.
     pub fn date(day: &NaiveDate) -> String {
-        crate::web::format::date(*day)
+        crate::format::date(*day)
     }
 
     /// A moment in Madrid time.
     pub fn when(instant: &DateTime<Utc>) -> String {
-        crate::web::format::madrid_datetime(*instant)
+        crate::format::madrid_datetime(*instant)
     }
 
     /// "1.234,56 €".

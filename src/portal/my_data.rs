@@ -19,7 +19,7 @@ use crate::portal::email_change::{self, Confirmed, PendingLink};
 use crate::portal::profile::{self, ClientActor, Profile};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

@@ -14,7 +14,7 @@ use crate::db::schema::{
     message_threads, messages, policies, staff_users, tasks,
 };
 use crate::identifiers::{Phone, Postcode};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// Source of consents the client records in e-SORI.
 pub const CONSENT_SOURCE_PORTAL: &str = "e-SORI";

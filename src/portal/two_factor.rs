@@ -27,7 +27,7 @@ use crate::portal::second_factor::{self, Status};
 use crate::web::device;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -110,7 +110,7 @@ impl TwoFactorPage {
     pub fn enabled_on(&self) -> String {
         self.status
             .enabled_at
-            .map(|at| crate::web::format::date(at.with_timezone(&crate::time::ZONE).date_naive()))
+            .map(|at| crate::format::date(at.with_timezone(&crate::time::ZONE).date_naive()))
             .unwrap_or_default()
     }
 }

@@ -24,7 +24,7 @@ use crate::db::schema::{
     carriers, customers, lines_of_business, products, quote_options, quotes, staff_users, tasks,
 };
 use crate::money::format_cents;
-use crate::web::format;
+use crate::format;
 
 /// Rows per page of the client's list.
 pub const PAGE_SIZE: i64 = 25;

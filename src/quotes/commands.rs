@@ -17,7 +17,7 @@ use crate::db::schema::{
 };
 use crate::money::cents_for_input;
 use crate::policies::{self, Frequency, PolicyError, PolicyForm, Risk, RiskInput, RiskKind};
-use crate::web::form::{FieldErrors, parse_date};
+use crate::validation::{FieldErrors, parse_date};
 
 /// Who a quote is for when there is no customer yet.
 #[derive(Debug, Clone, PartialEq, Eq)]

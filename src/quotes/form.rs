@@ -15,7 +15,7 @@ use crate::db::schema::lines_of_business;
 use crate::identifiers::{Email, Phone};
 use crate::money::parse_cents;
 use crate::policies::{RiskInput, RiskKind, customer_in_scope, parse_risk_into};
-use crate::web::form::{FieldErrors, parse_date};
+use crate::validation::{FieldErrors, parse_date};
 
 /// Option rows the new-quote form offers.
 pub const OPTION_SLOTS: usize = 3;

@@ -23,7 +23,7 @@ use diesel::result::Error as DieselError;
 
 use crate::db::DbError;
 use crate::db::schema::{quote_options, quotes};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 pub use crate::policies::Actor;
 pub use commands::{

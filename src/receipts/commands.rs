@@ -19,8 +19,8 @@ use crate::events;
 use crate::policies::{Actor, Frequency};
 use crate::receipts::model::{Receipt, Status};
 use crate::receipts::split::{self, Instalment, Period};
-use crate::web::form::{FieldErrors, parse_date};
-use crate::web::format::date;
+use crate::validation::{FieldErrors, parse_date};
+use crate::format::date;
 
 /// The `target_type` of audit entries about a receipt.
 pub const AUDIT_TARGET: &str = audit::target::RECEIPT;

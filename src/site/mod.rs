@@ -12,7 +12,7 @@ use askama::Template;
 use crate::catalog::{self, Carrier, Line};
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
-use crate::web::cache::Cached;
+use crate::cache::Cached;
 use crate::web::error::AppError;
 use crate::web::page::PageContext;
 

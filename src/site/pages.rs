@@ -24,7 +24,7 @@ use crate::site::landings::{
 };
 use crate::web::error::AppError;
 use crate::web::form::Form;
-use crate::web::form::SummaryItem;
+use crate::validation::SummaryItem;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -381,7 +381,7 @@ impl PostItem {
             summary: post.summary.clone(),
             date: post
                 .published_on
-                .map(crate::web::format::date)
+                .map(crate::format::date)
                 .unwrap_or_default(),
             cover_url: post.cover_url.clone(),
         }

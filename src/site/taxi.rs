@@ -17,8 +17,9 @@ use crate::taxi::rating::{self, Coverage, Extra, Fuel, LineKind, RawInput, Shift
 use crate::taxi::requests::{self, CarrierPrice, RawApplicant, Requested, TaxiRequest};
 use crate::taxi::tariffs::TariffCache;
 use crate::web::error::AppError;
-use crate::web::form::{FieldErrors, Form};
-use crate::web::format;
+use crate::validation::FieldErrors;
+use crate::web::form::Form;
+use crate::format;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

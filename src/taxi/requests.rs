@@ -19,7 +19,7 @@ use crate::leads::duplicates::{self, Match};
 use crate::policies::{Plate, Risk, Taxi};
 use crate::taxi::rating::{self, RatingInput, RawInput};
 use crate::taxi::tariffs::PublishedTariff;
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// Version of the pre-contract information text shown before "Lo quiero" (change it whenever
 /// the text in `templates/site/taxi/_precontract.html` changes).
@@ -441,7 +441,7 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
             "{}/taxi/presupuesto/{token}",
             request.base_url.trim_end_matches('/')
         ),
-        valid_until: crate::web::format::date(valid_until),
+        valid_until: crate::format::date(valid_until),
     };
     let email = crate::mail::compose(
         EMAIL_KIND,

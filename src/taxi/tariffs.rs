@@ -13,7 +13,7 @@ use crate::audit::{self, Action, Actor};
 use crate::db::DbError;
 use crate::db::schema::{carriers, lines_of_business, products, taxi_tariff_versions};
 use crate::taxi::rating::Tariff;
-use crate::web::cache::Cached;
+use crate::cache::Cached;
 
 pub const TARGET: &str = crate::audit::target::TAXI_TARIFF;
 

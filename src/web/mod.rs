@@ -2,13 +2,11 @@
 //! metrics and health checks. Nothing here knows about insurance.
 
 pub mod assets;
-pub mod cache;
 pub mod csrf;
 pub mod device;
 pub mod error;
 pub mod flash;
 pub mod form;
-pub mod format;
 pub mod headers;
 pub mod health;
 pub mod metrics;

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use crate::documents;
 use crate::web::error::AppError;
-use crate::web::form::{self, FieldErrors};
+use crate::validation::{self, FieldErrors};
 
 /// One part of the form, text field or file.
 pub struct Part {
@@ -30,10 +30,10 @@ impl Part {
     /// URL-encoded forms.
     pub fn checked_text(&self, multiline: bool, errors: &mut FieldErrors) -> String {
         let text = self.text();
-        if !text.chars().all(|c| form::allowed_char(c, multiline)) {
-            errors.add_named(&self.name, form::INVALID_CHARACTERS);
+        if !text.chars().all(|c| validation::allowed_char(c, multiline)) {
+            errors.add_named(&self.name, validation::INVALID_CHARACTERS);
         }
-        form::without_control_characters(&text).into_owned()
+        validation::without_control_characters(&text).into_owned()
     }
 }
 

@@ -533,7 +533,7 @@ fn parse_next_action(text: &str, errors: &mut FieldErrors) -> Option<NaiveDate> 
     if text.trim().is_empty() {
         return None;
     }
-    match crate::web::form::parse_date(text) {
+    match crate::validation::parse_date(text) {
         Ok(day) if day < crate::leads::today() => {
             errors.add(
                 "proxima_accion",

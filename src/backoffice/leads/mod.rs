@@ -32,8 +32,8 @@ use crate::leads::{
 use crate::page_or_partial;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::web::form::{DayRange, FieldErrors};
-use crate::web::format;
+use crate::validation::{DayRange, FieldErrors};
+use crate::format;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -119,7 +119,7 @@ impl FilterQuery {
     /// The filter; values that do not parse are ignored (a filter, not a form to fix).
     fn filter(&self) -> Filter {
         let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        let date = |s: &str| crate::web::form::parse_date(s).ok();
+        let date = |s: &str| crate::validation::parse_date(s).ok();
         Filter {
             stage: Stage::parse(self.etapa.trim()),
             source: text(&self.origen).filter(|s| leads::SOURCES.iter().any(|(c, _)| c == s)),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::zones::Zone;
 use super::{Coverage, Extra, Fuel, RatingInput, Shift};
-use crate::web::form::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// Oldest vehicle the quoter prices: taxis are retired long before 20 years.
 pub const MAX_VEHICLE_AGE: i32 = 20;
