@@ -32,6 +32,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
+        // The domain describes its e-mails; the application writes them.
+        crate::emails::install();
         let keys = AppKeys::derive(&config.secret_key);
         assets::warm_up();
         Ok(Self {

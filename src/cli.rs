@@ -72,6 +72,7 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    crate::emails::install();
     let cli = Cli::parse();
     if let Err(error) = init_tracing() {
         eprintln!("error: {error:#}");

@@ -19,6 +19,7 @@ pub mod config;
 pub mod customers;
 pub mod db;
 pub mod documents;
+pub mod emails;
 pub mod events;
 pub mod format;
 pub mod housekeeping;

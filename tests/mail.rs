@@ -15,9 +15,10 @@ use reqwest::StatusCode;
 use soriano::auth::staff::Role;
 use soriano::db::Db;
 use soriano::db::schema::outbound_emails;
+use soriano::emails::templates;
 use soriano::mail::transport::Transport;
 use soriano::mail::worker::{self, CLAIM_TTL_SECONDS, MAX_ATTEMPTS, Worker, WorkerId, backoff};
-use soriano::mail::{self, Email, outbox, templates};
+use soriano::mail::{self, Email, outbox};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const PASSWORD: &str = "una clave larga de prueba";

@@ -18,13 +18,13 @@ use crate::claims::{
 use crate::config::Config;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
+use crate::format;
 use crate::money;
 use crate::page_or_partial;
 use crate::tasks::{self, EntityType, TaskRow};
+use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::FieldErrors;
-use crate::format;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

@@ -14,12 +14,12 @@ use crate::commissions::{
     month_start, parse_month,
 };
 use crate::db::{Db, DbError};
+use crate::format::date;
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::policies;
-use crate::web::error::AppError;
 use crate::validation::FieldErrors;
-use crate::format::date;
+use crate::web::error::AppError;
 use crate::web::page::PageContext;
 use crate::web::render;
 

@@ -15,12 +15,12 @@ use crate::customers::{
     MergeOutcome, RelatedRecord, Segment, Sort, TimelineItem, UpdateOutcome, ValidCustomer,
 };
 use crate::db::{Db, DbError};
+use crate::format::{date, madrid_datetime};
 use crate::identifiers::Iban;
 use crate::page_or_partial;
+use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::FieldErrors;
-use crate::format::{date, madrid_datetime};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

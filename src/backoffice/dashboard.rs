@@ -6,11 +6,11 @@ use chrono::Utc;
 
 use crate::backoffice::CurrentStaff;
 use crate::db::{Db, DbError};
+use crate::format;
 use crate::overview::{self, Overview};
 use crate::page_or_partial;
 use crate::time::ZONE;
 use crate::web::error::AppError;
-use crate::format;
 use crate::web::page::PageContext;
 
 #[derive(Template)]

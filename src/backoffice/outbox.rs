@@ -5,11 +5,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::{Db, DbError};
+use crate::format::madrid_datetime;
 use crate::mail::outbox::{self, OutboxEntry, Status};
 use crate::page_or_partial;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::format::madrid_datetime;
 use crate::web::page::PageContext;
 use crate::web::render;
 

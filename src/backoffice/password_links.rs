@@ -15,9 +15,9 @@ use crate::auth::{password, rate_limit, session_store};
 use crate::backoffice::audit_entry;
 use crate::config::Config;
 use crate::db::{Db, DbError};
+use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::FieldErrors;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -44,10 +44,10 @@ fn send_link(
     let link = link(base_url, token);
     let email = match purpose {
         Purpose::Invitation => {
-            crate::mail::templates::staff_invitation(&user.email, &user.name, &link)
+            crate::emails::templates::staff_invitation(&user.email, &user.name, &link)
         }
         Purpose::PasswordReset => {
-            crate::mail::templates::password_reset(&user.email, &user.name, &link)
+            crate::emails::templates::password_reset(&user.email, &user.name, &link)
         }
     }
     .map_err(DbError::other)?;

@@ -11,6 +11,7 @@ use crate::auth::permissions::{Permission, PortfolioScope};
 use crate::backoffice::CurrentStaff;
 use crate::catalog::{self, Carrier};
 use crate::db::{Db, DbError};
+use crate::format::{date, madrid_datetime};
 use crate::money::{cents_for_input, format_cents};
 use crate::page_or_partial;
 use crate::policies::{
@@ -19,10 +20,9 @@ use crate::policies::{
     ProductOption, ReactivateForm, RenewForm, RiskKind, Status, SuspendForm,
 };
 use crate::search::CustomerHit;
+use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::FieldErrors;
-use crate::format::{date, madrid_datetime};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

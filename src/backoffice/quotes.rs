@@ -13,6 +13,7 @@ use crate::backoffice::CurrentStaff;
 use crate::catalog;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
+use crate::format::{date, madrid_datetime};
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::policies::{self, CustomerRef, Frequency, ProductOption, RiskKind};
@@ -21,10 +22,9 @@ use crate::quotes::{
     OptionInput, OptionRow, QuoteDetail, QuoteError, QuoteForm, QuoteStatus,
 };
 use crate::search::CustomerHit;
+use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::FieldErrors;
-use crate::format::{date, madrid_datetime};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

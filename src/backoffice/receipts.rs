@@ -12,6 +12,7 @@ use crate::auth::permissions::PortfolioScope;
 use crate::backoffice::CurrentStaff;
 use crate::catalog;
 use crate::db::{Db, DbError};
+use crate::format::date;
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::policies::{self, Actor};
@@ -19,10 +20,9 @@ use crate::receipts::{
     self, CancelForm, CollectForm, ListFilter, Receipt, ReceiptError, ReceiptRow, ReturnForm,
     Status, Totals,
 };
+use crate::validation::{FieldErrors, parse_date};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::{FieldErrors, parse_date};
-use crate::format::date;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

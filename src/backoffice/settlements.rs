@@ -18,13 +18,13 @@ use crate::commissions::{
     SettlementStatus, month_code, month_label, month_start,
 };
 use crate::db::{Db, DbError};
+use crate::format::{date, madrid_datetime};
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::policies;
+use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::FieldErrors;
-use crate::format::{date, madrid_datetime};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

@@ -11,13 +11,13 @@ use crate::audit::Actor;
 use crate::auth::permissions::PortfolioScope;
 use crate::backoffice::CurrentStaff;
 use crate::db::{Db, DbError};
+use crate::format;
 use crate::tasks::{
     self, EntityType, GroupCounts, ListFilter, NewTask, Priority, TaskError, TaskRow,
 };
+use crate::validation::{self, FieldErrors};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::{self, FieldErrors};
-use crate::format;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

@@ -7,11 +7,11 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::db::{Db, DbError};
+use crate::format;
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::taxi::panel::{self, Panel};
 use crate::web::error::AppError;
-use crate::format;
 use crate::web::page::PageContext;
 
 pub struct Row {

@@ -29,16 +29,17 @@ pub fn status_changed(
         return Ok(());
     };
     let name = crate::customers::greeting_name(given.as_deref(), &display);
-    let email = crate::mail::templates::claim_status_changed(
-        &to,
-        &name,
-        &claim.number,
-        claim.status().label(),
-        with_note,
-        portal_link(base_url, claim.id).as_str(),
-    )
-    .map_err(DbError::other)?;
-    crate::mail::enqueue(conn, &email)?;
+    crate::mail::send(
+        conn,
+        &crate::mail::Notice::ClaimStatusChanged {
+            to,
+            name,
+            number: claim.number.clone(),
+            status: claim.status().label().to_owned(),
+            with_note,
+            link: portal_link(base_url, claim.id).to_string(),
+        },
+    )?;
     Ok(())
 }
 

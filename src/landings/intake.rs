@@ -6,6 +6,7 @@
 //! the `lead.created` event, the conversion counter and the e-mails to visitor and agent.
 //! No HTTP here: the public pages call [`submit`] inside `db.transaction`.
 
+use crate::mail::Notice;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -371,11 +372,19 @@ fn send_emails(
     sender: &Sender,
     created: bool,
 ) -> QueryResult<()> {
-    let to_mail = |e: askama::Error| diesel::result::Error::QueryBuilderError(e.into());
+    let send = |conn: &mut PgConnection, notice: Notice| {
+        crate::mail::send(conn, &notice)
+            .map(|_| ())
+            .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))
+    };
     if let Some(email) = &answers.email {
-        let mail = crate::mail::templates::lead_confirmation(email, &answers.full_name)
-            .map_err(to_mail)?;
-        crate::mail::enqueue(conn, &mail)?;
+        send(
+            conn,
+            Notice::LeadConfirmation {
+                to: email.trim().to_owned(),
+                name: answers.full_name.clone(),
+            },
+        )?;
     }
     let agent: Option<(String, String)> = leads::table
         .inner_join(staff_users::table.on(leads::assigned_staff_id.eq(staff_users::id.nullable())))
@@ -389,15 +398,16 @@ fn send_emails(
             "{}/admin/leads/{lead_id}",
             sender.base_url.trim_end_matches('/')
         );
-        let mail = crate::mail::templates::lead_assigned(
-            &agent_email,
-            &agent_name,
-            &answers.full_name,
-            &link,
-            created,
-        )
-        .map_err(to_mail)?;
-        crate::mail::enqueue(conn, &mail)?;
+        send(
+            conn,
+            Notice::LeadAssigned {
+                to: agent_email,
+                agent_name,
+                lead_name: answers.full_name.clone(),
+                link,
+                created,
+            },
+        )?;
     }
     Ok(())
 }

@@ -315,9 +315,16 @@ fn notify_agent(
         .first(conn)?;
     let mut link = base_url.clone();
     link.set_path(&format!("/admin/leads/{lead_id}"));
-    let mail = crate::mail::templates::lead_assigned(&email, &name, lead_name, link.as_str(), true)
-        .map_err(DbError::other)?;
-    crate::mail::enqueue(conn, &mail)?;
+    crate::mail::send(
+        conn,
+        &crate::mail::Notice::LeadAssigned {
+            to: email,
+            agent_name: name,
+            lead_name: lead_name.to_owned(),
+            link: link.to_string(),
+            created: true,
+        },
+    )?;
     Ok(())
 }
 

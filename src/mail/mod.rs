@@ -1,8 +1,9 @@
-//! Outgoing e-mail: the outbox, its templates, the transport and the worker that delivers.
+//! Outgoing e-mail: the outbox, the transport and the worker that delivers.
 //!
-//! A feature that sends an e-mail builds an [`Email`] (usually through [`compose`] and two
-//! Askama templates under `templates/emails/`) and calls [`enqueue`] inside the transaction of
-//! the change that causes it: the row commits or rolls back with that change. The worker
+//! A feature that sends an e-mail describes it as a [`Notice`] and calls [`send`] inside the
+//! transaction of the change that causes it: the row commits or rolls back with that change.
+//! The domain knows no template engine: the application installs the [`Renderer`] that turns
+//! a notice into an [`Email`] (`crate::emails`, Askama templates under `templates/emails/`). The worker
 //! ([`worker`]) claims pending rows, sends them through the [`transport::Transport`] and
 //! records the outcome, retrying with backoff. Nothing is ever sent from a request handler.
 
@@ -10,9 +11,11 @@ pub mod outbox;
 pub mod transport;
 pub mod worker;
 
-use askama::Template;
+use std::sync::OnceLock;
+
 use diesel::prelude::*;
 
+use crate::db::DbError;
 use crate::db::schema::outbound_emails;
 
 /// One e-mail ready to be queued: recipient, subject and both bodies.
@@ -45,64 +48,71 @@ pub fn enqueue(conn: &mut PgConnection, email: &Email) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Builds an [`Email`] from its HTML and plain-text templates (see [`email_templates!`]).
-pub fn compose(
-    kind: &'static str,
-    to: &str,
-    subject: &str,
-    html: &impl Template,
-    text: &impl Template,
-) -> Result<Email, askama::Error> {
-    Ok(Email {
-        kind,
-        to: to.trim().to_owned(),
-        subject: subject.to_owned(),
-        text: text.render()?,
-        html: html.render()?,
-    })
+/// An e-mail the domain sends, as data; the installed [`Renderer`] writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// "We have received your request" to a visitor who sent a form.
+    LeadConfirmation { to: String, name: String },
+    /// A lead assigned to an agent (`created`: a new lead, not one reassigned).
+    LeadAssigned {
+        to: String,
+        agent_name: String,
+        lead_name: String,
+        link: String,
+        created: bool,
+    },
+    /// A client accepted an option of a quote in e-SORI.
+    QuoteAcceptedByClient {
+        to: String,
+        name: String,
+        number: String,
+        option: String,
+        link: String,
+    },
+    /// A claim reported in e-SORI has been received.
+    ClaimReceived {
+        to: String,
+        name: String,
+        number: String,
+        link: String,
+    },
+    /// A claim changed state (`with_note`: staff left a note visible to the client).
+    ClaimStatusChanged {
+        to: String,
+        name: String,
+        number: String,
+        status: String,
+        with_note: bool,
+        link: String,
+    },
+    /// The brokerage answered in an e-SORI conversation.
+    ClientReplyWaiting { to: String, link: String },
+    /// The price of a taxi quote asked on /taxi, with its public link.
+    TaxiQuote {
+        to: String,
+        name: String,
+        number: String,
+        link: String,
+        valid_until: String,
+    },
 }
 
-/// Declares the two templates of one e-mail over one data struct:
-///
-/// ```ignore
-/// pub struct Welcome { pub name: String }
-/// email_templates!(Welcome {
-///     html: WelcomeHtml = "emails/welcome.html",
-///     text: WelcomeText = "emails/welcome.txt",
-/// });
-/// mail::compose("x.welcome", to, "Bienvenido", &WelcomeHtml(&data), &WelcomeText(&data))
-/// ```
-///
-/// Both wrappers dereference to the data, so the templates write `{{ name }}`. The HTML one
-/// escapes (and usually extends `emails/layout.html`); the `.txt` one is rendered verbatim with
-/// its whitespace preserved, so blank lines stay paragraph breaks.
-macro_rules! email_templates {
-    ($data:ident {
-        html: $html:ident = $html_path:literal,
-        text: $text:ident = $text_path:literal $(,)?
-    }) => {
-        #[derive(askama::Template)]
-        #[template(path = $html_path)]
-        pub struct $html<'a>(pub &'a $data);
+/// Turns a notice into the e-mail to queue (templates are the application's business).
+pub type Renderer = fn(&Notice) -> Result<Email, String>;
 
-        #[derive(askama::Template)]
-        #[template(path = $text_path, whitespace = "preserve")]
-        pub struct $text<'a>(pub &'a $data);
+static RENDERER: OnceLock<Renderer> = OnceLock::new();
 
-        impl std::ops::Deref for $html<'_> {
-            type Target = $data;
-            fn deref(&self) -> &$data {
-                self.0
-            }
-        }
-
-        impl std::ops::Deref for $text<'_> {
-            type Target = $data;
-            fn deref(&self) -> &$data {
-                self.0
-            }
-        }
-    };
+/// Installs the application's renderer; the first one installed stays.
+pub fn install_renderer(renderer: Renderer) {
+    let _ = RENDERER.set(renderer);
 }
 
-pub mod templates;
+/// Renders `notice` and queues it; call inside the transaction of the change that causes it.
+/// Without a renderer installed the change fails rather than lose the e-mail silently.
+pub fn send(conn: &mut PgConnection, notice: &Notice) -> Result<i64, DbError> {
+    let render = RENDERER
+        .get()
+        .ok_or_else(|| DbError::other("no e-mail renderer is installed"))?;
+    let email = render(notice).map_err(DbError::other)?;
+    Ok(enqueue(conn, &email)?)
+}

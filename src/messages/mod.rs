@@ -342,9 +342,13 @@ pub fn reply_by_staff(
     if let Some(to) = address {
         let mut link = base_url.clone();
         link.set_path(&format!("/portal/mensajes/{}", thread.id));
-        let email = crate::mail::templates::client_reply_waiting(&to, link.as_str())
-            .map_err(DbError::other)?;
-        crate::mail::enqueue(conn, &email)?;
+        crate::mail::send(
+            conn,
+            &crate::mail::Notice::ClientReplyWaiting {
+                to,
+                link: link.to_string(),
+            },
+        )?;
     }
     Ok(Some(message))
 }

@@ -17,11 +17,11 @@ use crate::db::schema::{
     audit_log, carriers, customers, lines_of_business, policies, policy_endorsements,
     policy_periods, products, staff_users,
 };
+use crate::format::date;
 use crate::money::parse_cents;
 use crate::policies::model::*;
 use crate::policies::rules::*;
 use crate::validation::{FieldErrors, parse_date};
-use crate::format::date;
 
 /// The `target_type` of audit entries about a policy.
 pub const AUDIT_TARGET: &str = audit::target::POLICY;

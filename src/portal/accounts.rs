@@ -249,10 +249,10 @@ fn portal_link(base_url: &url::Url, token: &str) -> String {
 
 fn link_email(to: &str, name: &str, purpose: Purpose, link: &str) -> Result<Email, askama::Error> {
     match purpose {
-        Purpose::Invitation => mail::templates::client_invitation(to, name, link),
-        Purpose::Registration => mail::templates::client_registration(to, name, link),
-        Purpose::PasswordReset => mail::templates::client_password_reset(to, name, link),
-        Purpose::EmailChange => mail::templates::client_email_change(to, name, link),
+        Purpose::Invitation => crate::emails::templates::client_invitation(to, name, link),
+        Purpose::Registration => crate::emails::templates::client_registration(to, name, link),
+        Purpose::PasswordReset => crate::emails::templates::client_password_reset(to, name, link),
+        Purpose::EmailChange => crate::emails::templates::client_email_change(to, name, link),
     }
 }
 

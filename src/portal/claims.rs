@@ -20,9 +20,9 @@ use crate::documents::pending::{self, PendingUpload};
 use crate::documents::{self, Entity, PgStorage, Upload};
 use crate::portal::auth::CurrentClient;
 use crate::portal::queries::{self, PolicyRow};
+use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::FieldErrors;
 use crate::web::form::Form;
 use crate::web::multipart;
 use crate::web::page::PageContext;
@@ -193,7 +193,7 @@ fn notify_claims_team(
     let mut link = base_url.clone();
     link.set_path(&format!("/admin/siniestros/{}", claim.id));
     for to in recipients {
-        let email = crate::mail::templates::claim_reported(&to, &claim.number, link.as_str())
+        let email = crate::emails::templates::claim_reported(&to, &claim.number, link.as_str())
             .map_err(DbError::other)?;
         crate::mail::enqueue(conn, &email)?;
     }
@@ -300,14 +300,16 @@ pub async fn create(
             }
             notify_claims_team(conn, &claim, &base_url).map_err(ClaimError::from)?;
             // The client's own acknowledgement, with the number to quote.
-            let receipt = crate::mail::templates::claim_received(
-                &label,
-                &greeting,
-                &claim.number,
-                claims::notices::portal_link(&base_url, claim.id).as_str(),
+            crate::mail::send(
+                conn,
+                &crate::mail::Notice::ClaimReceived {
+                    to: label.trim().to_owned(),
+                    name: greeting.clone(),
+                    number: claim.number.clone(),
+                    link: claims::notices::portal_link(&base_url, claim.id).to_string(),
+                },
             )
-            .map_err(|e| ClaimError::from(DbError::other(e)))?;
-            crate::mail::enqueue(conn, &receipt)?;
+            .map_err(ClaimError::from)?;
             form_submissions::attach(conn, &token, "claim", claim.id)?;
             Ok::<_, ClaimError>(Reported::Created(claim.id, claim.number))
         })

@@ -110,16 +110,18 @@ pub fn request(
     .execute(conn)?;
     let token = accounts::issue_email_change_token(conn, user.id, new_email, now)?;
     let name = crate::customers::greeting_name_of(conn, by.customer_id)?;
-    let confirm = mail::templates::client_email_change(
+    let confirm = crate::emails::templates::client_email_change(
         new_email,
         &name,
         &link(base_url, &format!("/portal/correo/{token}")),
     )
     .map_err(DbError::other)?;
     mail::enqueue(conn, &confirm)?;
-    let notice =
-        mail::templates::client_email_change_notice(&user.email, &link(base_url, "/portal/datos"))
-            .map_err(DbError::other)?;
+    let notice = crate::emails::templates::client_email_change_notice(
+        &user.email,
+        &link(base_url, "/portal/datos"),
+    )
+    .map_err(DbError::other)?;
     mail::enqueue(conn, &notice)?;
     by.record(
         conn,

@@ -33,9 +33,9 @@ use crate::quotes::QuoteError;
 use crate::quotes::client::{
     self as client_quotes, Accepted, ClientAcceptance, ClientQuote, ClientQuoteRow, option_text,
 };
+use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::FieldErrors;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

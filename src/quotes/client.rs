@@ -19,12 +19,11 @@ use super::status::QuoteStatus;
 use super::{AUDIT_TARGET, Actor, Quote, QuoteError, QuoteOption, choose_option};
 use crate::audit::{self, Action, NewEntry};
 use crate::auth::permissions::PortfolioScope;
-use crate::db::DbError;
 use crate::db::schema::{
     carriers, customers, lines_of_business, products, quote_options, quotes, staff_users, tasks,
 };
-use crate::money::format_cents;
 use crate::format;
+use crate::money::format_cents;
 
 /// Rows per page of the client's list.
 pub const PAGE_SIZE: i64 = 25;
@@ -477,15 +476,16 @@ pub fn accept_by_client(
     if let Some((_, name, email)) = &issuer {
         let mut link = input.base_url.clone();
         link.set_path(&format!("/admin/presupuestos/{id}"));
-        let mail = crate::mail::templates::quote_accepted_by_client(
-            email,
-            name,
-            &quote.number,
-            &text,
-            link.as_str(),
-        )
-        .map_err(|e| QuoteError::Database(DbError::other(e)))?;
-        crate::mail::enqueue(conn, &mail)?;
+        crate::mail::send(
+            conn,
+            &crate::mail::Notice::QuoteAcceptedByClient {
+                to: email.clone(),
+                name: name.clone(),
+                number: quote.number.clone(),
+                option: text.clone(),
+                link: link.to_string(),
+            },
+        )?;
     }
     Ok(Accepted {
         number: quote.number,

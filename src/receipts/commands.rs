@@ -16,11 +16,11 @@ use crate::auth::permissions::PortfolioScope;
 use crate::db::DbError;
 use crate::db::schema::{customers, policies, policy_periods, receipts, tasks};
 use crate::events;
+use crate::format::date;
 use crate::policies::{Actor, Frequency};
 use crate::receipts::model::{Receipt, Status};
 use crate::receipts::split::{self, Instalment, Period};
 use crate::validation::{FieldErrors, parse_date};
-use crate::format::date;
 
 /// The `target_type` of audit entries about a receipt.
 pub const AUDIT_TARGET: &str = audit::target::RECEIPT;

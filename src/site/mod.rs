@@ -9,10 +9,10 @@ pub mod taxi;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use crate::cache::Cached;
 use crate::catalog::{self, Carrier, Line};
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
-use crate::cache::Cached;
 use crate::web::error::AppError;
 use crate::web::page::PageContext;
 

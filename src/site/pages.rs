@@ -22,9 +22,9 @@ use crate::site::landings::{
     FieldView, Hidden, RETRY_NOTICE, RefusedPage, absolute, kept_hidden, lead_form_summary,
     value_of,
 };
+use crate::validation::SummaryItem;
 use crate::web::error::AppError;
 use crate::web::form::Form;
-use crate::validation::SummaryItem;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

@@ -242,36 +242,6 @@ fn risk(request: &TaxiRequest) -> serde_json::Value {
     risk
 }
 
-/// The confirmation e-mail's data.
-pub struct Confirmation {
-    pub name: String,
-    pub number: String,
-    pub link: String,
-    pub valid_until: String,
-}
-
-#[derive(askama::Template)]
-#[template(path = "emails/taxi_quote.html")]
-pub struct ConfirmationHtml<'a>(pub &'a Confirmation);
-
-#[derive(askama::Template)]
-#[template(path = "emails/taxi_quote.txt", whitespace = "preserve")]
-pub struct ConfirmationText<'a>(pub &'a Confirmation);
-
-impl std::ops::Deref for ConfirmationHtml<'_> {
-    type Target = Confirmation;
-    fn deref(&self) -> &Confirmation {
-        self.0
-    }
-}
-
-impl std::ops::Deref for ConfirmationText<'_> {
-    type Target = Confirmation;
-    fn deref(&self) -> &Confirmation {
-        self.0
-    }
-}
-
 /// Writes the request (see the module comment). Call inside `db.transaction`.
 pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requested, DbError> {
     if !crate::auth::rate_limit::hit(
@@ -434,24 +404,19 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
             details: json!({ "numero": number, "lead_id": lead_id }),
         },
     )?;
-    let data = Confirmation {
-        name: applicant.full_name.clone(),
-        number: number.clone(),
-        link: format!(
-            "{}/taxi/presupuesto/{token}",
-            request.base_url.trim_end_matches('/')
-        ),
-        valid_until: crate::format::date(valid_until),
-    };
-    let email = crate::mail::compose(
-        EMAIL_KIND,
-        applicant.email.as_str(),
-        &format!("Su presupuesto de seguro de taxi {number}"),
-        &ConfirmationHtml(&data),
-        &ConfirmationText(&data),
-    )
-    .map_err(DbError::other)?;
-    crate::mail::enqueue(conn, &email)?;
+    crate::mail::send(
+        conn,
+        &crate::mail::Notice::TaxiQuote {
+            to: applicant.email.as_str().trim().to_owned(),
+            name: applicant.full_name.clone(),
+            number: number.clone(),
+            link: format!(
+                "{}/taxi/presupuesto/{token}",
+                request.base_url.trim_end_matches('/')
+            ),
+            valid_until: crate::format::date(valid_until),
+        },
+    )?;
     form_submissions::attach(conn, &request.form_token, "quote", quote_id)?;
     Ok(Requested::Created {
         quote_id,

@@ -10,10 +10,10 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::audit::{self, Action, Actor};
+use crate::cache::Cached;
 use crate::db::DbError;
 use crate::db::schema::{carriers, lines_of_business, products, taxi_tariff_versions};
 use crate::taxi::rating::Tariff;
-use crate::cache::Cached;
 
 pub const TARGET: &str = crate::audit::target::TAXI_TARIFF;
 

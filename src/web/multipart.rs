@@ -6,8 +6,8 @@ use actix_multipart::Multipart;
 use futures_util::StreamExt;
 
 use crate::documents;
-use crate::web::error::AppError;
 use crate::validation::{self, FieldErrors};
+use crate::web::error::AppError;
 
 /// One part of the form, text field or file.
 pub struct Part {

@@ -26,14 +26,14 @@ use crate::backoffice::CurrentStaff;
 use crate::customers::{self, CustomerForm};
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
+use crate::format;
 use crate::leads::{
     self, BoardColumn, Card, ConvertOutcome, ConvertTarget, Filter, LeadError, LeadForm, Stage,
 };
 use crate::page_or_partial;
+use crate::validation::{DayRange, FieldErrors};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
-use crate::validation::{DayRange, FieldErrors};
-use crate::format;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;

@@ -1,7 +1,8 @@
 //! The e-mails the application sends, one constructor each. Their templates live in
 //! `templates/emails/` (`<name>.html` extending `layout.html`, and `<name>.txt`).
 
-use crate::mail::{Email, compose};
+use crate::emails::compose;
+use crate::mail::Email;
 
 /// Outbox kind of the invitation to the back-office.
 pub const STAFF_INVITATION: &str = "staff.invitation";
@@ -406,5 +407,44 @@ pub fn claim_status_changed(
         &data.subject,
         &ClaimUpdateHtml(&data),
         &ClaimUpdateText(&data),
+    )
+}
+
+/// Outbox kind of the taxi quote sent to a driver who asked on /taxi.
+pub const TAXI_QUOTE: &str = "taxi.quote_requested";
+
+/// The taxi quote e-mail's data.
+pub struct TaxiQuote {
+    pub name: String,
+    pub number: String,
+    pub link: String,
+    pub valid_until: String,
+}
+
+email_templates!(TaxiQuote {
+    html: TaxiQuoteHtml = "emails/taxi_quote.html",
+    text: TaxiQuoteText = "emails/taxi_quote.txt",
+});
+
+/// "Here is the price of your taxi insurance, valid until ...; see it at this link."
+pub fn taxi_quote(
+    to: &str,
+    name: &str,
+    number: &str,
+    link: &str,
+    valid_until: &str,
+) -> Result<Email, askama::Error> {
+    let data = TaxiQuote {
+        name: name.to_owned(),
+        number: number.to_owned(),
+        link: link.to_owned(),
+        valid_until: valid_until.to_owned(),
+    };
+    compose(
+        TAXI_QUOTE,
+        to,
+        &format!("Su presupuesto de seguro de taxi {number}"),
+        &TaxiQuoteHtml(&data),
+        &TaxiQuoteText(&data),
     )
 }

@@ -1,0 +1,119 @@
+//! The e-mails the application writes: Askama templates under `templates/emails/`, one
+//! constructor each ([`templates`]), and the renderer of the domain's [`Notice`]s, installed at
+//! start-up with [`install`].
+
+use askama::Template;
+
+use crate::mail::{Email, Notice};
+
+/// Installs [`render`] as the domain's e-mail renderer (idempotent).
+pub fn install() {
+    crate::mail::install_renderer(render);
+}
+
+/// The e-mail of each notice the domain sends.
+pub fn render(notice: &Notice) -> Result<Email, String> {
+    use templates as t;
+    match notice {
+        Notice::LeadConfirmation { to, name } => t::lead_confirmation(to, name),
+        Notice::LeadAssigned {
+            to,
+            agent_name,
+            lead_name,
+            link,
+            created,
+        } => t::lead_assigned(to, agent_name, lead_name, link, *created),
+        Notice::QuoteAcceptedByClient {
+            to,
+            name,
+            number,
+            option,
+            link,
+        } => t::quote_accepted_by_client(to, name, number, option, link),
+        Notice::ClaimReceived {
+            to,
+            name,
+            number,
+            link,
+        } => t::claim_received(to, name, number, link),
+        Notice::ClaimStatusChanged {
+            to,
+            name,
+            number,
+            status,
+            with_note,
+            link,
+        } => t::claim_status_changed(to, name, number, status, *with_note, link),
+        Notice::ClientReplyWaiting { to, link } => t::client_reply_waiting(to, link),
+        Notice::TaxiQuote {
+            to,
+            name,
+            number,
+            link,
+            valid_until,
+        } => t::taxi_quote(to, name, number, link, valid_until),
+    }
+    .map_err(|error| error.to_string())
+}
+
+/// Builds an [`Email`] from its HTML and plain-text templates (see [`email_templates!`]).
+pub fn compose(
+    kind: &'static str,
+    to: &str,
+    subject: &str,
+    html: &impl Template,
+    text: &impl Template,
+) -> Result<Email, askama::Error> {
+    Ok(Email {
+        kind,
+        to: to.trim().to_owned(),
+        subject: subject.to_owned(),
+        text: text.render()?,
+        html: html.render()?,
+    })
+}
+
+/// Declares the two templates of one e-mail over one data struct:
+///
+/// ```ignore
+/// pub struct Welcome { pub name: String }
+/// email_templates!(Welcome {
+///     html: WelcomeHtml = "emails/welcome.html",
+///     text: WelcomeText = "emails/welcome.txt",
+/// });
+/// mail::compose("x.welcome", to, "Bienvenido", &WelcomeHtml(&data), &WelcomeText(&data))
+/// ```
+///
+/// Both wrappers dereference to the data, so the templates write `{{ name }}`. The HTML one
+/// escapes (and usually extends `emails/layout.html`); the `.txt` one is rendered verbatim with
+/// its whitespace preserved, so blank lines stay paragraph breaks.
+macro_rules! email_templates {
+    ($data:ident {
+        html: $html:ident = $html_path:literal,
+        text: $text:ident = $text_path:literal $(,)?
+    }) => {
+        #[derive(askama::Template)]
+        #[template(path = $html_path)]
+        pub struct $html<'a>(pub &'a $data);
+
+        #[derive(askama::Template)]
+        #[template(path = $text_path, whitespace = "preserve")]
+        pub struct $text<'a>(pub &'a $data);
+
+        impl std::ops::Deref for $html<'_> {
+            type Target = $data;
+            fn deref(&self) -> &$data {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $text<'_> {
+            type Target = $data;
+            fn deref(&self) -> &$data {
+                self.0
+            }
+        }
+    };
+}
+
+pub mod templates;
