@@ -8,7 +8,6 @@
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 
-use crate::auth::session_store;
 use crate::db::schema::{domain_events, policies, tasks};
 use crate::events;
 use crate::policies::queries::{self as policy_queries, Actor};
@@ -32,7 +31,7 @@ pub struct Report {
 
 /// Runs every step for `today` (the Madrid date).
 pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> {
-    let sessions_purged = session_store::purge_expired(conn)?;
+    let sessions_purged = crate::auth::sessions::purge_expired(conn)?;
     let pending_uploads_purged = crate::documents::pending::purge_stale(conn, chrono::Utc::now())?;
     let policies_expired = conn.transaction(|conn| {
         policy_queries::expire_overdue(conn, today, BATCH, &Actor::system())

@@ -4,8 +4,9 @@ pub mod password;
 pub mod password_change;
 pub mod permissions;
 pub mod rate_limit;
-pub mod second_step;
-pub mod session_store;
+
+pub mod sessions;
+
 pub mod sign_in;
 pub mod staff;
 pub mod staff_admin;

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::auth::session_store;
 use crate::auth::staff::{self, Role, StaffUser};
 use crate::auth::tokens::{self, Purpose};
 use crate::db::schema::staff_users;
@@ -169,7 +168,7 @@ pub fn set_active(
         .set(staff_users::active.eq(active))
         .execute(conn)?;
     if !active {
-        session_store::end_all_for_user(conn, id)?;
+        crate::auth::sessions::end_all_for_user(conn, id)?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use askama::Template;
 
 use crate::audit::{self, Action, NewEntry};
 use crate::auth::password_change::{self, PasswordChangeForm};
-use crate::auth::session_store::{self, OpenSession, SESSION_ID_KEY};
+use crate::auth::sessions::{OpenSession, SESSION_ID_KEY};
 use crate::auth::staff;
 use crate::backoffice::CurrentStaff;
 use crate::backoffice::audit_entry;
@@ -55,7 +55,7 @@ async fn account_page(
     let (open, two_factor_enabled) = db
         .run(move |conn| {
             Ok::<_, DbError>((
-                session_store::open_sessions(conn, staff_id)?,
+                crate::auth::sessions::open_sessions(conn, staff_id)?,
                 crate::auth::totp::is_enabled(conn, staff_id)?,
             ))
         })
@@ -151,7 +151,7 @@ pub async fn change_password(
     let (actor, origin) = (user.clone(), meta.clone());
     db.transaction(move |conn| {
         staff::set_password_hash(conn, actor.id, &new_hash)?;
-        session_store::end_all_for_user(conn, actor.id)?;
+        crate::auth::sessions::end_all_for_user(conn, actor.id)?;
         audit::record(conn, &audit_entry(&actor, &origin, Action::PasswordChanged))?;
         Ok::<_, DbError>(())
     })
@@ -178,10 +178,10 @@ pub async fn end_session(
     let current = session.get::<String>(SESSION_ID_KEY).ok().flatten();
     let (ended, was_current) = db
         .transaction(move |conn| {
-            let was_current = session_store::open_sessions(conn, user.id)?
+            let was_current = crate::auth::sessions::open_sessions(conn, user.id)?
                 .iter()
                 .any(|s| s.id == session_id && s.sid.is_some() && s.sid == current);
-            let ended = session_store::end_one(conn, user.id, session_id)?;
+            let ended = crate::auth::sessions::end_one(conn, user.id, session_id)?;
             if ended {
                 let entry = NewEntry {
                     target_type: Some(audit::target::SESSION),
@@ -222,7 +222,7 @@ pub async fn end_other_sessions(
     };
     let ended = db
         .transaction(move |conn| {
-            let ended = session_store::end_others(conn, user.id, &current)?;
+            let ended = crate::auth::sessions::end_others(conn, user.id, &current)?;
             if ended > 0 {
                 let entry = NewEntry {
                     details: serde_json::json!({ "sesiones_cerradas": ended }),

@@ -14,7 +14,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::audit::{self, Action, NewEntry};
-use crate::auth::session_store::{self, SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
+use crate::auth::sessions::{SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::totp::{self, ActiveStaff};
 use crate::auth::{sign_in, throttle};
@@ -284,7 +284,7 @@ pub async fn logout(
                     audit::record(conn, &audit_entry(&user, &meta, Action::SignOut))?;
                 }
                 // Expired rows are cleaned up here too; the session itself is deleted by logout.
-                session_store::purge_expired(conn)?;
+                crate::auth::sessions::purge_expired(conn)?;
                 Ok::<_, DbError>(())
             })
             .await?;

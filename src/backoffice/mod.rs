@@ -35,10 +35,10 @@ mod users;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
-use crate::auth::session_store::{self, SessionKind};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::AppKeys;
+use crate::web::session_store::{self, SessionKind};
 
 pub use auth::CurrentStaff;
 pub use tariffs::tariff_form_fields;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::audit::{self, Action, NewEntry};
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::tokens::{self, Purpose};
-use crate::auth::{password, rate_limit, session_store};
+use crate::auth::{password, rate_limit};
 use crate::backoffice::audit_entry;
 use crate::config::Config;
 use crate::db::{Db, DbError};
@@ -276,7 +276,7 @@ pub async fn set_password(
                 return Ok::<_, DbError>(None);
             };
             staff::set_password_hash(conn, staff_id, &hash)?;
-            session_store::end_all_for_user(conn, staff_id)?;
+            crate::auth::sessions::end_all_for_user(conn, staff_id)?;
             if let Some(user) = staff::find_active(conn, staff_id)? {
                 let entry = NewEntry {
                     target_type: Some(audit::target::STAFF_USER),

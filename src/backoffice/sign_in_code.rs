@@ -15,7 +15,6 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::audit::{self, Action};
-use crate::auth::second_step::{self, PendingState};
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::totp::{self, SecondFactor, TwoFactorError};
 use crate::backoffice::audit_entry;
@@ -27,6 +26,7 @@ use crate::web::flash::{self, Flash};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
+use crate::web::second_step::{self, PendingState};
 
 pub const CODE_PATH: &str = "/admin/entrar/codigo";
 /// Where the back-office keeps its half-way state in the session.

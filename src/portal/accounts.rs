@@ -236,7 +236,7 @@ pub fn set_password_with_token(
     ))
     .returning(ClientUser::as_returning())
     .get_result(conn)?;
-    crate::auth::session_store::end_all_for_client(conn, id)?;
+    crate::auth::sessions::end_all_for_client(conn, id)?;
     Ok(Some((user, purpose)))
 }
 

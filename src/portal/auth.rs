@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::audit::{self, Action, NewEntry};
-use crate::auth::session_store::{SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
+use crate::auth::sessions::{SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::sign_in::Origin;
 use crate::auth::{password, rate_limit, staff, throttle};
 use crate::config::Config;

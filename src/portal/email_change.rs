@@ -309,7 +309,7 @@ pub fn confirm(
     )?;
     // Sessions opened with the old address end; the browser that confirms (if signed in as
     // this client) stays.
-    crate::auth::session_store::end_client_sessions_but(conn, keep_sid)?;
+    crate::auth::sessions::end_client_sessions_but(conn, keep_sid)?;
     Ok(Confirmed::Changed {
         new: link.new_email,
     })

@@ -21,10 +21,10 @@ mod two_factor;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
-use crate::auth::session_store::{self, SessionKind};
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::AppKeys;
+use crate::web::session_store::{self, SessionKind};
 
 pub const SESSION_COOKIE: &str = "sori_portal";
 

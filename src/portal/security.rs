@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::audit::Action;
 use crate::auth::password_change::{self, PasswordChangeForm};
-use crate::auth::session_store::{self, SESSION_ID_KEY};
+use crate::auth::sessions::SESSION_ID_KEY;
 use crate::db::{Db, DbError};
 use crate::portal::accounts;
 use crate::portal::auth::{CurrentClient, complete_sign_in};
@@ -60,7 +60,7 @@ pub async fn change_password(
     let (who, origin) = (client.clone(), meta.clone());
     db.portal_transaction(client.customer_id(), move |conn| {
         accounts::set_password_hash(conn, who.user.id, &new_hash)?;
-        session_store::end_client_sessions_but(conn, None)?;
+        crate::auth::sessions::end_client_sessions_but(conn, None)?;
         actor(&who, &origin).record(conn, Action::ClientPasswordChanged, serde_json::json!({}))?;
         Ok::<_, DbError>(())
     })
@@ -84,7 +84,7 @@ pub async fn end_other_sessions(
     let who = client.clone();
     let ended = db
         .portal_transaction(client.customer_id(), move |conn| {
-            let ended = session_store::end_client_sessions_but(conn, Some(&keep))?;
+            let ended = crate::auth::sessions::end_client_sessions_but(conn, Some(&keep))?;
             if ended > 0 {
                 actor(&who, &meta).record(
                     conn,

@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::audit::Action;
-use crate::auth::second_step::{self, PendingState};
 use crate::auth::throttle::{self, Attempt};
 use crate::auth::totp::{self, SecondFactor, TwoFactorError};
 use crate::db::{Db, DbError};
@@ -31,6 +30,7 @@ use crate::web::flash::{self, Flash};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
+use crate::web::second_step::{self, PendingState};
 
 pub const PAGE_PATH: &str = "/portal/seguridad";
 pub const CODE_PATH: &str = "/portal/entrar/codigo";

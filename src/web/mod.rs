@@ -14,6 +14,8 @@ pub mod multipart;
 pub mod page;
 pub mod render;
 pub mod request_meta;
+pub mod second_step;
+pub mod session_store;
 
 use actix_web::cookie::Key;
 

@@ -19,15 +19,10 @@ use crate::db::schema::sessions;
 use crate::db::{Db, DbError};
 use crate::util::{random_token, sha256_hex};
 
-type SessionState = HashMap<String, String>;
+use crate::auth::sessions::{SESSION_AGENT_KEY, SESSION_IP_KEY, SessionState, state_text};
 
 /// The key actix-identity keeps the user id under.
 const IDENTITY_KEY: &str = "actix_identity.user_id";
-/// Set at sign-in: a non-secret id telling this session apart in "Mi cuenta", and where the
-/// session was opened from. Copied into their own columns.
-pub const SESSION_ID_KEY: &str = "sori.sid";
-pub const SESSION_IP_KEY: &str = "sori.ip";
-pub const SESSION_AGENT_KEY: &str = "sori.ua";
 /// How far behind "now + idle limit" a session's expiry may lag before it is written again.
 const TTL_SLACK_SECONDS: i64 = 60;
 
@@ -101,12 +96,6 @@ impl PgSessionStore {
 
 fn expiry(ttl: &Duration) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
-}
-
-/// A string value of the state (actix-session serialises values as JSON: "\"42\"").
-pub fn state_text(state: &SessionState, key: &str) -> Option<String> {
-    let raw = state.get(key)?;
-    Some(serde_json::from_str(raw).unwrap_or_else(|_| raw.clone()))
 }
 
 /// The staff id in a session state, if someone is signed in.
@@ -283,118 +272,6 @@ impl SessionStore for PgSessionStore {
             .await?;
         Ok(())
     }
-}
-
-/// Ends every session of a staff member (logout everywhere, password change, disabling).
-pub fn end_all_for_user(conn: &mut PgConnection, staff_id: i64) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(staff_id))).execute(conn)
-}
-
-/// One open session of a staff member, as "Mi cuenta" lists it.
-#[derive(Debug, Clone)]
-pub struct OpenSession {
-    pub id: i64,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    /// The non-secret id set at sign-in (`SESSION_ID_KEY`), to recognise the current one.
-    pub sid: Option<String>,
-}
-
-/// The live sessions of a staff member, newest first (a handful: no pagination needed, but
-/// bounded anyway).
-pub fn open_sessions(conn: &mut PgConnection, staff_id: i64) -> QueryResult<Vec<OpenSession>> {
-    #[derive(Queryable)]
-    struct Row {
-        id: i64,
-        created_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-        ip: Option<String>,
-        user_agent: Option<String>,
-        state: serde_json::Value,
-    }
-    let rows: Vec<Row> = sessions::table
-        .filter(sessions::user_id.eq(staff_id))
-        .filter(sessions::expires_at.gt(diesel::dsl::now))
-        .order(sessions::created_at.desc())
-        .limit(100)
-        .select((
-            sessions::id,
-            sessions::created_at,
-            sessions::expires_at,
-            sessions::ip,
-            sessions::user_agent,
-            sessions::state,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let state: SessionState = serde_json::from_value(row.state).unwrap_or_default();
-            OpenSession {
-                id: row.id,
-                created_at: row.created_at,
-                expires_at: row.expires_at,
-                ip: row.ip,
-                user_agent: row.user_agent,
-                sid: state_text(&state, SESSION_ID_KEY),
-            }
-        })
-        .collect())
-}
-
-/// Ends one session of `staff_id`; false when it is not theirs (or already gone).
-pub fn end_one(conn: &mut PgConnection, staff_id: i64, session_id: i64) -> QueryResult<bool> {
-    let deleted = diesel::delete(
-        sessions::table
-            .filter(sessions::id.eq(session_id))
-            .filter(sessions::user_id.eq(staff_id)),
-    )
-    .execute(conn)?;
-    Ok(deleted == 1)
-}
-
-/// Ends every session of `staff_id` but the one whose sign-in id is `keep_sid`.
-pub fn end_others(conn: &mut PgConnection, staff_id: i64, keep_sid: &str) -> QueryResult<usize> {
-    let keep: Vec<i64> = open_sessions(conn, staff_id)?
-        .into_iter()
-        .filter(|s| s.sid.as_deref() == Some(keep_sid))
-        .map(|s| s.id)
-        .collect();
-    diesel::delete(
-        sessions::table
-            .filter(sessions::user_id.eq(staff_id))
-            .filter(sessions::id.ne_all(keep)),
-    )
-    .execute(conn)
-}
-
-/// Ends every session of a client account (password change or reset, account closed).
-pub fn end_all_for_client(conn: &mut PgConnection, client_user_id: i64) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::client_user_id.eq(client_user_id)))
-        .execute(conn)
-}
-
-diesel::define_sql_function! {
-    /// See migration 000210: ends the portal customer's client sessions but one.
-    fn portal_end_sessions(keep_sid: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Integer;
-}
-
-/// Under the portal role: ends the signed-in customer's client sessions, all but the one with
-/// sign-in id `keep_sid` (the value of [`SESSION_ID_KEY`]), or all of them. Returns how many.
-pub fn end_client_sessions_but(
-    conn: &mut PgConnection,
-    keep_sid: Option<&str>,
-) -> QueryResult<i32> {
-    // The state keeps each value as actix-session serialised it: a JSON string.
-    let stored = keep_sid.map(|sid| serde_json::Value::String(sid.to_owned()).to_string());
-    diesel::select(portal_end_sessions(stored)).get_result(conn)
-}
-
-/// Removes expired rows; run periodically by the worker.
-pub fn purge_expired(conn: &mut PgConnection) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now))).execute(conn)
 }
 
 /// The session and identity middleware of one face (`/admin` or `/portal`): a private,
