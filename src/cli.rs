@@ -259,7 +259,11 @@ fn serve(config: Config, database: &Database, demo: bool, with_worker: bool) -> 
     actix_web::rt::System::new().block_on(async move {
         // Built inside the runtime: lettre's SMTP pool spawns a task at once.
         let worker = if with_worker {
-            let transport = Transport::from_config(&state.config)?;
+            let transport = Transport::from_settings(
+                state.config.smtp_url.as_deref(),
+                state.config.mail_dir(),
+                state.config.mail_from.clone(),
+            )?;
             let identity = worker::WorkerId::persistent(&state.config.var_dir)?;
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
             let task = actix_web::rt::spawn(
@@ -313,7 +317,11 @@ fn run_worker(config: Config, database: &Database) -> anyhow::Result<()> {
     // A round uses one connection at a time; a few are plenty.
     let db = Db::connect(&database.url, config.database_pool_size.min(4))?;
     actix_web::rt::System::new().block_on(async move {
-        let transport = Transport::from_config(&config)?;
+        let transport = Transport::from_settings(
+            config.smtp_url.as_deref(),
+            config.mail_dir(),
+            config.mail_from.clone(),
+        )?;
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
                 .context("cannot listen for SIGTERM")?;

@@ -439,7 +439,12 @@ async fn without_smtp_the_email_is_written_as_an_eml_file_in_the_mail_dir() {
             .map(|(_, v)| v.clone())
     })
     .unwrap();
-    let transport = Transport::from_config(&config).unwrap();
+    let transport = Transport::from_settings(
+        config.smtp_url.as_deref(),
+        config.mail_dir(),
+        config.mail_from.clone(),
+    )
+    .unwrap();
     assert_eq!(transport.mail_dir(), Some(config.mail_dir().as_path()));
 
     let mut conn = database.conn();

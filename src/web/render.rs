@@ -41,7 +41,3 @@ macro_rules! page_or_partial {
         }
     }};
 }
-
-/// Digits, dots, a comma and the euro sign: nothing to escape in HTML. (Here, not in `money`:
-/// the domain knows nothing of templates.)
-impl askama::filters::HtmlSafe for crate::money::Euros {}

@@ -12,8 +12,6 @@ use anyhow::Context;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::config::Config;
-
 /// How long one SMTP conversation may take before it counts as a (transient) failure.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -55,12 +53,16 @@ impl SendError {
 }
 
 impl Transport {
-    /// SMTP when `SMTP_URL` is set, otherwise files in `config.mail_dir()` (created).
+    /// SMTP when `smtp_url` is set (`SMTP_URL`), otherwise files in `mail_dir` (created).
     /// Call it inside a Tokio runtime (see [`Transport::smtp`]).
-    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
-        match &config.smtp_url {
-            Some(url) => Self::smtp(url, config.mail_from.clone()),
-            None => Self::file(config.mail_dir(), config.mail_from.clone()),
+    pub fn from_settings(
+        smtp_url: Option<&str>,
+        mail_dir: PathBuf,
+        from: Mailbox,
+    ) -> anyhow::Result<Self> {
+        match smtp_url {
+            Some(url) => Self::smtp(url, from),
+            None => Self::file(mail_dir, from),
         }
     }
 

@@ -28,7 +28,7 @@ use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, PooledConnection, 
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
 pub type PgPool = Pool<Manager>;
 pub type Conn = PooledConnection<Manager>;
