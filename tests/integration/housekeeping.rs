@@ -1,7 +1,7 @@
 //! The worker's scheduled round: overdue policies expire, agents get one renewal task per
 //! policy and end date, expired sessions go.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;

@@ -1,7 +1,7 @@
 //! The corporate site: pages per line, legal pages, contact form as a lead, blog, sitemap,
 //! robots, meta tags, conditional GET (304) and the back-office editors of landings and posts.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::{TestApp, create_staff};

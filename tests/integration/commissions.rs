@@ -5,7 +5,7 @@
 //! Excel reads. Agents see only their own lines and cannot settle; changes need the CSRF
 //! token; form errors are shown in Spanish with the input kept. Demo data is idempotent.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Months, NaiveDate};
 use common::{TestApp, TestDatabase, create_staff};

@@ -1,8 +1,7 @@
 //! Tasks: "Mis tareas" in order, complete and reassign inline, who may change whose task.
 
-mod common;
-#[path = "common/portfolio.rs"]
-mod portfolio;
+use crate::common;
+use crate::portfolio;
 
 use chrono::{Duration, NaiveDate};
 use common::{TestApp, create_staff};

@@ -1,8 +1,7 @@
 //! Claims in the back-office: opening one, its life cycle, notes, the queue, who may do what.
 
-mod common;
-#[path = "common/portfolio.rs"]
-mod portfolio;
+use crate::common;
+use crate::portfolio;
 
 use chrono::Duration;
 use common::{TestApp, create_staff};

@@ -1,6 +1,6 @@
 //! Every security event of the back-office leaves its audit row, with who, from where and what.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, create_staff, new_client};
 use diesel::prelude::*;

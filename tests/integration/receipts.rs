@@ -3,8 +3,8 @@
 //! checks, cancelled with their policy, chased when overdue, listed with filters, totals and
 //! the agent's scope, refused without CSRF or permission, and shown to their client only.
 
-mod common;
-mod portal_support;
+use crate::common;
+use crate::portal_support;
 
 use chrono::{Duration, NaiveDate};
 use common::{TestApp, TestDatabase, create_staff};

@@ -1,10 +1,8 @@
 //! Leads in the back-office: the pipeline's rules, who sees which lead, entering one by hand,
 //! conversion into a customer, the list's filters and pages, the source report, demo data.
 
-mod common;
-#[path = "common/portfolio.rs"]
-#[allow(dead_code)]
-mod portfolio;
+use crate::common;
+use crate::portfolio;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{TestApp, create_staff};

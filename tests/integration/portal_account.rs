@@ -1,8 +1,8 @@
 //! e-SORI account security: the confirmed e-mail change, the optional second factor of a
 //! client, and row-level security on the portal's writes.
 
-mod common;
-mod portal_support;
+use crate::common;
+use crate::portal_support;
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;

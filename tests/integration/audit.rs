@@ -1,7 +1,7 @@
 //! The security audit log: append-only in the database, and its back-office page with filters,
 //! pagination and htmx partials.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

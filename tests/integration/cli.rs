@@ -1,7 +1,7 @@
 //! The `soriano` binary: subcommands, configuration errors, and the embedded PostgreSQL's
 //! life cycle (started, joined, stopped on SIGTERM).
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::path::Path;

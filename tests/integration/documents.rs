@@ -1,6 +1,6 @@
 //! Documents: upload checked by content, download as an attachment, scoped to the portfolio.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, create_staff};
 use diesel::prelude::*;

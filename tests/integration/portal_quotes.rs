@@ -3,8 +3,8 @@
 //! accepting an option records the choice and hands the issuance to the agent, once, and only
 //! for the client's own sent quote within validity.
 
-mod common;
-mod portal_support;
+use crate::common;
+use crate::portal_support;
 
 use diesel::prelude::*;
 use portal_support::{AGENT, PASSWORD, World, home_quote, portal_sign_in, spawn};

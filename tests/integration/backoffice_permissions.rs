@@ -1,9 +1,8 @@
 //! Every back-office route against every role: exactly the permission table, no more; and
 //! every page a person reads, back-office and e-SORI, free of codes, JSON, ids and cents.
 
-mod common;
-#[path = "common/visible_text.rs"]
-mod visible_text;
+use crate::common;
+use crate::visible_text;
 
 use common::{TestApp, create_staff};
 use reqwest::StatusCode;

@@ -1,7 +1,7 @@
 //! E-mail delivery end to end: the outbox, the worker against an in-test SMTP server, the file
 //! transport, retries, concurrent workers and the back-office outbox page.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

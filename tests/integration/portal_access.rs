@@ -1,8 +1,8 @@
 //! e-SORI access: invitation, registration (good and bad matches), sign-in, throttling,
 //! password reset, and the separation of client and staff sessions.
 
-mod common;
-mod portal_support;
+use crate::common;
+use crate::portal_support;
 
 use diesel::prelude::*;
 use portal_support::{AGENT, PASSWORD, emailed_link, path_of, portal_sign_in, spawn};

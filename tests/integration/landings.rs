@@ -1,7 +1,7 @@
 //! Landing pages and the form → lead intake: validation, consents, spam defences, rate
 //! limit, idempotent double submit, 30-day dedupe, UTM capture, A/B variants.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::{TestApp, create_staff};

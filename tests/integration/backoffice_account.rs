@@ -1,6 +1,6 @@
 //! "Mi cuenta": password change and the list of one's own sessions.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, create_staff};
 use diesel::prelude::*;

@@ -1,6 +1,6 @@
 //! The staff home page counts and lists what needs attention, within the viewer's portfolio.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, create_staff};
 use reqwest::StatusCode;

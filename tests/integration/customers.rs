@@ -1,7 +1,7 @@
 //! Customers in the back-office: create with validation and duplicates, edit with audit,
 //! list with search, filters and pagination, scope of agents, consents, interactions, merge.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, create_staff};
 use diesel::PgConnection;

@@ -1,7 +1,7 @@
 //! Two-factor authentication of staff: enrolment, the code step of sign-in, recovery codes,
 //! replay protection, the policy that requires it, and the security of the forms.
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use common::{TestApp, create_staff};

@@ -1,6 +1,6 @@
 //! Staff sign-in to the back-office, its errors, and the guard in front of staff pages.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, create_staff};
 use diesel::prelude::*;

@@ -1,7 +1,7 @@
 //! The skeleton every face stands on: pages and layouts, assets, security headers, CSRF,
 //! error pages, health and metrics, through real HTTP against a real PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, csrf_from_html};
 use reqwest::StatusCode;

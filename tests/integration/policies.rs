@@ -1,7 +1,7 @@
 //! Policies in the back-office: creating them (with every validation rule), their life cycle,
 //! renewals and endorsements, the portfolio and expiring lists, and who may see and change what.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveDate};
 use common::{TestApp, create_staff};

@@ -1,7 +1,7 @@
 //! Taxi Asegurado: the quoter through HTTP, the request ("Lo quiero") and what it records,
 //! the private quote link, and tariff versioning.
 
-mod common;
+use crate::common;
 
 use chrono::Datelike;
 use common::{TestApp, create_staff};
@@ -845,7 +845,7 @@ async fn the_migration_rewrites_taxi_risks_stored_in_the_first_shape() {
         .unwrap();
 
     conn.batch_execute(include_str!(
-        "../migrations/2026-12-03-000240_taxi_risk/up.sql"
+        "../../migrations/2026-12-03-000240_taxi_risk/up.sql"
     ))
     .unwrap();
     let migrated: serde_json::Value = quotes::table

@@ -1,9 +1,8 @@
 //! Quotes in the back-office: the new-quote form, the life cycle, accepting into a policy (and
 //! a customer), expiry, who may do what, the printable view.
 
-mod common;
-#[path = "common/portfolio.rs"]
-mod portfolio;
+use crate::common;
+use crate::portfolio;
 
 use chrono::Duration;
 use common::{TestApp, create_staff};

@@ -1,8 +1,8 @@
 //! e-SORI pages: each client sees their own records, another client's ids are 404, documents
 //! download as attachments, and row-level security isolates clients on its own.
 
-mod common;
-mod portal_support;
+use crate::common;
+use crate::portal_support;
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;

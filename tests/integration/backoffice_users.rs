@@ -1,6 +1,6 @@
 //! User administration, invitations and password resets through the e-mailed links.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, create_staff, new_client};
 use diesel::prelude::*;

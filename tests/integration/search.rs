@@ -2,7 +2,7 @@
 //! any identifier or name, typed with or without accents, within the viewer's portfolio, and
 //! goes straight to the record when it finds one.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, create_staff};
 use diesel::PgConnection;

@@ -1,0 +1,48 @@
+//! The integration tests, in one binary (one build, one link, one throwaway PostgreSQL for
+//! all of them): each module is a feature's tests through real HTTP and a real database.
+//!
+//! Apart, in their own binaries: the browser journeys (`tests/browser_*.rs`), the outage test
+//! (`db_outage.rs`: it stops the cluster under a running app) and the query counts
+//! (`query_counts.rs`: Diesel's instrumentation is process-wide, so other tests running at
+//! the same time would be counted).
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../portal_support/mod.rs"]
+mod portal_support;
+#[allow(dead_code)]
+#[path = "../common/portfolio.rs"]
+mod portfolio;
+#[allow(dead_code)]
+#[path = "../common/visible_text.rs"]
+mod visible_text;
+
+mod audit;
+mod audit_trail;
+mod backoffice_account;
+mod backoffice_permissions;
+mod backoffice_sign_in;
+mod backoffice_users;
+mod claims;
+mod cli;
+mod commissions;
+mod customers;
+mod dashboard;
+mod documents;
+mod foundation;
+mod housekeeping;
+mod landings;
+mod leads;
+mod mail;
+mod policies;
+mod portal;
+mod portal_access;
+mod portal_account;
+mod portal_quotes;
+mod quotes;
+mod receipts;
+mod search;
+mod site;
+mod tasks;
+mod taxi;
+mod two_factor;
