@@ -37,15 +37,6 @@ fn actor(staff: &CurrentStaff, meta: &RequestMeta) -> Actor {
     Actor::new(&staff.0, &meta.ip, &meta.user_agent)
 }
 
-/// Turns a domain error that is not the user's to fix into the error page.
-fn fail(error: ClaimError) -> AppError {
-    match error {
-        ClaimError::NotFound => AppError::NotFound,
-        ClaimError::Database(e) => e.into(),
-        other => AppError::Internal(anyhow::anyhow!("{other}")),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Queue
 
@@ -233,7 +224,7 @@ pub async fn new_form(
         let policy = db
             .run(move |conn| claims::policy_in_scope(conn, scope, policy_id))
             .await
-            .map_err(fail)?;
+            .map_err(AppError::from)?;
         return render::html(&NewClaimPage::blank(ctx, Some(policy)));
     }
     let number = numero.trim().to_owned();
@@ -283,7 +274,7 @@ pub async fn create(
     let policy = db
         .run(move |conn| claims::policy_in_scope(conn, scope, policy_id))
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     let command = match validate_claim(&form, policy_id) {
         Ok(command) => command,
         Err(errors) => return claim_form_with_errors(ctx, policy, form, errors),
@@ -330,7 +321,7 @@ pub async fn create(
             errors.add("fecha", error.to_string());
             claim_form_with_errors(ctx, policy, form, errors)
         }
-        Err(other) => Err(fail(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }
 
@@ -507,7 +498,7 @@ async fn claim_page(
             Ok::<_, ClaimError>((detail, events, handlers, open_tasks))
         })
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     let claim = &detail.claim;
     let status: ClaimStatus = claim.status();
     let mut handler_options = vec![(String::new(), "Sin asignar".to_owned())];
@@ -630,7 +621,7 @@ pub async fn change_status(
                             | ClaimError::NoteRequired
                             | ClaimError::NoteTooLong),
                         ) => Err(refused(error.to_string())),
-                        Err(other) => return Err(fail(other)),
+                        Err(other) => return Err(AppError::from(other)),
                     }
                 }
             }
@@ -718,7 +709,7 @@ pub async fn add_note(
             page.note_for_client = for_client;
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
-        Err(other) => Err(fail(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }
 
@@ -773,6 +764,6 @@ pub async fn assign(
             page.error = Some(error.to_string());
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
-        Err(other) => Err(fail(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }

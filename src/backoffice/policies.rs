@@ -31,18 +31,6 @@ fn scope_of(staff: &CurrentStaff) -> PortfolioScope {
     PortfolioScope::of(staff.0.id, staff.0.role())
 }
 
-impl From<PolicyError> for AppError {
-    fn from(error: PolicyError) -> Self {
-        match error {
-            PolicyError::NotFound => AppError::NotFound,
-            PolicyError::Database(db) => db.into(),
-            PolicyError::Invalid(_) | PolicyError::Refused(_) => {
-                AppError::BadRequest("Petición no válida.".into())
-            }
-        }
-    }
-}
-
 fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

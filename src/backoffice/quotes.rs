@@ -47,15 +47,6 @@ fn with_all(first: &str, options: impl Iterator<Item = (i64, String)>) -> Vec<(S
         .collect()
 }
 
-/// Turns a domain error that is not the user's to fix into the error page.
-fn fail(error: QuoteError) -> AppError {
-    match error {
-        QuoteError::NotFound => AppError::NotFound,
-        QuoteError::Database(e) => e.into(),
-        other => AppError::Internal(anyhow::anyhow!("{other}")),
-    }
-}
-
 /// The staff member and the request, owned, to build an [`Actor`] inside a transaction.
 #[derive(Clone)]
 struct By {
@@ -488,7 +479,7 @@ pub async fn create(
             let page = new_quote_page(ctx, &db, scope, form, errors).await?;
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
-        Err(other) => Err(fail(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }
 
@@ -657,7 +648,7 @@ async fn quote_page(
             Ok::<_, QuoteError>((detail, history, products, carriers))
         })
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     let status = detail.quote.status();
     let chosen = detail.quote.chosen_option_id;
     let line_code = detail.line_code.clone();
@@ -721,7 +712,7 @@ async fn refused(
         QuoteError::Invalid(errors) => page.errors = errors,
         QuoteError::Refused(message) => page.error = Some(message),
         QuoteError::Transition(error) => page.error = Some(error.to_string()),
-        other => return Err(fail(other)),
+        other => return Err(AppError::from(other)),
     }
     if page.error.is_none() && page.errors.is_empty() {
         page.error = Some("No se ha podido hacer el cambio.".into());
@@ -940,7 +931,7 @@ pub async fn print(
     let detail = db
         .run(move |conn| quotes::detail(conn, scope, id))
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     let chosen = detail.quote.chosen_option_id;
     render::html(&PrintPage {
         ctx,

@@ -31,18 +31,6 @@ fn scope_of(staff: &CurrentStaff) -> PortfolioScope {
     PortfolioScope::of(staff.0.id, staff.0.role())
 }
 
-impl From<ReceiptError> for AppError {
-    fn from(error: ReceiptError) -> Self {
-        match error {
-            ReceiptError::NotFound => AppError::NotFound,
-            ReceiptError::Database(db) => db.into(),
-            ReceiptError::Invalid(_) | ReceiptError::Refused(_) => {
-                AppError::BadRequest("Petición no válida.".into())
-            }
-        }
-    }
-}
-
 fn optional_id(text: &str) -> Option<i64> {
     text.trim().parse::<i64>().ok().filter(|id| *id > 0)
 }

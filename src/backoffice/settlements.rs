@@ -29,18 +29,6 @@ use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
-impl From<SettlementError> for AppError {
-    fn from(error: SettlementError) -> Self {
-        match error {
-            SettlementError::NotFound => AppError::NotFound,
-            SettlementError::Database(db) => db.into(),
-            SettlementError::Invalid(_) | SettlementError::Refused(_) => {
-                AppError::BadRequest("Petición no válida.".into())
-            }
-        }
-    }
-}
-
 fn optional_id(text: &str) -> Option<i64> {
     text.trim().parse::<i64>().ok().filter(|id| *id > 0)
 }

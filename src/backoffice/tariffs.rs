@@ -24,14 +24,6 @@ use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
-fn fail(error: TariffError) -> AppError {
-    match error {
-        TariffError::NotFound => AppError::NotFound,
-        TariffError::Database(e) => e.into(),
-        other => AppError::Internal(anyhow::anyhow!("{other}")),
-    }
-}
-
 fn status_label(status: &str) -> (&'static str, &'static str) {
     match status {
         "draft" => ("Borrador", "badge-warn"),
@@ -321,7 +313,7 @@ pub async fn show(
     let version = db
         .run(move |conn| tariffs::version(conn, id))
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     let values: HashMap<String, String> = tariff_form_fields(&version.tariff).into_iter().collect();
     let notes = version.notes.clone();
     page_or_partial!(tariff_page(ctx, version, &values, &BTreeMap::new(), notes))
@@ -340,7 +332,7 @@ pub async fn create_draft(
     let (id, created) = db
         .transaction(move |conn| tariffs::create_draft(conn, carrier_id, &by))
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     let message = if created {
         Flash::success("Borrador creado a partir de la tarifa publicada.")
     } else {
@@ -386,7 +378,7 @@ pub async fn update(
                     let errors: BTreeMap<String, String> = problems.into_iter().collect();
                     rerender(ctx, db, id, form, errors, notes).await
                 }
-                Err(other) => Err(fail(other)),
+                Err(other) => Err(AppError::from(other)),
             }
         }
         Err(errors) => rerender(ctx, db, id, form, errors, notes).await,
@@ -404,7 +396,7 @@ async fn rerender(
     let version = db
         .run(move |conn| tariffs::version(conn, id))
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     render::html_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &tariff_page(ctx, version, &form, &errors, notes),
@@ -440,7 +432,7 @@ pub async fn publish(
             &format!("/admin/tarifas/{id}"),
             Flash::error("La tarifa tiene errores: corríjalos antes de publicar."),
         )),
-        Err(other) => Err(fail(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }
 

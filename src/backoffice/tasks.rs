@@ -28,14 +28,6 @@ fn today() -> NaiveDate {
         .date_naive()
 }
 
-fn fail(error: TaskError) -> AppError {
-    match error {
-        TaskError::NotFound | TaskError::EntityNotFound => AppError::NotFound,
-        TaskError::Database(e) => e.into(),
-        other => AppError::Internal(anyhow::anyhow!("{other}")),
-    }
-}
-
 pub struct TaskView {
     pub id: i64,
     pub title: String,
@@ -171,7 +163,7 @@ async fn changed(
     message: &str,
     back_to_record: bool,
 ) -> Result<HttpResponse, AppError> {
-    let task = result.map_err(fail)?;
+    let task = result.map_err(AppError::from)?;
     if back_to_record && !ctx.htmx {
         // Completed from the page of its record (a claim): back there.
         if let Some(path) = task.entity_path() {
@@ -449,7 +441,7 @@ pub async fn create(
                     errors.add("responsable", TaskError::InvalidAssignee.to_string());
                     errors
                 }
-                Err(other) => return Err(fail(other)),
+                Err(other) => return Err(AppError::from(other)),
             }
         }
         Err(errors) => errors,

@@ -24,24 +24,12 @@ use crate::web::flash::{self, Flash};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
+use crate::web::second_step::session_error;
 
 pub const PAGE_PATH: &str = "/admin/cuenta/dos-pasos";
 
 /// The secret being enrolled lives in the (server-side) session until a code confirms it.
 const ENROL_SECRET: &str = "two_factor_enrol_secret";
-
-impl From<TwoFactorError> for AppError {
-    fn from(error: TwoFactorError) -> Self {
-        match error {
-            TwoFactorError::Db(db) => db.into(),
-            other => AppError::Internal(other.into()),
-        }
-    }
-}
-
-fn session_error(error: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session: {error}"))
-}
 
 /// Back-office pages a staff member who must enrol may still open.
 pub fn allowed_before_enrolment(path: &str) -> bool {

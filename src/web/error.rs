@@ -75,6 +75,109 @@ impl From<askama::Error> for AppError {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The domain's errors, in one place. What a handler shows a person (a refused transition, a
+// field message) it matches itself before `?`; what reaches these is either "no such record"
+// (404, also for another agent's or client's record), the database (503 when it is down), or
+// a bug (500, logged).
+
+impl From<crate::policies::PolicyError> for AppError {
+    fn from(error: crate::policies::PolicyError) -> Self {
+        use crate::policies::PolicyError as E;
+        match error {
+            E::NotFound => AppError::NotFound,
+            E::Database(db) => db.into(),
+            E::Invalid(_) | E::Refused(_) => AppError::BadRequest("Petición no válida.".into()),
+        }
+    }
+}
+
+impl From<crate::receipts::ReceiptError> for AppError {
+    fn from(error: crate::receipts::ReceiptError) -> Self {
+        use crate::receipts::ReceiptError as E;
+        match error {
+            E::NotFound => AppError::NotFound,
+            E::Database(db) => db.into(),
+            E::Invalid(_) | E::Refused(_) => AppError::BadRequest("Petición no válida.".into()),
+        }
+    }
+}
+
+impl From<crate::commissions::settlements::SettlementError> for AppError {
+    fn from(error: crate::commissions::settlements::SettlementError) -> Self {
+        use crate::commissions::settlements::SettlementError as E;
+        match error {
+            E::NotFound => AppError::NotFound,
+            E::Database(db) => db.into(),
+            E::Invalid(_) | E::Refused(_) => AppError::BadRequest("Petición no válida.".into()),
+        }
+    }
+}
+
+impl From<crate::auth::totp::TwoFactorError> for AppError {
+    fn from(error: crate::auth::totp::TwoFactorError) -> Self {
+        match error {
+            crate::auth::totp::TwoFactorError::Db(db) => db.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<crate::quotes::QuoteError> for AppError {
+    fn from(error: crate::quotes::QuoteError) -> Self {
+        use crate::quotes::QuoteError as E;
+        match error {
+            E::NotFound => AppError::NotFound,
+            E::Database(e) => e.into(),
+            other => AppError::Internal(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+impl From<crate::claims::ClaimError> for AppError {
+    fn from(error: crate::claims::ClaimError) -> Self {
+        use crate::claims::ClaimError as E;
+        match error {
+            E::NotFound => AppError::NotFound,
+            E::Database(e) => e.into(),
+            other => AppError::Internal(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+impl From<crate::tasks::TaskError> for AppError {
+    fn from(error: crate::tasks::TaskError) -> Self {
+        use crate::tasks::TaskError as E;
+        match error {
+            E::NotFound | E::EntityNotFound => AppError::NotFound,
+            E::Database(e) => e.into(),
+            other => AppError::Internal(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+impl From<crate::leads::LeadError> for AppError {
+    fn from(error: crate::leads::LeadError) -> Self {
+        use crate::leads::LeadError as E;
+        match error {
+            E::NotFound => AppError::NotFound,
+            E::Database(e) => e.into(),
+            other => AppError::Internal(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+impl From<crate::taxi::tariffs::TariffError> for AppError {
+    fn from(error: crate::taxi::tariffs::TariffError) -> Self {
+        use crate::taxi::tariffs::TariffError as E;
+        match error {
+            E::NotFound => AppError::NotFound,
+            E::Database(e) => e.into(),
+            other => AppError::Internal(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
 /// What kind of error page to show; carried from `AppError` to the renderer in the
 /// response's extensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

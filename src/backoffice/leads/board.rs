@@ -283,7 +283,7 @@ pub async fn move_stage(
                 Err(error @ (LeadError::Transition(_) | LeadError::NoteTooLong)) => {
                     Err(error.to_string())
                 }
-                Err(other) => return Err(fail(other)),
+                Err(other) => return Err(AppError::from(other)),
             }
         }
     };

@@ -45,7 +45,7 @@ async fn convert_page(
             Ok::<_, LeadError>((detail, existing))
         })
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     let lead = detail.lead;
     if let Some(customer_id) = lead.customer_id {
         return Ok(Err(flash::redirect(
@@ -167,6 +167,6 @@ pub async fn convert(
                 Err(redirect) => Ok(redirect),
             }
         }
-        Err(other) => Err(fail(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }

@@ -128,7 +128,7 @@ pub async fn create(
                     errors.add("agente", LeadError::InvalidAgent.to_string());
                     errors
                 }
-                Err(other) => return Err(fail(other)),
+                Err(other) => return Err(AppError::from(other)),
             }
         }
         Ok(_) => {
@@ -329,7 +329,7 @@ pub(super) async fn lead_page(
             Ok::<_, LeadError>((detail, submissions, consents, tasks, quotes, events, agents))
         })
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     let lead = detail.lead;
     let stage = lead.stage();
     let utm = tracking([
@@ -518,7 +518,7 @@ pub async fn log_interaction(
             ) => {
                 errors.add("resumen", error.to_string());
             }
-            Err(other) => return Err(fail(other)),
+            Err(other) => return Err(AppError::from(other)),
         }
     }
     let mut page = lead_page(ctx, &db, &staff, id).await?;
@@ -577,7 +577,7 @@ pub async fn set_next_action(
     let by = actor(&staff, &meta);
     db.transaction(move |conn| leads::set_next_action(conn, scope, id, day, &by))
         .await
-        .map_err(fail)?;
+        .map_err(AppError::from)?;
     Ok(flash::redirect(
         &format!("/admin/leads/{id}"),
         Flash::success(if day.is_some() {
@@ -642,6 +642,6 @@ pub async fn assign(
             page.assign_error = Some(error.to_string());
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
-        Err(other) => Err(fail(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }

@@ -46,15 +46,6 @@ fn actor(staff: &CurrentStaff, meta: &RequestMeta) -> Actor {
     Actor::new(&staff.0, &meta.ip, &meta.user_agent)
 }
 
-/// Turns a domain error that is not the user's to fix into the error page.
-fn fail(error: LeadError) -> AppError {
-    match error {
-        LeadError::NotFound => AppError::NotFound,
-        LeadError::Database(e) => e.into(),
-        other => AppError::Internal(anyhow::anyhow!("{other}")),
-    }
-}
-
 /// "Posible duplicado" of a lead: a link to the other lead when the user may open it,
 /// otherwise whose lead it is (an agent's link to a colleague's lead would be a 404).
 pub struct DuplicateView {
