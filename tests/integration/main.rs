@@ -43,6 +43,7 @@ mod quotes;
 mod receipts;
 mod search;
 mod site;
+mod statuses;
 mod tasks;
 mod taxi;
 mod two_factor;

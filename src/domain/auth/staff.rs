@@ -14,6 +14,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Supervisor, Role::Agent, Role::Claims];
+
     pub fn parse(code: &str) -> Option<Self> {
         match code {
             "admin" => Some(Self::Admin),
