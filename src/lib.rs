@@ -7,9 +7,9 @@
 //! face → domain → db.
 
 pub use soriano_domain::{
-    audit, auth, blog, cache, catalog, claims, commissions, customers, db, documents, events,
-    format, housekeeping, identifiers, landings, leads, mail, messages, money, overview, policies,
-    quotes, receipts, search, seed, tasks, taxi, time, util, validation,
+    audit, auth, blog, cache, catalog, claims, clients, commissions, customers, db, documents,
+    events, format, housekeeping, identifiers, landings, leads, mail, messages, money, overview,
+    policies, quotes, receipts, search, seed, tasks, taxi, time, util, validation,
 };
 
 pub mod app;

@@ -13,6 +13,7 @@ pub mod blog;
 pub mod cache;
 pub mod catalog;
 pub mod claims;
+pub mod clients;
 pub mod commissions;
 pub mod customers;
 pub mod db;

@@ -4,7 +4,7 @@
 
 use askama::Template;
 
-use crate::mail::{Email, Notice};
+use crate::mail::{ClientLinkPurpose, Email, Notice};
 
 /// Installs [`render`] as the domain's e-mail renderer (idempotent).
 pub fn install() {
@@ -44,6 +44,18 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
             with_note,
             link,
         } => t::claim_status_changed(to, name, number, status, *with_note, link),
+        Notice::ClientLink {
+            purpose,
+            to,
+            name,
+            link,
+        } => match purpose {
+            ClientLinkPurpose::Invitation => t::client_invitation(to, name, link),
+            ClientLinkPurpose::Registration => t::client_registration(to, name, link),
+            ClientLinkPurpose::PasswordReset => t::client_password_reset(to, name, link),
+            ClientLinkPurpose::EmailChange => t::client_email_change(to, name, link),
+        },
+        Notice::ClientEmailChangeNotice { to, link } => t::client_email_change_notice(to, link),
         Notice::ClientReplyWaiting { to, link } => t::client_reply_waiting(to, link),
         Notice::TaxiQuote {
             to,

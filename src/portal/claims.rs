@@ -13,13 +13,13 @@ use serde::Deserialize;
 
 use crate::claims::form::{NewClaimForm, validate_claim};
 use crate::claims::{self, ClaimError, ClientActor};
+use crate::clients::queries::{self, PolicyRow};
 use crate::config::Config;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
 use crate::documents::pending::{self, PendingUpload};
 use crate::documents::{self, Entity, PgStorage, Upload};
 use crate::portal::auth::CurrentClient;
-use crate::portal::queries::{self, PolicyRow};
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};

@@ -4,17 +4,12 @@
 //! store, kept apart by kind: a client session opens nothing under `/admin`, whose cookie,
 //! store kind and guard are different. Every personal page answers `Cache-Control: no-store`.
 
-pub mod accounts;
 mod auth;
 mod claims;
-mod email_change;
 mod inbox;
 mod my_data;
 mod pages;
-pub mod profile;
-pub mod queries;
 mod quotes;
-mod second_factor;
 mod security;
 mod two_factor;
 

@@ -11,12 +11,12 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use crate::clients::email_change::{self, Confirmed, PendingLink};
+use crate::clients::profile::{self, ClientActor, Profile};
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
 use crate::portal::auth::CurrentClient;
-use crate::portal::email_change::{self, Confirmed, PendingLink};
-use crate::portal::profile::{self, ClientActor, Profile};
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};

@@ -11,11 +11,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::claims::EventRow;
+use crate::clients::accounts::{self, SignInRow};
+use crate::clients::queries::{self, ClaimDetail, ClaimRow, Page, PolicyDetail, PolicyRow};
 use crate::db::Db;
 use crate::page_or_partial;
-use crate::portal::accounts::{self, SignInRow};
 use crate::portal::auth::CurrentClient;
-use crate::portal::queries::{self, ClaimDetail, ClaimRow, Page, PolicyDetail, PolicyRow};
 use crate::receipts::{self, ClientReceipt, Receipt};
 use crate::web::error::AppError;
 use crate::web::flash;

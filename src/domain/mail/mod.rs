@@ -85,6 +85,16 @@ pub enum Notice {
         with_note: bool,
         link: String,
     },
+    /// A one-time link to e-SORI: to a client invited by staff, to someone registering, to
+    /// choose a new password, or to confirm a new e-mail address.
+    ClientLink {
+        purpose: ClientLinkPurpose,
+        to: String,
+        name: String,
+        link: String,
+    },
+    /// To the old address: someone asked to change the account's e-mail.
+    ClientEmailChangeNotice { to: String, link: String },
     /// The brokerage answered in an e-SORI conversation.
     ClientReplyWaiting { to: String, link: String },
     /// The price of a taxi quote asked on /taxi, with its public link.
@@ -95,6 +105,15 @@ pub enum Notice {
         link: String,
         valid_until: String,
     },
+}
+
+/// What an e-SORI link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientLinkPurpose {
+    Invitation,
+    Registration,
+    PasswordReset,
+    EmailChange,
 }
 
 /// Turns a notice into the e-mail to queue (templates are the application's business).

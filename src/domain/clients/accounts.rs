@@ -11,7 +11,7 @@ use crate::auth::throttle;
 use crate::db::schema::{client_sign_ins, client_tokens, client_users, customers, policies};
 use crate::db::{Db, DbError};
 use crate::identifiers::TaxId;
-use crate::mail::{self, Email};
+use crate::mail;
 use crate::util::{random_token, sha256_hex};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -247,12 +247,12 @@ fn portal_link(base_url: &url::Url, token: &str) -> String {
     url.to_string()
 }
 
-fn link_email(to: &str, name: &str, purpose: Purpose, link: &str) -> Result<Email, askama::Error> {
+fn link_purpose(purpose: Purpose) -> mail::ClientLinkPurpose {
     match purpose {
-        Purpose::Invitation => crate::emails::templates::client_invitation(to, name, link),
-        Purpose::Registration => crate::emails::templates::client_registration(to, name, link),
-        Purpose::PasswordReset => crate::emails::templates::client_password_reset(to, name, link),
-        Purpose::EmailChange => crate::emails::templates::client_email_change(to, name, link),
+        Purpose::Invitation => mail::ClientLinkPurpose::Invitation,
+        Purpose::Registration => mail::ClientLinkPurpose::Registration,
+        Purpose::PasswordReset => mail::ClientLinkPurpose::PasswordReset,
+        Purpose::EmailChange => mail::ClientLinkPurpose::EmailChange,
     }
 }
 
@@ -266,9 +266,15 @@ pub fn send_link(
 ) -> Result<(), DbError> {
     let token = issue_token(conn, user.id, purpose, now)?;
     let name = crate::customers::greeting_name_of(conn, user.customer_id)?;
-    let email = link_email(&user.email, &name, purpose, &portal_link(base_url, &token))
-        .map_err(DbError::other)?;
-    mail::enqueue(conn, &email)?;
+    mail::send(
+        conn,
+        &mail::Notice::ClientLink {
+            purpose: link_purpose(purpose),
+            to: user.email.trim().to_owned(),
+            name,
+            link: portal_link(base_url, &token),
+        },
+    )?;
     Ok(())
 }
 

@@ -15,11 +15,11 @@ use serde_json::json;
 
 use crate::audit::Action;
 use crate::auth::staff;
+use crate::clients::accounts::{self, ClientUser, Purpose};
+use crate::clients::profile::ClientActor;
 use crate::db::DbError;
 use crate::db::schema::{client_tokens, client_users, customers};
 use crate::mail;
-use crate::portal::accounts::{self, ClientUser, Purpose};
-use crate::portal::profile::ClientActor;
 use crate::util::sha256_hex;
 use crate::validation::FieldErrors;
 
@@ -110,19 +110,22 @@ pub fn request(
     .execute(conn)?;
     let token = accounts::issue_email_change_token(conn, user.id, new_email, now)?;
     let name = crate::customers::greeting_name_of(conn, by.customer_id)?;
-    let confirm = crate::emails::templates::client_email_change(
-        new_email,
-        &name,
-        &link(base_url, &format!("/portal/correo/{token}")),
-    )
-    .map_err(DbError::other)?;
-    mail::enqueue(conn, &confirm)?;
-    let notice = crate::emails::templates::client_email_change_notice(
-        &user.email,
-        &link(base_url, "/portal/datos"),
-    )
-    .map_err(DbError::other)?;
-    mail::enqueue(conn, &notice)?;
+    mail::send(
+        conn,
+        &mail::Notice::ClientLink {
+            purpose: mail::ClientLinkPurpose::EmailChange,
+            to: new_email.trim().to_owned(),
+            name,
+            link: link(base_url, &format!("/portal/correo/{token}")),
+        },
+    )?;
+    mail::send(
+        conn,
+        &mail::Notice::ClientEmailChangeNotice {
+            to: user.email.trim().to_owned(),
+            link: link(base_url, "/portal/datos"),
+        },
+    )?;
     by.record(
         conn,
         Action::ClientEmailChangeRequested,
