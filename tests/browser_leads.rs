@@ -325,3 +325,47 @@ async fn an_agent_drags_a_lead_between_stages() {
     assert_eq!(stage, "lost");
     app.stop().await;
 }
+
+/// On a phone the board is on the first screen: the filters fold under «Filtros» until asked
+/// for (they stay open when a filter is set).
+#[actix_web::test]
+async fn on_a_phone_the_board_comes_before_the_filters() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        create_staff(conn, "agente@soriano.es", Role::Agent, PASSWORD);
+    })
+    .await;
+    let base = app.address.clone();
+    Browser::start(390, 844)
+        .await
+        .journey("leads_board_phone", |client| async move {
+            browser::sign_in(&client, &base, "agente@soriano.es", PASSWORD).await?;
+            client.goto(&format!("{base}/admin/leads")).await?;
+            client.wait().for_element(Locator::Id("board")).await?;
+            let (board_top, height) = {
+                let v = client
+                    .execute(
+                        "return [document.getElementById('board').getBoundingClientRect().top, window.innerHeight];",
+                        vec![],
+                    )
+                    .await?;
+                (v[0].as_f64().unwrap_or(f64::MAX), v[1].as_f64().unwrap_or(0.0))
+            };
+            assert!(board_top < height, "the board on the first screen: {board_top} of {height}");
+            assert!(!client.find(Locator::Id("f-q")).await?.is_displayed().await?);
+            press(&client, ".filters-panel > summary").await?;
+            assert!(client.find(Locator::Id("f-q")).await?.is_displayed().await?);
+
+            client
+                .goto(&format!("{base}/admin/leads?origen=landing"))
+                .await?;
+            client.wait().for_element(Locator::Id("board")).await?;
+            assert!(
+                client.find(Locator::Id("f-q")).await?.is_displayed().await?,
+                "a filter set keeps the panel open"
+            );
+            Ok(())
+        })
+        .await;
+    app.stop().await;
+}

@@ -41,6 +41,29 @@ async fn type_in(client: &Client, id: &str, text: &str) -> Result<(), Box<dyn st
     Ok(())
 }
 
+/// Types the vehicle, licence and driver of the quoter (`[año, valor, municipio, edad, carné,
+/// años de taxista, siniestros]`) and picks the province.
+async fn fill_quoter(
+    client: &Client,
+    values: [&str; 7],
+    province: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let fields = [
+        "anio",
+        "valor",
+        "municipio",
+        "edad",
+        "carne",
+        "taxista",
+        "siniestros",
+    ];
+    for (id, value) in fields.into_iter().zip(values) {
+        type_in(client, id, value).await?;
+    }
+    press(client, &format!("#provincia option[value='{province}']")).await?;
+    Ok(())
+}
+
 #[actix_web::test]
 async fn a_driver_prices_a_taxi_on_a_phone_and_asks_for_the_policy() {
     let app = TestApp::spawn_with(|conn| {
@@ -58,14 +81,12 @@ async fn a_driver_prices_a_taxi_on_a_phone_and_asks_for_the_policy() {
             client
                 .execute("window.__sinRecarga = true;", vec![])
                 .await?;
-            type_in(&client, "anio", "2022").await?;
-            type_in(&client, "valor", "27500").await?;
-            type_in(&client, "municipio", "Valencia").await?;
-            press(&client, "#provincia option[value='46']").await?;
-            type_in(&client, "edad", "38").await?;
-            type_in(&client, "carne", "15").await?;
-            type_in(&client, "taxista", "4").await?;
-            type_in(&client, "siniestros", "0").await?;
+            fill_quoter(
+                &client,
+                ["2022", "27500", "Valencia", "38", "15", "4", "0"],
+                "46",
+            )
+            .await?;
             press(&client, "input[name=ocupantes]").await?;
 
             browser::eventually("three carriers priced", || {
@@ -166,14 +187,12 @@ async fn on_a_desktop_the_prices_stay_beside_the_form_and_the_first_click_opens_
         .journey("taxi_quoter_desktop", |client| async move {
             client.goto(&format!("{base}/taxi")).await?;
             client.wait().for_element(Locator::Id("anio")).await?;
-            type_in(&client, "anio", "2021").await?;
-            type_in(&client, "valor", "30000").await?;
-            type_in(&client, "municipio", "Madrid").await?;
-            press(&client, "#provincia option[value='28']").await?;
-            type_in(&client, "edad", "45").await?;
-            type_in(&client, "carne", "20").await?;
-            type_in(&client, "taxista", "10").await?;
-            type_in(&client, "siniestros", "0").await?;
+            fill_quoter(
+                &client,
+                ["2021", "30000", "Madrid", "45", "20", "10", "0"],
+                "28",
+            )
+            .await?;
             browser::eventually("three carriers priced", || {
                 let client = client.clone();
                 async move {
@@ -294,14 +313,12 @@ async fn a_taxi_priced_online_becomes_a_policy_the_driver_reads_in_e_sori() {
             // The driver prices the taxi and asks for the cheapest carrier's policy.
             client.goto(&format!("{base}/taxi")).await?;
             client.wait().for_element(Locator::Id("anio")).await?;
-            type_in(&client, "anio", "2022").await?;
-            type_in(&client, "valor", "27500").await?;
-            type_in(&client, "municipio", "Valencia").await?;
-            press(&client, "#provincia option[value='46']").await?;
-            type_in(&client, "edad", "38").await?;
-            type_in(&client, "carne", "15").await?;
-            type_in(&client, "taxista", "4").await?;
-            type_in(&client, "siniestros", "0").await?;
+            fill_quoter(
+                &client,
+                ["2022", "27500", "Valencia", "38", "15", "4", "0"],
+                "46",
+            )
+            .await?;
             press(&client, "input[name=cobertura][value=comprehensive_excess]").await?;
             press(&client, "input[name=ocupantes]").await?;
             browser::eventually("three carriers priced", || {

@@ -201,3 +201,21 @@
     if (ev.detail && ev.detail.elt && ev.detail.elt.querySelectorAll) filterAll(ev.detail.elt);
   });
 })();
+
+// <details data-fold-on-phone open>: a filter panel that is open on a desktop but folded on a
+// phone when no filter is set, so the list it filters is on the first screen. Without
+// JavaScript it simply stays open.
+(function () {
+  "use strict";
+  function fold() {
+    if (!window.matchMedia("(max-width: 40rem)").matches) return;
+    document.querySelectorAll("details[data-fold-on-phone][open]").forEach(function (d) {
+      d.open = false;
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fold);
+  } else {
+    fold();
+  }
+})();
