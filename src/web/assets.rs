@@ -32,6 +32,8 @@ macro_rules! assets {
 static FILES: &[(&str, &[u8], &str)] = assets![
     ("css/app.css", "text/css; charset=utf-8"),
     ("js/app.js", "text/javascript; charset=utf-8"),
+    ("js/backoffice.js", "text/javascript; charset=utf-8"),
+    ("js/taxi.js", "text/javascript; charset=utf-8"),
     ("vendor/htmx.min.js", "text/javascript; charset=utf-8"),
     ("vendor/htmx.LICENSE", "text/plain; charset=utf-8"),
     ("vendor/Sortable.min.js", "text/javascript; charset=utf-8"),
