@@ -116,21 +116,7 @@ async fn a_driver_prices_a_taxi_on_a_phone_and_asks_for_the_policy() {
             assert!(notice.contains("orientativos"), "{notice}");
 
             press(&client, "#taxi-prices .taxi-price summary").await?;
-            browser::eventually("the breakdown open", || {
-                let client = client.clone();
-                async move {
-                    client
-                        .find(Locator::Css("#taxi-prices details[open] table"))
-                        .await
-                        .is_ok()
-                }
-            })
-            .await?;
-            let breakdown = client
-                .find(Locator::Css("#taxi-prices details[open] table"))
-                .await?
-                .text()
-                .await?;
+            let breakdown = text_of(&client, "#taxi-prices details[open] table", "").await?;
             assert!(breakdown.contains("Prima base"), "{breakdown}");
             assert!(breakdown.contains("Total anual"), "{breakdown}");
 
@@ -228,21 +214,7 @@ async fn on_a_desktop_the_prices_stay_beside_the_form_and_the_first_click_opens_
             type_in(&client, "siniestros", "1").await?;
             press(&client, "#taxi-prices .taxi-price summary").await?;
             tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-            browser::eventually("the breakdown open after the refresh", || {
-                let client = client.clone();
-                async move {
-                    client
-                        .find(Locator::Css("#taxi-prices details[open] table"))
-                        .await
-                        .is_ok()
-                }
-            })
-            .await?;
-            let breakdown = client
-                .find(Locator::Css("#taxi-prices details[open] table"))
-                .await?
-                .text()
-                .await?;
+            let breakdown = text_of(&client, "#taxi-prices details[open] table", "").await?;
             assert!(breakdown.contains("Total anual"), "{breakdown}");
             Ok(())
         })

@@ -94,6 +94,7 @@ pub async fn search(
     let reach = Reach {
         scope: PortfolioScope::of(staff.0.id, role),
         leads: Permission::UseLeads.granted_to(role),
+        records: true,
     };
     let text = q.clone();
     let results = db

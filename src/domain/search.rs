@@ -225,6 +225,9 @@ pub struct Reach {
     pub scope: PortfolioScope,
     /// Leads (the pipeline is not every role's).
     pub leads: bool,
+    /// Policies, claims, quotes and receipts by number or plate (a customer picker wants
+    /// customers only, and spares those queries).
+    pub records: bool,
 }
 
 /// What the text looks like once spaces, dots and dashes are gone: a phone number (nine
@@ -277,7 +280,9 @@ pub fn everything(conn: &mut PgConnection, reach: Reach, text: &str) -> QueryRes
     }
     let has_digit = folded.key.chars().any(|c| c.is_ascii_digit());
     if has_digit && folded.key.len() >= 3 {
-        identifiers(conn, owner, &folded.key, &mut results)?;
+        if reach.records {
+            identifiers(conn, owner, &folded.key, &mut results)?;
+        }
     } else if !has_digit {
         if let Some(words) = words_query(&folded) {
             let mut by_name = customers::table

@@ -1197,6 +1197,7 @@ pub fn customer_matches(
     let reach = crate::search::Reach {
         scope,
         leads: false,
+        records: false,
     };
     Ok(crate::search::everything(conn, reach, text)?.customers)
 }
