@@ -17,10 +17,12 @@ use crate::customers::{
 use crate::db::{Db, DbError};
 use crate::format::{date, madrid_datetime};
 use crate::identifiers::Iban;
+use crate::listing::Cursor;
 use crate::page_or_partial;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -55,7 +57,7 @@ pub struct ListQuery {
     pub etiqueta: String,
     pub orden: String,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub despues: String,
+    pub pagina: String,
 }
 
 impl ListQuery {
@@ -70,30 +72,20 @@ impl ListQuery {
             },
             tag: Some(self.etiqueta.trim().to_lowercase()).filter(|t| !t.is_empty()),
             sort: Sort::parse(self.orden.trim()),
-            after: self.despues.trim().parse().ok(),
+            cursor: Cursor::parse(&self.pagina),
         }
     }
 
-    /// The URL of this list state, without empty parameters.
-    fn url(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [
+    /// The filters as URL parameters (the cursor apart).
+    fn pairs(&self) -> [(&str, &str); 6] {
+        [
             ("q", self.q.as_str()),
             ("segmento", self.segmento.as_str()),
             ("provincia", self.provincia.as_str()),
             ("agente", self.agente.as_str()),
             ("etiqueta", self.etiqueta.as_str()),
             ("orden", self.orden.as_str()),
-            ("despues", self.despues.as_str()),
         ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .collect();
-        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-        if query.is_empty() {
-            "/admin/clientes".to_owned()
-        } else {
-            format!("/admin/clientes?{query}")
-        }
     }
 }
 
@@ -134,7 +126,7 @@ pub struct ListPage {
     pub ctx: PageContext,
     pub query: ListQuery,
     pub rows: Vec<Row>,
-    pub next_link: Option<String>,
+    pub pager: Pager,
     pub filtered: bool,
     pub segments: Vec<(&'static str, &'static str)>,
     pub provinces: Vec<&'static str>,
@@ -147,7 +139,7 @@ pub struct ListPage {
 #[template(path = "backoffice/customers/_rows.html")]
 pub struct RowsPartial {
     pub rows: Vec<Row>,
-    pub next_link: Option<String>,
+    pub pager: Pager,
     pub filtered: bool,
 }
 
@@ -173,13 +165,7 @@ pub async fn list(
             Ok::<_, DbError>((page, owners))
         })
         .await?;
-    let next_link = page.next_after.map(|after| {
-        ListQuery {
-            despues: after.to_string(),
-            ..query.clone()
-        }
-        .url()
-    });
+    let pager = Pager::at(&page, "/admin/clientes", &query.pairs());
     let filtered = [
         &query.q,
         &query.segmento,
@@ -193,7 +179,7 @@ pub async fn list(
     if htmx {
         return render::html(&RowsPartial {
             rows,
-            next_link,
+            pager,
             filtered,
         });
     }
@@ -201,7 +187,7 @@ pub async fn list(
         ctx,
         query,
         rows,
-        next_link,
+        pager,
         filtered,
         segments: Segment::options(),
         provinces: crate::identifiers::provinces().map(|(_, p)| p).collect(),

@@ -24,6 +24,7 @@ pub mod housekeeping;
 pub mod identifiers;
 pub mod landings;
 pub mod leads;
+pub mod listing;
 pub mod mail;
 pub mod messages;
 pub mod money;

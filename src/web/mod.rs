@@ -9,6 +9,7 @@ pub mod flash;
 pub mod form;
 pub mod headers;
 pub mod health;
+pub mod listing;
 pub mod metrics;
 pub mod multipart;
 pub mod page;

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::{exists, sql};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
@@ -16,15 +17,13 @@ use crate::db::schema::{
     claims, customer_consents, customers, interactions, policies, receipts, staff_users, tasks,
 };
 use crate::identifiers::{Email, Phone, TaxId};
+use crate::listing::{self, Cursor, PAGE_SIZE, Page};
 use crate::search;
 
 diesel::define_sql_function! {
     /// SQL `lower(text)`.
     fn lower(x: Text) -> Text;
 }
-
-/// Rows per page of the list.
-pub const PAGE_SIZE: i64 = 50;
 
 /// Order of the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -120,8 +119,7 @@ pub struct ListFilter {
     pub owner: Option<i64>,
     pub tag: Option<String>,
     pub sort: Sort,
-    /// Keyset: the id of the last row of the previous page.
-    pub after: Option<i64>,
+    pub cursor: Option<Cursor>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -142,61 +140,35 @@ impl ListRow {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct ListPage {
-    pub rows: Vec<ListRow>,
-    /// The cursor of the next page when there is one.
-    pub next_after: Option<i64>,
-}
-
-/// One page of customers in the scope, filtered and sorted; 50 rows, keyset paginated.
-pub fn list(
-    conn: &mut PgConnection,
+/// The customers a filter keeps, as a boxed query over `customers` whatever it selects (so
+/// the page and its count share one definition).
+fn filtered<'a, ST: 'a>(
+    mut query: customers::BoxedQuery<'a, Pg, ST>,
     scope: PortfolioScope,
     filter: &ListFilter,
-) -> QueryResult<ListPage> {
-    let mut query = customers::table
-        .left_join(staff_users::table.on(customers::owner_staff_id.eq(staff_users::id.nullable())))
-        .filter(customers::merged_into_id.is_null())
-        .select((
-            customers::id,
-            customers::display_name,
-            customers::tax_id,
-            customers::phone,
-            customers::email,
-            customers::province,
-            customers::segment,
-            staff_users::name.nullable(),
-        ))
-        .into_boxed();
-    if let Some(owner) = scope.owner() {
-        query = query.filter(customers::owner_staff_id.eq(owner));
-    } else if let Some(owner) = filter.owner {
+    search: &ListSearch,
+) -> customers::BoxedQuery<'a, Pg, ST> {
+    query = query.filter(customers::merged_into_id.is_null());
+    if let Some(owner) = scope.owner().or(filter.owner) {
         query = query.filter(customers::owner_staff_id.eq(owner));
     }
-    let mut rare_words = false;
-    match Search::classify(&filter.q) {
-        None => {}
-        Some(Search::Name(_)) => {
-            // Accents and case ignored, words by their beginning: as the header search.
-            let folded = search::fold(conn, &filter.q)?;
-            rare_words = search::selective(&folded);
-            query = match search::words_query(&folded) {
-                Some(words) => query.filter(search::words_match("customers.search_words", words)),
-                // Nothing but punctuation: nothing matches (as before, when it was a pattern).
-                None => query.filter(sql::<Bool>("false")),
-            };
+    match search {
+        ListSearch::None => {}
+        ListSearch::Words(Some(words)) => {
+            query = query.filter(search::words_match("customers.search_words", words.clone()))
         }
-        Some(Search::TaxId(tax_id)) => query = query.filter(customers::tax_id.eq(tax_id)),
-        Some(Search::Phone(phone)) => query = query.filter(customers::phone.eq(phone)),
-        Some(Search::Email(email)) => query = query.filter(customers::email.eq(email)),
-        Some(Search::PolicyNumber(number)) => {
+        // Nothing but punctuation: nothing matches (as before, when it was a pattern).
+        ListSearch::Words(None) => query = query.filter(sql::<Bool>("false")),
+        ListSearch::TaxId(tax_id) => query = query.filter(customers::tax_id.eq(tax_id.clone())),
+        ListSearch::Phone(phone) => query = query.filter(customers::phone.eq(phone.clone())),
+        ListSearch::Email(email) => query = query.filter(customers::email.eq(email.clone())),
+        ListSearch::PolicyNumber(number) => {
             query = query.filter(exists(
                 policies::table
                     .filter(policies::customer_id.eq(customers::id))
                     .filter(
                         search::search_key(policies::number.nullable())
-                            .eq(search::search_key(Some(number))),
+                            .eq(search::search_key(Some(number.clone()))),
                     ),
             ))
         }
@@ -210,62 +182,129 @@ pub fn list(
     if let Some(tag) = filter.tag.as_deref().filter(|t| !t.is_empty()) {
         query = query.filter(customers::tags.contains(vec![tag.to_lowercase()]));
     }
+    query
+}
+
+/// The search of the list once its words are folded (which takes the database).
+enum ListSearch {
+    None,
+    Words(Option<String>),
+    TaxId(String),
+    Phone(String),
+    Email(String),
+    PolicyNumber(String),
+}
+
+/// One page of customers in the scope, filtered and sorted; keyset paginated both ways, with
+/// how many match.
+pub fn list(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+) -> QueryResult<Page<ListRow>> {
+    let mut rare_words = false;
+    let search = match Search::classify(&filter.q) {
+        None => ListSearch::None,
+        Some(Search::Name(_)) => {
+            // Accents and case ignored, words by their beginning: as the header search.
+            let folded = search::fold(conn, &filter.q)?;
+            rare_words = search::selective(&folded);
+            ListSearch::Words(search::words_query(&folded))
+        }
+        Some(Search::TaxId(tax_id)) => ListSearch::TaxId(tax_id),
+        Some(Search::Phone(phone)) => ListSearch::Phone(phone),
+        Some(Search::Email(email)) => ListSearch::Email(email),
+        Some(Search::PolicyNumber(number)) => ListSearch::PolicyNumber(number),
+    };
+    let owner_name = staff_users::table
+        .filter(staff_users::id.nullable().eq(customers::owner_staff_id))
+        .select(staff_users::name)
+        .single_value();
+    let mut query = filtered(
+        customers::table
+            .select((
+                customers::id,
+                customers::display_name,
+                customers::tax_id,
+                customers::phone,
+                customers::email,
+                customers::province,
+                customers::segment,
+                owner_name,
+            ))
+            .into_boxed(),
+        scope,
+        filter,
+        &search,
+    );
     // With a search for rare words the same order is written so that no index gives it: the
     // planner then starts from the words index instead of walking the whole name index and
     // filtering (a rare name took a second at 100,000 customers). `|| ''` changes no order.
-    let by_words = rare_words;
-    let name_key = if by_words {
+    let name_key = if rare_words {
         "(lower(customers.display_name) || '')"
     } else {
         "lower(customers.display_name)"
     };
-    if let Some(after) = filter.after {
+    let ascending = matches!(filter.sort, Sort::NameAsc | Sort::OldestFirst);
+    if let Some(cursor) = filter.cursor {
         let key: Option<(String, DateTime<Utc>)> = customers::table
-            .find(after)
+            .find(cursor.id())
             .select((lower(customers::display_name), customers::created_at))
             .first(conn)
             .optional()?;
         if let Some((name, created)) = key {
-            let (column, op) = match filter.sort {
-                Sort::NameAsc => (name_key, ">"),
-                Sort::NameDesc => (name_key, "<"),
-                Sort::NewestFirst => ("customers.created_at", "<"),
-                Sort::OldestFirst => ("customers.created_at", ">"),
+            let op = cursor.comparison(ascending);
+            let by_name = matches!(filter.sort, Sort::NameAsc | Sort::NameDesc);
+            let column = if by_name {
+                name_key
+            } else {
+                "customers.created_at"
             };
             let prefix = format!("({column}, customers.id) {op} (");
-            query = match filter.sort {
-                Sort::NameAsc | Sort::NameDesc => query.filter(
+            query = if by_name {
+                query.filter(
                     sql::<Bool>(&prefix)
                         .bind::<Text, _>(name)
                         .sql(", ")
-                        .bind::<BigInt, _>(after)
+                        .bind::<BigInt, _>(cursor.id())
                         .sql(")"),
-                ),
-                Sort::NewestFirst | Sort::OldestFirst => query.filter(
+                )
+            } else {
+                query.filter(
                     sql::<Bool>(&prefix)
                         .bind::<Timestamptz, _>(created)
                         .sql(", ")
-                        .bind::<BigInt, _>(after)
+                        .bind::<BigInt, _>(cursor.id())
                         .sql(")"),
-                ),
+                )
             };
         }
     }
-    query = match filter.sort {
-        Sort::NameAsc => query.order((sql::<Text>(name_key).asc(), customers::id.asc())),
-        Sort::NameDesc => query.order((sql::<Text>(name_key).desc(), customers::id.desc())),
-        Sort::NewestFirst => query.order((customers::created_at.desc(), customers::id.desc())),
-        Sort::OldestFirst => query.order((customers::created_at.asc(), customers::id.asc())),
+    let read_ascending = Cursor::direction(filter.cursor).ascending(ascending);
+    query = match (filter.sort, read_ascending) {
+        (Sort::NameAsc | Sort::NameDesc, true) => {
+            query.order((sql::<Text>(name_key).asc(), customers::id.asc()))
+        }
+        (Sort::NameAsc | Sort::NameDesc, false) => {
+            query.order((sql::<Text>(name_key).desc(), customers::id.desc()))
+        }
+        (Sort::NewestFirst | Sort::OldestFirst, true) => {
+            query.order((customers::created_at.asc(), customers::id.asc()))
+        }
+        (Sort::NewestFirst | Sort::OldestFirst, false) => {
+            query.order((customers::created_at.desc(), customers::id.desc()))
+        }
     };
-    let mut rows: Vec<ListRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let next_after = if more {
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    Ok(ListPage { rows, next_after })
+    let rows: Vec<ListRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let total = listing::count(conn, || {
+        filtered(
+            customers::table.select(customers::id).into_boxed(),
+            scope,
+            filter,
+            &search,
+        )
+    })?;
+    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| r.id).with_total(total))
 }
 
 /// The customer `id` if the scope may see it (merged records too: callers redirect to

@@ -258,22 +258,9 @@ pub fn validate(fields: &[FormField], raw: &BTreeMap<String, String>) -> Result<
 fn too_long(max: usize, typed: usize) -> String {
     format!(
         "Máximo {} caracteres (ha escrito {}).",
-        thousands(max),
-        thousands(typed)
+        crate::format::thousands(max as i64),
+        crate::format::thousands(typed as i64)
     )
-}
-
-/// 2000 → "2.000", as Spanish writes numbers.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The form of the contact page (`/contacto`), which also becomes a lead.
