@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use crate::audit::{self, Action, EntryPage, Filter};
 use crate::db::{Db, DbError};
+use crate::listing::Cursor;
 use crate::web::error::AppError;
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 
@@ -26,7 +28,7 @@ pub struct AuditQuery {
     #[serde(default)]
     pub hasta: String,
     #[serde(default)]
-    pub antes: String,
+    pub pagina: String,
     /// Target type and id, for links from other pages ("activity of this account").
     #[serde(default)]
     pub objeto: String,
@@ -77,30 +79,21 @@ impl AuditQuery {
             target_type,
             from,
             to,
-            before_id: self.antes.trim().parse().ok().filter(|id| *id > 0),
+            cursor: Cursor::parse(&self.pagina),
         };
         (filter, errors)
     }
 
-    /// This filter's URL with `antes` replaced (or removed with `None`).
-    fn url_before(&self, before_id: Option<i64>) -> String {
-        let before = before_id.map(|id| id.to_string()).unwrap_or_default();
-        let pairs: Vec<(&str, &str)> = [
+    /// The filters as URL parameters (the cursor apart).
+    fn pairs(&self) -> [(&str, &str); 6] {
+        [
             ("accion", self.accion.trim()),
             ("actor", self.actor.trim()),
             ("desde", self.desde.trim()),
             ("hasta", self.hasta.trim()),
             ("objeto", self.objeto.trim()),
             ("objeto_id", self.objeto_id.trim()),
-            ("antes", before.as_str()),
         ]
-        .into_iter()
-        .filter(|(_, value)| !value.is_empty())
-        .collect();
-        match serde_urlencoded::to_string(&pairs) {
-            Ok(query) if !query.is_empty() => format!("{PATH}?{query}"),
-            _ => PATH.to_owned(),
-        }
     }
 }
 
@@ -120,9 +113,8 @@ fn parse_date(text: &str) -> Result<Option<NaiveDate>, &'static str> {
 /// What `_rows.html` shows, in the page and on its own.
 pub struct RowsView {
     pub page: EntryPage,
-    pub older_url: Option<String>,
-    /// Back to the newest entries, when this is not the first page.
-    pub newest_url: Option<String>,
+    /// Newer entries are the previous page, older ones the next.
+    pub pager: Pager,
     /// For htmx answers: the date errors, swapped out of band next to their fields.
     pub oob_errors: Option<FilterErrors>,
 }
@@ -157,13 +149,11 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let (filter, errors) = query.to_filter();
-    let first_page = filter.before_id.is_none();
     let page = db
         .run(move |conn| audit::list(conn, &filter).map_err(DbError::from))
         .await?;
     let mut rows = RowsView {
-        older_url: page.next_before_id().map(|id| query.url_before(Some(id))),
-        newest_url: (!first_page).then(|| query.url_before(None)),
+        pager: Pager::at(&page.page, PATH, &query.pairs()),
         page,
         oob_errors: None,
     };
@@ -184,6 +174,7 @@ pub async fn list(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::listing;
 
     fn query(pairs: &[(&str, &str)]) -> AuditQuery {
         let encoded = serde_urlencoded::to_string(pairs).unwrap();
@@ -201,7 +192,7 @@ mod tests {
             ("actor", " ana "),
             ("desde", "2026-11-01"),
             ("hasta", "23/11/2026"),
-            ("antes", "123"),
+            ("pagina", "tras-123"),
             ("objeto", "staff_user"),
             ("objeto_id", "7"),
         ])
@@ -216,7 +207,7 @@ mod tests {
                 target_id: Some(7),
                 from: Some(date(2026, 11, 1)),
                 to: Some(date(2026, 11, 23)),
-                before_id: Some(123),
+                cursor: Some(Cursor::After(123)),
             }
         );
     }
@@ -227,7 +218,7 @@ mod tests {
             ("accion", "nothing.known"),
             ("actor", "  "),
             ("desde", ""),
-            ("antes", "abc"),
+            ("pagina", "abc"),
         ])
         .to_filter();
         assert_eq!(filter, Filter::default());
@@ -258,16 +249,19 @@ mod tests {
         let q = query(&[
             ("accion", "staff.sign_in"),
             ("actor", "ana maría"),
-            ("antes", "500"),
+            ("pagina", "tras-500"),
         ]);
         assert_eq!(
-            q.url_before(Some(450)),
-            "/admin/auditoria?accion=staff.sign_in&actor=ana+mar%C3%ADa&antes=450"
+            listing::url(PATH, &q.pairs(), Some(Cursor::After(450))),
+            "/admin/auditoria?accion=staff.sign_in&actor=ana+mar%C3%ADa&pagina=tras-450"
         );
         assert_eq!(
-            q.url_before(None),
+            listing::url(PATH, &q.pairs(), None),
             "/admin/auditoria?accion=staff.sign_in&actor=ana+mar%C3%ADa"
         );
-        assert_eq!(AuditQuery::default().url_before(None), "/admin/auditoria");
+        assert_eq!(
+            listing::url(PATH, &AuditQuery::default().pairs(), None),
+            "/admin/auditoria"
+        );
     }
 }

@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::audit::Actor;
@@ -19,12 +18,14 @@ use crate::config::Config;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
 use crate::format;
+use crate::listing::Cursor;
 use crate::money;
 use crate::page_or_partial;
 use crate::tasks::{self, EntityType, TaskRow};
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -81,14 +82,14 @@ pub struct ClaimListPage {
     pub filter: &'static str,
     pub filters: Vec<(&'static str, &'static str)>,
     pub rows: Vec<QueueRowView>,
-    pub next_link: Option<String>,
+    pub pager: Pager,
 }
 
 #[derive(Template)]
 #[template(path = "backoffice/claims/_rows.html")]
 pub struct ClaimRows {
     pub rows: Vec<QueueRowView>,
-    pub next_link: Option<String>,
+    pub pager: Pager,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,13 +97,7 @@ pub struct QueueQuery {
     #[serde(default)]
     filtro: String,
     #[serde(default)]
-    desde: String,
-}
-
-fn parse_cursor(text: &str) -> Option<(DateTime<Utc>, i64)> {
-    let (micros, id) = text.split_once('_')?;
-    let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-    Some((at, id.parse().ok()?))
+    pagina: String,
 }
 
 /// GET /admin/siniestros: claims still waiting, oldest first; "mine" by default for claims
@@ -119,22 +114,16 @@ pub async fn list(
         QueueFilter::All
     };
     let filter = QueueFilter::parse(query.filtro.trim()).unwrap_or(default);
-    let after = parse_cursor(query.desde.trim());
+    let cursor = Cursor::parse(&query.pagina);
     let scope = scope_of(&staff);
     let me = staff.0.id;
     let page = db
-        .run(move |conn| claims::queue(conn, scope, filter, me, after).map_err(DbError::from))
+        .run(move |conn| claims::queue(conn, scope, filter, me, cursor).map_err(DbError::from))
         .await?;
-    let next_link = page.next.map(|(at, id)| {
-        format!(
-            "/admin/siniestros?filtro={}&desde={}_{id}",
-            filter.code(),
-            at.timestamp_micros()
-        )
-    });
+    let pager = Pager::at(&page, "/admin/siniestros", &[("filtro", filter.code())]);
     let rows: Vec<QueueRowView> = page.rows.into_iter().map(QueueRowView::from).collect();
     if ctx.htmx {
-        return render::html(&ClaimRows { rows, next_link });
+        return render::html(&ClaimRows { rows, pager });
     }
     render::html(&ClaimListPage {
         ctx,
@@ -144,7 +133,7 @@ pub async fn list(
             .map(|f| (f.code(), f.label()))
             .collect(),
         rows,
-        next_link,
+        pager,
     })
 }
 

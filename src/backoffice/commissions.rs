@@ -15,11 +15,13 @@ use crate::commissions::{
 };
 use crate::db::{Db, DbError};
 use crate::format::date;
+use crate::listing::Cursor;
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::policies;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 
@@ -29,10 +31,6 @@ fn scope_of(staff: &CurrentStaff) -> PortfolioScope {
 
 fn optional_id(text: &str) -> Option<i64> {
     text.trim().parse::<i64>().ok().filter(|id| *id > 0)
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 pub(crate) fn with_all(
@@ -69,7 +67,7 @@ pub struct ListQuery {
     /// "si": only settled lines; "no": only unsettled.
     liquidada: String,
     /// Keyset cursor: `<booked on>_<id>` of the last row of the previous page.
-    despues: String,
+    pagina: String,
 }
 
 /// A commission line as a row of the list.
@@ -152,8 +150,7 @@ pub struct CommissionListPage {
     pub errors: FieldErrors,
     pub totals: TotalsView,
     pub rows: Vec<ListRow>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
 }
 
 /// The results (totals, rows, pagination): what the filter form's htmx requests swap.
@@ -163,8 +160,7 @@ pub struct CommissionResults {
     pub ctx: PageContext,
     pub totals: TotalsView,
     pub rows: Vec<ListRow>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
 }
 
 /// GET /admin/comisiones
@@ -178,12 +174,7 @@ pub async fn list(
     let scope = scope_of(&staff);
     let mut errors = FieldErrors::new();
     let month = month_field(&mut errors, "mes", &query.mes);
-    let after = query.despues.split_once('_').and_then(|(day, id)| {
-        Some((
-            NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?,
-            id.parse::<i64>().ok()?,
-        ))
-    });
+    let cursor = Cursor::parse(&query.pagina);
     let settled = match query.liquidada.trim() {
         "si" => Some(true),
         "no" => Some(false),
@@ -195,28 +186,24 @@ pub async fn list(
         // An agent's scope is their own lines already; the agent filter is not theirs.
         agent_id: optional_id(&query.agente).filter(|_| scope.owner().is_none()),
         settled,
-        after,
+        cursor,
     };
-    let base = format!(
-        "/admin/comisiones?compania={}&mes={}&agente={}&liquidada={}",
-        filter.carrier_id.map(|i| i.to_string()).unwrap_or_default(),
-        filter.month.map(month_code).unwrap_or_default(),
-        filter.agent_id.map(|i| i.to_string()).unwrap_or_default(),
-        match settled {
-            Some(true) => "si",
-            Some(false) => "no",
-            None => "",
-        },
-    );
-    let first_link = after.map(|_| base.clone());
-    let next_link = |next: Option<(NaiveDate, i64)>| {
-        next.map(|(day, id)| {
-            format!(
-                "{base}&despues={}",
-                encode(&format!("{}_{id}", day.format("%Y-%m-%d")))
-            )
-        })
-    };
+    let carrier = filter.carrier_id.map(|i| i.to_string()).unwrap_or_default();
+    let month_text = filter.month.map(month_code).unwrap_or_default();
+    let agent = filter.agent_id.map(|i| i.to_string()).unwrap_or_default();
+    let pairs = [
+        ("compania", carrier.as_str()),
+        ("mes", month_text.as_str()),
+        ("agente", agent.as_str()),
+        (
+            "liquidada",
+            match settled {
+                Some(true) => "si",
+                Some(false) => "no",
+                None => "",
+            },
+        ),
+    ];
     let htmx = ctx.htmx;
     let (page, totals, options) = db
         .run(move |conn| {
@@ -230,14 +217,14 @@ pub async fn list(
             Ok::<_, DbError>((page, totals, options))
         })
         .await?;
+    let pager = Pager::at(&page, "/admin/comisiones", &pairs);
     let rows: Vec<ListRow> = page.rows.into_iter().map(ListRow::from).collect();
     let Some((carriers, agents)) = options else {
         return render::html(&CommissionResults {
             ctx,
             totals: totals.into(),
             rows,
-            next_link: next_link(page.next),
-            first_link,
+            pager,
         });
     };
     page_or_partial!(CommissionListPage {
@@ -263,8 +250,7 @@ pub async fn list(
         errors,
         totals: totals.into(),
         rows,
-        next_link: next_link(page.next),
-        first_link,
+        pager,
     })
 }
 

@@ -6,14 +6,15 @@ use serde::Deserialize;
 
 use crate::db::{Db, DbError};
 use crate::format::madrid_datetime;
+use crate::listing::Cursor;
 use crate::mail::outbox::{self, OutboxEntry, Status};
 use crate::page_or_partial;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::{self, Pager};
 use crate::web::page::PageContext;
 use crate::web::render;
 
-const PER_PAGE: i64 = 50;
 const LIST_PATH: &str = "/admin/correos";
 
 /// One row of the list, ready to show.
@@ -64,8 +65,8 @@ pub struct OutboxListPage {
     pub status: Option<Status>,
     /// This page's own URL, where a retry without JavaScript comes back to.
     pub return_to: String,
-    pub newer_url: Option<String>,
-    pub older_url: Option<String>,
+    /// Newer e-mails are the previous page, older ones the next.
+    pub pager: Pager,
 }
 
 impl OutboxListPage {
@@ -89,32 +90,18 @@ pub struct OutboxRowPartial {
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     estado: Option<String>,
-    antes: Option<i64>,
+    #[serde(default)]
+    pagina: String,
 }
 
-fn list_url(status: Option<Status>, before: Option<i64>) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(status) = status {
-        query.append_pair("estado", status.as_str());
-    }
-    if let Some(before) = before {
-        query.append_pair("antes", &before.to_string());
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        LIST_PATH.to_owned()
-    } else {
-        format!("{LIST_PATH}?{query}")
-    }
-}
-
-/// GET /admin/correos[?estado=failed][&antes=<id>]
+/// GET /admin/correos[?estado=failed][&pagina=tras-<id>]
 pub async fn list(
     ctx: PageContext,
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ListQuery { estado, antes } = query.into_inner();
+    let ListQuery { estado, pagina } = query.into_inner();
+    let cursor = Cursor::parse(&pagina);
     let status = match estado.as_deref() {
         None | Some("") => None,
         Some(value) => Some(
@@ -123,15 +110,15 @@ pub async fn list(
         ),
     };
     let page = db
-        .run(move |conn| outbox::list(conn, status, antes, PER_PAGE).map_err(DbError::from))
+        .run(move |conn| outbox::list(conn, status, cursor).map_err(DbError::from))
         .await?;
+    let pairs = [("estado", status.map_or("", Status::as_str))];
     page_or_partial!(OutboxListPage {
         ctx,
-        rows: page.entries.into_iter().map(OutboxRow::new).collect(),
+        return_to: listing::url(LIST_PATH, &pairs, cursor),
+        pager: Pager::at(&page, LIST_PATH, &pairs),
+        rows: page.rows.into_iter().map(OutboxRow::new).collect(),
         status,
-        return_to: list_url(status, antes),
-        newer_url: antes.map(|_| list_url(status, None)),
-        older_url: page.next_before.map(|id| list_url(status, Some(id))),
     })
 }
 
@@ -188,15 +175,6 @@ pub async fn retry(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn list_urls_keep_the_filter() {
-        assert_eq!(list_url(None, None), "/admin/correos");
-        assert_eq!(
-            list_url(Some(Status::Failed), Some(42)),
-            "/admin/correos?estado=failed&antes=42"
-        );
-    }
 
     #[test]
     fn retry_only_returns_to_the_outbox_list() {

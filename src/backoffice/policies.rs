@@ -12,6 +12,7 @@ use crate::backoffice::CurrentStaff;
 use crate::catalog::{self, Carrier};
 use crate::db::{Db, DbError};
 use crate::format::{date, madrid_datetime};
+use crate::listing::Cursor;
 use crate::money::{cents_for_input, format_cents};
 use crate::page_or_partial;
 use crate::policies::{
@@ -23,16 +24,13 @@ use crate::search::CustomerHit;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
 fn scope_of(staff: &CurrentStaff) -> PortfolioScope {
     PortfolioScope::of(staff.0.id, staff.0.role())
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 fn optional_id(text: &str) -> Option<i64> {
@@ -104,7 +102,7 @@ pub struct PortfolioQuery {
     agente: String,
     estado: String,
     q: String,
-    antes: String,
+    pagina: String,
 }
 
 #[derive(Template)]
@@ -122,8 +120,7 @@ pub struct PortfolioPage {
     pub statuses: Vec<(String, String)>,
     pub counts: Vec<PortfolioCount>,
     pub rows: Vec<RowView>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
     pub errors: FieldErrors,
 }
 
@@ -132,8 +129,7 @@ pub struct PortfolioPage {
 #[template(path = "backoffice/policies/_rows.html")]
 pub struct PortfolioRows {
     pub rows: Vec<RowView>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
 }
 
 /// GET /admin/polizas
@@ -152,26 +148,27 @@ pub async fn list(
         agent_id: optional_id(&query.agente),
         status: Status::parse(query.estado.trim()),
         text: q.clone(),
-        before_id: optional_id(&query.antes),
+        cursor: Cursor::parse(&query.pagina),
         customer_id: None,
     };
-    let base = format!(
-        "/admin/polizas?compania={}&ramo={}&agente={}&estado={}&q={}",
-        filter.carrier_id.map(|i| i.to_string()).unwrap_or_default(),
-        filter.line_id.map(|i| i.to_string()).unwrap_or_default(),
-        filter.agent_id.map(|i| i.to_string()).unwrap_or_default(),
-        filter.status.map(|s| s.code()).unwrap_or_default(),
-        encode(&q)
-    );
-    let first_link = filter.before_id.map(|_| base.clone());
+    let carrier = filter.carrier_id.map(|i| i.to_string()).unwrap_or_default();
+    let line = filter.line_id.map(|i| i.to_string()).unwrap_or_default();
+    let agent = filter.agent_id.map(|i| i.to_string()).unwrap_or_default();
+    let status = filter.status.map(|s| s.code()).unwrap_or_default();
+    let pairs = [
+        ("compania", carrier.as_str()),
+        ("ramo", line.as_str()),
+        ("agente", agent.as_str()),
+        ("estado", status),
+        ("q", q.as_str()),
+    ];
     if ctx.htmx {
         let page = db
             .run(move |conn| policies::portfolio(conn, scope, &filter).map_err(DbError::from))
             .await?;
         return render::html(&PortfolioRows {
-            next_link: page.next.map(|id| format!("{base}&antes={id}")),
+            pager: Pager::at(&page, "/admin/polizas", &pairs),
             rows: page.rows.into_iter().map(RowView::from).collect(),
-            first_link,
         });
     }
     let (page, counts, carriers, lines, agents) = db
@@ -185,6 +182,7 @@ pub async fn list(
             ))
         })
         .await?;
+    let pager = Pager::at(&page, "/admin/polizas", &pairs);
     page_or_partial!(PortfolioPage {
         ctx,
         compania: query.compania,
@@ -197,9 +195,8 @@ pub async fn list(
         agents: with_all("Todos", agents.into_iter().map(|a| (a.id, a.name))),
         statuses: status_options(),
         counts,
-        next_link: page.next.map(|id| format!("{base}&antes={id}")),
+        pager,
         rows: page.rows.into_iter().map(RowView::from).collect(),
-        first_link,
         errors: FieldErrors::new(),
     })
 }
@@ -211,7 +208,7 @@ pub async fn list(
 #[serde(default)]
 pub struct ExpiringQuery {
     dias: String,
-    desde: String,
+    pagina: String,
 }
 
 #[derive(Template)]
@@ -221,8 +218,7 @@ pub struct ExpiringPage {
     pub days: i64,
     pub horizons: Vec<i64>,
     pub rows: Vec<RowView>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
 }
 
 /// GET /admin/polizas/vencimientos?dias=30
@@ -240,25 +236,23 @@ pub async fn expiring(
         .ok()
         .filter(|d| policies::EXPIRING_HORIZONS.contains(d))
         .unwrap_or(30);
-    let after = query.desde.split_once('_').and_then(|(day, id)| {
-        Some((
-            NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?,
-            id.parse::<i64>().ok()?,
-        ))
-    });
+    let cursor = Cursor::parse(&query.pagina);
     let today = policies::today();
     let page = db
-        .run(move |conn| policies::expiring(conn, scope, today, days, after).map_err(DbError::from))
+        .run(move |conn| {
+            policies::expiring(conn, scope, today, days, cursor).map_err(DbError::from)
+        })
         .await?;
-    let base = format!("/admin/polizas/vencimientos?dias={days}");
+    let days_text = days.to_string();
     page_or_partial!(ExpiringPage {
         ctx,
         days,
         horizons: policies::EXPIRING_HORIZONS.to_vec(),
-        next_link: page
-            .next
-            .map(|(day, id)| format!("{base}&desde={}_{id}", day.format("%Y-%m-%d"))),
-        first_link: after.map(|_| base.clone()),
+        pager: Pager::at(
+            &page,
+            "/admin/polizas/vencimientos",
+            &[("dias", &days_text)]
+        ),
         rows: page.rows.into_iter().map(RowView::from).collect(),
     })
 }

@@ -14,6 +14,7 @@ use crate::catalog;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
 use crate::format::{date, madrid_datetime};
+use crate::listing::Cursor;
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::policies::{self, CustomerRef, Frequency, ProductOption, RiskKind};
@@ -25,6 +26,7 @@ use crate::search::CustomerHit;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -35,10 +37,6 @@ fn scope_of(staff: &CurrentStaff) -> PortfolioScope {
 
 fn optional_id(text: &str) -> Option<i64> {
     text.trim().parse::<i64>().ok().filter(|id| *id > 0)
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 fn with_all(first: &str, options: impl Iterator<Item = (i64, String)>) -> Vec<(String, String)> {
@@ -87,7 +85,7 @@ pub struct ListQuery {
     ramo: String,
     agente: String,
     origen: String,
-    antes: String,
+    pagina: String,
 }
 
 pub struct RowView {
@@ -147,8 +145,7 @@ pub struct ListPage {
     pub agents: Vec<(String, String)>,
     pub sources: Vec<(String, String)>,
     pub rows: Vec<RowView>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
     pub errors: FieldErrors,
 }
 
@@ -157,8 +154,7 @@ pub struct ListPage {
 #[template(path = "backoffice/quotes/_rows.html")]
 pub struct ListRows {
     pub rows: Vec<RowView>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
 }
 
 /// GET /admin/presupuestos
@@ -181,25 +177,27 @@ pub async fn list(
         line_id: optional_id(&query.ramo),
         agent_id: optional_id(&query.agente),
         source,
-        before_id: optional_id(&query.antes),
+        cursor: Cursor::parse(&query.pagina),
     };
-    let base = format!(
-        "/admin/presupuestos?q={}&estado={}&ramo={}&agente={}&origen={}",
-        encode(&q),
-        filter.status.map(|s| s.code()).unwrap_or_default(),
-        filter.line_id.map(|i| i.to_string()).unwrap_or_default(),
-        filter.agent_id.map(|i| i.to_string()).unwrap_or_default(),
-        source.unwrap_or_default(),
-    );
-    let first_link = filter.before_id.map(|_| base.clone());
+    let line = filter.line_id.map(|i| i.to_string()).unwrap_or_default();
+    let agent = filter.agent_id.map(|i| i.to_string()).unwrap_or_default();
+    let pairs = [
+        ("q", q.as_str()),
+        (
+            "estado",
+            filter.status.map(|s| s.code()).unwrap_or_default(),
+        ),
+        ("ramo", line.as_str()),
+        ("agente", agent.as_str()),
+        ("origen", source.unwrap_or_default()),
+    ];
     if ctx.htmx {
         let page = db
             .run(move |conn| quotes::list(conn, scope, &filter).map_err(DbError::from))
             .await?;
         return render::html(&ListRows {
-            next_link: page.next.map(|id| format!("{base}&antes={id}")),
+            pager: Pager::at(&page, "/admin/presupuestos", &pairs),
             rows: page.rows.into_iter().map(RowView::from).collect(),
-            first_link,
         });
     }
     let (page, lines, agents) = db
@@ -211,6 +209,7 @@ pub async fn list(
             ))
         })
         .await?;
+    let pager = Pager::at(&page, "/admin/presupuestos", &pairs);
     page_or_partial!(ListPage {
         ctx,
         q,
@@ -234,9 +233,8 @@ pub async fn list(
                     .map(|(c, l)| ((*c).to_owned(), (*l).to_owned())),
             )
             .collect(),
-        next_link: page.next.map(|id| format!("{base}&antes={id}")),
+        pager,
         rows: page.rows.into_iter().map(RowView::from).collect(),
-        first_link,
         errors: FieldErrors::new(),
     })
 }

@@ -13,6 +13,7 @@ use crate::backoffice::CurrentStaff;
 use crate::catalog;
 use crate::db::{Db, DbError};
 use crate::format::date;
+use crate::listing::Cursor;
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::policies::{self, Actor};
@@ -23,6 +24,7 @@ use crate::receipts::{
 use crate::validation::{FieldErrors, parse_date};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -339,8 +341,7 @@ pub struct ListQuery {
     hasta: String,
     compania: String,
     agente: String,
-    /// Keyset cursor: `<due date>_<id>` of the last row of the previous page.
-    despues: String,
+    pagina: String,
 }
 
 /// A receipt as a row of the list.
@@ -417,8 +418,7 @@ pub struct ReceiptListPage {
     pub errors: FieldErrors,
     pub totals: TotalsView,
     pub rows: Vec<ListRow>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
 }
 
 /// The results (totals, rows, pagination): what the filter form's htmx requests swap.
@@ -427,18 +427,13 @@ pub struct ReceiptListPage {
 pub struct ReceiptResults {
     pub totals: TotalsView,
     pub rows: Vec<ListRow>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
 }
 
 fn with_all(first: &str, options: impl Iterator<Item = (String, String)>) -> Vec<(String, String)> {
     std::iter::once((String::new(), first.to_owned()))
         .chain(options)
         .collect()
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// GET /admin/recibos
@@ -471,32 +466,27 @@ pub async fn list(
             "La fecha final no puede ser anterior a la inicial.",
         );
     }
-    let after = query.despues.split_once('_').and_then(|(day, id)| {
-        Some((
-            NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?,
-            id.parse::<i64>().ok()?,
-        ))
-    });
+    let cursor = Cursor::parse(&query.pagina);
     let filter = ListFilter {
         status: Status::parse(estado.trim()),
         due_from,
         due_until: due_until.filter(|_| !errors.has("hasta")),
         carrier_id: optional_id(&query.compania),
         agent_id: optional_id(&query.agente),
-        after,
+        cursor,
     };
-    let base = format!(
-        "/admin/recibos?estado={}&desde={}&hasta={}&compania={}&agente={}",
-        filter.status.map(|s| s.code()).unwrap_or_default(),
-        filter.due_from.map(iso).unwrap_or_default(),
-        filter.due_until.map(iso).unwrap_or_default(),
-        filter.carrier_id.map(|i| i.to_string()).unwrap_or_default(),
-        filter.agent_id.map(|i| i.to_string()).unwrap_or_default(),
-    );
-    let first_link = after.map(|_| base.clone());
-    let next_link = |next: Option<(NaiveDate, i64)>| {
-        next.map(|(due, id)| format!("{base}&despues={}", encode(&format!("{}_{id}", iso(due)))))
-    };
+    // Every status is `estado=todos` in a page link: an absent `estado` means pending.
+    let from = filter.due_from.map(iso).unwrap_or_default();
+    let until = filter.due_until.map(iso).unwrap_or_default();
+    let carrier = filter.carrier_id.map(|i| i.to_string()).unwrap_or_default();
+    let agent = filter.agent_id.map(|i| i.to_string()).unwrap_or_default();
+    let pairs = [
+        ("estado", filter.status.map_or("todos", |s| s.code())),
+        ("desde", from.as_str()),
+        ("hasta", until.as_str()),
+        ("compania", carrier.as_str()),
+        ("agente", agent.as_str()),
+    ];
     let today = policies::today();
     let htmx = ctx.htmx;
     let (page, totals, options) = db
@@ -514,6 +504,7 @@ pub async fn list(
             Ok::<_, DbError>((page, totals, options))
         })
         .await?;
+    let pager = Pager::at(&page, "/admin/recibos", &pairs);
     let rows: Vec<ListRow> = page
         .rows
         .into_iter()
@@ -523,8 +514,7 @@ pub async fn list(
         return render::html(&ReceiptResults {
             totals: totals.into(),
             rows,
-            next_link: next_link(page.next),
-            first_link,
+            pager,
         });
     };
     page_or_partial!(ReceiptListPage {
@@ -551,7 +541,6 @@ pub async fn list(
         errors,
         totals: totals.into(),
         rows,
-        next_link: next_link(page.next),
-        first_link,
+        pager,
     })
 }

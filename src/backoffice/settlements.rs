@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::audit::Actor;
@@ -19,22 +18,20 @@ use crate::commissions::{
 };
 use crate::db::{Db, DbError};
 use crate::format::{date, madrid_datetime};
+use crate::listing::Cursor;
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::policies;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
 fn optional_id(text: &str) -> Option<i64> {
     text.trim().parse::<i64>().ok().filter(|id| *id > 0)
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 fn detail_path(id: i64) -> String {
@@ -99,7 +96,7 @@ pub struct ListQuery {
     compania: String,
     estado: String,
     /// Keyset cursor: `<period>_<id>` of the last row of the previous page.
-    despues: String,
+    pagina: String,
 }
 
 #[derive(Template)]
@@ -111,8 +108,7 @@ pub struct SettlementListPage {
     pub carriers: Vec<(String, String)>,
     pub statuses: Vec<(String, String)>,
     pub rows: Vec<SettlementView>,
-    pub next_link: Option<String>,
-    pub first_link: Option<String>,
+    pub pager: Pager,
     /// The new draft form: typed values and their errors.
     pub draft: DraftForm,
     pub draft_carriers: Vec<(String, String)>,
@@ -127,22 +123,19 @@ async fn list_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let after = query.despues.split_once('_').and_then(|(day, id)| {
-        Some((
-            NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?,
-            id.parse::<i64>().ok()?,
-        ))
-    });
     let filter = SettlementFilter {
         carrier_id: optional_id(&query.compania),
         status: SettlementStatus::parse(query.estado.trim()),
-        after,
+        cursor: Cursor::parse(&query.pagina),
     };
-    let base = format!(
-        "/admin/liquidaciones?compania={}&estado={}",
-        filter.carrier_id.map(|i| i.to_string()).unwrap_or_default(),
-        filter.status.map(|s| s.code()).unwrap_or_default(),
-    );
+    let carrier = filter.carrier_id.map(|i| i.to_string()).unwrap_or_default();
+    let pairs = [
+        ("compania", carrier.as_str()),
+        (
+            "estado",
+            filter.status.map(|s| s.code()).unwrap_or_default(),
+        ),
+    ];
     let (page, carriers) = db
         .run(move |conn| {
             let page = commissions::settlements(conn, &filter)?;
@@ -165,13 +158,7 @@ async fn list_page(
                 .iter()
                 .map(|s| (s.code().to_owned(), s.label().to_owned())),
         ),
-        next_link: page.next.map(|(period, id)| {
-            format!(
-                "{base}&despues={}",
-                encode(&format!("{}_{id}", period.format("%Y-%m-%d")))
-            )
-        }),
-        first_link: after.map(|_| base.clone()),
+        pager: Pager::at(&page, "/admin/liquidaciones", &pairs),
         rows: page.rows.into_iter().map(SettlementView::from).collect(),
         draft,
         draft_carriers: with_all("Elija la compañía", carrier_options.into_iter()),

@@ -353,9 +353,9 @@ fn listing_a_page_with_actor_names_is_one_query() {
     .unwrap();
 
     assert_eq!(queries.load(Ordering::SeqCst), 1);
-    assert_eq!(page.entries.len(), 50);
-    assert!(page.has_more);
-    for entry in &page.entries {
+    assert_eq!(page.page.rows.len(), 50);
+    assert!(page.page.next.is_some());
+    for entry in &page.page.rows {
         let name = entry.actor_name.as_deref().unwrap();
         assert_eq!(
             entry.actor_label,

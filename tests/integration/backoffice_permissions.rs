@@ -372,7 +372,7 @@ async fn no_back_office_page_shows_codes_json_ids_or_cents() {
         ));
     }
     // Every page of the audit log's first screens, and the history of each kind of record.
-    paths.push("/admin/auditoria?antes=999999999".to_owned());
+    paths.push("/admin/auditoria?pagina=tras-999999999".to_owned());
 
     let mut found = Vec::new();
     for path in &paths {

@@ -1003,7 +1003,8 @@ async fn the_outbox_pages_by_fifty_with_a_link_to_older_emails() {
     .await;
     app.sign_in(ADMIN, PASSWORD).await;
     let older =
-        regex::Regex::new(r#"href="(/admin/correos\?antes=\d+)" rel="next">Más antiguos"#).unwrap();
+        regex::Regex::new(r#"href="(/admin/correos\?pagina=tras-\d+)" rel="next">Más antiguos"#)
+            .unwrap();
     let row = regex::Regex::new(r#"<tr id="correo-\d+">"#).unwrap();
     let mut path = "/admin/correos".to_owned();
     let mut pages = Vec::new();
@@ -1019,7 +1020,15 @@ async fn the_outbox_pages_by_fifty_with_a_link_to_older_emails() {
     assert_eq!(pages, [50, 50, 20]);
     let last = app.get(&path).await.text().await.unwrap();
     assert!(last.contains("c000@example.es") && !last.contains("c119@example.es"));
-    assert!(last.contains(r#"<a href="/admin/correos">Más recientes</a>"#));
+    // «Más recientes» goes back one page (the second), not to the first.
+    let newer =
+        regex::Regex::new(r#"href="(/admin/correos\?pagina=ante-\d+)" rel="prev">Más recientes"#)
+            .unwrap();
+    let back = newer.captures(&last).expect("a link back")[1].to_owned();
+    let second = app.get(&back).await.text().await.unwrap();
+    assert_eq!(row.find_iter(&second).count(), 50);
+    assert!(second.contains("c069@example.es") && second.contains("c020@example.es"));
+    assert!(!second.contains("c070@example.es") && !second.contains("c019@example.es"));
     app.stop().await;
 }
 

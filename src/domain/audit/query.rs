@@ -6,9 +6,7 @@ use diesel::prelude::*;
 use crate::audit::Action;
 use crate::audit::details::{self, Names};
 use crate::db::schema::{audit_log, staff_users};
-
-/// Entries per page.
-pub const PAGE_SIZE: i64 = 50;
+use crate::listing::{self, Cursor, PAGE_SIZE, Page};
 
 /// What to show; every field narrows the list, `None` leaves it open.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,8 +19,7 @@ pub struct Filter {
     /// First and last calendar day (Europe/Madrid), both included.
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
-    /// Only entries older than this one (the next page starts after the last id shown).
-    pub before_id: Option<i64>,
+    pub cursor: Option<Cursor>,
 }
 
 /// One entry with the name of its actor's account.
@@ -45,9 +42,7 @@ pub struct EntryRow {
 /// A page of entries, newest first.
 #[derive(Debug, Clone)]
 pub struct EntryPage {
-    pub entries: Vec<EntryRow>,
-    /// There are older entries matching the filter.
-    pub has_more: bool,
+    pub page: Page<EntryRow>,
     /// Numbers and names of the records the entries point at.
     pub names: Names,
 }
@@ -61,15 +56,6 @@ impl EntryPage {
     /// The details of `entry` in words: "Estado: pendiente → hecha · Importe: 500,00 €".
     pub fn details_text(&self, entry: &EntryRow) -> String {
         details::details_text(entry.target_type.as_deref(), &entry.details, &self.names)
-    }
-
-    /// The `before_id` of the next page, when there is one.
-    pub fn next_before_id(&self) -> Option<i64> {
-        if self.has_more {
-            self.entries.last().map(|entry| entry.id)
-        } else {
-            None
-        }
     }
 }
 
@@ -101,7 +87,7 @@ pub fn list(conn: &mut PgConnection, filter: &Filter) -> QueryResult<EntryPage> 
         .map(str::trim)
         .filter(|a| !a.is_empty())
     {
-        let pattern = contains_pattern(actor);
+        let pattern = listing::contains(actor);
         // The label (an e-mail) or the current name or e-mail of the account; the subquery
         // keeps the label's trigram index usable.
         let accounts = diesel::alias!(staff_users as accounts);
@@ -132,41 +118,24 @@ pub fn list(conn: &mut PgConnection, filter: &Filter) -> QueryResult<EntryPage> 
     if let Some(end) = end {
         query = query.filter(audit_log::occurred_at.lt(end));
     }
-    if let Some(before_id) = filter.before_id {
-        query = query.filter(audit_log::id.lt(before_id));
-    }
-
-    let mut entries: Vec<EntryRow> = query
-        .order(audit_log::id.desc())
-        .limit(PAGE_SIZE + 1)
-        .load(conn)?;
-    let has_more = entries.len() as i64 > PAGE_SIZE;
-    entries.truncate(PAGE_SIZE as usize);
+    query = match filter.cursor {
+        None => query.order(audit_log::id.desc()),
+        Some(Cursor::After(id)) => query
+            .filter(audit_log::id.lt(id))
+            .order(audit_log::id.desc()),
+        Some(Cursor::Before(id)) => query
+            .filter(audit_log::id.gt(id))
+            .order(audit_log::id.asc()),
+    };
+    let entries: Vec<EntryRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let page = Page::assemble(entries, filter.cursor, PAGE_SIZE, |e| e.id);
     let names = Names::load(
         conn,
-        entries
+        page.rows
             .iter()
             .map(|e| (e.target_type.as_deref(), e.target_id, &e.details)),
     )?;
-    Ok(EntryPage {
-        entries,
-        has_more,
-        names,
-    })
-}
-
-/// `%text%` for ILIKE, with the pattern characters of `text` taken literally.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+    Ok(EntryPage { page, names })
 }
 
 impl EntryRow {
@@ -207,27 +176,5 @@ mod tests {
             row("future.unknown_action", json!({})).action_label(),
             "future.unknown_action"
         );
-    }
-
-    #[test]
-    fn like_wildcards_typed_in_the_actor_filter_are_literal() {
-        assert_eq!(contains_pattern("ana"), "%ana%");
-        assert_eq!(contains_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
-    }
-
-    #[test]
-    fn a_full_page_points_at_its_last_entry() {
-        let mut page = EntryPage {
-            entries: vec![
-                row("staff.sign_in", json!({})),
-                row("staff.sign_in", json!({})),
-            ],
-            has_more: true,
-            names: Names::default(),
-        };
-        page.entries[1].id = 7;
-        assert_eq!(page.next_before_id(), Some(7));
-        page.has_more = false;
-        assert_eq!(page.next_before_id(), None);
     }
 }

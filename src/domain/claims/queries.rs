@@ -7,9 +7,9 @@ use crate::auth::permissions::{Permission, PortfolioScope};
 use crate::auth::staff::Role;
 use crate::claims::{Claim, ClaimError, ClaimStatus, today};
 use crate::db::schema::{claim_events, claims, customers, policies, staff_users};
+use crate::listing::{self, Cursor, Direction, PAGE_SIZE, Page};
 
 /// Claims per page of the queue.
-pub const QUEUE_PAGE_SIZE: i64 = 50;
 /// Most events a timeline shows (a claim rarely has more than a few dozen).
 const MAX_EVENTS: i64 = 500;
 
@@ -287,66 +287,85 @@ pub struct QueueRow {
     pub handler_name: Option<String>,
 }
 
-/// A page of the queue, oldest first.
-#[derive(Debug, Clone)]
-pub struct QueuePage {
-    pub rows: Vec<QueueRow>,
-    /// Where the next page starts (`opened_at`, `id` of the last row), when there is one.
-    pub next: Option<(DateTime<Utc>, i64)>,
-}
-
 /// Claims still waiting (not paid, closed or rejected) within `scope`, oldest first, after the
-/// keyset cursor `after`. Served by `claims_queue_idx` (handler, opened_at).
+/// keyset `cursor` (either way), with how many wait. Served by `claims_queue_idx` (handler,
+/// opened_at).
 pub fn queue(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: QueueFilter,
     me: i64,
-    after: Option<(DateTime<Utc>, i64)>,
-) -> QueryResult<QueuePage> {
+    cursor: Option<Cursor>,
+) -> QueryResult<Page<QueueRow>> {
     let pending: Vec<&str> = ClaimStatus::ALL
         .into_iter()
         .filter(|s| s.is_pending())
         .map(ClaimStatus::code)
         .collect();
-    let mut query = claims::table
-        .inner_join(customers::table)
-        .inner_join(policies::table)
-        .left_join(staff_users::table.on(claims::handler_staff_id.eq(staff_users::id.nullable())))
-        .filter(claims::status.eq_any(pending))
-        .select((
-            claims::id,
-            claims::number,
-            claims::status,
-            claims::kind,
-            claims::incident_date,
-            claims::opened_at,
-            claims::policy_id,
-            policies::number,
-            claims::customer_id,
-            customers::display_name,
-            staff_users::name.nullable(),
-        ))
-        .order((claims::opened_at, claims::id))
-        .limit(QUEUE_PAGE_SIZE + 1)
-        .into_boxed();
-    if let Some(owner) = scope.owner() {
-        query = query.filter(customers::owner_staff_id.eq(owner));
-    }
-    query = match filter {
-        QueueFilter::Mine => query.filter(claims::handler_staff_id.eq(me)),
-        QueueFilter::Unassigned => query.filter(claims::handler_staff_id.is_null()),
-        QueueFilter::All => query,
+    let filtered = || {
+        let mut query = claims::table
+            .inner_join(customers::table)
+            .inner_join(policies::table)
+            .left_join(
+                staff_users::table.on(claims::handler_staff_id.eq(staff_users::id.nullable())),
+            )
+            .filter(claims::status.eq_any(pending.clone()))
+            .select((
+                claims::id,
+                claims::number,
+                claims::status,
+                claims::kind,
+                claims::incident_date,
+                claims::opened_at,
+                claims::policy_id,
+                policies::number,
+                claims::customer_id,
+                customers::display_name,
+                staff_users::name.nullable(),
+            ))
+            .into_boxed();
+        if let Some(owner) = scope.owner() {
+            query = query.filter(customers::owner_staff_id.eq(owner));
+        }
+        match filter {
+            QueueFilter::Mine => query.filter(claims::handler_staff_id.eq(me)),
+            QueueFilter::Unassigned => query.filter(claims::handler_staff_id.is_null()),
+            QueueFilter::All => query,
+        }
     };
-    if let Some((opened_at, id)) = after {
-        query = query.filter(
-            claims::opened_at
-                .gt(opened_at)
-                .or(claims::opened_at.eq(opened_at).and(claims::id.gt(id))),
-        );
+    let mut query = filtered();
+    let key: Option<DateTime<Utc>> = match cursor {
+        Some(cursor) => claims::table
+            .find(cursor.id())
+            .select(claims::opened_at)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let forward = Cursor::direction(cursor) == Direction::Forward;
+    if let (Some(cursor), Some(opened_at)) = (cursor, key) {
+        let id = cursor.id();
+        query = if forward {
+            query.filter(
+                claims::opened_at
+                    .gt(opened_at)
+                    .or(claims::opened_at.eq(opened_at).and(claims::id.gt(id))),
+            )
+        } else {
+            query.filter(
+                claims::opened_at
+                    .lt(opened_at)
+                    .or(claims::opened_at.eq(opened_at).and(claims::id.lt(id))),
+            )
+        };
     }
+    query = if forward {
+        query.order((claims::opened_at.asc(), claims::id.asc()))
+    } else {
+        query.order((claims::opened_at.desc(), claims::id.desc()))
+    };
     #[allow(clippy::type_complexity)]
-    let mut loaded: Vec<(
+    let loaded: Vec<(
         i64,
         String,
         String,
@@ -358,49 +377,40 @@ pub fn queue(
         i64,
         String,
         Option<String>,
-    )> = query.load(conn)?;
-    let more = loaded.len() as i64 > QUEUE_PAGE_SIZE;
-    loaded.truncate(QUEUE_PAGE_SIZE as usize);
+    )> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let total = listing::count(conn, filtered)?;
+    let page = Page::assemble(loaded, cursor, PAGE_SIZE, |r| r.0).with_total(total);
     let today = today();
-    let rows: Vec<QueueRow> = loaded
-        .into_iter()
-        .map(
-            |(
-                id,
-                number,
-                status,
-                kind,
-                incident_date,
-                opened_at,
-                policy_id,
-                policy_number,
-                customer_id,
-                customer_name,
-                handler_name,
-            )| QueueRow {
-                id,
-                number,
-                status: ClaimStatus::parse(&status).unwrap_or(ClaimStatus::Open),
-                kind,
-                incident_date,
-                opened_at,
-                age_days: (today - opened_at.with_timezone(&crate::time::ZONE).date_naive())
-                    .num_days()
-                    .max(0),
-                policy_id,
-                policy_number,
-                customer_id,
-                customer_name,
-                handler_name,
-            },
-        )
-        .collect();
-    let next = if more {
-        rows.last().map(|row| (row.opened_at, row.id))
-    } else {
-        None
-    };
-    Ok(QueuePage { rows, next })
+    Ok(page.map(
+        |(
+            id,
+            number,
+            status,
+            kind,
+            incident_date,
+            opened_at,
+            policy_id,
+            policy_number,
+            customer_id,
+            customer_name,
+            handler_name,
+        )| QueueRow {
+            id,
+            number,
+            status: ClaimStatus::parse(&status).unwrap_or(ClaimStatus::Open),
+            kind,
+            incident_date,
+            opened_at,
+            age_days: (today - opened_at.with_timezone(&crate::time::ZONE).date_naive())
+                .num_days()
+                .max(0),
+            policy_id,
+            policy_number,
+            customer_id,
+            customer_name,
+            handler_name,
+        },
+    ))
 }
 
 /// Active staff who may handle claims, by name: (id, name).

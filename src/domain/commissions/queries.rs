@@ -13,9 +13,8 @@ use crate::commissions::model::{
 use crate::db::schema::{
     carrier_settlements, carriers, commissions, customers, policies, receipts, staff_users,
 };
+use crate::listing::{Cursor, Direction, PAGE_SIZE, Page};
 
-/// Rows per page of the lists.
-pub const PAGE_SIZE: i64 = 50;
 /// Lines a settlement's page shows at most (the CSV has them all).
 pub const SETTLEMENT_PAGE_LINES: i64 = 500;
 
@@ -28,15 +27,7 @@ pub struct ListFilter {
     pub agent_id: Option<i64>,
     /// `Some(true)`: only lines in a settlement; `Some(false)`: only the unsettled.
     pub settled: Option<bool>,
-    /// Lines before this (booked on, id), in list order (newest first).
-    pub after: Option<(NaiveDate, i64)>,
-}
-
-/// One page of the list and the cursor of the next one.
-#[derive(Debug, Clone)]
-pub struct CommissionPage {
-    pub rows: Vec<CommissionRow>,
-    pub next: Option<(NaiveDate, i64)>,
+    pub cursor: Option<Cursor>,
 }
 
 /// The filter applied to `commissions ⋈ receipts ⋈ customers ⋈ policies ⋈ carriers`, boxed so
@@ -72,22 +63,45 @@ macro_rules! filtered {
     }};
 }
 
-/// Lines newest first, [`PAGE_SIZE`] per page, keyset on (booked on, id).
+/// Lines newest first, [`PAGE_SIZE`] per page, keyset on (booked on, id) both ways. The
+/// count is in [`totals`].
 pub fn list(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &ListFilter,
-) -> QueryResult<CommissionPage> {
+) -> QueryResult<Page<CommissionRow>> {
     let mut query = filtered!(scope, filter);
-    if let Some((day, id)) = filter.after {
-        query = query.filter(
-            commissions::booked_on
-                .lt(day)
-                .or(commissions::booked_on.eq(day).and(commissions::id.lt(id))),
-        );
+    let key: Option<NaiveDate> = match filter.cursor {
+        Some(cursor) => commissions::table
+            .find(cursor.id())
+            .select(commissions::booked_on)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let forward = Cursor::direction(filter.cursor) == Direction::Forward;
+    if let (Some(cursor), Some(day)) = (filter.cursor, key) {
+        let id = cursor.id();
+        query = if forward {
+            query.filter(
+                commissions::booked_on
+                    .lt(day)
+                    .or(commissions::booked_on.eq(day).and(commissions::id.lt(id))),
+            )
+        } else {
+            query.filter(
+                commissions::booked_on
+                    .gt(day)
+                    .or(commissions::booked_on.eq(day).and(commissions::id.gt(id))),
+            )
+        };
     }
-    let mut rows: Vec<CommissionRow> = query
-        .order((commissions::booked_on.desc(), commissions::id.desc()))
+    query = if forward {
+        query.order((commissions::booked_on.desc(), commissions::id.desc()))
+    } else {
+        query.order((commissions::booked_on.asc(), commissions::id.asc()))
+    };
+    let rows: Vec<CommissionRow> = query
         .limit(PAGE_SIZE + 1)
         .select((
             Commission::as_select(),
@@ -99,14 +113,9 @@ pub fn list(
             staff_users::name.nullable(),
         ))
         .load(conn)?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last()
-            .map(|r| (r.commission.booked_on, r.commission.id))
-    } else {
-        None
-    };
-    Ok(CommissionPage { rows, next })
+    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| {
+        r.commission.id
+    }))
 }
 
 /// Count and sums of everything the filter selects (all pages), in one query.
@@ -199,21 +208,14 @@ pub fn by_agent_and_month(
 pub struct SettlementFilter {
     pub carrier_id: Option<i64>,
     pub status: Option<SettlementStatus>,
-    /// Settlements after this (period, id) in list order (newest month first).
-    pub after: Option<(NaiveDate, i64)>,
+    pub cursor: Option<Cursor>,
 }
 
-#[derive(Debug, Clone)]
-pub struct SettlementPage {
-    pub rows: Vec<SettlementRow>,
-    pub next: Option<(NaiveDate, i64)>,
-}
-
-/// Settlements newest month first, [`PAGE_SIZE`] per page.
+/// Settlements newest month first, [`PAGE_SIZE`] per page, keyset on (period, id) both ways.
 pub fn settlements(
     conn: &mut PgConnection,
     filter: &SettlementFilter,
-) -> QueryResult<SettlementPage> {
+) -> QueryResult<Page<SettlementRow>> {
     let mut query = carrier_settlements::table
         .inner_join(carriers::table)
         .into_boxed();
@@ -223,30 +225,53 @@ pub fn settlements(
     if let Some(status) = filter.status {
         query = query.filter(carrier_settlements::status.eq(status.code()));
     }
-    if let Some((period, id)) = filter.after {
-        query = query.filter(
-            carrier_settlements::period
-                .lt(period)
-                .or(carrier_settlements::period
-                    .eq(period)
-                    .and(carrier_settlements::id.lt(id))),
-        );
+    let key: Option<NaiveDate> = match filter.cursor {
+        Some(cursor) => carrier_settlements::table
+            .find(cursor.id())
+            .select(carrier_settlements::period)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let forward = Cursor::direction(filter.cursor) == Direction::Forward;
+    if let (Some(cursor), Some(period)) = (filter.cursor, key) {
+        let id = cursor.id();
+        query = if forward {
+            query.filter(
+                carrier_settlements::period
+                    .lt(period)
+                    .or(carrier_settlements::period
+                        .eq(period)
+                        .and(carrier_settlements::id.lt(id))),
+            )
+        } else {
+            query.filter(
+                carrier_settlements::period
+                    .gt(period)
+                    .or(carrier_settlements::period
+                        .eq(period)
+                        .and(carrier_settlements::id.gt(id))),
+            )
+        };
     }
-    let mut rows: Vec<SettlementRow> = query
-        .order((
+    query = if forward {
+        query.order((
             carrier_settlements::period.desc(),
             carrier_settlements::id.desc(),
         ))
+    } else {
+        query.order((
+            carrier_settlements::period.asc(),
+            carrier_settlements::id.asc(),
+        ))
+    };
+    let rows: Vec<SettlementRow> = query
         .limit(PAGE_SIZE + 1)
         .select((Settlement::as_select(), carriers::name))
         .load(conn)?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| (r.settlement.period, r.settlement.id))
-    } else {
-        None
-    };
-    Ok(SettlementPage { rows, next })
+    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| {
+        r.settlement.id
+    }))
 }
 
 /// Settlement `id` with its carrier's name.

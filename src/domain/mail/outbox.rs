@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::outbound_emails;
+use crate::listing::{Cursor, PAGE_SIZE, Page};
 
 /// Where an e-mail is in its delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,44 +74,31 @@ impl OutboxEntry {
     }
 }
 
-/// One page of the outbox, newest first.
-#[derive(Debug, Clone)]
-pub struct OutboxPage {
-    pub entries: Vec<OutboxEntry>,
-    /// The `before` of the next (older) page, when there is one.
-    pub next_before: Option<i64>,
-}
-
-/// Up to `per_page` e-mails with an id below `before` (all when `None`), newest first,
-/// optionally only those in `status`. Keyset pagination: stable while new rows arrive.
+/// A page of e-mails, newest first, optionally only those in `status`. Keyset pagination:
+/// stable while new rows arrive.
 pub fn list(
     conn: &mut PgConnection,
     status: Option<Status>,
-    before: Option<i64>,
-    per_page: i64,
-) -> QueryResult<OutboxPage> {
+    cursor: Option<Cursor>,
+) -> QueryResult<Page<OutboxEntry>> {
     let mut query = outbound_emails::table
         .select(OutboxEntry::as_select())
-        .order(outbound_emails::id.desc())
-        .limit(per_page + 1)
+        .limit(PAGE_SIZE + 1)
         .into_boxed();
     if let Some(status) = status {
         query = query.filter(outbound_emails::status.eq(status.as_str()));
     }
-    if let Some(before) = before {
-        query = query.filter(outbound_emails::id.lt(before));
-    }
-    let mut entries = query.load(conn)?;
-    let next_before = if entries.len() as i64 > per_page {
-        entries.truncate(per_page as usize);
-        entries.last().map(|e| e.id)
-    } else {
-        None
+    query = match cursor {
+        None => query.order(outbound_emails::id.desc()),
+        Some(Cursor::After(id)) => query
+            .filter(outbound_emails::id.lt(id))
+            .order(outbound_emails::id.desc()),
+        Some(Cursor::Before(id)) => query
+            .filter(outbound_emails::id.gt(id))
+            .order(outbound_emails::id.asc()),
     };
-    Ok(OutboxPage {
-        entries,
-        next_before,
-    })
+    let entries = query.load(conn)?;
+    Ok(Page::assemble(entries, cursor, PAGE_SIZE, |e| e.id))
 }
 
 /// Puts a failed e-mail back in line for immediate delivery, with a fresh attempt count.

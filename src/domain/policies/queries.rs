@@ -18,6 +18,7 @@ use crate::db::schema::{
     policy_periods, products, staff_users,
 };
 use crate::format::date;
+use crate::listing::{self, Cursor, Direction, PAGE_SIZE, Page};
 use crate::money::parse_cents;
 use crate::policies::model::*;
 use crate::policies::rules::*;
@@ -25,8 +26,6 @@ use crate::validation::{FieldErrors, parse_date};
 
 /// The `target_type` of audit entries about a policy.
 pub const AUDIT_TARGET: &str = audit::target::POLICY;
-/// Rows per page of the portfolio and the expiring list.
-pub const PAGE_SIZE: i64 = 50;
 
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -1021,16 +1020,8 @@ pub struct PortfolioFilter {
     pub status: Option<Status>,
     /// Part of the customer's name or of the policy number.
     pub text: String,
-    /// Show policies with a smaller id than this (the last one of the previous page).
-    pub before_id: Option<i64>,
+    pub cursor: Option<Cursor>,
     pub customer_id: Option<i64>,
-}
-
-/// One page of a list and the cursor of the next page, if there is one.
-#[derive(Debug, Clone)]
-pub struct PolicyPage<C> {
-    pub rows: Vec<PolicyRow>,
-    pub next: Option<C>,
 }
 
 macro_rules! policy_rows {
@@ -1062,63 +1053,53 @@ macro_rules! policy_rows {
     };
 }
 
-fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-/// The portfolio, newest first, [`PAGE_SIZE`] rows per page (keyset on id).
+/// The portfolio, newest first, [`PAGE_SIZE`] rows per page (keyset on id), with how many
+/// policies match.
 pub fn portfolio(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &PortfolioFilter,
-) -> QueryResult<PolicyPage<i64>> {
-    let mut query = policy_rows!();
-    if let Some(owner) = scope.owner() {
-        query = query.filter(customers::owner_staff_id.eq(owner));
-    }
-    if let Some(carrier) = filter.carrier_id {
-        query = query.filter(policies::carrier_id.eq(carrier));
-    }
-    if let Some(line) = filter.line_id {
-        query = query.filter(policies::line_id.eq(line));
-    }
-    if let Some(agent) = filter.agent_id {
-        query = query.filter(policies::agent_staff_id.eq(agent));
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(policies::status.eq(status.code()));
-    }
-    if let Some(customer) = filter.customer_id {
-        query = query.filter(policies::customer_id.eq(customer));
-    }
-    let text = filter.text.trim();
-    if !text.is_empty() {
-        let pattern = like_pattern(text);
-        query = query.filter(
-            lower(customers::display_name)
-                .like(pattern.clone())
-                .or(lower(policies::number).like(pattern)),
-        );
-    }
-    if let Some(before) = filter.before_id {
-        query = query.filter(policies::id.lt(before));
-    }
-    let mut rows: Vec<PolicyRow> = query
-        .order(policies::id.desc())
-        .limit(PAGE_SIZE + 1)
-        .load(conn)?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
+) -> QueryResult<Page<PolicyRow>> {
+    let filtered = || {
+        let mut query = policy_rows!();
+        if let Some(owner) = scope.owner() {
+            query = query.filter(customers::owner_staff_id.eq(owner));
+        }
+        if let Some(carrier) = filter.carrier_id {
+            query = query.filter(policies::carrier_id.eq(carrier));
+        }
+        if let Some(line) = filter.line_id {
+            query = query.filter(policies::line_id.eq(line));
+        }
+        if let Some(agent) = filter.agent_id {
+            query = query.filter(policies::agent_staff_id.eq(agent));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(policies::status.eq(status.code()));
+        }
+        if let Some(customer) = filter.customer_id {
+            query = query.filter(policies::customer_id.eq(customer));
+        }
+        let text = filter.text.trim();
+        if !text.is_empty() {
+            let pattern = listing::contains(&text.to_lowercase());
+            query = query.filter(
+                lower(customers::display_name)
+                    .like(pattern.clone())
+                    .or(lower(policies::number).like(pattern)),
+            );
+        }
+        query
     };
-    Ok(PolicyPage { rows, next })
+    let mut query = filtered();
+    query = match filter.cursor {
+        None => query.order(policies::id.desc()),
+        Some(Cursor::After(id)) => query.filter(policies::id.lt(id)).order(policies::id.desc()),
+        Some(Cursor::Before(id)) => query.filter(policies::id.gt(id)).order(policies::id.asc()),
+    };
+    let rows: Vec<PolicyRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let total = listing::count(conn, filtered)?;
+    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| r.id).with_total(total))
 }
 
 /// The horizons the expiring list offers, in days.
@@ -1131,34 +1112,53 @@ pub fn expiring(
     scope: PortfolioScope,
     today: NaiveDate,
     days: i64,
-    after: Option<(NaiveDate, i64)>,
-) -> QueryResult<PolicyPage<(NaiveDate, i64)>> {
+    cursor: Option<Cursor>,
+) -> QueryResult<Page<PolicyRow>> {
     let until = today + chrono::Duration::days(days);
-    let mut query = policy_rows!()
-        .filter(policies::status.eq(Status::Active.code()))
-        .filter(policies::end_date.ge(today))
-        .filter(policies::end_date.le(until));
-    if let Some(owner) = scope.owner() {
-        query = query.filter(customers::owner_staff_id.eq(owner));
-    }
-    if let Some((end, id)) = after {
-        query = query.filter(
-            policies::end_date
-                .gt(end)
-                .or(policies::end_date.eq(end).and(policies::id.gt(id))),
-        );
-    }
-    let mut rows: Vec<PolicyRow> = query
-        .order((policies::end_date, policies::id))
-        .limit(PAGE_SIZE + 1)
-        .load(conn)?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| (r.end_date, r.id))
-    } else {
-        None
+    let filtered = || {
+        let mut query = policy_rows!()
+            .filter(policies::status.eq(Status::Active.code()))
+            .filter(policies::end_date.ge(today))
+            .filter(policies::end_date.le(until));
+        if let Some(owner) = scope.owner() {
+            query = query.filter(customers::owner_staff_id.eq(owner));
+        }
+        query
     };
-    Ok(PolicyPage { rows, next })
+    let mut query = filtered();
+    let key: Option<NaiveDate> = match cursor {
+        Some(cursor) => policies::table
+            .find(cursor.id())
+            .select(policies::end_date)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let forward = Cursor::direction(cursor) == Direction::Forward;
+    if let (Some(cursor), Some(end)) = (cursor, key) {
+        let id = cursor.id();
+        query = if forward {
+            query.filter(
+                policies::end_date
+                    .gt(end)
+                    .or(policies::end_date.eq(end).and(policies::id.gt(id))),
+            )
+        } else {
+            query.filter(
+                policies::end_date
+                    .lt(end)
+                    .or(policies::end_date.eq(end).and(policies::id.lt(id))),
+            )
+        };
+    }
+    query = if forward {
+        query.order((policies::end_date.asc(), policies::id.asc()))
+    } else {
+        query.order((policies::end_date.desc(), policies::id.desc()))
+    };
+    let rows: Vec<PolicyRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let total = listing::count(conn, filtered)?;
+    Ok(Page::assemble(rows, cursor, PAGE_SIZE, |r| r.id).with_total(total))
 }
 
 /// Policies in force per carrier and line, in one GROUP BY query.

@@ -13,9 +13,7 @@ use crate::db::schema::{
     audit_log, carriers, customers, leads, lines_of_business, policies, products, quote_options,
     quotes, staff_users,
 };
-
-/// Rows per page of the list.
-pub const PAGE_SIZE: i64 = 50;
+use crate::listing::{self, Cursor, PAGE_SIZE, Page};
 
 /// Whether quote `id` exists within `scope`: an agent reaches the quotes they carry and those
 /// of the customers they own.
@@ -44,8 +42,7 @@ pub struct ListFilter {
     pub line_id: Option<i64>,
     pub agent_id: Option<i64>,
     pub source: Option<&'static str>,
-    /// Keyset pagination: rows with a smaller id.
-    pub before_id: Option<i64>,
+    pub cursor: Option<Cursor>,
 }
 
 /// A quote as a row of the list.
@@ -67,13 +64,6 @@ pub struct ListRow {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone)]
-pub struct ListPage {
-    pub rows: Vec<ListRow>,
-    /// The `before_id` of the next page, when there is one.
-    pub next: Option<i64>,
-}
-
 type RawRow = (
     i64,
     String,
@@ -88,85 +78,77 @@ type RawRow = (
     DateTime<Utc>,
 );
 
-fn like(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-/// One page of quotes in `scope`, newest first.
+/// One page of quotes in `scope`, newest first, with how many match.
 pub fn list(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &ListFilter,
-) -> QueryResult<ListPage> {
-    let mut query = quotes::table
-        .left_join(customers::table)
-        .inner_join(lines_of_business::table)
-        .select((
-            quotes::id,
-            quotes::number,
-            quotes::customer_id,
-            customers::display_name.nullable(),
-            quotes::prospect_name,
-            lines_of_business::name,
-            quotes::status,
-            quotes::valid_until,
-            quotes::source,
-            quotes::agent_staff_id,
-            quotes::created_at,
-        ))
-        .into_boxed();
-    if let Some(me) = scope.owner() {
-        query = query.filter(
-            quotes::agent_staff_id
-                .eq(me)
-                .or(customers::owner_staff_id.eq(me)),
-        );
-    }
-    let text = filter.text.trim();
-    if !text.is_empty() {
-        let pattern = like(text);
-        query = query.filter(
-            quotes::number
-                .ilike(pattern.clone())
-                .or(customers::display_name
+) -> QueryResult<Page<ListRow>> {
+    let filtered = || {
+        let mut query = quotes::table
+            .left_join(customers::table)
+            .inner_join(lines_of_business::table)
+            .select((
+                quotes::id,
+                quotes::number,
+                quotes::customer_id,
+                customers::display_name.nullable(),
+                quotes::prospect_name,
+                lines_of_business::name,
+                quotes::status,
+                quotes::valid_until,
+                quotes::source,
+                quotes::agent_staff_id,
+                quotes::created_at,
+            ))
+            .into_boxed();
+        if let Some(me) = scope.owner() {
+            query = query.filter(
+                quotes::agent_staff_id
+                    .eq(me)
+                    .or(customers::owner_staff_id.eq(me)),
+            );
+        }
+        let text = filter.text.trim();
+        if !text.is_empty() {
+            let pattern = listing::contains(text);
+            query = query.filter(
+                quotes::number
                     .ilike(pattern.clone())
-                    .assume_not_null())
-                .or(quotes::prospect_name.ilike(pattern).assume_not_null()),
-        );
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(quotes::status.eq(status.code()));
-    }
-    if let Some(line) = filter.line_id {
-        query = query.filter(quotes::line_id.eq(line));
-    }
-    if let Some(agent) = filter.agent_id {
-        query = query.filter(quotes::agent_staff_id.eq(agent));
-    }
-    if let Some(source) = filter.source {
-        query = query.filter(quotes::source.eq(source));
-    }
-    if let Some(before) = filter.before_id {
-        query = query.filter(quotes::id.lt(before));
-    }
-    let mut raw: Vec<RawRow> = query
-        .order(quotes::id.desc())
-        .limit(PAGE_SIZE + 1)
-        .load(conn)?;
-    let next = if raw.len() as i64 > PAGE_SIZE {
-        raw.truncate(PAGE_SIZE as usize);
-        raw.last().map(|r| r.0)
-    } else {
-        None
+                    .or(customers::display_name
+                        .ilike(pattern.clone())
+                        .assume_not_null())
+                    .or(quotes::prospect_name.ilike(pattern).assume_not_null()),
+            );
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(quotes::status.eq(status.code()));
+        }
+        if let Some(line) = filter.line_id {
+            query = query.filter(quotes::line_id.eq(line));
+        }
+        if let Some(agent) = filter.agent_id {
+            query = query.filter(quotes::agent_staff_id.eq(agent));
+        }
+        if let Some(source) = filter.source {
+            query = query.filter(quotes::source.eq(source));
+        }
+        query
     };
+    let query = match filter.cursor {
+        None => filtered().order(quotes::id.desc()),
+        Some(Cursor::After(id)) => filtered()
+            .filter(quotes::id.lt(id))
+            .order(quotes::id.desc()),
+        Some(Cursor::Before(id)) => filtered().filter(quotes::id.gt(id)).order(quotes::id.asc()),
+    };
+    let raw: Vec<RawRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let total = listing::count(conn, filtered)?;
+    let page = Page::assemble(raw, filter.cursor, PAGE_SIZE, |r| r.0).with_total(total);
 
     // Agent names and option totals for the whole page at once.
-    let ids: Vec<i64> = raw.iter().map(|r| r.0).collect();
-    let agent_ids: Vec<i64> = raw.iter().filter_map(|r| r.9).collect();
+    let ids: Vec<i64> = page.rows.iter().map(|r| r.0).collect();
+    let agent_ids: Vec<i64> = page.rows.iter().filter_map(|r| r.9).collect();
     let agents: HashMap<i64, String> = staff_users::table
         .filter(staff_users::id.eq_any(&agent_ids))
         .select((staff_users::id, staff_users::name))
@@ -186,27 +168,23 @@ pub fn list(
         .map(|(id, min, count)| (id, (min, count)))
         .collect();
 
-    let rows = raw
-        .into_iter()
-        .map(|r| {
-            let (lowest, options) = totals.get(&r.0).copied().unwrap_or((None, 0));
-            ListRow {
-                id: r.0,
-                number: r.1,
-                customer_id: r.2,
-                holder: r.3.or(r.4).unwrap_or_default(),
-                line_name: r.5,
-                status: QuoteStatus::parse(&r.6).unwrap_or(QuoteStatus::Draft),
-                valid_until: r.7,
-                source: r.8,
-                agent_name: r.9.and_then(|id| agents.get(&id).cloned()),
-                lowest_total_cents: lowest,
-                options,
-                created_at: r.10,
-            }
-        })
-        .collect();
-    Ok(ListPage { rows, next })
+    Ok(page.map(|r| {
+        let (lowest, options) = totals.get(&r.0).copied().unwrap_or((None, 0));
+        ListRow {
+            id: r.0,
+            number: r.1,
+            customer_id: r.2,
+            holder: r.3.or(r.4).unwrap_or_default(),
+            line_name: r.5,
+            status: QuoteStatus::parse(&r.6).unwrap_or(QuoteStatus::Draft),
+            valid_until: r.7,
+            source: r.8,
+            agent_name: r.9.and_then(|id| agents.get(&id).cloned()),
+            lowest_total_cents: lowest,
+            options,
+            created_at: r.10,
+        }
+    }))
 }
 
 /// An option with the names of its carrier and product.

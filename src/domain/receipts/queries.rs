@@ -8,10 +8,9 @@ use diesel::sql_types::{BigInt, Nullable};
 
 use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{carriers, customers, policies, receipts, staff_users};
+use crate::listing::{Cursor, Direction, PAGE_SIZE, Page};
 use crate::receipts::model::{ClientReceipt, Receipt, ReceiptRow, Status, Totals};
 
-/// Rows per page of the list.
-pub const PAGE_SIZE: i64 = 50;
 /// Receipts a policy page or a client page shows at most (12 a year for a few years).
 pub const POLICY_LIMIT: i64 = 120;
 
@@ -24,15 +23,7 @@ pub struct ListFilter {
     pub carrier_id: Option<i64>,
     /// The policy's agent.
     pub agent_id: Option<i64>,
-    /// Receipts after this (due date, id), in list order.
-    pub after: Option<(NaiveDate, i64)>,
-}
-
-/// One page of the list and the cursor of the next one.
-#[derive(Debug, Clone)]
-pub struct ReceiptPage {
-    pub rows: Vec<ReceiptRow>,
-    pub next: Option<(NaiveDate, i64)>,
+    pub cursor: Option<Cursor>,
 }
 
 /// The filter applied to `receipts ⋈ customers ⋈ policies`, boxed so that the page and the
@@ -70,22 +61,45 @@ macro_rules! filtered {
     }};
 }
 
-/// Receipts by due date (oldest first), [`PAGE_SIZE`] per page, keyset on (due date, id).
+/// Receipts by due date (oldest first), [`PAGE_SIZE`] per page, keyset on (due date, id)
+/// both ways. The count is in [`totals`].
 pub fn list(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &ListFilter,
-) -> QueryResult<ReceiptPage> {
+) -> QueryResult<Page<ReceiptRow>> {
     let mut query = filtered!(scope, filter);
-    if let Some((due, id)) = filter.after {
-        query = query.filter(
-            receipts::due_date
-                .gt(due)
-                .or(receipts::due_date.eq(due).and(receipts::id.gt(id))),
-        );
+    let key: Option<NaiveDate> = match filter.cursor {
+        Some(cursor) => receipts::table
+            .find(cursor.id())
+            .select(receipts::due_date)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let forward = Cursor::direction(filter.cursor) == Direction::Forward;
+    if let (Some(cursor), Some(due)) = (filter.cursor, key) {
+        let id = cursor.id();
+        query = if forward {
+            query.filter(
+                receipts::due_date
+                    .gt(due)
+                    .or(receipts::due_date.eq(due).and(receipts::id.gt(id))),
+            )
+        } else {
+            query.filter(
+                receipts::due_date
+                    .lt(due)
+                    .or(receipts::due_date.eq(due).and(receipts::id.lt(id))),
+            )
+        };
     }
-    let mut rows: Vec<ReceiptRow> = query
-        .order((receipts::due_date, receipts::id))
+    query = if forward {
+        query.order((receipts::due_date.asc(), receipts::id.asc()))
+    } else {
+        query.order((receipts::due_date.desc(), receipts::id.desc()))
+    };
+    let rows: Vec<ReceiptRow> = query
         .limit(PAGE_SIZE + 1)
         .select((
             Receipt::as_select(),
@@ -95,13 +109,9 @@ pub fn list(
             staff_users::name.nullable(),
         ))
         .load(conn)?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| (r.receipt.due_date, r.receipt.id))
-    } else {
-        None
-    };
-    Ok(ReceiptPage { rows, next })
+    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| {
+        r.receipt.id
+    }))
 }
 
 /// Count and amounts of everything the filter selects (all pages), in one query.
