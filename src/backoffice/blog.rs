@@ -14,15 +14,17 @@ use crate::blog::{self, PostForm};
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
 use crate::format;
+use crate::listing::PageNumber;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::multipart;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
-const PER_PAGE: i64 = 25;
+const PER_PAGE: i64 = crate::listing::SHORT_PAGE_SIZE;
 
 pub struct PostRow {
     pub id: i64,
@@ -38,8 +40,7 @@ pub struct PostRow {
 pub struct ListPage {
     pub ctx: PageContext,
     pub posts: Vec<PostRow>,
-    pub page: i64,
-    pub more: bool,
+    pub pager: Pager,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,12 +55,7 @@ pub async fn list(
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query
-        .pagina
-        .trim()
-        .parse::<i64>()
-        .unwrap_or(0)
-        .clamp(0, 10_000);
+    let page = PageNumber::parse(&query.pagina);
     let mut posts = db
         .run(move |conn| blog::page(conn, page, PER_PAGE).map_err(DbError::from))
         .await?;
@@ -82,8 +78,7 @@ pub async fn list(
                 slug: p.slug,
             })
             .collect(),
-        page,
-        more,
+        pager: Pager::numbered(page, more, "/admin/blog", &[]),
     })
 }
 

@@ -21,15 +21,17 @@ use crate::landings::blocks::{Blocks, Hero};
 use crate::landings::editor::{self, LandingForm, VariantForm};
 use crate::landings::form::Errors;
 use crate::landings::{self, LandingRow, VariantRow};
+use crate::listing::PageNumber;
 use crate::site::landings::{Hidden, LandingPage};
 use crate::validation::{DayRange, FieldErrors};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
-const PER_PAGE: i64 = 25;
+const PER_PAGE: i64 = crate::listing::SHORT_PAGE_SIZE;
 const TARGET: &str = crate::audit::target::LANDING;
 
 pub struct LandingItem {
@@ -46,8 +48,7 @@ pub struct LandingItem {
 pub struct ListPage {
     pub ctx: PageContext,
     pub landings: Vec<LandingItem>,
-    pub page: i64,
-    pub more: bool,
+    pub pager: Pager,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,12 +63,7 @@ pub async fn list(
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query
-        .pagina
-        .trim()
-        .parse::<i64>()
-        .unwrap_or(0)
-        .clamp(0, 10_000);
+    let page = PageNumber::parse(&query.pagina);
     let mut rows = db
         .run(move |conn| editor::page(conn, page, PER_PAGE).map_err(DbError::from))
         .await?;
@@ -86,8 +82,7 @@ pub async fn list(
                 published: l.published,
             })
             .collect(),
-        page,
-        more,
+        pager: Pager::numbered(page, more, "/admin/landings", &[]),
     })
 }
 

@@ -11,11 +11,13 @@ use crate::auth::permissions::PortfolioScope;
 use crate::backoffice::{CurrentStaff, audit_entry};
 use crate::config::Config;
 use crate::db::{Db, DbError};
+use crate::listing::PageNumber;
 use crate::messages::{self, InboxRow, Message, Thread};
 use crate::page_or_partial;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -26,7 +28,8 @@ fn scope_of(staff: &CurrentStaff) -> PortfolioScope {
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
-    pagina: Option<i64>,
+    #[serde(default)]
+    pagina: String,
 }
 
 #[derive(Template)]
@@ -35,8 +38,7 @@ pub struct InboxPage {
     pub ctx: PageContext,
     pub rows: Vec<InboxRow>,
     pub unread: i64,
-    pub page: i64,
-    pub more: bool,
+    pub pager: Pager,
 }
 
 /// GET /admin/mensajes
@@ -47,7 +49,7 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let scope = scope_of(&staff);
-    let page = query.pagina.unwrap_or(1).max(1);
+    let page = PageNumber::parse(&query.pagina);
     let ((rows, more), unread) = db
         .run(move |conn| {
             Ok::<_, AppError>((
@@ -60,8 +62,7 @@ pub async fn list(
         ctx,
         rows,
         unread,
-        page,
-        more
+        pager: Pager::numbered(page, more, "/admin/mensajes", &[]),
     })
 }
 

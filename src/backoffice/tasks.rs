@@ -12,12 +12,14 @@ use crate::auth::permissions::PortfolioScope;
 use crate::backoffice::CurrentStaff;
 use crate::db::{Db, DbError};
 use crate::format;
+use crate::listing::PageNumber;
 use crate::tasks::{
     self, EntityType, GroupCounts, ListFilter, NewTask, Priority, TaskError, TaskRow,
 };
 use crate::validation::{self, FieldErrors};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -75,16 +77,9 @@ pub struct TaskListPage {
     pub tasks: Vec<TaskView>,
     pub counts: GroupCounts,
     pub assignees: Vec<(i64, String)>,
-    pub page: i64,
-    pub more: bool,
+    pub pager: Pager,
     /// The task just created, shown above the list whatever page it falls on.
     pub created: Option<TaskView>,
-}
-
-impl TaskListPage {
-    pub fn page_link(&self, page: i64) -> String {
-        format!("/admin/tareas?estado={}&pagina={page}", self.filter)
-    }
 }
 
 /// One row, as htmx swaps it after completing or reassigning.
@@ -115,12 +110,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = ListFilter::parse(query.estado.trim()).unwrap_or(ListFilter::Open);
-    let page = query
-        .pagina
-        .trim()
-        .parse::<i64>()
-        .unwrap_or(0)
-        .clamp(0, 10_000);
+    let page = PageNumber::parse(&query.pagina);
     let me = staff.0.id;
     let today = today();
     let created_id = query.creada.trim().parse::<i64>().ok();
@@ -149,8 +139,12 @@ pub async fn list(
             .collect(),
         counts: list.counts,
         assignees,
-        page,
-        more: list.more,
+        pager: Pager::numbered(
+            page,
+            list.more,
+            "/admin/tareas",
+            &[("estado", filter.code())]
+        ),
         created: created.map(|t| TaskView::new(t, me, today)),
     })
 }

@@ -8,10 +8,12 @@ use serde::Deserialize;
 
 use crate::db::{Db, DbError};
 use crate::format;
+use crate::listing::Cursor;
 use crate::money::format_cents;
 use crate::page_or_partial;
 use crate::taxi::panel::{self, Panel};
 use crate::web::error::AppError;
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 
 pub struct Row {
@@ -40,7 +42,7 @@ pub struct PanelPage {
     pub by_carrier: Vec<Row>,
     pub by_zone: Vec<Row>,
     pub recent: Vec<RecentView>,
-    pub next_link: Option<String>,
+    pub pager: Pager,
 }
 
 fn status_label(status: &str) -> &'static str {
@@ -57,7 +59,7 @@ fn status_label(status: &str) -> &'static str {
 #[derive(Debug, Deserialize)]
 pub struct PanelQuery {
     #[serde(default)]
-    antes: String,
+    pagina: String,
 }
 
 /// GET /admin/taxi
@@ -66,10 +68,10 @@ pub async fn show(
     db: web::Data<Db>,
     query: web::Query<PanelQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let before = query.antes.trim().parse::<i64>().ok();
+    let cursor = Cursor::parse(&query.pagina);
     let today = Utc::now().with_timezone(&crate::time::ZONE).date_naive();
     let data: Panel = db
-        .run(move |conn| panel::panel(conn, today, before).map_err(DbError::from))
+        .run(move |conn| panel::panel(conn, today, cursor).map_err(DbError::from))
         .await?;
     // Per mille, shown with one decimal: 1 accepted of 3 → "33,3 %".
     let conversion = if data.total == 0 {
@@ -103,8 +105,10 @@ pub async fn show(
             .collect(),
         by_carrier: rows(data.by_carrier, false),
         by_zone: rows(data.by_zone, true),
+        pager: Pager::at(&data.recent, "/admin/taxi", &[]),
         recent: data
             .recent
+            .rows
             .into_iter()
             .map(|q| RecentView {
                 id: q.id,
@@ -115,6 +119,5 @@ pub async fn show(
                 best: q.best_cents.map(format_cents).unwrap_or_default(),
             })
             .collect(),
-        next_link: data.next.map(|id| format!("/admin/taxi?antes={id}")),
     })
 }

@@ -14,10 +14,12 @@ use crate::commissions;
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::format::madrid_datetime;
+use crate::listing::PageNumber;
 use crate::page_or_partial;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -61,16 +63,8 @@ impl From<&StaffUser> for UserRow {
 pub struct UserListPage {
     pub ctx: PageContext,
     pub search: String,
-    pub page: i64,
-    pub more: bool,
+    pub pager: Pager,
     pub users: Vec<UserRow>,
-}
-
-impl UserListPage {
-    pub fn page_link(&self, page: i64) -> String {
-        let search: String = url::form_urlencoded::byte_serialize(self.search.as_bytes()).collect();
-        format!("/admin/usuarios?q={search}&pagina={page}")
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,7 +72,7 @@ pub struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
-    pagina: Option<String>,
+    pagina: String,
 }
 
 /// GET /admin/usuarios
@@ -88,20 +82,17 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ListQuery { q, pagina } = query.into_inner();
-    let page = pagina
-        .and_then(|p| p.parse::<i64>().ok())
-        .unwrap_or(0)
-        .clamp(0, 10_000);
+    let page = PageNumber::parse(&pagina);
     let search = q.trim().chars().take(100).collect::<String>();
     let lookup = search.clone();
     let (users, more) = db
         .run(move |conn| staff_admin::list(conn, &lookup, page).map_err(DbError::from))
         .await?;
+    let pager = Pager::numbered(page, more, "/admin/usuarios", &[("q", &search)]);
     page_or_partial!(UserListPage {
         ctx,
         search,
-        page,
-        more,
+        pager,
         users: users.iter().map(UserRow::from).collect()
     })
 }

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::db::schema::blog_posts;
+use crate::listing::PageNumber;
 use crate::validation::{FieldErrors, parse_date};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -53,14 +54,14 @@ pub fn render_markdown(markdown: &str) -> String {
 pub fn published_page(
     conn: &mut PgConnection,
     today: NaiveDate,
-    page: i64,
+    page: PageNumber,
     per_page: i64,
 ) -> QueryResult<Vec<Post>> {
     blog_posts::table
         .filter(blog_posts::published_on.le(today))
         .order((blog_posts::published_on.desc(), blog_posts::id.desc()))
         .limit(per_page + 1)
-        .offset(page * per_page)
+        .offset(page.offset(per_page))
         .select(Post::as_select())
         .load(conn)
 }
@@ -80,11 +81,11 @@ pub fn published_by_slug(
 }
 
 /// Every post, newest change first (back-office list), one more than `per_page`.
-pub fn page(conn: &mut PgConnection, page: i64, per_page: i64) -> QueryResult<Vec<Post>> {
+pub fn page(conn: &mut PgConnection, page: PageNumber, per_page: i64) -> QueryResult<Vec<Post>> {
     blog_posts::table
         .order((blog_posts::updated_at.desc(), blog_posts::id.desc()))
         .limit(per_page + 1)
-        .offset(page * per_page)
+        .offset(page.offset(per_page))
         .select(Post::as_select())
         .load(conn)
 }

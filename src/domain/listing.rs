@@ -18,6 +18,10 @@ use diesel::sql_types::{BigInt, Json};
 /// Rows per page of every back-office list.
 pub const PAGE_SIZE: i64 = 50;
 
+/// Rows per page of the short lists read on a phone (the client's own records) or with large
+/// rows (posts, landings, message threads).
+pub const SHORT_PAGE_SIZE: i64 = 25;
+
 /// Totals up to this are counted exactly; above it the planner's estimate is shown ("unos
 /// 98.000"), so a list over 100,000 rows never reads them all just to print a number.
 pub const EXACT_COUNT_CAP: i64 = 1_000;
@@ -104,6 +108,67 @@ impl Cursor {
     /// The cursor in a query string, where anything unreadable means the first page.
     pub fn parse(text: &str) -> Option<Cursor> {
         text.parse().ok()
+    }
+}
+
+/// A page of a short list (a person's tasks, the staff accounts, a client's own policies):
+/// numbered from 1 and read by offset, where a keyset would buy nothing. In the URL it is the
+/// same `pagina` parameter, with a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PageNumber(i64);
+
+impl PageNumber {
+    pub const FIRST: PageNumber = PageNumber(1);
+    /// Further than anyone pages by hand; keeps offsets small.
+    const LAST: i64 = 10_000;
+
+    /// The number in a query string; anything else is the first page.
+    pub fn parse(text: &str) -> PageNumber {
+        PageNumber(text.trim().parse::<i64>().unwrap_or(1).clamp(1, Self::LAST))
+    }
+
+    pub fn new(number: i64) -> PageNumber {
+        PageNumber(number.clamp(1, Self::LAST))
+    }
+
+    pub fn number(self) -> i64 {
+        self.0
+    }
+
+    /// Rows before this page, at `size` rows a page.
+    pub fn offset(self, size: i64) -> i64 {
+        (self.0 - 1) * size
+    }
+
+    pub fn previous(self) -> Option<PageNumber> {
+        (self.0 > 1).then(|| PageNumber(self.0 - 1))
+    }
+
+    pub fn next(self) -> PageNumber {
+        PageNumber(self.0 + 1)
+    }
+}
+
+impl Default for PageNumber {
+    fn default() -> Self {
+        PageNumber::FIRST
+    }
+}
+
+/// One numbered page of a short list, and whether another follows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Numbered<T> {
+    pub rows: Vec<T>,
+    pub number: PageNumber,
+    pub more: bool,
+}
+
+impl<T> Numbered<T> {
+    /// Builds the page from at most `size + 1` rows read at `number.offset(size)`.
+    pub fn assemble(mut rows: Vec<T>, number: PageNumber, size: i64) -> Numbered<T> {
+        let more = rows.len() as i64 > size;
+        rows.truncate(size.max(0) as usize);
+        Numbered { rows, number, more }
     }
 }
 
@@ -317,6 +382,16 @@ mod tests {
         assert_eq!(Cursor::Before(1).comparison(true), "<");
         assert_eq!(Cursor::Before(1).comparison(false), ">");
         assert!(!Direction::Backward.ascending(true));
+    }
+
+    #[test]
+    fn page_numbers_start_at_one_and_stay_in_range() {
+        assert_eq!(PageNumber::parse("").number(), 1);
+        assert_eq!(PageNumber::parse("-3").number(), 1);
+        assert_eq!(PageNumber::parse("3").offset(50), 100);
+        assert_eq!(PageNumber::parse("99999999").number(), 10_000);
+        assert_eq!(PageNumber::FIRST.previous(), None);
+        assert_eq!(PageNumber::new(2).previous(), Some(PageNumber::FIRST));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::Db;
+use crate::listing::PageNumber;
 use crate::messages::{self, Message, Thread};
 use crate::page_or_partial;
 use crate::portal::auth::CurrentClient;
@@ -13,12 +14,14 @@ use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::form::Form;
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
-    pagina: Option<i64>,
+    #[serde(default)]
+    pagina: String,
 }
 
 #[derive(Template)]
@@ -26,8 +29,7 @@ pub struct PageQuery {
 pub struct ThreadsPage {
     pub ctx: PageContext,
     pub threads: Vec<Thread>,
-    pub page: i64,
-    pub more: bool,
+    pub pager: Pager,
     pub asunto: String,
     pub cuerpo: String,
     pub errors: FieldErrors,
@@ -37,7 +39,7 @@ async fn threads_page(
     ctx: PageContext,
     db: &Db,
     customer: i64,
-    page: i64,
+    page: PageNumber,
 ) -> Result<ThreadsPage, AppError> {
     let (threads, more) = db
         .portal_transaction(customer, move |conn| {
@@ -47,8 +49,7 @@ async fn threads_page(
     Ok(ThreadsPage {
         ctx,
         threads,
-        page,
-        more,
+        pager: Pager::numbered(page, more, "/portal/mensajes", &[]),
         asunto: String::new(),
         cuerpo: String::new(),
         errors: FieldErrors::new(),
@@ -62,7 +63,7 @@ pub async fn list(
     db: web::Data<Db>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.pagina.unwrap_or(1).max(1);
+    let page = PageNumber::parse(&query.pagina);
     page_or_partial!(threads_page(ctx, &db, client.customer_id(), page).await?)
 }
 
@@ -87,7 +88,7 @@ pub async fn create(
     let (subject, body) = match checked {
         Ok(values) => values,
         Err(errors) => {
-            let mut page = threads_page(ctx, &db, customer, 1).await?;
+            let mut page = threads_page(ctx, &db, customer, PageNumber::FIRST).await?;
             page.asunto = form.asunto;
             page.cuerpo = form.cuerpo;
             page.errors = errors;

@@ -12,23 +12,26 @@ use serde::Deserialize;
 
 use crate::claims::EventRow;
 use crate::clients::accounts::{self, SignInRow};
-use crate::clients::queries::{self, ClaimDetail, ClaimRow, Page, PolicyDetail, PolicyRow};
+use crate::clients::queries::{self, ClaimDetail, ClaimRow, PolicyDetail, PolicyRow};
 use crate::db::Db;
+use crate::listing::{Numbered, PageNumber};
 use crate::page_or_partial;
 use crate::portal::auth::CurrentClient;
 use crate::receipts::{self, ClientReceipt, Receipt};
 use crate::web::error::AppError;
 use crate::web::flash;
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
-    pagina: Option<i64>,
+    #[serde(default)]
+    pagina: String,
 }
 
 impl PageQuery {
-    fn page(&self) -> i64 {
-        self.pagina.unwrap_or(1).max(1)
+    fn page(&self) -> PageNumber {
+        PageNumber::parse(&self.pagina)
     }
 }
 
@@ -98,7 +101,8 @@ pub async fn home(
 #[template(path = "portal/policies.html", blocks = ["content"])]
 pub struct PoliciesPage {
     pub ctx: PageContext,
-    pub list: Page<PolicyRow>,
+    pub list: Numbered<PolicyRow>,
+    pub pager: Pager,
 }
 
 /// GET /portal/polizas
@@ -114,7 +118,8 @@ pub async fn policies(
             Ok::<_, AppError>(queries::policies(conn, customer, page)?)
         })
         .await?;
-    page_or_partial!(PoliciesPage { ctx, list })
+    let pager = Pager::of_numbered(&list, "/portal/polizas", &[]);
+    page_or_partial!(PoliciesPage { ctx, list, pager })
 }
 
 #[derive(Template)]
@@ -180,7 +185,8 @@ pub async fn document(
 #[template(path = "portal/claims.html", blocks = ["content"])]
 pub struct ClaimsPage {
     pub ctx: PageContext,
-    pub list: Page<ClaimRow>,
+    pub list: Numbered<ClaimRow>,
+    pub pager: Pager,
 }
 
 /// GET /portal/siniestros
@@ -196,7 +202,8 @@ pub async fn claims(
             Ok::<_, AppError>(queries::claims(conn, customer, page)?)
         })
         .await?;
-    page_or_partial!(ClaimsPage { ctx, list })
+    let pager = Pager::of_numbered(&list, "/portal/siniestros", &[]);
+    page_or_partial!(ClaimsPage { ctx, list, pager })
 }
 
 #[derive(Template)]

@@ -26,6 +26,7 @@ use crate::leads::portal::{
     self as requests, CONTACT_TIMES, FORM_FIELD, OpenRequest, RequestError, RequestForm, Requested,
     Requester,
 };
+use crate::listing::PageNumber;
 use crate::page_or_partial;
 use crate::policies::{self, PERSON_BIRTH_FIELDS, PERSON_NAME_FIELDS, RiskKind};
 use crate::portal::auth::CurrentClient;
@@ -36,13 +37,15 @@ use crate::quotes::client::{
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
-    pagina: Option<i64>,
+    #[serde(default)]
+    pagina: String,
 }
 
 #[derive(Template)]
@@ -50,8 +53,7 @@ pub struct PageQuery {
 pub struct QuotesPage {
     pub ctx: PageContext,
     pub rows: Vec<ClientQuoteRow>,
-    pub page: i64,
-    pub more: bool,
+    pub pager: Pager,
     pub requests: Vec<OpenRequest>,
 }
 
@@ -62,7 +64,7 @@ pub async fn list(
     db: web::Data<Db>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (customer, page) = (client.customer_id(), query.pagina.unwrap_or(1).max(1));
+    let (customer, page) = (client.customer_id(), PageNumber::parse(&query.pagina));
     let today = policies::today();
     let ((rows, more), requests) = db
         .portal_transaction(customer, move |conn| {
@@ -75,8 +77,7 @@ pub async fn list(
     page_or_partial!(QuotesPage {
         ctx,
         rows,
-        page,
-        more,
+        pager: Pager::numbered(page, more, "/portal/presupuestos", &[]),
         requests,
     })
 }

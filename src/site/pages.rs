@@ -17,6 +17,7 @@ use crate::db::{Db, DbError};
 use crate::landings::form::{self, Errors};
 use crate::landings::intake::{self, Outcome, Sender, Target};
 use crate::landings::spam;
+use crate::listing::PageNumber;
 use crate::site::conditional;
 use crate::site::landings::{
     FieldView, Hidden, RETRY_NOTICE, RefusedPage, absolute, kept_hidden, lead_form_summary,
@@ -25,6 +26,7 @@ use crate::site::landings::{
 use crate::validation::SummaryItem;
 use crate::web::error::AppError;
 use crate::web::form::Form;
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -394,8 +396,7 @@ pub struct BlogPage {
     pub ctx: PageContext,
     pub meta: Meta,
     pub posts: Vec<PostItem>,
-    pub page: i64,
-    pub more: bool,
+    pub pager: Pager,
 }
 
 #[derive(Debug, Deserialize)]
@@ -412,12 +413,7 @@ pub async fn blog_index(
     config: web::Data<Config>,
     query: web::Query<BlogQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query
-        .pagina
-        .trim()
-        .parse::<i64>()
-        .unwrap_or(0)
-        .clamp(0, 1_000);
+    let page = PageNumber::parse(&query.pagina);
     let today = crate::landings::today();
     let mut posts = db
         .run(move |conn| {
@@ -427,10 +423,10 @@ pub async fn blog_index(
     let more = posts.len() as i64 > POSTS_PER_PAGE;
     posts.truncate(POSTS_PER_PAGE as usize);
     let last_modified = posts.iter().map(|p| p.updated_at).max();
-    let path = if page == 0 {
+    let path = if page == PageNumber::FIRST {
         "/blog".to_owned()
     } else {
-        format!("/blog?pagina={page}")
+        format!("/blog?pagina={}", page.number())
     };
     let page_view = BlogPage {
         meta: Meta::new(
@@ -441,8 +437,7 @@ pub async fn blog_index(
         ),
         ctx,
         posts: posts.iter().map(PostItem::of).collect(),
-        page,
-        more,
+        pager: Pager::numbered(page, more, "/blog", &[]),
     };
     conditional::page(&req, &page_view, last_modified)
 }

@@ -2,19 +2,23 @@
 //! parameter, `pagina`) and the pager under it (previous, next, how many rows match), rendered
 //! by `templates/partials/pager.html`.
 
-use crate::listing::{Cursor, Page, Total};
+use crate::listing::{Cursor, Numbered, Page, PageNumber, Total};
 
 /// The query parameter that carries a page cursor, in every list.
 pub const PAGE_PARAM: &str = "pagina";
 
 /// The URL of a list state: `path`, the non-empty `pairs` and the cursor, when there is one.
 pub fn url(path: &str, pairs: &[(&str, &str)], cursor: Option<Cursor>) -> String {
-    let cursor = cursor.map(|c| c.to_string());
+    page_url(path, pairs, cursor.map(|c| c.to_string()).as_deref())
+}
+
+/// The URL of a list state with `page` (a cursor or a number) as the `pagina` parameter.
+fn page_url(path: &str, pairs: &[(&str, &str)], page: Option<&str>) -> String {
     let kept: Vec<(&str, &str)> = pairs
         .iter()
         .copied()
         .filter(|(name, value)| *name != PAGE_PARAM && !value.trim().is_empty())
-        .chain(cursor.as_deref().map(|c| (PAGE_PARAM, c)))
+        .chain(page.map(|p| (PAGE_PARAM, p)))
         .collect();
     let query = serde_urlencoded::to_string(kept).unwrap_or_default();
     if query.is_empty() {
@@ -47,6 +51,32 @@ impl Pager {
     pub fn at<T>(page: &Page<T>, path: &str, pairs: &[(&str, &str)]) -> Pager {
         Pager::new(page, |cursor| url(path, pairs, Some(cursor)))
     }
+
+    /// The pager of a short list paged by number (`more`: there is a next page).
+    pub fn numbered(number: PageNumber, more: bool, path: &str, pairs: &[(&str, &str)]) -> Pager {
+        let link = |number: PageNumber| {
+            let text = (number != PageNumber::FIRST).then(|| number.number().to_string());
+            page_url(path, pairs, text.as_deref())
+        };
+        Pager {
+            previous: number.previous().map(link),
+            next: more.then(|| link(number.next())),
+            total: None,
+        }
+    }
+
+    /// The pager of a numbered page.
+    pub fn of_numbered<T>(page: &Numbered<T>, path: &str, pairs: &[(&str, &str)]) -> Pager {
+        Pager::numbered(page.number, page.more, path, pairs)
+    }
+
+    /// The same pager with the total written in.
+    pub fn with_total(self, total: Total) -> Pager {
+        Pager {
+            total: Some(total.label()),
+            ..self
+        }
+    }
 }
 
 #[cfg(test)]
@@ -67,6 +97,15 @@ mod tests {
             url("/admin/clientes", &[], Some(Cursor::Before(7))),
             "/admin/clientes?pagina=ante-7"
         );
+    }
+
+    #[test]
+    fn a_numbered_pager_leaves_the_first_page_bare() {
+        let pager = Pager::numbered(PageNumber::new(2), true, "/x", &[("estado", "open")]);
+        assert_eq!(pager.previous.as_deref(), Some("/x?estado=open"));
+        assert_eq!(pager.next.as_deref(), Some("/x?estado=open&pagina=3"));
+        let last = Pager::numbered(PageNumber::FIRST, false, "/x", &[]);
+        assert_eq!(last, Pager::default());
     }
 
     #[test]

@@ -802,7 +802,7 @@ async fn the_list_filters_and_pages() {
             campaign: Some("salud-familias".to_owned()),
             ..Filter::default()
         },
-        2,
+        soriano::listing::PageNumber::new(2),
     )
     .unwrap();
     assert_eq!((page.total, page.rows.len(), page.has_next), (55, 5, false));

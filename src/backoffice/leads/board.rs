@@ -2,6 +2,8 @@
 
 use super::detail::lead_page;
 use super::*;
+use crate::listing::PageNumber;
+use crate::web::listing::Pager;
 
 // ---------------------------------------------------------------------------------------------
 // Board
@@ -174,8 +176,7 @@ pub struct ListPage {
     pub rows: Vec<CardView>,
     pub total: i64,
     pub page: i64,
-    pub prev_link: Option<String>,
-    pub next_link: Option<String>,
+    pub pager: Pager,
 }
 
 #[derive(Template)]
@@ -184,8 +185,7 @@ pub struct RowsPartial {
     pub rows: Vec<CardView>,
     pub total: i64,
     pub page: i64,
-    pub prev_link: Option<String>,
-    pub next_link: Option<String>,
+    pub pager: Pager,
 }
 
 /// GET /admin/leads/lista: every lead matching the filters, newest first, 50 a page.
@@ -197,34 +197,24 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let filter = query.filter();
-    let page_number = query
-        .pagina
-        .trim()
-        .parse::<i64>()
-        .unwrap_or(1)
-        .clamp(1, 10_000);
+    let page_number = PageNumber::parse(&query.pagina);
     let scope = scope_of(&staff);
     let page = db
         .run(move |conn| leads::list(conn, scope, &filter, page_number).map_err(DbError::from))
         .await?;
-    let base = query.query_string();
-    let link = |n: i64| {
-        if base.is_empty() {
-            format!("/admin/leads/lista?pagina={n}")
-        } else {
-            format!("/admin/leads/lista?{base}&pagina={n}")
-        }
-    };
-    let prev_link = (page.page > 1).then(|| link(page.page - 1));
-    let next_link = page.has_next.then(|| link(page.page + 1));
+    let pager = Pager::numbered(
+        page.page,
+        page.has_next,
+        "/admin/leads/lista",
+        &query.pairs(),
+    );
     let rows: Vec<CardView> = page.rows.into_iter().map(CardView::from).collect();
     if ctx.htmx {
         return render::html(&RowsPartial {
             rows,
             total: page.total,
-            page: page.page,
-            prev_link,
-            next_link,
+            page: page.page.number(),
+            pager,
         });
     }
     let options = filter_options(&db, &staff).await?;
@@ -234,9 +224,8 @@ pub async fn list(
         options,
         rows,
         total: page.total,
-        page: page.page,
-        prev_link,
-        next_link,
+        page: page.page.number(),
+        pager,
     })
 }
 

@@ -124,6 +124,20 @@ impl FilterQuery {
     }
 
     /// The query string of the filters (without the page), for links.
+    /// The filters as URL parameters.
+    fn pairs(&self) -> [(&str, &str); 8] {
+        [
+            ("etapa", &self.etapa),
+            ("origen", &self.origen),
+            ("campana", &self.campana),
+            ("linea", &self.linea),
+            ("agente", &self.agente),
+            ("desde", &self.desde),
+            ("hasta", &self.hasta),
+            ("q", &self.q),
+        ]
+    }
+
     fn query_string(&self) -> String {
         let pairs = [
             ("etapa", &self.etapa),

@@ -7,12 +7,11 @@ use diesel::prelude::*;
 use crate::auth::staff::{self, Role, StaffUser};
 use crate::auth::tokens::{self, Purpose};
 use crate::db::schema::staff_users;
+use crate::listing::{self, PAGE_SIZE, PageNumber};
 
 /// Marks an account that has no password yet (invited, link not used): no PHC string, so no
 /// password can ever match it.
 pub const NO_PASSWORD: &str = "!invited";
-
-pub const PAGE_SIZE: i64 = 50;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum StaffAdminError {
@@ -47,20 +46,14 @@ impl From<diesel::result::Error> for StaffAdminError {
 pub fn list(
     conn: &mut PgConnection,
     search: &str,
-    page: i64,
+    page: PageNumber,
 ) -> QueryResult<(Vec<StaffUser>, bool)> {
     let mut query = staff_users::table
         .select(StaffUser::as_select())
         .into_boxed();
     let search = search.trim().to_lowercase();
     if !search.is_empty() {
-        let pattern = format!(
-            "%{}%",
-            search
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = listing::contains(&search);
         query = query.filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) LIKE ")
                 .bind::<diesel::sql_types::Text, _>(pattern.clone())
@@ -69,7 +62,7 @@ pub fn list(
     }
     let mut rows: Vec<StaffUser> = query
         .order((staff_users::name, staff_users::id))
-        .offset(page.max(0) * PAGE_SIZE)
+        .offset(page.offset(PAGE_SIZE))
         .limit(PAGE_SIZE + 1)
         .load(conn)?;
     let more = rows.len() as i64 > PAGE_SIZE;

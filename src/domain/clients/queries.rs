@@ -13,11 +13,9 @@ use crate::db::schema::{
     carriers, claims, documents, lines_of_business, message_threads, policies, products,
 };
 use crate::documents::{Document, Entity, PgStorage, Storage};
+use crate::listing::{Numbered, PageNumber, SHORT_PAGE_SIZE};
 use crate::policies::model::Policy;
 use crate::policies::rules::Status;
-
-/// Rows per page of every list.
-pub const PAGE_SIZE: i64 = 25;
 
 /// A policy as the client's lists show it.
 #[derive(Debug, Clone, Queryable)]
@@ -38,26 +36,6 @@ impl PolicyRow {
             .unwrap_or(Status::Active)
             .label()
     }
-}
-
-/// One page of a list, and whether there is another after it.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub rows: Vec<T>,
-    pub page: i64,
-    pub more: bool,
-}
-
-impl<T> Page<T> {
-    fn of(mut rows: Vec<T>, page: i64) -> Self {
-        let more = rows.len() as i64 > PAGE_SIZE;
-        rows.truncate(PAGE_SIZE as usize);
-        Page { rows, page, more }
-    }
-}
-
-fn offset(page: i64) -> i64 {
-    (page.max(1) - 1) * PAGE_SIZE
 }
 
 type PolicyColumns = (
@@ -90,7 +68,7 @@ pub fn policies_in_force(conn: &mut PgConnection, customer_id: i64) -> QueryResu
         .filter(policies::customer_id.eq(customer_id))
         .filter(policies::status.eq(Status::Active.code()))
         .order((policies::end_date, policies::id))
-        .limit(PAGE_SIZE)
+        .limit(SHORT_PAGE_SIZE)
         .select(POLICY_COLUMNS)
         .load(conn)
 }
@@ -99,18 +77,18 @@ pub fn policies_in_force(conn: &mut PgConnection, customer_id: i64) -> QueryResu
 pub fn policies(
     conn: &mut PgConnection,
     customer_id: i64,
-    page: i64,
-) -> QueryResult<Page<PolicyRow>> {
+    page: PageNumber,
+) -> QueryResult<Numbered<PolicyRow>> {
     let rows = policies::table
         .inner_join(carriers::table)
         .inner_join(lines_of_business::table)
         .filter(policies::customer_id.eq(customer_id))
         .order((policies::start_date.desc(), policies::id.desc()))
-        .offset(offset(page))
-        .limit(PAGE_SIZE + 1)
+        .offset(page.offset(SHORT_PAGE_SIZE))
+        .limit(SHORT_PAGE_SIZE + 1)
         .select(POLICY_COLUMNS)
         .load(conn)?;
-    Ok(Page::of(rows, page))
+    Ok(Numbered::assemble(rows, page, SHORT_PAGE_SIZE))
 }
 
 pub struct PolicyDetail {
@@ -166,7 +144,7 @@ pub fn policy(
         .filter(claims::customer_id.eq(customer_id))
         .filter(claims::policy_id.eq(id))
         .order((claims::opened_at.desc(), claims::id.desc()))
-        .limit(PAGE_SIZE)
+        .limit(SHORT_PAGE_SIZE)
         .select(CLAIM_COLUMNS)
         .load(conn)?;
     Ok(Some(PolicyDetail {
@@ -254,20 +232,24 @@ pub fn open_claims(conn: &mut PgConnection, customer_id: i64) -> QueryResult<Vec
         .filter(claims::customer_id.eq(customer_id))
         .filter(claims::status.ne(ClaimStatus::Closed.code()))
         .order((claims::opened_at.desc(), claims::id.desc()))
-        .limit(PAGE_SIZE)
+        .limit(SHORT_PAGE_SIZE)
         .select(CLAIM_COLUMNS)
         .load(conn)
 }
 
-pub fn claims(conn: &mut PgConnection, customer_id: i64, page: i64) -> QueryResult<Page<ClaimRow>> {
+pub fn claims(
+    conn: &mut PgConnection,
+    customer_id: i64,
+    page: PageNumber,
+) -> QueryResult<Numbered<ClaimRow>> {
     let rows = claims::table
         .filter(claims::customer_id.eq(customer_id))
         .order((claims::opened_at.desc(), claims::id.desc()))
-        .offset(offset(page))
-        .limit(PAGE_SIZE + 1)
+        .offset(page.offset(SHORT_PAGE_SIZE))
+        .limit(SHORT_PAGE_SIZE + 1)
         .select(CLAIM_COLUMNS)
         .load(conn)?;
-    Ok(Page::of(rows, page))
+    Ok(Numbered::assemble(rows, page, SHORT_PAGE_SIZE))
 }
 
 pub struct ClaimDetail {

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use crate::db::schema::{landing_variants, landings, lines_of_business};
 use crate::landings::blocks::{self, Blocks};
 use crate::landings::form::{self, FormField};
+use crate::listing::PageNumber;
 use crate::validation::FieldErrors;
 
 /// The landing form as typed.
@@ -351,13 +352,13 @@ pub fn variant_name_taken(
 /// `per_page` to tell whether there is a next page.
 pub fn page(
     conn: &mut PgConnection,
-    page: i64,
+    page: PageNumber,
     per_page: i64,
 ) -> QueryResult<Vec<super::LandingRow>> {
     landings::table
         .order((landings::updated_at.desc(), landings::id.desc()))
         .limit(per_page + 1)
-        .offset(page * per_page)
+        .offset(page.offset(per_page))
         .select(super::LandingRow::as_select())
         .load(conn)
 }

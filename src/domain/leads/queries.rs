@@ -15,6 +15,7 @@ use crate::db::schema::{
 };
 use crate::leads::duplicates::{DuplicateOf, duplicates_of};
 use crate::leads::{BOARD_CARDS, Lead, LeadError, Stage, today};
+use crate::listing::PageNumber;
 
 diesel::define_sql_function! {
     /// SQL `lower(text)`.
@@ -313,8 +314,7 @@ pub fn board(
 #[derive(Debug, Clone)]
 pub struct ListPage {
     pub rows: Vec<Card>,
-    /// 1-based.
-    pub page: i64,
+    pub page: PageNumber,
     pub has_next: bool,
     /// Leads matching the filters, over every page.
     pub total: i64,
@@ -325,9 +325,8 @@ pub fn list(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &Filter,
-    page: i64,
+    page: PageNumber,
 ) -> QueryResult<ListPage> {
-    let page = page.max(1);
     let total: i64 = filtered!(
         leads::table.select(count_star()).into_boxed(),
         scope,
@@ -336,7 +335,7 @@ pub fn list(
     .first(conn)?;
     let mut rows: Vec<CardTuple> = filtered!(card_query!(), scope, filter)
         .order((leads::created_at.desc(), leads::id.desc()))
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(page.offset(PAGE_SIZE))
         .limit(PAGE_SIZE + 1)
         .load(conn)?;
     let has_next = rows.len() as i64 > PAGE_SIZE;

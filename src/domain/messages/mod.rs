@@ -10,9 +10,9 @@ use diesel::prelude::*;
 use crate::auth::permissions::PortfolioScope;
 use crate::db::DbError;
 use crate::db::schema::{client_users, customers, message_threads, messages, staff_users};
+use crate::listing::{PageNumber, SHORT_PAGE_SIZE};
 use crate::validation::FieldErrors;
 
-pub const PAGE_SIZE: i64 = 25;
 pub const MAX_BODY: usize = 5000;
 pub const MAX_SUBJECT: usize = 200;
 
@@ -77,7 +77,7 @@ pub fn check_new(subject: &str, body: &str) -> Result<(String, String), FieldErr
 pub fn threads_of(
     conn: &mut PgConnection,
     customer_id: i64,
-    page: i64,
+    page: PageNumber,
 ) -> QueryResult<(Vec<Thread>, bool)> {
     let mut rows: Vec<Thread> = message_threads::table
         .filter(message_threads::customer_id.eq(customer_id))
@@ -85,12 +85,12 @@ pub fn threads_of(
             message_threads::last_message_at.desc(),
             message_threads::id.desc(),
         ))
-        .offset((page.max(1) - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
+        .offset(page.offset(SHORT_PAGE_SIZE))
+        .limit(SHORT_PAGE_SIZE + 1)
         .select(Thread::as_select())
         .load(conn)?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    let more = rows.len() as i64 > SHORT_PAGE_SIZE;
+    rows.truncate(SHORT_PAGE_SIZE as usize);
     Ok((rows, more))
 }
 
@@ -237,7 +237,7 @@ pub struct InboxRow {
 pub fn inbox(
     conn: &mut PgConnection,
     scope: PortfolioScope,
-    page: i64,
+    page: PageNumber,
 ) -> QueryResult<(Vec<InboxRow>, bool)> {
     let mut query = message_threads::table
         .inner_join(customers::table)
@@ -245,8 +245,8 @@ pub fn inbox(
             message_threads::last_message_at.desc(),
             message_threads::id.desc(),
         ))
-        .offset((page.max(1) - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
+        .offset(page.offset(SHORT_PAGE_SIZE))
+        .limit(SHORT_PAGE_SIZE + 1)
         .select((
             message_threads::id,
             message_threads::subject,
@@ -260,8 +260,8 @@ pub fn inbox(
         query = query.filter(customers::owner_staff_id.eq(owner));
     }
     let mut rows: Vec<InboxRow> = query.load(conn)?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    let more = rows.len() as i64 > SHORT_PAGE_SIZE;
+    rows.truncate(SHORT_PAGE_SIZE as usize);
     Ok((rows, more))
 }
 

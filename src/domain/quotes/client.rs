@@ -23,10 +23,8 @@ use crate::db::schema::{
     carriers, customers, lines_of_business, products, quote_options, quotes, staff_users, tasks,
 };
 use crate::format;
+use crate::listing::{PageNumber, SHORT_PAGE_SIZE};
 use crate::money::format_cents;
-
-/// Rows per page of the client's list.
-pub const PAGE_SIZE: i64 = 25;
 
 /// The states a client sees: every one but the draft.
 const VISIBLE: [&str; 4] = ["sent", "accepted", "rejected", "expired"];
@@ -111,7 +109,7 @@ type RawRow = (
 pub fn sent_to_customer(
     conn: &mut PgConnection,
     customer_id: i64,
-    page: i64,
+    page: PageNumber,
     today: NaiveDate,
 ) -> QueryResult<(Vec<ClientQuoteRow>, bool)> {
     let mut raw: Vec<RawRow> = quotes::table
@@ -119,8 +117,8 @@ pub fn sent_to_customer(
         .filter(quotes::customer_id.eq(customer_id))
         .filter(quotes::status.eq_any(VISIBLE))
         .order((quotes::sent_at.desc().nulls_last(), quotes::id.desc()))
-        .offset((page.max(1) - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
+        .offset(page.offset(SHORT_PAGE_SIZE))
+        .limit(SHORT_PAGE_SIZE + 1)
         .select((
             quotes::id,
             quotes::number,
@@ -131,8 +129,8 @@ pub fn sent_to_customer(
             quotes::client_accepted_at,
         ))
         .load(conn)?;
-    let more = raw.len() as i64 > PAGE_SIZE;
-    raw.truncate(PAGE_SIZE as usize);
+    let more = raw.len() as i64 > SHORT_PAGE_SIZE;
+    raw.truncate(SHORT_PAGE_SIZE as usize);
     let ids: Vec<i64> = raw.iter().map(|r| r.0).collect();
     let totals: HashMap<i64, (Option<i64>, i64)> = quote_options::table
         .filter(quote_options::quote_id.eq_any(&ids))

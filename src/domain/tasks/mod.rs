@@ -15,9 +15,8 @@ use crate::auth::permissions::PortfolioScope;
 use crate::auth::staff::Role;
 use crate::db::DbError;
 use crate::db::schema::{customers, staff_users, tasks};
+use crate::listing::{PAGE_SIZE, PageNumber};
 
-/// Tasks per page of a list.
-pub const PAGE_SIZE: i64 = 50;
 /// Longest title and description.
 pub const MAX_TITLE: usize = 200;
 pub const MAX_DESCRIPTION: usize = 4000;
@@ -360,7 +359,7 @@ pub fn assigned_to(
     conn: &mut PgConnection,
     staff_id: i64,
     filter: ListFilter,
-    page: i64,
+    page: PageNumber,
     today: NaiveDate,
 ) -> QueryResult<TaskList> {
     let status = match filter {
@@ -382,7 +381,7 @@ pub fn assigned_to(
         .bind::<Text, _>(status)
         .bind::<Date, _>(today)
         .bind::<BigInt, _>(PAGE_SIZE + 1)
-        .bind::<BigInt, _>(page.max(0) * PAGE_SIZE)
+        .bind::<BigInt, _>(page.offset(PAGE_SIZE))
         .load(conn)?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);

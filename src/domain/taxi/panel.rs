@@ -6,6 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 
+use crate::listing::{Cursor, Page};
+
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Count {
     #[diesel(sql_type = Text)]
@@ -47,14 +49,18 @@ pub struct Panel {
     pub accepted: i64,
     pub by_carrier: Vec<Average>,
     pub by_zone: Vec<Average>,
-    pub recent: Vec<RecentQuote>,
-    /// Id to continue the list from (older quotes), when there are more.
-    pub next: Option<i64>,
+    /// The latest requests, newest first.
+    pub recent: Page<RecentQuote>,
 }
 
+/// Requests a page of the panel lists (the figures above them take the first screen).
 pub const PAGE: i64 = 20;
 
-pub fn panel(conn: &mut PgConnection, today: NaiveDate, before: Option<i64>) -> QueryResult<Panel> {
+pub fn panel(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    cursor: Option<Cursor>,
+) -> QueryResult<Panel> {
     let since = crate::time::day_start(today);
     let today_count: Count = diesel::sql_query(
         "SELECT 'today' AS key, count(*) AS count FROM quotes
@@ -91,23 +97,23 @@ pub fn panel(conn: &mut PgConnection, today: NaiveDate, before: Option<i64>) -> 
          GROUP BY 1 ORDER BY 1",
     )
     .load(conn)?;
-    let mut recent: Vec<RecentQuote> = diesel::sql_query(
+    // The comparison and the order follow the cursor's direction (both are constants here).
+    let (comparison, order) = match cursor {
+        Some(Cursor::Before(_)) => (">", "ASC"),
+        _ => ("<", "DESC"),
+    };
+    let recent: Vec<RecentQuote> = diesel::sql_query(format!(
         "SELECT q.id, q.number, q.prospect_name, q.status, q.created_at,
                 (SELECT min(o.total_premium_cents) FROM quote_options o WHERE o.quote_id = q.id)
                     AS best_cents
          FROM quotes q
-         WHERE q.source = 'taxi' AND ($1::bigint IS NULL OR q.id < $1)
-         ORDER BY q.id DESC LIMIT $2",
-    )
-    .bind::<Nullable<BigInt>, _>(before)
+         WHERE q.source = 'taxi' AND ($1::bigint IS NULL OR q.id {comparison} $1)
+         ORDER BY q.id {order} LIMIT $2"
+    ))
+    .bind::<Nullable<BigInt>, _>(cursor.map(Cursor::id))
     .bind::<BigInt, _>(PAGE + 1)
     .load(conn)?;
-    let next = if recent.len() as i64 > PAGE {
-        recent.truncate(PAGE as usize);
-        recent.last().map(|q| q.id)
-    } else {
-        None
-    };
+    let recent = Page::assemble(recent, cursor, PAGE, |q| q.id);
     Ok(Panel {
         today: today_count.count,
         by_status,
@@ -116,6 +122,5 @@ pub fn panel(conn: &mut PgConnection, today: NaiveDate, before: Option<i64>) -> 
         by_carrier,
         by_zone,
         recent,
-        next,
     })
 }
