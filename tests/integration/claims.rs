@@ -160,7 +160,7 @@ async fn a_claims_handler_opens_a_claim_with_its_first_event_and_audit_entry() {
     assert_eq!(claim.number, format!("SIN-{year}-000001"));
     assert_eq!(claim.customer_id, f.customer);
     assert_eq!(claim.handler_staff_id, Some(f.handler));
-    assert_eq!(claim.status, "open");
+    assert_eq!(claim.status.code(), "open");
     assert_eq!(claim.claimed_cents, Some(125_050));
     let events: Vec<Option<String>> = claim_events::table
         .filter(claim_events::claim_id.eq(id))

@@ -101,3 +101,33 @@ async fn every_status_the_database_accepts_is_one_the_code_knows() {
     );
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn a_status_the_code_does_not_know_is_an_error_not_a_default() {
+    use soriano::claims::ClaimStatus;
+    use soriano::policies::Status;
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let read = |conn: &mut PgConnection, code: &str| -> QueryResult<Status> {
+        diesel::select(code.into_sql::<Text>()).get_result(conn)
+    };
+    assert_eq!(read(&mut conn, "active").unwrap(), Status::Active);
+    let unknown = read(&mut conn, "en_el_limbo").unwrap_err();
+    assert!(unknown.to_string().contains("en_el_limbo"), "{unknown}");
+    // Read by name too (raw SQL rows).
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        status: ClaimStatus,
+    }
+    let row: Row = diesel::sql_query("SELECT 'paid' AS status")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(row.status, ClaimStatus::Paid);
+    assert!(
+        diesel::sql_query("SELECT 'lost' AS status")
+            .get_result::<Row>(&mut conn)
+            .is_err()
+    );
+    app.stop().await;
+}

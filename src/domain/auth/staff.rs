@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::staff_users;
 
+crate::text_enum!(Role);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Admin,
@@ -51,7 +53,7 @@ pub struct StaffUser {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
@@ -60,8 +62,7 @@ pub struct StaffUser {
 
 impl StaffUser {
     pub fn role(&self) -> Role {
-        // The CHECK constraint admits only the four codes.
-        Role::parse(&self.role).unwrap_or(Role::Agent)
+        self.role
     }
 }
 

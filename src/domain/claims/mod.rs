@@ -67,7 +67,7 @@ pub struct Claim {
     pub kind: String,
     pub description: String,
     pub place: String,
-    pub status: String,
+    pub status: ClaimStatus,
     pub claimed_cents: Option<i64>,
     pub accepted_cents: Option<i64>,
     pub paid_cents: Option<i64>,
@@ -79,8 +79,7 @@ pub struct Claim {
 
 impl Claim {
     pub fn status(&self) -> ClaimStatus {
-        // The CHECK constraint admits only the seven codes.
-        ClaimStatus::parse(&self.status).unwrap_or(ClaimStatus::Open)
+        self.status
     }
 }
 

@@ -368,7 +368,7 @@ pub fn queue(
     let loaded: Vec<(
         i64,
         String,
-        String,
+        ClaimStatus,
         String,
         NaiveDate,
         DateTime<Utc>,
@@ -397,7 +397,7 @@ pub fn queue(
         )| QueueRow {
             id,
             number,
-            status: ClaimStatus::parse(&status).unwrap_or(ClaimStatus::Open),
+            status,
             kind,
             incident_date,
             opened_at,

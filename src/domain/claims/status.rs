@@ -8,6 +8,8 @@
 //!
 //! [`check`] decides whether a change is allowed and what it needs (a reason, an amount).
 
+crate::text_enum!(ClaimStatus);
+
 /// A state of a claim; the code is what the database stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClaimStatus {

@@ -22,7 +22,7 @@ use crate::policies::rules::Status;
 pub struct PolicyRow {
     pub id: i64,
     pub number: String,
-    pub status: String,
+    pub status: Status,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub total_premium_cents: i64,
@@ -32,9 +32,7 @@ pub struct PolicyRow {
 
 impl PolicyRow {
     pub fn status_label(&self) -> &'static str {
-        Status::parse(&self.status)
-            .unwrap_or(Status::Active)
-            .label()
+        self.status.label()
     }
 }
 
@@ -200,13 +198,13 @@ pub struct ClaimRow {
     pub id: i64,
     pub number: String,
     pub incident_date: NaiveDate,
-    pub status: String,
+    pub status: ClaimStatus,
     pub opened_at: DateTime<Utc>,
 }
 
 impl ClaimRow {
     pub fn status(&self) -> ClaimStatus {
-        ClaimStatus::parse(&self.status).unwrap_or(ClaimStatus::Open)
+        self.status
     }
 }
 

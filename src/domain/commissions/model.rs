@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::{carrier_settlements, commissions};
 
+crate::text_enum!(Kind);
+
 /// A line earned by a collection, or the negative line of a return after collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -33,6 +35,8 @@ impl Kind {
             .find(|k| k.code() == code)
     }
 }
+
+crate::text_enum!(SettlementStatus);
 
 /// The life of a settlement. Stored as the Spanish word (the table's CHECK).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,7 +87,7 @@ impl SettlementStatus {
 pub struct Commission {
     pub id: i64,
     pub receipt_id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub collection: i32,
     pub carrier_id: i64,
     pub product_id: i64,
@@ -102,7 +106,7 @@ pub struct Commission {
 
 impl Commission {
     pub fn kind(&self) -> Kind {
-        Kind::parse(&self.kind).unwrap_or(Kind::Earned)
+        self.kind
     }
 }
 
@@ -112,7 +116,7 @@ pub struct Settlement {
     pub id: i64,
     pub carrier_id: i64,
     pub period: NaiveDate,
-    pub status: String,
+    pub status: SettlementStatus,
     pub line_count: i32,
     pub base_cents: i64,
     pub total_cents: i64,
@@ -129,9 +133,8 @@ pub struct Settlement {
 }
 
 impl Settlement {
-    /// The state; rows always hold a known code (CHECK).
     pub fn status(&self) -> SettlementStatus {
-        SettlementStatus::parse(&self.status).unwrap_or(SettlementStatus::Draft)
+        self.status
     }
 
     /// Received minus expected, once paid.

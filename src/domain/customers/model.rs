@@ -68,6 +68,8 @@ macro_rules! coded {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name { $($variant,)* }
 
+        crate::text_enum!($name);
+
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant,)*];
 

@@ -234,7 +234,7 @@ pub fn interactions_of(
     customer_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<super::model::Interaction>> {
-    let rows: Vec<(i64, String, String, DateTime<Utc>, String)> = interactions::table
+    let rows: Vec<(i64, InteractionKind, String, DateTime<Utc>, String)> = interactions::table
         .inner_join(staff_users::table)
         .filter(interactions::customer_id.eq(customer_id))
         .order((interactions::occurred_at.desc(), interactions::id.desc()))
@@ -253,7 +253,7 @@ pub fn interactions_of(
             |(iid, kind, summary, occurred_at, staff_name)| super::model::Interaction {
                 id: iid,
                 customer_id,
-                kind: InteractionKind::parse(&kind).unwrap_or(InteractionKind::Note),
+                kind,
                 summary,
                 occurred_at,
                 staff_name,

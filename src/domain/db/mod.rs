@@ -17,6 +17,45 @@ pub mod embedded;
 pub mod form_submissions;
 pub mod schema;
 
+/// Lets a text column be read straight into an enum with `parse(&str) -> Option<Self>`: a code
+/// the enum does not know fails the query with an error instead of turning into a default (the
+/// CHECK constraints and `tests/integration/statuses.rs` keep the two sides in step).
+#[macro_export]
+macro_rules! text_enum {
+    ($ty:ty) => {
+        $crate::text_enum!($ty, code);
+    };
+    ($ty:ty, $code:ident) => {
+        impl diesel::deserialize::Queryable<diesel::sql_types::Text, diesel::pg::Pg> for $ty {
+            type Row = String;
+
+            fn build(code: String) -> diesel::deserialize::Result<Self> {
+                <$ty>::parse(&code).ok_or_else(|| {
+                    format!("unknown {} code {code:?}", stringify!($ty)).into()
+                })
+            }
+        }
+
+        // For rows read by name (`sql_query`).
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $ty {
+            fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let code = <String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    diesel::pg::Pg,
+                >>::from_sql(value)?;
+                <Self as diesel::deserialize::Queryable<diesel::sql_types::Text, diesel::pg::Pg>>::build(code)
+            }
+        }
+
+        // Audit details and JSON record the code, as the column does.
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.$code())
+            }
+        }
+    };
+}
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

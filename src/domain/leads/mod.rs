@@ -98,7 +98,7 @@ pub struct Lead {
     pub referrer: Option<String>,
     pub landing_id: Option<i64>,
     pub landing_variant_id: Option<i64>,
-    pub stage: String,
+    pub stage: Stage,
     pub lost_reason: Option<String>,
     pub score: i32,
     pub assigned_staff_id: Option<i64>,
@@ -116,8 +116,7 @@ pub struct Lead {
 
 impl Lead {
     pub fn stage(&self) -> Stage {
-        // The CHECK constraint admits only the seven codes.
-        Stage::parse(&self.stage).unwrap_or(Stage::New)
+        self.stage
     }
 
     pub fn is_converted(&self) -> bool {

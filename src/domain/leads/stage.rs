@@ -8,6 +8,8 @@
 //!
 //! [`check`] decides whether a move is allowed and what it needs.
 
+crate::text_enum!(Stage);
+
 /// A stage of a lead; the code is what the database stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 use crate::db::schema::outbound_emails;
 use crate::listing::{Cursor, PAGE_SIZE, Page};
 
+crate::text_enum!(Status, as_str);
+
 /// Where an e-mail is in its delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -59,7 +61,7 @@ pub struct OutboxEntry {
     pub kind: String,
     pub to_address: String,
     pub subject: String,
-    status: String,
+    status: Status,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -69,8 +71,7 @@ pub struct OutboxEntry {
 
 impl OutboxEntry {
     pub fn status(&self) -> Status {
-        // The CHECK constraint admits only the four values.
-        Status::parse(&self.status).unwrap_or(Status::Failed)
+        self.status
     }
 }
 

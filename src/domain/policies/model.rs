@@ -15,7 +15,7 @@ pub struct Policy {
     pub product_id: i64,
     pub line_id: i64,
     pub number: String,
-    pub status: String,
+    pub status: Status,
     pub risk: serde_json::Value,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
@@ -30,9 +30,8 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// The status; rows always hold a known code (CHECK), `Active` is never reached otherwise.
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Active)
+        self.status
     }
 
     pub fn frequency(&self) -> Option<Frequency> {
@@ -75,7 +74,7 @@ pub struct Endorsement {
 pub struct PolicyRow {
     pub id: i64,
     pub number: String,
-    pub status: String,
+    pub status: Status,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub net_premium_cents: i64,
@@ -90,7 +89,7 @@ pub struct PolicyRow {
 
 impl PolicyRow {
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Active)
+        self.status
     }
 }
 

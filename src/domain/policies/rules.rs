@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 pub use super::taxi::Taxi;
 use crate::validation::{FieldErrors, parse_date};
 
+crate::text_enum!(Status);
+
 /// Where a policy is in its life: `en vigor | suspendida | anulada | vencida`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {

@@ -98,7 +98,7 @@ type RawRow = (
     i64,
     String,
     String,
-    String,
+    QuoteStatus,
     NaiveDate,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
@@ -148,7 +148,7 @@ pub fn sent_to_customer(
         .into_iter()
         .map(|r| {
             let (lowest, options) = totals.get(&r.0).copied().unwrap_or((None, 0));
-            let status = QuoteStatus::parse(&r.3).unwrap_or(QuoteStatus::Expired);
+            let status = r.3;
             ClientQuoteRow {
                 id: r.0,
                 number: r.1,

@@ -78,7 +78,7 @@ pub struct Quote {
     pub prospect_phone: Option<String>,
     pub line_id: i64,
     pub risk: serde_json::Value,
-    pub status: String,
+    pub status: QuoteStatus,
     pub valid_until: NaiveDate,
     pub chosen_option_id: Option<i64>,
     pub policy_id: Option<i64>,
@@ -98,8 +98,7 @@ pub struct Quote {
 
 impl Quote {
     pub fn status(&self) -> QuoteStatus {
-        // The CHECK constraint admits only the five codes.
-        QuoteStatus::parse(&self.status).unwrap_or(QuoteStatus::Draft)
+        self.status
     }
 
     /// The insured risk, in the shape of `policies.risk`.

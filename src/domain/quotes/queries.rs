@@ -71,7 +71,7 @@ type RawRow = (
     Option<String>,
     Option<String>,
     String,
-    String,
+    QuoteStatus,
     NaiveDate,
     String,
     Option<i64>,
@@ -176,7 +176,7 @@ pub fn list(
             customer_id: r.2,
             holder: r.3.or(r.4).unwrap_or_default(),
             line_name: r.5,
-            status: QuoteStatus::parse(&r.6).unwrap_or(QuoteStatus::Draft),
+            status: r.6,
             valid_until: r.7,
             source: r.8,
             agent_name: r.9.and_then(|id| agents.get(&id).cloned()),
@@ -368,7 +368,7 @@ pub fn history(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<HistoryEntry
 pub struct CustomerQuote {
     pub id: i64,
     pub number: String,
-    pub status: String,
+    pub status: QuoteStatus,
     pub valid_until: NaiveDate,
     pub line_name: String,
     pub created_at: DateTime<Utc>,
@@ -376,7 +376,7 @@ pub struct CustomerQuote {
 
 impl CustomerQuote {
     pub fn status_label(&self) -> &'static str {
-        QuoteStatus::parse(&self.status).map_or("", |s| s.label())
+        self.status.label()
     }
 }
 

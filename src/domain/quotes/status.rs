@@ -8,6 +8,8 @@
 //!
 //! Only a draft's options may change: once sent, the client holds those prices.
 
+crate::text_enum!(QuoteStatus);
+
 /// A state of a quote; the code is what the database stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QuoteStatus {

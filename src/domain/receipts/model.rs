@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::receipts;
 
+crate::text_enum!(Status);
+
 /// The collection state of a receipt. Stored as the Spanish word (the table's CHECK).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -80,7 +82,7 @@ pub struct Receipt {
     pub due_date: NaiveDate,
     pub amount_cents: i64,
     pub net_cents: i64,
-    pub status: String,
+    pub status: Status,
     pub collected_on: Option<NaiveDate>,
     pub returned_on: Option<NaiveDate>,
     pub return_reason: Option<String>,
@@ -92,9 +94,8 @@ pub struct Receipt {
 }
 
 impl Receipt {
-    /// The state; rows always hold a known code (CHECK).
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Pending)
+        self.status
     }
 
     /// What the receipt's last change recorded: the return reason or the cancellation's.

@@ -21,6 +21,8 @@ use crate::listing::{PAGE_SIZE, PageNumber};
 pub const MAX_TITLE: usize = 200;
 pub const MAX_DESCRIPTION: usize = 4000;
 
+crate::text_enum!(Priority);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Priority {
     Low,
@@ -243,7 +245,7 @@ pub struct TaskRow {
     #[diesel(sql_type = Nullable<Date>)]
     pub due_date: Option<NaiveDate>,
     #[diesel(sql_type = Text)]
-    pub priority: String,
+    pub priority: Priority,
     #[diesel(sql_type = Text)]
     pub status: String,
     #[diesel(sql_type = Int8)]
@@ -276,7 +278,7 @@ impl TaskRow {
     }
 
     pub fn priority(&self) -> Priority {
-        Priority::parse(&self.priority).unwrap_or(Priority::Normal)
+        self.priority
     }
 
     /// The page of the record the task is about.
@@ -574,7 +576,7 @@ mod tests {
             title: "Llamar".into(),
             description: String::new(),
             due_date: due,
-            priority: "normal".into(),
+            priority: Priority::Normal,
             status: status.into(),
             assignee_staff_id: 1,
             assignee_name: "Ana".into(),
