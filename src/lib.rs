@@ -8,8 +8,8 @@
 
 pub use soriano_domain::{
     audit, auth, blog, cache, catalog, claims, clients, commissions, customers, db, documents,
-    events, format, housekeeping, identifiers, landings, leads, listing, mail, messages, money,
-    overview, policies, quotes, receipts, search, seed, tasks, taxi, time, util, validation,
+    events, export, format, housekeeping, identifiers, landings, leads, listing, mail, messages,
+    money, overview, policies, quotes, receipts, search, seed, tasks, taxi, time, util, validation,
 };
 
 pub mod app;

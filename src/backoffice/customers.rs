@@ -21,6 +21,7 @@ use crate::listing::Cursor;
 use crate::page_or_partial;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
+use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::flash::{self, Flash};
 use crate::web::listing::Pager;
 use crate::web::page::PageContext;
@@ -127,6 +128,7 @@ pub struct ListPage {
     pub query: ListQuery,
     pub rows: Vec<Row>,
     pub pager: Pager,
+    pub exports: ExportLinks,
     pub filtered: bool,
     pub segments: Vec<(&'static str, &'static str)>,
     pub provinces: Vec<&'static str>,
@@ -140,6 +142,7 @@ pub struct ListPage {
 pub struct RowsPartial {
     pub rows: Vec<Row>,
     pub pager: Pager,
+    pub exports: ExportLinks,
     pub filtered: bool,
 }
 
@@ -166,6 +169,7 @@ pub async fn list(
         })
         .await?;
     let pager = Pager::at(&page, "/admin/clientes", &query.pairs());
+    let exports = ExportLinks::at("/admin/clientes/exportar", &query.pairs());
     let filtered = [
         &query.q,
         &query.segmento,
@@ -180,6 +184,7 @@ pub async fn list(
         return render::html(&RowsPartial {
             rows,
             pager,
+            exports,
             filtered,
         });
     }
@@ -188,12 +193,88 @@ pub async fn list(
         query,
         rows,
         pager,
+        exports,
         filtered,
         segments: Segment::options(),
         provinces: crate::identifiers::provinces().map(|(_, p)| p).collect(),
         owners,
         sorts: Sort::ALL.iter().map(|s| (s.code(), s.label())).collect(),
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    formato: String,
+}
+
+/// GET /admin/clientes/exportar?formato=csv|xlsx: every customer the list's filters keep (the
+/// agent's own only, for an agent), as a file; the export is audited (personal data leaves).
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ExportQuery {
+        list: query,
+        formato,
+    } = query.into_inner();
+    let format = download::format(&formato)?;
+    let scope = scope_of(&staff.0);
+    let filter = query.filter(scope);
+    let by = crate::audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    let filters: serde_json::Map<String, serde_json::Value> = query
+        .pairs()
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+        .collect();
+    let rows = db
+        .transaction(move |conn| {
+            let rows = customers::export(conn, scope, &filter)?;
+            crate::audit::record(
+                conn,
+                &crate::audit::NewEntry {
+                    details: serde_json::json!({
+                        "listado": "clientes",
+                        "formato": format.extension(),
+                        "filtros": filters,
+                        "filas": rows.len(),
+                    }),
+                    ..by.entry(crate::audit::Action::ListExported)
+                },
+            )?;
+            Ok::<_, DbError>(rows)
+        })
+        .await?;
+    let mut sheet = crate::export::Sheet::new(
+        "Clientes",
+        vec![
+            "Nombre",
+            "DNI/NIE/CIF",
+            "Teléfono",
+            "Correo electrónico",
+            "Provincia",
+            "Segmento",
+            "Agente",
+        ],
+    );
+    for row in rows.into_iter().map(Row::from) {
+        sheet.push(vec![
+            row.name.into(),
+            row.tax_id.into(),
+            row.phone.into(),
+            row.email.into(),
+            row.province.into(),
+            row.segment.into(),
+            row.owner.into(),
+        ]);
+    }
+    let stem = format!("clientes-{}", crate::policies::today().format("%Y-%m-%d"));
+    download::download(&sheet, format, &stem)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -761,7 +761,7 @@ pub async fn suspend(
         path,
         ActionKind::Suspend,
         |forms| forms.suspend = kept,
-        move |conn, scope, id, by| policies::suspend(conn, scope, id, &form, by),
+        move |conn, scope, id, by| policies::suspend(conn, scope, id, form.validate(), by),
     )
     .await
 }
@@ -785,7 +785,7 @@ pub async fn reactivate(
         path,
         ActionKind::Reactivate,
         |forms| forms.reactivate = kept,
-        move |conn, scope, id, by| policies::reactivate(conn, scope, id, &form, by),
+        move |conn, scope, id, by| policies::reactivate(conn, scope, id, form.validate(), by),
     )
     .await
 }
@@ -809,7 +809,7 @@ pub async fn cancel(
         path,
         ActionKind::Cancel,
         |forms| forms.cancel = kept,
-        move |conn, scope, id, by| policies::cancel(conn, scope, id, &form, by),
+        move |conn, scope, id, by| policies::cancel(conn, scope, id, form.validate(), by),
     )
     .await
 }
@@ -834,7 +834,7 @@ pub async fn renew(
         path,
         ActionKind::Renew,
         |forms| forms.renew = kept,
-        move |conn, scope, id, by| policies::renew(conn, scope, id, &form, by, today),
+        move |conn, scope, id, by| policies::renew(conn, scope, id, form.validate(), by, today),
     )
     .await
 }
@@ -858,7 +858,7 @@ pub async fn endorse(
         path,
         ActionKind::Endorse,
         |forms| forms.endorse = kept,
-        move |conn, scope, id, by| policies::endorse(conn, scope, id, &form, by),
+        move |conn, scope, id, by| policies::endorse(conn, scope, id, form.validate(), by),
     )
     .await
 }

@@ -273,7 +273,7 @@ pub async fn collect(
         path,
         Kind::Collect,
         |forms| forms.collect = kept,
-        move |conn, scope, id, by| receipts::collect(conn, scope, id, &form, by, today),
+        move |conn, scope, id, by| receipts::collect(conn, scope, id, form.validate(today), by),
     )
     .await
 }
@@ -298,7 +298,9 @@ pub async fn give_back(
         path,
         Kind::Return,
         |forms| forms.give_back = kept,
-        move |conn, scope, id, by| receipts::return_receipt(conn, scope, id, &form, by, today),
+        move |conn, scope, id, by| {
+            receipts::return_receipt(conn, scope, id, form.validate(today), by, today)
+        },
     )
     .await
 }
@@ -323,7 +325,7 @@ pub async fn cancel(
         path,
         Kind::Cancel,
         |forms| forms.cancel = kept,
-        move |conn, scope, id, by| receipts::cancel(conn, scope, id, &form, by, today),
+        move |conn, scope, id, by| receipts::cancel(conn, scope, id, form.validate(), by, today),
     )
     .await
 }

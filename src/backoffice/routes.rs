@@ -74,6 +74,7 @@ staff_routes! {
     GET "/correos" => outbox::list, ManageOutbox;
     POST "/correos/{id}/reintentar" => outbox::retry, ManageOutbox;
     GET "/clientes" => customers::list, ViewPortfolio;
+    GET "/clientes/exportar" => customers::export, ViewPortfolio;
     POST "/clientes" => customers::create, EditPortfolio;
     GET "/clientes/nuevo" => customers::new_form, EditPortfolio;
     GET "/clientes/{id}" => customers::show, ViewPortfolio;

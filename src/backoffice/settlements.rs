@@ -209,9 +209,13 @@ pub async fn create(
     let kept = form.clone();
     let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let today = policies::today();
-    let outcome = db
-        .transaction(move |conn| commissions::create_draft(conn, &form, &by, today))
-        .await;
+    let outcome = match form.validate(today) {
+        Err(errors) => Err(SettlementError::Invalid(errors)),
+        Ok(command) => {
+            db.transaction(move |conn| commissions::create_draft(conn, &command, &by))
+                .await
+        }
+    };
     match outcome {
         Ok(draft) => Ok(flash::redirect(
             &detail_path(draft.id),
@@ -413,8 +417,9 @@ pub async fn pay(
     let kept = form.clone();
     let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let today = policies::today();
+    let command = form.validate(today);
     let outcome = db
-        .transaction(move |conn| commissions::mark_paid(conn, id, &form, &by, today))
+        .transaction(move |conn| commissions::mark_paid(conn, id, command, &by))
         .await;
     match outcome {
         Err(SettlementError::Invalid(errors)) => {

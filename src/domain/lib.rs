@@ -19,6 +19,7 @@ pub mod customers;
 pub mod db;
 pub mod documents;
 pub mod events;
+pub mod export;
 pub mod format;
 pub mod housekeeping;
 pub mod identifiers;

@@ -10,6 +10,12 @@ use std::borrow::Cow;
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldErrors(Vec<(Cow<'static, str>, String)>);
 
+/// A form validated at the edge: the typed command, or what is wrong with each field. Commands
+/// that must first say whether the record allows the change at all (a collected receipt cannot
+/// be cancelled, whatever the form says) take it whole, so that refusal comes before field
+/// errors.
+pub type Validated<T> = Result<T, FieldErrors>;
+
 /// One line of the error summary at the top of a form: a link to the field (`#target`, the
 /// field's `id`) with its message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod csrf;
 pub mod device;
 pub mod error;
+pub mod export;
 pub mod flash;
 pub mod form;
 pub mod headers;

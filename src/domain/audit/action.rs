@@ -168,6 +168,8 @@ actions! {
     SettlementIssued => "settlement.issued", "Emisión de liquidación";
     /// Details: the date, the amount expected and received, and the difference.
     SettlementPaid => "settlement.paid", "Cobro de liquidación";
+    /// A list taken out to a file. Details: the list, the format, the filters and the rows.
+    ListExported => "list.exported", "Exportación de un listado";
 }
 
 #[cfg(test)]

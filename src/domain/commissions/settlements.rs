@@ -18,7 +18,7 @@ use crate::db::DbError;
 use crate::db::schema::{carrier_settlements, carriers, commissions};
 use crate::events;
 use crate::money::{format_cents, parse_cents};
-use crate::validation::{FieldErrors, parse_date};
+use crate::validation::{FieldErrors, Validated, parse_date};
 
 /// The `target_type` of audit entries and events about a settlement.
 pub const AUDIT_TARGET: &str = audit::target::SETTLEMENT;
@@ -67,6 +67,86 @@ pub struct DraftForm {
 pub struct PaymentForm {
     pub cobro_fecha: String,
     pub importe_recibido: String,
+}
+
+/// Draft (or complete) the settlement of a carrier and month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DraftSettlement {
+    pub carrier_id: i64,
+    /// The month's first day.
+    pub month: NaiveDate,
+}
+
+/// The carrier paid a settlement: when, and how much came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Payment {
+    pub paid_on: NaiveDate,
+    pub received_cents: i64,
+}
+
+impl DraftForm {
+    /// The carrier chosen and a month up to `today`'s (whether the carrier exists is the
+    /// command's to check).
+    pub fn validate(&self, today: NaiveDate) -> Validated<DraftSettlement> {
+        let mut errors = FieldErrors::new();
+        let carrier = self
+            .compania
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0);
+        if carrier.is_none() {
+            errors.add("compania", "Elija la compañía.");
+        }
+        let month = if self.mes.trim().is_empty() {
+            errors.add("mes", "Elija el mes.");
+            None
+        } else {
+            match parse_month(&self.mes) {
+                Some(month) if month > month_start(today) => {
+                    errors.add("mes", "El mes no puede ser posterior al actual.");
+                    None
+                }
+                Some(month) => Some(month),
+                None => {
+                    errors.add("mes", "Escriba el mes como aaaa-mm, por ejemplo 2026-11.");
+                    None
+                }
+            }
+        };
+        match (carrier, month, errors.is_empty()) {
+            (Some(carrier_id), Some(month), true) => Ok(DraftSettlement { carrier_id, month }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl PaymentForm {
+    /// A day up to `today` and an amount (not before the issue: the command checks that).
+    pub fn validate(&self, today: NaiveDate) -> Validated<Payment> {
+        let mut errors = FieldErrors::new();
+        let paid_on = match parse_date(&self.cobro_fecha) {
+            Err(message) => {
+                errors.add("cobro_fecha", message);
+                None
+            }
+            Ok(day) if day > today => {
+                errors.add("cobro_fecha", "La fecha no puede ser posterior a hoy.");
+                None
+            }
+            Ok(day) => Some(day),
+        };
+        let received = parse_cents(&self.importe_recibido)
+            .map_err(|message| errors.add("importe_recibido", message))
+            .ok();
+        match (paid_on, received, errors.is_empty()) {
+            (Some(paid_on), Some(received_cents), true) => Ok(Payment {
+                paid_on,
+                received_cents,
+            }),
+            _ => Err(errors),
+        }
+    }
 }
 
 fn lock(conn: &mut PgConnection, id: i64) -> Result<Settlement, SettlementError> {
@@ -140,41 +220,23 @@ fn carrier_name(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
 /// settlement is already issued, and a new draft with nothing to settle.
 pub fn create_draft(
     conn: &mut PgConnection,
-    form: &DraftForm,
+    command: &DraftSettlement,
     by: &Actor,
-    today: NaiveDate,
 ) -> Result<Settlement, SettlementError> {
-    let mut errors = FieldErrors::new();
-    let carrier = match form.compania.trim().parse::<i64>() {
-        Ok(id) if id > 0 => carriers::table
-            .find(id)
-            .select(carriers::id)
-            .first::<i64>(conn)
-            .optional()?,
-        _ => None,
-    };
-    if carrier.is_none() {
+    let DraftSettlement {
+        carrier_id: carrier,
+        month,
+    } = *command;
+    let known: Option<i64> = carriers::table
+        .find(carrier)
+        .select(carriers::id)
+        .first(conn)
+        .optional()?;
+    if known.is_none() {
+        let mut errors = FieldErrors::new();
         errors.add("compania", "Elija la compañía.");
-    }
-    let month = if form.mes.trim().is_empty() {
-        errors.add("mes", "Elija el mes.");
-        None
-    } else {
-        match parse_month(&form.mes) {
-            Some(month) if month > month_start(today) => {
-                errors.add("mes", "El mes no puede ser posterior al actual.");
-                None
-            }
-            Some(month) => Some(month),
-            None => {
-                errors.add("mes", "Escriba el mes como aaaa-mm, por ejemplo 2026-11.");
-                None
-            }
-        }
-    };
-    let (Some(carrier), Some(month), true) = (carrier, month, errors.is_empty()) else {
         return Err(SettlementError::Invalid(errors));
-    };
+    }
     let created = diesel::insert_into(carrier_settlements::table)
         .values((
             carrier_settlements::carrier_id.eq(carrier),
@@ -331,9 +393,8 @@ pub fn issue(conn: &mut PgConnection, id: i64, by: &Actor) -> Result<Settlement,
 pub fn mark_paid(
     conn: &mut PgConnection,
     id: i64,
-    form: &PaymentForm,
+    command: Validated<Payment>,
     by: &Actor,
-    today: NaiveDate,
 ) -> Result<Settlement, SettlementError> {
     let settlement = lock(conn, id)?;
     match settlement.status() {
@@ -349,34 +410,21 @@ pub fn mark_paid(
             ));
         }
     }
-    let mut errors = FieldErrors::new();
+    let Payment {
+        paid_on,
+        received_cents: received,
+    } = command.map_err(SettlementError::Invalid)?;
     let issued_on = settlement
         .issued_at
         .map(|at| at.with_timezone(&crate::time::ZONE).date_naive());
-    let paid_on = match parse_date(&form.cobro_fecha) {
-        Err(message) => {
-            errors.add("cobro_fecha", message);
-            None
-        }
-        Ok(day) if day > today => {
-            errors.add("cobro_fecha", "La fecha no puede ser posterior a hoy.");
-            None
-        }
-        Ok(day) if issued_on.is_some_and(|issued| day < issued) => {
-            errors.add(
-                "cobro_fecha",
-                "La fecha no puede ser anterior a la emisión de la liquidación.",
-            );
-            None
-        }
-        Ok(day) => Some(day),
-    };
-    let received = parse_cents(&form.importe_recibido)
-        .map_err(|message| errors.add("importe_recibido", message))
-        .ok();
-    let (Some(paid_on), Some(received), true) = (paid_on, received, errors.is_empty()) else {
+    if issued_on.is_some_and(|issued| paid_on < issued) {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "cobro_fecha",
+            "La fecha no puede ser anterior a la emisión de la liquidación.",
+        );
         return Err(SettlementError::Invalid(errors));
-    };
+    }
     let paid = diesel::update(carrier_settlements::table.find(id))
         .set((
             carrier_settlements::status.eq(SettlementStatus::Paid.code()),
@@ -408,24 +456,7 @@ pub fn mark_paid(
 /// between fields, decimal comma, dates dd/mm/aaaa, a header row, and a total row. Fields are quoted when they hold a
 /// separator, a quote or a line break.
 pub fn csv(settlement: &Settlement, lines: &[crate::commissions::SettlementLine]) -> String {
-    fn field(text: &str) -> String {
-        // A leading = + - @ would be read as a formula by spreadsheets: prefix a quote.
-        let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
-            format!("'{text}")
-        } else {
-            text.to_owned()
-        };
-        if text.contains([';', '"', '\n', '\r']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text
-        }
-    }
-    fn decimal(cents: i64) -> String {
-        let sign = if cents < 0 { "-" } else { "" };
-        let abs = cents.unsigned_abs();
-        format!("{sign}{},{:02}", abs / 100, abs % 100)
-    }
+    use crate::export::{csv_field as field, decimal_text as decimal};
     fn percent(bp: i32) -> String {
         format!("{},{:02}", bp / 100, bp % 100)
     }

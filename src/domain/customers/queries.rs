@@ -16,6 +16,7 @@ use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{
     claims, customer_consents, customers, interactions, policies, receipts, staff_users, tasks,
 };
+use crate::export::EXPORT_LIMIT;
 use crate::identifiers::{Email, Phone, TaxId};
 use crate::listing::{self, Cursor, PAGE_SIZE, Page};
 use crate::search;
@@ -195,6 +196,20 @@ enum ListSearch {
     PolicyNumber(String),
 }
 
+/// Every customer the filter keeps (up to [`EXPORT_LIMIT`]), in the list's order: what an
+/// export writes.
+pub fn export(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+) -> QueryResult<Vec<ListRow>> {
+    let filter = ListFilter {
+        cursor: None,
+        ..filter.clone()
+    };
+    list_rows(conn, scope, &filter, EXPORT_LIMIT)
+}
+
 /// One page of customers in the scope, filtered and sorted; keyset paginated both ways, with
 /// how many match.
 pub fn list(
@@ -202,6 +217,34 @@ pub fn list(
     scope: PortfolioScope,
     filter: &ListFilter,
 ) -> QueryResult<Page<ListRow>> {
+    let (rows, search) = read(conn, scope, filter, PAGE_SIZE + 1)?;
+    let total = listing::count(conn, || {
+        filtered(
+            customers::table.select(customers::id).into_boxed(),
+            scope,
+            filter,
+            &search,
+        )
+    })?;
+    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| r.id).with_total(total))
+}
+
+fn list_rows(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+    limit: i64,
+) -> QueryResult<Vec<ListRow>> {
+    Ok(read(conn, scope, filter, limit)?.0)
+}
+
+/// Up to `limit` rows of the list from its cursor, and the search they were read with.
+fn read(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+    limit: i64,
+) -> QueryResult<(Vec<ListRow>, ListSearch)> {
     let mut rare_words = false;
     let search = match Search::classify(&filter.q) {
         None => ListSearch::None,
@@ -295,16 +338,8 @@ pub fn list(
             query.order((customers::created_at.desc(), customers::id.desc()))
         }
     };
-    let rows: Vec<ListRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
-    let total = listing::count(conn, || {
-        filtered(
-            customers::table.select(customers::id).into_boxed(),
-            scope,
-            filter,
-            &search,
-        )
-    })?;
-    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| r.id).with_total(total))
+    let rows: Vec<ListRow> = query.limit(limit).load(conn)?;
+    Ok((rows, search))
 }
 
 /// The customer `id` if the scope may see it (merged records too: callers redirect to

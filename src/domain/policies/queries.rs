@@ -22,7 +22,7 @@ use crate::listing::{self, Cursor, Direction, PAGE_SIZE, Page};
 use crate::money::parse_cents;
 use crate::policies::model::*;
 use crate::policies::rules::*;
-use crate::validation::{FieldErrors, parse_date};
+use crate::validation::{FieldErrors, Validated, parse_date};
 
 /// The `target_type` of audit entries about a policy.
 pub const AUDIT_TARGET: &str = audit::target::POLICY;
@@ -638,6 +638,178 @@ pub struct EndorseForm {
     pub suplemento_prima: String,
 }
 
+/// Suspend a policy from a day, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspend {
+    pub reason: String,
+    pub on: NaiveDate,
+}
+
+/// Put a suspended policy back in force from a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reactivate {
+    pub on: NaiveDate,
+}
+
+/// Cancel a policy from a day: the reason from the list and, for "otro", its explanation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancel {
+    pub reason: CancelReason,
+    pub detail: String,
+    pub on: NaiveDate,
+}
+
+impl Cancel {
+    /// The reason as the policy and its receipts record it.
+    pub fn text(&self) -> String {
+        if self.detail.is_empty() {
+            self.reason.label().to_owned()
+        } else {
+            format!("{}: {}", self.reason.label(), self.detail)
+        }
+    }
+}
+
+/// Renew a policy up to a new end date, with the new period's premiums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Renew {
+    pub end: NaiveDate,
+    pub net_cents: i64,
+    pub total_cents: i64,
+}
+
+/// Record an endorsement: effective day, what changes, and the premium change (signed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endorse {
+    pub effective: NaiveDate,
+    pub description: String,
+    pub change_cents: i64,
+}
+
+impl SuspendForm {
+    pub fn validate(&self) -> Validated<Suspend> {
+        let mut errors = FieldErrors::new();
+        let reason = form_text(
+            &mut errors,
+            "suspension_motivo",
+            &self.suspension_motivo,
+            500,
+            "Escriba el motivo de la suspensión.",
+        );
+        let on = form_date(&mut errors, "suspension_fecha", &self.suspension_fecha);
+        match (on, errors.is_empty()) {
+            (Some(on), true) => Ok(Suspend { reason, on }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl ReactivateForm {
+    pub fn validate(&self) -> Validated<Reactivate> {
+        let mut errors = FieldErrors::new();
+        match form_date(&mut errors, "reactivacion_fecha", &self.reactivacion_fecha) {
+            Some(on) => Ok(Reactivate { on }),
+            None => Err(errors),
+        }
+    }
+}
+
+impl CancelForm {
+    pub fn validate(&self) -> Validated<Cancel> {
+        let mut errors = FieldErrors::new();
+        let reason = CancelReason::parse(self.anulacion_motivo.trim());
+        if reason.is_none() {
+            errors.add("anulacion_motivo", "Elija el motivo de la anulación.");
+        }
+        let detail = self.anulacion_detalle.trim();
+        if reason == Some(CancelReason::Other) && detail.is_empty() {
+            errors.add("anulacion_detalle", "Explique el motivo de la anulación.");
+        } else if detail.chars().count() > 500 {
+            errors.add("anulacion_detalle", "Escriba como mucho 500 caracteres.");
+        }
+        let on = form_date(&mut errors, "anulacion_fecha", &self.anulacion_fecha);
+        match (reason, on, errors.is_empty()) {
+            (Some(reason), Some(on), true) => Ok(Cancel {
+                reason,
+                detail: detail.to_owned(),
+                on,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl RenewForm {
+    /// The values as typed (whether they fit the policy is the command's to check).
+    pub fn validate(&self) -> Validated<Renew> {
+        let mut errors = FieldErrors::new();
+        let end = form_date(
+            &mut errors,
+            "renovacion_vencimiento",
+            &self.renovacion_vencimiento,
+        );
+        let net = parse_cents(&self.renovacion_prima_neta)
+            .map_err(|m| errors.add("renovacion_prima_neta", m))
+            .ok();
+        let total = parse_cents(&self.renovacion_prima_total)
+            .map_err(|m| errors.add("renovacion_prima_total", m))
+            .ok();
+        if let (Some(net), Some(total)) = (net, total)
+            && total < net
+        {
+            errors.add(
+                "renovacion_prima_total",
+                "La prima total no puede ser menor que la prima neta.",
+            );
+        }
+        match (end, net, total, errors.is_empty()) {
+            (Some(end), Some(net_cents), Some(total_cents), true) => Ok(Renew {
+                end,
+                net_cents,
+                total_cents,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl EndorseForm {
+    /// The values as typed (whether they fit the policy is the command's to check).
+    pub fn validate(&self) -> Validated<Endorse> {
+        let mut errors = FieldErrors::new();
+        let effective = form_date(&mut errors, "suplemento_fecha", &self.suplemento_fecha);
+        let description = form_text(
+            &mut errors,
+            "suplemento_descripcion",
+            &self.suplemento_descripcion,
+            2000,
+            "Describa el cambio.",
+        );
+        let change = if self.suplemento_prima.trim().is_empty() {
+            Some(0)
+        } else {
+            parse_signed_cents(&self.suplemento_prima)
+                .map_err(|m| errors.add("suplemento_prima", m))
+                .ok()
+        };
+        match (effective, change, errors.is_empty()) {
+            (Some(effective), Some(change_cents), true) => Ok(Endorse {
+                effective,
+                description,
+                change_cents,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Refuses `action` when the policy's status does not allow it, before anything the form says.
+fn allowed(policy: &Policy, action: StatusAction) -> Result<(), PolicyError> {
+    transition(policy.status(), action)
+        .map(|_| ())
+        .map_err(|r| PolicyError::Refused(r.message.to_owned()))
+}
+
 fn form_date(errors: &mut FieldErrors, field: &'static str, text: &str) -> Option<NaiveDate> {
     parse_date(text).map_err(|m| errors.add(field, m)).ok()
 }
@@ -663,25 +835,12 @@ pub fn suspend(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
-    form: &SuspendForm,
+    command: Validated<Suspend>,
     by: &Actor,
 ) -> Result<(), PolicyError> {
     let policy = lock(conn, scope, id)?;
-    let mut errors = FieldErrors::new();
-    let reason = form_text(
-        &mut errors,
-        "suspension_motivo",
-        &form.suspension_motivo,
-        500,
-        "Escriba el motivo de la suspensión.",
-    );
-    let on = form_date(&mut errors, "suspension_fecha", &form.suspension_fecha);
-    let Some(on) = on.filter(|_| errors.is_empty()) else {
-        // A refused transition says more than a field error: check it first.
-        transition(policy.status(), StatusAction::Suspend)
-            .map_err(|r| PolicyError::Refused(r.message.to_owned()))?;
-        return Err(PolicyError::Invalid(errors));
-    };
+    allowed(&policy, StatusAction::Suspend)?;
+    let Suspend { reason, on } = command.map_err(PolicyError::Invalid)?;
     change_status(
         conn,
         &policy,
@@ -699,16 +858,12 @@ pub fn reactivate(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
-    form: &ReactivateForm,
+    command: Validated<Reactivate>,
     by: &Actor,
 ) -> Result<(), PolicyError> {
     let policy = lock(conn, scope, id)?;
-    let mut errors = FieldErrors::new();
-    let Some(on) = form_date(&mut errors, "reactivacion_fecha", &form.reactivacion_fecha) else {
-        transition(policy.status(), StatusAction::Reactivate)
-            .map_err(|r| PolicyError::Refused(r.message.to_owned()))?;
-        return Err(PolicyError::Invalid(errors));
-    };
+    allowed(&policy, StatusAction::Reactivate)?;
+    let Reactivate { on } = command.map_err(PolicyError::Invalid)?;
     change_status(
         conn,
         &policy,
@@ -721,47 +876,28 @@ pub fn reactivate(
     Ok(())
 }
 
-/// Cancels an active or suspended policy, with the reason.
+/// Cancels an active or suspended policy, with the reason, and its pending receipts.
 pub fn cancel(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
-    form: &CancelForm,
+    command: Validated<Cancel>,
     by: &Actor,
 ) -> Result<(), PolicyError> {
     let policy = lock(conn, scope, id)?;
-    let mut errors = FieldErrors::new();
-    let reason = CancelReason::parse(form.anulacion_motivo.trim());
-    if reason.is_none() {
-        errors.add("anulacion_motivo", "Elija el motivo de la anulación.");
-    }
-    let detail = form.anulacion_detalle.trim();
-    if reason == Some(CancelReason::Other) && detail.is_empty() {
-        errors.add("anulacion_detalle", "Explique el motivo de la anulación.");
-    } else if detail.chars().count() > 500 {
-        errors.add("anulacion_detalle", "Escriba como mucho 500 caracteres.");
-    }
-    let on = form_date(&mut errors, "anulacion_fecha", &form.anulacion_fecha);
-    let (Some(reason), Some(on)) = (reason, on.filter(|_| errors.is_empty())) else {
-        transition(policy.status(), StatusAction::Cancel)
-            .map_err(|r| PolicyError::Refused(r.message.to_owned()))?;
-        return Err(PolicyError::Invalid(errors));
-    };
-    let text = if detail.is_empty() {
-        reason.label().to_owned()
-    } else {
-        format!("{}: {detail}", reason.label())
-    };
+    allowed(&policy, StatusAction::Cancel)?;
+    let command = command.map_err(PolicyError::Invalid)?;
+    let text = command.text();
     change_status(
         conn,
         &policy,
         StatusAction::Cancel,
         Action::PolicyCancelled,
         Some(text.clone()),
-        on,
+        command.on,
         by,
     )?;
-    crate::receipts::cancel_pending_of_policy(conn, id, on, &text)?;
+    crate::receipts::cancel_pending_of_policy(conn, id, command.on, &text)?;
     Ok(())
 }
 
@@ -825,7 +961,7 @@ pub fn renew(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
-    form: &RenewForm,
+    command: Validated<Renew>,
     by: &Actor,
     today: NaiveDate,
 ) -> Result<(), PolicyError> {
@@ -842,15 +978,13 @@ pub fn renew(
             date(policy.end_date)
         )));
     }
-    let mut errors = FieldErrors::new();
-    let end = form_date(
-        &mut errors,
-        "renovacion_vencimiento",
-        &form.renovacion_vencimiento,
-    );
-    if let Some(end) = end
-        && end <= policy.end_date
-    {
+    let Renew {
+        end,
+        net_cents: net,
+        total_cents: total,
+    } = command.map_err(PolicyError::Invalid)?;
+    if end <= policy.end_date {
+        let mut errors = FieldErrors::new();
         errors.add(
             "renovacion_vencimiento",
             format!(
@@ -858,24 +992,8 @@ pub fn renew(
                 date(policy.end_date)
             ),
         );
-    }
-    let net = parse_cents(&form.renovacion_prima_neta)
-        .map_err(|m| errors.add("renovacion_prima_neta", m))
-        .ok();
-    let total = parse_cents(&form.renovacion_prima_total)
-        .map_err(|m| errors.add("renovacion_prima_total", m))
-        .ok();
-    if let (Some(net), Some(total)) = (net, total)
-        && total < net
-    {
-        errors.add(
-            "renovacion_prima_total",
-            "La prima total no puede ser menor que la prima neta.",
-        );
-    }
-    let (Some(end), Some(net), Some(total), true) = (end, net, total, errors.is_empty()) else {
         return Err(PolicyError::Invalid(errors));
-    };
+    }
     let start = policy.end_date;
     let inserted = diesel::insert_into(policy_periods::table)
         .values((
@@ -926,7 +1044,7 @@ pub fn endorse(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
-    form: &EndorseForm,
+    command: Validated<Endorse>,
     by: &Actor,
 ) -> Result<(), PolicyError> {
     let policy = lock(conn, scope, id)?;
@@ -936,11 +1054,13 @@ pub fn endorse(
             policy.status().label().to_lowercase()
         )));
     }
+    let Endorse {
+        effective,
+        description,
+        change_cents: change,
+    } = command.map_err(PolicyError::Invalid)?;
     let mut errors = FieldErrors::new();
-    let effective = form_date(&mut errors, "suplemento_fecha", &form.suplemento_fecha);
-    if let Some(effective) = effective
-        && (effective < policy.start_date || effective >= policy.end_date)
-    {
+    if effective < policy.start_date || effective >= policy.end_date {
         errors.add(
             "suplemento_fecha",
             format!(
@@ -950,33 +1070,17 @@ pub fn endorse(
             ),
         );
     }
-    let description = form_text(
-        &mut errors,
-        "suplemento_descripcion",
-        &form.suplemento_descripcion,
-        2000,
-        "Describa el cambio.",
-    );
-    let change = if form.suplemento_prima.trim().is_empty() {
-        Some(0)
-    } else {
-        parse_signed_cents(&form.suplemento_prima)
-            .map_err(|m| errors.add("suplemento_prima", m))
-            .ok()
-    };
-    let net = change.map(|c| policy.net_premium_cents + c);
-    let total = change.map(|c| policy.total_premium_cents + c);
-    if net.is_some_and(|n| n < 0) {
+    let net = policy.net_premium_cents + change;
+    let total = policy.total_premium_cents + change;
+    if net < 0 {
         errors.add(
             "suplemento_prima",
             "Con ese cambio la prima neta quedaría negativa.",
         );
     }
-    let (Some(effective), Some(change), Some(net), Some(total), true) =
-        (effective, change, net, total, errors.is_empty())
-    else {
+    if !errors.is_empty() {
         return Err(PolicyError::Invalid(errors));
-    };
+    }
     diesel::insert_into(policy_endorsements::table)
         .values((
             policy_endorsements::policy_id.eq(id),

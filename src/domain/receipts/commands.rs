@@ -20,7 +20,7 @@ use crate::format::date;
 use crate::policies::{Actor, Frequency};
 use crate::receipts::model::{Receipt, Status};
 use crate::receipts::split::{self, Instalment, Period};
-use crate::validation::{FieldErrors, parse_date};
+use crate::validation::{FieldErrors, Validated, parse_date};
 
 /// The `target_type` of audit entries about a receipt.
 pub const AUDIT_TARGET: &str = audit::target::RECEIPT;
@@ -266,6 +266,74 @@ pub struct CancelForm {
     pub anulacion_motivo: String,
 }
 
+/// Collect a receipt: the day the money came in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collect {
+    pub on: NaiveDate,
+}
+
+/// Return a receipt: the bank's reason and the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GiveBack {
+    pub reason: String,
+    pub on: NaiveDate,
+}
+
+/// Cancel a receipt: why it will not be charged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancel {
+    pub reason: String,
+}
+
+impl CollectForm {
+    pub fn validate(&self, today: NaiveDate) -> Validated<Collect> {
+        let mut errors = FieldErrors::new();
+        match past_date(&mut errors, "cobro_fecha", &self.cobro_fecha, today) {
+            Some(on) => Ok(Collect { on }),
+            None => Err(errors),
+        }
+    }
+}
+
+impl ReturnForm {
+    pub fn validate(&self, today: NaiveDate) -> Validated<GiveBack> {
+        let mut errors = FieldErrors::new();
+        let reason = reason(
+            &mut errors,
+            "devolucion_motivo",
+            &self.devolucion_motivo,
+            "Escriba el motivo de la devolución.",
+        );
+        let on = past_date(
+            &mut errors,
+            "devolucion_fecha",
+            &self.devolucion_fecha,
+            today,
+        );
+        match (on, errors.is_empty()) {
+            (Some(on), true) => Ok(GiveBack { reason, on }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl CancelForm {
+    pub fn validate(&self) -> Validated<Cancel> {
+        let mut errors = FieldErrors::new();
+        let reason = reason(
+            &mut errors,
+            "anulacion_motivo",
+            &self.anulacion_motivo,
+            "Escriba el motivo de la anulación.",
+        );
+        if errors.is_empty() {
+            Ok(Cancel { reason })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 fn scoped(
     conn: &mut PgConnection,
     scope: PortfolioScope,
@@ -362,23 +430,19 @@ fn reason(errors: &mut FieldErrors, field: &'static str, text: &str, missing: &s
     text.to_owned()
 }
 
-/// Marks a pending or returned receipt as collected on the form's date.
+/// Marks a pending or returned receipt as collected on the command's date.
 pub fn collect(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
-    form: &CollectForm,
+    command: Validated<Collect>,
     by: &Actor,
-    today: NaiveDate,
 ) -> Result<Receipt, ReceiptError> {
     let receipt = scoped(conn, scope, id)?;
     if !receipt.status().collectable() {
         return Err(refuse(&receipt, "cobrar"));
     }
-    let mut errors = FieldErrors::new();
-    let Some(on) = past_date(&mut errors, "cobro_fecha", &form.cobro_fecha, today) else {
-        return Err(ReceiptError::Invalid(errors));
-    };
+    let Collect { on } = command.map_err(ReceiptError::Invalid)?;
     let updated = diesel::update(receipts::table.find(id))
         .set((
             receipts::status.eq(Status::Collected.code()),
@@ -410,7 +474,7 @@ pub fn return_receipt(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
-    form: &ReturnForm,
+    command: Validated<GiveBack>,
     by: &Actor,
     today: NaiveDate,
 ) -> Result<Receipt, ReceiptError> {
@@ -418,22 +482,7 @@ pub fn return_receipt(
     if !receipt.status().returnable() {
         return Err(refuse(&receipt, "devolver"));
     }
-    let mut errors = FieldErrors::new();
-    let why = reason(
-        &mut errors,
-        "devolucion_motivo",
-        &form.devolucion_motivo,
-        "Escriba el motivo de la devolución.",
-    );
-    let on = past_date(
-        &mut errors,
-        "devolucion_fecha",
-        &form.devolucion_fecha,
-        today,
-    );
-    let (Some(on), true) = (on, errors.is_empty()) else {
-        return Err(ReceiptError::Invalid(errors));
-    };
+    let GiveBack { reason: why, on } = command.map_err(ReceiptError::Invalid)?;
     let updated = diesel::update(receipts::table.find(id))
         .set((
             receipts::status.eq(Status::Returned.code()),
@@ -494,7 +543,7 @@ pub fn cancel(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
-    form: &CancelForm,
+    command: Validated<Cancel>,
     by: &Actor,
     today: NaiveDate,
 ) -> Result<Receipt, ReceiptError> {
@@ -502,16 +551,7 @@ pub fn cancel(
     if !receipt.status().cancellable() {
         return Err(refuse(&receipt, "anular"));
     }
-    let mut errors = FieldErrors::new();
-    let why = reason(
-        &mut errors,
-        "anulacion_motivo",
-        &form.anulacion_motivo,
-        "Escriba el motivo de la anulación.",
-    );
-    if !errors.is_empty() {
-        return Err(ReceiptError::Invalid(errors));
-    }
+    let Cancel { reason: why } = command.map_err(ReceiptError::Invalid)?;
     let updated = diesel::update(receipts::table.find(id))
         .set((
             receipts::status.eq(Status::Cancelled.code()),

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::audit::Actor;
 use crate::auth::staff;
-use crate::commissions::{self, DraftForm, PaymentForm, month_code, month_start};
+use crate::commissions::{self, DraftSettlement, Payment, month_start};
 use crate::db::schema::{carrier_settlements, commissions as lines, staff_users};
 use crate::seed::DEMO_ADMIN_EMAIL;
 
@@ -62,12 +62,11 @@ fn demo_settlements(conn: &mut PgConnection) -> anyhow::Result<()> {
             conn.transaction(|conn| {
                 commissions::create_draft(
                     conn,
-                    &DraftForm {
-                        compania: carrier.to_string(),
-                        mes: month_code(month),
+                    &DraftSettlement {
+                        carrier_id: carrier,
+                        month,
                     },
                     &by,
-                    today,
                 )
             })
             .ok()
@@ -81,14 +80,11 @@ fn demo_settlements(conn: &mut PgConnection) -> anyhow::Result<()> {
                 commissions::mark_paid(
                     conn,
                     issued.id,
-                    &PaymentForm {
-                        cobro_fecha: today.format("%Y-%m-%d").to_string(),
-                        importe_recibido: crate::money::cents_for_input(
-                            (issued.total_cents - short).max(0),
-                        ),
-                    },
+                    Ok(Payment {
+                        paid_on: today,
+                        received_cents: (issued.total_cents - short).max(0),
+                    }),
                     &by,
-                    today,
                 )
                 .map_err(|e| anyhow::anyhow!("paying a demo settlement: {e}"))?;
             }

@@ -1,0 +1,76 @@
+//! A list's export as a download: the links under the list (with its current filters) and
+//! the response carrying the file (`domain::export` writes it).
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+
+use crate::export::{Format, Sheet};
+use crate::web::error::AppError;
+use crate::web::listing;
+
+/// The query parameter that names the format of an export.
+pub const FORMAT_PARAM: &str = "formato";
+
+/// "Exportar: CSV · Excel" under a list, for its current filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Links {
+    pub csv: String,
+    pub xlsx: String,
+}
+
+impl Links {
+    /// The export of the list whose filters are `pairs`, served at `path`.
+    pub fn at(path: &str, pairs: &[(&str, &str)]) -> Links {
+        let link = |format: Format| {
+            let mut all = pairs.to_vec();
+            all.push((FORMAT_PARAM, format.extension()));
+            listing::url(path, &all, None)
+        };
+        Links {
+            csv: link(Format::Csv),
+            xlsx: link(Format::Xlsx),
+        }
+    }
+}
+
+/// The format asked for (CSV when none is); anything else is a bad request.
+pub fn format(code: &str) -> Result<Format, AppError> {
+    if code.trim().is_empty() {
+        return Ok(Format::Csv);
+    }
+    Format::parse(code)
+        .ok_or_else(|| AppError::BadRequest(format!("unknown export format {code:?}")))
+}
+
+/// The sheet as a file to save: `<stem>.<csv|xlsx>`, never cached (it holds personal data).
+pub fn download(sheet: &Sheet, format: Format, stem: &str) -> Result<HttpResponse, AppError> {
+    let body = sheet
+        .write(format)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, format.content_type()))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(format!(
+                "{stem}.{}",
+                format.extension()
+            ))],
+        })
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_links_keep_the_filters_and_drop_the_page() {
+        let links = Links::at(
+            "/admin/clientes",
+            &[("q", "ana"), ("pagina", "tras-4"), ("orden", "")],
+        );
+        assert_eq!(links.csv, "/admin/clientes?q=ana&formato=csv");
+        assert_eq!(links.xlsx, "/admin/clientes?q=ana&formato=xlsx");
+    }
+}
