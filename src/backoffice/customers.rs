@@ -32,13 +32,8 @@ fn scope_of(staff: &StaffUser) -> PortfolioScope {
     PortfolioScope::of(staff.id, staff.role())
 }
 
-fn actor<'a>(staff: &'a StaffUser, meta: &'a RequestMeta) -> Actor<'a> {
-    Actor {
-        staff_id: staff.id,
-        label: &staff.email,
-        ip: &meta.ip,
-        user_agent: &meta.user_agent,
-    }
+fn actor(staff: &StaffUser, meta: &RequestMeta) -> Actor {
+    Actor::new(staff, &meta.ip, &meta.user_agent)
 }
 
 fn parse_id(text: &str) -> Result<i64, AppError> {

@@ -45,35 +45,6 @@ fn with_all(first: &str, options: impl Iterator<Item = (i64, String)>) -> Vec<(S
         .collect()
 }
 
-/// The staff member and the request, owned, to build an [`Actor`] inside a transaction.
-#[derive(Clone)]
-struct By {
-    staff_id: i64,
-    email: String,
-    ip: String,
-    user_agent: String,
-}
-
-impl By {
-    fn new(staff: &CurrentStaff, meta: &RequestMeta) -> Self {
-        Self {
-            staff_id: staff.0.id,
-            email: staff.0.email.clone(),
-            ip: meta.ip.clone(),
-            user_agent: meta.user_agent.clone(),
-        }
-    }
-
-    fn actor(&self) -> Actor<'_> {
-        Actor {
-            staff_id: Some(self.staff_id),
-            label: &self.email,
-            ip: &self.ip,
-            user_agent: &self.user_agent,
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // List
 
@@ -443,7 +414,7 @@ pub async fn create(
         let page = new_quote_page(ctx, &db, scope, form, errors).await?;
         return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let by = By::new(&staff, &meta);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let submitted = form.clone();
     let outcome = db
         .transaction(move |conn| {
@@ -458,7 +429,7 @@ pub async fn create(
             let today = policies::today();
             let (new, options) =
                 quotes::validate_form(conn, scope, &submitted, by.staff_id, today)?;
-            let quote = quotes::create(conn, new, options, &by.actor())?;
+            let quote = quotes::create(conn, new, options, &by)?;
             form_submissions::attach(conn, &token, quotes::AUDIT_TARGET, quote.id)?;
             Ok::<_, QuoteError>(Created::New(quote.id, quote.number))
         })
@@ -728,11 +699,9 @@ pub async fn send(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
-    let by = By::new(&staff, &meta);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let outcome = db
-        .transaction(move |conn| {
-            quotes::send(conn, scope, id, policies::today(), &by.actor()).map(|_| ())
-        })
+        .transaction(move |conn| quotes::send(conn, scope, id, policies::today(), &by).map(|_| ()))
         .await;
     match outcome {
         Ok(()) => Ok(flash::redirect(
@@ -760,11 +729,11 @@ pub async fn reject(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
-    let by = By::new(&staff, &meta);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let motivo = form.into_inner().motivo;
     let reason = motivo.clone();
     let outcome = db
-        .transaction(move |conn| quotes::reject(conn, scope, id, &reason, &by.actor()).map(|_| ()))
+        .transaction(move |conn| quotes::reject(conn, scope, id, &reason, &by).map(|_| ()))
         .await;
     match outcome {
         Ok(()) => Ok(flash::redirect(
@@ -788,12 +757,12 @@ pub async fn accept(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
-    let by = By::new(&staff, &meta);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let form = form.into_inner();
     let submitted = form.clone();
     let outcome = db
         .transaction(move |conn| {
-            quotes::accept(conn, scope, id, &submitted, &by.actor(), policies::today())
+            quotes::accept(conn, scope, id, &submitted, &by, policies::today())
         })
         .await;
     match outcome {
@@ -822,12 +791,12 @@ pub async fn choose(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
-    let by = By::new(&staff, &meta);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let Some(option_id) = optional_id(&form.opcion) else {
         return Err(AppError::NotFound);
     };
     let outcome = db
-        .transaction(move |conn| quotes::choose_option(conn, scope, id, option_id, &by.actor()))
+        .transaction(move |conn| quotes::choose_option(conn, scope, id, option_id, &by))
         .await;
     match outcome {
         Ok(()) => Ok(flash::redirect(
@@ -849,14 +818,14 @@ pub async fn add_option(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
-    let by = By::new(&staff, &meta);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let input = form.into_inner();
     let mut errors = FieldErrors::new();
     let parsed = quotes::parse_option(&input, &quotes::ADD_OPTION_FIELDS, &mut errors);
     let outcome = match parsed {
         Some(option) if errors.is_empty() => {
             db.transaction(move |conn| {
-                quotes::add_option(conn, scope, id, &option, &by.actor()).map(|_| ())
+                quotes::add_option(conn, scope, id, &option, &by).map(|_| ())
             })
             .await
         }
@@ -881,9 +850,9 @@ pub async fn remove_option(
 ) -> Result<HttpResponse, AppError> {
     let (id, option_id) = path.into_inner();
     let scope = scope_of(&staff);
-    let by = By::new(&staff, &meta);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let outcome = db
-        .transaction(move |conn| quotes::remove_option(conn, scope, id, option_id, &by.actor()))
+        .transaction(move |conn| quotes::remove_option(conn, scope, id, option_id, &by))
         .await;
     match outcome {
         Ok(()) => Ok(flash::redirect(

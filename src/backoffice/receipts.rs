@@ -207,12 +207,7 @@ where
     let by_staff = staff.0.clone();
     let outcome = db
         .transaction(move |conn| {
-            let by = Actor {
-                staff_id: Some(by_staff.id),
-                label: &by_staff.email,
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-            };
+            let by = Actor::new(&by_staff, &meta.ip, &meta.user_agent);
             run(conn, scope, id, &by)
         })
         .await;

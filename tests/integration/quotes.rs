@@ -149,13 +149,8 @@ async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Re
     app.post_form(path, &form).await
 }
 
-fn system_actor() -> Actor<'static> {
-    Actor {
-        staff_id: None,
-        label: "pruebas",
-        ip: "",
-        user_agent: "",
-    }
+fn system_actor() -> Actor {
+    Actor::system()
 }
 
 fn vehicle() -> Risk {

@@ -271,12 +271,10 @@ pub fn home_quote(
         agent_staff_id: Some(agent_id),
         created_by_staff_id: Some(agent_id),
     };
-    let by = Actor {
-        staff_id: Some(agent_id),
-        label: AGENT,
-        ip: "",
-        user_agent: "",
-    };
+    let agent = soriano::auth::staff::find_active(conn, agent_id)
+        .unwrap()
+        .expect("the agent");
+    let by = Actor::new(&agent, "", "");
     let quote = soriano::quotes::create(conn, new, options, &by).unwrap();
     if send {
         soriano::quotes::send(conn, PortfolioScope::All, quote.id, today, &by).unwrap();

@@ -58,30 +58,8 @@ pub fn open(
     Ok(claim)
 }
 
-/// Who reports a claim from e-SORI: the client account, for the audit log.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientActor<'a> {
-    pub customer_id: i64,
-    /// The client's e-mail (audit actor label).
-    pub label: &'a str,
-    pub ip: &'a str,
-    pub user_agent: &'a str,
-}
-
-impl ClientActor<'_> {
-    fn entry(&self, action: Action) -> audit::NewEntry<'_> {
-        audit::NewEntry {
-            actor_staff_id: None,
-            actor_label: self.label,
-            action,
-            target_type: None,
-            target_id: None,
-            ip: self.ip,
-            user_agent: self.user_agent,
-            details: json!({}),
-        }
-    }
-}
+/// Who reports a claim from e-SORI: the client account (one type for every e-SORI command).
+pub use crate::clients::profile::ClientActor;
 
 /// A client reports a claim on one of their own policies (e-SORI). Same checks, numbering and
 /// timeline as a staff opening; it lands unassigned in the claims queue, and a

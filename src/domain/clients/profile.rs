@@ -20,16 +20,32 @@ use crate::validation::FieldErrors;
 pub const CONSENT_SOURCE_PORTAL: &str = "e-SORI";
 const MARKETING: &str = "marketing";
 
-/// Who acts: the signed-in client, for the audit log.
+/// Who acts in e-SORI: the signed-in client, whose customer is also the scope of every command
+/// that takes one, and who the audit log names (no staff id).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientActor<'a> {
     pub customer_id: i64,
+    /// The client's e-mail (audit actor label).
     pub label: &'a str,
     pub ip: &'a str,
     pub user_agent: &'a str,
 }
 
 impl ClientActor<'_> {
+    /// An entry for `action` by this client; add target and details with struct update syntax.
+    pub fn entry(&self, action: Action) -> NewEntry<'_> {
+        NewEntry {
+            actor_staff_id: None,
+            actor_label: self.label,
+            action,
+            target_type: None,
+            target_id: None,
+            ip: self.ip,
+            user_agent: self.user_agent,
+            details: serde_json::json!({}),
+        }
+    }
+
     /// Appends an audit entry about the customer, with the client as actor.
     pub fn record(
         &self,
@@ -40,14 +56,10 @@ impl ClientActor<'_> {
         audit::record(
             conn,
             &NewEntry {
-                actor_staff_id: None,
-                actor_label: self.label,
-                action,
                 target_type: Some(audit::target::CUSTOMER),
                 target_id: Some(self.customer_id),
-                ip: self.ip,
-                user_agent: self.user_agent,
                 details,
+                ..self.entry(action)
             },
         )
     }

@@ -15,31 +15,19 @@ pub use queries::*;
 pub use rules::{CustomerForm, ValidCustomer, validate};
 pub use timeline::{TimelineItem, timeline};
 
-/// Who makes a change, for its audit entry.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor<'a> {
-    pub staff_id: i64,
-    pub label: &'a str,
-    pub ip: &'a str,
-    pub user_agent: &'a str,
-}
+pub use crate::audit::Actor;
 
-impl<'a> Actor<'a> {
-    pub fn entry(
-        &self,
-        action: crate::audit::Action,
-        customer_id: i64,
-        details: serde_json::Value,
-    ) -> crate::audit::NewEntry<'a> {
-        crate::audit::NewEntry {
-            actor_staff_id: Some(self.staff_id),
-            actor_label: self.label,
-            action,
-            target_type: Some(crate::audit::target::CUSTOMER),
-            target_id: Some(customer_id),
-            ip: self.ip,
-            user_agent: self.user_agent,
-            details,
-        }
+/// The audit entry of `action` on customer `customer_id` by `by`.
+pub fn entry(
+    by: &Actor,
+    action: crate::audit::Action,
+    customer_id: i64,
+    details: serde_json::Value,
+) -> crate::audit::NewEntry<'_> {
+    crate::audit::NewEntry {
+        target_type: Some(crate::audit::target::CUSTOMER),
+        target_id: Some(customer_id),
+        details,
+        ..by.entry(action)
     }
 }

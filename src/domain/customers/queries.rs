@@ -657,7 +657,12 @@ pub fn create(
     );
     audit::record(
         conn,
-        &actor.entry(Action::CustomerCreated, customer.id, Value::Object(details)),
+        &super::entry(
+            actor,
+            Action::CustomerCreated,
+            customer.id,
+            Value::Object(details),
+        ),
     )?;
     Ok(CreateOutcome::Created(Box::new(customer)))
 }
@@ -708,7 +713,7 @@ pub fn update(
         .get_result(conn)?;
     audit::record(
         conn,
-        &actor.entry(Action::CustomerUpdated, id, Value::Object(changes)),
+        &super::entry(actor, Action::CustomerUpdated, id, Value::Object(changes)),
     )?;
     Ok(UpdateOutcome::Updated(Box::new(customer)))
 }
@@ -756,7 +761,8 @@ pub fn record_consent(
     )?;
     audit::record(
         conn,
-        &actor.entry(
+        &super::entry(
+            actor,
             Action::CustomerConsentChanged,
             customer_id,
             json!({ "finalidad": purpose.code(), "otorgado": granted, "version": text_version, "origen": source }),
@@ -827,7 +833,8 @@ pub fn log_interaction(
         .get_result(conn)?;
     audit::record(
         conn,
-        &actor.entry(
+        &super::entry(
+            actor,
             Action::CustomerInteractionLogged,
             customer_id,
             json!({ "tipo": kind.code(), "interaccion": id }),
@@ -1006,11 +1013,11 @@ pub fn merge(
     });
     audit::record(
         conn,
-        &actor.entry(Action::CustomerMerged, survivor_id, details.clone()),
+        &super::entry(actor, Action::CustomerMerged, survivor_id, details.clone()),
     )?;
     audit::record(
         conn,
-        &actor.entry(Action::CustomerMerged, duplicate_id, details),
+        &super::entry(actor, Action::CustomerMerged, duplicate_id, details),
     )?;
     Ok(MergeOutcome::Merged(counts))
 }

@@ -479,13 +479,7 @@ pub fn convert(
                 let mut valid = *valid;
                 valid.owner_staff_id = lead.assigned_staff_id.or(Some(by.staff_id));
                 let consents = lead_consents_now(conn, id)?;
-                let actor = customers::Actor {
-                    staff_id: by.staff_id,
-                    label: &by.email,
-                    ip: &by.ip,
-                    user_agent: &by.user_agent,
-                };
-                match customers::create(conn, &actor, &valid, &consents, true)? {
+                match customers::create(conn, by, &valid, &consents, true)? {
                     CreateOutcome::Created(customer) => ConvertOutcome::Created(customer.id),
                     CreateOutcome::DuplicateTaxId(existing) => ConvertOutcome::Linked(existing.id),
                     CreateOutcome::PossibleDuplicates(_) => {

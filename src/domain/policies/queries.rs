@@ -10,7 +10,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::audit::{self, Action, NewEntry};
+use crate::audit::{self, Action};
 use crate::auth::permissions::PortfolioScope;
 use crate::db::DbError;
 use crate::db::schema::{
@@ -66,48 +66,17 @@ fn invalid(field: &'static str, message: impl Into<String>) -> PolicyError {
     PolicyError::Invalid(errors)
 }
 
-/// Who acts, for the audit log and the `created_by` columns.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor<'a> {
-    /// `None` for what the application does on its own.
-    pub staff_id: Option<i64>,
-    pub label: &'a str,
-    pub ip: &'a str,
-    pub user_agent: &'a str,
-}
+pub use crate::audit::Actor;
 
-impl<'a> Actor<'a> {
-    /// The application itself (scheduled expiries).
-    pub fn system() -> Self {
-        Actor {
-            staff_id: None,
-            label: audit::SYSTEM_ACTOR,
-            ip: "",
-            user_agent: "",
-        }
-    }
-
-    fn record(
-        &self,
-        conn: &mut PgConnection,
-        action: Action,
-        policy_id: i64,
-        details: serde_json::Value,
-    ) -> QueryResult<()> {
-        audit::record(
-            conn,
-            &NewEntry {
-                actor_staff_id: self.staff_id,
-                actor_label: self.label,
-                action,
-                target_type: Some(AUDIT_TARGET),
-                target_id: Some(policy_id),
-                ip: self.ip,
-                user_agent: self.user_agent,
-                details,
-            },
-        )
-    }
+/// Records `action` on policy `policy_id` by `by`.
+fn record(
+    conn: &mut PgConnection,
+    by: &Actor,
+    action: Action,
+    policy_id: i64,
+    details: serde_json::Value,
+) -> QueryResult<()> {
+    by.record(conn, action, AUDIT_TARGET, policy_id, details)
 }
 
 /// The calendar day in Madrid.
@@ -422,12 +391,13 @@ pub fn create(
             policy_periods::end_date.eq(end),
             policy_periods::net_premium_cents.eq(net),
             policy_periods::total_premium_cents.eq(total),
-            policy_periods::created_by_staff_id.eq(by.staff_id),
+            policy_periods::created_by_staff_id.eq(by.staff()),
         ))
         .execute(conn)?;
     crate::receipts::generate_for_policy(conn, id)?;
-    by.record(
+    record(
         conn,
+        by,
         Action::PolicyCreated,
         id,
         json!({
@@ -583,8 +553,9 @@ fn change_status(
             policies::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)?;
-    by.record(
+    record(
         conn,
+        by,
         audit_action,
         policy.id,
         json!({
@@ -1002,7 +973,7 @@ pub fn renew(
             policy_periods::end_date.eq(end),
             policy_periods::net_premium_cents.eq(net),
             policy_periods::total_premium_cents.eq(total),
-            policy_periods::created_by_staff_id.eq(by.staff_id),
+            policy_periods::created_by_staff_id.eq(by.staff()),
         ))
         .execute(conn);
     match inserted {
@@ -1024,8 +995,9 @@ pub fn renew(
         ))
         .execute(conn)?;
     crate::receipts::generate_for_policy(conn, id)?;
-    by.record(
+    record(
         conn,
+        by,
         Action::PolicyRenewed,
         id,
         json!({
@@ -1087,7 +1059,7 @@ pub fn endorse(
             policy_endorsements::effective_date.eq(effective),
             policy_endorsements::description.eq(&description),
             policy_endorsements::premium_change_cents.eq(change),
-            policy_endorsements::created_by_staff_id.eq(by.staff_id),
+            policy_endorsements::created_by_staff_id.eq(by.staff()),
         ))
         .execute(conn)?;
     diesel::update(policies::table.find(id))
@@ -1097,8 +1069,9 @@ pub fn endorse(
             policies::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)?;
-    by.record(
+    record(
         conn,
+        by,
         Action::PolicyEndorsed,
         id,
         json!({

@@ -393,12 +393,7 @@ pub fn accept_by_client(
         })
         .ok_or(QuoteError::NotFound)?;
 
-    let by = Actor {
-        staff_id: None,
-        label: input.label,
-        ip: input.ip,
-        user_agent: input.user_agent,
-    };
+    let by = Actor::client(input.label, input.ip, input.user_agent);
     // The quote is this customer's (checked above under lock), hence the whole portfolio here.
     choose_option(conn, PortfolioScope::All, id, option.option.id, &by)?;
     let now = Utc::now();

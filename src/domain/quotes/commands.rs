@@ -8,7 +8,7 @@ use serde_json::json;
 use super::form::{ADD_OPTION_FIELDS, AcceptForm, OptionFields, SLOT_FIELDS};
 use super::status::{self, QuoteStatus};
 use super::{AUDIT_TARGET, Actor, MAX_OPTIONS, MAX_TEXT, Quote, QuoteError, QuoteOption, invalid};
-use crate::audit::{self, Action, NewEntry};
+use crate::audit::Action;
 use crate::auth::permissions::PortfolioScope;
 use crate::customers::{self, ConsentPurpose, CreateOutcome};
 use crate::db::schema::{
@@ -71,19 +71,7 @@ fn record(
     quote_id: i64,
     details: serde_json::Value,
 ) -> QueryResult<()> {
-    audit::record(
-        conn,
-        &NewEntry {
-            actor_staff_id: by.staff_id,
-            actor_label: by.label,
-            action,
-            target_type: Some(AUDIT_TARGET),
-            target_id: Some(quote_id),
-            ip: by.ip,
-            user_agent: by.user_agent,
-            details,
-        },
-    )
+    by.record(conn, action, AUDIT_TARGET, quote_id, details)
 }
 
 /// Checks an option against the catalogue: an active carrier, and a product of that carrier
@@ -620,7 +608,7 @@ pub fn accept(
         Some(_) => None,
         None => match customers::validate(&form.customer) {
             Ok(mut valid) => {
-                valid.owner_staff_id = quote.agent_staff_id.or(by.staff_id);
+                valid.owner_staff_id = quote.agent_staff_id.or(by.staff());
                 Some(valid)
             }
             Err(customer_errors) => {
@@ -639,17 +627,11 @@ pub fn accept(
     let customer_id = match (quote.customer_id, valid_customer) {
         (Some(id), _) => id,
         (None, Some(valid)) => {
-            let Some(staff_id) = by.staff_id else {
+            if by.staff().is_none() {
                 return Err(QuoteError::Refused(
                     "Dar de alta al cliente necesita un empleado.".into(),
                 ));
-            };
-            let actor = customers::Actor {
-                staff_id,
-                label: by.label,
-                ip: by.ip,
-                user_agent: by.user_agent,
-            };
+            }
             let consents = [
                 (
                     ConsentPurpose::Privacy,
@@ -662,7 +644,7 @@ pub fn accept(
             ];
             // Shared e-mail or phone is no reason to stop here: the prospect is the person
             // the broker is talking to.
-            match customers::create(conn, &actor, &valid, &consents, true)? {
+            match customers::create(conn, by, &valid, &consents, true)? {
                 CreateOutcome::Created(customer) => customer.id,
                 CreateOutcome::DuplicateTaxId(existing) => {
                     // Another agent's customer: say whom to ask, not whose name it is.

@@ -11,7 +11,7 @@ use diesel::result::Error as DieselError;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::audit::{self, Action, NewEntry};
+use crate::audit::{self, Action};
 use crate::auth::permissions::PortfolioScope;
 use crate::db::DbError;
 use crate::db::schema::{customers, policies, policy_periods, receipts, tasks};
@@ -382,19 +382,7 @@ fn record(
     receipt: &Receipt,
     details: serde_json::Value,
 ) -> QueryResult<()> {
-    audit::record(
-        conn,
-        &NewEntry {
-            actor_staff_id: by.staff_id,
-            actor_label: by.label,
-            action,
-            target_type: Some(AUDIT_TARGET),
-            target_id: Some(receipt.id),
-            ip: by.ip,
-            user_agent: by.user_agent,
-            details,
-        },
-    )
+    by.record(conn, action, AUDIT_TARGET, receipt.id, details)
 }
 
 fn refuse(receipt: &Receipt, what: &str) -> ReceiptError {

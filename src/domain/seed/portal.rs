@@ -190,12 +190,10 @@ pub fn demo_portal_quote(conn: &mut PgConnection) -> anyhow::Result<()> {
         agent_staff_id: Some(agent),
         created_by_staff_id: Some(agent),
     };
-    let by = Actor {
-        staff_id: Some(agent),
-        label: "seed",
-        ip: "",
-        user_agent: "",
+    let Some(agent_user) = crate::auth::staff::find_active(conn, agent)? else {
+        return Ok(());
     };
+    let by = Actor::new(&agent_user, "", "");
     conn.transaction(|conn| {
         let quote = domain::create(conn, new, options, &by)?;
         domain::send(conn, PortfolioScope::All, quote.id, today, &by)?;

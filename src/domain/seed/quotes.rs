@@ -226,12 +226,8 @@ pub fn demo_quotes(conn: &mut PgConnection) -> anyhow::Result<usize> {
             agent_staff_id: agent,
             created_by_staff_id: Some(agent.unwrap_or(admin.id)),
         };
-        let by = Actor {
-            staff_id: Some(agent.unwrap_or(admin.id)),
-            label: &admin.email,
-            ip: "",
-            user_agent: "",
-        };
+        let mut by = Actor::new(&admin, "", "");
+        by.staff_id = agent.unwrap_or(admin.id);
         let outcome = conn.transaction(|conn| {
             let quote = domain::create(conn, new, options, &by)?;
             let scope = PortfolioScope::All;
