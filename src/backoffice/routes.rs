@@ -111,6 +111,7 @@ staff_routes! {
     POST "/tareas/{id}/completar" => tasks::complete, UseTasks;
     POST "/tareas/{id}/reasignar" => tasks::reassign, UseTasks;
     GET "/polizas" => policies::list, ViewPortfolio;
+    GET "/polizas/exportar" => policies::export, ViewPortfolio;
     POST "/polizas" => policies::create, EditPortfolio;
     GET "/polizas/vencimientos" => policies::expiring, ViewPortfolio;
     GET "/polizas/nueva" => policies::new_form, EditPortfolio;

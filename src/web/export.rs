@@ -4,6 +4,8 @@
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 
+use crate::audit::{self, Action, Actor, NewEntry};
+use crate::db::{Db, DbError};
 use crate::export::{Format, Sheet};
 use crate::web::error::AppError;
 use crate::web::listing;
@@ -40,6 +42,46 @@ pub fn format(code: &str) -> Result<Format, AppError> {
     }
     Format::parse(code)
         .ok_or_else(|| AppError::BadRequest(format!("unknown export format {code:?}")))
+}
+
+/// Reads the rows of an export and records it in the audit log, in one transaction: personal
+/// data leaving the system is on record (who, which list, format, filters, how many rows).
+pub async fn read_audited<R, F>(
+    db: &Db,
+    by: Actor,
+    list: &'static str,
+    format: Format,
+    filters: &[(&str, &str)],
+    read: F,
+) -> Result<Vec<R>, AppError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<Vec<R>> + Send + 'static,
+{
+    let filters: serde_json::Map<String, serde_json::Value> = filters
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+        .collect();
+    let rows = db
+        .transaction(move |conn| {
+            let rows = read(conn)?;
+            audit::record(
+                conn,
+                &NewEntry {
+                    details: serde_json::json!({
+                        "listado": list,
+                        "formato": format.extension(),
+                        "filtros": filters,
+                        "filas": rows.len(),
+                    }),
+                    ..by.entry(Action::ListExported)
+                },
+            )?;
+            Ok::<_, DbError>(rows)
+        })
+        .await?;
+    Ok(rows)
 }
 
 /// The sheet as a file to save: `<stem>.<csv|xlsx>`, never cached (it holds personal data).

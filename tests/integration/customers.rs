@@ -1062,7 +1062,8 @@ async fn the_filtered_list_exports_to_csv_and_excel_within_the_agents_book_and_i
         .unwrap()
         .captures(&page)
         .expect("an export link under the list")[1]
-        .replace("&amp;", "&");
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
     let response = app.get(&csv_link).await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();

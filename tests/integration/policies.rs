@@ -11,6 +11,7 @@ use soriano::auth::permissions::PortfolioScope;
 use soriano::auth::staff::Role;
 use soriano::db::schema::{
     audit_log, carriers, customers, policies, policy_endorsements, policy_periods, products,
+    staff_users,
 };
 use soriano::policies::{self as domain, Actor};
 
@@ -1303,5 +1304,62 @@ async fn the_customer_is_found_by_typing_and_only_in_the_agents_portfolio() {
         .unwrap();
     assert!(!page.contains("Martín Ruiz"), "another agent's customer");
     assert!(page.contains("Ningún cliente suyo coincide con «martin ruiz»."));
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn the_filtered_portfolio_exports_within_the_agents_book() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    // A demo agent (the seed's accounts share the demo password).
+    let agent = "comercial1@soriano.test";
+    app.sign_in(agent, soriano::seed::DEMO_ADMIN_PASSWORD).await;
+    let page = app
+        .get("/admin/polizas?estado=active")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = regex::Regex::new(r#"href="(/admin/polizas/exportar\?[^"]*formato=csv)""#)
+        .unwrap()
+        .captures(&page)
+        .expect("export links under the portfolio")[1]
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    assert!(link.contains("estado=active"), "{link}");
+    let response = app.get(&link).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("Póliza;Cliente;Compañía;Ramo;Producto;Estado;Efecto"));
+    let own_active: i64 = policies::table
+        .inner_join(customers::table)
+        .inner_join(staff_users::table.on(staff_users::id.nullable().eq(customers::owner_staff_id)))
+        .filter(staff_users::email.eq(agent))
+        .filter(policies::status.eq("active"))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert!(own_active > 0);
+    assert_eq!(
+        lines.len() as i64 - 1,
+        own_active,
+        "the agent's policies in force only"
+    );
+    assert!(
+        lines[1..].iter().all(|l| l.contains(";En vigor;")),
+        "{:?}",
+        &lines[1..3]
+    );
+    let xlsx = app.get(&link.replace("formato=csv", "formato=xlsx")).await;
+    assert!(
+        xlsx.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
     app.stop().await;
 }

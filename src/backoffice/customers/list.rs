@@ -179,31 +179,11 @@ pub async fn export(
     let format = download::format(&formato)?;
     let scope = scope_of(&staff.0);
     let filter = query.filter(scope);
-    let by = crate::audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent);
-    let filters: serde_json::Map<String, serde_json::Value> = query
-        .pairs()
-        .iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
-        .collect();
-    let rows = db
-        .transaction(move |conn| {
-            let rows = customers::export(conn, scope, &filter)?;
-            crate::audit::record(
-                conn,
-                &crate::audit::NewEntry {
-                    details: serde_json::json!({
-                        "listado": "clientes",
-                        "formato": format.extension(),
-                        "filtros": filters,
-                        "filas": rows.len(),
-                    }),
-                    ..by.entry(crate::audit::Action::ListExported)
-                },
-            )?;
-            Ok::<_, DbError>(rows)
-        })
-        .await?;
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    let rows = download::read_audited(&db, by, "clientes", format, &query.pairs(), move |conn| {
+        customers::export(conn, scope, &filter)
+    })
+    .await?;
     let mut sheet = crate::export::Sheet::new(
         "Clientes",
         vec![

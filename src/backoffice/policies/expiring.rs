@@ -19,6 +19,13 @@ pub struct ExpiringPage {
     pub pager: Pager,
 }
 
+impl ExpiringPage {
+    /// The policies' rows template offers export links; this list has none.
+    pub fn exports(&self) -> Option<&ExportLinks> {
+        None
+    }
+}
+
 /// GET /admin/polizas/vencimientos?dias=30
 pub async fn expiring(
     ctx: PageContext,

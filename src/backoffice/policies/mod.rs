@@ -11,6 +11,7 @@ use crate::auth::permissions::{Permission, PortfolioScope};
 use crate::backoffice::CurrentStaff;
 use crate::catalog::{self, Carrier};
 use crate::db::{Db, DbError};
+use crate::export::{Cell, Sheet};
 use crate::format::{date, madrid_datetime};
 use crate::listing::Cursor;
 use crate::money::{cents_for_input, format_cents};
@@ -23,6 +24,7 @@ use crate::policies::{
 use crate::search::CustomerHit;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
+use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::flash::{self, Flash};
 use crate::web::listing::Pager;
 use crate::web::page::PageContext;

@@ -29,6 +29,7 @@ pub struct PortfolioPage {
     pub counts: Vec<PortfolioCount>,
     pub rows: Vec<RowView>,
     pub pager: Pager,
+    pub exports: ExportLinks,
     pub errors: FieldErrors,
 }
 
@@ -38,6 +39,34 @@ pub struct PortfolioPage {
 pub struct PortfolioRows {
     pub rows: Vec<RowView>,
     pub pager: Pager,
+    pub exports: ExportLinks,
+}
+
+impl PortfolioPage {
+    /// The export links under the rows (the expiring list, which shares them, has none).
+    pub fn exports(&self) -> Option<&ExportLinks> {
+        Some(&self.exports)
+    }
+}
+
+impl PortfolioRows {
+    pub fn exports(&self) -> Option<&ExportLinks> {
+        Some(&self.exports)
+    }
+}
+
+impl PortfolioQuery {
+    fn filter(&self) -> PortfolioFilter {
+        PortfolioFilter {
+            carrier_id: optional_id(&self.compania),
+            line_id: optional_id(&self.ramo),
+            agent_id: optional_id(&self.agente),
+            status: Status::parse(self.estado.trim()),
+            text: self.q.trim().chars().take(100).collect(),
+            cursor: Cursor::parse(&self.pagina),
+            customer_id: None,
+        }
+    }
 }
 
 /// GET /admin/polizas
@@ -49,16 +78,8 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let scope = scope_of(&staff);
-    let q: String = query.q.trim().chars().take(100).collect();
-    let filter = PortfolioFilter {
-        carrier_id: optional_id(&query.compania),
-        line_id: optional_id(&query.ramo),
-        agent_id: optional_id(&query.agente),
-        status: Status::parse(query.estado.trim()),
-        text: q.clone(),
-        cursor: Cursor::parse(&query.pagina),
-        customer_id: None,
-    };
+    let filter = query.filter();
+    let q = filter.text.clone();
     let carrier = filter.carrier_id.map(|i| i.to_string()).unwrap_or_default();
     let line = filter.line_id.map(|i| i.to_string()).unwrap_or_default();
     let agent = filter.agent_id.map(|i| i.to_string()).unwrap_or_default();
@@ -70,6 +91,7 @@ pub async fn list(
         ("estado", status),
         ("q", q.as_str()),
     ];
+    let exports = ExportLinks::at("/admin/polizas/exportar", &pairs);
     if ctx.htmx {
         let page = db
             .run(move |conn| policies::portfolio(conn, scope, &filter).map_err(DbError::from))
@@ -77,6 +99,7 @@ pub async fn list(
         return render::html(&PortfolioRows {
             pager: Pager::at(&page, "/admin/polizas", &pairs),
             rows: page.rows.into_iter().map(RowView::from).collect(),
+            exports,
         });
     }
     let (page, counts, carriers, lines, agents) = db
@@ -104,7 +127,78 @@ pub async fn list(
         statuses: status_options(),
         counts,
         pager,
+        exports,
         rows: page.rows.into_iter().map(RowView::from).collect(),
         errors: FieldErrors::new(),
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PortfolioExportQuery {
+    #[serde(flatten)]
+    list: PortfolioQuery,
+    formato: String,
+}
+
+/// GET /admin/polizas/exportar?formato=csv|xlsx: every policy the portfolio's filters keep
+/// (the agent's own customers' only, for an agent), as a file, audited.
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<PortfolioExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let PortfolioExportQuery {
+        list: query,
+        formato,
+    } = query.into_inner();
+    let format = download::format(&formato)?;
+    let scope = scope_of(&staff);
+    let filter = query.filter();
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    let filters = [
+        ("compania", query.compania.as_str()),
+        ("ramo", query.ramo.as_str()),
+        ("agente", query.agente.as_str()),
+        ("estado", query.estado.as_str()),
+        ("q", query.q.as_str()),
+    ];
+    let rows = download::read_audited(&db, by, "pólizas", format, &filters, move |conn| {
+        policies::export_portfolio(conn, scope, &filter)
+    })
+    .await?;
+    let mut sheet = Sheet::new(
+        "Pólizas",
+        vec![
+            "Póliza",
+            "Cliente",
+            "Compañía",
+            "Ramo",
+            "Producto",
+            "Estado",
+            "Efecto",
+            "Vencimiento",
+            "Prima neta",
+            "Prima total",
+            "Agente",
+        ],
+    );
+    for row in rows {
+        sheet.push(vec![
+            row.number.clone().into(),
+            row.customer_name.clone().into(),
+            row.carrier_name.clone().into(),
+            row.line_name.clone().into(),
+            row.product_name.clone().into(),
+            row.status().label().into(),
+            row.start_date.into(),
+            row.end_date.into(),
+            Cell::Money(row.net_premium_cents),
+            Cell::Money(row.total_premium_cents),
+            row.agent_name.into(),
+        ]);
+    }
+    let stem = format!("polizas-{}", policies::today().format("%Y-%m-%d"));
+    download::download(&sheet, format, &stem)
 }

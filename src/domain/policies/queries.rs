@@ -17,6 +17,7 @@ use crate::db::schema::{
     audit_log, carriers, customers, lines_of_business, policies, policy_endorsements,
     policy_periods, products, staff_users,
 };
+use crate::export::EXPORT_LIMIT;
 use crate::format::date;
 use crate::listing::{self, Cursor, Direction, PAGE_SIZE, Page};
 use crate::money::parse_cents;
@@ -1137,6 +1138,30 @@ pub fn portfolio(
     scope: PortfolioScope,
     filter: &PortfolioFilter,
 ) -> QueryResult<Page<PolicyRow>> {
+    read_portfolio(conn, scope, filter, PAGE_SIZE + 1, true)
+}
+
+/// Every policy the filter keeps (up to [`EXPORT_LIMIT`]), newest first: what an export writes.
+pub fn export_portfolio(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &PortfolioFilter,
+) -> QueryResult<Vec<PolicyRow>> {
+    let filter = PortfolioFilter {
+        cursor: None,
+        ..filter.clone()
+    };
+    Ok(read_portfolio(conn, scope, &filter, EXPORT_LIMIT, false)?.rows)
+}
+
+/// Up to `limit` rows from the filter's cursor, counted when `count`.
+fn read_portfolio(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &PortfolioFilter,
+    limit: i64,
+    count: bool,
+) -> QueryResult<Page<PolicyRow>> {
     let filtered = || {
         let mut query = policy_rows!();
         if let Some(owner) = scope.owner() {
@@ -1174,7 +1199,10 @@ pub fn portfolio(
         Some(Cursor::After(id)) => query.filter(policies::id.lt(id)).order(policies::id.desc()),
         Some(Cursor::Before(id)) => query.filter(policies::id.gt(id)).order(policies::id.asc()),
     };
-    let rows: Vec<PolicyRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let rows: Vec<PolicyRow> = query.limit(limit).load(conn)?;
+    if !count {
+        return Ok(Page::assemble(rows, None, limit, |r| r.id));
+    }
     let total = listing::count(conn, filtered)?;
     Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| r.id).with_total(total))
 }
