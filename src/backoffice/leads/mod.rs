@@ -123,46 +123,25 @@ impl FilterQuery {
         }
     }
 
-    /// The query string of the filters (without the page), for links.
-    /// The filters as URL parameters.
+    /// The filters as URL parameters (trimmed; empty ones are left out of links).
     fn pairs(&self) -> [(&str, &str); 8] {
         [
-            ("etapa", &self.etapa),
-            ("origen", &self.origen),
-            ("campana", &self.campana),
-            ("linea", &self.linea),
-            ("agente", &self.agente),
-            ("desde", &self.desde),
-            ("hasta", &self.hasta),
-            ("q", &self.q),
+            ("etapa", self.etapa.trim()),
+            ("origen", self.origen.trim()),
+            ("campana", self.campana.trim()),
+            ("linea", self.linea.trim()),
+            ("agente", self.agente.trim()),
+            ("desde", self.desde.trim()),
+            ("hasta", self.hasta.trim()),
+            ("q", self.q.trim()),
         ]
     }
 
+    /// The query string of the filters (without the page), for links.
     fn query_string(&self) -> String {
-        let pairs = [
-            ("etapa", &self.etapa),
-            ("origen", &self.origen),
-            ("campana", &self.campana),
-            ("linea", &self.linea),
-            ("agente", &self.agente),
-            ("desde", &self.desde),
-            ("hasta", &self.hasta),
-            ("q", &self.q),
-        ];
-        let mut out = String::new();
-        for (name, value) in pairs {
-            let value = value.trim();
-            if value.is_empty() {
-                continue;
-            }
-            if !out.is_empty() {
-                out.push('&');
-            }
-            out.push_str(name);
-            out.push('=');
-            out.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
-        }
-        out
+        crate::web::listing::url("", &self.pairs(), None)
+            .trim_start_matches('?')
+            .to_owned()
     }
 }
 
