@@ -207,7 +207,7 @@ pub fn export(
         cursor: None,
         ..filter.clone()
     };
-    list_rows(conn, scope, &filter, EXPORT_LIMIT)
+    Ok(read(conn, scope, &filter, EXPORT_LIMIT)?.0)
 }
 
 /// One page of customers in the scope, filtered and sorted; keyset paginated both ways, with
@@ -227,15 +227,6 @@ pub fn list(
         )
     })?;
     Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| r.id).with_total(total))
-}
-
-fn list_rows(
-    conn: &mut PgConnection,
-    scope: PortfolioScope,
-    filter: &ListFilter,
-    limit: i64,
-) -> QueryResult<Vec<ListRow>> {
-    Ok(read(conn, scope, filter, limit)?.0)
 }
 
 /// Up to `limit` rows of the list from its cursor, and the search they were read with.
