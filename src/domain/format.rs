@@ -25,6 +25,13 @@ pub fn date(day: NaiveDate) -> String {
     day.format("%d/%m/%Y").to_string()
 }
 
+/// A stored phone (`900100102`) for reading (`900 100 102`); as stored when it is not one.
+pub fn phone(stored: &str) -> String {
+    crate::identifiers::Phone::parse(stored)
+        .map(|phone| phone.formatted())
+        .unwrap_or_else(|_| stored.to_owned())
+}
+
 /// `text` cut to at most `max` characters, with an ellipsis when something was cut.
 pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

@@ -8,6 +8,11 @@ use chrono_tz::Tz;
 /// The time zone of the office, of every date shown and of every date typed.
 pub const ZONE: Tz = chrono_tz::Europe::Madrid;
 
+/// Today in Madrid.
+pub fn today() -> NaiveDate {
+    Utc::now().with_timezone(&ZONE).date_naive()
+}
+
 /// The first instant of calendar day `date` in Madrid.
 pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
     let midnight = date.and_time(NaiveTime::MIN);

@@ -46,6 +46,45 @@ pub fn derive_key(master: &[u8], purpose: &str) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
+/// Latin letters without their accents (`"Mutua Madrileña"` → `"Mutua Madrilena"`): for
+/// codes and identifiers made from names. Other non-ASCII characters are kept.
+pub fn without_accents(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'á' | 'à' | 'ä' | 'â' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            'Á' | 'À' | 'Ä' | 'Â' => 'A',
+            'É' | 'È' | 'Ë' | 'Ê' => 'E',
+            'Í' | 'Ì' | 'Ï' | 'Î' => 'I',
+            'Ó' | 'Ò' | 'Ö' | 'Ô' => 'O',
+            'Ú' | 'Ù' | 'Ü' | 'Û' => 'U',
+            'Ñ' => 'N',
+            'Ç' => 'C',
+            other => other,
+        })
+        .collect()
+}
+
+/// A lower-case code of `name` (`"Hogar Plus 2"` → `"hogar-plus-2"`), at most `max` bytes:
+/// letters and digits, words joined by hyphens.
+pub fn code_of(name: &str, max: usize) -> String {
+    let mut code = String::new();
+    for c in without_accents(name).to_ascii_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            code.push(c);
+        } else if !code.is_empty() && !code.ends_with('-') {
+            code.push('-');
+        }
+    }
+    code.truncate(max);
+    code.trim_end_matches('-').to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +122,13 @@ mod tests {
             derive_key(b"master", "cookies")
         );
         assert_eq!(derive_key(b"master", "csrf").len(), 64);
+    }
+
+    #[test]
+    fn codes_of_names_are_lower_case_ascii_words() {
+        assert_eq!(code_of("Mutua Madrileña", 32), "mutua-madrilena");
+        assert_eq!(code_of("  Hogar Plus (2) ", 32), "hogar-plus-2");
+        assert_eq!(code_of("Vida riesgo", 6), "vida-r");
+        assert_eq!(code_of("Vida -- x", 5), "vida");
     }
 }

@@ -19,6 +19,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::catalog::{self, Line};
+use crate::clients::profile::ClientActor;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::form_submissions;
@@ -163,11 +164,13 @@ pub async fn accept(
     let outcome = db
         .transaction(move |conn| {
             let input = ClientAcceptance {
-                customer_id: customer,
+                by: ClientActor {
+                    customer_id: customer,
+                    label: &label,
+                    ip: &meta.ip,
+                    user_agent: &meta.user_agent,
+                },
                 option_id,
-                label: &label,
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
                 today: policies::today(),
                 base_url: &base_url,
             };
@@ -310,10 +313,12 @@ pub async fn request(
     let outcome = db
         .transaction(move |conn| {
             let by = Requester {
-                customer_id: customer,
-                account_email: &account_email,
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
+                by: ClientActor {
+                    customer_id: customer,
+                    label: &account_email,
+                    ip: &meta.ip,
+                    user_agent: &meta.user_agent,
+                },
                 base_url: &base_url,
             };
             requests::request_quote(conn, &typed, &by, policies::today())

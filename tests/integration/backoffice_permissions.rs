@@ -233,6 +233,12 @@ fn ids_for_route(path: &str) -> Option<&'static str> {
         "leads" => "SELECT DISTINCT ON (stage) id FROM leads ORDER BY stage, id",
         "landings" => "SELECT id FROM landings ORDER BY id",
         "blog" => "SELECT id FROM blog_posts ORDER BY id LIMIT 3",
+        "catalogo" => match path.trim_start_matches('/').split('/').nth(1)? {
+            "companias" => "SELECT id FROM carriers ORDER BY id LIMIT 2",
+            "ramos" => "SELECT id FROM lines_of_business ORDER BY id LIMIT 2",
+            "productos" => "SELECT id FROM products ORDER BY id LIMIT 3",
+            _ => return None,
+        },
         _ => return None,
     })
 }

@@ -47,6 +47,13 @@ async fn each_page_shows_the_signed_in_clients_records_only() {
         !detail.contains("interno-a.pdf"),
         "staff-only document hidden"
     );
+    // The carrier's assistance phone, from the catalogue, on the policy and in the list.
+    assert!(detail.contains("Asistencia 24 horas"), "{detail}");
+    assert!(
+        detail.contains("href=\"tel:9001"),
+        "a phone to call: {detail}"
+    );
+    assert!(list.contains("href=\"tel:9001"), "in the list too: {list}");
 
     let (_, claims) = body(&app, "/portal/siniestros").await;
     assert!(claims.contains(&a.claim_number));

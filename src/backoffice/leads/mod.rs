@@ -161,7 +161,7 @@ async fn filter_options(db: &Db, staff: &CurrentStaff) -> Result<FilterOptions, 
     let (campaigns, lines, agents) = db
         .run(move |conn| {
             let campaigns = leads::campaigns(conn, scope)?;
-            let lines = crate::catalog::lines(conn)?;
+            let lines = crate::catalog::all_lines(conn)?;
             let agents = if is_agent {
                 Vec::new()
             } else {

@@ -107,8 +107,8 @@ pub async fn list(
             Ok::<_, DbError>((
                 policies::portfolio(conn, scope, &filter)?,
                 policies::counts(conn, scope)?,
-                catalog::active_carriers(conn)?,
-                catalog::lines(conn)?,
+                catalog::all_carriers(conn)?,
+                catalog::all_lines(conn)?,
                 policies::agent_options(conn)?,
             ))
         })

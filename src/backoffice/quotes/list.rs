@@ -129,7 +129,7 @@ pub async fn list(
         .run(move |conn| {
             Ok::<_, DbError>((
                 quotes::list(conn, scope, &filter)?,
-                catalog::lines(conn)?,
+                catalog::all_lines(conn)?,
                 policies::agent_options(conn)?,
             ))
         })

@@ -170,6 +170,14 @@ actions! {
     SettlementPaid => "settlement.paid", "Cobro de liquidación";
     /// A list taken out to a file. Details: the list, the format, the filters and the rows.
     ListExported => "list.exported", "Exportación de un listado";
+    /// A carrier, line of business or product added to the catalogue. Details: what was saved.
+    CatalogCreated => "catalog.created", "Alta en el catálogo";
+    /// Details: the entry as saved.
+    CatalogUpdated => "catalog.updated", "Cambio en el catálogo";
+    CatalogDeactivated => "catalog.deactivated", "Baja en el catálogo";
+    CatalogActivated => "catalog.activated", "Reactivación en el catálogo";
+    /// Details: from when, and the new-business and renewal percentages.
+    CommissionRateAdded => "catalog.commission_rate_added", "Nueva comisión de un producto";
 }
 
 #[cfg(test)]

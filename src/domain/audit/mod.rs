@@ -43,6 +43,9 @@ pub mod target {
     pub const MESSAGE_THREAD: &str = "message_thread";
     pub const RECEIPT: &str = "receipt";
     pub const SETTLEMENT: &str = "carrier_settlement";
+    pub const CARRIER: &str = "carrier";
+    pub const LINE: &str = "line_of_business";
+    pub const PRODUCT: &str = "product";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -63,6 +66,9 @@ pub mod target {
             MESSAGE_THREAD => Some("Conversación con cliente"),
             RECEIPT => Some("Recibo"),
             SETTLEMENT => Some("Liquidación"),
+            CARRIER => Some("Compañía"),
+            LINE => Some("Ramo"),
+            PRODUCT => Some("Producto"),
             _ => None,
         }
     }

@@ -13,6 +13,8 @@ pub enum Permission {
     UseBackoffice,
     /// Carriers, lines of business, products and commission rates (read).
     ViewCatalog,
+    /// Carriers, lines of business, products and commission rates: create, edit, deactivate.
+    ManageCatalog,
     /// Staff accounts: create, change role, disable, reset 2FA.
     ManageUsers,
     /// Site-wide security settings, such as requiring two-factor authentication of everyone.
@@ -52,6 +54,7 @@ impl Permission {
     pub const ALL: &'static [Permission] = &[
         Permission::UseBackoffice,
         Permission::ViewCatalog,
+        Permission::ManageCatalog,
         Permission::ManageUsers,
         Permission::ManageSecurity,
         Permission::ViewAudit,
@@ -86,7 +89,10 @@ impl Permission {
             }
             Permission::ViewAudit => matches!(role, Admin | Supervisor),
             Permission::UseLeads => matches!(role, Admin | Supervisor | Agent),
-            Permission::ManageSite | Permission::ManageTariffs | Permission::ManageCommissions => {
+            Permission::ManageSite
+            | Permission::ManageTariffs
+            | Permission::ManageCommissions
+            | Permission::ManageCatalog => {
                 matches!(role, Admin | Supervisor)
             }
             Permission::ViewCommissions => matches!(role, Admin | Supervisor | Agent),

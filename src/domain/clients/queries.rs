@@ -28,6 +28,8 @@ pub struct PolicyRow {
     pub total_premium_cents: i64,
     pub carrier: String,
     pub line: String,
+    /// The carrier's 24-hour assistance phone (empty when the catalogue has none).
+    pub assistance_phone: String,
 }
 
 impl PolicyRow {
@@ -45,6 +47,7 @@ type PolicyColumns = (
     policies::total_premium_cents,
     carriers::name,
     lines_of_business::name,
+    carriers::assistance_phone,
 );
 
 const POLICY_COLUMNS: PolicyColumns = (
@@ -56,6 +59,7 @@ const POLICY_COLUMNS: PolicyColumns = (
     policies::total_premium_cents,
     carriers::name,
     lines_of_business::name,
+    carriers::assistance_phone,
 );
 
 /// The policies in force, soonest renewal first (Inicio).
@@ -92,6 +96,9 @@ pub fn policies(
 pub struct PolicyDetail {
     pub policy: Policy,
     pub carrier: String,
+    /// The carrier's claims and 24-hour assistance phones (empty when unknown).
+    pub claims_phone: String,
+    pub assistance_phone: String,
     pub line: String,
     pub product: String,
     pub documents: Vec<Document>,
@@ -120,7 +127,7 @@ pub fn policy(
     customer_id: i64,
     id: i64,
 ) -> QueryResult<Option<PolicyDetail>> {
-    let found: Option<(Policy, String, String, String)> = policies::table
+    let found: Option<(Policy, String, String, String, String, String)> = policies::table
         .inner_join(carriers::table)
         .inner_join(lines_of_business::table)
         .inner_join(products::table)
@@ -131,10 +138,12 @@ pub fn policy(
             carriers::name,
             lines_of_business::name,
             products::name,
+            carriers::claims_phone,
+            carriers::assistance_phone,
         ))
         .first(conn)
         .optional()?;
-    let Some((policy, carrier, line, product)) = found else {
+    let Some((policy, carrier, line, product, claims_phone, assistance_phone)) = found else {
         return Ok(None);
     };
     let documents = visible_documents(conn, customer_id, Entity::Policy(id))?;
@@ -148,6 +157,8 @@ pub fn policy(
     Ok(Some(PolicyDetail {
         policy,
         carrier,
+        claims_phone,
+        assistance_phone,
         line,
         product,
         documents,

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use crate::commissions::model::Kind;
 use crate::commissions::rules::{self, LineAmounts};
 use crate::db::schema::{
-    commissions, customers, policies, policy_periods, products, receipts, staff_users,
+    commission_rates, commissions, customers, policies, policy_periods, receipts, staff_users,
 };
 use crate::receipts::{Receipt, Status};
 
@@ -34,8 +34,9 @@ struct NewLine {
 }
 
 /// What a receipt's commission is computed from: (receipt, net premium, collected on, carrier,
-/// product, policy, the policy's agent, the customer's owner, new rate, renewal rate, whether
-/// an earlier period of the policy ended before this receipt's period).
+/// product, policy, the policy's agent, the customer's owner, the product's new-business and
+/// renewal rates in force on the collection date, whether an earlier period of the policy
+/// ended before this receipt's period).
 type Facts = (
     i64,
     i64,
@@ -45,8 +46,8 @@ type Facts = (
     i64,
     Option<i64>,
     Option<i64>,
-    i32,
-    i32,
+    Option<i32>,
+    Option<i32>,
     bool,
 );
 
@@ -59,8 +60,21 @@ macro_rules! facts {
                 .filter(policy_periods::end_date.le(receipts::period_start))
                 .select(policy_periods::id),
         );
+        // The rate in force on the collection date: the latest one effective by then (one
+        // index probe on (product_id, effective_from) each).
+        let rate_in_force = || {
+            commission_rates::table
+                .filter(commission_rates::product_id.eq(policies::product_id))
+                .filter(
+                    commission_rates::effective_from
+                        .nullable()
+                        .le(receipts::collected_on),
+                )
+                .order(commission_rates::effective_from.desc())
+                .limit(1)
+        };
         receipts::table
-            .inner_join(policies::table.inner_join(products::table))
+            .inner_join(policies::table)
             .inner_join(customers::table)
             .filter($filter)
             .select((
@@ -72,8 +86,12 @@ macro_rules! facts {
                 policies::id,
                 policies::agent_staff_id,
                 customers::owner_staff_id,
-                products::commission_new_bp,
-                products::commission_renewal_bp,
+                rate_in_force()
+                    .select(commission_rates::new_business_bp)
+                    .single_value(),
+                rate_in_force()
+                    .select(commission_rates::renewal_bp)
+                    .single_value(),
                 earlier_period,
             ))
     }};
@@ -104,7 +122,9 @@ fn earned_line(facts: Facts, collection: i32, shares: &HashMap<i64, i32>) -> Opt
     ) = facts;
     let agent = policy_agent.or(owner);
     let share = agent.and_then(|a| shares.get(&a).copied()).unwrap_or(0);
-    let amounts = LineAmounts::earned(net, rules::rate_for(renewal, new_bp, renewal_bp), share);
+    // Every product has a rate since always (see the catalogue); none would mean no commission.
+    let rate = rules::rate_for(renewal, new_bp.unwrap_or(0), renewal_bp.unwrap_or(0));
+    let amounts = LineAmounts::earned(net, rate, share);
     Some(NewLine {
         receipt_id,
         kind: Kind::Earned.code(),

@@ -9,6 +9,11 @@ diesel::table! {
         dgsfp_key -> Text,
         active -> Bool,
         created_at -> Timestamptz,
+        address -> Text,
+        claims_phone -> Text,
+        assistance_phone -> Text,
+        email -> Text,
+        notes -> Text,
     }
 }
 
@@ -19,6 +24,7 @@ diesel::table! {
         name -> Text,
         summary -> Text,
         position -> Int4,
+        active -> Bool,
     }
 }
 
@@ -29,9 +35,20 @@ diesel::table! {
         line_id -> Int8,
         code -> Text,
         name -> Text,
-        commission_new_bp -> Int4,
-        commission_renewal_bp -> Int4,
         active -> Bool,
+        cover_summary -> Text,
+    }
+}
+
+diesel::table! {
+    commission_rates (id) {
+        id -> Int8,
+        product_id -> Int8,
+        effective_from -> Date,
+        new_business_bp -> Int4,
+        renewal_bp -> Int4,
+        created_by_staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -606,6 +623,8 @@ diesel::joinable!(document_blobs -> documents (document_id));
 diesel::joinable!(pending_uploads -> customers (customer_id));
 diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
+diesel::joinable!(commission_rates -> products (product_id));
+diesel::joinable!(commission_rates -> staff_users (created_by_staff_id));
 diesel::joinable!(sessions -> staff_users (user_id));
 diesel::joinable!(audit_log -> staff_users (actor_staff_id));
 diesel::joinable!(staff_recovery_codes -> staff_users (staff_id));
@@ -793,6 +812,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     carriers,
     lines_of_business,
     products,
+    commission_rates,
     staff_users,
     sessions,
     login_attempts,

@@ -210,7 +210,4 @@ pub fn daily(
         .load(conn)
 }
 
-/// Today in Madrid, the day counters are kept by.
-pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&crate::time::ZONE).date_naive()
-}
+pub use crate::time::today;

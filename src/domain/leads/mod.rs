@@ -158,10 +158,7 @@ impl From<diesel::result::Error> for LeadError {
     }
 }
 
-/// Today in the office's time zone.
-pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&crate::time::ZONE).date_naive()
-}
+pub use crate::time::today;
 
 pub(crate) fn check_note(note: &str, required: bool) -> Result<String, LeadError> {
     let note = note.trim();

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::clients::profile::ClientActor;
 use crate::db::DbError;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::schema::{
@@ -130,11 +131,9 @@ pub fn validate(
 /// Who asks and from where.
 #[derive(Debug, Clone)]
 pub struct Requester<'a> {
-    pub customer_id: i64,
-    /// The client's e-SORI address: the lead's e-mail when the customer record has none.
-    pub account_email: &'a str,
-    pub ip: &'a str,
-    pub user_agent: &'a str,
+    /// The signed-in client; their e-SORI address (the label) is the lead's e-mail when the
+    /// customer record has none.
+    pub by: ClientActor<'a>,
     /// Public base URL, for the link in the agent's e-mail.
     pub base_url: &'a url::Url,
 }
@@ -215,7 +214,7 @@ pub fn request_quote(
         String,
         Option<i64>,
     ) = customers::table
-        .find(by.customer_id)
+        .find(by.by.customer_id)
         .filter(customers::merged_into_id.is_null())
         .select((
             customers::display_name,
@@ -230,7 +229,7 @@ pub fn request_quote(
     let email = email
         .as_deref()
         .and_then(|e| Email::parse(e).ok())
-        .or_else(|| Email::parse(by.account_email).ok())
+        .or_else(|| Email::parse(by.by.label).ok())
         .map(|e| e.as_str().to_owned());
     let phone = phone
         .as_deref()
@@ -248,7 +247,7 @@ pub fn request_quote(
             leads::line_id.eq(Some(request.line_id)),
             leads::source.eq("portal"),
             leads::assigned_staff_id.eq(agent),
-            leads::customer_id.eq(Some(by.customer_id)),
+            leads::customer_id.eq(Some(by.by.customer_id)),
         ))
         .returning(leads::id)
         .get_result(conn)?;
@@ -273,8 +272,8 @@ pub fn request_quote(
             lead_submissions::lead_id.eq(lead_id),
             lead_submissions::form_token.eq(token),
             lead_submissions::payload.eq(payload),
-            lead_submissions::ip.eq(Some(by.ip)),
-            lead_submissions::user_agent.eq(Some(by.user_agent)),
+            lead_submissions::ip.eq(Some(by.by.ip)),
+            lead_submissions::user_agent.eq(Some(by.by.user_agent)),
         ))
         .returning(lead_submissions::id)
         .get_result(conn)?;
@@ -287,7 +286,7 @@ pub fn request_quote(
         json!({
             "source": "portal",
             "assigned_staff_id": agent,
-            "customer_id": by.customer_id,
+            "customer_id": by.by.customer_id,
             "submission_id": submission_id,
             "line_id": request.line_id,
         }),

@@ -3,7 +3,7 @@
 //! Commands record their audit entry on the same connection; run them in one transaction
 //! (`db.transaction`), so that a refused or failed step writes nothing.
 
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{Months, NaiveDate};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -80,10 +80,7 @@ fn record(
     by.record(conn, action, AUDIT_TARGET, policy_id, details)
 }
 
-/// The calendar day in Madrid.
-pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&crate::time::ZONE).date_naive()
-}
+pub use crate::time::today;
 
 fn one_year_after(day: NaiveDate) -> NaiveDate {
     day.checked_add_months(Months::new(12)).unwrap_or(day)

@@ -19,6 +19,7 @@ use super::status::QuoteStatus;
 use super::{AUDIT_TARGET, Actor, Quote, QuoteError, QuoteOption, choose_option};
 use crate::audit::{self, Action, NewEntry};
 use crate::auth::permissions::PortfolioScope;
+use crate::clients::profile::ClientActor;
 use crate::db::schema::{
     carriers, customers, lines_of_business, products, quote_options, quotes, staff_users, tasks,
 };
@@ -264,12 +265,9 @@ pub fn for_customer(
 /// The client accepting and where the request came from.
 #[derive(Debug, Clone)]
 pub struct ClientAcceptance<'a> {
-    pub customer_id: i64,
+    /// The client accepting: their customer is the scope, their label the audit trail's.
+    pub by: ClientActor<'a>,
     pub option_id: i64,
-    /// Who acted, for the audit trail: the client's e-mail.
-    pub label: &'a str,
-    pub ip: &'a str,
-    pub user_agent: &'a str,
     pub today: NaiveDate,
     /// Public base URL, for the link in the agent's e-mail.
     pub base_url: &'a url::Url,
@@ -347,7 +345,7 @@ pub fn accept_by_client(
     // checked before (a second request waits here and then sees the first one's answer).
     let quote: Quote = quotes::table
         .filter(quotes::id.eq(id))
-        .filter(quotes::customer_id.eq(input.customer_id))
+        .filter(quotes::customer_id.eq(input.by.customer_id))
         .select(Quote::as_select())
         .for_update()
         .first(conn)
@@ -393,7 +391,7 @@ pub fn accept_by_client(
         })
         .ok_or(QuoteError::NotFound)?;
 
-    let by = Actor::client(input.label, input.ip, input.user_agent);
+    let by = Actor::client(input.by.label, input.by.ip, input.by.user_agent);
     // The quote is this customer's (checked above under lock), hence the whole portfolio here.
     choose_option(conn, PortfolioScope::All, id, option.option.id, &by)?;
     let now = Utc::now();
@@ -438,18 +436,14 @@ pub fn accept_by_client(
     audit::record(
         conn,
         &NewEntry {
-            actor_staff_id: None,
-            actor_label: input.label,
-            action: Action::QuoteAcceptedByClient,
             target_type: Some(AUDIT_TARGET),
             target_id: Some(id),
-            ip: input.ip,
-            user_agent: input.user_agent,
             details: json!({
                 "opcion": option.option.id,
-                "cliente": input.customer_id,
+                "cliente": input.by.customer_id,
                 "tarea": task_id,
             }),
+            ..input.by.entry(Action::QuoteAcceptedByClient)
         },
     )?;
     crate::events::publish(
@@ -461,7 +455,7 @@ pub fn accept_by_client(
             "quote_id": id,
             "number": quote.number,
             "option_id": option.option.id,
-            "customer_id": input.customer_id,
+            "customer_id": input.by.customer_id,
             "task_id": task_id,
             "agent_staff_id": issuer.as_ref().map(|(staff, _, _)| *staff),
         }),

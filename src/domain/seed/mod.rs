@@ -30,7 +30,7 @@ pub use quotes::demo_quotes;
 pub use receipts::demo_receipts;
 
 use crate::auth::staff::{self, Role};
-use crate::db::schema::{carriers, lines_of_business, products};
+use crate::db::schema::{carriers, commission_rates, lines_of_business, products};
 
 /// The demo admin; the README states these credentials. Never used outside demo data.
 pub const DEMO_ADMIN_EMAIL: &str = "admin@soriano.test";
@@ -38,14 +38,65 @@ pub const DEMO_ADMIN_PASSWORD: &str = "Soriano-demo-2026";
 
 /// (code, name, CIF, DGSFP key). CIFs carry a valid control character; figures are
 /// illustrative.
-const CARRIERS: &[(&str, &str, &str, &str)] = &[
-    ("mapfre", "Mapfre", "A28141935", "C0058"),
-    ("axa", "AXA Seguros", "A60917978", "C0723"),
-    ("allianz", "Allianz Seguros", "A28007748", "C0022"),
-    ("caser", "Caser Seguros", "A28013050", "C0031"),
-    ("generali", "Generali Seguros", "A28007268", "C0072"),
-    ("reale", "Reale Seguros", "A78520293", "C0613"),
-    ("mutua-madrilena", "Mutua Madrileña", "V28027118", "M0083"),
+/// (code, name, CIF, DGSFP key, claims phone, 24 h assistance phone); the phones are demo
+/// numbers, to be replaced by the brokerage's own in the catalogue.
+const CARRIERS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "mapfre",
+        "Mapfre",
+        "A28141935",
+        "C0058",
+        "900100101",
+        "900100102",
+    ),
+    (
+        "axa",
+        "AXA Seguros",
+        "A60917978",
+        "C0723",
+        "900100201",
+        "900100202",
+    ),
+    (
+        "allianz",
+        "Allianz Seguros",
+        "A28007748",
+        "C0022",
+        "900100301",
+        "900100302",
+    ),
+    (
+        "caser",
+        "Caser Seguros",
+        "A28013050",
+        "C0031",
+        "900100401",
+        "900100402",
+    ),
+    (
+        "generali",
+        "Generali Seguros",
+        "A28007268",
+        "C0072",
+        "900100501",
+        "900100502",
+    ),
+    (
+        "reale",
+        "Reale Seguros",
+        "A78520293",
+        "C0613",
+        "900100601",
+        "900100602",
+    ),
+    (
+        "mutua-madrilena",
+        "Mutua Madrileña",
+        "V28027118",
+        "M0083",
+        "900100701",
+        "900100702",
+    ),
 ];
 
 const LINES: &[(&str, &str, &str)] = &[
@@ -245,13 +296,15 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
 /// Carriers, lines of business and products with their commissions (idempotent).
 pub fn catalog(conn: &mut PgConnection) -> anyhow::Result<()> {
     conn.transaction(|conn| {
-        for (code, name, tax_id, key) in CARRIERS {
+        for (code, name, tax_id, key, claims_phone, assistance_phone) in CARRIERS {
             diesel::insert_into(carriers::table)
                 .values((
                     carriers::code.eq(code),
                     carriers::name.eq(name),
                     carriers::tax_id.eq(tax_id),
                     carriers::dgsfp_key.eq(key),
+                    carriers::claims_phone.eq(claims_phone),
+                    carriers::assistance_phone.eq(assistance_phone),
                 ))
                 .on_conflict(carriers::code)
                 .do_nothing()
@@ -288,10 +341,26 @@ pub fn catalog(conn: &mut PgConnection) -> anyhow::Result<()> {
                     products::line_id.eq(line_id),
                     products::code.eq(code),
                     products::name.eq(name),
-                    products::commission_new_bp.eq(new_bp),
-                    products::commission_renewal_bp.eq(renewal_bp),
                 ))
                 .on_conflict((products::carrier_id, products::code))
+                .do_nothing()
+                .execute(conn)?;
+            let product_id: i64 = products::table
+                .filter(products::carrier_id.eq(carrier_id))
+                .filter(products::code.eq(code))
+                .select(products::id)
+                .first(conn)?;
+            diesel::insert_into(commission_rates::table)
+                .values((
+                    commission_rates::product_id.eq(product_id),
+                    commission_rates::effective_from.eq(crate::catalog::since_always()),
+                    commission_rates::new_business_bp.eq(new_bp),
+                    commission_rates::renewal_bp.eq(renewal_bp),
+                ))
+                .on_conflict((
+                    commission_rates::product_id,
+                    commission_rates::effective_from,
+                ))
                 .do_nothing()
                 .execute(conn)?;
         }
