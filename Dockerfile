@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build: compile with the Rust toolchain, run on slim Debian with libpq only.
+# Multi-stage build: compile with the Rust toolchain, run on slim Debian with libpq and the
+# PostgreSQL client tools (pg_dump, pg_restore: `soriano backup`, `restore`, nightly backups).
 
 FROM rust:1.95-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
@@ -13,7 +14,7 @@ RUN cargo build --release --locked && strip target/release/soriano
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+    && apt-get install -y --no-install-recommends libpq5 postgresql-client ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/soriano --create-home soriano
 COPY --from=build /src/target/release/soriano /usr/local/bin/soriano

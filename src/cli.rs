@@ -1,5 +1,5 @@
 //! The command line: `soriano serve` (default), `worker`, `migrate`, `seed --demo`,
-//! `create-admin`.
+//! `create-admin`, `backup`, `restore`.
 //!
 //! Every subcommand uses the same database as `serve`: `DATABASE_URL` when set, otherwise the
 //! embedded cluster under `var/pg`, joined when it already runs, started (and stopped at the
@@ -68,6 +68,20 @@ enum Command {
         /// Name shown in the back-office.
         #[arg(long, default_value = "Administración")]
         name: String,
+    },
+    /// Write a consistent backup of the whole database (documents included) with pg_dump's
+    /// custom format. The worker also takes one every night into BACKUP_DIR (default
+    /// var/backups), keeping the last BACKUP_KEEP (default 14; 0 turns them off).
+    Backup {
+        /// The file to write (default: BACKUP_DIR/soriano-<date>-<time>.dump).
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Bring a backup back into an empty database (pg_restore, all or nothing), then apply
+    /// the migrations a newer version of Soriano adds.
+    Restore {
+        /// A file written by `soriano backup` or by the nightly backup.
+        file: std::path::PathBuf,
     },
 }
 
@@ -144,6 +158,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CreateAdmin { email, name } => {
             migrate(&database).and_then(|_| create_admin(&database, &email, &name))
         }
+        Command::Backup { output } => backup(&config, &database, output),
+        Command::Restore { file } => restore(&database, &file),
     };
     database.close();
     result
@@ -254,6 +270,7 @@ fn serve(config: Config, database: &Database, demo: bool, with_worker: bool) -> 
         crate::bench::prepare(&mut conn)?;
     }
     let state = AppState::new(config, db)?;
+    let database_url = database.url.clone();
     let bind = state.config.bind;
     let base_url = state.config.base_url.clone();
     actix_web::rt::System::new().block_on(async move {
@@ -267,11 +284,16 @@ fn serve(config: Config, database: &Database, demo: bool, with_worker: bool) -> 
             let identity = worker::WorkerId::persistent(&state.config.var_dir)?;
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
             let task = actix_web::rt::spawn(
-                worker::Worker::new(state.db.clone(), transport, identity).run_forever(
-                    async move {
-                        let _ = stopped.await;
-                    },
-                ),
+                background_worker(
+                    &state.config,
+                    &database_url,
+                    state.db.clone(),
+                    transport,
+                    identity,
+                )
+                .run_forever(async move {
+                    let _ = stopped.await;
+                }),
             );
             Some((stop, task))
         } else {
@@ -333,9 +355,60 @@ fn run_worker(config: Config, database: &Database) -> anyhow::Result<()> {
             tracing::info!("stopping the worker after the current round");
         };
         let identity = worker::WorkerId::persistent(&config.var_dir)?;
-        worker::Worker::new(db, transport, identity)
+        background_worker(&config, &database.url, db, transport, identity)
             .run_forever(shutdown)
             .await;
         Ok(())
     })
+}
+
+/// The worker `serve` and `worker` run: e-mail, housekeeping and the nightly backup.
+fn background_worker(
+    config: &Config,
+    database_url: &str,
+    db: Db,
+    transport: Transport,
+    identity: worker::WorkerId,
+) -> worker::Worker {
+    let worker = worker::Worker::new(db, transport, identity);
+    match config.nightly_backups() {
+        Some(nightly) => worker.with_backups(database_url.to_owned(), nightly),
+        None => worker,
+    }
+}
+
+/// `soriano backup [--output FILE]`.
+fn backup(
+    config: &Config,
+    database: &Database,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    let dest = output.unwrap_or_else(|| {
+        let now = chrono::Utc::now().with_timezone(&crate::time::ZONE);
+        config.backup_dir.join(format!(
+            "soriano-{}.{}",
+            now.format("%Y-%m-%d-%H%M%S"),
+            crate::backup::EXTENSION
+        ))
+    });
+    let written = crate::backup::dump(&database.url, &dest)?;
+    println!(
+        "Backup written: {} ({} bytes, SHA-256 {})",
+        written.path.display(),
+        written.bytes,
+        written.sha256
+    );
+    Ok(())
+}
+
+/// `soriano restore FILE`: into an empty database only, then migrated to this version.
+fn restore(database: &Database, file: &std::path::Path) -> anyhow::Result<()> {
+    crate::backup::restore(&database.url, file)?;
+    let applied = migrate(database)?;
+    println!(
+        "Restored {} ({} newer migration(s) applied).",
+        file.display(),
+        applied.len()
+    );
+    Ok(())
 }

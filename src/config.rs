@@ -45,6 +45,10 @@ pub struct Config {
     pub staff_absolute_timeout: std::time::Duration,
     /// Who the brokerage is, as the pre-contract information of the taxi quoter states it.
     pub broker: BrokerInfo,
+    /// Where `soriano backup` and the worker's nightly backups go (`BACKUP_DIR`).
+    pub backup_dir: PathBuf,
+    /// How many nightly backups the worker keeps; 0 turns them off (`BACKUP_KEEP`).
+    pub backup_keep: usize,
 }
 
 /// The header a trusted reverse proxy appends the address it saw to.
@@ -161,6 +165,8 @@ impl std::fmt::Debug for Config {
             .field("staff_idle_timeout", &self.staff_idle_timeout)
             .field("staff_absolute_timeout", &self.staff_absolute_timeout)
             .field("broker", &self.broker)
+            .field("backup_dir", &self.backup_dir)
+            .field("backup_keep", &self.backup_keep)
             .finish()
     }
 }
@@ -290,6 +296,11 @@ impl Config {
             None => None,
         };
 
+        let backup_dir = lookup("BACKUP_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| var_dir.join("backups"));
+        let backup_keep = number("BACKUP_KEEP", 14, 0..=3650)? as usize;
+
         let broker = BrokerInfo::from_lookup(&lookup);
         if environment == Environment::Production {
             broker.check_for_production(&lookup)?;
@@ -297,6 +308,8 @@ impl Config {
 
         Ok(Self {
             broker,
+            backup_dir,
+            backup_keep,
             staff_idle_timeout,
             staff_absolute_timeout,
             trusted_proxy,
@@ -319,6 +332,14 @@ impl Config {
 
     pub fn pg_dir(&self) -> PathBuf {
         self.var_dir.join("pg")
+    }
+
+    /// The worker's nightly backups, unless `BACKUP_KEEP=0` turned them off.
+    pub fn nightly_backups(&self) -> Option<crate::backup::Nightly> {
+        (self.backup_keep > 0).then(|| crate::backup::Nightly {
+            dir: self.backup_dir.clone(),
+            keep: self.backup_keep,
+        })
     }
 
     pub fn mail_dir(&self) -> PathBuf {

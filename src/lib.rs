@@ -7,9 +7,10 @@
 //! face → domain → db.
 
 pub use soriano_domain::{
-    audit, auth, blog, cache, catalog, claims, clients, commissions, customers, db, documents,
-    events, export, format, housekeeping, identifiers, landings, leads, listing, mail, messages,
-    money, overview, policies, quotes, receipts, search, seed, tasks, taxi, time, util, validation,
+    audit, auth, backup, blog, cache, catalog, claims, clients, commissions, customers, db,
+    documents, events, export, format, housekeeping, identifiers, landings, leads, listing, mail,
+    messages, money, overview, policies, quotes, receipts, search, seed, tasks, taxi, time, util,
+    validation,
 };
 
 pub mod app;

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod blog;
 pub mod cache;
 pub mod catalog;

@@ -141,6 +141,23 @@ impl TestDatabase {
         Self { name, url }
     }
 
+    /// A database with no tables at all (no migrations): what a restore goes into.
+    pub fn empty() -> Self {
+        let server = server();
+        let name = format!(
+            "soriano_t_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut conn =
+            PgConnection::establish(&server.admin_url).expect("connect to the test server");
+        diesel::sql_query(format!("CREATE DATABASE {}", db::quote_ident(&name)))
+            .execute(&mut conn)
+            .expect("create the empty database");
+        let url = database_url(&server.admin_url, &name);
+        Self { name, url }
+    }
+
     pub fn conn(&self) -> PgConnection {
         PgConnection::establish(&self.url).expect("connect to the test database")
     }

@@ -53,7 +53,15 @@ fn help_explains_every_subcommand() {
     let output = soriano().arg("--help").output().unwrap();
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    for command in ["serve", "worker", "migrate", "seed", "create-admin"] {
+    for command in [
+        "serve",
+        "worker",
+        "migrate",
+        "seed",
+        "create-admin",
+        "backup",
+        "restore",
+    ] {
         assert!(text.contains(command), "--help lists {command}: {text}");
     }
     let output = soriano().args(["create-admin", "--help"]).output().unwrap();

@@ -23,6 +23,7 @@ mod backoffice_account;
 mod backoffice_permissions;
 mod backoffice_sign_in;
 mod backoffice_users;
+mod backup;
 mod catalog;
 mod claims;
 mod cli;

@@ -289,7 +289,12 @@ pub struct Worker {
     id: WorkerId,
     lease: Duration,
     heartbeat: Duration,
+    /// The nightly backup and the database it copies (`pg_dump` needs the URL, not a pool).
+    backups: Option<(String, crate::backup::Nightly)>,
 }
+
+/// The Madrid hour from which the night's backup is due (quiet, and after midnight's work).
+pub const BACKUP_HOUR: u32 = 3;
 
 impl Worker {
     pub fn new(db: Db, transport: Transport, id: WorkerId) -> Self {
@@ -299,7 +304,14 @@ impl Worker {
             id,
             lease: Duration::from_secs(CLAIM_TTL_SECONDS as u64),
             heartbeat: HEARTBEAT_INTERVAL,
+            backups: None,
         }
+    }
+
+    /// Also takes the nightly backup of the database at `url` (see [`crate::backup::Nightly`]).
+    pub fn with_backups(mut self, url: String, nightly: crate::backup::Nightly) -> Self {
+        self.backups = Some((url, nightly));
+        self
     }
 
     /// Other claim timings than [`CLAIM_TTL_SECONDS`] and [`HEARTBEAT_INTERVAL`] (tests).
@@ -420,6 +432,7 @@ impl Worker {
                     Ok(report) => tracing::info!(?report, "housekeeping round"),
                     Err(error) => tracing::error!(%error, "housekeeping round failed"),
                 }
+                self.backup_if_due().await;
             }
             let pause = if full_batch {
                 Duration::ZERO
@@ -433,6 +446,35 @@ impl Worker {
             }
         }
         tracing::info!("e-mail worker stopped");
+    }
+}
+
+impl Worker {
+    /// Takes tonight's backup when it is due and not yet in the folder. A failure is logged
+    /// as an error and retried at the next round: a missing backup must be loud.
+    async fn backup_if_due(&self) {
+        use chrono::Timelike;
+        let Some((url, nightly)) = self.backups.clone() else {
+            return;
+        };
+        let now = chrono::Utc::now().with_timezone(&crate::time::ZONE);
+        if now.hour() < BACKUP_HOUR {
+            return;
+        }
+        let day = now.date_naive();
+        match tokio::task::spawn_blocking(move || nightly.take(&url, day)).await {
+            Ok(Ok(Some(written))) => tracing::info!(
+                path = %written.path.display(),
+                bytes = written.bytes,
+                sha256 = %written.sha256,
+                "nightly backup written"
+            ),
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => {
+                tracing::error!(error = %format!("{error:#}"), "nightly backup failed")
+            }
+            Err(error) => tracing::error!(%error, "nightly backup task failed"),
+        }
     }
 }
 
