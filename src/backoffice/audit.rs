@@ -6,12 +6,16 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::audit::{self, Action, EntryPage, Filter};
+use crate::backoffice::CurrentStaff;
 use crate::db::{Db, DbError};
+use crate::export::Format;
 use crate::listing::Cursor;
 use crate::web::error::AppError;
+use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
+use crate::web::request_meta::RequestMeta;
 
 const PATH: &str = "/admin/auditoria";
 
@@ -117,6 +121,7 @@ pub struct RowsView {
     pub pager: Pager,
     /// For htmx answers: the date errors, swapped out of band next to their fields.
     pub oob_errors: Option<FilterErrors>,
+    pub exports: ExportLinks,
 }
 
 #[derive(Template)]
@@ -156,6 +161,7 @@ pub async fn list(
         pager: Pager::at(&page.page, PATH, &query.pairs()),
         page,
         oob_errors: None,
+        exports: ExportLinks::at("/admin/auditoria/exportar", &query.pairs()),
     };
     if ctx.htmx {
         rows.oob_errors = Some(errors);
@@ -169,6 +175,63 @@ pub async fn list(
             rows,
         })
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    list: AuditQuery,
+    #[serde(default)]
+    formato: String,
+}
+
+/// GET /admin/auditoria/exportar?formato=csv|xlsx: every entry the filters keep, as a file.
+/// The export is itself an entry of the log.
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let format: Format = download::format(&query.formato)?;
+    let (filter, _) = query.list.to_filter();
+    let export = download::Export {
+        list: "auditoría",
+        sheet: "Auditoría",
+        stem: "auditoria",
+        headers: vec![
+            "Fecha y hora",
+            "Quién",
+            "Cuenta",
+            "Acción",
+            "Sobre",
+            "IP",
+            "Navegador",
+            "Detalles",
+        ],
+        filters: &query.list.pairs(),
+    };
+    download::respond(
+        &db,
+        audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent),
+        format,
+        export,
+        move |conn| audit::export(conn, &filter),
+        |row: audit::ExportedEntry| {
+            let e = row.entry;
+            vec![
+                crate::format::madrid_datetime_seconds(e.occurred_at).into(),
+                e.actor_label.clone().into(),
+                e.actor_name.clone().into(),
+                e.action_label().to_owned().into(),
+                row.target.into(),
+                e.ip.into(),
+                e.user_agent.into(),
+                row.details.into(),
+            ]
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use crate::claims::{
 use crate::config::Config;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
+use crate::export::Cell;
 use crate::format;
 use crate::listing::Cursor;
 use crate::money;
@@ -24,6 +25,7 @@ use crate::page_or_partial;
 use crate::tasks::{self, EntityType, TaskRow};
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
+use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::flash::{self, Flash};
 use crate::web::listing::Pager;
 use crate::web::page::PageContext;
@@ -83,6 +85,7 @@ pub struct ClaimListPage {
     pub filters: Vec<(&'static str, &'static str)>,
     pub rows: Vec<QueueRowView>,
     pub pager: Pager,
+    pub exports: ExportLinks,
 }
 
 #[derive(Template)]
@@ -90,6 +93,7 @@ pub struct ClaimListPage {
 pub struct ClaimRows {
     pub rows: Vec<QueueRowView>,
     pub pager: Pager,
+    pub exports: ExportLinks,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,22 +112,23 @@ pub async fn list(
     db: web::Data<Db>,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let default = if staff.0.role() == Role::Claims {
-        QueueFilter::Mine
-    } else {
-        QueueFilter::All
-    };
-    let filter = QueueFilter::parse(query.filtro.trim()).unwrap_or(default);
+    let filter = queue_filter(&staff, &query.filtro);
     let cursor = Cursor::parse(&query.pagina);
     let scope = scope_of(&staff);
     let me = staff.0.id;
     let page = db
         .run(move |conn| claims::queue(conn, scope, filter, me, cursor).map_err(DbError::from))
         .await?;
-    let pager = Pager::at(&page, "/admin/siniestros", &[("filtro", filter.code())]);
+    let pairs = [("filtro", filter.code())];
+    let pager = Pager::at(&page, "/admin/siniestros", &pairs);
+    let exports = ExportLinks::at("/admin/siniestros/exportar", &pairs);
     let rows: Vec<QueueRowView> = page.rows.into_iter().map(QueueRowView::from).collect();
     if ctx.htmx {
-        return render::html(&ClaimRows { rows, pager });
+        return render::html(&ClaimRows {
+            rows,
+            pager,
+            exports,
+        });
     }
     render::html(&ClaimListPage {
         ctx,
@@ -134,7 +139,77 @@ pub async fn list(
             .collect(),
         rows,
         pager,
+        exports,
     })
+}
+
+/// The queue asked for; a claims handler's opens on their own claims, everyone else's on all.
+fn queue_filter(staff: &CurrentStaff, code: &str) -> QueueFilter {
+    let default = if staff.0.role() == Role::Claims {
+        QueueFilter::Mine
+    } else {
+        QueueFilter::All
+    };
+    QueueFilter::parse(code.trim()).unwrap_or(default)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct QueueExportQuery {
+    filtro: String,
+    formato: String,
+}
+
+/// GET /admin/siniestros/exportar?filtro=…&formato=csv|xlsx: the claims of the queue on
+/// screen (within the agent's book, for an agent), as a file, audited.
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<QueueExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let format = download::format(&query.formato)?;
+    let filter = queue_filter(&staff, &query.filtro);
+    let scope = scope_of(&staff);
+    let me = staff.0.id;
+    let export = download::Export {
+        list: "siniestros",
+        sheet: "Siniestros",
+        stem: "siniestros",
+        headers: vec![
+            "Siniestro",
+            "Estado",
+            "Tipo",
+            "Fecha del siniestro",
+            "Abierto el",
+            "Días abierto",
+            "Póliza",
+            "Cliente",
+            "Tramitador",
+        ],
+        filters: &[("filtro", filter.code())],
+    };
+    download::respond(
+        &db,
+        actor(&staff, &meta),
+        format,
+        export,
+        move |conn| claims::export_queue(conn, scope, filter, me),
+        |row: QueueRow| {
+            vec![
+                row.number.into(),
+                row.status.label().into(),
+                claims::kind_label(&row.kind).into(),
+                row.incident_date.into(),
+                crate::time::date_of(row.opened_at).into(),
+                Cell::Int(row.age_days),
+                row.policy_number.into(),
+                row.customer_name.into(),
+                row.handler_name.into(),
+            ]
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

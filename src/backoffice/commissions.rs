@@ -6,6 +6,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::audit::Actor;
 use crate::auth::permissions::PortfolioScope;
 use crate::backoffice::CurrentStaff;
 use crate::catalog::{self, format_basis_points};
@@ -14,6 +15,7 @@ use crate::commissions::{
     month_start, parse_month,
 };
 use crate::db::{Db, DbError};
+use crate::export::Cell;
 use crate::format::date;
 use crate::listing::Cursor;
 use crate::money::format_cents;
@@ -21,9 +23,11 @@ use crate::page_or_partial;
 use crate::policies;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
+use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
+use crate::web::request_meta::RequestMeta;
 
 fn scope_of(staff: &CurrentStaff) -> PortfolioScope {
     PortfolioScope::of(staff.0.id, staff.0.role())
@@ -151,6 +155,7 @@ pub struct CommissionListPage {
     pub totals: TotalsView,
     pub rows: Vec<ListRow>,
     pub pager: Pager,
+    pub exports: ExportLinks,
 }
 
 /// The results (totals, rows, pagination): what the filter form's htmx requests swap.
@@ -161,6 +166,7 @@ pub struct CommissionResults {
     pub totals: TotalsView,
     pub rows: Vec<ListRow>,
     pub pager: Pager,
+    pub exports: ExportLinks,
 }
 
 /// GET /admin/comisiones
@@ -172,38 +178,10 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let scope = scope_of(&staff);
-    let mut errors = FieldErrors::new();
-    let month = month_field(&mut errors, "mes", &query.mes);
-    let cursor = Cursor::parse(&query.pagina);
-    let settled = match query.liquidada.trim() {
-        "si" => Some(true),
-        "no" => Some(false),
-        _ => None,
-    };
-    let filter = ListFilter {
-        carrier_id: optional_id(&query.compania),
-        month,
-        // An agent's scope is their own lines already; the agent filter is not theirs.
-        agent_id: optional_id(&query.agente).filter(|_| scope.owner().is_none()),
-        settled,
-        cursor,
-    };
-    let carrier = filter.carrier_id.map(|i| i.to_string()).unwrap_or_default();
-    let month_text = filter.month.map(month_code).unwrap_or_default();
-    let agent = filter.agent_id.map(|i| i.to_string()).unwrap_or_default();
-    let pairs = [
-        ("compania", carrier.as_str()),
-        ("mes", month_text.as_str()),
-        ("agente", agent.as_str()),
-        (
-            "liquidada",
-            match settled {
-                Some(true) => "si",
-                Some(false) => "no",
-                None => "",
-            },
-        ),
-    ];
+    let (filter, errors) = query.filter(scope);
+    let owned = filter_pairs(&filter);
+    let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let exports = ExportLinks::at("/admin/comisiones/exportar", &pairs);
     let htmx = ctx.htmx;
     let (page, totals, options) = db
         .run(move |conn| {
@@ -225,6 +203,7 @@ pub async fn list(
             totals: totals.into(),
             rows,
             pager,
+            exports,
         });
     };
     page_or_partial!(CommissionListPage {
@@ -251,7 +230,121 @@ pub async fn list(
         totals: totals.into(),
         rows,
         pager,
+        exports,
     })
+}
+
+impl ListQuery {
+    /// The filter the query asks for, with an error next to a month it cannot read.
+    fn filter(&self, scope: PortfolioScope) -> (ListFilter, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let month = month_field(&mut errors, "mes", &self.mes);
+        let settled = match self.liquidada.trim() {
+            "si" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+        let filter = ListFilter {
+            carrier_id: optional_id(&self.compania),
+            month,
+            // An agent's scope is their own lines already; the agent filter is not theirs.
+            agent_id: optional_id(&self.agente).filter(|_| scope.owner().is_none()),
+            settled,
+            cursor: Cursor::parse(&self.pagina),
+        };
+        (filter, errors)
+    }
+}
+
+/// The filter as query pairs: page links, export links, the export's audit entry.
+fn filter_pairs(filter: &ListFilter) -> [(&'static str, String); 4] {
+    let id = |id: Option<i64>| id.map(|i| i.to_string()).unwrap_or_default();
+    let settled = match filter.settled {
+        Some(true) => "si",
+        Some(false) => "no",
+        None => "",
+    };
+    [
+        ("compania", id(filter.carrier_id)),
+        ("mes", filter.month.map(month_code).unwrap_or_default()),
+        ("agente", id(filter.agent_id)),
+        ("liquidada", settled.to_owned()),
+    ]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    formato: String,
+}
+
+/// GET /admin/comisiones/exportar?formato=csv|xlsx: every commission line the list's filters
+/// keep (an agent's own lines, for an agent), as a file, audited.
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let format = download::format(&query.formato)?;
+    let scope = scope_of(&staff);
+    let (filter, _) = query.list.filter(scope);
+    let owned = filter_pairs(&filter);
+    let filters: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let export = download::Export {
+        list: "comisiones",
+        sheet: "Comisiones",
+        stem: "comisiones",
+        headers: vec![
+            "Fecha",
+            "Tipo",
+            "Renovación",
+            "Recibo",
+            "Póliza",
+            "Cliente",
+            "Compañía",
+            "Agente",
+            "Base",
+            "Tipo de comisión (%)",
+            "Comisión",
+            "Parte del agente",
+            "Liquidada",
+        ],
+        filters: &filters,
+    };
+    download::respond(
+        &db,
+        Actor::new(&staff.0, &meta.ip, &meta.user_agent),
+        format,
+        export,
+        move |conn| commissions::export(conn, scope, &filter),
+        |row: CommissionRow| {
+            let c = row.commission;
+            vec![
+                c.booked_on.into(),
+                c.kind().label().into(),
+                if c.renewal { "Sí" } else { "No" }.into(),
+                row.receipt_number.into(),
+                row.policy_number.into(),
+                row.customer_name.into(),
+                row.carrier_name.into(),
+                row.agent_name.into(),
+                Cell::Money(c.base_cents),
+                format_basis_points(c.rate_bp).into(),
+                Cell::Money(c.amount_cents),
+                Cell::Money(c.agent_amount_cents),
+                if c.settlement_id.is_some() {
+                    "Sí"
+                } else {
+                    "No"
+                }
+                .into(),
+            ]
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ use crate::auth::permissions::PortfolioScope;
 use crate::backoffice::CurrentStaff;
 use crate::catalog;
 use crate::db::{Db, DbError};
+use crate::export::Cell;
 use crate::format::date;
 use crate::listing::Cursor;
 use crate::money::format_cents;
@@ -23,6 +24,7 @@ use crate::receipts::{
 };
 use crate::validation::{FieldErrors, parse_date};
 use crate::web::error::AppError;
+use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::flash::{self, Flash};
 use crate::web::listing::Pager;
 use crate::web::page::PageContext;
@@ -416,6 +418,7 @@ pub struct ReceiptListPage {
     pub totals: TotalsView,
     pub rows: Vec<ListRow>,
     pub pager: Pager,
+    pub exports: ExportLinks,
 }
 
 /// The results (totals, rows, pagination): what the filter form's htmx requests swap.
@@ -425,12 +428,70 @@ pub struct ReceiptResults {
     pub totals: TotalsView,
     pub rows: Vec<ListRow>,
     pub pager: Pager,
+    pub exports: ExportLinks,
 }
 
 fn with_all(first: &str, options: impl Iterator<Item = (String, String)>) -> Vec<(String, String)> {
     std::iter::once((String::new(), first.to_owned()))
         .chain(options)
         .collect()
+}
+
+impl ListQuery {
+    /// The filter the query asks for, with an error per field it cannot read (a bad date is
+    /// left out of the filter, not guessed). An absent `estado` means pending.
+    fn filter(&self) -> (ListFilter, FieldErrors) {
+        let estado = self.estado();
+        let mut errors = FieldErrors::new();
+        let mut day = |field: &'static str, text: &str| {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            parse_date(text).map_err(|m| errors.add(field, m)).ok()
+        };
+        let due_from = day("desde", &self.desde);
+        let due_until = day("hasta", &self.hasta);
+        if let (Some(from), Some(until)) = (due_from, due_until)
+            && until < from
+        {
+            errors.add(
+                "hasta",
+                "La fecha final no puede ser anterior a la inicial.",
+            );
+        }
+        let filter = ListFilter {
+            status: Status::parse(estado.trim()),
+            due_from,
+            due_until: due_until.filter(|_| !errors.has("hasta")),
+            carrier_id: optional_id(&self.compania),
+            agent_id: optional_id(&self.agente),
+            cursor: Cursor::parse(&self.pagina),
+        };
+        (filter, errors)
+    }
+
+    fn estado(&self) -> String {
+        self.estado
+            .clone()
+            .unwrap_or_else(|| Status::Pending.code().to_owned())
+    }
+}
+
+/// The filter as query pairs (page links, export links, the export's audit entry). Every
+/// status is `estado=todos`: an absent `estado` means pending.
+fn filter_pairs(filter: &ListFilter) -> [(&'static str, String); 5] {
+    let id = |id: Option<i64>| id.map(|i| i.to_string()).unwrap_or_default();
+    [
+        (
+            "estado",
+            filter.status.map_or("todos", |s| s.code()).to_owned(),
+        ),
+        ("desde", filter.due_from.map(iso).unwrap_or_default()),
+        ("hasta", filter.due_until.map(iso).unwrap_or_default()),
+        ("compania", id(filter.carrier_id)),
+        ("agente", id(filter.agent_id)),
+    ]
 }
 
 /// GET /admin/recibos
@@ -441,49 +502,12 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let estado = query
-        .estado
-        .unwrap_or_else(|| Status::Pending.code().to_owned());
+    let estado = query.estado();
     let scope = scope_of(&staff);
-    let mut errors = FieldErrors::new();
-    let mut day = |field: &'static str, text: &str| {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        parse_date(text).map_err(|m| errors.add(field, m)).ok()
-    };
-    let due_from = day("desde", &query.desde);
-    let due_until = day("hasta", &query.hasta);
-    if let (Some(from), Some(until)) = (due_from, due_until)
-        && until < from
-    {
-        errors.add(
-            "hasta",
-            "La fecha final no puede ser anterior a la inicial.",
-        );
-    }
-    let cursor = Cursor::parse(&query.pagina);
-    let filter = ListFilter {
-        status: Status::parse(estado.trim()),
-        due_from,
-        due_until: due_until.filter(|_| !errors.has("hasta")),
-        carrier_id: optional_id(&query.compania),
-        agent_id: optional_id(&query.agente),
-        cursor,
-    };
-    // Every status is `estado=todos` in a page link: an absent `estado` means pending.
-    let from = filter.due_from.map(iso).unwrap_or_default();
-    let until = filter.due_until.map(iso).unwrap_or_default();
-    let carrier = filter.carrier_id.map(|i| i.to_string()).unwrap_or_default();
-    let agent = filter.agent_id.map(|i| i.to_string()).unwrap_or_default();
-    let pairs = [
-        ("estado", filter.status.map_or("todos", |s| s.code())),
-        ("desde", from.as_str()),
-        ("hasta", until.as_str()),
-        ("compania", carrier.as_str()),
-        ("agente", agent.as_str()),
-    ];
+    let (filter, errors) = query.filter();
+    let owned = filter_pairs(&filter);
+    let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let exports = ExportLinks::at("/admin/recibos/exportar", &pairs);
     let today = policies::today();
     let htmx = ctx.htmx;
     let (page, totals, options) = db
@@ -512,6 +536,7 @@ pub async fn list(
             totals: totals.into(),
             rows,
             pager,
+            exports,
         });
     };
     page_or_partial!(ReceiptListPage {
@@ -539,5 +564,86 @@ pub async fn list(
         totals: totals.into(),
         rows,
         pager,
+        exports,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    formato: String,
+}
+
+/// GET /admin/recibos/exportar?formato=csv|xlsx: every receipt the list's filters keep (the
+/// agent's own customers' only, for an agent), as a file, audited.
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ExportQuery {
+        list: query,
+        formato,
+    } = query.into_inner();
+    let format = download::format(&formato)?;
+    let scope = scope_of(&staff);
+    let (filter, _) = query.filter();
+    let owned = filter_pairs(&filter);
+    let filters: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    let export = download::Export {
+        list: "recibos",
+        sheet: "Recibos",
+        stem: "recibos",
+        headers: vec![
+            "Recibo",
+            "Póliza",
+            "Cliente",
+            "Compañía",
+            "Agente",
+            "Periodo desde",
+            "Periodo hasta",
+            "Vencimiento",
+            "Importe",
+            "Prima neta",
+            "Estado",
+            "Cobrado el",
+            "Devuelto el",
+            "Anulado el",
+            "Motivo",
+        ],
+        filters: &filters,
+    };
+    download::respond(
+        &db,
+        by,
+        format,
+        export,
+        move |conn| receipts::export(conn, scope, &filter),
+        |row: ReceiptRow| {
+            let r = row.receipt;
+            let note = r.note().map(str::to_owned);
+            vec![
+                r.number.into(),
+                row.policy_number.into(),
+                row.customer_name.into(),
+                row.carrier_name.into(),
+                row.agent_name.into(),
+                r.period_start.into(),
+                r.period_end.into(),
+                r.due_date.into(),
+                Cell::Money(r.amount_cents),
+                Cell::Money(r.net_cents),
+                r.status.label().into(),
+                r.collected_on.into(),
+                r.returned_on.into(),
+                r.cancelled_on.into(),
+                note.into(),
+            ]
+        },
+    )
+    .await
 }

@@ -81,6 +81,7 @@ staff_routes! {
     POST "/cuenta/sesiones/cerrar-otras" => account::end_other_sessions, UseBackoffice;
     POST "/cuenta/sesiones/{id}/cerrar" => account::end_session, UseBackoffice;
     GET "/auditoria" => audit::list, ViewAudit;
+    GET "/auditoria/exportar" => audit::export, ViewAudit;
     GET "/cuenta/dos-pasos" => two_factor::show, UseBackoffice;
     POST "/cuenta/dos-pasos/activar" => two_factor::activate, UseBackoffice;
     POST "/cuenta/dos-pasos/desactivar" => two_factor::deactivate, UseBackoffice;
@@ -115,6 +116,7 @@ staff_routes! {
     POST "/usuarios/{id}/invitacion" => users::reinvite, ManageUsers;
     POST "/usuarios/{id}/dos-pasos/restablecer" => users::reset_two_factor, ManageUsers;
     GET "/siniestros" => claims::list, ViewPortfolio;
+    GET "/siniestros/exportar" => claims::export, ViewPortfolio;
     POST "/siniestros" => claims::create, ReportClaims;
     GET "/siniestros/nuevo" => claims::new_form, ReportClaims;
     GET "/siniestros/{id}" => claims::show, ViewPortfolio;
@@ -122,6 +124,7 @@ staff_routes! {
     POST "/siniestros/{id}/notas" => claims::add_note, HandleClaims;
     POST "/siniestros/{id}/tramitador" => claims::assign, HandleClaims;
     GET "/tareas" => tasks::list, UseTasks;
+    GET "/tareas/exportar" => tasks::export, UseTasks;
     POST "/tareas" => tasks::create, UseTasks;
     GET "/tareas/nueva" => tasks::new_form, UseTasks;
     POST "/tareas/{id}/completar" => tasks::complete, UseTasks;
@@ -138,13 +141,16 @@ staff_routes! {
     POST "/polizas/{id}/renovar" => policies::renew, EditPortfolio;
     POST "/polizas/{id}/suplementos" => policies::endorse, EditPortfolio;
     GET "/recibos" => receipts::list, ViewPortfolio;
+    GET "/recibos/exportar" => receipts::export, ViewPortfolio;
     POST "/recibos/{id}/cobrar" => receipts::collect, EditPortfolio;
     POST "/recibos/{id}/devolver" => receipts::give_back, EditPortfolio;
     POST "/recibos/{id}/anular" => receipts::cancel, EditPortfolio;
     GET "/comisiones" => commissions::list, ViewCommissions;
+    GET "/comisiones/exportar" => commissions::export, ViewCommissions;
     GET "/comisiones/mias" => commissions::mine, ViewCommissions;
     GET "/comisiones/informe" => commissions::report, ManageCommissions;
     GET "/liquidaciones" => settlements::list, ManageCommissions;
+    GET "/liquidaciones/exportar" => settlements::export, ManageCommissions;
     POST "/liquidaciones" => settlements::create, ManageCommissions;
     GET "/liquidaciones/{id}" => settlements::show, ManageCommissions;
     GET "/liquidaciones/{id}/csv" => settlements::csv, ManageCommissions;
@@ -152,6 +158,7 @@ staff_routes! {
     POST "/liquidaciones/{id}/emitir" => settlements::issue, ManageCommissions;
     POST "/liquidaciones/{id}/cobrar" => settlements::pay, ManageCommissions;
     GET "/presupuestos" => quotes::list, ViewPortfolio;
+    GET "/presupuestos/exportar" => quotes::export, ViewPortfolio;
     POST "/presupuestos" => quotes::create, EditPortfolio;
     GET "/presupuestos/nuevo" => quotes::new_form, EditPortfolio;
     GET "/presupuestos/{id}" => quotes::show, ViewPortfolio;
@@ -171,6 +178,7 @@ staff_routes! {
     GET "/leads" => leads::board, UseLeads;
     POST "/leads" => leads::create, UseLeads;
     GET "/leads/lista" => leads::list, UseLeads;
+    GET "/leads/exportar" => leads::export, UseLeads;
     GET "/leads/nuevo" => leads::new_form, UseLeads;
     GET "/leads/informe" => leads::report, UseLeads;
     GET "/leads/{id}" => leads::show, UseLeads;

@@ -17,6 +17,7 @@ use crate::commissions::{
     SettlementStatus, month_code, month_label, month_start,
 };
 use crate::db::{Db, DbError};
+use crate::export::Cell;
 use crate::format::{date, madrid_datetime};
 use crate::listing::Cursor;
 use crate::money::format_cents;
@@ -24,6 +25,7 @@ use crate::page_or_partial;
 use crate::policies;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
+use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::flash::{self, Flash};
 use crate::web::listing::Pager;
 use crate::web::page::PageContext;
@@ -109,10 +111,105 @@ pub struct SettlementListPage {
     pub statuses: Vec<(String, String)>,
     pub rows: Vec<SettlementView>,
     pub pager: Pager,
+    pub exports: ExportLinks,
     /// The new draft form: typed values and their errors.
     pub draft: DraftForm,
     pub draft_carriers: Vec<(String, String)>,
     pub errors: FieldErrors,
+}
+
+impl ListQuery {
+    fn filter(&self) -> SettlementFilter {
+        SettlementFilter {
+            carrier_id: optional_id(&self.compania),
+            status: SettlementStatus::parse(self.estado.trim()),
+            cursor: Cursor::parse(&self.pagina),
+        }
+    }
+}
+
+/// The filter as query pairs: page links, export links, the export's audit entry.
+fn filter_pairs(filter: &SettlementFilter) -> [(&'static str, String); 2] {
+    [
+        (
+            "compania",
+            filter.carrier_id.map(|i| i.to_string()).unwrap_or_default(),
+        ),
+        (
+            "estado",
+            filter
+                .status
+                .map(|s| s.code())
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+    ]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    formato: String,
+}
+
+/// GET /admin/liquidaciones/exportar?formato=csv|xlsx: every settlement the list's filters
+/// keep, as a file, audited.
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let format = download::format(&query.formato)?;
+    let filter = query.list.filter();
+    let owned = filter_pairs(&filter);
+    let filters: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let export = download::Export {
+        list: "liquidaciones",
+        sheet: "Liquidaciones",
+        stem: "liquidaciones",
+        headers: vec![
+            "Compañía",
+            "Mes",
+            "Estado",
+            "Líneas",
+            "Base",
+            "Comisión esperada",
+            "Parte de agentes",
+            "Emitida el",
+            "Cobrada el",
+            "Importe recibido",
+            "Diferencia",
+        ],
+        filters: &filters,
+    };
+    download::respond(
+        &db,
+        Actor::new(&staff.0, &meta.ip, &meta.user_agent),
+        format,
+        export,
+        move |conn| commissions::export_settlements(conn, &filter),
+        |row: SettlementRow| {
+            let s = row.settlement;
+            let difference = s.difference();
+            vec![
+                row.carrier_name.into(),
+                month_label(s.period).into(),
+                s.status().label().into(),
+                Cell::Int(i64::from(s.line_count)),
+                Cell::Money(s.base_cents),
+                Cell::Money(s.total_cents),
+                Cell::Money(s.agent_cents),
+                s.issued_at.map(crate::time::date_of).into(),
+                s.paid_on.into(),
+                s.received_cents.map_or(Cell::Empty, Cell::Money),
+                difference.map_or(Cell::Empty, Cell::Money),
+            ]
+        },
+    )
+    .await
 }
 
 async fn list_page(
@@ -123,19 +220,10 @@ async fn list_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let filter = SettlementFilter {
-        carrier_id: optional_id(&query.compania),
-        status: SettlementStatus::parse(query.estado.trim()),
-        cursor: Cursor::parse(&query.pagina),
-    };
-    let carrier = filter.carrier_id.map(|i| i.to_string()).unwrap_or_default();
-    let pairs = [
-        ("compania", carrier.as_str()),
-        (
-            "estado",
-            filter.status.map(|s| s.code()).unwrap_or_default(),
-        ),
-    ];
+    let filter = query.filter();
+    let owned = filter_pairs(&filter);
+    let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let exports = ExportLinks::at("/admin/liquidaciones/exportar", &pairs);
     let (page, carriers) = db
         .run(move |conn| {
             let page = commissions::settlements(conn, &filter)?;
@@ -160,6 +248,7 @@ async fn list_page(
         ),
         pager: Pager::at(&page, "/admin/liquidaciones", &pairs),
         rows: page.rows.into_iter().map(SettlementView::from).collect(),
+        exports,
         draft,
         draft_carriers: with_all("Elija la compañía", carrier_options.into_iter()),
         errors,

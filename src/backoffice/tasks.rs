@@ -24,11 +24,8 @@ use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
-fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&crate::time::ZONE)
-        .date_naive()
-}
+use crate::time::today;
+use crate::web::export::{self as download, Links as ExportLinks};
 
 pub struct TaskView {
     pub id: i64,
@@ -78,6 +75,7 @@ pub struct TaskListPage {
     pub counts: GroupCounts,
     pub assignees: Vec<(i64, String)>,
     pub pager: Pager,
+    pub exports: ExportLinks,
     /// The task just created, shown above the list whatever page it falls on.
     pub created: Option<TaskView>,
 }
@@ -145,8 +143,66 @@ pub async fn list(
             "/admin/tareas",
             &[("estado", filter.code())]
         ),
+        exports: ExportLinks::at("/admin/tareas/exportar", &[("estado", filter.code())]),
         created: created.map(|t| TaskView::new(t, me, today)),
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExportQuery {
+    estado: String,
+    formato: String,
+}
+
+/// GET /admin/tareas/exportar?estado=…&formato=csv|xlsx: the user's own tasks the list's
+/// filter keeps, as a file, audited.
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let format = download::format(&query.formato)?;
+    let filter = ListFilter::parse(query.estado.trim()).unwrap_or(ListFilter::Open);
+    let me = staff.0.id;
+    let today = today();
+    let export = download::Export {
+        list: "tareas",
+        sheet: "Tareas",
+        stem: "tareas",
+        headers: vec![
+            "Tarea",
+            "Descripción",
+            "Vence",
+            "Prioridad",
+            "Estado",
+            "Asignada a",
+            "Completada el",
+        ],
+        filters: &[("estado", filter.code())],
+    };
+    download::respond(
+        &db,
+        Actor::new(&staff.0, &meta.ip, &meta.user_agent),
+        format,
+        export,
+        move |conn| tasks::export_assigned_to(conn, me, filter, today),
+        |task: TaskRow| {
+            let priority = task.priority().label();
+            let status = tasks::status_label(&task.status).unwrap_or("—");
+            vec![
+                task.title.into(),
+                task.description.into(),
+                task.due_date.into(),
+                priority.into(),
+                status.into(),
+                task.assignee_name.into(),
+                task.completed_at.map(crate::time::date_of).into(),
+            ]
+        },
+    )
+    .await
 }
 
 async fn changed(

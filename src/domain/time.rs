@@ -13,6 +13,11 @@ pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&ZONE).date_naive()
 }
 
+/// The Madrid calendar day of an instant.
+pub fn date_of(instant: DateTime<Utc>) -> NaiveDate {
+    instant.with_timezone(&ZONE).date_naive()
+}
+
 /// The first instant of calendar day `date` in Madrid.
 pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
     let midnight = date.and_time(NaiveTime::MIN);

@@ -6,7 +6,7 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 
 use crate::audit::{self, Action, Actor, NewEntry};
 use crate::db::{Db, DbError};
-use crate::export::{Format, Sheet};
+use crate::export::{Cell, Format, Sheet};
 use crate::web::error::AppError;
 use crate::web::listing;
 
@@ -82,6 +82,46 @@ where
         })
         .await?;
     Ok(rows)
+}
+
+/// What a list's export is called and holds.
+pub struct Export<'a> {
+    /// The list as the audit log names it ("recibos").
+    pub list: &'static str,
+    /// The workbook's sheet ("Recibos").
+    pub sheet: &'static str,
+    /// The file's name before the date ("recibos" → `recibos-2026-12-04.csv`).
+    pub stem: &'static str,
+    pub headers: Vec<&'static str>,
+    /// The filters on screen, as the audit entry records them.
+    pub filters: &'a [(&'a str, &'a str)],
+}
+
+/// A list's export from end to end: the rows read and the export audited in one transaction
+/// ([`read_audited`]), each row made cells by `cells`, the file sent ([`download`]).
+pub async fn respond<R, F>(
+    db: &Db,
+    by: Actor,
+    format: Format,
+    export: Export<'_>,
+    read: F,
+    cells: impl Fn(R) -> Vec<Cell>,
+) -> Result<HttpResponse, AppError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<Vec<R>> + Send + 'static,
+{
+    let rows = read_audited(db, by, export.list, format, export.filters, read).await?;
+    let mut sheet = Sheet::new(export.sheet, export.headers);
+    for row in rows {
+        sheet.push(cells(row));
+    }
+    let stem = format!(
+        "{}-{}",
+        export.stem,
+        crate::time::today().format("%Y-%m-%d")
+    );
+    download(&sheet, format, &stem)
 }
 
 /// The sheet as a file to save: `<stem>.<csv|xlsx>`, never cached (it holds personal data).

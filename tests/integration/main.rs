@@ -31,6 +31,7 @@ mod commissions;
 mod customers;
 mod dashboard;
 mod documents;
+mod exports;
 mod foundation;
 mod housekeeping;
 mod landings;

@@ -2,7 +2,9 @@
 
 use super::detail::lead_page;
 use super::*;
+use crate::export::Cell;
 use crate::listing::PageNumber;
+use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::listing::Pager;
 
 // ---------------------------------------------------------------------------------------------
@@ -177,6 +179,7 @@ pub struct ListPage {
     pub total: i64,
     pub page: i64,
     pub pager: Pager,
+    pub exports: ExportLinks,
 }
 
 #[derive(Template)]
@@ -186,6 +189,7 @@ pub struct RowsPartial {
     pub total: i64,
     pub page: i64,
     pub pager: Pager,
+    pub exports: ExportLinks,
 }
 
 /// GET /admin/leads/lista: every lead matching the filters, newest first, 50 a page.
@@ -208,6 +212,7 @@ pub async fn list(
         "/admin/leads/lista",
         &query.pairs(),
     );
+    let exports = ExportLinks::at("/admin/leads/exportar", &query.pairs());
     let rows: Vec<CardView> = page.rows.into_iter().map(CardView::from).collect();
     if ctx.htmx {
         return render::html(&RowsPartial {
@@ -215,6 +220,7 @@ pub async fn list(
             total: page.total,
             page: page.page.number(),
             pager,
+            exports,
         });
     }
     let options = filter_options(&db, &staff).await?;
@@ -226,7 +232,77 @@ pub async fn list(
         total: page.total,
         page: page.page.number(),
         pager,
+        exports,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    list: FilterQuery,
+    formato: String,
+}
+
+/// GET /admin/leads/exportar?formato=csv|xlsx: every lead the list's filters keep (the
+/// agent's own, for an agent), as a file, audited.
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ExportQuery {
+        list: query,
+        formato,
+    } = query.into_inner();
+    let format = download::format(&formato)?;
+    let filter = query.filter();
+    let scope = scope_of(&staff);
+    let export = download::Export {
+        list: "leads",
+        sheet: "Leads",
+        stem: "leads",
+        headers: vec![
+            "N.º",
+            "Nombre",
+            "Correo electrónico",
+            "Teléfono",
+            "Etapa",
+            "Ramo",
+            "Origen",
+            "Campaña",
+            "Recibido el",
+            "Próxima acción",
+            "Comercial",
+            "Convertido",
+        ],
+        filters: &query.pairs(),
+    };
+    download::respond(
+        &db,
+        actor(&staff, &meta),
+        format,
+        export,
+        move |conn| leads::export(conn, scope, &filter),
+        |card: leads::Card| {
+            vec![
+                Cell::Int(card.id),
+                card.full_name.into(),
+                card.email.into(),
+                card.phone.into(),
+                capitalize(card.stage.label()).into(),
+                card.line_name.into(),
+                leads::source_label(&card.source).into(),
+                card.campaign.or(card.utm_campaign).into(),
+                crate::time::date_of(card.created_at).into(),
+                card.next_action_on.into(),
+                card.agent_name.into(),
+                if card.converted { "Sí" } else { "No" }.into(),
+            ]
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

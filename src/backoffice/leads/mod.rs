@@ -8,7 +8,7 @@ mod convert;
 mod detail;
 mod report;
 
-pub use board::{board, list, move_stage};
+pub use board::{board, export, list, move_stage};
 pub use convert::{convert, convert_form};
 pub use detail::{assign, create, log_interaction, new_form, set_next_action, show};
 pub use report::report;

@@ -71,6 +71,7 @@ pub struct ListPage {
     pub sources: Vec<(String, String)>,
     pub rows: Vec<RowView>,
     pub pager: Pager,
+    pub exports: ExportLinks,
     pub errors: FieldErrors,
 }
 
@@ -80,6 +81,7 @@ pub struct ListPage {
 pub struct ListRows {
     pub rows: Vec<RowView>,
     pub pager: Pager,
+    pub exports: ExportLinks,
 }
 
 /// GET /admin/presupuestos
@@ -91,31 +93,11 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let scope = scope_of(&staff);
-    let q: String = query.q.trim().chars().take(100).collect();
-    let source = quotes::SOURCES
-        .iter()
-        .map(|(code, _)| *code)
-        .find(|code| *code == query.origen.trim());
-    let filter = ListFilter {
-        text: q.clone(),
-        status: QuoteStatus::parse(query.estado.trim()),
-        line_id: optional_id(&query.ramo),
-        agent_id: optional_id(&query.agente),
-        source,
-        cursor: Cursor::parse(&query.pagina),
-    };
-    let line = filter.line_id.map(|i| i.to_string()).unwrap_or_default();
-    let agent = filter.agent_id.map(|i| i.to_string()).unwrap_or_default();
-    let pairs = [
-        ("q", q.as_str()),
-        (
-            "estado",
-            filter.status.map(|s| s.code()).unwrap_or_default(),
-        ),
-        ("ramo", line.as_str()),
-        ("agente", agent.as_str()),
-        ("origen", source.unwrap_or_default()),
-    ];
+    let filter = query.filter();
+    let q = filter.text.clone();
+    let owned = filter_pairs(&filter);
+    let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let exports = ExportLinks::at("/admin/presupuestos/exportar", &pairs);
     if ctx.htmx {
         let page = db
             .run(move |conn| quotes::list(conn, scope, &filter).map_err(DbError::from))
@@ -123,6 +105,7 @@ pub async fn list(
         return render::html(&ListRows {
             pager: Pager::at(&page, "/admin/presupuestos", &pairs),
             rows: page.rows.into_iter().map(RowView::from).collect(),
+            exports,
         });
     }
     let (page, lines, agents) = db
@@ -160,6 +143,106 @@ pub async fn list(
             .collect(),
         pager,
         rows: page.rows.into_iter().map(RowView::from).collect(),
+        exports,
         errors: FieldErrors::new(),
     })
+}
+
+impl ListQuery {
+    fn filter(&self) -> ListFilter {
+        let source = quotes::SOURCES
+            .iter()
+            .map(|(code, _)| *code)
+            .find(|code| *code == self.origen.trim());
+        ListFilter {
+            text: self.q.trim().chars().take(100).collect(),
+            status: QuoteStatus::parse(self.estado.trim()),
+            line_id: optional_id(&self.ramo),
+            agent_id: optional_id(&self.agente),
+            source,
+            cursor: Cursor::parse(&self.pagina),
+        }
+    }
+}
+
+/// The filter as query pairs: page links, export links, the export's audit entry.
+fn filter_pairs(filter: &ListFilter) -> [(&'static str, String); 5] {
+    let id = |id: Option<i64>| id.map(|i| i.to_string()).unwrap_or_default();
+    [
+        ("q", filter.text.clone()),
+        (
+            "estado",
+            filter
+                .status
+                .map(|s| s.code())
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        ("ramo", id(filter.line_id)),
+        ("agente", id(filter.agent_id)),
+        ("origen", filter.source.unwrap_or_default().to_owned()),
+    ]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    formato: String,
+}
+
+/// GET /admin/presupuestos/exportar?formato=csv|xlsx: every quote the list's filters keep
+/// (the agent's own, for an agent), as a file, audited.
+pub async fn export(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let format = download::format(&query.formato)?;
+    let filter = query.list.filter();
+    let owned = filter_pairs(&filter);
+    let filters: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let scope = scope_of(&staff);
+    let export = download::Export {
+        list: "presupuestos",
+        sheet: "Presupuestos",
+        stem: "presupuestos",
+        headers: vec![
+            "Presupuesto",
+            "Cliente o interesado",
+            "Ramo",
+            "Estado",
+            "Válido hasta",
+            "Opciones",
+            "Prima más baja",
+            "Agente",
+            "Origen",
+            "Creado el",
+        ],
+        filters: &filters,
+    };
+    download::respond(
+        &db,
+        Actor::new(&staff.0, &meta.ip, &meta.user_agent),
+        format,
+        export,
+        move |conn| quotes::export(conn, scope, &filter),
+        |row: ListRow| {
+            vec![
+                row.number.into(),
+                row.holder.into(),
+                row.line_name.into(),
+                row.status.label().into(),
+                row.valid_until.into(),
+                Cell::Int(row.options),
+                row.lowest_total_cents.map_or(Cell::Empty, Cell::Money),
+                row.agent_name.into(),
+                quotes::source_label(&row.source).into(),
+                crate::time::date_of(row.created_at).into(),
+            ]
+        },
+    )
+    .await
 }

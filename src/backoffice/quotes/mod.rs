@@ -13,6 +13,7 @@ use crate::backoffice::CurrentStaff;
 use crate::catalog;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
+use crate::export::Cell;
 use crate::format::{date, madrid_datetime};
 use crate::listing::Cursor;
 use crate::money::format_cents;
@@ -25,6 +26,7 @@ use crate::quotes::{
 use crate::search::CustomerHit;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
+use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::flash::{self, Flash};
 use crate::web::listing::Pager;
 use crate::web::page::PageContext;

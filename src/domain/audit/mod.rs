@@ -15,7 +15,7 @@ use crate::db::schema::audit_log;
 pub use action::Action;
 pub use actor::Actor;
 pub use details::Names;
-pub use query::{EntryPage, EntryRow, Filter, list};
+pub use query::{EntryPage, EntryRow, ExportedEntry, Filter, export, list};
 
 /// The actor label of what the application does on its own.
 pub const SYSTEM_ACTOR: &str = "sistema";

@@ -61,6 +61,45 @@ impl EntryPage {
 
 /// The entries matching `filter`, [`PAGE_SIZE`] at most, with their actors' names: one query.
 pub fn list(conn: &mut PgConnection, filter: &Filter) -> QueryResult<EntryPage> {
+    read(conn, filter, PAGE_SIZE)
+}
+
+/// An entry as an export writes it: with what it is about and its details in words.
+#[derive(Debug, Clone)]
+pub struct ExportedEntry {
+    pub entry: EntryRow,
+    pub target: String,
+    pub details: String,
+}
+
+/// Every entry the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first: what
+/// an export writes.
+pub fn export(conn: &mut PgConnection, filter: &Filter) -> QueryResult<Vec<ExportedEntry>> {
+    let filter = Filter {
+        cursor: None,
+        ..filter.clone()
+    };
+    let page = read(conn, &filter, crate::export::EXPORT_LIMIT)?;
+    let texts: Vec<(String, String)> = page
+        .page
+        .rows
+        .iter()
+        .map(|e| (page.target_text(e), page.details_text(e)))
+        .collect();
+    Ok(page
+        .page
+        .rows
+        .into_iter()
+        .zip(texts)
+        .map(|(entry, (target, details))| ExportedEntry {
+            entry,
+            target,
+            details,
+        })
+        .collect())
+}
+
+fn read(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult<EntryPage> {
     let mut query = audit_log::table
         .left_join(staff_users::table)
         .select((
@@ -127,8 +166,8 @@ pub fn list(conn: &mut PgConnection, filter: &Filter) -> QueryResult<EntryPage> 
             .filter(audit_log::id.gt(id))
             .order(audit_log::id.asc()),
     };
-    let entries: Vec<EntryRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
-    let page = Page::assemble(entries, filter.cursor, PAGE_SIZE, |e| e.id);
+    let entries: Vec<EntryRow> = query.limit(limit + 1).load(conn)?;
+    let page = Page::assemble(entries, filter.cursor, limit, |e| e.id);
     let names = Names::load(
         conn,
         page.rows

@@ -22,8 +22,8 @@ pub use commands::{
     open_by_client,
 };
 pub use queries::{
-    ClaimDetail, EventRow, PolicySummary, QueueFilter, QueueRow, events, events_for_client, get,
-    handlers, policy_id_by_number, policy_in_scope, queue,
+    ClaimDetail, EventRow, PolicySummary, QueueFilter, QueueRow, events, events_for_client,
+    export_queue, get, handlers, policy_id_by_number, policy_in_scope, queue,
 };
 pub use status::{ClaimStatus, TransitionError};
 

@@ -297,6 +297,28 @@ pub fn queue(
     me: i64,
     cursor: Option<Cursor>,
 ) -> QueryResult<Page<QueueRow>> {
+    read_queue(conn, scope, filter, me, cursor, PAGE_SIZE)
+}
+
+/// Every claim the queue's filter keeps (up to [`EXPORT_LIMIT`]), oldest first: what an
+/// export writes.
+pub fn export_queue(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: QueueFilter,
+    me: i64,
+) -> QueryResult<Vec<QueueRow>> {
+    Ok(read_queue(conn, scope, filter, me, None, crate::export::EXPORT_LIMIT)?.rows)
+}
+
+fn read_queue(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: QueueFilter,
+    me: i64,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<Page<QueueRow>> {
     let pending: Vec<&str> = ClaimStatus::ALL
         .into_iter()
         .filter(|s| s.is_pending())
@@ -377,9 +399,9 @@ pub fn queue(
         i64,
         String,
         Option<String>,
-    )> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    )> = query.limit(limit + 1).load(conn)?;
     let total = listing::count(conn, filtered)?;
-    let page = Page::assemble(loaded, cursor, PAGE_SIZE, |r| r.0).with_total(total);
+    let page = Page::assemble(loaded, cursor, limit, |r| r.0).with_total(total);
     let today = today();
     Ok(page.map(
         |(

@@ -70,6 +70,29 @@ pub fn list(
     scope: PortfolioScope,
     filter: &ListFilter,
 ) -> QueryResult<Page<CommissionRow>> {
+    read(conn, scope, filter, PAGE_SIZE)
+}
+
+/// Every line the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first: what
+/// an export writes.
+pub fn export(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+) -> QueryResult<Vec<CommissionRow>> {
+    let filter = ListFilter {
+        cursor: None,
+        ..filter.clone()
+    };
+    Ok(read(conn, scope, &filter, crate::export::EXPORT_LIMIT)?.rows)
+}
+
+fn read(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+    limit: i64,
+) -> QueryResult<Page<CommissionRow>> {
     let mut query = filtered!(scope, filter);
     let key: Option<NaiveDate> = match filter.cursor {
         Some(cursor) => commissions::table
@@ -102,7 +125,7 @@ pub fn list(
         query.order((commissions::booked_on.asc(), commissions::id.asc()))
     };
     let rows: Vec<CommissionRow> = query
-        .limit(PAGE_SIZE + 1)
+        .limit(limit + 1)
         .select((
             Commission::as_select(),
             receipts::number,
@@ -113,7 +136,7 @@ pub fn list(
             staff_users::name.nullable(),
         ))
         .load(conn)?;
-    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| {
+    Ok(Page::assemble(rows, filter.cursor, limit, |r| {
         r.commission.id
     }))
 }
@@ -216,6 +239,27 @@ pub fn settlements(
     conn: &mut PgConnection,
     filter: &SettlementFilter,
 ) -> QueryResult<Page<SettlementRow>> {
+    read_settlements(conn, filter, PAGE_SIZE)
+}
+
+/// Every settlement the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest period
+/// first: what an export writes.
+pub fn export_settlements(
+    conn: &mut PgConnection,
+    filter: &SettlementFilter,
+) -> QueryResult<Vec<SettlementRow>> {
+    let filter = SettlementFilter {
+        cursor: None,
+        ..filter.clone()
+    };
+    Ok(read_settlements(conn, &filter, crate::export::EXPORT_LIMIT)?.rows)
+}
+
+fn read_settlements(
+    conn: &mut PgConnection,
+    filter: &SettlementFilter,
+    limit: i64,
+) -> QueryResult<Page<SettlementRow>> {
     let mut query = carrier_settlements::table
         .inner_join(carriers::table)
         .into_boxed();
@@ -266,10 +310,10 @@ pub fn settlements(
         ))
     };
     let rows: Vec<SettlementRow> = query
-        .limit(PAGE_SIZE + 1)
+        .limit(limit + 1)
         .select((Settlement::as_select(), carriers::name))
         .load(conn)?;
-    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| {
+    Ok(Page::assemble(rows, filter.cursor, limit, |r| {
         r.settlement.id
     }))
 }

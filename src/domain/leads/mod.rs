@@ -29,7 +29,7 @@ pub use commands::{
 pub use queries::{
     BoardColumn, Card, ConsentRow, EventRow, Filter, LeadDetail, ListPage, PAGE_SIZE, QuoteRow,
     Report, ReportRow, SubmissionRow, TaskRow, agents, board, campaigns, consents, customer_match,
-    events, get, list, quotes, report, submissions, tasks,
+    events, export, get, list, quotes, report, submissions, tasks,
 };
 pub use stage::{Stage, TransitionError};
 

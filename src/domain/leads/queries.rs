@@ -353,6 +353,21 @@ pub fn list(
     })
 }
 
+/// Every lead the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first, without
+/// the duplicate hints of the screen: what an export writes.
+pub fn export(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &Filter,
+) -> QueryResult<Vec<Card>> {
+    let today = today();
+    let rows: Vec<CardTuple> = filtered!(card_query!(), scope, filter)
+        .order((leads::created_at.desc(), leads::id.desc()))
+        .limit(crate::export::EXPORT_LIMIT)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|row| card(row, today)).collect())
+}
+
 /// A lead with what its page shows around it.
 #[derive(Debug, Clone)]
 pub struct LeadDetail {

@@ -35,8 +35,8 @@ pub use form::{
     parse_option, validate_form,
 };
 pub use queries::{
-    CustomerQuote, HistoryEntry, ListFilter, ListRow, OptionRow, QuoteDetail, detail, history,
-    in_scope, list, of_customer,
+    CustomerQuote, HistoryEntry, ListFilter, ListRow, OptionRow, QuoteDetail, detail, export,
+    history, in_scope, list, of_customer,
 };
 pub use status::{QuoteStatus, TransitionError};
 

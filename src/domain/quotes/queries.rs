@@ -84,6 +84,29 @@ pub fn list(
     scope: PortfolioScope,
     filter: &ListFilter,
 ) -> QueryResult<Page<ListRow>> {
+    read(conn, scope, filter, PAGE_SIZE)
+}
+
+/// Every quote the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first: what
+/// an export writes.
+pub fn export(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+) -> QueryResult<Vec<ListRow>> {
+    let filter = ListFilter {
+        cursor: None,
+        ..filter.clone()
+    };
+    Ok(read(conn, scope, &filter, crate::export::EXPORT_LIMIT)?.rows)
+}
+
+fn read(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+    limit: i64,
+) -> QueryResult<Page<ListRow>> {
     let filtered = || {
         let mut query = quotes::table
             .left_join(customers::table)
@@ -142,9 +165,9 @@ pub fn list(
             .order(quotes::id.desc()),
         Some(Cursor::Before(id)) => filtered().filter(quotes::id.gt(id)).order(quotes::id.asc()),
     };
-    let raw: Vec<RawRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let raw: Vec<RawRow> = query.limit(limit + 1).load(conn)?;
     let total = listing::count(conn, filtered)?;
-    let page = Page::assemble(raw, filter.cursor, PAGE_SIZE, |r| r.0).with_total(total);
+    let page = Page::assemble(raw, filter.cursor, limit, |r| r.0).with_total(total);
 
     // Agent names and option totals for the whole page at once.
     let ids: Vec<i64> = page.rows.iter().map(|r| r.0).collect();

@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Nullable};
 
 use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{carriers, customers, policies, receipts, staff_users};
+use crate::export::EXPORT_LIMIT;
 use crate::listing::{Cursor, Direction, PAGE_SIZE, Page};
 use crate::receipts::model::{ClientReceipt, Receipt, ReceiptRow, Status, Totals};
 
@@ -68,6 +69,29 @@ pub fn list(
     scope: PortfolioScope,
     filter: &ListFilter,
 ) -> QueryResult<Page<ReceiptRow>> {
+    read(conn, scope, filter, PAGE_SIZE)
+}
+
+/// Every receipt the filter keeps (up to [`EXPORT_LIMIT`]), in the list's order: what an
+/// export writes.
+pub fn export(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+) -> QueryResult<Vec<ReceiptRow>> {
+    let filter = ListFilter {
+        cursor: None,
+        ..filter.clone()
+    };
+    Ok(read(conn, scope, &filter, EXPORT_LIMIT)?.rows)
+}
+
+fn read(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &ListFilter,
+    limit: i64,
+) -> QueryResult<Page<ReceiptRow>> {
     let mut query = filtered!(scope, filter);
     let key: Option<NaiveDate> = match filter.cursor {
         Some(cursor) => receipts::table
@@ -100,7 +124,7 @@ pub fn list(
         query.order((receipts::due_date.desc(), receipts::id.desc()))
     };
     let rows: Vec<ReceiptRow> = query
-        .limit(PAGE_SIZE + 1)
+        .limit(limit + 1)
         .select((
             Receipt::as_select(),
             policies::number,
@@ -109,9 +133,7 @@ pub fn list(
             staff_users::name.nullable(),
         ))
         .load(conn)?;
-    Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| {
-        r.receipt.id
-    }))
+    Ok(Page::assemble(rows, filter.cursor, limit, |r| r.receipt.id))
 }
 
 /// Count and amounts of everything the filter selects (all pages), in one query.

@@ -364,6 +364,55 @@ pub fn assigned_to(
     page: PageNumber,
     today: NaiveDate,
 ) -> QueryResult<TaskList> {
+    let mut rows = rows_assigned_to(
+        conn,
+        staff_id,
+        filter,
+        today,
+        PAGE_SIZE + 1,
+        page.offset(PAGE_SIZE),
+    )?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let counts: GroupCounts = diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE due_date < $2) AS overdue, \
+         count(*) FILTER (WHERE due_date = $2) AS today, \
+         count(*) FILTER (WHERE due_date > $2) AS later, \
+         count(*) FILTER (WHERE due_date IS NULL) AS undated \
+         FROM tasks WHERE assignee_staff_id = $1 AND status = 'open'",
+    )
+    .bind::<BigInt, _>(staff_id)
+    .bind::<Date, _>(today)
+    .get_result(conn)?;
+    Ok(TaskList { rows, counts, more })
+}
+
+/// Every task of `staff_id` the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), in the
+/// list's order: what an export writes.
+pub fn export_assigned_to(
+    conn: &mut PgConnection,
+    staff_id: i64,
+    filter: ListFilter,
+    today: NaiveDate,
+) -> QueryResult<Vec<TaskRow>> {
+    rows_assigned_to(
+        conn,
+        staff_id,
+        filter,
+        today,
+        crate::export::EXPORT_LIMIT,
+        0,
+    )
+}
+
+fn rows_assigned_to(
+    conn: &mut PgConnection,
+    staff_id: i64,
+    filter: ListFilter,
+    today: NaiveDate,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<TaskRow>> {
     let status = match filter {
         ListFilter::Open => "open",
         ListFilter::Done => "done",
@@ -378,26 +427,13 @@ pub fn assigned_to(
          t.completed_at DESC NULLS LAST, t.id \
          LIMIT $4 OFFSET $5"
     );
-    let mut rows: Vec<TaskRow> = diesel::sql_query(sql)
+    diesel::sql_query(sql)
         .bind::<BigInt, _>(staff_id)
         .bind::<Text, _>(status)
         .bind::<Date, _>(today)
-        .bind::<BigInt, _>(PAGE_SIZE + 1)
-        .bind::<BigInt, _>(page.offset(PAGE_SIZE))
-        .load(conn)?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let counts: GroupCounts = diesel::sql_query(
-        "SELECT count(*) FILTER (WHERE due_date < $2) AS overdue, \
-         count(*) FILTER (WHERE due_date = $2) AS today, \
-         count(*) FILTER (WHERE due_date > $2) AS later, \
-         count(*) FILTER (WHERE due_date IS NULL) AS undated \
-         FROM tasks WHERE assignee_staff_id = $1 AND status = 'open'",
-    )
-    .bind::<BigInt, _>(staff_id)
-    .bind::<Date, _>(today)
-    .get_result(conn)?;
-    Ok(TaskList { rows, counts, more })
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset)
+        .load(conn)
 }
 
 /// Open tasks about record `id` of `kind`, soonest first (at most 50).
