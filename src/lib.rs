@@ -8,9 +8,9 @@
 
 pub use soriano_domain::{
     audit, auth, backup, blog, cache, catalog, claims, clients, commissions, customers, db,
-    documents, events, export, format, housekeeping, identifiers, landings, leads, listing, mail,
-    messages, money, overview, policies, quotes, receipts, search, seed, tasks, taxi, time, util,
-    validation,
+    documents, events, export, format, housekeeping, identifiers, imports, landings, leads,
+    listing, mail, messages, money, overview, policies, quotes, receipts, search, seed, tasks,
+    taxi, time, util, validation,
 };
 
 pub mod app;

@@ -88,6 +88,7 @@ const GROUPS: &[(&str, &[Entry])] = &[
                 "/admin/catalogo",
                 Permission::ViewCatalog,
             ),
+            entry("Importar datos", "/admin/importar", Permission::ImportData),
             entry("Usuarios", "/admin/usuarios", Permission::ManageUsers),
             entry("Auditoría", "/admin/auditoria", Permission::ViewAudit),
             entry("Seguridad", "/admin/seguridad", Permission::ManageSecurity),

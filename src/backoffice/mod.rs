@@ -11,6 +11,7 @@ mod commissions;
 mod customers;
 mod dashboard;
 mod documents;
+mod imports;
 mod landings;
 mod leads;
 pub mod menu;

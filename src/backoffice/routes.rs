@@ -13,8 +13,8 @@ use actix_web::{HttpMessage, guard, web};
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
     CurrentStaff, account, audit, blog, catalog, claims, commissions, customers, dashboard,
-    documents, landings, leads, messages, outbox, policies, portal_invites, quotes, receipts,
-    search, security, settlements, tariffs, tasks, taxi_panel, two_factor, users,
+    documents, imports, landings, leads, messages, outbox, policies, portal_invites, quotes,
+    receipts, search, security, settlements, tariffs, tasks, taxi_panel, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -105,6 +105,12 @@ staff_routes! {
     GET "/mensajes" => messages::list, UseInbox;
     GET "/mensajes/{id}" => messages::show, UseInbox;
     POST "/mensajes/{id}" => messages::reply, UseInbox;
+    GET "/importar" => imports::index, ImportData;
+    POST "/importar" => imports::upload, ImportData;
+    GET "/importar/{id}" => imports::show, ImportData;
+    POST "/importar/{id}/simular" => imports::preview, ImportData;
+    POST "/importar/{id}/confirmar" => imports::confirm, ImportData;
+    GET "/importar/{id}/rechazadas" => imports::refused_csv, ImportData;
     GET "/usuarios" => users::list, ManageUsers;
     POST "/usuarios" => users::create, ManageUsers;
     GET "/usuarios/nuevo" => users::new_form, ManageUsers;

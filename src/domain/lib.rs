@@ -24,6 +24,7 @@ pub mod export;
 pub mod format;
 pub mod housekeeping;
 pub mod identifiers;
+pub mod imports;
 pub mod landings;
 pub mod leads;
 pub mod listing;

@@ -233,6 +233,7 @@ fn ids_for_route(path: &str) -> Option<&'static str> {
         "leads" => "SELECT DISTINCT ON (stage) id FROM leads ORDER BY stage, id",
         "landings" => "SELECT id FROM landings ORDER BY id",
         "blog" => "SELECT id FROM blog_posts ORDER BY id LIMIT 3",
+        "importar" => "SELECT id FROM imports ORDER BY id",
         "catalogo" => match path.trim_start_matches('/').split('/').nth(1)? {
             "companias" => "SELECT id FROM carriers ORDER BY id LIMIT 2",
             "ramos" => "SELECT id FROM lines_of_business ORDER BY id LIMIT 2",
@@ -319,6 +320,19 @@ async fn make_audited_changes(app: &TestApp, token: &str) {
         ],
     )
     .await;
+    // An import with its dry run (one row refused), so that its page shows every part.
+    let admin = demo_ids(
+        &mut conn,
+        "SELECT min(id) AS id FROM staff_users WHERE role = 'admin'",
+    )[0];
+    let file = "NIF;Nombre;Apellidos;Correo\n12345678Z;Ana;Prueba Importada;ana@example.es\n12345678A;Luis;Mal;luis@\n";
+    let table = soriano::imports::table::read("clientes.csv", file.as_bytes()).unwrap();
+    let import =
+        soriano::imports::create(&mut conn, admin, "clientes.csv", file.as_bytes(), &table)
+            .unwrap();
+    let columns = soriano::imports::customers::guess(&table);
+    soriano::imports::preview(&mut conn, import, &columns, Some("Sistema anterior"), admin)
+        .unwrap();
 }
 
 #[actix_web::test]

@@ -34,6 +34,7 @@ mod documents;
 mod exports;
 mod foundation;
 mod housekeeping;
+mod imports;
 mod landings;
 mod leads;
 mod mail;

@@ -178,6 +178,9 @@ actions! {
     CatalogActivated => "catalog.activated", "Reactivación en el catálogo";
     /// Details: from when, and the new-business and renewal percentages.
     CommissionRateAdded => "catalog.commission_rate_added", "Nueva comisión de un producto";
+    /// A file of the book imported. Details: the file, its SHA-256 and the rows created,
+    /// changed, unchanged and refused.
+    ImportApplied => "import.applied", "Importación de datos";
 }
 
 #[cfg(test)]

@@ -48,6 +48,8 @@ pub enum Permission {
     ViewCommissions,
     /// Carrier settlements (draft, issue, record payment, export) and the per-agent report.
     ManageCommissions,
+    /// Bringing the book in from another system (customers today): upload, dry run, apply.
+    ImportData,
 }
 
 impl Permission {
@@ -70,6 +72,7 @@ impl Permission {
         Permission::UseInbox,
         Permission::ViewCommissions,
         Permission::ManageCommissions,
+        Permission::ImportData,
     ];
 
     pub fn granted_to(self, role: Role) -> bool {
@@ -92,7 +95,8 @@ impl Permission {
             Permission::ManageSite
             | Permission::ManageTariffs
             | Permission::ManageCommissions
-            | Permission::ManageCatalog => {
+            | Permission::ManageCatalog
+            | Permission::ImportData => {
                 matches!(role, Admin | Supervisor)
             }
             Permission::ViewCommissions => matches!(role, Admin | Supervisor | Agent),

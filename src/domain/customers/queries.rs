@@ -442,6 +442,11 @@ fn audit_fields(v: &Values) -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// Whether storing `valid` over `before` would change nothing.
+pub fn is_unchanged(before: &Customer, valid: &ValidCustomer) -> bool {
+    audit_fields(&values_of(before)) == audit_fields(&Values::from(valid))
+}
+
 fn values_of(c: &Customer) -> Values<'_> {
     Values {
         kind: &c.kind,

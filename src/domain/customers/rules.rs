@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::model::{Kind, Segment};
+use super::model::{Customer, Kind, Segment};
 use crate::identifiers::{Email, Iban, Phone, Postcode, TaxId};
 use crate::validation::{FieldErrors, parse_date};
 
@@ -36,6 +36,45 @@ pub struct CustomerForm {
     pub consentimiento_comercial: Option<String>,
     /// "crear de todos modos": create although the e-mail or phone is already used.
     pub confirmar_duplicado: Option<String>,
+}
+
+impl CustomerForm {
+    /// The form filled with what `c` holds now (editing, or an import that changes only
+    /// the columns it brings).
+    pub fn of(c: &Customer) -> CustomerForm {
+        CustomerForm {
+            tipo: c.kind.clone(),
+            nombre: c.given_name.clone().unwrap_or_default(),
+            apellidos: c.family_name.clone().unwrap_or_default(),
+            razon_social: c.company_name.clone().unwrap_or_default(),
+            nif: c.tax_id.clone(),
+            email: c.email.clone().unwrap_or_default(),
+            telefono: c.phone.clone().unwrap_or_default(),
+            fecha_nacimiento: c
+                .birth_date
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            direccion: c.address_line.clone().unwrap_or_default(),
+            codigo_postal: c.postcode.clone().unwrap_or_default(),
+            localidad: c.city.clone().unwrap_or_default(),
+            iban: c
+                .iban
+                .as_deref()
+                .and_then(|i| Iban::parse(i).ok())
+                .map(|i| i.grouped())
+                .unwrap_or_default(),
+            segmento: c.segment.clone(),
+            etiquetas: c.tags.join(", "),
+            agente: c
+                .owner_staff_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            notas: c.notes.clone(),
+            consentimiento_privacidad: None,
+            consentimiento_comercial: None,
+            confirmar_duplicado: None,
+        }
+    }
 }
 
 /// A customer ready to be stored: every value normalised.

@@ -808,7 +808,44 @@ diesel::joinable!(commissions -> policies (policy_id));
 diesel::joinable!(commissions -> staff_users (agent_staff_id));
 diesel::joinable!(commissions -> carrier_settlements (settlement_id));
 
+diesel::table! {
+    import_mappings (id) {
+        id -> Int8,
+        kind -> Text,
+        name -> Text,
+        mapping -> Jsonb,
+        created_by_staff_id -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> Int8,
+        kind -> Text,
+        filename -> Text,
+        sha256 -> Text,
+        size_bytes -> Int8,
+        file -> Bytea,
+        row_count -> Int4,
+        status -> Text,
+        mapping -> Jsonb,
+        mapping_name -> Nullable<Text>,
+        created_count -> Int4,
+        updated_count -> Int4,
+        unchanged_count -> Int4,
+        refused_count -> Int4,
+        created_by_staff_id -> Int8,
+        created_at -> Timestamptz,
+        applied_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(imports -> staff_users (created_by_staff_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    import_mappings,
+    imports,
     carriers,
     lines_of_business,
     products,

@@ -1,0 +1,2 @@
+DROP TABLE imports;
+DROP TABLE import_mappings;
