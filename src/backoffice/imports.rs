@@ -142,14 +142,21 @@ pub async fn upload(
         return refuse("El archivo pasa de 20 MB: divídalo en varios.".into()).await;
     }
     let filename = file.filename.unwrap_or_else(|| "importacion.csv".into());
-    let table = match imports::table::read(&filename, &file.bytes) {
+    // Reading a large workbook takes a while: off the threads that answer requests.
+    let (read, filename, bytes) = web::block(move || {
+        let read = imports::table::read(&filename, &file.bytes);
+        (read, filename, file.bytes)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("reading an import: {e}")))?;
+    let table = match read {
         Ok(table) => table,
         Err(error) => return refuse(error.to_string()).await,
     };
     let staff_id = staff.0.id;
     let id = db
         .run(move |conn| {
-            imports::create(conn, staff_id, &filename, &file.bytes, &table).map_err(DbError::from)
+            imports::create(conn, staff_id, &filename, &bytes, &table).map_err(DbError::from)
         })
         .await?;
     Ok(flash::redirect(
