@@ -86,7 +86,7 @@ async fn an_administrator_imports_customers_from_upload_to_confirmation() {
                         Ok(main) => main
                             .text()
                             .await
-                            .map(|t| t.contains("Importación aplicada"))
+                            .map(|t| t.contains("Resultado") && t.contains("Importada"))
                             .unwrap_or(false),
                         Err(_) => false,
                     }

@@ -120,7 +120,7 @@ async fn a_driver_prices_a_taxi_on_a_phone_and_asks_for_the_policy() {
             assert!(breakdown.contains("Prima base"), "{breakdown}");
             assert!(breakdown.contains("Total anual"), "{breakdown}");
 
-            press(&client, "#taxi-prices .taxi-price a.btn-accent").await?;
+            press(&client, "#taxi-prices .taxi-price button.btn-accent").await?;
             client.wait().for_element(Locator::Id("nombre")).await?;
             let info = client
                 .find(Locator::Css(".taxi-precontract"))
@@ -293,18 +293,26 @@ async fn a_taxi_priced_online_becomes_a_policy_the_driver_reads_in_e_sori() {
             .await?;
             press(&client, "input[name=cobertura][value=comprehensive_excess]").await?;
             press(&client, "input[name=ocupantes]").await?;
-            browser::eventually("three carriers priced", || {
+            // The prices on screen are those of the chosen cover and option.
+            browser::eventually("three carriers priced for the chosen cover", || {
                 let client = client.clone();
                 async move {
-                    client
-                        .find_all(Locator::Css("#taxi-prices .taxi-price a.btn-accent"))
+                    let priced = client
+                        .find_all(Locator::Css("#taxi-prices .taxi-price button.btn-accent"))
                         .await
-                        .map(|links| links.len() >= 3)
-                        .unwrap_or(false)
+                        .map(|buttons| buttons.len() >= 3)
+                        .unwrap_or(false);
+                    let chosen = client
+                        .find(Locator::Css(
+                            "#taxi-prices .taxi-sort a[href*='cobertura=comprehensive_excess'][href*='ocupantes=1']",
+                        ))
+                        .await
+                        .is_ok();
+                    priced && chosen
                 }
             })
             .await?;
-            press(&client, "#taxi-prices .taxi-price a.btn-accent").await?;
+            press(&client, "#taxi-prices .taxi-price button.btn-accent").await?;
             client.wait().for_element(Locator::Id("nombre")).await?;
             type_in(&client, "nombre", "Marta Conductora Gil").await?;
             type_in(&client, "dni", "12345678Z").await?;

@@ -1,6 +1,8 @@
-//! Importing the book (`/admin/importar`): upload a file, map its columns (or take a saved
-//! mapping), see the dry run row by row, confirm; the history of imports and each one's
-//! refused rows as a CSV to fix and upload again. Thin handlers over [`crate::imports`].
+//! Importing the book (`/admin/importar`): upload a file of customers, policies or a carrier's
+//! receipts, map its columns (or take a saved mapping), see the dry run row by row, confirm
+//! and follow the progress (the import runs as a job: a reload or a closed tab does not stop
+//! it); the history of imports and each one's refused rows as a CSV to fix and upload again.
+//! Thin handlers over [`crate::imports`].
 
 use std::collections::HashMap;
 
@@ -10,18 +12,15 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::audit::Actor;
 use crate::backoffice::CurrentStaff;
 use crate::db::{Db, DbError};
 use crate::export::Format;
-use crate::imports::customers::{Columns, Counts, FIELDS};
-use crate::imports::{self, HistoryRow, Import, ImportError, Status};
+use crate::imports::{self, Columns, Counts, HistoryRow, Import, ImportError, Kind, Status};
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::multipart;
 use crate::web::page::PageContext;
 use crate::web::render;
-use crate::web::request_meta::RequestMeta;
 
 const PATH: &str = "/admin/importar";
 /// Largest file accepted (100,000 rows of a customer file are about 15 MB).
@@ -65,6 +64,7 @@ pub struct HistoryView {
     pub filename: String,
     pub sha256: String,
     pub rows: i32,
+    pub kind: &'static str,
     pub status: &'static str,
     pub counts: Counts,
 }
@@ -76,13 +76,9 @@ impl From<HistoryRow> for HistoryView {
             id: i.id,
             when: crate::format::madrid_datetime(i.created_at),
             by: row.by,
+            kind: i.kind().label(),
             status: i.status().label(),
-            counts: Counts {
-                created: i.created_count,
-                updated: i.updated_count,
-                unchanged: i.unchanged_count,
-                refused: i.refused_count,
-            },
+            counts: i.counts(),
             filename: i.filename,
             sha256: i.sha256.chars().take(12).collect(),
             rows: i.row_count,
@@ -95,12 +91,20 @@ impl From<HistoryRow> for HistoryView {
 pub struct ImportsPage {
     pub ctx: PageContext,
     pub error: Option<String>,
+    pub kind: Kind,
     pub history: Vec<HistoryView>,
+}
+
+impl ImportsPage {
+    pub fn kinds(&self) -> [Kind; 3] {
+        Kind::ALL
+    }
 }
 
 async fn index_page(
     ctx: PageContext,
     db: &Db,
+    kind: Kind,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -112,6 +116,7 @@ async fn index_page(
         &ImportsPage {
             ctx,
             error,
+            kind,
             history: history.into_iter().map(HistoryView::from).collect(),
         },
     )
@@ -119,7 +124,7 @@ async fn index_page(
 
 /// GET /admin/importar
 pub async fn index(ctx: PageContext, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
-    index_page(ctx, &db, None, StatusCode::OK).await
+    index_page(ctx, &db, Kind::Customers, None, StatusCode::OK).await
 }
 
 /// POST /admin/importar (multipart): stores the file and opens its mapping step.
@@ -130,11 +135,23 @@ pub async fn upload(
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let parts = multipart::read(payload, &["archivo"], MAX_FILE_BYTES, 1024).await?;
+    let kind = parts
+        .iter()
+        .find(|p| p.name == "tipo")
+        .and_then(|p| Kind::parse(p.text().trim()))
+        .unwrap_or(Kind::Customers);
     let file = parts
         .into_iter()
         .find(|p| p.name == "archivo" && (p.overflow || !p.bytes.is_empty()));
-    let refuse =
-        |message: String| index_page(ctx, &db, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
+    let refuse = |message: String| {
+        index_page(
+            ctx,
+            &db,
+            kind,
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
     let Some(file) = file else {
         return refuse("Elija el archivo que quiere importar.".into()).await;
     };
@@ -156,7 +173,7 @@ pub async fn upload(
     let staff_id = staff.0.id;
     let id = db
         .run(move |conn| {
-            imports::create(conn, staff_id, &filename, &bytes, &table).map_err(DbError::from)
+            imports::create(conn, kind, staff_id, &filename, &bytes, &table).map_err(DbError::from)
         })
         .await?;
     Ok(flash::redirect(
@@ -168,7 +185,7 @@ pub async fn upload(
 // ---------------------------------------------------------------------------------------------
 // One import: mapping, dry run, confirmation
 
-/// A field of the mapping form with the column chosen for it.
+/// A field of the mapping form and the column chosen for it.
 pub struct FieldChoice {
     pub field: &'static str,
     pub label: &'static str,
@@ -182,11 +199,44 @@ pub struct RefusedView {
     pub message: String,
 }
 
+/// How far a running import has gone.
+pub struct Progress {
+    pub id: i64,
+    pub done: i32,
+    pub total: i32,
+    pub percent: i32,
+    /// Its runner stopped (a restart): the worker resumes it, or a click on «Reanudar».
+    pub stalled: bool,
+}
+
+impl Progress {
+    fn of(import: &Import) -> Self {
+        let total = import.row_count.max(0);
+        let done = import.processed_rows.clamp(0, total);
+        Self {
+            id: import.id,
+            done,
+            total,
+            percent: if total == 0 { 100 } else { done * 100 / total },
+            stalled: import.is_stalled(chrono::Utc::now()),
+        }
+    }
+
+    pub fn done_text(&self) -> String {
+        crate::format::thousands(i64::from(self.done))
+    }
+
+    pub fn total_text(&self) -> String {
+        crate::format::thousands(i64::from(self.total))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "backoffice/imports/show.html", blocks = ["content"])]
 pub struct ImportPage {
     pub ctx: PageContext,
     pub import: Import,
+    pub kind: Kind,
     pub status: Status,
     pub when: String,
     pub headers: Vec<String>,
@@ -194,16 +244,22 @@ pub struct ImportPage {
     pub mappings: Vec<String>,
     pub save_as: String,
     pub error: Option<String>,
-    /// The dry run (or the result, once applied).
     pub counts: Option<Counts>,
+    pub progress: Progress,
     pub refused: Vec<RefusedView>,
     pub refused_total: usize,
+}
+
+#[derive(Template)]
+#[template(path = "backoffice/imports/_progress.html")]
+pub struct ProgressPartial {
+    pub progress: Progress,
+    pub ctx_csrf: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ShowQuery {
-    /// A saved mapping to fill the form with.
     plantilla: String,
 }
 
@@ -211,6 +267,32 @@ struct Edit {
     columns: Option<Columns>,
     save_as: String,
     error: Option<String>,
+}
+
+/// An import's page data: the import, its headers, its kind's saved mappings, its refusals.
+type Loaded = (
+    Import,
+    Vec<String>,
+    Vec<(String, Columns)>,
+    Vec<imports::Refusal>,
+);
+
+/// The import, with its headers (kept on upload; read from the file for imports older than
+/// that), its kind's saved mappings and the dry run's first refused rows.
+fn read_import(conn: &mut diesel::PgConnection, id: i64) -> Result<Option<Loaded>, DbError> {
+    let Some(import) = imports::get(conn, id)? else {
+        return Ok(None);
+    };
+    let mut headers = import.headers();
+    if headers.is_empty() {
+        headers = match refusal(imports::load(conn, id))? {
+            Ok((_, table)) => table.headers,
+            Err(error) => return Err(DbError::other(error)),
+        };
+    }
+    let mappings = imports::mappings(conn, import.kind())?;
+    let refused = imports::refusals(conn, id, REFUSED_SHOWN as i64)?;
+    Ok(Some((import, headers, mappings, refused)))
 }
 
 async fn import_page(
@@ -221,60 +303,40 @@ async fn import_page(
     edit: Edit,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let loaded = db
-        .run(move |conn| {
-            let mappings = imports::mappings(conn)?;
-            let current = refusal(imports::current_plan(conn, id))?;
-            Ok::<_, DbError>((mappings, current))
-        })
-        .await?;
-    let (mappings, current) = loaded;
-    let (import, table, plan) = match current {
-        Ok(found) => found,
-        Err(ImportError::NotFound) => return Err(AppError::NotFound),
-        Err(error) => {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "import {id} cannot be read again: {error}"
-            )));
-        }
-    };
+    let (import, headers, mappings, refused) = db
+        .run(move |conn| read_import(conn, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let kind = import.kind();
     let saved = mappings
         .iter()
         .find(|(name, _)| *name == template.trim())
         .map(|(_, columns)| columns.clone());
     let columns = edit.columns.or(saved).unwrap_or_else(|| import.columns());
-    let shown = import.status() != Status::Uploaded;
-    let refused: Vec<RefusedView> = if shown {
-        plan.refused()
-            .flat_map(|(line, problems)| {
-                problems.iter().map(move |p| RefusedView {
-                    line,
-                    column: p.column.clone(),
-                    value: p.value.clone(),
-                    message: p.message.clone(),
-                })
+    let refused: Vec<RefusedView> = refused
+        .into_iter()
+        .flat_map(|r| {
+            let line = r.line;
+            r.problems.into_iter().map(move |p| RefusedView {
+                line,
+                column: p.column,
+                value: p.value,
+                message: p.message,
             })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let refused_total = refused.len();
+        })
+        .collect();
     let counts = match import.status() {
-        Status::Uploaded => None,
-        Status::Previewed => Some(plan.counts()),
-        Status::Applied => Some(Counts {
-            created: import.created_count,
-            updated: import.updated_count,
-            unchanged: import.unchanged_count,
-            refused: import.refused_count,
-        }),
+        Status::Uploaded | Status::Applying => None,
+        Status::Previewed | Status::Applied => Some(import.counts()),
     };
     let page = ImportPage {
         ctx,
+        kind,
         status: import.status(),
         when: crate::format::madrid_datetime(import.created_at),
-        headers: table.headers.clone(),
-        choices: FIELDS
+        headers,
+        choices: kind
+            .fields()
             .iter()
             .map(|(field, label, _)| FieldChoice {
                 field,
@@ -290,14 +352,14 @@ async fn import_page(
         },
         error: edit.error,
         counts,
-        refused: refused.into_iter().take(REFUSED_SHOWN).collect(),
-        refused_total,
+        progress: Progress::of(&import),
+        refused_total: usize::try_from(import.refused_count).unwrap_or(0),
+        refused,
         import,
     };
     render::html_with_status(status, &page)
 }
 
-/// GET /admin/importar/{id}
 pub async fn show(
     ctx: PageContext,
     db: web::Data<Db>,
@@ -313,8 +375,6 @@ pub async fn show(
     import_page(ctx, &db, path.into_inner(), template, edit, StatusCode::OK).await
 }
 
-/// POST /admin/importar/{id}/simular: the mapping chosen (one select per field, named after
-/// the field; `guardar_como` to save it), then the dry run. Nothing of the book is written.
 pub async fn preview(
     ctx: PageContext,
     staff: CurrentStaff,
@@ -324,7 +384,13 @@ pub async fn preview(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let form = form.into_inner();
-    let columns: Columns = FIELDS
+    let kind = db
+        .run(move |conn| imports::get(conn, id).map_err(DbError::from))
+        .await?
+        .ok_or(AppError::NotFound)?
+        .kind();
+    let columns: Columns = kind
+        .fields()
         .iter()
         .filter_map(|(field, _, _)| {
             let header = form.get(*field)?.trim();
@@ -344,16 +410,13 @@ pub async fn preview(
         })
         .await?;
     match result {
-        Ok((_, plan)) => {
-            let c = plan.counts();
-            Ok(flash::redirect(
-                &import_path(id),
-                Flash::success(format!(
-                    "Simulación hecha: {}. Aún no se ha guardado nada.",
-                    summary(&c)
-                )),
-            ))
-        }
+        Ok(import) => Ok(flash::redirect(
+            &import_path(id),
+            Flash::success(format!(
+                "Simulación hecha: {}. Aún no se ha guardado nada.",
+                summary(&import.counts())
+            )),
+        )),
         Err(ImportError::NotFound) => Err(AppError::NotFound),
         Err(error) => {
             let edit = Edit {
@@ -374,31 +437,49 @@ pub async fn preview(
     }
 }
 
-/// POST /admin/importar/{id}/confirmar: writes the previewed import, in batches.
+/// Runs (or resumes) import `id` on the blocking pool without making anyone wait for it:
+/// its page follows the progress. A failure is logged; the import stays "applying" and the
+/// worker takes it up again once its lease runs out.
+pub fn spawn_run(db: Db, id: i64) {
+    actix_web::rt::spawn(async move {
+        let ran = db.run(move |conn| refusal(imports::run(conn, id))).await;
+        match ran {
+            Ok(Ok(Some(import))) => tracing::info!(
+                import = id,
+                created = import.created_count,
+                updated = import.updated_count,
+                refused = import.refused_count,
+                "import applied"
+            ),
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => tracing::error!(import = id, %error, "import stopped"),
+            Err(error) => tracing::error!(import = id, %error, "import stopped"),
+        }
+    });
+}
+
+/// Confirms the dry run: the import is queued and starts at once; confirming a stalled one
+/// resumes it.
 pub async fn confirm(
     staff: CurrentStaff,
-    meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    let staff_id = staff.0.id;
     let result = db
-        .run(move |conn| refusal(imports::apply(conn, id, &by)))
+        .run(move |conn| refusal(imports::queue(conn, id, staff_id)))
         .await?;
     match result {
-        Ok(import) => Ok(flash::redirect(
-            &import_path(id),
-            Flash::success(format!(
-                "Importación aplicada: {}.",
-                summary(&Counts {
-                    created: import.created_count,
-                    updated: import.updated_count,
-                    unchanged: import.unchanged_count,
-                    refused: import.refused_count,
-                })
-            )),
-        )),
+        Ok(_) => {
+            spawn_run(db.get_ref().clone(), id);
+            Ok(flash::redirect(
+                &import_path(id),
+                Flash::success(
+                    "Importación en marcha. Puede seguirla aquí o cerrar la página: continúa sola.",
+                ),
+            ))
+        }
         Err(ImportError::NotFound) => Err(AppError::NotFound),
         Err(error) => Ok(flash::redirect(
             &import_path(id),
@@ -407,23 +488,47 @@ pub async fn confirm(
     }
 }
 
-/// GET /admin/importar/{id}/rechazadas: the refused rows as they came, with the line and the
-/// reasons, as a CSV to fix and upload again.
+/// GET …/progreso: the progress bar, polled by the page while the import runs. Once it is
+/// done the page is reloaded whole (HX-Refresh) to show the result.
+pub async fn progress(
+    ctx: PageContext,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let import = db
+        .run(move |conn| imports::get(conn, id).map_err(DbError::from))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if import.status() != Status::Applying {
+        return Ok(HttpResponse::Ok()
+            .insert_header(("HX-Refresh", "true"))
+            .insert_header(("Cache-Control", "no-store"))
+            .finish());
+    }
+    render::html(&ProgressPartial {
+        progress: Progress::of(&import),
+        ctx_csrf: ctx.csrf_token.clone(),
+    })
+}
+
 pub async fn refused_csv(
     db: web::Data<Db>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let result = db
-        .run(move |conn| refusal(imports::current_plan(conn, id)))
+        .run(move |conn| {
+            let loaded = refusal(imports::load(conn, id))?;
+            let refused = imports::refusals(conn, id, i64::MAX)?;
+            Ok::<_, DbError>(loaded.map(|found| (found, refused)))
+        })
         .await?;
-    let (import, table, plan) = match result {
+    let ((import, table), refused) = match result {
         Ok(found) => found,
         Err(ImportError::NotFound) => return Err(AppError::NotFound),
         Err(error) => return Err(AppError::Internal(anyhow::anyhow!("{error}"))),
     };
-    // "Fila" and "Motivo", then the file's own columns: the rows can be fixed in place and
-    // the file uploaded again (the two first columns are not mapped to anything).
     let line_of = |cells: Vec<String>| -> String {
         let fields: Vec<String> = cells.iter().map(|c| crate::export::csv_field(c)).collect();
         fields.join(";") + "\r\n"
@@ -432,14 +537,15 @@ pub async fn refused_csv(
     let mut header = vec!["Fila".to_owned(), "Motivo".to_owned()];
     header.extend(table.headers.iter().cloned());
     csv.push_str(&line_of(header));
-    for (line, problems) in plan.refused() {
-        let reasons = problems
+    for r in refused {
+        let reasons = r
+            .problems
             .iter()
             .map(|p| format!("{}: {}", p.column, p.message))
             .collect::<Vec<_>>()
             .join(" · ");
-        let mut cells = vec![line.to_string(), reasons];
-        if let Some(row) = table.rows.get(line - 2) {
+        let mut cells = vec![r.line.to_string(), reasons];
+        if let Some(row) = r.line.checked_sub(2).and_then(|i| table.rows.get(i)) {
             cells.extend(row.iter().cloned());
         }
         csv.push_str(&line_of(cells));

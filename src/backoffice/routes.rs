@@ -110,6 +110,7 @@ staff_routes! {
     GET "/importar/{id}" => imports::show, ImportData;
     POST "/importar/{id}/simular" => imports::preview, ImportData;
     POST "/importar/{id}/confirmar" => imports::confirm, ImportData;
+    GET "/importar/{id}/progreso" => imports::progress, ImportData;
     GET "/importar/{id}/rechazadas" => imports::refused_csv, ImportData;
     GET "/usuarios" => users::list, ManageUsers;
     POST "/usuarios" => users::create, ManageUsers;

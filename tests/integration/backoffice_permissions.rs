@@ -327,10 +327,17 @@ async fn make_audited_changes(app: &TestApp, token: &str) {
     )[0];
     let file = "NIF;Nombre;Apellidos;Correo\n12345678Z;Ana;Prueba Importada;ana@example.es\n12345678A;Luis;Mal;luis@\n";
     let table = soriano::imports::table::read("clientes.csv", file.as_bytes()).unwrap();
-    let import =
-        soriano::imports::create(&mut conn, admin, "clientes.csv", file.as_bytes(), &table)
-            .unwrap();
-    let columns = soriano::imports::customers::guess(&table);
+    let kind = soriano::imports::Kind::Customers;
+    let import = soriano::imports::create(
+        &mut conn,
+        kind,
+        admin,
+        "clientes.csv",
+        file.as_bytes(),
+        &table,
+    )
+    .unwrap();
+    let columns = soriano::imports::plan::guess(kind.fields(), &table);
     soriano::imports::preview(&mut conn, import, &columns, Some("Sistema anterior"), admin)
         .unwrap();
 }

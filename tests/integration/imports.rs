@@ -28,6 +28,22 @@ fn legacy_file() -> Vec<u8> {
     encoding_rs::WINDOWS_1252.encode(text).0.into_owned()
 }
 
+/// Waits (10 s at most) until the confirmed import `id`, running as a job, is applied.
+pub async fn applied(app: &TestApp, id: i64) {
+    for _ in 0..200 {
+        let status: String = imports::table
+            .find(id)
+            .select(imports::status)
+            .first(&mut app.db.conn())
+            .unwrap();
+        if status == "applied" {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("import {id} not applied in 10 s");
+}
+
 async fn upload(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
     let form = reqwest::multipart::Form::new()
         .text("csrf_token", token.to_owned())
@@ -158,6 +174,7 @@ async fn a_customer_file_is_mapped_dry_run_and_applied_once() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    applied(&app, id).await;
     assert_eq!(customer_count(&app), before + 2);
     let (email, phone): (Option<String>, Option<String>) = customers::table
         .filter(customers::tax_id.eq("00000000T"))
@@ -343,5 +360,262 @@ async fn only_managers_import_and_never_without_the_csrf_token() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+async fn upload_kind(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    name: &str,
+    text: &str,
+) -> (i64, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token.to_owned())
+        .text("tipo", kind.to_owned())
+        .part(
+            "archivo",
+            reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name(name.to_owned()),
+        );
+    let response = app
+        .client
+        .post(app.url("/admin/importar"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let path = location(&response);
+    (path.rsplit('/').next().unwrap().parse().unwrap(), path)
+}
+
+/// Dry-runs import `id` with `pairs` (field, header), checks nothing was written, confirms it
+/// and waits for the job; returns the page of the dry run.
+async fn dry_run_and_apply(app: &TestApp, token: &str, id: i64, pairs: &[(&str, &str)]) -> String {
+    let mut form: Vec<(&str, String)> = vec![("csrf_token", token.to_owned())];
+    form.extend(pairs.iter().map(|(f, h)| (*f, (*h).to_owned())));
+    let response = app
+        .client
+        .post(app.url(&format!("/admin/importar/{id}/simular")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app
+        .get(&format!("/admin/importar/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let response = app
+        .post_form(
+            &format!("/admin/importar/{id}/confirmar"),
+            &[("csrf_token", token)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    applied(app, id).await;
+    page
+}
+
+const POLICY_FILE: &str = "NIF;Compañía;Producto;Póliza;Efecto;Vencimiento;Prima neta;Prima total;Forma de pago;Matrícula;Marca;Modelo;Año matriculación\n\
+12345678Z;MAPFRE;Mapfre Auto Todo Riesgo;imp-0001;01/01/2026;01/01/2027;400,00;500,00;Anual;1234 BCD;Seat;León;2020\n\
+99999999R;Mapfre;Mapfre Auto Todo Riesgo;IMP-0002;01/01/2026;;400,00;500,00;Anual;1234 BCD;Seat;León;2020\n\
+12345678Z;Mapfre;Vida Inventada;IMP-0003;01/01/2026;;400,00;500,00;Anual;;;;\n\
+12345678Z;Aseguradora Fantasma;Auto;IMP-0004;01/01/2026;;400,00;500,00;Anual;;;;\n\
+12345678Z;Mapfre;Mapfre Auto Todo Riesgo;IMP-0005;01/01/2026;;400,00;300,00;Anual;1234 BCD;Seat;León;2020\n";
+
+const POLICY_MAPPING: &[(&str, &str)] = &[
+    ("nif", "NIF"),
+    ("compania", "Compañía"),
+    ("producto", "Producto"),
+    ("numero", "Póliza"),
+    ("efecto", "Efecto"),
+    ("vencimiento", "Vencimiento"),
+    ("prima_neta", "Prima neta"),
+    ("prima_total", "Prima total"),
+    ("forma_pago", "Forma de pago"),
+    ("matricula", "Matrícula"),
+    ("marca", "Marca"),
+    ("modelo", "Modelo"),
+    ("anio_matriculacion", "Año matriculación"),
+];
+
+const RECEIPT_FILE: &str = "Compañía;Nº Póliza;Nº Recibo;F. Vencimiento;Importe;Prima neta;Estado;Fecha cobro\n\
+Mapfre;IMP-0001;MAP-900001;01/07/2026;125,00;105,00;Pendiente;\n\
+A28141935;IMP-0001;MAP-777001;01/01/2026;500,00;;Cobrado;02/01/2026\n\
+Mapfre;IMP-0001;MAP-900001;01/09/2026;125,00;;;\n\
+Mapfre;IMP-9999;MAP-900003;01/09/2026;125,00;;;\n";
+
+const RECEIPT_MAPPING: &[(&str, &str)] = &[
+    ("compania", "Compañía"),
+    ("poliza", "Nº Póliza"),
+    ("numero", "Nº Recibo"),
+    ("vencimiento", "F. Vencimiento"),
+    ("importe", "Importe"),
+    ("prima_neta", "Prima neta"),
+    ("estado", "Estado"),
+    ("fecha_cobro", "Fecha cobro"),
+];
+
+/// Policies with their vehicle come in by carrier and number (the customer by tax id, the
+/// carrier by name in any case); then the carrier's receipt file inserts a new receipt, takes
+/// over the receipt Soriano generated for the same due date (collected, with its commission)
+/// and refuses what it cannot place; both files imported again change nothing.
+#[actix_web::test]
+async fn policies_then_the_carriers_receipts_come_in_once() {
+    use soriano::db::schema::{policies, receipts};
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::catalog(conn).unwrap();
+        create_staff(conn, ADMIN, Role::Admin, PASSWORD);
+    })
+    .await;
+    diesel::insert_into(customers::table)
+        .values((
+            customers::kind.eq("person"),
+            customers::tax_id.eq("12345678Z"),
+            customers::given_name.eq("José"),
+            customers::family_name.eq("Muñoz"),
+            customers::display_name.eq("Muñoz, José"),
+        ))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    app.sign_in(ADMIN, PASSWORD).await;
+    let token = app.csrf_token("/admin/importar").await;
+
+    let (id, _) = upload_kind(&app, &token, "policies", "polizas.csv", POLICY_FILE).await;
+    let page = dry_run_and_apply(&app, &token, id, POLICY_MAPPING).await;
+    assert!(page.contains("<strong>1</strong> alta<"), "{page}");
+    assert!(page.contains("<strong>4</strong> rechazadas"), "{page}");
+    assert!(page.contains("No hay ningún cliente con este NIF: importe antes los clientes."));
+    assert!(page.contains("Mapfre no tiene ningún producto «Vida Inventada» activo."));
+    assert!(page.contains("No hay ninguna compañía «Aseguradora Fantasma» en el catálogo."));
+    assert!(page.contains("La prima total no puede ser menor que la prima neta."));
+    let (policy_id, risk): (i64, serde_json::Value) = policies::table
+        .filter(policies::number.eq("IMP-0001"))
+        .select((policies::id, policies::risk))
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(risk["make"], "Seat", "{risk}");
+    let generated: i64 = receipts::table
+        .filter(receipts::policy_id.eq(policy_id))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(generated, 1, "the annual policy's receipt");
+    let policy = app
+        .get(&format!("/admin/polizas/{policy_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(policy.contains("1234 BCD"), "{policy}");
+
+    let (again, _) = upload_kind(&app, &token, "policies", "polizas.csv", POLICY_FILE).await;
+    dry_run_and_apply(&app, &token, again, POLICY_MAPPING).await;
+    let count: i64 = policies::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(count, 1, "the same file again creates nothing");
+
+    let (id, _) = upload_kind(&app, &token, "receipts", "recibos.csv", RECEIPT_FILE).await;
+    let page = dry_run_and_apply(&app, &token, id, RECEIPT_MAPPING).await;
+    assert!(page.contains("<strong>1</strong> alta<"), "{page}");
+    assert!(page.contains("<strong>1</strong> cambio<"), "{page}");
+    assert!(page.contains("<strong>2</strong> rechazadas"), "{page}");
+    assert!(page.contains("Este recibo ya está en la fila 2 del archivo."));
+    assert!(page.contains("no tiene ninguna póliza con el número IMP-9999"));
+    let rows: Vec<(String, String)> = receipts::table
+        .filter(receipts::policy_id.eq(policy_id))
+        .order(receipts::due_date)
+        .select((receipts::number, receipts::status))
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("MAP-777001".to_owned(), "cobrado".to_owned()),
+            ("MAP-900001".to_owned(), "pendiente".to_owned()),
+        ]
+    );
+
+    let (again, _) = upload_kind(&app, &token, "receipts", "recibos.csv", RECEIPT_FILE).await;
+    dry_run_and_apply(&app, &token, again, RECEIPT_MAPPING).await;
+    let counts: (i32, i32, i32) = imports::table
+        .find(again)
+        .select((
+            imports::created_count,
+            imports::updated_count,
+            imports::unchanged_count,
+        ))
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(counts, (0, 0, 2), "the same receipts again change nothing");
+    app.stop().await;
+}
+
+/// An import stopped after its first batch (as a crash would) is held until its lease runs
+/// out, then resumed from the next batch: every row written once, counted once.
+#[actix_web::test]
+async fn an_import_cut_short_resumes_after_its_last_batch() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, ADMIN, Role::Admin, PASSWORD);
+    })
+    .await;
+    let mut conn = app.db.conn();
+    let admin: i64 = soriano::db::schema::staff_users::table
+        .select(soriano::db::schema::staff_users::id)
+        .first(&mut conn)
+        .unwrap();
+    let letters = b"TRWAGMYFPDXBNJZSQVHLCKE";
+    let mut file = String::from("NIF;Nombre;Apellidos\n");
+    for n in 0..1_200u32 {
+        let number = 20_000_000 + n;
+        let letter = letters[(number % 23) as usize] as char;
+        file.push_str(&format!("{number}{letter};Cliente;Número {n}\n"));
+    }
+    let kind = soriano::imports::Kind::Customers;
+    let table = soriano::imports::table::read("mil.csv", file.as_bytes()).unwrap();
+    let id = soriano::imports::create(&mut conn, kind, admin, "mil.csv", file.as_bytes(), &table)
+        .unwrap();
+    let columns = soriano::imports::plan::guess(kind.fields(), &table);
+    soriano::imports::preview(&mut conn, id, &columns, None, admin).unwrap();
+    soriano::imports::queue(&mut conn, id, admin).unwrap();
+
+    assert!(
+        soriano::imports::run_batches(&mut conn, id, 1)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(customer_count(&app), 500);
+    // Held: neither a second runner nor the worker takes it.
+    assert!(soriano::imports::run(&mut conn, id).unwrap().is_none());
+    assert!(soriano::imports::stalled(&mut conn).unwrap().is_empty());
+    let page = app.get(&format!("/admin/importar/{id}/progreso")).await;
+    assert_eq!(page.status(), StatusCode::SEE_OTHER, "signed out");
+
+    // The runner is gone: its lease runs out and the worker finds it.
+    diesel::update(imports::table.find(id))
+        .set(imports::lease_until.eq(chrono::Utc::now() - chrono::Duration::seconds(1)))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(soriano::imports::stalled(&mut conn).unwrap(), vec![id]);
+    app.sign_in(ADMIN, PASSWORD).await;
+    let progress = app
+        .get(&format!("/admin/importar/{id}/progreso"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(progress.contains("500 de 1.200 filas"), "{progress}");
+    assert!(progress.contains("Reanudar ahora"), "{progress}");
+
+    let done = soriano::imports::run(&mut conn, id).unwrap().unwrap();
+    assert_eq!((done.created_count, done.unchanged_count), (1_200, 0));
+    assert_eq!(customer_count(&app), 1_200);
+    let finished = app.get(&format!("/admin/importar/{id}/progreso")).await;
+    assert_eq!(finished.headers()["hx-refresh"], "true");
     app.stop().await;
 }

@@ -109,20 +109,40 @@ struct Row<'a> {
 
 /// Appends `entry` to the audit log. Call it inside the transaction of the change it records.
 pub fn record(conn: &mut PgConnection, entry: &NewEntry) -> QueryResult<()> {
-    let label = entry.actor_label.trim();
-    let actor_label = if label.is_empty() {
-        "desconocido".to_owned()
-    } else {
-        label.chars().take(MAX_ACTOR_LABEL).collect()
-    };
-    // The table only takes objects, so that every entry's details read as "key: value".
-    let details = match &entry.details {
-        serde_json::Value::Object(_) => entry.details.clone(),
-        serde_json::Value::Null => serde_json::json!({}),
-        other => serde_json::json!({ "value": other }),
-    };
     diesel::insert_into(audit_log::table)
-        .values(Row {
+        .values(Row::of(entry))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Appends `entries` in one statement (an import's batch). Call it inside the transaction of
+/// the changes they record.
+pub fn record_many(conn: &mut PgConnection, entries: &[NewEntry]) -> QueryResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<Row> = entries.iter().map(Row::of).collect();
+    diesel::insert_into(audit_log::table)
+        .values(&rows)
+        .execute(conn)?;
+    Ok(())
+}
+
+impl<'a> Row<'a> {
+    fn of(entry: &'a NewEntry) -> Self {
+        let label = entry.actor_label.trim();
+        let actor_label = if label.is_empty() {
+            "desconocido".to_owned()
+        } else {
+            label.chars().take(MAX_ACTOR_LABEL).collect()
+        };
+        // The table only takes objects, so that every entry's details read as "key: value".
+        let details = match &entry.details {
+            serde_json::Value::Object(_) => entry.details.clone(),
+            serde_json::Value::Null => serde_json::json!({}),
+            other => serde_json::json!({ "value": other }),
+        };
+        Row {
             actor_staff_id: entry.actor_staff_id,
             actor_label,
             action: entry.action.code(),
@@ -132,9 +152,8 @@ pub fn record(conn: &mut PgConnection, entry: &NewEntry) -> QueryResult<()> {
             user_agent: non_empty(entry.user_agent)
                 .map(|ua| ua.chars().take(MAX_USER_AGENT).collect()),
             details,
-        })
-        .execute(conn)?;
-    Ok(())
+        }
+    }
 }
 
 fn non_empty(text: &str) -> Option<&str> {

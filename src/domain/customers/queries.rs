@@ -663,6 +663,39 @@ pub fn create(
     Ok(CreateOutcome::Created(Box::new(customer)))
 }
 
+/// Creates many customers at once (an import's batch): one insert and one audit insert, each
+/// customer audited as the form would audit it, without consents (an import records none).
+/// Fails with a unique violation when one of the tax ids exists meanwhile: call it inside a
+/// savepoint and fall back to [`create`] row by row. Call inside a transaction.
+pub fn create_many(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    valid: &[&ValidCustomer],
+) -> QueryResult<Vec<i64>> {
+    if valid.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values: Vec<Values> = valid.iter().map(|v| Values::from(*v)).collect();
+    let ids: Vec<i64> = diesel::insert_into(customers::table)
+        .values(&values)
+        .returning(customers::id)
+        .get_results(conn)?;
+    let entries: Vec<audit::NewEntry> = values
+        .iter()
+        .zip(&ids)
+        .map(|(v, id)| {
+            let details: serde_json::Map<String, Value> = audit_fields(v)
+                .into_iter()
+                .filter(|(_, value)| !value.is_null() && *value != json!("") && *value != json!([]))
+                .map(|(field, value)| (field.to_owned(), value))
+                .collect();
+            super::entry(actor, Action::CustomerCreated, *id, Value::Object(details))
+        })
+        .collect();
+    audit::record_many(conn, &entries)?;
+    Ok(ids)
+}
+
 #[derive(Debug)]
 pub enum UpdateOutcome {
     Updated(Box<Customer>),

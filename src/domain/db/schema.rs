@@ -838,13 +838,28 @@ diesel::table! {
         created_by_staff_id -> Int8,
         created_at -> Timestamptz,
         applied_at -> Nullable<Timestamptz>,
+        processed_rows -> Int4,
+        lease_until -> Nullable<Timestamptz>,
+        applied_by_staff_id -> Nullable<Int8>,
+        headers -> Jsonb,
     }
 }
 
 diesel::joinable!(imports -> staff_users (created_by_staff_id));
 
+diesel::table! {
+    import_refusals (import_id, line) {
+        import_id -> Int8,
+        line -> Int4,
+        problems -> Jsonb,
+    }
+}
+
+diesel::joinable!(import_refusals -> imports (import_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     import_mappings,
+    import_refusals,
     imports,
     carriers,
     lines_of_business,

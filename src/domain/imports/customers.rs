@@ -4,18 +4,24 @@
 //! the file brings (an empty cell never erases what Soriano holds), an identical one is left
 //! alone. So the same file imported twice changes nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::ops::Range;
 
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use super::plan::{Cells, Columns, Counts, FieldSpec, Outcome, RowPlan, Seen, Source, first_time};
 use super::table::Table;
 use crate::audit::Actor;
 use crate::customers::{self, CreateOutcome, Customer, CustomerForm, UpdateOutcome, ValidCustomer};
 use crate::db::schema::customers as customer_rows;
 use crate::identifiers::TaxId;
 
-/// The fields a column can fill: (form field, label, headers other systems use for it).
-pub const FIELDS: &[(&str, &str, &[&str])] = &[
+/// Customers, matched by tax id.
+pub struct Customers;
+
+/// The fields a column can fill.
+pub const FIELDS: &[FieldSpec] = &[
     (
         "nif",
         "NIF, NIE o CIF",
@@ -89,120 +95,46 @@ pub const FIELDS: &[(&str, &str, &[&str])] = &[
     ("notas", "Notas", &["notas", "observaciones", "comentarios"]),
 ];
 
-/// The label of form field `field`.
-pub fn label(field: &str) -> &'static str {
-    FIELDS
-        .iter()
-        .find(|(f, _, _)| *f == field)
-        .map_or("", |(_, label, _)| label)
-}
+impl Source for Customers {
+    type Row = ValidCustomer;
+    const FIELDS: &'static [FieldSpec] = FIELDS;
+    const REQUIRED: &'static [(&'static str, &'static str)] = &[(
+        "nif",
+        "Elija la columna del NIF: es la que dice si el cliente ya existe.",
+    )];
 
-/// Which column (by its header) fills which field.
-pub type Columns = BTreeMap<String, String>;
-
-/// A first mapping from the headers: each field takes the column whose header is one of its
-/// usual names.
-pub fn guess(table: &Table) -> Columns {
-    let mut columns = Columns::new();
-    for (field, label, names) in FIELDS {
-        let found = table.headers.iter().find(|header| {
-            let header = header.trim().to_lowercase();
-            header == label.to_lowercase() || names.contains(&header.as_str())
-        });
-        if let Some(header) = found {
-            columns.insert((*field).to_owned(), header.clone());
-        }
-    }
-    columns
-}
-
-/// What is wrong with a mapping before any row is read.
-pub fn check(table: &Table, columns: &Columns) -> Result<(), String> {
-    if !columns.contains_key("nif") {
-        return Err("Elija la columna del NIF: es la que dice si el cliente ya existe.".into());
-    }
-    for header in columns.values() {
-        if table.column(header).is_none() {
-            return Err(format!("El archivo no tiene la columna «{header}»."));
-        }
-    }
-    Ok(())
-}
-
-/// One problem of a refused row: the column, what it held and why it cannot be imported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub column: String,
-    pub value: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Create(Box<ValidCustomer>),
-    Update(i64, Box<ValidCustomer>),
-    Unchanged(i64),
-    Refused(Vec<Problem>),
-}
-
-/// A row of the file and what importing it does. `line` is the row's number as a spreadsheet
-/// shows it (the headers are line 1).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RowPlan {
-    pub line: usize,
-    pub outcome: Outcome,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub created: i32,
-    pub updated: i32,
-    pub unchanged: i32,
-    pub refused: i32,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub rows: Vec<RowPlan>,
-}
-
-impl Plan {
-    pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
-        for row in &self.rows {
-            match row.outcome {
-                Outcome::Create(_) => counts.created += 1,
-                Outcome::Update(..) => counts.updated += 1,
-                Outcome::Unchanged(_) => counts.unchanged += 1,
-                Outcome::Refused(_) => counts.refused += 1,
-            }
-        }
-        counts
+    fn plan(
+        conn: &mut PgConnection,
+        table: &Table,
+        columns: &Columns,
+        range: Range<usize>,
+        seen: &mut Seen,
+    ) -> QueryResult<Vec<RowPlan<ValidCustomer>>> {
+        plan(conn, table, columns, range, seen)
     }
 
-    pub fn refused(&self) -> impl Iterator<Item = (usize, &[Problem])> {
-        self.rows.iter().filter_map(|row| match &row.outcome {
-            Outcome::Refused(problems) => Some((row.line, problems.as_slice())),
-            _ => None,
-        })
+    fn apply(
+        conn: &mut PgConnection,
+        actor: &Actor,
+        rows: &[RowPlan<ValidCustomer>],
+    ) -> QueryResult<Counts> {
+        apply(conn, actor, rows)
     }
 }
 
-/// What importing `table` with `columns` would do, row by row. Reads only.
-pub fn plan(conn: &mut PgConnection, table: &Table, columns: &Columns) -> QueryResult<Plan> {
-    let index: HashMap<&str, usize> = columns
-        .iter()
-        .filter_map(|(field, header)| Some((field.as_str(), table.column(header)?)))
-        .collect();
-    let cell = |row: &[String], field: &str| -> String {
-        index
-            .get(field)
-            .map(|&c| table.cell(row, c).trim().to_owned())
-            .unwrap_or_default()
-    };
-    // The customers the file names, in one query.
-    let tax_ids: Vec<String> = table
-        .rows
+/// What importing rows `range` of `table` with `columns` would do, row by row. Reads only.
+fn plan(
+    conn: &mut PgConnection,
+    table: &Table,
+    columns: &Columns,
+    range: Range<usize>,
+    seen: &mut Seen,
+) -> QueryResult<Vec<RowPlan<ValidCustomer>>> {
+    let cells = Cells::new(table, columns);
+    let cell = |row: &[String], field: &str| cells.get(row, field);
+    let rows = &table.rows[range.clone()];
+    // The customers the batch names, in one query.
+    let tax_ids: Vec<String> = rows
         .iter()
         .filter_map(|row| TaxId::parse(&cell(row, "nif")).ok())
         .map(|id| id.as_str().to_owned())
@@ -216,10 +148,9 @@ pub fn plan(conn: &mut PgConnection, table: &Table, columns: &Columns) -> QueryR
         .map(|c| (c.tax_id.clone(), c))
         .collect();
 
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut rows = Vec::with_capacity(table.rows.len());
-    for (i, row) in table.rows.iter().enumerate() {
-        let line = i + 2;
+    let mut planned = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let line = range.start + i + 2;
         let tax_id = TaxId::parse(&cell(row, "nif"))
             .ok()
             .map(|id| id.as_str().to_owned());
@@ -253,42 +184,33 @@ pub fn plan(conn: &mut PgConnection, table: &Table, columns: &Columns) -> QueryR
             (Err(errors), _) => Outcome::Refused(
                 errors
                     .iter()
-                    .map(|(field, message)| Problem {
-                        column: columns
-                            .get(field)
-                            .cloned()
-                            .unwrap_or_else(|| label(field).to_owned()),
-                        value: cell(row, field),
-                        message: message.to_owned(),
-                    })
+                    .map(|(field, message)| cells.problem(FIELDS, row, field, message))
                     .collect(),
             ),
-            (Ok(valid), Some(id)) => {
-                if let Some(first) = seen.get(id) {
-                    Outcome::Refused(vec![Problem {
-                        column: columns["nif"].clone(),
-                        value: cell(row, "nif"),
-                        message: format!("Este NIF ya está en la fila {first} del archivo."),
-                    }])
-                } else {
-                    seen.insert(id.clone(), line);
-                    match existing {
-                        Some(c) if customers::is_unchanged(c, &valid) => Outcome::Unchanged(c.id),
-                        Some(c) => Outcome::Update(c.id, Box::new(valid)),
-                        None => Outcome::Create(Box::new(valid)),
-                    }
-                }
-            }
+            (Ok(valid), Some(id)) => match first_time(seen, id, line) {
+                Err(first) => Outcome::Refused(vec![cells.problem(
+                    FIELDS,
+                    row,
+                    "nif",
+                    format!("Este NIF ya está en la fila {first} del archivo."),
+                )]),
+                Ok(()) => match existing {
+                    Some(c) if customers::is_unchanged(c, &valid) => Outcome::Unchanged(c.id),
+                    Some(c) => Outcome::Update(c.id, Box::new(valid)),
+                    None => Outcome::Create(Box::new(valid)),
+                },
+            },
             // Validation reads the tax id with the same parser: unreachable, but refuse.
-            (Ok(_), None) => Outcome::Refused(vec![Problem {
-                column: columns["nif"].clone(),
-                value: cell(row, "nif"),
-                message: "Escriba un DNI, NIE o CIF válido.".into(),
-            }]),
+            (Ok(_), None) => Outcome::Refused(vec![cells.problem(
+                FIELDS,
+                row,
+                "nif",
+                "Escriba un DNI, NIE o CIF válido.",
+            )]),
         };
-        rows.push(RowPlan { line, outcome });
+        planned.push(RowPlan { line, outcome });
     }
-    Ok(Plan { rows })
+    Ok(planned)
 }
 
 /// `person` or `company` from what other systems write ("Persona física", "Empresa", "J"…);
@@ -307,19 +229,39 @@ fn kind_code(form: &CustomerForm) -> String {
     if company { "company" } else { "person" }.to_owned()
 }
 
-/// Writes the rows of `plan` that create or change a customer, each audited as the form
-/// would be. Call inside a transaction (the caller's batch).
-pub fn apply(conn: &mut PgConnection, actor: &Actor, rows: &[RowPlan]) -> QueryResult<Counts> {
+/// Writes the rows that create or change a customer, each audited as the form would be. The
+/// new ones go in one insert; should one of them have been created meanwhile (a unique
+/// violation), the batch's new rows go one by one instead, each finding its own outcome.
+/// Call inside a transaction (the caller's batch).
+fn apply(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    rows: &[RowPlan<ValidCustomer>],
+) -> QueryResult<Counts> {
     let mut counts = Counts::default();
-    for row in rows {
-        match &row.outcome {
-            Outcome::Create(valid) => {
+    let new: Vec<&ValidCustomer> = rows
+        .iter()
+        .filter_map(|row| match &row.outcome {
+            Outcome::Create(valid) => Some(valid.as_ref()),
+            _ => None,
+        })
+        .collect();
+    match conn.transaction(|conn| customers::create_many(conn, actor, &new)) {
+        Ok(ids) => counts.created += ids.len() as i32,
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            for valid in new {
                 match customers::create(conn, actor, valid, &[], true)? {
                     CreateOutcome::Created(_) => counts.created += 1,
                     // Created meanwhile by someone else: the row is theirs now.
                     _ => counts.unchanged += 1,
                 }
             }
+        }
+        Err(other) => return Err(other),
+    }
+    for row in rows {
+        match &row.outcome {
+            Outcome::Create(_) => {}
             Outcome::Update(id, valid) => {
                 let scope = crate::auth::permissions::PortfolioScope::All;
                 match customers::update(conn, actor, scope, *id, valid)? {

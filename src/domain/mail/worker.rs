@@ -433,6 +433,7 @@ impl Worker {
                     Err(error) => tracing::error!(%error, "housekeeping round failed"),
                 }
                 self.backup_if_due().await;
+                self.resume_imports().await;
             }
             let pause = if full_batch {
                 Duration::ZERO
@@ -450,6 +451,38 @@ impl Worker {
 }
 
 impl Worker {
+    /// Resumes the imports whose runner stopped half-way (a crash, a restart): each from the
+    /// batch after its last committed one, on a task of its own so that e-mail goes on.
+    async fn resume_imports(&self) {
+        let stalled = self
+            .db
+            .run(|conn| crate::imports::stalled(conn).map_err(DbError::from))
+            .await;
+        let ids = match stalled {
+            Ok(ids) => ids,
+            Err(error) => {
+                tracing::error!(%error, "cannot look for stalled imports");
+                return;
+            }
+        };
+        for id in ids {
+            let db = self.db.clone();
+            tokio::spawn(async move {
+                tracing::warn!(import = id, "resuming an import left half-way");
+                let ran = db
+                    .run(move |conn| {
+                        crate::imports::run(conn, id).map_err(|e| DbError::other(format!("{e}")))
+                    })
+                    .await;
+                match ran {
+                    Ok(Some(_)) => tracing::info!(import = id, "import applied"),
+                    Ok(None) => {}
+                    Err(error) => tracing::error!(import = id, %error, "import stopped"),
+                }
+            });
+        }
+    }
+
     /// Takes tonight's backup when it is due and not yet in the folder. A failure is logged
     /// as an error and retried at the next round: a missing backup must be loud.
     async fn backup_if_due(&self) {

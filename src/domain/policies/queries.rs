@@ -212,9 +212,9 @@ struct NewPolicyRow<'a> {
     agent_staff_id: Option<i64>,
 }
 
-/// Creates a policy from the form: checks every field (customer in scope, the product of that
-/// carrier, the number free for the carrier, dates, premiums, risk data of the product's line),
-/// inserts the policy and its first period and records `policy.created`. Returns its id.
+/// Creates a policy from the form: checks every field ([`check_new`]), inserts the policy and
+/// its first period with its receipts and records `policy.created` ([`insert_new`]). Returns
+/// its id.
 pub fn create(
     conn: &mut PgConnection,
     scope: PortfolioScope,
@@ -222,6 +222,36 @@ pub fn create(
     by: &Actor,
     today: NaiveDate,
 ) -> Result<i64, PolicyError> {
+    let policy = check_new(conn, scope, form, today)?;
+    insert_new(conn, &policy, by)
+}
+
+/// A new policy checked against the book, ready to insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPolicy {
+    pub customer_id: i64,
+    pub carrier_id: i64,
+    pub product_id: i64,
+    pub line_id: i64,
+    pub number: String,
+    pub risk: Risk,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub net_cents: i64,
+    pub total_cents: i64,
+    pub frequency: Frequency,
+    pub agent_staff_id: Option<i64>,
+}
+
+/// Checks the new-policy form: the customer in scope, the product of that carrier, the number
+/// free for the carrier, dates, premiums, the agent and the risk data of the product's line.
+/// Reads only; every problem comes back at once as [`PolicyError::Invalid`].
+pub fn check_new(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    form: &PolicyForm,
+    today: NaiveDate,
+) -> Result<NewPolicy, PolicyError> {
     let mut errors = FieldErrors::new();
 
     let customer = match parse_id(&form.cliente) {
@@ -354,17 +384,53 @@ pub fn create(
     if !errors.is_empty() {
         return Err(PolicyError::Invalid(errors));
     }
+    Ok(NewPolicy {
+        customer_id: customer.id,
+        carrier_id,
+        product_id,
+        line_id: product.line_id,
+        number,
+        risk,
+        start,
+        end,
+        net_cents: net,
+        total_cents: total,
+        frequency,
+        agent_staff_id: agent,
+    })
+}
 
-    let risk_json = serde_json::to_value(&risk).map_err(|e| {
+/// Inserts a checked policy, its first period and that period's receipts, and records
+/// `policy.created`. Returns its id. Call inside a transaction.
+pub fn insert_new(
+    conn: &mut PgConnection,
+    policy: &NewPolicy,
+    by: &Actor,
+) -> Result<i64, PolicyError> {
+    let NewPolicy {
+        customer_id,
+        carrier_id,
+        product_id,
+        line_id,
+        ref number,
+        ref risk,
+        start,
+        end,
+        net_cents: net,
+        total_cents: total,
+        frequency,
+        agent_staff_id: agent,
+    } = *policy;
+    let risk_json = serde_json::to_value(risk).map_err(|e| {
         PolicyError::Database(DbError::Query(DieselError::SerializationError(Box::new(e))))
     })?;
     let inserted = diesel::insert_into(policies::table)
         .values(NewPolicyRow {
-            customer_id: customer.id,
+            customer_id,
             carrier_id,
             product_id,
-            line_id: product.line_id,
-            number: &number,
+            line_id,
+            number,
             risk: risk_json.clone(),
             start_date: start,
             end_date: end,
@@ -400,7 +466,7 @@ pub fn create(
         id,
         json!({
             "numero": number,
-            "cliente": customer.id,
+            "cliente": customer_id,
             "compania": carrier_id,
             "producto": product_id,
             "efecto": start,

@@ -1,0 +1,12 @@
+DROP TABLE import_refusals;
+DROP INDEX imports_applying_idx;
+ALTER TABLE imports DROP COLUMN headers, DROP COLUMN applied_by_staff_id, DROP COLUMN lease_until, DROP COLUMN processed_rows;
+DELETE FROM imports WHERE kind <> 'customers';
+DELETE FROM import_mappings WHERE kind <> 'customers';
+UPDATE imports SET status = 'previewed' WHERE status = 'applying';
+ALTER TABLE imports DROP CONSTRAINT imports_status_check;
+ALTER TABLE imports ADD CONSTRAINT imports_status_check CHECK (status IN ('uploaded', 'previewed', 'applied'));
+ALTER TABLE imports DROP CONSTRAINT imports_kind_check;
+ALTER TABLE imports ADD CONSTRAINT imports_kind_check CHECK (kind IN ('customers'));
+ALTER TABLE import_mappings DROP CONSTRAINT import_mappings_kind_check;
+ALTER TABLE import_mappings ADD CONSTRAINT import_mappings_kind_check CHECK (kind IN ('customers'));
