@@ -35,7 +35,8 @@ async fn visitor_sees_the_styled_home_page_and_staff_sign_in() {
             client.find(Locator::Id("email")).await?.send_keys("admin@soriano.test").await?;
             client.find(Locator::Id("password")).await?.send_keys("una clave equivocada").await?;
             client.find(Locator::Css("form.form button[type=submit]")).await?.click().await?;
-            let error = client.find(Locator::Css(".error-box")).await?.text().await?;
+            // The wrong password is checked on the blocking pool (argon2): wait for the answer.
+            let error = client.wait().for_element(Locator::Css(".error-box")).await?.text().await?;
             assert_eq!(error, "El correo o la contraseña no son correctos.");
             let kept = client.find(Locator::Id("email")).await?.prop("value").await?;
             assert_eq!(kept.as_deref(), Some("admin@soriano.test"));
@@ -49,7 +50,7 @@ async fn visitor_sees_the_styled_home_page_and_staff_sign_in() {
             .await?;
             let heading = client.find(Locator::Css("h1")).await?.text().await?;
             assert_eq!(heading, "Panel");
-            let flash = client.find(Locator::Css(".flash-item")).await?.text().await?;
+            let flash = client.wait().for_element(Locator::Css(".flash-item")).await?.text().await?;
             assert_eq!(flash, "Hola, Administración Soriano.");
             Ok(())
         })

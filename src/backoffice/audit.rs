@@ -216,7 +216,7 @@ pub async fn export(
         audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent),
         format,
         export,
-        move |conn| audit::export(conn, &filter),
+        move |conn, sink| audit::export(conn, &filter, sink),
         |row: audit::ExportedEntry| {
             let e = row.entry;
             vec![

@@ -194,7 +194,7 @@ pub async fn export(
         actor(&staff, &meta),
         format,
         export,
-        move |conn| claims::export_queue(conn, scope, filter, me),
+        move |conn, sink| claims::export_queue(conn, scope, filter, me, sink),
         |row: QueueRow| {
             vec![
                 row.number.into(),

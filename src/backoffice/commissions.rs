@@ -319,7 +319,7 @@ pub async fn export(
         Actor::new(&staff.0, &meta.ip, &meta.user_agent),
         format,
         export,
-        move |conn| commissions::export(conn, scope, &filter),
+        move |conn, sink| commissions::export(conn, scope, &filter, sink),
         |row: CommissionRow| {
             let c = row.commission;
             vec![

@@ -622,7 +622,7 @@ pub async fn export(
         by,
         format,
         export,
-        move |conn| receipts::export(conn, scope, &filter),
+        move |conn, sink| receipts::export(conn, scope, &filter, sink),
         |row: ReceiptRow| {
             let r = row.receipt;
             let note = r.note().map(str::to_owned);

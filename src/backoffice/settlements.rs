@@ -190,7 +190,7 @@ pub async fn export(
         Actor::new(&staff.0, &meta.ip, &meta.user_agent),
         format,
         export,
-        move |conn| commissions::export_settlements(conn, &filter),
+        move |conn, sink| commissions::export_settlements(conn, &filter, sink),
         |row: SettlementRow| {
             let s = row.settlement;
             let difference = s.difference();

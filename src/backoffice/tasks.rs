@@ -187,7 +187,7 @@ pub async fn export(
         Actor::new(&staff.0, &meta.ip, &meta.user_agent),
         format,
         export,
-        move |conn| tasks::export_assigned_to(conn, me, filter, today),
+        move |conn, sink| tasks::export_assigned_to(conn, me, filter, today, sink),
         |task: TaskRow| {
             let priority = task.priority().label();
             let status = tasks::status_label(&task.status).unwrap_or("—");

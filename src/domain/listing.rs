@@ -318,6 +318,38 @@ impl<T> Page<T> {
     }
 }
 
+/// Reads a whole list from its first row, `chunk` rows per statement by the list's own keyset
+/// cursor, until its last row or `limit` rows; each row goes to `sink` as it comes. An export of
+/// 100,000 rows holds one chunk in memory. `read(cursor, size)` is the list's page read.
+/// Returns how many rows were read.
+pub fn read_in_chunks<T, E>(
+    limit: i64,
+    chunk: i64,
+    mut read: impl FnMut(Option<Cursor>, i64) -> QueryResult<Page<T>>,
+    mut sink: impl FnMut(T) -> Result<(), E>,
+) -> Result<i64, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let mut cursor = None;
+    let mut count = 0;
+    loop {
+        let size = chunk.min(limit - count);
+        if size <= 0 {
+            return Ok(count);
+        }
+        let page = read(cursor, size)?;
+        for row in page.rows {
+            sink(row)?;
+            count += 1;
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(count),
+        }
+    }
+}
+
 /// Typed text as a literal inside a LIKE pattern (`\`, `%` and `_` escaped; PostgreSQL's
 /// default escape character is `\`).
 pub fn like_escape(text: &str) -> String {
@@ -339,6 +371,43 @@ pub fn contains(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A list of ids 1..=n read as pages from a cursor, as a list query does.
+    fn page_of(n: i64, cursor: Option<Cursor>, size: i64) -> Page<i64> {
+        let from = cursor.map_or(1, |c| c.id() + 1);
+        let rows: Vec<i64> = (from..=n).take(size as usize + 1).collect();
+        Page::assemble(rows, cursor, size, |id| *id)
+    }
+
+    #[test]
+    fn reading_in_chunks_gives_every_row_once_in_order_up_to_the_limit() {
+        for (n, limit, chunk) in [
+            (2_345, 100_000, 1_000),
+            (2_000, 100_000, 1_000),
+            (0, 10, 3),
+            (10, 7, 3),
+        ] {
+            let mut seen = Vec::new();
+            let mut reads = 0;
+            let count = read_in_chunks::<_, diesel::result::Error>(
+                limit,
+                chunk,
+                |cursor, size| {
+                    reads += 1;
+                    Ok(page_of(n, cursor, size))
+                },
+                |id| {
+                    seen.push(id);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            let expected: Vec<i64> = (1..=n.min(limit)).collect();
+            assert_eq!(seen, expected, "{n} rows, limit {limit}");
+            assert_eq!(count, n.min(limit));
+            assert!(reads <= n.min(limit) / chunk + 1, "{n}: {reads} reads");
+        }
+    }
 
     #[test]
     fn a_cursor_reads_back_what_it_writes_and_nothing_else() {

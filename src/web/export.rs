@@ -1,12 +1,17 @@
 //! A list's export as a download: the links under the list (with its current filters) and
-//! the response carrying the file (`domain::export` writes it).
+//! the response carrying the file (`domain::export` writes it, a chunk of rows at a time).
+
+use std::fs::File;
+use std::io::Read;
 
 use actix_web::HttpResponse;
+use actix_web::body::SizedStream;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::web::{self, Bytes};
 
 use crate::audit::{self, Action, Actor, NewEntry};
 use crate::db::{Db, DbError};
-use crate::export::{Cell, Format, Sheet};
+use crate::export::{Cell, Format, SheetWriter};
 use crate::web::error::AppError;
 use crate::web::listing;
 
@@ -44,46 +49,6 @@ pub fn format(code: &str) -> Result<Format, AppError> {
         .ok_or_else(|| AppError::BadRequest(format!("unknown export format {code:?}")))
 }
 
-/// Reads the rows of an export and records it in the audit log, in one transaction: personal
-/// data leaving the system is on record (who, which list, format, filters, how many rows).
-pub async fn read_audited<R, F>(
-    db: &Db,
-    by: Actor,
-    list: &'static str,
-    format: Format,
-    filters: &[(&str, &str)],
-    read: F,
-) -> Result<Vec<R>, AppError>
-where
-    R: Send + 'static,
-    F: FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<Vec<R>> + Send + 'static,
-{
-    let filters: serde_json::Map<String, serde_json::Value> = filters
-        .iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
-        .collect();
-    let rows = db
-        .transaction(move |conn| {
-            let rows = read(conn)?;
-            audit::record(
-                conn,
-                &NewEntry {
-                    details: serde_json::json!({
-                        "listado": list,
-                        "formato": format.extension(),
-                        "filtros": filters,
-                        "filas": rows.len(),
-                    }),
-                    ..by.entry(Action::ListExported)
-                },
-            )?;
-            Ok::<_, DbError>(rows)
-        })
-        .await?;
-    Ok(rows)
-}
-
 /// What a list's export is called and holds.
 pub struct Export<'a> {
     /// The list as the audit log names it ("recibos").
@@ -97,38 +62,84 @@ pub struct Export<'a> {
     pub filters: &'a [(&'a str, &'a str)],
 }
 
-/// A list's export from end to end: the rows read and the export audited in one transaction
-/// ([`read_audited`]), each row made cells by `cells`, the file sent ([`download`]).
-pub async fn respond<R, F>(
+/// Hands each row of an export to the file being written.
+pub type Sink<'a, R> = &'a mut dyn FnMut(R) -> Result<(), DbError>;
+
+/// A list's export from end to end, in constant memory: in one transaction the rows are read a
+/// chunk at a time (`read` hands each to the sink, as the domain's `export` functions do),
+/// made cells by `cells` and written to a temporary file, and the export is recorded in the
+/// audit log (personal data leaving the system: who, which list, format, filters, how many
+/// rows); then the file is streamed to the browser and deleted.
+pub async fn respond<R, F, C>(
     db: &Db,
     by: Actor,
     format: Format,
     export: Export<'_>,
     read: F,
-    cells: impl Fn(R) -> Vec<Cell>,
+    cells: C,
 ) -> Result<HttpResponse, AppError>
 where
-    R: Send + 'static,
-    F: FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<Vec<R>> + Send + 'static,
+    R: 'static,
+    F: FnOnce(&mut diesel::PgConnection, Sink<'_, R>) -> Result<i64, DbError> + Send + 'static,
+    C: Fn(R) -> Vec<Cell> + Send + 'static,
 {
-    let rows = read_audited(db, by, export.list, format, export.filters, read).await?;
-    let mut sheet = Sheet::new(export.sheet, export.headers);
-    for row in rows {
-        sheet.push(cells(row));
-    }
-    let stem = format!(
-        "{}-{}",
-        export.stem,
-        crate::time::today().format("%Y-%m-%d")
-    );
-    download(&sheet, format, &stem)
+    let filters: serde_json::Map<String, serde_json::Value> = export
+        .filters
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+        .collect();
+    let Export {
+        list,
+        sheet,
+        stem,
+        headers,
+        ..
+    } = export;
+    let file = db
+        .transaction(move |conn| {
+            let mut writer =
+                SheetWriter::create(format, sheet, &headers).map_err(DbError::other)?;
+            let rows = read(conn, &mut |row| {
+                writer.push(&cells(row)).map_err(DbError::other)
+            })?;
+            audit::record(
+                conn,
+                &NewEntry {
+                    details: serde_json::json!({
+                        "listado": list,
+                        "formato": format.extension(),
+                        "filtros": filters,
+                        "filas": rows,
+                    }),
+                    ..by.entry(Action::ListExported)
+                },
+            )?;
+            writer.finish().map_err(DbError::other)
+        })
+        .await?;
+    let stem = format!("{stem}-{}", crate::time::today().format("%Y-%m-%d"));
+    download(file, format, &stem)
 }
 
-/// The sheet as a file to save: `<stem>.<csv|xlsx>`, never cached (it holds personal data).
-pub fn download(sheet: &Sheet, format: Format, stem: &str) -> Result<HttpResponse, AppError> {
-    let body = sheet
-        .write(format)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+/// The written file as a download, `<stem>.<csv|xlsx>`, streamed from disk 64 KiB at a time
+/// (read on the blocking pool) with its length; never cached (it holds personal data).
+fn download(file: File, format: Format, stem: &str) -> Result<HttpResponse, AppError> {
+    let length = file
+        .metadata()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
+        .len();
+    let chunks = futures_util::stream::try_unfold(file, |mut file| async move {
+        let (file, chunk) = web::block(move || {
+            let mut chunk = vec![0; 64 * 1024];
+            let read = file.read(&mut chunk)?;
+            chunk.truncate(read);
+            Ok::<_, std::io::Error>((file, chunk))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok::<_, std::io::Error>((!chunk.is_empty()).then(|| (Bytes::from(chunk), file)))
+    });
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, format.content_type()))
         .insert_header(ContentDisposition {
@@ -139,7 +150,7 @@ pub fn download(sheet: &Sheet, format: Format, stem: &str) -> Result<HttpRespons
             ))],
         })
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(body))
+        .body(SizedStream::new(length, chunks)))
 }
 
 #[cfg(test)]

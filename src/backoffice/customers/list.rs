@@ -180,13 +180,12 @@ pub async fn export(
     let scope = scope_of(&staff.0);
     let filter = query.filter(scope);
     let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
-    let rows = download::read_audited(&db, by, "clientes", format, &query.pairs(), move |conn| {
-        customers::export(conn, scope, &filter)
-    })
-    .await?;
-    let mut sheet = crate::export::Sheet::new(
-        "Clientes",
-        vec![
+    let pairs = query.pairs();
+    let export = download::Export {
+        list: "clientes",
+        sheet: "Clientes",
+        stem: "clientes",
+        headers: vec![
             "Nombre",
             "DNI/NIE/CIF",
             "Teléfono",
@@ -195,18 +194,26 @@ pub async fn export(
             "Segmento",
             "Agente",
         ],
-    );
-    for row in rows.into_iter().map(Row::from) {
-        sheet.push(vec![
-            row.name.into(),
-            row.tax_id.into(),
-            row.phone.into(),
-            row.email.into(),
-            row.province.into(),
-            row.segment.into(),
-            row.owner.into(),
-        ]);
-    }
-    let stem = format!("clientes-{}", crate::policies::today().format("%Y-%m-%d"));
-    download::download(&sheet, format, &stem)
+        filters: &pairs,
+    };
+    download::respond(
+        &db,
+        by,
+        format,
+        export,
+        move |conn, sink| customers::export(conn, scope, &filter, sink),
+        |row| {
+            let row = Row::from(row);
+            vec![
+                row.name.into(),
+                row.tax_id.into(),
+                row.phone.into(),
+                row.email.into(),
+                row.province.into(),
+                row.segment.into(),
+                row.owner.into(),
+            ]
+        },
+    )
+    .await
 }

@@ -284,7 +284,7 @@ pub async fn export(
         actor(&staff, &meta),
         format,
         export,
-        move |conn| leads::export(conn, scope, &filter),
+        move |conn, sink| leads::export(conn, scope, &filter, sink),
         |card: leads::Card| {
             vec![
                 Cell::Int(card.id),

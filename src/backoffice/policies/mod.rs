@@ -11,7 +11,7 @@ use crate::auth::permissions::{Permission, PortfolioScope};
 use crate::backoffice::CurrentStaff;
 use crate::catalog::{self, Carrier};
 use crate::db::{Db, DbError};
-use crate::export::{Cell, Sheet};
+use crate::export::Cell;
 use crate::format::{date, madrid_datetime};
 use crate::listing::Cursor;
 use crate::money::{cents_for_input, format_cents};

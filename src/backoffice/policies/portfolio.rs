@@ -164,13 +164,11 @@ pub async fn export(
         ("estado", query.estado.as_str()),
         ("q", query.q.as_str()),
     ];
-    let rows = download::read_audited(&db, by, "pólizas", format, &filters, move |conn| {
-        policies::export_portfolio(conn, scope, &filter)
-    })
-    .await?;
-    let mut sheet = Sheet::new(
-        "Pólizas",
-        vec![
+    let export = download::Export {
+        list: "pólizas",
+        sheet: "Pólizas",
+        stem: "polizas",
+        headers: vec![
             "Póliza",
             "Cliente",
             "Compañía",
@@ -183,22 +181,30 @@ pub async fn export(
             "Prima total",
             "Agente",
         ],
-    );
-    for row in rows {
-        sheet.push(vec![
-            row.number.clone().into(),
-            row.customer_name.clone().into(),
-            row.carrier_name.clone().into(),
-            row.line_name.clone().into(),
-            row.product_name.clone().into(),
-            row.status().label().into(),
-            row.start_date.into(),
-            row.end_date.into(),
-            Cell::Money(row.net_premium_cents),
-            Cell::Money(row.total_premium_cents),
-            row.agent_name.into(),
-        ]);
-    }
-    let stem = format!("polizas-{}", policies::today().format("%Y-%m-%d"));
-    download::download(&sheet, format, &stem)
+        filters: &filters,
+    };
+    download::respond(
+        &db,
+        by,
+        format,
+        export,
+        move |conn, sink| policies::export_portfolio(conn, scope, &filter, sink),
+        |row: PolicyRow| {
+            let status = row.status().label();
+            vec![
+                row.number.into(),
+                row.customer_name.into(),
+                row.carrier_name.into(),
+                row.line_name.into(),
+                row.product_name.into(),
+                status.into(),
+                row.start_date.into(),
+                row.end_date.into(),
+                Cell::Money(row.net_premium_cents),
+                Cell::Money(row.total_premium_cents),
+                row.agent_name.into(),
+            ]
+        },
+    )
+    .await
 }

@@ -228,7 +228,7 @@ pub async fn export(
         Actor::new(&staff.0, &meta.ip, &meta.user_agent),
         format,
         export,
-        move |conn| quotes::export(conn, scope, &filter),
+        move |conn, sink| quotes::export(conn, scope, &filter, sink),
         |row: ListRow| {
             vec![
                 row.number.into(),

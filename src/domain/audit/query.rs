@@ -74,29 +74,38 @@ pub struct ExportedEntry {
 
 /// Every entry the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first: what
 /// an export writes.
-pub fn export(conn: &mut PgConnection, filter: &Filter) -> QueryResult<Vec<ExportedEntry>> {
-    let filter = Filter {
-        cursor: None,
-        ..filter.clone()
-    };
-    let page = read(conn, &filter, crate::export::EXPORT_LIMIT)?;
-    let texts: Vec<(String, String)> = page
-        .page
-        .rows
-        .iter()
-        .map(|e| (page.target_text(e), page.details_text(e)))
-        .collect();
-    Ok(page
-        .page
-        .rows
-        .into_iter()
-        .zip(texts)
-        .map(|(entry, (target, details))| ExportedEntry {
-            entry,
-            target,
-            details,
-        })
-        .collect())
+pub fn export<E: From<diesel::result::Error>>(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    sink: impl FnMut(ExportedEntry) -> Result<(), E>,
+) -> Result<i64, E> {
+    listing::read_in_chunks(
+        crate::export::EXPORT_LIMIT,
+        crate::export::EXPORT_CHUNK,
+        |cursor, size| {
+            let filter = Filter {
+                cursor,
+                ..filter.clone()
+            };
+            let page = read(conn, &filter, size)?;
+            let mut texts = page
+                .page
+                .rows
+                .iter()
+                .map(|e| (page.target_text(e), page.details_text(e)))
+                .collect::<Vec<_>>()
+                .into_iter();
+            Ok(page.page.map(|entry| {
+                let (target, details) = texts.next().unwrap_or_default();
+                ExportedEntry {
+                    entry,
+                    target,
+                    details,
+                }
+            }))
+        },
+        sink,
+    )
 }
 
 fn read(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult<EntryPage> {

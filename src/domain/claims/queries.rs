@@ -302,13 +302,19 @@ pub fn queue(
 
 /// Every claim the queue's filter keeps (up to [`EXPORT_LIMIT`]), oldest first: what an
 /// export writes.
-pub fn export_queue(
+pub fn export_queue<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: QueueFilter,
     me: i64,
-) -> QueryResult<Vec<QueueRow>> {
-    Ok(read_queue(conn, scope, filter, me, None, crate::export::EXPORT_LIMIT)?.rows)
+    sink: impl FnMut(QueueRow) -> Result<(), E>,
+) -> Result<i64, E> {
+    crate::listing::read_in_chunks(
+        crate::export::EXPORT_LIMIT,
+        crate::export::EXPORT_CHUNK,
+        |cursor, size| read_queue(conn, scope, filter, me, cursor, size),
+        sink,
+    )
 }
 
 fn read_queue(

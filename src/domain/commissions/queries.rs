@@ -75,16 +75,24 @@ pub fn list(
 
 /// Every line the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first: what
 /// an export writes.
-pub fn export(
+pub fn export<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &ListFilter,
-) -> QueryResult<Vec<CommissionRow>> {
-    let filter = ListFilter {
-        cursor: None,
-        ..filter.clone()
-    };
-    Ok(read(conn, scope, &filter, crate::export::EXPORT_LIMIT)?.rows)
+    sink: impl FnMut(CommissionRow) -> Result<(), E>,
+) -> Result<i64, E> {
+    crate::listing::read_in_chunks(
+        crate::export::EXPORT_LIMIT,
+        crate::export::EXPORT_CHUNK,
+        |cursor, size| {
+            let filter = ListFilter {
+                cursor,
+                ..filter.clone()
+            };
+            read(conn, scope, &filter, size)
+        },
+        sink,
+    )
 }
 
 fn read(
@@ -244,15 +252,23 @@ pub fn settlements(
 
 /// Every settlement the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest period
 /// first: what an export writes.
-pub fn export_settlements(
+pub fn export_settlements<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     filter: &SettlementFilter,
-) -> QueryResult<Vec<SettlementRow>> {
-    let filter = SettlementFilter {
-        cursor: None,
-        ..filter.clone()
-    };
-    Ok(read_settlements(conn, &filter, crate::export::EXPORT_LIMIT)?.rows)
+    sink: impl FnMut(SettlementRow) -> Result<(), E>,
+) -> Result<i64, E> {
+    crate::listing::read_in_chunks(
+        crate::export::EXPORT_LIMIT,
+        crate::export::EXPORT_CHUNK,
+        |cursor, size| {
+            let filter = SettlementFilter {
+                cursor,
+                ..filter.clone()
+            };
+            read_settlements(conn, &filter, size)
+        },
+        sink,
+    )
 }
 
 fn read_settlements(

@@ -198,16 +198,25 @@ enum ListSearch {
 
 /// Every customer the filter keeps (up to [`EXPORT_LIMIT`]), in the list's order: what an
 /// export writes.
-pub fn export(
+pub fn export<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &ListFilter,
-) -> QueryResult<Vec<ListRow>> {
-    let filter = ListFilter {
-        cursor: None,
-        ..filter.clone()
-    };
-    Ok(read(conn, scope, &filter, EXPORT_LIMIT)?.0)
+    sink: impl FnMut(ListRow) -> Result<(), E>,
+) -> Result<i64, E> {
+    listing::read_in_chunks(
+        EXPORT_LIMIT,
+        crate::export::EXPORT_CHUNK,
+        |cursor, size| {
+            let filter = ListFilter {
+                cursor,
+                ..filter.clone()
+            };
+            let (rows, _) = read(conn, scope, &filter, size + 1)?;
+            Ok(Page::assemble(rows, cursor, size, |r| r.id))
+        },
+        sink,
+    )
 }
 
 /// One page of customers in the scope, filtered and sorted; keyset paginated both ways, with

@@ -355,17 +355,44 @@ pub fn list(
 
 /// Every lead the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first, without
 /// the duplicate hints of the screen: what an export writes.
-pub fn export(
+pub fn export<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &Filter,
-) -> QueryResult<Vec<Card>> {
+    mut sink: impl FnMut(Card) -> Result<(), E>,
+) -> Result<i64, E> {
+    use crate::export::{EXPORT_CHUNK, EXPORT_LIMIT};
     let today = today();
-    let rows: Vec<CardTuple> = filtered!(card_query!(), scope, filter)
-        .order((leads::created_at.desc(), leads::id.desc()))
-        .limit(crate::export::EXPORT_LIMIT)
-        .load(conn)?;
-    Ok(rows.into_iter().map(|row| card(row, today)).collect())
+    let mut count = 0;
+    // Read by keyset on the list's own order, a chunk at a time: one chunk in memory.
+    let mut after: Option<(DateTime<Utc>, i64)> = None;
+    loop {
+        let size = EXPORT_CHUNK.min(EXPORT_LIMIT - count);
+        if size <= 0 {
+            return Ok(count);
+        }
+        let mut query = filtered!(card_query!(), scope, filter);
+        if let Some((created, id)) = after {
+            query = query.filter(
+                leads::created_at
+                    .lt(created)
+                    .or(leads::created_at.eq(created).and(leads::id.lt(id))),
+            );
+        }
+        let rows: Vec<CardTuple> = query
+            .order((leads::created_at.desc(), leads::id.desc()))
+            .limit(size)
+            .load(conn)?;
+        let read = rows.len() as i64;
+        after = rows.last().map(|row| (row.9, row.0));
+        for row in rows {
+            sink(card(row, today))?;
+        }
+        count += read;
+        if read < size {
+            return Ok(count);
+        }
+    }
 }
 
 /// A lead with what its page shows around it.

@@ -1205,16 +1205,24 @@ pub fn portfolio(
 }
 
 /// Every policy the filter keeps (up to [`EXPORT_LIMIT`]), newest first: what an export writes.
-pub fn export_portfolio(
+pub fn export_portfolio<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &PortfolioFilter,
-) -> QueryResult<Vec<PolicyRow>> {
-    let filter = PortfolioFilter {
-        cursor: None,
-        ..filter.clone()
-    };
-    Ok(read_portfolio(conn, scope, &filter, EXPORT_LIMIT, false)?.rows)
+    sink: impl FnMut(PolicyRow) -> Result<(), E>,
+) -> Result<i64, E> {
+    crate::listing::read_in_chunks(
+        EXPORT_LIMIT,
+        crate::export::EXPORT_CHUNK,
+        |cursor, size| {
+            let filter = PortfolioFilter {
+                cursor,
+                ..filter.clone()
+            };
+            read_portfolio(conn, scope, &filter, size, false)
+        },
+        sink,
+    )
 }
 
 /// Up to `limit` rows from the filter's cursor, counted when `count`.

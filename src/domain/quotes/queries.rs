@@ -89,16 +89,24 @@ pub fn list(
 
 /// Every quote the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first: what
 /// an export writes.
-pub fn export(
+pub fn export<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &ListFilter,
-) -> QueryResult<Vec<ListRow>> {
-    let filter = ListFilter {
-        cursor: None,
-        ..filter.clone()
-    };
-    Ok(read(conn, scope, &filter, crate::export::EXPORT_LIMIT)?.rows)
+    sink: impl FnMut(ListRow) -> Result<(), E>,
+) -> Result<i64, E> {
+    crate::listing::read_in_chunks(
+        crate::export::EXPORT_LIMIT,
+        crate::export::EXPORT_CHUNK,
+        |cursor, size| {
+            let filter = ListFilter {
+                cursor,
+                ..filter.clone()
+            };
+            read(conn, scope, &filter, size)
+        },
+        sink,
+    )
 }
 
 fn read(

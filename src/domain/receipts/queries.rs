@@ -8,8 +8,8 @@ use diesel::sql_types::{BigInt, Nullable};
 
 use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{carriers, customers, policies, receipts, staff_users};
-use crate::export::EXPORT_LIMIT;
-use crate::listing::{Cursor, Direction, PAGE_SIZE, Page};
+use crate::export::{EXPORT_CHUNK, EXPORT_LIMIT};
+use crate::listing::{self, Cursor, Direction, PAGE_SIZE, Page};
 use crate::receipts::model::{ClientReceipt, Receipt, ReceiptRow, Status, Totals};
 
 /// Receipts a policy page or a client page shows at most (12 a year for a few years).
@@ -72,18 +72,26 @@ pub fn list(
     read(conn, scope, filter, PAGE_SIZE)
 }
 
-/// Every receipt the filter keeps (up to [`EXPORT_LIMIT`]), in the list's order: what an
-/// export writes.
-pub fn export(
+/// Every receipt the filter keeps (up to [`EXPORT_LIMIT`]), in the list's order, handed to
+/// `sink` a chunk at a time: what an export writes. Returns how many.
+pub fn export<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &ListFilter,
-) -> QueryResult<Vec<ReceiptRow>> {
-    let filter = ListFilter {
-        cursor: None,
-        ..filter.clone()
-    };
-    Ok(read(conn, scope, &filter, EXPORT_LIMIT)?.rows)
+    sink: impl FnMut(ReceiptRow) -> Result<(), E>,
+) -> Result<i64, E> {
+    listing::read_in_chunks(
+        EXPORT_LIMIT,
+        EXPORT_CHUNK,
+        |cursor, size| {
+            let filter = ListFilter {
+                cursor,
+                ..filter.clone()
+            };
+            read(conn, scope, &filter, size)
+        },
+        sink,
+    )
 }
 
 fn read(

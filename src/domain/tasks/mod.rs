@@ -389,20 +389,31 @@ pub fn assigned_to(
 
 /// Every task of `staff_id` the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), in the
 /// list's order: what an export writes.
-pub fn export_assigned_to(
+pub fn export_assigned_to<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     staff_id: i64,
     filter: ListFilter,
     today: NaiveDate,
-) -> QueryResult<Vec<TaskRow>> {
-    rows_assigned_to(
-        conn,
-        staff_id,
-        filter,
-        today,
-        crate::export::EXPORT_LIMIT,
-        0,
-    )
+    mut sink: impl FnMut(TaskRow) -> Result<(), E>,
+) -> Result<i64, E> {
+    use crate::export::{EXPORT_CHUNK, EXPORT_LIMIT};
+    // One person's tasks: a chunk at a time by offset is enough.
+    let mut count = 0;
+    loop {
+        let size = EXPORT_CHUNK.min(EXPORT_LIMIT - count);
+        if size <= 0 {
+            return Ok(count);
+        }
+        let rows = rows_assigned_to(conn, staff_id, filter, today, size, count)?;
+        let read = rows.len() as i64;
+        for row in rows {
+            sink(row)?;
+        }
+        count += read;
+        if read < size {
+            return Ok(count);
+        }
+    }
 }
 
 fn rows_assigned_to(
