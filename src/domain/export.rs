@@ -18,6 +18,22 @@ pub const EXPORT_LIMIT: i64 = 100_000;
 /// Rows an export reads per statement ([`crate::listing::read_in_chunks`]).
 pub const EXPORT_CHUNK: i64 = 1_000;
 
+/// Every row of a list (up to [`EXPORT_LIMIT`]), read [`EXPORT_CHUNK`] at a time by the
+/// list's page read `read(cursor, size)` and handed to `sink`: what an export writes.
+/// Returns how many rows.
+pub fn rows<T, E>(
+    read: impl FnMut(
+        Option<crate::listing::Cursor>,
+        i64,
+    ) -> diesel::QueryResult<crate::listing::Page<T>>,
+    sink: impl FnMut(T) -> Result<(), E>,
+) -> Result<i64, E>
+where
+    E: From<diesel::result::Error>,
+{
+    crate::listing::read_in_chunks(EXPORT_LIMIT, EXPORT_CHUNK, read, sink)
+}
+
 /// One value of a cell, typed so that a workbook keeps numbers and dates as such.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {

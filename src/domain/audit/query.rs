@@ -79,9 +79,7 @@ pub fn export<E: From<diesel::result::Error>>(
     filter: &Filter,
     sink: impl FnMut(ExportedEntry) -> Result<(), E>,
 ) -> Result<i64, E> {
-    listing::read_in_chunks(
-        crate::export::EXPORT_LIMIT,
-        crate::export::EXPORT_CHUNK,
+    crate::export::rows(
         |cursor, size| {
             let filter = Filter {
                 cursor,

@@ -300,7 +300,7 @@ pub fn queue(
     read_queue(conn, scope, filter, me, cursor, PAGE_SIZE)
 }
 
-/// Every claim the queue's filter keeps (up to [`EXPORT_LIMIT`]), oldest first: what an
+/// Every claim the queue's filter keeps (up to [`crate::export::EXPORT_LIMIT`]), oldest first: what an
 /// export writes.
 pub fn export_queue<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
@@ -309,9 +309,7 @@ pub fn export_queue<E: From<diesel::result::Error>>(
     me: i64,
     sink: impl FnMut(QueueRow) -> Result<(), E>,
 ) -> Result<i64, E> {
-    crate::listing::read_in_chunks(
-        crate::export::EXPORT_LIMIT,
-        crate::export::EXPORT_CHUNK,
+    crate::export::rows(
         |cursor, size| read_queue(conn, scope, filter, me, cursor, size),
         sink,
     )

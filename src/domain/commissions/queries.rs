@@ -81,9 +81,7 @@ pub fn export<E: From<diesel::result::Error>>(
     filter: &ListFilter,
     sink: impl FnMut(CommissionRow) -> Result<(), E>,
 ) -> Result<i64, E> {
-    crate::listing::read_in_chunks(
-        crate::export::EXPORT_LIMIT,
-        crate::export::EXPORT_CHUNK,
+    crate::export::rows(
         |cursor, size| {
             let filter = ListFilter {
                 cursor,
@@ -257,9 +255,7 @@ pub fn export_settlements<E: From<diesel::result::Error>>(
     filter: &SettlementFilter,
     sink: impl FnMut(SettlementRow) -> Result<(), E>,
 ) -> Result<i64, E> {
-    crate::listing::read_in_chunks(
-        crate::export::EXPORT_LIMIT,
-        crate::export::EXPORT_CHUNK,
+    crate::export::rows(
         |cursor, size| {
             let filter = SettlementFilter {
                 cursor,

@@ -16,7 +16,6 @@ use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{
     claims, customer_consents, customers, interactions, policies, receipts, staff_users, tasks,
 };
-use crate::export::EXPORT_LIMIT;
 use crate::identifiers::{Email, Phone, TaxId};
 use crate::listing::{self, Cursor, PAGE_SIZE, Page};
 use crate::search;
@@ -196,7 +195,7 @@ enum ListSearch {
     PolicyNumber(String),
 }
 
-/// Every customer the filter keeps (up to [`EXPORT_LIMIT`]), in the list's order: what an
+/// Every customer the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), in the list's order: what an
 /// export writes.
 pub fn export<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
@@ -204,9 +203,7 @@ pub fn export<E: From<diesel::result::Error>>(
     filter: &ListFilter,
     sink: impl FnMut(ListRow) -> Result<(), E>,
 ) -> Result<i64, E> {
-    listing::read_in_chunks(
-        EXPORT_LIMIT,
-        crate::export::EXPORT_CHUNK,
+    crate::export::rows(
         |cursor, size| {
             let filter = ListFilter {
                 cursor,

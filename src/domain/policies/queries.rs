@@ -17,7 +17,6 @@ use crate::db::schema::{
     audit_log, carriers, customers, lines_of_business, policies, policy_endorsements,
     policy_periods, products, staff_users,
 };
-use crate::export::EXPORT_LIMIT;
 use crate::format::date;
 use crate::listing::{self, Cursor, Direction, PAGE_SIZE, Page};
 use crate::money::parse_cents;
@@ -1204,16 +1203,14 @@ pub fn portfolio(
     read_portfolio(conn, scope, filter, PAGE_SIZE + 1, true)
 }
 
-/// Every policy the filter keeps (up to [`EXPORT_LIMIT`]), newest first: what an export writes.
+/// Every policy the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first: what an export writes.
 pub fn export_portfolio<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &PortfolioFilter,
     sink: impl FnMut(PolicyRow) -> Result<(), E>,
 ) -> Result<i64, E> {
-    crate::listing::read_in_chunks(
-        EXPORT_LIMIT,
-        crate::export::EXPORT_CHUNK,
+    crate::export::rows(
         |cursor, size| {
             let filter = PortfolioFilter {
                 cursor,

@@ -95,9 +95,7 @@ pub fn export<E: From<diesel::result::Error>>(
     filter: &ListFilter,
     sink: impl FnMut(ListRow) -> Result<(), E>,
 ) -> Result<i64, E> {
-    crate::listing::read_in_chunks(
-        crate::export::EXPORT_LIMIT,
-        crate::export::EXPORT_CHUNK,
+    crate::export::rows(
         |cursor, size| {
             let filter = ListFilter {
                 cursor,

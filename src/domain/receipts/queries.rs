@@ -8,8 +8,7 @@ use diesel::sql_types::{BigInt, Nullable};
 
 use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{carriers, customers, policies, receipts, staff_users};
-use crate::export::{EXPORT_CHUNK, EXPORT_LIMIT};
-use crate::listing::{self, Cursor, Direction, PAGE_SIZE, Page};
+use crate::listing::{Cursor, Direction, PAGE_SIZE, Page};
 use crate::receipts::model::{ClientReceipt, Receipt, ReceiptRow, Status, Totals};
 
 /// Receipts a policy page or a client page shows at most (12 a year for a few years).
@@ -72,7 +71,7 @@ pub fn list(
     read(conn, scope, filter, PAGE_SIZE)
 }
 
-/// Every receipt the filter keeps (up to [`EXPORT_LIMIT`]), in the list's order, handed to
+/// Every receipt the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), in the list's order, handed to
 /// `sink` a chunk at a time: what an export writes. Returns how many.
 pub fn export<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
@@ -80,9 +79,7 @@ pub fn export<E: From<diesel::result::Error>>(
     filter: &ListFilter,
     sink: impl FnMut(ReceiptRow) -> Result<(), E>,
 ) -> Result<i64, E> {
-    listing::read_in_chunks(
-        EXPORT_LIMIT,
-        EXPORT_CHUNK,
+    crate::export::rows(
         |cursor, size| {
             let filter = ListFilter {
                 cursor,
