@@ -24,7 +24,7 @@ use crate::web::flash::{self, Flash};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
-use crate::web::second_step::session_error;
+use crate::web::two_factor::{self as shared, Enrolment, no_store};
 
 pub const PAGE_PATH: &str = "/admin/cuenta/dos-pasos";
 
@@ -60,14 +60,6 @@ pub fn enrolment_redirect(req: &ServiceRequest) -> HttpResponse<BoxBody> {
     response
 }
 
-/// What the enrolment form shows while two-factor authentication is off.
-pub struct Enrolment {
-    /// Inline `<svg>` drawn by `totp::qr_svg` from our own URL (no user data).
-    pub qr_svg: String,
-    /// The secret in groups of four, for typing it in by hand.
-    pub key_groups: String,
-}
-
 #[derive(Template)]
 #[template(path = "backoffice/account/two_factor.html", blocks = ["content"])]
 pub struct TwoFactorPage {
@@ -101,13 +93,9 @@ pub struct RecoveryCodesPage {
     pub just_enabled: bool,
 }
 
-fn group_key(secret: &str) -> String {
-    secret
-        .as_bytes()
-        .chunks(4)
-        .map(|group| String::from_utf8_lossy(group).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The throttle key of a staff member's settings page, apart from their sign-in's.
+fn throttle_key(staff_id: i64) -> String {
+    format!("admin-2fa:{staff_id}")
 }
 
 /// The page for `status`; while not enabled, with the QR code of the secret in the session
@@ -118,26 +106,7 @@ fn page(
     session: &Session,
     email: &str,
 ) -> Result<TwoFactorPage, AppError> {
-    let enrolment = if status.enabled() {
-        session.remove(ENROL_SECRET);
-        None
-    } else {
-        let secret = match session.get::<String>(ENROL_SECRET).map_err(session_error)? {
-            Some(secret) => secret,
-            None => {
-                let secret = totp::new_secret();
-                session
-                    .insert(ENROL_SECRET, &secret)
-                    .map_err(session_error)?;
-                secret
-            }
-        };
-        let url = totp::otpauth_url(&secret, email)?;
-        Some(Enrolment {
-            qr_svg: totp::qr_svg(&url)?,
-            key_groups: group_key(&secret),
-        })
-    };
+    let enrolment = shared::enrolment(session, ENROL_SECRET, status.enabled(), email)?;
     Ok(TwoFactorPage {
         ctx,
         status,
@@ -146,14 +115,6 @@ fn page(
         disable_error: None,
         codes_error: None,
     })
-}
-
-/// Pages that show a secret or recovery codes must not stay in any cache.
-fn no_store(mut response: HttpResponse) -> HttpResponse {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 async fn load_status(db: &Db, staff_id: i64) -> Result<TwoFactorStatus, AppError> {
@@ -189,11 +150,8 @@ pub async fn activate(
     db: web::Data<Db>,
     form: crate::web::form::StrictForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(secret) = session.get::<String>(ENROL_SECRET).map_err(session_error)? else {
-        return Ok(flash::redirect(
-            PAGE_PATH,
-            Flash::warning("La página había caducado. Escanee de nuevo el código QR."),
-        ));
+    let Some(secret) = shared::enrolling(&session, ENROL_SECRET)? else {
+        return Ok(flash::redirect(PAGE_PATH, Flash::warning(shared::EXPIRED)));
     };
     let code = form.into_inner().codigo.trim().to_owned();
     let staff_id = staff.0.id;
@@ -223,9 +181,7 @@ pub async fn activate(
         Err(TwoFactorError::InvalidCode) => {
             let status = load_status(&db, staff_id).await?;
             let mut page = page(ctx, status, &session, &staff.0.email)?;
-            page.enrol_error = Some(
-                "El código no es correcto. Compruebe que la hora del móvil es la correcta y escriba el código de seis cifras que muestra ahora la aplicación.",
-            );
+            page.enrol_error = Some(shared::WRONG_ENROL_CODE);
             Ok(no_store(render::html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &page,
@@ -235,7 +191,7 @@ pub async fn activate(
             session.remove(ENROL_SECRET);
             Ok(flash::redirect(
                 PAGE_PATH,
-                Flash::info("La verificación en dos pasos ya estaba activada."),
+                Flash::info(shared::ALREADY_ENABLED),
             ))
         }
         Err(other) => Err(other.into()),
@@ -262,41 +218,46 @@ pub async fn deactivate(
     let password = form.into_inner().password;
     let staff_id = staff.0.id;
     let stored_hash = staff.0.password_hash.clone();
+    let (key, ip, now) = (throttle_key(staff_id), meta.ip.clone(), Utc::now());
     let error = if password.is_empty() {
-        Some("Escriba su contraseña.")
+        Some(shared::PASSWORD_MISSING)
     } else {
-        // The password hash runs on the blocking pool with the query.
-        let actor = staff.0.clone();
-        let result = db
-            .transaction(move |conn| {
-                if totp::require_two_factor(conn)? {
-                    return Err(TwoFactorError::RequiredByPolicy);
+        // Wrong passwords here count like wrong sign-ins (own key, same waits).
+        match shared::reserve(&db, key, ip, now).await? {
+            Err(_wait) => Some(shared::THROTTLED),
+            Ok(attempt) => {
+                // The password hash runs on the blocking pool with the query.
+                let actor = staff.0.clone();
+                let result = db
+                    .transaction(move |conn| {
+                        if totp::require_two_factor(conn)? {
+                            return Err(TwoFactorError::RequiredByPolicy);
+                        }
+                        if !password::verify(&password, &stored_hash) {
+                            return Ok(false);
+                        }
+                        totp::disable(conn, staff_id)?;
+                        audit::record(conn, &audit_entry(&actor, &meta, Action::TotpDisabled))?;
+                        Ok(true)
+                    })
+                    .await;
+                if !matches!(result, Ok(false)) {
+                    // Only a wrong password is a failed attempt.
+                    shared::succeeded(&db, attempt, now).await?;
                 }
-                if !password::verify(&password, &stored_hash) {
-                    return Ok(false);
+                match result {
+                    Ok(true) => {
+                        tracing::info!(staff_id, "two-factor authentication disabled");
+                        return Ok(flash::redirect(PAGE_PATH, Flash::success(shared::DISABLED)));
+                    }
+                    Ok(false) => Some(shared::WRONG_PASSWORD),
+                    Err(TwoFactorError::RequiredByPolicy) => Some(REQUIRED_BY_POLICY),
+                    Err(TwoFactorError::NotEnabled) => {
+                        return Ok(flash::redirect(PAGE_PATH, Flash::info(shared::NOT_ENABLED)));
+                    }
+                    Err(other) => return Err(other.into()),
                 }
-                totp::disable(conn, staff_id)?;
-                audit::record(conn, &audit_entry(&actor, &meta, Action::TotpDisabled))?;
-                Ok(true)
-            })
-            .await;
-        match result {
-            Ok(true) => {
-                tracing::info!(staff_id, "two-factor authentication disabled");
-                return Ok(flash::redirect(
-                    PAGE_PATH,
-                    Flash::success("Ha desactivado la verificación en dos pasos."),
-                ));
             }
-            Ok(false) => Some("La contraseña no es correcta."),
-            Err(TwoFactorError::RequiredByPolicy) => Some(REQUIRED_BY_POLICY),
-            Err(TwoFactorError::NotEnabled) => {
-                return Ok(flash::redirect(
-                    PAGE_PATH,
-                    Flash::info("La verificación en dos pasos no estaba activada."),
-                ));
-            }
-            Err(other) => return Err(other.into()),
         }
     };
     let status = load_status(&db, staff_id).await?;
@@ -319,47 +280,59 @@ pub async fn regenerate_codes(
 ) -> Result<HttpResponse, AppError> {
     let code = form.into_inner().codigo.trim().to_owned();
     let staff_id = staff.0.id;
-    let result = if code.is_empty() {
-        Err(TwoFactorError::InvalidCode)
+    let (key, ip, now) = (throttle_key(staff_id), meta.ip.clone(), Utc::now());
+    let error = if code.is_empty() {
+        shared::CODE_MISSING
     } else {
-        let actor = staff.0.clone();
-        db.transaction(move |conn| {
-            totp::check_totp_code(conn, staff_id, &code, Utc::now())?;
-            let codes = totp::regenerate_recovery_codes(conn, staff_id)?;
-            audit::record(
-                conn,
-                &audit_entry(&actor, &meta, Action::RecoveryCodesRegenerated),
-            )?;
-            Ok(codes)
-        })
-        .await
+        // Wrong codes here count like wrong sign-ins (own key, same waits).
+        match shared::reserve(&db, key, ip, now).await? {
+            Err(_wait) => shared::THROTTLED,
+            Ok(attempt) => {
+                let actor = staff.0.clone();
+                let result = db
+                    .transaction(move |conn| {
+                        totp::check_totp_code(conn, staff_id, &code, now)?;
+                        let codes = totp::regenerate_recovery_codes(conn, staff_id)?;
+                        audit::record(
+                            conn,
+                            &audit_entry(&actor, &meta, Action::RecoveryCodesRegenerated),
+                        )?;
+                        Ok(codes)
+                    })
+                    .await;
+                if !matches!(result, Err(TwoFactorError::InvalidCode)) {
+                    shared::succeeded(&db, attempt, now).await?;
+                }
+                match result {
+                    Ok(codes) => {
+                        tracing::info!(staff_id, "recovery codes regenerated");
+                        // Rendered here, never stored: the codes in clear cannot be shown
+                        // again.
+                        return Ok(no_store(render::html(&RecoveryCodesPage {
+                            ctx,
+                            codes,
+                            just_enabled: false,
+                        })?));
+                    }
+                    Err(TwoFactorError::InvalidCode) => shared::WRONG_CODE,
+                    Err(TwoFactorError::NotEnabled) => {
+                        return Ok(flash::redirect(
+                            PAGE_PATH,
+                            Flash::info(shared::ENABLE_FIRST),
+                        ));
+                    }
+                    Err(other) => return Err(other.into()),
+                }
+            }
+        }
     };
-    match result {
-        Ok(codes) => {
-            tracing::info!(staff_id, "recovery codes regenerated");
-            Ok(no_store(render::html(&RecoveryCodesPage {
-                ctx,
-                codes,
-                just_enabled: false,
-            })?))
-        }
-        Err(TwoFactorError::InvalidCode) => {
-            let status = load_status(&db, staff_id).await?;
-            let mut page = page(ctx, status, &session, &staff.0.email)?;
-            page.codes_error = Some(
-                "El código no es correcto o ya se ha usado. Escriba el código de seis cifras que muestra ahora la aplicación.",
-            );
-            Ok(no_store(render::html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page,
-            )?))
-        }
-        Err(TwoFactorError::NotEnabled) => Ok(flash::redirect(
-            PAGE_PATH,
-            Flash::info("Active primero la verificación en dos pasos."),
-        )),
-        Err(other) => Err(other.into()),
-    }
+    let status = load_status(&db, staff_id).await?;
+    let mut page = page(ctx, status, &session, &staff.0.email)?;
+    page.codes_error = Some(error);
+    Ok(no_store(render::html_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &page,
+    )?))
 }
 
 #[cfg(test)]
@@ -373,10 +346,5 @@ mod tests {
         assert!(!allowed_before_enrolment("/admin/cuenta/dos-pasosx"));
         assert!(!allowed_before_enrolment("/admin/catalogo"));
         assert!(!allowed_before_enrolment("/admin"));
-    }
-
-    #[test]
-    fn the_key_is_shown_in_groups_of_four() {
-        assert_eq!(group_key("ABCDEFGHIJ"), "ABCD EFGH IJ");
     }
 }

@@ -11,12 +11,12 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 
 use crate::audit::Action;
 use crate::auth::throttle::{self, Attempt};
-use crate::auth::totp::{self, SecondFactor, TwoFactorError};
+use crate::auth::totp::{SecondFactor, TwoFactorError};
 use crate::clients::accounts::{self, ClientUser};
 use crate::clients::profile::ClientActor;
 use crate::clients::second_factor::{self, Status};
@@ -31,6 +31,7 @@ use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 use crate::web::second_step::{self, PendingState};
+use crate::web::two_factor::{self as shared, Enrolment};
 
 pub const PAGE_PATH: &str = "/portal/seguridad";
 pub const CODE_PATH: &str = "/portal/entrar/codigo";
@@ -44,30 +45,9 @@ const KEYS: second_step::Keys = second_step::Keys {
 
 const ENROL_SECRET: &str = "portal_totp_enrol_secret";
 
-const WRONG_CODE: &str = "El código no es correcto o ya se ha usado. Escriba el código de seis cifras que muestra ahora su aplicación.";
-
 /// The throttle key of a client's second step, apart from their password's.
 fn throttle_key(client_user_id: i64) -> String {
     format!("portal-2fa:{client_user_id}")
-}
-
-/// Lets a code attempt of `key` from `ip` through, recorded as a failure until
-/// [`succeeded`] says otherwise, or says how many seconds to wait.
-async fn reserve(
-    db: &Db,
-    key: String,
-    ip: String,
-    now: DateTime<Utc>,
-) -> Result<Result<Attempt, i64>, AppError> {
-    Ok(db
-        .run(move |conn| Ok::<_, DbError>(throttle::reserve(conn, &key, &ip, None, now)?))
-        .await?)
-}
-
-async fn succeeded(db: &Db, attempt: Attempt, now: DateTime<Utc>) -> Result<(), AppError> {
-    db.run(move |conn| Ok::<_, DbError>(throttle::succeeded(conn, &attempt, now)?))
-        .await?;
-    Ok(())
 }
 
 fn actor<'a>(user: &'a ClientUser, meta: &'a RequestMeta) -> ClientActor<'a> {
@@ -82,15 +62,6 @@ fn actor<'a>(user: &'a ClientUser, meta: &'a RequestMeta) -> ClientActor<'a> {
 // ---------------------------------------------------------------------------------------
 // The page: enrol, turn off.
 // ---------------------------------------------------------------------------------------
-
-/// What the enrolment form shows while the second factor is off.
-pub struct Enrolment {
-    /// Inline `<svg>` drawn by `totp::qr_svg` from our own otpauth URL (no user-typed text).
-    pub qr_svg: String,
-    pub otpauth_url: String,
-    /// The secret in groups of four, for typing it by hand.
-    pub key_groups: String,
-}
 
 #[derive(Template)]
 #[template(path = "portal/two_factor.html", blocks = ["content"])]
@@ -124,45 +95,13 @@ pub struct RecoveryCodesPage {
     pub just_enabled: bool,
 }
 
-fn group_key(secret: &str) -> String {
-    secret
-        .as_bytes()
-        .chunks(4)
-        .map(|group| String::from_utf8_lossy(group).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn page(
     ctx: PageContext,
     status: Status,
     session: &Session,
     email: &str,
 ) -> Result<TwoFactorPage, AppError> {
-    let enrolment = if status.enabled() {
-        session.remove(ENROL_SECRET);
-        None
-    } else {
-        let secret = match session
-            .get::<String>(ENROL_SECRET)
-            .map_err(second_step::session_error)?
-        {
-            Some(secret) => secret,
-            None => {
-                let secret = totp::new_secret();
-                session
-                    .insert(ENROL_SECRET, &secret)
-                    .map_err(second_step::session_error)?;
-                secret
-            }
-        };
-        let url = totp::otpauth_url(&secret, email)?;
-        Some(Enrolment {
-            qr_svg: totp::qr_svg(&url)?,
-            otpauth_url: url,
-            key_groups: group_key(&secret),
-        })
-    };
+    let enrolment = shared::enrolment(session, ENROL_SECRET, status.enabled(), email)?;
     Ok(TwoFactorPage {
         ctx,
         status,
@@ -219,14 +158,8 @@ pub async fn activate(
     db: web::Data<Db>,
     form: crate::web::form::StrictForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(secret) = session
-        .get::<String>(ENROL_SECRET)
-        .map_err(second_step::session_error)?
-    else {
-        return Ok(flash::redirect(
-            PAGE_PATH,
-            Flash::warning("La página había caducado. Escanee de nuevo el código QR."),
-        ));
+    let Some(secret) = shared::enrolling(&session, ENROL_SECRET)? else {
+        return Ok(flash::redirect(PAGE_PATH, Flash::warning(shared::EXPIRED)));
     };
     let code = form.into_inner().codigo.trim().to_owned();
     let result = if code.is_empty() {
@@ -252,16 +185,14 @@ pub async fn activate(
         }
         Err(TwoFactorError::InvalidCode) => {
             let mut page = page_with_status(ctx, &db, &client, &session).await?;
-            page.enrol_error = Some(
-                "El código no es correcto. Compruebe que la hora del móvil es la correcta y escriba el código de seis cifras que muestra ahora la aplicación.",
-            );
+            page.enrol_error = Some(shared::WRONG_ENROL_CODE);
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(TwoFactorError::AlreadyEnabled) => {
             session.remove(ENROL_SECRET);
             Ok(flash::redirect(
                 PAGE_PATH,
-                Flash::info("La verificación en dos pasos ya estaba activada."),
+                Flash::info(shared::ALREADY_ENABLED),
             ))
         }
         Err(other) => Err(other.into()),
@@ -299,7 +230,7 @@ pub async fn deactivate(
     } else {
         let (key, ip, now) = (throttle_key(client.user.id), meta.ip.clone(), Utc::now());
         // Wrong passwords and codes here count like wrong sign-ins (own key, same waits).
-        if let Ok(attempt) = reserve(&db, key, ip, now).await? {
+        if let Ok(attempt) = shared::reserve(&db, key, ip, now).await? {
             let stored = client.user.password_hash.clone();
             let (matches, _) = crate::auth::sign_in::check_password(password, stored).await?;
             let user = client.user.clone();
@@ -324,7 +255,7 @@ pub async fn deactivate(
                 })
                 .await?;
             if matches!(outcome, Disabled::Done) {
-                succeeded(&db, attempt, now).await?;
+                shared::succeeded(&db, attempt, now).await?;
             }
             Some(outcome)
         } else {
@@ -334,25 +265,17 @@ pub async fn deactivate(
     let mut page = page_with_status(ctx, &db, &client, &session).await?;
     match outcome {
         Some(Disabled::Done) => {
-            return Ok(flash::redirect(
-                PAGE_PATH,
-                Flash::success("Ha desactivado la verificación en dos pasos."),
-            ));
+            return Ok(flash::redirect(PAGE_PATH, Flash::success(shared::DISABLED)));
         }
-        Some(Disabled::WrongPassword) => {
-            page.password_error = Some("La contraseña no es correcta.");
-        }
-        Some(Disabled::WrongCode) => page.code_error = Some(WRONG_CODE),
-        Some(Disabled::Throttled) => {
-            page.code_error =
-                Some("Demasiados intentos fallidos. Espere unos minutos y vuelva a intentarlo.");
-        }
+        Some(Disabled::WrongPassword) => page.password_error = Some(shared::WRONG_PASSWORD),
+        Some(Disabled::WrongCode) => page.code_error = Some(shared::WRONG_CODE),
+        Some(Disabled::Throttled) => page.code_error = Some(shared::THROTTLED),
         None => {
             if password_missing {
-                page.password_error = Some("Escriba su contraseña.");
+                page.password_error = Some(shared::PASSWORD_MISSING);
             }
             if code_missing {
-                page.code_error = Some("Escriba el código de su aplicación de autenticación.");
+                page.code_error = Some(shared::CODE_MISSING);
             }
         }
     }
@@ -371,10 +294,10 @@ pub async fn regenerate_codes(
 ) -> Result<HttpResponse, AppError> {
     let code = form.into_inner().codigo.trim().to_owned();
     let error = if code.is_empty() {
-        "Escriba el código de su aplicación de autenticación."
+        shared::CODE_MISSING
     } else {
         let (key, ip, now) = (throttle_key(client.user.id), meta.ip.clone(), Utc::now());
-        if let Ok(attempt) = reserve(&db, key, ip, now).await? {
+        if let Ok(attempt) = shared::reserve(&db, key, ip, now).await? {
             let user = client.user.clone();
             let result = db
                 .portal_transaction(client.customer_id(), move |conn| {
@@ -391,7 +314,7 @@ pub async fn regenerate_codes(
             match result {
                 // Rendered here, never stored: the codes in clear cannot be shown again.
                 Ok(codes) => {
-                    succeeded(&db, attempt, now).await?;
+                    shared::succeeded(&db, attempt, now).await?;
                     return render::html(&RecoveryCodesPage {
                         ctx,
                         codes,
@@ -400,17 +323,17 @@ pub async fn regenerate_codes(
                 }
                 Err(TwoFactorError::NotEnabled) => {
                     // Nothing was guessed: not a failure.
-                    succeeded(&db, attempt, now).await?;
+                    shared::succeeded(&db, attempt, now).await?;
                     return Ok(flash::redirect(
                         PAGE_PATH,
-                        Flash::info("Active primero la verificación en dos pasos."),
+                        Flash::info(shared::ENABLE_FIRST),
                     ));
                 }
-                Err(TwoFactorError::InvalidCode) => WRONG_CODE,
+                Err(TwoFactorError::InvalidCode) => shared::WRONG_CODE,
                 Err(other) => return Err(other.into()),
             }
         } else {
-            "Demasiados intentos fallidos. Espere unos minutos y vuelva a intentarlo."
+            shared::THROTTLED
         }
     };
     let mut page = page_with_status(ctx, &db, &client, &session).await?;
@@ -502,7 +425,7 @@ pub async fn code_submit(
     };
     let customer = user.customer_id;
     // The throttle's table is not the client's: counted as the application, before the code.
-    let reserved = reserve(&db, key, meta.ip.clone(), now).await?;
+    let reserved = shared::reserve(&db, key, meta.ip.clone(), now).await?;
     let outcome = match reserved {
         Err(seconds) => Outcome::Throttled(seconds),
         Ok(attempt) => {
@@ -528,7 +451,7 @@ pub async fn code_submit(
     };
     match outcome {
         Outcome::SignedIn(user, factor, attempt) => {
-            succeeded(&db, attempt, now).await?;
+            shared::succeeded(&db, attempt, now).await?;
             second_step::clear(&session, &KEYS);
             complete_sign_in(&req, &session, &db, &user, &meta).await?;
             let message = match factor {
@@ -572,7 +495,7 @@ pub async fn code_submit(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &SignInCodePage {
                     ctx,
-                    code_error: Some(WRONG_CODE.to_owned()),
+                    code_error: Some(shared::WRONG_CODE.to_owned()),
                 },
             )
         }
@@ -586,6 +509,5 @@ mod tests {
     #[test]
     fn the_second_step_has_its_own_throttle_key() {
         assert_eq!(throttle_key(7), "portal-2fa:7");
-        assert_eq!(group_key("ABCDEFGHIJ"), "ABCD EFGH IJ");
     }
 }

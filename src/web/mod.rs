@@ -18,6 +18,7 @@ pub mod render;
 pub mod request_meta;
 pub mod second_step;
 pub mod session_store;
+pub mod two_factor;
 
 use actix_web::cookie::Key;
 

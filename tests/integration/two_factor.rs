@@ -726,6 +726,62 @@ async fn turning_it_off_asks_for_the_password_and_new_codes_for_a_current_code()
     app.stop().await;
 }
 
+/// Wrong passwords typed to turn the second factor off count like wrong sign-ins: after the
+/// free ones even the right password must wait, and the factor stays on.
+#[actix_web::test]
+async fn guessing_the_password_to_turn_it_off_is_throttled() {
+    let mut secret = String::new();
+    let app = TestApp::spawn_with(|conn| {
+        let id = create_staff(conn, "ana@soriano.es", Role::Claims, PASSWORD);
+        (secret, _) = enrol(conn, id);
+    })
+    .await;
+    let ana = Visitor::new(&app);
+    ana.password_step("ana@soriano.es", None).await;
+    ana.code_step(&current_code(&secret)).await;
+    let page = "/admin/cuenta/dos-pasos";
+    for _ in 0..soriano::auth::throttle::FREE_FAILURES {
+        let response = ana
+            .submit(
+                page,
+                "/admin/cuenta/dos-pasos/desactivar",
+                &[("password", "una clave adivinada")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("La contraseña no es correcta.")
+        );
+    }
+    let response = ana
+        .submit(
+            page,
+            "/admin/cuenta/dos-pasos/desactivar",
+            &[("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Demasiados intentos fallidos")
+    );
+    let mut conn = app.db.conn();
+    let id: i64 = staff_users::table
+        .filter(staff_users::email.eq("ana@soriano.es"))
+        .select(staff_users::id)
+        .first(&mut conn)
+        .unwrap();
+    assert!(totp::is_enabled(&mut conn, id).unwrap(), "still on");
+    app.stop().await;
+}
+
 #[actix_web::test]
 async fn an_administrator_reset_lets_the_password_alone_sign_in() {
     let mut id = 0;
