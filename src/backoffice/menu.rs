@@ -88,6 +88,14 @@ const GROUPS: &[(&str, &[Entry])] = &[
                 "/admin/catalogo",
                 Permission::ViewCatalog,
             ),
+            Entry {
+                current_under: &["/admin/remesas", "/admin/cobros"],
+                ..entry(
+                    "Remesas SEPA",
+                    "/admin/remesas",
+                    Permission::ManageCollections,
+                )
+            },
             entry("Importar datos", "/admin/importar", Permission::ImportData),
             entry("Usuarios", "/admin/usuarios", Permission::ManageUsers),
             entry("Auditoría", "/admin/auditoria", Permission::ViewAudit),

@@ -7,6 +7,7 @@ mod auth;
 mod blog;
 mod catalog;
 mod claims;
+mod collection;
 mod commissions;
 mod customers;
 mod dashboard;

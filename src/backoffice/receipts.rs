@@ -81,6 +81,10 @@ impl ReceiptLine {
         let status = receipt.status();
         let note = match status {
             Status::Pending => String::new(),
+            Status::Remitted => receipt
+                .remitted_on
+                .map(|d| format!("Remesado el {}", date(d)))
+                .unwrap_or_default(),
             Status::Collected => receipt
                 .collected_on
                 .map(|d| format!("Cobrado el {}", date(d)))

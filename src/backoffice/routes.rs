@@ -12,9 +12,9 @@ use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
 use crate::backoffice::{
-    CurrentStaff, account, audit, blog, catalog, claims, commissions, customers, dashboard,
-    documents, imports, landings, leads, messages, outbox, policies, portal_invites, quotes,
-    receipts, search, security, settlements, tariffs, tasks, taxi_panel, two_factor, users,
+    CurrentStaff, account, audit, blog, catalog, claims, collection, commissions, customers,
+    dashboard, documents, imports, landings, leads, messages, outbox, policies, portal_invites,
+    quotes, receipts, search, security, settlements, tariffs, tasks, taxi_panel, two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -102,6 +102,17 @@ staff_routes! {
     GET "/clientes/{id}/fusionar" => customers::merge_form, EditPortfolio;
     POST "/clientes/{id}/fusionar" => customers::merge, EditPortfolio;
     POST "/clientes/{id}/invitar-portal" => portal_invites::invite, EditPortfolio;
+    GET "/clientes/{id}/mandatos" => collection::mandates, ViewPortfolio;
+    POST "/clientes/{id}/mandatos" => collection::create_mandate, EditPortfolio;
+    POST "/clientes/{id}/mandatos/{mandate}/cuenta" => collection::change_account, EditPortfolio;
+    POST "/clientes/{id}/mandatos/{mandate}/baja" => collection::revoke_mandate, EditPortfolio;
+    GET "/cobros/ajustes" => collection::settings_form, ManageCollections;
+    POST "/cobros/ajustes" => collection::save_settings, ManageCollections;
+    GET "/remesas" => collection::list, ManageCollections;
+    POST "/remesas" => collection::create, ManageCollections;
+    GET "/remesas/nueva" => collection::new_remittance, ManageCollections;
+    GET "/remesas/{id}" => collection::show, ManageCollections;
+    GET "/remesas/{id}/fichero" => collection::download, ManageCollections;
     GET "/mensajes" => messages::list, UseInbox;
     GET "/mensajes/{id}" => messages::show, UseInbox;
     POST "/mensajes/{id}" => messages::reply, UseInbox;

@@ -64,6 +64,29 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
             link,
             valid_until,
         } => t::taxi_quote(to, name, number, link, valid_until),
+        Notice::DirectDebitNotice {
+            to,
+            name,
+            collection_date,
+            total,
+            account,
+            mandate,
+            creditor_id,
+            creditor_name,
+            receipts,
+        } => t::direct_debit_notice(
+            to,
+            t::DirectDebitNotice {
+                name: name.clone(),
+                collection_date: collection_date.clone(),
+                total: total.clone(),
+                account: account.clone(),
+                mandate: mandate.clone(),
+                creditor_id: creditor_id.clone(),
+                creditor_name: creditor_name.clone(),
+                receipts: receipts.clone(),
+            },
+        ),
     }
     .map_err(|error| error.to_string())
 }

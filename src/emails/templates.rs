@@ -448,3 +448,33 @@ pub fn taxi_quote(
         &TaxiQuoteText(&data),
     )
 }
+
+/// Outbox kind of the pre-notification of a SEPA direct debit.
+pub const DIRECT_DEBIT_NOTICE: &str = "sepa.prenotification";
+
+pub struct DirectDebitNotice {
+    pub name: String,
+    pub collection_date: String,
+    pub total: String,
+    pub account: String,
+    pub mandate: String,
+    pub creditor_id: String,
+    pub creditor_name: String,
+    pub receipts: Vec<(String, String, String)>,
+}
+
+email_templates!(DirectDebitNotice {
+    html: DirectDebitNoticeHtml = "emails/direct_debit_notice.html",
+    text: DirectDebitNoticeText = "emails/direct_debit_notice.txt",
+});
+
+/// "On 12/01/2027 we will charge 1.234,50 € to your account ES91 **** 1332 for these receipts."
+pub fn direct_debit_notice(to: &str, data: DirectDebitNotice) -> Result<Email, askama::Error> {
+    compose(
+        DIRECT_DEBIT_NOTICE,
+        to,
+        &format!("Aviso de cargo: {} el {}", data.total, data.collection_date),
+        &DirectDebitNoticeHtml(&data),
+        &DirectDebitNoticeText(&data),
+    )
+}

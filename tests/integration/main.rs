@@ -27,6 +27,7 @@ mod backup;
 mod catalog;
 mod claims;
 mod cli;
+mod collection;
 mod commissions;
 mod customers;
 mod dashboard;

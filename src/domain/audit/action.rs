@@ -181,6 +181,15 @@ actions! {
     /// A file of the book imported. Details: the file, its SHA-256 and the rows created,
     /// changed, unchanged and refused.
     ImportApplied => "import.applied", "Importación de datos";
+    /// The brokerage's SEPA creditor settings saved. Details: as saved.
+    SepaSettingsChanged => "sepa.settings_changed", "Ajustes de cobro SEPA";
+    /// Details: the reference, scheme, signature date and the mandate it replaces.
+    MandateCreated => "sepa.mandate_created", "Alta de mandato SEPA";
+    /// The debtor's account changed: the next collection tells the bank (AmdmntInd).
+    MandateAmended => "sepa.mandate_amended", "Cambio de cuenta de un mandato SEPA";
+    MandateRevoked => "sepa.mandate_revoked", "Baja de mandato SEPA";
+    /// Details: the receipts, total, collection date and file version.
+    RemittanceCreated => "sepa.remittance_created", "Remesa de recibos";
 }
 
 #[cfg(test)]

@@ -46,6 +46,8 @@ pub mod target {
     pub const CARRIER: &str = "carrier";
     pub const LINE: &str = "line_of_business";
     pub const PRODUCT: &str = "product";
+    pub const MANDATE: &str = "sepa_mandate";
+    pub const REMITTANCE: &str = "sepa_remittance";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -69,6 +71,8 @@ pub mod target {
             CARRIER => Some("Compañía"),
             LINE => Some("Ramo"),
             PRODUCT => Some("Producto"),
+            MANDATE => Some("Mandato SEPA"),
+            REMITTANCE => Some("Remesa"),
             _ => None,
         }
     }

@@ -50,6 +50,8 @@ pub enum Permission {
     ManageCommissions,
     /// Bringing the book in from another system (customers today): upload, dry run, apply.
     ImportData,
+    /// Premium collection by SEPA direct debit: the creditor settings and the remittances.
+    ManageCollections,
 }
 
 impl Permission {
@@ -73,6 +75,7 @@ impl Permission {
         Permission::ViewCommissions,
         Permission::ManageCommissions,
         Permission::ImportData,
+        Permission::ManageCollections,
     ];
 
     pub fn granted_to(self, role: Role) -> bool {
@@ -96,7 +99,8 @@ impl Permission {
             | Permission::ManageTariffs
             | Permission::ManageCommissions
             | Permission::ManageCatalog
-            | Permission::ImportData => {
+            | Permission::ImportData
+            | Permission::ManageCollections => {
                 matches!(role, Admin | Supervisor)
             }
             Permission::ViewCommissions => matches!(role, Admin | Supervisor | Agent),

@@ -5,7 +5,7 @@
 //! deactivated, and then no longer offered in forms (lists and records that use it keep it).
 
 mod carrier;
-mod fields;
+pub(crate) mod fields;
 mod line;
 mod product;
 mod rate;

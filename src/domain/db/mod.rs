@@ -131,6 +131,11 @@ impl DbError {
         DbError::Other(error.to_string())
     }
 
+    /// Whether the query found no row (a record that is not there, or not the caller's).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DbError::Query(diesel::result::Error::NotFound))
+    }
+
     /// Whether the database could not be reached (as opposed to a query that went wrong).
     pub fn is_unavailable(&self) -> bool {
         match self {

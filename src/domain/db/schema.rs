@@ -749,9 +749,73 @@ diesel::table! {
         overdue_flagged_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        remittance_id -> Nullable<Int8>,
+        mandate_id -> Nullable<Int8>,
+        end_to_end_id -> Nullable<Text>,
+        remitted_on -> Nullable<Date>,
     }
 }
 
+diesel::table! {
+    sepa_settings (id) {
+        id -> Int2,
+        creditor_name -> Text,
+        creditor_id -> Text,
+        iban -> Text,
+        bic -> Nullable<Text>,
+        street -> Text,
+        postcode -> Text,
+        town -> Text,
+        country -> Text,
+        file_version -> Text,
+        first_sequence -> Bool,
+        notice_days -> Int4,
+        updated_at -> Timestamptz,
+        updated_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    sepa_mandates (id) {
+        id -> Int8,
+        customer_id -> Int8,
+        reference -> Text,
+        debtor_name -> Text,
+        iban -> Text,
+        scheme -> Text,
+        signed_on -> Date,
+        document_id -> Int8,
+        status -> Text,
+        first_used_on -> Nullable<Date>,
+        last_used_on -> Nullable<Date>,
+        amended_from_iban -> Nullable<Text>,
+        revoked_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        created_by_staff_id -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sepa_remittances (id) {
+        id -> Int8,
+        reference -> Text,
+        file_version -> Text,
+        collection_date -> Date,
+        receipt_count -> Int4,
+        total_cents -> Int8,
+        xml -> Text,
+        sha256 -> Text,
+        criteria -> Jsonb,
+        created_at -> Timestamptz,
+        created_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::joinable!(sepa_mandates -> customers (customer_id));
+diesel::joinable!(sepa_mandates -> documents (document_id));
+diesel::joinable!(receipts -> sepa_remittances (remittance_id));
+diesel::joinable!(receipts -> sepa_mandates (mandate_id));
 diesel::joinable!(receipts -> policies (policy_id));
 diesel::joinable!(receipts -> customers (customer_id));
 diesel::joinable!(receipts -> policy_periods (policy_period_id));
@@ -858,6 +922,9 @@ diesel::table! {
 diesel::joinable!(import_refusals -> imports (import_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    sepa_settings,
+    sepa_mandates,
+    sepa_remittances,
     import_mappings,
     import_refusals,
     imports,

@@ -851,6 +851,13 @@ fn wanted(cells: &Cells, row: &[String], today: NaiveDate, problems: &mut Vec<Pr
             })
         }
         Some(Status::Cancelled) => Wanted::Change(Change::Cancel(CANCEL_REASON.to_owned())),
+        Some(Status::Remitted) => {
+            problems.push(problem(
+                "estado",
+                "Un recibo no entra remesado: las remesas las genera Soriano (Cobros → Remesas).",
+            ));
+            Wanted::Unsaid
+        }
     }
 }
 
@@ -904,7 +911,7 @@ fn transition(
         Status::Collected => status.collectable(),
         Status::Returned => status.returnable(),
         Status::Cancelled => status.cancellable(),
-        Status::Pending => false,
+        Status::Pending | Status::Remitted => false,
     };
     if allowed {
         Ok(Some(change.clone()))

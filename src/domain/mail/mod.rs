@@ -105,6 +105,23 @@ pub enum Notice {
         link: String,
         valid_until: String,
     },
+    /// The pre-notification of a SEPA direct debit: what will be charged, when, to which
+    /// account, under which mandate and creditor identifier.
+    DirectDebitNotice {
+        to: String,
+        name: String,
+        /// "12/01/2027".
+        collection_date: String,
+        /// "1.234,50 €", all receipts together.
+        total: String,
+        /// The account, masked but for its last four digits.
+        account: String,
+        mandate: String,
+        creditor_id: String,
+        creditor_name: String,
+        /// (receipt number, policy number, amount) per receipt.
+        receipts: Vec<(String, String, String)>,
+    },
 }
 
 /// What an e-SORI link is for.

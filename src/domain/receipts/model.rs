@@ -11,14 +11,17 @@ crate::text_enum!(Status);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     Pending,
+    /// Sent to the bank in a SEPA remittance, waiting for its credit (or its return).
+    Remitted,
     Collected,
     Returned,
     Cancelled,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Pending,
+        Status::Remitted,
         Status::Collected,
         Status::Returned,
         Status::Cancelled,
@@ -27,6 +30,7 @@ impl Status {
     pub fn code(self) -> &'static str {
         match self {
             Status::Pending => "pendiente",
+            Status::Remitted => "remesado",
             Status::Collected => "cobrado",
             Status::Returned => "devuelto",
             Status::Cancelled => "anulado",
@@ -36,6 +40,7 @@ impl Status {
     pub fn label(self) -> &'static str {
         match self {
             Status::Pending => "Pendiente",
+            Status::Remitted => "Remesado",
             Status::Collected => "Cobrado",
             Status::Returned => "Devuelto",
             Status::Cancelled => "Anulado",
@@ -45,6 +50,7 @@ impl Status {
     pub fn badge(self) -> &'static str {
         match self {
             Status::Pending => "badge badge-warn",
+            Status::Remitted => "badge",
             Status::Collected => "badge badge-ok",
             Status::Returned => "badge badge-error",
             Status::Cancelled => "badge badge-muted",
@@ -55,13 +61,14 @@ impl Status {
         Status::ALL.into_iter().find(|s| s.code() == code)
     }
 
-    /// Whether it may be collected now (a returned receipt may be collected again).
+    /// Whether it may be collected now (a returned receipt may be collected again; a remitted
+    /// one when the bank's credit arrives).
     pub fn collectable(self) -> bool {
-        matches!(self, Status::Pending | Status::Returned)
+        matches!(self, Status::Pending | Status::Remitted | Status::Returned)
     }
 
     pub fn returnable(self) -> bool {
-        matches!(self, Status::Pending | Status::Collected)
+        matches!(self, Status::Pending | Status::Remitted | Status::Collected)
     }
 
     pub fn cancellable(self) -> bool {
@@ -91,6 +98,7 @@ pub struct Receipt {
     pub overdue_flagged_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub remitted_on: Option<NaiveDate>,
 }
 
 impl Receipt {

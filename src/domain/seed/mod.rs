@@ -3,6 +3,7 @@
 //! twice changes nothing.
 
 mod claims;
+mod collection;
 mod commissions;
 mod customers;
 mod leads;
@@ -290,6 +291,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_receipts(conn)?;
     demo_commissions(conn)?;
     portal::demo_portal_quote(conn)?;
+    collection::demo_collection(conn)?;
     Ok(report)
 }
 
