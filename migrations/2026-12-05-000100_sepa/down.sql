@@ -1,3 +1,5 @@
+DROP POLICY portal_own ON sepa_mandates;
+REVOKE SELECT ON sepa_mandates FROM soriano_portal;
 ALTER TABLE receipts DROP CONSTRAINT receipts_remitted_check;
 UPDATE receipts SET status = 'pendiente' WHERE status = 'remesado';
 ALTER TABLE receipts DROP CONSTRAINT receipts_status_check;

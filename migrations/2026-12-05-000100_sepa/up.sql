@@ -81,3 +81,9 @@ ALTER TABLE receipts ADD CONSTRAINT receipts_status_check
     CHECK (status IN ('pendiente', 'remesado', 'cobrado', 'devuelto', 'anulado'));
 ALTER TABLE receipts ADD CONSTRAINT receipts_remitted_check
     CHECK (status <> 'remesado' OR (remittance_id IS NOT NULL AND remitted_on IS NOT NULL));
+
+-- e-SORI shows a client their own mandate (the row-level role of migration 000150).
+GRANT SELECT ON sepa_mandates TO soriano_portal;
+ALTER TABLE sepa_mandates ENABLE ROW LEVEL SECURITY;
+CREATE POLICY portal_own ON sepa_mandates FOR SELECT TO soriano_portal
+    USING (customer_id = portal_customer_id());

@@ -1,6 +1,7 @@
 //! Scheduled work of the background worker, run about once a minute: purge expired sessions,
 //! expire policies nobody renewed and quotes past their validity, remind agents of
-//! renewals coming up and of receipts still unpaid 15 days after their due date.
+//! renewals coming up and of receipts still unpaid 15 days after their due date, lapse SEPA
+//! mandates unused for 36 months.
 //!
 //! Each step is its own transaction and takes a bounded batch, so one slow step never holds
 //! the others back for long, and a crash in the middle leaves nothing half-done.
@@ -27,6 +28,8 @@ pub struct Report {
     pub quotes_expired: usize,
     pub renewals_flagged: usize,
     pub receipts_flagged: usize,
+    /// SEPA mandates unused for 36 months, lapsed.
+    pub mandates_expired: usize,
 }
 
 /// Runs every step for `today` (the Madrid date).
@@ -41,6 +44,7 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
     let renewals_flagged = conn.transaction(|conn| flag_renewals(conn, today))?;
     let receipts_flagged =
         conn.transaction(|conn| crate::receipts::flag_overdue(conn, today, BATCH))?;
+    let mandates_expired = crate::collection::mandates::expire_unused(conn, today)?;
     Ok(Report {
         sessions_purged,
         pending_uploads_purged,
@@ -48,6 +52,7 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
         quotes_expired,
         renewals_flagged,
         receipts_flagged,
+        mandates_expired,
     })
 }
 

@@ -128,6 +128,8 @@ pub struct PolicyPage {
     pub ctx: PageContext,
     pub detail: PolicyDetail,
     pub receipts: Vec<Receipt>,
+    /// The client's SEPA mandate in force: how their receipts are paid.
+    pub mandate: Option<crate::collection::mandates::Mandate>,
 }
 
 /// GET /portal/polizas/{id}
@@ -138,7 +140,7 @@ pub async fn policy(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (customer, id) = (client.customer_id(), path.into_inner());
-    let (detail, receipts) = db
+    let (detail, receipts, mandate) = db
         .portal_transaction(customer, move |conn| {
             let Some(detail) = queries::policy(conn, customer, id)? else {
                 return Ok::<_, AppError>(None);
@@ -146,6 +148,7 @@ pub async fn policy(
             Ok(Some((
                 detail,
                 receipts::of_customer_policy(conn, customer, id)?,
+                crate::collection::mandates::in_force(conn, customer)?,
             )))
         })
         .await?
@@ -153,7 +156,8 @@ pub async fn policy(
     page_or_partial!(PolicyPage {
         ctx,
         detail,
-        receipts
+        receipts,
+        mandate
     })
 }
 

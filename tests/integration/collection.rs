@@ -426,3 +426,111 @@ async fn mandates_stay_within_the_agents_book() {
     );
     app.stop().await;
 }
+
+/// A mandate unused for 36 months lapses in the worker's round; one used since stays.
+#[actix_web::test]
+async fn a_mandate_unused_for_36_months_lapses() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    let mut conn = app.db.conn();
+    let ids: Vec<i64> = sepa_mandates::table
+        .filter(sepa_mandates::status.eq("active"))
+        .filter(sepa_mandates::last_used_on.is_null())
+        .order(sepa_mandates::id)
+        .select(sepa_mandates::id)
+        .limit(2)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(ids.len(), 2, "demo mandates never used");
+    let today = soriano::time::today();
+    let old = today.checked_sub_months(chrono::Months::new(37)).unwrap();
+    diesel::update(sepa_mandates::table.filter(sepa_mandates::id.eq_any(&ids)))
+        .set(sepa_mandates::signed_on.eq(old))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(sepa_mandates::table.find(ids[1]))
+        .set(sepa_mandates::last_used_on.eq(today - Duration::days(30)))
+        .execute(&mut conn)
+        .unwrap();
+    let report = soriano::housekeeping::run(&mut conn, today).unwrap();
+    assert_eq!(report.mandates_expired, 1);
+    let statuses: Vec<String> = sepa_mandates::table
+        .filter(sepa_mandates::id.eq_any(&ids))
+        .order(sepa_mandates::id)
+        .select(sepa_mandates::status)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(statuses, vec!["expired", "active"]);
+    drop(conn);
+    app.stop().await;
+}
+
+/// In e-SORI a client sees how their receipts are paid: the mandate in force with the account
+/// masked, or that nothing is domiciled; a remitted receipt reads «Remesado».
+#[actix_web::test]
+async fn the_client_sees_their_mandate_and_remitted_receipts_in_e_sori() {
+    use soriano::db::schema::client_users;
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    let mut conn = app.db.conn();
+    // A demo client with a mandate and a receipt still to be charged.
+    let (email, customer): (String, i64) = client_users::table
+        .filter(client_users::email.eq_any(soriano::seed::DEMO_CLIENT_EMAILS))
+        .filter(diesel::dsl::exists(
+            receipts::table
+                .filter(receipts::customer_id.eq(client_users::customer_id))
+                .filter(receipts::status.eq_any(["remesado", "pendiente"])),
+        ))
+        .order(client_users::id)
+        .select((client_users::email, client_users::customer_id))
+        .first(&mut conn)
+        .unwrap();
+    let (reference, iban): (String, String) = sepa_mandates::table
+        .filter(sepa_mandates::customer_id.eq(customer))
+        .filter(sepa_mandates::status.eq("active"))
+        .select((sepa_mandates::reference, sepa_mandates::iban))
+        .first(&mut conn)
+        .unwrap();
+    // A receipt of theirs remitted (the demo's remittance may have taken one already).
+    let (receipt, policy, status): (i64, i64, String) = receipts::table
+        .filter(receipts::customer_id.eq(customer))
+        .filter(receipts::status.eq_any(["remesado", "pendiente"]))
+        .order((receipts::status.desc(), receipts::id))
+        .select((receipts::id, receipts::policy_id, receipts::status))
+        .first(&mut conn)
+        .unwrap();
+    if status == "pendiente" {
+        let remittance: i64 = sepa_remittances::table
+            .select(sepa_remittances::id)
+            .first(&mut conn)
+            .unwrap();
+        diesel::update(receipts::table.find(receipt))
+            .set((
+                receipts::status.eq("remesado"),
+                receipts::remittance_id.eq(remittance),
+                receipts::remitted_on.eq(soriano::time::today()),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    drop(conn);
+    let response =
+        crate::portal_support::portal_sign_in(&app, &email, soriano::seed::DEMO_ADMIN_PASSWORD)
+            .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app
+        .get(&format!("/portal/polizas/{policy}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&reference), "{page}");
+    assert!(page.contains(&format!("{} **** {}", &iban[..4], &iban[iban.len() - 4..])));
+    assert!(!page.contains(&iban), "the whole account is never shown");
+    assert!(page.contains("Remesado"), "{page}");
+    app.stop().await;
+}

@@ -129,6 +129,16 @@ impl Mandate {
         today >= self.lapses_on()
     }
 
+    /// The account as a client is shown it: the country, check digits and last four digits.
+    pub fn iban_masked(&self) -> String {
+        let last: String = self
+            .iban
+            .chars()
+            .skip(self.iban.len().saturating_sub(4))
+            .collect();
+        format!("{} **** {last}", &self.iban[..4.min(self.iban.len())])
+    }
+
     /// The account in groups of four, as a bank prints it.
     pub fn iban_grouped(&self) -> String {
         Iban::parse(&self.iban)
@@ -159,6 +169,16 @@ pub fn of_customer(conn: &mut PgConnection, customer_id: i64) -> QueryResult<Vec
         .select(Mandate::as_select())
         .limit(50)
         .load(conn)
+}
+
+/// The customer's mandate in force, if any.
+pub fn in_force(conn: &mut PgConnection, customer_id: i64) -> QueryResult<Option<Mandate>> {
+    sepa_mandates::table
+        .filter(sepa_mandates::customer_id.eq(customer_id))
+        .filter(sepa_mandates::status.eq(MandateStatus::Active.code()))
+        .select(Mandate::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The mandate form as typed.
