@@ -15,6 +15,7 @@ use crate::collection::mandates::{self, AccountForm, Mandate, MandateForm, Schem
 use crate::collection::remittances::{
     self, Criteria, CriteriaForm, RemitError, Remittance, RemittedReceipt, Selection,
 };
+use crate::collection::returns;
 use crate::collection::settings::{self, Settings, SettingsForm, VERSIONS};
 use crate::customers::Customer;
 use crate::db::form_submissions::{self, Claimed};
@@ -611,6 +612,173 @@ pub async fn revoke_mandate(
         Ok(()) => Ok(flash::redirect(
             &mandates_path(customer_id),
             Flash::success("Mandato dado de baja: sus recibos ya no se remesarán."),
+        )),
+        Err(error) if error.is_not_found() => Err(AppError::NotFound),
+        Err(error) => Err(error.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The bank's answers: returns and rejections
+// ---------------------------------------------------------------------------------------
+
+pub const RETURNS_PATH: &str = "/admin/remesas/devoluciones";
+
+/// The largest bank file read (a 10,000-line statement is a few MB).
+const MAX_BANK_FILE_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Template)]
+#[template(path = "backoffice/collection/returns.html", blocks = ["content"])]
+pub struct ReturnsPage {
+    pub ctx: PageContext,
+    pub files: Vec<returns::FileRow>,
+    pub pending: Vec<returns::PendingLine>,
+    pub upload_error: Option<String>,
+    /// The queued line whose receipt number was refused, with the message.
+    pub assign_error: Option<(i64, String)>,
+}
+
+impl Formats for ReturnsPage {}
+
+impl ReturnsPage {
+    /// The message of a refused receipt number for line `id`.
+    pub fn assign_failed(&self, id: &i64) -> Option<&str> {
+        self.assign_error
+            .as_ref()
+            .filter(|(line, _)| line == id)
+            .map(|(_, message)| message.as_str())
+    }
+}
+
+async fn returns_page(
+    ctx: PageContext,
+    db: &Db,
+    upload_error: Option<String>,
+    assign_error: Option<(i64, String)>,
+) -> Result<ReturnsPage, AppError> {
+    let (files, pending) = db
+        .run(|conn| Ok::<_, DbError>((returns::files(conn)?, returns::pending(conn)?)))
+        .await?;
+    Ok(ReturnsPage {
+        ctx,
+        files,
+        pending,
+        upload_error,
+        assign_error,
+    })
+}
+
+/// GET /admin/remesas/devoluciones
+pub async fn returns_index(ctx: PageContext, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let page = returns_page(ctx, &db, None, None).await?;
+    page_or_partial!(page)
+}
+
+/// POST /admin/remesas/devoluciones: a bank's file (pain.002, camt.054, camt.053, Norma 43).
+pub async fn upload_returns(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    payload: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let parts =
+        crate::web::multipart::read(payload, &["fichero"], MAX_BANK_FILE_BYTES, 1024).await?;
+    let file = parts
+        .into_iter()
+        .find(|p| p.name == "fichero" && (p.overflow || !p.bytes.is_empty()));
+    let refuse = |message: &str| message.to_owned();
+    let error = match file {
+        None => Some(refuse("Elija el fichero que le ha dado el banco.")),
+        Some(file) if file.overflow => Some(refuse("El fichero pasa de 20 MB.")),
+        Some(file) => {
+            let by = actor(&staff, &meta);
+            let name = file.filename.unwrap_or_else(|| "banco.xml".into());
+            let day = today();
+            let result = db
+                .transaction(move |conn| {
+                    Ok::<_, DbError>(match returns::import(conn, &by, &name, &file.bytes, day) {
+                        Ok(imported) => Ok(imported),
+                        Err(returns::ImportError::Db(e)) => return Err(e),
+                        Err(other) => Err(other),
+                    })
+                })
+                .await?;
+            match result {
+                Ok(imported) => {
+                    let message = format!(
+                        "Fichero leído: {} recibos devueltos, {} sin cambios, {} líneas por revisar.",
+                        imported.returned, imported.unchanged, imported.unmatched
+                    );
+                    return Ok(flash::redirect(RETURNS_PATH, Flash::success(message)));
+                }
+                Err(returns::ImportError::AlreadyImported(_)) => {
+                    return Ok(flash::redirect(
+                        RETURNS_PATH,
+                        Flash::info("Ese fichero ya se había leído: no ha cambiado nada."),
+                    ));
+                }
+                Err(other) => Some(other.to_string()),
+            }
+        }
+    };
+    let page = returns_page(ctx, &db, error, None).await?;
+    render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    recibo: String,
+}
+
+/// POST /admin/remesas/devoluciones/{id}/asignar: the receipt a queued line is about.
+pub async fn assign_return(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    form: crate::web::form::StrictForm<AssignForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let number = form.into_inner().recibo;
+    let by = actor(&staff, &meta);
+    let day = today();
+    let result = db
+        .transaction(move |conn| returns::assign(conn, &by, id, &number, day))
+        .await;
+    match result {
+        Ok(Ok(())) => Ok(flash::redirect(
+            RETURNS_PATH,
+            Flash::success("Devolución asignada al recibo."),
+        )),
+        Ok(Err(errors)) => {
+            let message = errors.get("recibo").unwrap_or_default().to_owned();
+            let page = returns_page(ctx, &db, None, Some((id, message))).await?;
+            render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(error) if error.is_not_found() => Err(AppError::NotFound),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// POST /admin/remesas/devoluciones/{id}/descartar: not about a receipt of ours.
+pub async fn dismiss_return(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let by = actor(&staff, &meta);
+    let result = db
+        .transaction(move |conn| returns::dismiss(conn, &by, id).map_err(DbError::from))
+        .await;
+    match result {
+        Ok(()) => Ok(flash::redirect(
+            RETURNS_PATH,
+            Flash::info("Línea descartada."),
         )),
         Err(error) if error.is_not_found() => Err(AppError::NotFound),
         Err(error) => Err(error.into()),

@@ -111,6 +111,10 @@ staff_routes! {
     GET "/remesas" => collection::list, ManageCollections;
     POST "/remesas" => collection::create, ManageCollections;
     GET "/remesas/nueva" => collection::new_remittance, ManageCollections;
+    GET "/remesas/devoluciones" => collection::returns_index, ManageCollections;
+    POST "/remesas/devoluciones" => collection::upload_returns, ManageCollections;
+    POST "/remesas/devoluciones/{id}/asignar" => collection::assign_return, ManageCollections;
+    POST "/remesas/devoluciones/{id}/descartar" => collection::dismiss_return, ManageCollections;
     GET "/remesas/{id}" => collection::show, ManageCollections;
     GET "/remesas/{id}/fichero" => collection::download, ManageCollections;
     GET "/mensajes" => messages::list, UseInbox;

@@ -64,6 +64,25 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
             link,
             valid_until,
         } => t::taxi_quote(to, name, number, link, valid_until),
+        Notice::ReceiptReturned {
+            to,
+            name,
+            receipt,
+            policy,
+            amount,
+            reason,
+            next,
+        } => t::receipt_returned(
+            to,
+            t::ReceiptReturned {
+                name: name.clone(),
+                receipt: receipt.clone(),
+                policy: policy.clone(),
+                amount: amount.clone(),
+                reason: reason.clone(),
+                next: next.clone(),
+            },
+        ),
         Notice::DirectDebitNotice {
             to,
             name,

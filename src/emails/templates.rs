@@ -478,3 +478,31 @@ pub fn direct_debit_notice(to: &str, data: DirectDebitNotice) -> Result<Email, a
         &DirectDebitNoticeText(&data),
     )
 }
+
+/// Outbox kind of the notice that the bank returned a receipt.
+pub const RECEIPT_RETURNED: &str = "sepa.receipt_returned";
+
+pub struct ReceiptReturned {
+    pub name: String,
+    pub receipt: String,
+    pub policy: String,
+    pub amount: String,
+    pub reason: String,
+    pub next: String,
+}
+
+email_templates!(ReceiptReturned {
+    html: ReceiptReturnedHtml = "emails/receipt_returned.html",
+    text: ReceiptReturnedText = "emails/receipt_returned.txt",
+});
+
+/// "Your bank returned receipt R-... of policy ...: why, and what happens now."
+pub fn receipt_returned(to: &str, data: ReceiptReturned) -> Result<Email, askama::Error> {
+    compose(
+        RECEIPT_RETURNED,
+        to,
+        &format!("Su banco ha devuelto el recibo {}", data.receipt),
+        &ReceiptReturnedHtml(&data),
+        &ReceiptReturnedText(&data),
+    )
+}

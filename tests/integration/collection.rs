@@ -534,3 +534,270 @@ async fn the_client_sees_their_mandate_and_remitted_receipts_in_e_sori() {
     assert!(page.contains("Remesado"), "{page}");
     app.stop().await;
 }
+
+fn pain002(lines: &[(&str, &str, &str)]) -> String {
+    let transactions: String = lines
+        .iter()
+        .map(|(id, reason, amount)| {
+            format!(
+                "<TxInfAndSts><OrgnlEndToEndId>{id}</OrgnlEndToEndId><TxSts>RJCT</TxSts>\
+                 <StsRsnInf><Rsn><Cd>{reason}</Cd></Rsn></StsRsnInf>\
+                 <OrgnlTxRef><Amt><InstdAmt Ccy=\"EUR\">{amount}</InstdAmt></Amt>\
+                 <ReqdColltnDt>2026-12-19</ReqdColltnDt></OrgnlTxRef></TxInfAndSts>"
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.002.001.03\"><CstmrPmtStsRpt>\
+         <GrpHdr><MsgId>BANCO-RSP-1</MsgId><CreDtTm>2026-12-20T10:00:00</CreDtTm></GrpHdr>\
+         <OrgnlGrpInfAndSts><OrgnlMsgId>SORIANO-REM-000001</OrgnlMsgId>\
+         <OrgnlMsgNmId>pain.008.001.08</OrgnlMsgNmId><GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>\
+         <OrgnlPmtInfAndSts><OrgnlPmtInfId>SORIANO-REM-000001-1</OrgnlPmtInfId>{transactions}\
+         </OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"
+    )
+}
+
+async fn upload_bank_file(app: &TestApp, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let token = app.csrf_token("/admin/remesas/devoluciones").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part(
+            "fichero",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    app.client
+        .post(app.url("/admin/remesas/devoluciones"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The bank's rejections come back: each matched receipt returned with its ISO code (the
+/// commission reversed, the agent's task, the client told, the mandate stopped when the
+/// account is the problem); a line no receipt matches waits for a person, who assigns it; the
+/// same file twice changes nothing; a receipt returned for lack of funds goes in the next
+/// remittance again.
+#[actix_web::test]
+async fn the_banks_rejections_return_the_receipts_and_the_rest_waits_for_review() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    app.sign_in(ADMIN, PASSWORD).await;
+    let remitted: Vec<(i64, String, String, i64, Option<i64>)> = receipts::table
+        .filter(receipts::status.eq("remesado"))
+        .order(receipts::id)
+        .select((
+            receipts::id,
+            receipts::number,
+            receipts::end_to_end_id.assume_not_null(),
+            receipts::amount_cents,
+            receipts::mandate_id,
+        ))
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert!(remitted.len() >= 3, "the demo remittance: {remitted:?}");
+    let (first, second, third) = (&remitted[0], &remitted[1], &remitted[2]);
+    let money = |cents: i64| format!("{}.{:02}", cents / 100, cents % 100);
+    let file = pain002(&[
+        (first.2.as_str(), "AC04", money(first.3).as_str()),
+        ("SOR999-424242", "MS02", "10.00"),
+        (third.2.as_str(), "AM04", money(third.3).as_str()),
+    ]);
+    let response = upload_bank_file(&app, "respuesta-banco.xml", file.clone().into_bytes()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app
+        .get("/admin/remesas/devoluciones")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("2 recibos devueltos"), "{page}");
+    assert!(
+        page.contains("SOR999-424242"),
+        "the unmatched line waits: {page}"
+    );
+
+    let state = |id: i64| -> (String, Option<String>, Option<String>) {
+        receipts::table
+            .find(id)
+            .select((
+                receipts::status,
+                receipts::return_code,
+                receipts::return_reason,
+            ))
+            .first(&mut app.db.conn())
+            .unwrap()
+    };
+    let (status, code, reason) = state(first.0);
+    assert_eq!(
+        (status.as_str(), code.as_deref()),
+        ("devuelto", Some("AC04"))
+    );
+    assert!(reason.unwrap().starts_with("AC04 · Cuenta cancelada"));
+    let mandate_status: String = sepa_mandates::table
+        .find(first.4.unwrap())
+        .select(sepa_mandates::status)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(
+        mandate_status, "revoked",
+        "a closed account stops the mandate"
+    );
+    let told: i64 = outbound_emails::table
+        .filter(outbound_emails::kind.eq("sepa.receipt_returned"))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(told, 2, "each client told");
+
+    // The same file again: nothing changes.
+    let response = upload_bank_file(&app, "otra-vez.xml", file.into_bytes()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let files: i64 = soriano::db::schema::bank_files::table
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(files, 1);
+
+    // A person assigns the waiting line to a receipt by its number.
+    let line: i64 = soriano::db::schema::bank_return_lines::table
+        .select(soriano::db::schema::bank_return_lines::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let token = app.csrf_token("/admin/remesas/devoluciones").await;
+    let response = app
+        .post_form(
+            &format!("/admin/remesas/devoluciones/{line}/asignar"),
+            &[("csrf_token", &token), ("recibo", "NO-EXISTE")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("No hay ningún recibo con ese número.")
+    );
+    let response = app
+        .post_form(
+            &format!("/admin/remesas/devoluciones/{line}/asignar"),
+            &[("csrf_token", &token), ("recibo", &second.1)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(state(second.0).1.as_deref(), Some("MS02"));
+
+    // Lack of funds: the receipt goes in the next remittance again.
+    let due: chrono::NaiveDate = receipts::table
+        .find(third.0)
+        .select(receipts::due_date)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let preview = app
+        .get(&format!(
+            "/admin/remesas/nueva?vence_desde={}&vence_hasta={}&fecha_cargo={}&esquema=core",
+            day(due),
+            day(due),
+            day(soriano::time::today() + Duration::days(20)),
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(preview.contains(&third.1), "{preview}");
+    assert!(
+        !preview.contains(&first.1),
+        "a closed account does not go again"
+    );
+
+    // Not a bank's file: refused in Spanish, nothing read.
+    let response = upload_bank_file(&app, "foto.pdf", b"%PDF-1.4 nada".to_vec()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"fichero-error\"")
+    );
+    app.stop().await;
+}
+
+/// A Norma 43 statement (cuaderno 43, 80 columns, ISO-8859-1) with a return entry (concepto
+/// común 14) whose reference is the receipt's EndToEndId and whose concept line gives the
+/// reason.
+fn norma43_return(end_to_end_id: &str, amount_cents: i64) -> Vec<u8> {
+    let today = soriano::time::today();
+    let yymmdd = |d: chrono::NaiveDate| d.format("%y%m%d").to_string();
+    let (start, end, operation) = (today - Duration::days(5), today, today - Duration::days(1));
+    let opening = 100_000i64;
+    let closing = opening - amount_cents;
+    let lines = [
+        format!(
+            "11210004180200051332{}{}2{:014}9783{:<26}   ",
+            yymmdd(start),
+            yymmdd(end),
+            opening,
+            "CORREDURÍA SORIANO SL"
+        ),
+        format!(
+            "22    0418{}{}140051{:014}0000000001{:<12}{:<16}",
+            yymmdd(operation),
+            yymmdd(operation),
+            amount_cents,
+            "DEVOLUCION",
+            end_to_end_id
+        ),
+        format!(
+            "2301{:<38}{:<38}",
+            "DEVOLUCION RECIBO SEPA AM04", "FONDOS INSUFICIENTES"
+        ),
+        format!(
+            "33210004180200051332{:05}{:014}{:05}{:014}2{:014}978    ",
+            1, amount_cents, 0, 0, closing
+        ),
+        format!("88{}{:06}{:54}", "9".repeat(18), 4, ""),
+    ];
+    for line in &lines {
+        assert_eq!(line.chars().count(), 80, "{line:?}");
+    }
+    let text = lines.join("\r\n") + "\r\n";
+    encoding_rs::WINDOWS_1252.encode(&text).0.into_owned()
+}
+
+#[actix_web::test]
+async fn a_return_in_a_norma_43_statement_returns_its_receipt() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    app.sign_in(ADMIN, PASSWORD).await;
+    let (id, end_to_end_id, amount): (i64, String, i64) = receipts::table
+        .filter(receipts::status.eq("remesado"))
+        .order(receipts::id)
+        .select((
+            receipts::id,
+            receipts::end_to_end_id.assume_not_null(),
+            receipts::amount_cents,
+        ))
+        .first(&mut app.db.conn())
+        .unwrap();
+    let response =
+        upload_bank_file(&app, "extracto.n43", norma43_return(&end_to_end_id, amount)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (status, code): (String, Option<String>) = receipts::table
+        .find(id)
+        .select((receipts::status, receipts::return_code))
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(
+        (status.as_str(), code.as_deref()),
+        ("devuelto", Some("AM04"))
+    );
+    app.stop().await;
+}

@@ -299,7 +299,7 @@ async fn give_back(
         &format!("/admin/recibos/{receipt}/devolver"),
         token,
         &[
-            ("devolucion_motivo", "Cuenta sin fondos"),
+            ("devolucion_motivo", "AM04"),
             ("devolucion_fecha", &iso(on)),
         ],
     )

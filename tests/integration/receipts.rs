@@ -420,7 +420,7 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
             .text()
             .await
             .unwrap()
-            .contains("Escriba el motivo de la devolución.")
+            .contains("Elija el motivo de la devolución.")
     );
     assert_eq!(status_of(&mut conn, first), "cobrado");
 
@@ -430,18 +430,23 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
         &format!("/admin/recibos/{first}/devolver"),
         &token,
         &[
-            ("devolucion_motivo", "Cuenta sin fondos"),
+            ("devolucion_motivo", "AM04"),
             ("devolucion_fecha", &today_text),
         ],
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.text().await.unwrap().contains("Cuenta sin fondos"));
+    assert!(response.text().await.unwrap().contains("AM04 · Fondos insuficientes"));
     assert_eq!(status_of(&mut conn, first), "devuelto");
     let events = soriano::events::of_entity(&mut conn, "receipt", first).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].0, "receipt.returned");
-    assert_eq!(events[0].1["reason"], "Cuenta sin fondos");
+    assert!(
+        events[0].1["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("AM04 · Fondos insuficientes")
+    );
     let (title, assignee, entity): (String, i64, Option<i64>) = tasks::table
         .filter(tasks::title.like("Recibo devuelto%"))
         .select((tasks::title, tasks::assignee_staff_id, tasks::entity_id))

@@ -190,6 +190,9 @@ actions! {
     MandateRevoked => "sepa.mandate_revoked", "Baja de mandato SEPA";
     /// Details: the receipts, total, collection date and file version.
     RemittanceCreated => "sepa.remittance_created", "Remesa de recibos";
+    /// A bank's answer read: the file, its kind and SHA-256, the receipts returned, unchanged
+    /// and left for review.
+    BankFileImported => "sepa.bank_file_imported", "Fichero del banco importado";
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ pub mod target {
     pub const PRODUCT: &str = "product";
     pub const MANDATE: &str = "sepa_mandate";
     pub const REMITTANCE: &str = "sepa_remittance";
+    pub const BANK_FILE: &str = "bank_file";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -73,6 +74,7 @@ pub mod target {
             PRODUCT => Some("Producto"),
             MANDATE => Some("Mandato SEPA"),
             REMITTANCE => Some("Remesa"),
+            BANK_FILE => Some("Fichero del banco"),
             _ => None,
         }
     }

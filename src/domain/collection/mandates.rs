@@ -39,8 +39,8 @@ impl Scheme {
 
     pub fn label(self) -> &'static str {
         match self {
-            Scheme::Core => "Básico (CORE): particulares y empresas",
-            Scheme::B2b => "Entre empresas (B2B)",
+            Scheme::Core => "CORE (básico)",
+            Scheme::B2b => "B2B (entre empresas)",
         }
     }
 

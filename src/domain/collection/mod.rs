@@ -4,5 +4,7 @@
 //! [`crate::sepa::pain008`]; this module decides what goes in it and records what went.
 
 pub mod mandates;
+pub mod reasons;
 pub mod remittances;
+pub mod returns;
 pub mod settings;

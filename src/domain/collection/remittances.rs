@@ -226,7 +226,8 @@ impl Selection {
     }
 }
 
-/// Pending receipts not yet remitted, due in the criteria's range, of the carrier and agent
+/// Pending receipts not yet remitted (and returned ones worth presenting again, such as for
+/// insufficient funds), due in the criteria's range, of the carrier and agent
 /// chosen, with each customer's mandate in force; `lock` takes them for the caller's
 /// transaction (the remittance being written), so two remittances cannot share a receipt.
 pub fn select(
@@ -246,7 +247,8 @@ pub fn select(
          JOIN customers c ON c.id = r.customer_id \
          JOIN carriers ca ON ca.id = p.carrier_id \
          LEFT JOIN sepa_mandates m ON m.customer_id = c.id AND m.status = '{active}' \
-         WHERE r.status = 'pendiente' AND r.remittance_id IS NULL \
+         WHERE ((r.status = 'pendiente' AND r.remittance_id IS NULL) \
+             OR (r.status = 'devuelto' AND r.return_code = ANY($6))) \
          AND r.due_date BETWEEN $1 AND $2 \
          AND ($3::bigint IS NULL OR p.carrier_id = $3) \
          AND ($4::bigint IS NULL OR c.owner_staff_id = $4) \
@@ -260,6 +262,8 @@ pub fn select(
         .bind::<Nullable<BigInt>, _>(criteria.carrier_id)
         .bind::<Nullable<BigInt>, _>(criteria.agent_id)
         .bind::<BigInt, _>(MAX_RECEIPTS + 1)
+        // A receipt returned for a reason worth trying again goes in again.
+        .bind::<diesel::sql_types::Array<Text>, _>(super::reasons::retryable())
         .load(conn)?;
     let truncated = rows.len() as i64 > MAX_RECEIPTS;
     rows.truncate(MAX_RECEIPTS as usize);

@@ -753,8 +753,45 @@ diesel::table! {
         mandate_id -> Nullable<Int8>,
         end_to_end_id -> Nullable<Text>,
         remitted_on -> Nullable<Date>,
+        return_code -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    bank_files (id) {
+        id -> Int8,
+        kind -> Text,
+        filename -> Text,
+        sha256 -> Text,
+        line_count -> Int4,
+        returned_count -> Int4,
+        unchanged_count -> Int4,
+        unmatched_count -> Int4,
+        uploaded_at -> Timestamptz,
+        uploaded_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    bank_return_lines (id) {
+        id -> Int8,
+        bank_file_id -> Int8,
+        position -> Int4,
+        kind -> Text,
+        end_to_end_id -> Nullable<Text>,
+        mandate_reference -> Nullable<Text>,
+        amount_cents -> Nullable<Int8>,
+        occurred_on -> Nullable<Date>,
+        reason -> Text,
+        status -> Text,
+        receipt_id -> Nullable<Int8>,
+        resolved_at -> Nullable<Timestamptz>,
+        resolved_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::joinable!(bank_return_lines -> bank_files (bank_file_id));
+diesel::joinable!(bank_return_lines -> receipts (receipt_id));
 
 diesel::table! {
     sepa_settings (id) {
@@ -922,6 +959,8 @@ diesel::table! {
 diesel::joinable!(import_refusals -> imports (import_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    bank_files,
+    bank_return_lines,
     sepa_settings,
     sepa_mandates,
     sepa_remittances,

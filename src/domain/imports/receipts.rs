@@ -1031,6 +1031,7 @@ fn change_state(
             let command = Ok(receipt_commands::GiveBack {
                 reason: reason.clone(),
                 on: *on,
+                code: None,
             });
             receipt_commands::return_receipt(conn, scope, id, command, actor, today).map(drop)
         }

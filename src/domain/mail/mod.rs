@@ -105,6 +105,16 @@ pub enum Notice {
         link: String,
         valid_until: String,
     },
+    /// The bank returned a receipt: why, and what happens now.
+    ReceiptReturned {
+        to: String,
+        name: String,
+        receipt: String,
+        policy: String,
+        amount: String,
+        reason: String,
+        next: String,
+    },
     /// The pre-notification of a SEPA direct debit: what will be charged, when, to which
     /// account, under which mandate and creditor identifier.
     DirectDebitNotice {

@@ -272,11 +272,13 @@ pub struct Collect {
     pub on: NaiveDate,
 }
 
-/// Return a receipt: the bank's reason and the day.
+/// Return a receipt: the bank's reason and the day, with the ISO reason code when the return
+/// came from the bank's answer or was recorded from its list (a carrier's file may bring text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GiveBack {
     pub reason: String,
     pub on: NaiveDate,
+    pub code: Option<String>,
 }
 
 /// Cancel a receipt: why it will not be charged.
@@ -296,14 +298,20 @@ impl CollectForm {
 }
 
 impl ReturnForm {
+    /// The reason is one of the ISO codes banks give (`collection::reasons`), never free
+    /// text: what comes next depends on it.
     pub fn validate(&self, today: NaiveDate) -> Validated<GiveBack> {
         let mut errors = FieldErrors::new();
-        let reason = reason(
-            &mut errors,
-            "devolucion_motivo",
-            &self.devolucion_motivo,
-            "Escriba el motivo de la devolución.",
-        );
+        let code = self.devolucion_motivo.trim().to_uppercase();
+        let reason = if code.is_empty() {
+            errors.add("devolucion_motivo", "Elija el motivo de la devolución.");
+            String::new()
+        } else if !crate::collection::reasons::is_known(&code) {
+            errors.add("devolucion_motivo", "Elija uno de los motivos de la lista.");
+            String::new()
+        } else {
+            crate::collection::reasons::reason(&code).describe()
+        };
         let on = past_date(
             &mut errors,
             "devolucion_fecha",
@@ -311,7 +319,11 @@ impl ReturnForm {
             today,
         );
         match (on, errors.is_empty()) {
-            (Some(on), true) => Ok(GiveBack { reason, on }),
+            (Some(on), true) => Ok(GiveBack {
+                reason,
+                on,
+                code: Some(code),
+            }),
             _ => Err(errors),
         }
     }
@@ -470,12 +482,17 @@ pub fn return_receipt(
     if !receipt.status().returnable() {
         return Err(refuse(&receipt, "devolver"));
     }
-    let GiveBack { reason: why, on } = command.map_err(ReceiptError::Invalid)?;
+    let GiveBack {
+        reason: why,
+        on,
+        code,
+    } = command.map_err(ReceiptError::Invalid)?;
     let updated = diesel::update(receipts::table.find(id))
         .set((
             receipts::status.eq(Status::Returned.code()),
             receipts::returned_on.eq(on),
             receipts::return_reason.eq(&why),
+            receipts::return_code.eq(&code),
             receipts::updated_at.eq(diesel::dsl::now),
         ))
         .returning(Receipt::as_returning())

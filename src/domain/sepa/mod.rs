@@ -2,8 +2,10 @@
 //! SEPA character set and the pain.008 file a remittance is sent to the bank in. Pure code: no
 //! database, no HTTP. See "Premium collection by SEPA direct debit" in DOMAIN.md.
 
+pub mod bank_xml;
 pub mod charset;
 mod creditor;
+pub mod norma43;
 pub mod pain008;
 
 pub use creditor::CreditorId;

@@ -1,0 +1,3 @@
+DROP TABLE bank_return_lines;
+DROP TABLE bank_files;
+ALTER TABLE receipts DROP COLUMN return_code;
