@@ -1,5 +1,6 @@
--- The bank's answers to remittances: each file once (by its SHA-256), the ISO reason code of
--- each returned receipt, and the lines no receipt could be matched to, waiting for a person.
+-- The bank's answers to remittances and its statements: each file once (by its SHA-256), the
+-- ISO reason code of each returned receipt, and the lines no receipt could be matched to
+-- (returns, or credits of a remittance that do not add up), waiting for a person.
 
 ALTER TABLE receipts ADD COLUMN return_code TEXT CHECK (return_code ~ '^[A-Z0-9]{4}$');
 
@@ -12,6 +13,8 @@ CREATE TABLE bank_files (
     returned_count      INTEGER NOT NULL,
     unchanged_count     INTEGER NOT NULL,
     unmatched_count     INTEGER NOT NULL,
+    -- Receipts a credit of the statement paid (a remittance's credit, or one debit's).
+    collected_count     INTEGER NOT NULL DEFAULT 0,
     uploaded_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
     uploaded_by_staff_id BIGINT REFERENCES staff_users (id)
 );
@@ -21,7 +24,7 @@ CREATE TABLE bank_return_lines (
     id                  BIGSERIAL PRIMARY KEY,
     bank_file_id        BIGINT NOT NULL REFERENCES bank_files (id),
     position            INTEGER NOT NULL,
-    kind                TEXT NOT NULL CHECK (kind IN ('rejection', 'return', 'refund')),
+    kind                TEXT NOT NULL CHECK (kind IN ('rejection', 'return', 'refund', 'credit')),
     end_to_end_id       TEXT,
     mandate_reference   TEXT,
     amount_cents        BIGINT,

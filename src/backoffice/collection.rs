@@ -707,8 +707,11 @@ pub async fn upload_returns(
             match result {
                 Ok(imported) => {
                     let message = format!(
-                        "Fichero leído: {} recibos devueltos, {} sin cambios, {} líneas por revisar.",
-                        imported.returned, imported.unchanged, imported.unmatched
+                        "Fichero leído: {} recibos cobrados, {} devueltos, {} sin cambios, {} líneas por revisar.",
+                        imported.collected,
+                        imported.returned,
+                        imported.unchanged,
+                        imported.unmatched
                     );
                     return Ok(flash::redirect(RETURNS_PATH, Flash::success(message)));
                 }

@@ -614,7 +614,7 @@ async fn the_banks_rejections_return_the_receipts_and_the_rest_waits_for_review(
         .text()
         .await
         .unwrap();
-    assert!(page.contains("2 recibos devueltos"), "{page}");
+    assert!(page.contains("2 devueltos"), "{page}");
     assert!(
         page.contains("SOR999-424242"),
         "the unmatched line waits: {page}"
@@ -732,37 +732,54 @@ async fn the_banks_rejections_return_the_receipts_and_the_rest_waits_for_review(
 /// común 14) whose reference is the receipt's EndToEndId and whose concept line gives the
 /// reason.
 fn norma43_return(end_to_end_id: &str, amount_cents: i64) -> Vec<u8> {
+    norma43(&[(
+        "14005",
+        -amount_cents,
+        "DEVOLUCION",
+        end_to_end_id,
+        "DEVOLUCION RECIBO SEPA AM04",
+    )])
+}
+
+/// A Norma 43 statement of one account with `movements`: (common and own concept, signed
+/// amount in cents, reference 1, reference 2, concept line).
+fn norma43(movements: &[(&str, i64, &str, &str, &str)]) -> Vec<u8> {
     let today = soriano::time::today();
     let yymmdd = |d: chrono::NaiveDate| d.format("%y%m%d").to_string();
     let (start, end, operation) = (today - Duration::days(5), today, today - Duration::days(1));
     let opening = 100_000i64;
-    let closing = opening - amount_cents;
-    let lines = [
-        format!(
-            "11210004180200051332{}{}2{:014}9783{:<26}   ",
-            yymmdd(start),
-            yymmdd(end),
-            opening,
-            "CORREDURÍA SORIANO SL"
-        ),
-        format!(
-            "22    0418{}{}140051{:014}0000000001{:<12}{:<16}",
+    let debits: Vec<i64> = movements.iter().filter(|m| m.1 < 0).map(|m| -m.1).collect();
+    let credits: Vec<i64> = movements.iter().filter(|m| m.1 > 0).map(|m| m.1).collect();
+    let closing = opening + credits.iter().sum::<i64>() - debits.iter().sum::<i64>();
+    let mut lines = vec![format!(
+        "11210004180200051332{}{}2{:014}9783{:<26}   ",
+        yymmdd(start),
+        yymmdd(end),
+        opening,
+        "CORREDURÍA SORIANO SL"
+    )];
+    for (concept, cents, reference1, reference2, text) in movements {
+        lines.push(format!(
+            "22    0418{}{}{concept}{}{:014}0000000001{:<12}{:<16}",
             yymmdd(operation),
             yymmdd(operation),
-            amount_cents,
-            "DEVOLUCION",
-            end_to_end_id
-        ),
-        format!(
-            "2301{:<38}{:<38}",
-            "DEVOLUCION RECIBO SEPA AM04", "FONDOS INSUFICIENTES"
-        ),
-        format!(
-            "33210004180200051332{:05}{:014}{:05}{:014}2{:014}978    ",
-            1, amount_cents, 0, 0, closing
-        ),
-        format!("88{}{:06}{:54}", "9".repeat(18), 4, ""),
-    ];
+            if *cents < 0 { 1 } else { 2 },
+            cents.abs(),
+            reference1,
+            reference2
+        ));
+        lines.push(format!("2301{:<38}{:<38}", text, ""));
+    }
+    lines.push(format!(
+        "33210004180200051332{:05}{:014}{:05}{:014}2{:014}978    ",
+        debits.len(),
+        debits.iter().sum::<i64>(),
+        credits.len(),
+        credits.iter().sum::<i64>(),
+        closing
+    ));
+    let count = lines.len();
+    lines.push(format!("88{}{:06}{:54}", "9".repeat(18), count, ""));
     for line in &lines {
         assert_eq!(line.chars().count(), 80, "{line:?}");
     }
@@ -798,6 +815,64 @@ async fn a_return_in_a_norma_43_statement_returns_its_receipt() {
     assert_eq!(
         (status.as_str(), code.as_deref()),
         ("devuelto", Some("AM04"))
+    );
+    app.stop().await;
+}
+
+/// The credit of a remittance in the statement collects its receipts (the commission booked);
+/// a credit naming it that does not add up waits for a person.
+#[actix_web::test]
+async fn a_remittances_credit_in_the_statement_collects_its_receipts() {
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    app.sign_in(ADMIN, PASSWORD).await;
+    let (reference, total): (String, i64) = sepa_remittances::table
+        .select((sepa_remittances::reference, sepa_remittances::total_cents))
+        .first(&mut app.db.conn())
+        .unwrap();
+    let remitted = || -> i64 {
+        receipts::table
+            .filter(receipts::status.eq("remesado"))
+            .count()
+            .get_result(&mut app.db.conn())
+            .unwrap()
+    };
+    assert!(remitted() > 0);
+    // A credit that does not add up waits; the right one collects every receipt.
+    let text = format!("ABONO REMESA {reference}");
+    let wrong = norma43(&[("02001", total - 1, "ABONO", "ADEUDOS SEPA", &text)]);
+    let response = upload_bank_file(&app, "extracto-1.n43", wrong).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app
+        .get("/admin/remesas/devoluciones")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Abono que no cuadra con la remesa"), "{page}");
+    let before = remitted();
+    let right = norma43(&[("02001", total, "ABONO", "ADEUDOS SEPA", &text)]);
+    let response = upload_bank_file(&app, "extracto-2.n43", right).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(remitted(), 0, "{before} receipts collected");
+    let collected: i64 = soriano::db::schema::bank_files::table
+        .select(soriano::db::schema::bank_files::collected_count)
+        .order(soriano::db::schema::bank_files::id.desc())
+        .first::<i32>(&mut app.db.conn())
+        .unwrap()
+        .into();
+    assert_eq!(collected, before);
+    let booked: i64 = soriano::db::schema::commissions::table
+        .inner_join(receipts::table)
+        .filter(receipts::remittance_id.is_not_null())
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert!(
+        booked > 0,
+        "the commissions of the collected receipts booked"
     );
     app.stop().await;
 }

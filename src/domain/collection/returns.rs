@@ -40,6 +40,36 @@ pub struct Line {
     pub whole_file_of: Option<String>,
 }
 
+/// A credit of a statement that may pay remitted receipts: the receipts it details by
+/// EndToEndId, or the remittance it names (a remittance is usually credited in one sum).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Credit {
+    pub amount_cents: i64,
+    pub date: Option<NaiveDate>,
+    pub end_to_end_ids: Vec<String>,
+    /// A remittance's message id (`SORIANO-REM-000012`) found in the credit's references.
+    pub remittance: Option<String>,
+}
+
+/// What a bank file holds for collection: its kind (as `bank_files.kind` stores it), its
+/// return lines and its credits.
+pub struct Read {
+    pub kind: &'static str,
+    pub lines: Vec<Line>,
+    pub credits: Vec<Credit>,
+}
+
+/// The remittance message id (`SORIANO-REM-000012`) inside a bank's text, without the
+/// payment block's suffix (`-1`).
+fn remittance_in(text: &str) -> Option<String> {
+    let start = text.find("SORIANO-REM-")?;
+    let digits: String = text[start + "SORIANO-REM-".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (!digits.is_empty()).then(|| format!("SORIANO-REM-{digits}"))
+}
+
 fn kind_code(kind: &ReturnKind) -> &'static str {
     match kind {
         ReturnKind::Rejection => "rejection",
@@ -48,60 +78,89 @@ fn kind_code(kind: &ReturnKind) -> &'static str {
     }
 }
 
-/// The file's kind (as `bank_files.kind` stores it) and its return lines.
-pub fn read(bytes: &[u8]) -> Result<(&'static str, Vec<Line>), String> {
+/// Reads a bank's file: a pain.002, camt.054 or camt.053 (XML), or a Norma 43 statement.
+pub fn read(bytes: &[u8]) -> Result<Read, String> {
     let text_start = bytes
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(bytes)
         .iter()
         .find(|b| !b.is_ascii_whitespace());
-    if text_start == Some(&b'<') {
-        return match bank_xml::parse(bytes).map_err(|e| e.to_string())? {
-            BankFile::Rejections(lines) => Ok(("pain.002", lines.iter().map(from_xml).collect())),
-            BankFile::Returns(lines) => Ok(("camt.054", lines.iter().map(from_xml).collect())),
-            BankFile::Statement(statement) => Ok((
-                "camt.053",
-                statement
-                    .entries
-                    .iter()
-                    .flat_map(|entry| {
-                        entry
+    if text_start != Some(&b'<') {
+        return norma43_read(bytes);
+    }
+    Ok(match bank_xml::parse(bytes).map_err(|e| e.to_string())? {
+        BankFile::Rejections(lines) => Read {
+            kind: "pain.002",
+            lines: lines.iter().map(from_xml).collect(),
+            credits: Vec::new(),
+        },
+        BankFile::Returns(lines) => Read {
+            kind: "camt.054",
+            lines: lines.iter().map(from_xml).collect(),
+            credits: Vec::new(),
+        },
+        BankFile::Statement(statement) => {
+            let mut lines = Vec::new();
+            let mut credits = Vec::new();
+            for entry in &statement.entries {
+                for detail in entry.details.iter().filter(|d| d.return_reason.is_some()) {
+                    lines.push(Line {
+                        kind: "return",
+                        end_to_end_id: detail.end_to_end_id.clone(),
+                        mandate_reference: detail.mandate_id.clone(),
+                        amount_cents: detail.amount_cents.or(Some(entry.amount_cents.abs())),
+                        date: Some(entry.booking_date),
+                        reason: detail.return_reason.clone().unwrap_or_default(),
+                        whole_file_of: None,
+                    });
+                }
+                if entry.amount_cents > 0 {
+                    let texts = entry
+                        .batch_id
+                        .iter()
+                        .chain(entry.bank_reference.iter())
+                        .chain(
+                            entry
+                                .details
+                                .iter()
+                                .filter_map(|d| d.remittance_info.as_ref()),
+                        );
+                    credits.push(Credit {
+                        amount_cents: entry.amount_cents,
+                        date: Some(entry.booking_date),
+                        end_to_end_ids: entry
                             .details
                             .iter()
-                            .filter(|d| d.return_reason.is_some())
-                            .map(move |d| Line {
-                                kind: "return",
-                                end_to_end_id: d.end_to_end_id.clone(),
-                                mandate_reference: d.mandate_id.clone(),
-                                amount_cents: d.amount_cents.or(Some(entry.amount_cents.abs())),
-                                date: Some(entry.booking_date),
-                                reason: d.return_reason.clone().unwrap_or_default(),
-                                whole_file_of: None,
-                            })
-                    })
-                    .collect(),
-            )),
-        };
-    }
-    Ok(("norma43", norma43_lines(bytes)?))
+                            .filter_map(|d| d.end_to_end_id.clone())
+                            .filter(|id| end_to_end_in(id).as_deref() == Some(id.as_str()))
+                            .collect(),
+                        remittance: texts.into_iter().find_map(|t| remittance_in(t)),
+                    });
+                }
+            }
+            Read {
+                kind: "camt.053",
+                lines,
+                credits,
+            }
+        }
+    })
 }
 
-/// The return entries (concepto común 14) of a Norma 43 statement: the EndToEndId and the
-/// reason code are looked for in the movement's references and concept lines, where banks
-/// write them.
-fn norma43_lines(bytes: &[u8]) -> Result<Vec<Line>, String> {
+/// The return entries (concepto común 14) and the credits of a Norma 43 statement: the
+/// EndToEndId, the remittance and the reason code are looked for in the movement's
+/// references and concept lines, where banks write them.
+fn norma43_read(bytes: &[u8]) -> Result<Read, String> {
     let statement = norma43::parse(bytes).map_err(|e| e.to_string())?;
-    Ok(statement
-        .accounts
-        .iter()
-        .flat_map(|account| account.movements.iter())
-        .filter(|m| m.is_return())
-        .map(|m| {
-            let texts: Vec<&str> = [m.reference1.as_str(), m.reference2.as_str()]
-                .into_iter()
-                .chain(m.concepts.iter().map(String::as_str))
-                .collect();
-            Line {
+    let mut lines = Vec::new();
+    let mut credits = Vec::new();
+    for m in statement.accounts.iter().flat_map(|a| a.movements.iter()) {
+        let texts: Vec<&str> = [m.reference1.as_str(), m.reference2.as_str()]
+            .into_iter()
+            .chain(m.concepts.iter().map(String::as_str))
+            .collect();
+        if m.is_return() {
+            lines.push(Line {
                 kind: "return",
                 end_to_end_id: texts.iter().find_map(|t| end_to_end_in(t)),
                 mandate_reference: None,
@@ -109,9 +168,21 @@ fn norma43_lines(bytes: &[u8]) -> Result<Vec<Line>, String> {
                 date: Some(m.operation_date),
                 reason: texts.iter().find_map(|t| reason_in(t)).unwrap_or_default(),
                 whole_file_of: None,
-            }
-        })
-        .collect())
+            });
+        } else if m.amount_cents > 0 {
+            credits.push(Credit {
+                amount_cents: m.amount_cents,
+                date: Some(m.value_date),
+                end_to_end_ids: texts.iter().filter_map(|t| end_to_end_in(t)).collect(),
+                remittance: texts.iter().find_map(|t| remittance_in(t)),
+            });
+        }
+    }
+    Ok(Read {
+        kind: "norma43",
+        lines,
+        credits,
+    })
 }
 
 fn from_xml(line: &bank_xml::ReturnLine) -> Line {
@@ -158,6 +229,8 @@ fn reason_in(text: &str) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Imported {
     pub file_id: i64,
+    /// Remitted receipts a credit of the statement paid.
+    pub collected: i32,
     pub returned: i32,
     pub unchanged: i32,
     pub unmatched: i32,
@@ -199,13 +272,17 @@ pub fn import(
     if let Some(id) = known {
         return Err(ImportError::AlreadyImported(id));
     }
-    let (kind, lines) = read(bytes).map_err(ImportError::Unreadable)?;
+    let Read {
+        kind,
+        lines,
+        credits,
+    } = read(bytes).map_err(ImportError::Unreadable)?;
     let file_id: i64 = diesel::insert_into(bank_files::table)
         .values((
             bank_files::kind.eq(kind),
             bank_files::filename.eq(filename.chars().take(200).collect::<String>()),
             bank_files::sha256.eq(&sha256),
-            bank_files::line_count.eq(lines.len() as i32),
+            bank_files::line_count.eq((lines.len() + credits.len()) as i32),
             bank_files::returned_count.eq(0),
             bank_files::unchanged_count.eq(0),
             bank_files::unmatched_count.eq(0),
@@ -240,8 +317,34 @@ pub fn import(
             }
         }
     }
+    let mut collected = 0;
+    for (n, credit) in credits.iter().enumerate() {
+        match settle(conn, by, credit, today)? {
+            Some(count) => collected += count,
+            // A credit naming one of our remittances that does not add up: for a person.
+            None if credit.remittance.is_some() || !credit.end_to_end_ids.is_empty() => {
+                diesel::insert_into(bank_return_lines::table)
+                    .values((
+                        bank_return_lines::bank_file_id.eq(file_id),
+                        bank_return_lines::position.eq((lines.len() + n) as i32 + 1),
+                        bank_return_lines::kind.eq("credit"),
+                        bank_return_lines::end_to_end_id.eq(credit
+                            .remittance
+                            .clone()
+                            .or_else(|| credit.end_to_end_ids.first().cloned())),
+                        bank_return_lines::amount_cents.eq(credit.amount_cents),
+                        bank_return_lines::occurred_on.eq(credit.date),
+                        bank_return_lines::reason.eq(""),
+                    ))
+                    .execute(conn)?;
+                unmatched += 1;
+            }
+            None => {}
+        }
+    }
     diesel::update(bank_files::table.find(file_id))
         .set((
+            bank_files::collected_count.eq(collected),
             bank_files::returned_count.eq(returned),
             bank_files::unchanged_count.eq(unchanged),
             bank_files::unmatched_count.eq(unmatched),
@@ -256,6 +359,7 @@ pub fn import(
             "fichero": filename,
             "tipo": kind,
             "sha256": sha256,
+            "cobrados": collected,
             "devueltos": returned,
             "sin_cambios": unchanged,
             "por_revisar": unmatched,
@@ -263,9 +367,61 @@ pub fn import(
     )?;
     Ok(Imported {
         file_id,
+        collected,
         returned,
         unchanged,
         unmatched,
+    })
+}
+
+/// Collects the remitted receipts a credit pays: those it details by EndToEndId, or all the
+/// receipts of the remittance it names still waiting when their sum is the credit's. `None`:
+/// the credit pays nothing of ours as it stands.
+fn settle(
+    conn: &mut PgConnection,
+    by: &Actor,
+    credit: &Credit,
+    today: NaiveDate,
+) -> Result<Option<i32>, DbError> {
+    let waiting: Vec<(i64, i64)> = if !credit.end_to_end_ids.is_empty() {
+        receipts::table
+            .filter(receipts::end_to_end_id.eq_any(&credit.end_to_end_ids))
+            .filter(receipts::status.eq(Status::Remitted.code()))
+            .select((receipts::id, receipts::amount_cents))
+            .load(conn)?
+    } else if let Some(reference) = &credit.remittance {
+        receipts::table
+            .inner_join(sepa_remittances::table)
+            .filter(sepa_remittances::reference.eq(reference))
+            .filter(receipts::status.eq(Status::Remitted.code()))
+            .select((receipts::id, receipts::amount_cents))
+            .load(conn)?
+    } else {
+        return Ok(None);
+    };
+    let sum: i64 = waiting.iter().map(|(_, cents)| cents).sum();
+    if waiting.is_empty() || sum != credit.amount_cents {
+        return Ok(None);
+    }
+    let on = credit.date.unwrap_or(today).min(today);
+    for (id, _) in &waiting {
+        collect(conn, by, *id, on)?;
+    }
+    Ok(Some(waiting.len() as i32))
+}
+
+fn collect(conn: &mut PgConnection, by: &Actor, id: i64, on: NaiveDate) -> Result<(), DbError> {
+    crate::receipts::collect(
+        conn,
+        PortfolioScope::All,
+        id,
+        Ok(crate::receipts::Collect { on }),
+        by,
+    )
+    .map(drop)
+    .map_err(|e| match e {
+        crate::receipts::ReceiptError::Database(db) => db,
+        other => DbError::other(other),
     })
 }
 
@@ -404,7 +560,9 @@ pub struct PendingLine {
 
 impl PendingLine {
     pub fn reason_text(&self) -> String {
-        if self.reason.is_empty() {
+        if self.kind == "credit" {
+            "Abono que no cuadra con la remesa: diga qué recibo paga".to_owned()
+        } else if self.reason.is_empty() {
             "Sin motivo".to_owned()
         } else {
             let reason = reasons::reason(&self.reason);
@@ -448,6 +606,7 @@ pub struct FileRow {
     pub kind: String,
     pub filename: String,
     pub line_count: i32,
+    pub collected_count: i32,
     pub returned_count: i32,
     pub unchanged_count: i32,
     pub unmatched_count: i32,
@@ -463,6 +622,7 @@ pub fn files(conn: &mut PgConnection) -> QueryResult<Vec<FileRow>> {
             bank_files::kind,
             bank_files::filename,
             bank_files::line_count,
+            bank_files::collected_count,
             bank_files::returned_count,
             bank_files::unchanged_count,
             bank_files::unmatched_count,
@@ -510,7 +670,20 @@ pub fn assign(
         errors.add("recibo", "No hay ningún recibo con ese número.");
         return Ok(Err(errors));
     };
-    if !status.returnable() {
+    if kind == "credit" {
+        // A credit that did not add up: the person says which receipt it paid.
+        if status != Status::Remitted {
+            errors.add(
+                "recibo",
+                format!(
+                    "Ese recibo está {}: un abono solo se asigna a un recibo remesado.",
+                    status.label().to_lowercase()
+                ),
+            );
+            return Ok(Err(errors));
+        }
+        collect(conn, by, receipt, date.unwrap_or(today).min(today))?;
+    } else if !status.returnable() {
         errors.add(
             "recibo",
             format!(
@@ -533,7 +706,9 @@ pub fn assign(
         reason,
         whole_file_of: None,
     };
-    apply(conn, by, receipt, &line, today)?;
+    if kind != "credit" {
+        apply(conn, by, receipt, &line, today)?;
+    }
     diesel::update(bank_return_lines::table.find(line_id))
         .set((
             bank_return_lines::status.eq("matched"),
@@ -579,5 +754,10 @@ mod tests {
         assert_eq!(end_to_end_in("SOR12-"), None);
         assert_eq!(reason_in("MOTIVO AM04 FONDOS").as_deref(), Some("AM04"));
         assert_eq!(reason_in("MOTIVO XX99"), None);
+        assert_eq!(
+            remittance_in("ABONO REMESA SORIANO-REM-000012-1").as_deref(),
+            Some("SORIANO-REM-000012")
+        );
+        assert_eq!(remittance_in("SORIANO-REM-"), None);
     }
 }

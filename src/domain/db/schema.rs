@@ -767,6 +767,7 @@ diesel::table! {
         returned_count -> Int4,
         unchanged_count -> Int4,
         unmatched_count -> Int4,
+        collected_count -> Int4,
         uploaded_at -> Timestamptz,
         uploaded_by_staff_id -> Nullable<Int8>,
     }

@@ -279,7 +279,7 @@ struct TreeBuilder {
     root: Option<Element>,
 }
 
-/// Where the reader stopped, to turn into a line and column for the user.
+/// Why reading stopped, before it becomes an error with a line and column for the user.
 enum Stop {
     NotBankFile,
     Malformed,
@@ -316,7 +316,7 @@ impl TreeBuilder {
             self.open.push(new_element(local, start)?);
             return Ok(());
         };
-        if self.foreign_depth > 0 || namespace != Some(expected) {
+        if self.foreign_depth > 0 {
             self.foreign_depth += 1;
         } else {
             self.open.push(new_element(local, start)?);
@@ -412,12 +412,12 @@ fn read_document(bytes: &[u8]) -> Result<(Message, Element), BankXmlError> {
             Ok(_) => Ok(()),
             Err(error) => Err(Stop::Reader(error)),
         };
-        match step {
-            Ok(()) => {}
-            Err(Stop::Reader(error)) => {
-                return Err(reader_error(bytes, reader.error_position(), &error, &tree));
-            }
-            Err(stop) => return Err(stopped(bytes, reader.buffer_position(), stop, &tree)),
+        if let Err(stop) = step {
+            let position = match stop {
+                Stop::Reader(_) => reader.error_position(),
+                _ => reader.buffer_position(),
+            };
+            return Err(stopped(bytes, position, stop, &tree));
         }
     }
     if let Some(open) = tree.names.last() {
@@ -455,10 +455,11 @@ fn stopped(bytes: &[u8], position: u64, stop: Stop, tree: &TreeBuilder) -> BankX
         // Before the root element there is nothing to say the file was ever a bank's.
         Stop::NotBankFile => BankXmlError::NotBankFile,
         Stop::Malformed if tree.message.is_none() => BankXmlError::NotBankFile,
-        Stop::Malformed | Stop::Reader(_) => {
+        Stop::Malformed => {
             let (line, column) = line_and_column(bytes, position);
             BankXmlError::Malformed { line, column }
         }
+        Stop::Reader(error) => reader_error(bytes, position, &error, tree),
     }
 }
 
@@ -1305,7 +1306,7 @@ mod tests {
     // --- camt.054 -------------------------------------------------------------------------
 
     #[test]
-    fn notification_gives_returns_and_refunds_and_leaves_collections_out() {
+    fn notification_gives_returns_and_refunds_and_leaves_other_movements_out() {
         let expected = vec![
             ReturnLine {
                 kind: ReturnKind::Return,
@@ -1328,6 +1329,8 @@ mod tests {
                 reason: "MD06".to_owned(),
                 whole_file: false,
             },
+            // Not the remittance's credit (IDDT/ESDD), nor a transfer of Soriano's that came
+            // back (a credit, with return information of its own).
         ];
         assert_eq!(returns_of(RETURNS_V08), expected);
     }

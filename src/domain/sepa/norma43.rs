@@ -183,13 +183,13 @@ pub enum Norma43Error {
         found: String,
     },
     #[error(
-        "Línea {line}: el registro final de cuenta (33) declara {declared_count} {side} por {}, pero los movimientos de la cuenta son {count} {side} por {}.",
+        "Línea {line}: el registro final de cuenta (33) declara en el {side} {declared_count} apuntes por un total de {}, pero los movimientos de la cuenta dan {count} por {}.",
         amount_text(.declared_cents),
         amount_text(.cents)
     )]
     Totals {
         line: usize,
-        /// `cargos` or `abonos`.
+        /// `debe` (debits) or `haber` (credits).
         side: &'static str,
         declared_count: u64,
         declared_cents: i64,
@@ -760,7 +760,7 @@ impl Reader {
         let movement = self.last_movement(record, "23")?;
         for field in [CONCEPT_FIRST, CONCEPT_SECOND] {
             let text = record.text(field);
-            if !text.is_empty() {
+            if true {
                 movement.concepts.push(text);
             }
         }
@@ -814,13 +814,8 @@ impl Reader {
         }
 
         let sides = [
-            ("cargos", CLOSING_DEBIT_COUNT, CLOSING_DEBIT_TOTAL, debits),
-            (
-                "abonos",
-                CLOSING_CREDIT_COUNT,
-                CLOSING_CREDIT_TOTAL,
-                credits,
-            ),
+            ("debe", CLOSING_DEBIT_COUNT, CLOSING_DEBIT_TOTAL, debits),
+            ("haber", CLOSING_CREDIT_COUNT, CLOSING_CREDIT_TOTAL, credits),
         ];
         let mut declared = [0i64; 2];
         for (slot, (side, count_field, total_field, actual)) in declared.iter_mut().zip(sides) {
@@ -1376,7 +1371,7 @@ mod tests {
             error,
             Norma43Error::Totals {
                 line: 4,
-                side: "cargos",
+                side: "debe",
                 declared_count: 2,
                 declared_cents: 1_000,
                 count: 1,
@@ -1385,7 +1380,7 @@ mod tests {
         );
         assert_eq!(
             error.to_string(),
-            "Línea 4: el registro final de cuenta (33) declara 2 cargos por 10,00, pero los movimientos de la cuenta son 1 cargos por 10,00."
+            "Línea 4: el registro final de cuenta (33) declara en el debe 2 apuntes por un total de 10,00, pero los movimientos de la cuenta dan 1 por 10,00."
         );
 
         // A wrong credit total is caught as well.
@@ -1394,7 +1389,7 @@ mod tests {
             error_of(&bad_credits),
             Norma43Error::Totals {
                 line: 11,
-                side: "abonos",
+                side: "haber",
                 declared_count: 2,
                 declared_cents: 148_457,
                 count: 2,
