@@ -436,7 +436,13 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.text().await.unwrap().contains("AM04 · Fondos insuficientes"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("AM04 · Fondos insuficientes")
+    );
     assert_eq!(status_of(&mut conn, first), "devuelto");
     let events = soriano::events::of_entity(&mut conn, "receipt", first).unwrap();
     assert_eq!(events.len(), 1);

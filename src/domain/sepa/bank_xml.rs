@@ -316,7 +316,7 @@ impl TreeBuilder {
             self.open.push(new_element(local, start)?);
             return Ok(());
         };
-        if self.foreign_depth > 0 {
+        if self.foreign_depth > 0 || namespace != Some(expected) {
             self.foreign_depth += 1;
         } else {
             self.open.push(new_element(local, start)?);
@@ -1368,6 +1368,34 @@ mod tests {
         ];
         assert_eq!(returns_of(RETURNS_V02_BOM), expected);
         assert_eq!(returns_of(&RETURNS_V02_BOM[UTF8_BOM.len()..]), expected);
+    }
+
+    #[test]
+    fn md06_is_a_refund_whatever_the_code_and_a_lone_debit_takes_the_entry_amount() {
+        let xml = r#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
+<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>N</MsgId><CreDtTm>2026-12-22T06:00:00</CreDtTm></GrpHdr>
+<Ntfctn><Id>N-1</Id><Acct><Id><IBAN>ES5200491500061234567890</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">48.20</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<ValDt><Dt>2026-12-21</Dt></ValDt>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>IDDT</Cd><SubFmlyCd>UPDD</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><Btch><MsgId>SORIANO-REM-000009</MsgId></Btch>
+<TxDtls><Refs><EndToEndId>SOR9-3001</EndToEndId></Refs>
+<RtrInf><Rsn><Cd>MD06</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
+</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"#;
+        assert_eq!(
+            returns_of(xml.as_bytes()),
+            vec![ReturnLine {
+                kind: ReturnKind::Refund,
+                original_message_id: some("SORIANO-REM-000009"),
+                end_to_end_id: some("SOR9-3001"),
+                mandate_id: None,
+                amount_cents: Some(4820),
+                // No booking date: the value date.
+                date: Some(day(2026, 12, 21)),
+                reason: "MD06".to_owned(),
+                whole_file: false,
+            }]
+        );
     }
 
     #[test]

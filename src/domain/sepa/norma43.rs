@@ -760,7 +760,7 @@ impl Reader {
         let movement = self.last_movement(record, "23")?;
         for field in [CONCEPT_FIRST, CONCEPT_SECOND] {
             let text = record.text(field);
-            if true {
+            if !text.is_empty() {
                 movement.concepts.push(text);
             }
         }
@@ -1714,6 +1714,7 @@ mod tests {
         );
         // Control digits where 11 - remainder is 11 (written 0) and 10 (written 1).
         assert_eq!(ccc_digit("0000491500"), 0);
+        assert_eq!(ccc_digit("1000000000"), 1);
         assert_eq!(ccc_digit("0512345678"), 1);
         assert_eq!(
             spanish_iban("0049", "1500", "0512345678").as_deref(),
@@ -1857,11 +1858,43 @@ mod tests {
     }
 
     #[test]
+    fn day_first_dates_of_a_short_period_are_recognised_by_its_length() {
+        // Year-first, 010225-020225 is 25 February 2001 to 2002: a year, not long enough to be
+        // a fault, and both movements fit it. Only the length of the period tells.
+        let (bytes, expected) = one_account_file(
+            (day(2025, 2, 1), day(2025, 2, 2)),
+            &[day(2025, 2, 1), day(2025, 2, 2)],
+            DateOrder::DayFirst,
+        );
+        assert_eq!(parse(&bytes).unwrap(), expected);
+    }
+
+    #[test]
+    fn day_first_dates_of_a_period_ending_on_its_start_day_are_told_by_the_movements() {
+        // Year-first, 150125-150225 is 25 January to 25 February 2015, as long as the real
+        // period; but 200125, 20 January 2025, would be 25 January 2020, outside it.
+        let (bytes, expected) = one_account_file(
+            (day(2025, 1, 15), day(2025, 2, 15)),
+            &[day(2025, 1, 20)],
+            DateOrder::DayFirst,
+        );
+        assert_eq!(parse(&bytes).unwrap(), expected);
+    }
+
+    #[test]
     fn year_first_dates_stay_year_first_when_both_readings_fit() {
         // Day-first, 250110-250120 is 25 January 2010 to 2020 and fits too.
         let (bytes, expected) = one_account_file(
             (day(2025, 1, 10), day(2025, 1, 20)),
             &[day(2025, 1, 15)],
+            DateOrder::YearFirst,
+        );
+        assert_eq!(parse(&bytes).unwrap(), expected);
+        // Day-first, 240205-240305 is 24 February to 24 March 2005, a day shorter than
+        // February-March 2024, a leap year: too small a difference to turn the file round.
+        let (bytes, expected) = one_account_file(
+            (day(2024, 2, 5), day(2024, 3, 5)),
+            &[day(2024, 2, 5)],
             DateOrder::YearFirst,
         );
         assert_eq!(parse(&bytes).unwrap(), expected);
