@@ -64,6 +64,19 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
             link,
             valid_until,
         } => t::taxi_quote(to, name, number, link, valid_until),
+        Notice::MandateSigned {
+            to,
+            name,
+            reference,
+            text,
+        } => t::mandate_signed(
+            to,
+            t::MandateSigned {
+                name: name.clone(),
+                reference: reference.clone(),
+                text: text.clone(),
+            },
+        ),
         Notice::ReceiptReturned {
             to,
             name,

@@ -479,6 +479,32 @@ pub fn direct_debit_notice(to: &str, data: DirectDebitNotice) -> Result<Email, a
     )
 }
 
+/// Outbox kind of the client's copy of a mandate signed online (a `client.` kind: e-SORI may
+/// queue only those and claim notices).
+pub const MANDATE_SIGNED: &str = "client.mandate_signed";
+
+pub struct MandateSigned {
+    pub name: String,
+    pub reference: String,
+    pub text: String,
+}
+
+email_templates!(MandateSigned {
+    html: MandateSignedHtml = "emails/mandate_signed.html",
+    text: MandateSignedText = "emails/mandate_signed.txt",
+});
+
+/// "Your direct debit order ...": the copy of the signed text, on a durable medium.
+pub fn mandate_signed(to: &str, data: MandateSigned) -> Result<Email, askama::Error> {
+    compose(
+        MANDATE_SIGNED,
+        to,
+        &format!("Su orden de domiciliación {}", data.reference),
+        &MandateSignedHtml(&data),
+        &MandateSignedText(&data),
+    )
+}
+
 /// Outbox kind of the notice that the bank returned a receipt.
 pub const RECEIPT_RETURNED: &str = "sepa.receipt_returned";
 

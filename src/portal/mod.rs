@@ -6,6 +6,7 @@
 
 mod auth;
 mod claims;
+mod direct_debit;
 mod inbox;
 mod my_data;
 mod pages;
@@ -102,6 +103,11 @@ pub fn routes(
                 )
                 .service(web::resource("/presupuestos/{id}").get(quotes::show))
                 .service(web::resource("/presupuestos/{id}/aceptar").post(quotes::accept))
+                .service(
+                    web::resource("/domiciliacion")
+                        .get(direct_debit::show)
+                        .post(direct_debit::sign),
+                )
                 .service(web::resource("/accesos").get(pages::sign_ins))
                 .service(web::resource("/seguridad").get(two_factor::show))
                 .service(web::resource("/seguridad/activar").post(two_factor::activate))

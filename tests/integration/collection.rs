@@ -876,3 +876,174 @@ async fn a_remittances_credit_in_the_statement_collects_its_receipts() {
     );
     app.stop().await;
 }
+
+/// id, status, IBAN, IP, text version, text of a mandate signed online.
+type OnlineEvidence = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn form_token(html: &str) -> String {
+    let re = regex::Regex::new(r#"name="token" value="([^"]+)""#).unwrap();
+    re.captures(html).expect("form token")[1].to_owned()
+}
+
+/// A client signs their mandate in e-SORI: the box must be ticked, the account valid; the
+/// mandate replaces the one in force, keeps the text they saw with the moment and address,
+/// is audited and sent to them by e-mail; the form sent twice signs once; staff see the
+/// evidence; without the CSRF token nothing is signed.
+#[actix_web::test]
+async fn a_client_signs_their_mandate_online_once_with_its_evidence() {
+    use soriano::db::schema::client_users;
+    let app = TestApp::spawn_with(|conn| {
+        soriano::seed::demo(conn).unwrap();
+    })
+    .await;
+    let mut conn = app.db.conn();
+    let (email, customer): (String, i64) = client_users::table
+        .filter(client_users::email.eq(soriano::seed::DEMO_CLIENT_EMAILS[0]))
+        .select((client_users::email, client_users::customer_id))
+        .first(&mut conn)
+        .unwrap();
+    let before: Option<i64> = sepa_mandates::table
+        .filter(sepa_mandates::customer_id.eq(customer))
+        .filter(sepa_mandates::status.eq("active"))
+        .select(sepa_mandates::id)
+        .first(&mut conn)
+        .optional()
+        .unwrap();
+    let response =
+        crate::portal_support::portal_sign_in(&app, &email, soriano::seed::DEMO_ADMIN_PASSWORD)
+            .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = app.get("/portal/domiciliacion").await.text().await.unwrap();
+    assert!(page.contains("Identificador del acreedor"), "{page}");
+    assert!(page.contains("ocho semanas"));
+    let csrf = common::csrf_from_html(&page);
+    let token = form_token(&page);
+
+    // Box not ticked, account wrong: both said next to their field, the name kept.
+    let response = app
+        .post_form(
+            "/portal/domiciliacion",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("token", token.as_str()),
+                ("titular", "Titular De Prueba"),
+                ("iban", "ES00 1111"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Marque la casilla para autorizar los cargos"),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="iban-error""#), "{page}");
+    assert!(page.contains(r#"value="Titular De Prueba""#));
+
+    // Without the CSRF token: refused.
+    let response = app
+        .post_form(
+            "/portal/domiciliacion",
+            &[
+                ("token", token.as_str()),
+                ("titular", "Titular De Prueba"),
+                ("iban", "ES91 2100 0418 4502 0005 1332"),
+                ("acepto", "si"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let signed = [
+        ("csrf_token", csrf.as_str()),
+        ("token", token.as_str()),
+        ("titular", "Titular De Prueba"),
+        ("iban", "ES91 2100 0418 4502 0005 1332"),
+        ("acepto", "si"),
+    ];
+    let response = app.post_form("/portal/domiciliacion", &signed).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/portal/domiciliacion");
+    let again = app.post_form("/portal/domiciliacion", &signed).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+
+    let online: Vec<OnlineEvidence> = sepa_mandates::table
+        .filter(sepa_mandates::customer_id.eq(customer))
+        .filter(sepa_mandates::signed_online_at.is_not_null())
+        .select((
+            sepa_mandates::id,
+            sepa_mandates::status,
+            sepa_mandates::iban,
+            sepa_mandates::signed_ip,
+            sepa_mandates::signed_text_version,
+            sepa_mandates::signed_text,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(online.len(), 1, "sent twice, signed once");
+    let (id, status, iban, ip, version, text) = online[0].clone();
+    assert_eq!(status, "active");
+    assert_eq!(iban, "ES9121000418450200051332");
+    assert!(ip.is_some_and(|ip| !ip.is_empty()));
+    assert_eq!(version.as_deref(), Some("orden-sepa-core-v1"));
+    let text = text.unwrap();
+    assert!(text.contains("Titular De Prueba"));
+    assert!(text.contains("ES91 2100 0418 4502 0005 1332"));
+    assert!(text.contains("ocho semanas"));
+    if let Some(old) = before {
+        let status: String = sepa_mandates::table
+            .find(old)
+            .select(sepa_mandates::status)
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(
+            status, "revoked",
+            "the new mandate replaces the one in force"
+        );
+    }
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("sepa.mandate_signed_online"))
+        .filter(audit_log::target_id.eq(id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(audited, 1);
+    let copies: Vec<String> = outbound_emails::table
+        .filter(outbound_emails::kind.eq("client.mandate_signed"))
+        .select(outbound_emails::to_address)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(copies, vec![email.clone()]);
+
+    let page = app.get("/portal/domiciliacion").await.text().await.unwrap();
+    assert!(page.contains("Su orden en vigor"), "{page}");
+    assert!(page.contains("ES91 **** 1332"), "{page}");
+    assert!(!page.contains("ES9121000418450200051332"));
+
+    // Staff see the evidence on the customer's mandates.
+    let (staff, status) = app
+        .sign_in_elsewhere(
+            soriano::seed::DEMO_ADMIN_EMAIL,
+            soriano::seed::DEMO_ADMIN_PASSWORD,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page = staff
+        .get(app.url(&format!("/admin/clientes/{customer}/mandatos")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("firmado por el cliente en e-SORI"), "{page}");
+    assert!(page.contains("Titular De Prueba"));
+    app.stop().await;
+}

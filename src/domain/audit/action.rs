@@ -188,6 +188,8 @@ actions! {
     /// The debtor's account changed: the next collection tells the bank (AmdmntInd).
     MandateAmended => "sepa.mandate_amended", "Cambio de cuenta de un mandato SEPA";
     MandateRevoked => "sepa.mandate_revoked", "Baja de mandato SEPA";
+    /// The client signed a mandate in e-SORI. Details: the reference, text version and IP.
+    MandateSignedOnline => "sepa.mandate_signed_online", "Firma en línea de mandato SEPA";
     /// Details: the receipts, total, collection date and file version.
     RemittanceCreated => "sepa.remittance_created", "Remesa de recibos";
     /// A bank's answer read: the file, its kind and SHA-256, the receipts returned, unchanged

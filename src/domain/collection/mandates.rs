@@ -109,13 +109,18 @@ pub struct Mandate {
     pub iban: String,
     pub scheme: Scheme,
     pub signed_on: NaiveDate,
-    pub document_id: i64,
+    /// The scanned signed mandate, when signed on paper.
+    pub document_id: Option<i64>,
     pub status: MandateStatus,
     pub first_used_on: Option<NaiveDate>,
     pub last_used_on: Option<NaiveDate>,
     pub amended_from_iban: Option<String>,
     pub revoked_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
+    /// When the client signed it in e-SORI (then the evidence is the text below).
+    pub signed_online_at: Option<DateTime<Utc>>,
+    pub signed_ip: Option<String>,
+    pub signed_text: Option<String>,
 }
 
 impl Mandate {
@@ -302,26 +307,8 @@ pub fn create(
         errors.add("documento", "Elija uno de los documentos de este cliente.");
         return Ok(Err(errors));
     }
-    let replaced: Option<(i64, String)> = diesel::update(
-        sepa_mandates::table
-            .filter(sepa_mandates::customer_id.eq(customer_id))
-            .filter(sepa_mandates::status.eq(MandateStatus::Active.code())),
-    )
-    .set((
-        sepa_mandates::status.eq(MandateStatus::Revoked.code()),
-        sepa_mandates::revoked_on.eq(today),
-        sepa_mandates::updated_at.eq(diesel::dsl::now),
-    ))
-    .returning((sepa_mandates::id, sepa_mandates::reference))
-    .get_result(conn)
-    .optional()?;
-    let count: i64 = sepa_mandates::table
-        .filter(sepa_mandates::customer_id.eq(customer_id))
-        .count()
-        .get_result(conn)?;
-    // The unique mandate reference: the brokerage's, the customer's and a sequence, so a
-    // debtor recognises it on the bank statement and it never repeats.
-    let reference = format!("SORIANO-{customer_id}-{}", count + 1);
+    let replaced = retire_in_force(conn, customer_id, today)?;
+    let reference = next_reference(conn, customer_id)?;
     let id: i64 = diesel::insert_into(sepa_mandates::table)
         .values((
             sepa_mandates::customer_id.eq(customer_id),
@@ -330,7 +317,7 @@ pub fn create(
             sepa_mandates::iban.eq(&input.iban),
             sepa_mandates::scheme.eq(input.scheme.code()),
             sepa_mandates::signed_on.eq(input.signed_on),
-            sepa_mandates::document_id.eq(input.document_id),
+            sepa_mandates::document_id.eq(Some(input.document_id)),
             sepa_mandates::created_by_staff_id.eq(by.staff()),
         ))
         .returning(sepa_mandates::id)
@@ -357,6 +344,39 @@ pub fn create(
         }),
     )?;
     Ok(Ok(id))
+}
+
+/// Takes the customer's mandate in force out of force today, as a new one replaces it.
+/// Returns its id and reference.
+pub(crate) fn retire_in_force(
+    conn: &mut PgConnection,
+    customer_id: i64,
+    today: NaiveDate,
+) -> QueryResult<Option<(i64, String)>> {
+    diesel::update(
+        sepa_mandates::table
+            .filter(sepa_mandates::customer_id.eq(customer_id))
+            .filter(sepa_mandates::status.eq(MandateStatus::Active.code())),
+    )
+    .set((
+        sepa_mandates::status.eq(MandateStatus::Revoked.code()),
+        sepa_mandates::revoked_on.eq(today),
+        sepa_mandates::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning((sepa_mandates::id, sepa_mandates::reference))
+    .get_result(conn)
+    .optional()
+}
+
+/// The unique mandate reference of the customer's next mandate: the brokerage's, the
+/// customer's and a sequence, so a debtor recognises it on the bank statement and it never
+/// repeats.
+pub(crate) fn next_reference(conn: &mut PgConnection, customer_id: i64) -> QueryResult<String> {
+    let count: i64 = sepa_mandates::table
+        .filter(sepa_mandates::customer_id.eq(customer_id))
+        .count()
+        .get_result(conn)?;
+    Ok(format!("SORIANO-{customer_id}-{}", count + 1))
 }
 
 /// The form to change the account of a mandate in force.

@@ -4,6 +4,7 @@
 //! [`crate::sepa::pain008`]; this module decides what goes in it and records what went.
 
 pub mod mandates;
+pub mod online_signing;
 pub mod reasons;
 pub mod remittances;
 pub mod returns;

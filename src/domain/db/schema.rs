@@ -822,7 +822,7 @@ diesel::table! {
         iban -> Text,
         scheme -> Text,
         signed_on -> Date,
-        document_id -> Int8,
+        document_id -> Nullable<Int8>,
         status -> Text,
         first_used_on -> Nullable<Date>,
         last_used_on -> Nullable<Date>,
@@ -831,6 +831,12 @@ diesel::table! {
         created_at -> Timestamptz,
         created_by_staff_id -> Nullable<Int8>,
         updated_at -> Timestamptz,
+        signed_online_at -> Nullable<Timestamptz>,
+        signed_ip -> Nullable<Text>,
+        signed_user_agent -> Nullable<Text>,
+        signed_text_version -> Nullable<Text>,
+        signed_text -> Nullable<Text>,
+        signed_by_client_user_id -> Nullable<Int8>,
     }
 }
 

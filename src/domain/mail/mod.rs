@@ -105,6 +105,14 @@ pub enum Notice {
         link: String,
         valid_until: String,
     },
+    /// The client signed a SEPA mandate in e-SORI: their copy of the text they signed.
+    MandateSigned {
+        to: String,
+        name: String,
+        reference: String,
+        /// The mandate as signed, line by line.
+        text: String,
+    },
     /// The bank returned a receipt: why, and what happens now.
     ReceiptReturned {
         to: String,
