@@ -20,11 +20,12 @@ use crate::collection::settings::{self, Settings, SettingsForm, VERSIONS};
 use crate::customers::Customer;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
-use crate::listing::{Cursor, Page};
+use crate::listing::{Cursor, Numbered, Page, PageNumber};
 use crate::page_or_partial;
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
+use crate::web::listing::Pager;
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
@@ -345,28 +346,39 @@ pub async fn create(
 pub struct RemittancePage {
     pub ctx: PageContext,
     pub remittance: Remittance,
-    pub receipts: Vec<RemittedReceipt>,
+    pub receipts: Numbered<RemittedReceipt>,
+    pub pager: Pager,
 }
 
-/// GET /admin/remesas/{id}
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NumberQuery {
+    pagina: String,
+}
+
+/// GET /admin/remesas/{id}: the remittance and its receipts, 200 a page.
 pub async fn show(
     ctx: PageContext,
     db: web::Data<Db>,
     path: web::Path<i64>,
+    query: web::Query<NumberQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let number = PageNumber::parse(&query.pagina);
     let (remittance, receipts) = db
         .run(move |conn| {
             Ok::<_, DbError>((
                 remittances::find(conn, id)?,
-                remittances::receipts_of(conn, id)?,
+                remittances::receipts_of(conn, id, number)?,
             ))
         })
         .await?;
+    let pager = Pager::of_numbered(&receipts, &format!("/admin/remesas/{id}"), &[]);
     page_or_partial!(RemittancePage {
         ctx,
         remittance,
-        receipts
+        receipts,
+        pager
     })
 }
 

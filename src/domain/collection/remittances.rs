@@ -580,12 +580,31 @@ pub struct RemittedReceipt {
     pub customer_name: String,
     pub amount_cents: i64,
     pub status: crate::receipts::Status,
+    /// The ISO reason code when the bank returned it.
+    pub return_code: Option<String>,
 }
 
-/// The receipts the remittance carried (at most [`MAX_RECEIPTS`]).
-pub fn receipts_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<RemittedReceipt>> {
+impl RemittedReceipt {
+    /// "AC04 · Cuenta cancelada" for a returned receipt.
+    pub fn return_reason(&self) -> Option<String> {
+        self.return_code.as_deref().map(|code| {
+            let reason = super::reasons::reason(code);
+            format!("{} · {}", reason.code, reason.text)
+        })
+    }
+}
+
+/// How many of a remittance's receipts its page shows at a time.
+pub const RECEIPTS_PAGE_SIZE: i64 = 200;
+
+/// One page of the receipts the remittance carried, in the file's order.
+pub fn receipts_of(
+    conn: &mut PgConnection,
+    id: i64,
+    page: crate::listing::PageNumber,
+) -> QueryResult<crate::listing::Numbered<RemittedReceipt>> {
     use crate::db::schema::customers;
-    receipts::table
+    let rows = receipts::table
         .inner_join(customers::table)
         .filter(receipts::remittance_id.eq(id))
         .order(receipts::id)
@@ -596,9 +615,16 @@ pub fn receipts_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<Remitted
             customers::display_name,
             receipts::amount_cents,
             receipts::status,
+            receipts::return_code,
         ))
-        .limit(MAX_RECEIPTS)
-        .load(conn)
+        .offset(page.offset(RECEIPTS_PAGE_SIZE))
+        .limit(RECEIPTS_PAGE_SIZE + 1)
+        .load(conn)?;
+    Ok(crate::listing::Numbered::assemble(
+        rows,
+        page,
+        RECEIPTS_PAGE_SIZE,
+    ))
 }
 
 /// One page of remittances, newest first.
