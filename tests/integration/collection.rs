@@ -517,6 +517,22 @@ async fn the_client_sees_their_mandate_and_remitted_receipts_in_e_sori() {
             .execute(&mut conn)
             .unwrap();
     }
+    // Another of the policy's receipts returned by the bank, with its reason.
+    let returned: String = receipts::table
+        .filter(receipts::policy_id.eq(policy))
+        .filter(receipts::id.ne(receipt))
+        .select(receipts::number)
+        .first(&mut conn)
+        .expect("the policy has another receipt");
+    diesel::update(receipts::table.filter(receipts::number.eq(&returned)))
+        .set((
+            receipts::status.eq("devuelto"),
+            receipts::returned_on.eq(soriano::time::today()),
+            receipts::return_reason.eq("Fondos insuficientes"),
+            receipts::return_code.eq("AM04"),
+        ))
+        .execute(&mut conn)
+        .unwrap();
     drop(conn);
     let response =
         crate::portal_support::portal_sign_in(&app, &email, soriano::seed::DEMO_ADMIN_PASSWORD)
@@ -532,6 +548,8 @@ async fn the_client_sees_their_mandate_and_remitted_receipts_in_e_sori() {
     assert!(page.contains(&format!("{} **** {}", &iban[..4], &iban[iban.len() - 4..])));
     assert!(!page.contains(&iban), "the whole account is never shown");
     assert!(page.contains("Remesado"), "{page}");
+    assert!(page.contains("Devuelto"), "{page}");
+    assert!(page.contains("Fondos insuficientes"), "{page}");
     app.stop().await;
 }
 
