@@ -504,6 +504,19 @@ async fn policies_then_the_carriers_receipts_come_in_once() {
         .get_result(&mut app.db.conn())
         .unwrap();
     assert_eq!(generated, 1, "the annual policy's receipt");
+    let periods: i64 = soriano::db::schema::policy_periods::table
+        .filter(soriano::db::schema::policy_periods::policy_id.eq(policy_id))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(periods, 1, "its first period");
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("policy.created"))
+        .filter(audit_log::target_id.eq(policy_id))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(audited, 1, "audited as the form would");
     let policy = app
         .get(&format!("/admin/polizas/{policy_id}"))
         .await

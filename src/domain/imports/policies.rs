@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::plan::{Cells, Columns, Counts, FieldSpec, Outcome, RowPlan, Seen, Source, first_time};
 use super::table::Table;
@@ -517,17 +518,27 @@ fn plan(
 }
 
 /// Writes the new policies, each with its first period and receipts and audited as the form
-/// would. Call inside a transaction (the caller's batch).
+/// would: the batch's new ones in a few statements; should one of their numbers have been
+/// taken meanwhile (a unique violation), one by one instead, each finding its own outcome.
+/// Call inside a transaction (the caller's batch).
 fn apply(
     conn: &mut PgConnection,
     actor: &Actor,
     rows: &[RowPlan<NewPolicy>],
 ) -> QueryResult<Counts> {
     let mut counts = Counts::default();
-    for row in rows {
-        match &row.outcome {
-            // A savepoint each: a number taken meanwhile aborts only its own insert.
-            Outcome::Create(policy) => {
+    let new: Vec<&NewPolicy> = rows
+        .iter()
+        .filter_map(|row| match &row.outcome {
+            Outcome::Create(policy) => Some(policy.as_ref()),
+            _ => None,
+        })
+        .collect();
+    match conn.transaction(|conn| policy_queries::insert_many(conn, &new, actor)) {
+        Ok(ids) => counts.created += ids.len() as i32,
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            for policy in new {
+                // A savepoint each: a number taken meanwhile aborts only its own insert.
                 match conn.transaction(|conn| policy_queries::insert_new(conn, policy, actor)) {
                     Ok(_) => counts.created += 1,
                     // Created meanwhile by someone else with the same number: theirs now.
@@ -536,6 +547,12 @@ fn apply(
                     Err(_) => counts.refused += 1,
                 }
             }
+        }
+        Err(other) => return Err(other),
+    }
+    for row in rows {
+        match &row.outcome {
+            Outcome::Create(_) => {}
             Outcome::Update(..) | Outcome::Unchanged(_) => counts.unchanged += 1,
             Outcome::Refused(_) => counts.refused += 1,
         }

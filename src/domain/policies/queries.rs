@@ -3,6 +3,8 @@
 //! Commands record their audit entry on the same connection; run them in one transaction
 //! (`db.transaction`), so that a refused or failed step writes nothing.
 
+use std::collections::HashMap;
+
 use chrono::{Months, NaiveDate};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -463,21 +465,105 @@ pub fn insert_new(
         by,
         Action::PolicyCreated,
         id,
-        json!({
-            "numero": number,
-            "cliente": customer_id,
-            "compania": carrier_id,
-            "producto": product_id,
-            "efecto": start,
-            "vencimiento": end,
-            "prima_neta": net,
-            "prima_total": total,
-            "forma_pago": frequency.code(),
-            "agente": agent,
-            "riesgo": risk_json,
-        }),
+        created_details(policy, risk_json),
     )?;
     Ok(id)
+}
+
+/// What the audit log keeps of a new policy.
+fn created_details(policy: &NewPolicy, risk: serde_json::Value) -> serde_json::Value {
+    json!({
+        "numero": policy.number,
+        "cliente": policy.customer_id,
+        "compania": policy.carrier_id,
+        "producto": policy.product_id,
+        "efecto": policy.start,
+        "vencimiento": policy.end,
+        "prima_neta": policy.net_cents,
+        "prima_total": policy.total_cents,
+        "forma_pago": policy.frequency.code(),
+        "agente": policy.agent_staff_id,
+        "riesgo": risk,
+    })
+}
+
+/// Inserts many checked new policies at once (an import's batch), as [`insert_new`] would one
+/// by one: the policies, their first periods, their receipts and one audit entry each, in a
+/// handful of statements. A number taken meanwhile fails the whole call with a unique
+/// violation; the caller then goes row by row. Returns the ids in the order given.
+pub fn insert_many(
+    conn: &mut PgConnection,
+    new: &[&NewPolicy],
+    by: &Actor,
+) -> QueryResult<Vec<i64>> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    let risks = new
+        .iter()
+        .map(|policy| serde_json::to_value(&policy.risk))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+    let rows: Vec<NewPolicyRow> = new
+        .iter()
+        .zip(&risks)
+        .map(|(policy, risk)| NewPolicyRow {
+            customer_id: policy.customer_id,
+            carrier_id: policy.carrier_id,
+            product_id: policy.product_id,
+            line_id: policy.line_id,
+            number: &policy.number,
+            risk: risk.clone(),
+            start_date: policy.start,
+            end_date: policy.end,
+            net_premium_cents: policy.net_cents,
+            total_premium_cents: policy.total_cents,
+            payment_frequency: policy.frequency.code(),
+            agent_staff_id: policy.agent_staff_id,
+        })
+        .collect();
+    let inserted: HashMap<(i64, String), i64> = diesel::insert_into(policies::table)
+        .values(&rows)
+        .returning((policies::carrier_id, policies::number, policies::id))
+        .get_results::<(i64, String, i64)>(conn)?
+        .into_iter()
+        .map(|(carrier, number, id)| ((carrier, number), id))
+        .collect();
+    let ids: Vec<i64> = new
+        .iter()
+        .map(|policy| inserted[&(policy.carrier_id, policy.number.clone())])
+        .collect();
+    let periods: Vec<_> = new
+        .iter()
+        .zip(&ids)
+        .map(|(policy, id)| {
+            (
+                policy_periods::policy_id.eq(*id),
+                policy_periods::start_date.eq(policy.start),
+                policy_periods::end_date.eq(policy.end),
+                policy_periods::net_premium_cents.eq(policy.net_cents),
+                policy_periods::total_premium_cents.eq(policy.total_cents),
+                policy_periods::created_by_staff_id.eq(by.staff()),
+            )
+        })
+        .collect();
+    diesel::insert_into(policy_periods::table)
+        .values(&periods)
+        .execute(conn)?;
+    crate::receipts::generate_for_policies(conn, &ids)?;
+    let entries: Vec<audit::NewEntry> = new
+        .iter()
+        .zip(&ids)
+        .zip(risks)
+        .map(|((policy, id), risk)| audit::NewEntry {
+            target_type: Some(AUDIT_TARGET),
+            target_id: Some(*id),
+            details: created_details(policy, risk),
+            ..by.entry(Action::PolicyCreated)
+        })
+        .collect();
+    audit::record_many(conn, &entries)?;
+    Ok(ids)
 }
 
 // ---------------------------------------------------------------------------------------------

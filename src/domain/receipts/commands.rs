@@ -189,12 +189,24 @@ const INSERT_BATCH: usize = 1_000;
 /// statements (the demo seed; one query reads every period, none per policy). Returns how
 /// many it created.
 pub fn generate_missing(conn: &mut PgConnection) -> QueryResult<usize> {
+    generate_missing_of(conn, None)
+}
+
+/// [`generate_missing`] for these policies only (a batch of new ones, as an import writes).
+pub fn generate_for_policies(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    generate_missing_of(conn, Some(ids))
+}
+
+fn generate_missing_of(conn: &mut PgConnection, only: Option<&[i64]>) -> QueryResult<usize> {
     let has_receipts = diesel::dsl::exists(
         receipts::table
             .filter(receipts::policy_id.eq(policies::id))
             .select(receipts::id),
     );
-    let periods: Vec<PeriodRow> = policy_periods::table
+    let mut query = policy_periods::table
         .inner_join(policies::table)
         .filter(diesel::dsl::not(has_receipts))
         .order((policies::id, policy_periods::start_date.desc()))
@@ -208,7 +220,11 @@ pub fn generate_missing(conn: &mut PgConnection) -> QueryResult<usize> {
             policy_periods::net_premium_cents,
             policy_periods::total_premium_cents,
         ))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(policies::id.eq_any(ids));
+    }
+    let periods: Vec<PeriodRow> = query.load(conn)?;
     let mut rows = Vec::new();
     let mut last_policy = None;
     for (policy_id, customer_id, frequency, period_id, start, end, net, total) in periods {
