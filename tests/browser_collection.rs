@@ -160,7 +160,7 @@ async fn a_manager_writes_a_remittance_and_downloads_its_file() {
                 .await?
                 .text()
                 .await?;
-            assert!(flash.contains("1 devueltos"), "{flash}");
+            assert!(flash.contains("1 devuelto,"), "{flash}");
             let _ = std::fs::remove_file(&path);
             client.goto(remittance_url.as_str()).await?;
             let table = client.find(Locator::Css("#remitted")).await?.text().await?;

@@ -718,13 +718,7 @@ pub async fn upload_returns(
                 .await?;
             match result {
                 Ok(imported) => {
-                    let message = format!(
-                        "Fichero leído: {} recibos cobrados, {} devueltos, {} sin cambios, {} líneas por revisar.",
-                        imported.collected,
-                        imported.returned,
-                        imported.unchanged,
-                        imported.unmatched
-                    );
+                    let message = format!("Fichero leído: {}.", imported.summary());
                     return Ok(flash::redirect(RETURNS_PATH, Flash::success(message)));
                 }
                 Err(returns::ImportError::AlreadyImported(_)) => {

@@ -236,6 +236,21 @@ pub struct Imported {
     pub unmatched: i32,
 }
 
+impl Imported {
+    /// "1 recibo devuelto, 2 líneas por revisar": what the file did, as staff read it.
+    pub fn summary(&self) -> String {
+        let count =
+            |n: i32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        [
+            count(self.collected, "recibo cobrado", "recibos cobrados"),
+            count(self.returned, "devuelto", "devueltos"),
+            count(self.unchanged, "sin cambios", "sin cambios"),
+            count(self.unmatched, "línea por revisar", "líneas por revisar"),
+        ]
+        .join(", ")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The same file (by its SHA-256) was imported before.
