@@ -8,7 +8,7 @@
 //! the book in, it does not change contracts (premiums and dates change through endorsements
 //! and renewals, which keep their history). So the same file imported twice changes nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use diesel::prelude::*;
@@ -17,10 +17,12 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::plan::{Cells, Columns, Counts, FieldSpec, Outcome, RowPlan, Seen, Source, first_time};
 use super::table::Table;
 use crate::audit::Actor;
-use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{carriers, customers, lines_of_business, policies, products, staff_users};
 use crate::identifiers::TaxId;
-use crate::policies::queries::{self as policy_queries, NewPolicy, PolicyError, PolicyForm};
+use crate::policies::queries::{
+    self as policy_queries, CustomerRef, NewPolicy, PolicyError, PolicyFacts, PolicyForm,
+    ProductFacts,
+};
 use crate::policies::rules::{Frequency, RiskInput};
 
 /// Policies, matched by carrier and number.
@@ -214,7 +216,11 @@ struct Book {
     products: HashMap<(i64, String), i64>,
     /// Active products by (carrier, folded line name or code): several → ambiguous (`None`).
     by_line: HashMap<(i64, String), Option<i64>>,
+    /// What the policy rules need of each active product.
+    product_facts: HashMap<i64, ProductFacts>,
     staff: HashMap<String, i64>,
+    /// Active staff who may hold a portfolio (not claims handlers).
+    agents: HashSet<i64>,
 }
 
 impl Book {
@@ -232,18 +238,28 @@ impl Book {
         }
         let mut products_found = HashMap::new();
         let mut by_line: HashMap<(i64, String), Option<i64>> = HashMap::new();
-        for (id, carrier, name, line_name, line_code) in products::table
+        let mut product_facts = HashMap::new();
+        for (id, carrier, name, line_id, line_name, line_code) in products::table
             .inner_join(lines_of_business::table)
             .filter(products::active.eq(true))
             .select((
                 products::id,
                 products::carrier_id,
                 products::name,
+                products::line_id,
                 lines_of_business::name,
                 lines_of_business::code,
             ))
-            .load::<(i64, i64, String, String, String)>(conn)?
+            .load::<(i64, i64, String, i64, String, String)>(conn)?
         {
+            product_facts.insert(
+                id,
+                ProductFacts {
+                    carrier_id: carrier,
+                    line_id,
+                    line_code: line_code.clone(),
+                },
+            );
             products_found.insert((carrier, folded(&name)), id);
             for key in [folded(&line_name), folded(&line_code)] {
                 by_line
@@ -252,18 +268,25 @@ impl Book {
                     .or_insert(Some(id));
             }
         }
-        let staff = staff_users::table
+        let mut staff = HashMap::new();
+        let mut agents = HashSet::new();
+        for (email, id, role) in staff_users::table
             .filter(staff_users::active.eq(true))
-            .select((staff_users::email, staff_users::id))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .map(|(email, id)| (email.to_lowercase(), id))
-            .collect();
+            .select((staff_users::email, staff_users::id, staff_users::role))
+            .load::<(String, i64, String)>(conn)?
+        {
+            staff.insert(email.to_lowercase(), id);
+            if role != "claims" {
+                agents.insert(id);
+            }
+        }
         Ok(Self {
             carriers: carriers_found,
             products: products_found,
             by_line,
+            product_facts,
             staff,
+            agents,
         })
     }
 }
@@ -323,13 +346,24 @@ fn plan(
         .filter_map(|row| TaxId::parse(&cells.get(row, "nif")).ok())
         .map(|id| id.as_str().to_owned())
         .collect();
-    let customers_found: HashMap<String, i64> = customers::table
+    let mut customers_found: HashMap<String, i64> = HashMap::new();
+    let mut customers_by_id: HashMap<i64, CustomerRef> = HashMap::new();
+    for (tax_id, customer) in customers::table
         .filter(customers::tax_id.eq_any(&tax_ids))
         .filter(customers::merged_into_id.is_null())
-        .select((customers::tax_id, customers::id))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
+        .select((
+            customers::tax_id,
+            (
+                customers::id,
+                customers::display_name,
+                customers::owner_staff_id,
+            ),
+        ))
+        .load::<(String, CustomerRef)>(conn)?
+    {
+        customers_found.insert(tax_id, customer.id);
+        customers_by_id.insert(customer.id, customer);
+    }
     let numbers: Vec<String> = rows
         .iter()
         .map(|row| cells.get(row, "numero").to_uppercase())
@@ -494,7 +528,12 @@ fn plan(
                 ..RiskInput::default()
             },
         };
-        let outcome = match policy_queries::check_new(conn, PortfolioScope::All, &form, today) {
+        let mut facts = BatchFacts {
+            book: &book,
+            customers: &customers_by_id,
+            known: &known,
+        };
+        let outcome = match policy_queries::check_new_with(&mut facts, &form, today) {
             Ok(policy) => Outcome::Create(Box::new(policy)),
             Err(PolicyError::Invalid(errors)) => Outcome::Refused(
                 errors
@@ -515,6 +554,42 @@ fn plan(
         planned.push(RowPlan { line, outcome });
     }
     Ok(planned)
+}
+
+/// The policy rules' questions answered from what the batch read at its start: thousands of
+/// rows checked without a query each. The numbers of rows already found known never reach the
+/// rules, and a number repeated within the file is caught before (see [`first_time`]); one
+/// taken by someone else meanwhile is caught by the unique index when writing.
+struct BatchFacts<'a> {
+    book: &'a Book,
+    customers: &'a HashMap<i64, CustomerRef>,
+    known: &'a HashMap<(i64, String), i64>,
+}
+
+impl PolicyFacts for BatchFacts<'_> {
+    fn customer(&mut self, id: i64) -> QueryResult<Option<CustomerRef>> {
+        Ok(self.customers.get(&id).cloned())
+    }
+
+    fn carrier_active(&mut self, id: i64) -> QueryResult<bool> {
+        Ok(self
+            .book
+            .carriers
+            .values()
+            .any(|(carrier, _)| *carrier == id))
+    }
+
+    fn product(&mut self, id: i64) -> QueryResult<Option<ProductFacts>> {
+        Ok(self.book.product_facts.get(&id).cloned())
+    }
+
+    fn number_taken(&mut self, carrier_id: i64, number: &str) -> QueryResult<bool> {
+        Ok(self.known.contains_key(&(carrier_id, number.to_owned())))
+    }
+
+    fn agent_active(&mut self, id: i64) -> QueryResult<bool> {
+        Ok(self.book.agents.contains(&id))
+    }
 }
 
 /// Writes the new policies, each with its first period and receipts and audited as the form

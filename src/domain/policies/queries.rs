@@ -139,10 +139,12 @@ pub fn customer_in_scope(
     query.first(conn).optional()
 }
 
-struct ProductFacts {
-    carrier_id: i64,
-    line_id: i64,
-    line_code: String,
+/// What a new policy needs to know of its product.
+#[derive(Debug, Clone)]
+pub struct ProductFacts {
+    pub carrier_id: i64,
+    pub line_id: i64,
+    pub line_code: String,
 }
 
 fn product_facts(conn: &mut PgConnection, id: i64) -> QueryResult<Option<ProductFacts>> {
@@ -194,6 +196,53 @@ fn active_staff_exists(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
             .filter(staff_users::role.ne("claims")),
     ))
     .get_result(conn)
+}
+
+/// What the rules of a new policy ask of the book. The form asks the database one question at
+/// a time ([`Live`]); an import, which checks thousands of rows, answers from what it read
+/// once per batch.
+pub trait PolicyFacts {
+    /// The customer, when in the checker's scope and not merged.
+    fn customer(&mut self, id: i64) -> QueryResult<Option<CustomerRef>>;
+    fn carrier_active(&mut self, id: i64) -> QueryResult<bool>;
+    /// The product, when active.
+    fn product(&mut self, id: i64) -> QueryResult<Option<ProductFacts>>;
+    fn number_taken(&mut self, carrier_id: i64, number: &str) -> QueryResult<bool>;
+    /// An active staff member who may hold a portfolio (claims handlers do not).
+    fn agent_active(&mut self, id: i64) -> QueryResult<bool>;
+}
+
+/// The book as it is now, asked question by question.
+pub struct Live<'a> {
+    pub conn: &'a mut PgConnection,
+    pub scope: PortfolioScope,
+}
+
+impl PolicyFacts for Live<'_> {
+    fn customer(&mut self, id: i64) -> QueryResult<Option<CustomerRef>> {
+        customer_in_scope(self.conn, self.scope, id)
+    }
+
+    fn carrier_active(&mut self, id: i64) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            carriers::table
+                .filter(carriers::id.eq(id))
+                .filter(carriers::active.eq(true)),
+        ))
+        .get_result(self.conn)
+    }
+
+    fn product(&mut self, id: i64) -> QueryResult<Option<ProductFacts>> {
+        product_facts(self.conn, id)
+    }
+
+    fn number_taken(&mut self, carrier_id: i64, number: &str) -> QueryResult<bool> {
+        number_taken(self.conn, carrier_id, number)
+    }
+
+    fn agent_active(&mut self, id: i64) -> QueryResult<bool> {
+        active_staff_exists(self.conn, id)
+    }
 }
 
 #[derive(Insertable)]
@@ -253,10 +302,19 @@ pub fn check_new(
     form: &PolicyForm,
     today: NaiveDate,
 ) -> Result<NewPolicy, PolicyError> {
+    check_new_with(&mut Live { conn, scope }, form, today)
+}
+
+/// [`check_new`] against any source of facts (see [`PolicyFacts`]).
+pub fn check_new_with(
+    facts: &mut impl PolicyFacts,
+    form: &PolicyForm,
+    today: NaiveDate,
+) -> Result<NewPolicy, PolicyError> {
     let mut errors = FieldErrors::new();
 
     let customer = match parse_id(&form.cliente) {
-        Some(id) => customer_in_scope(conn, scope, id)?,
+        Some(id) => facts.customer(id)?,
         None => None,
     };
     if customer.is_none() {
@@ -264,13 +322,7 @@ pub fn check_new(
     }
 
     let carrier_id = match parse_id(&form.compania) {
-        Some(id) => diesel::select(diesel::dsl::exists(
-            carriers::table
-                .filter(carriers::id.eq(id))
-                .filter(carriers::active.eq(true)),
-        ))
-        .get_result::<bool>(conn)?
-        .then_some(id),
+        Some(id) => facts.carrier_active(id)?.then_some(id),
         None => None,
     };
     if carrier_id.is_none() {
@@ -279,7 +331,7 @@ pub fn check_new(
 
     let product_id = parse_id(&form.producto);
     let product = match product_id {
-        Some(id) => product_facts(conn, id)?,
+        Some(id) => facts.product(id)?,
         None => None,
     };
     match (&product, carrier_id) {
@@ -300,7 +352,7 @@ pub fn check_new(
             "El número de póliza tiene como mucho 40 caracteres.",
         );
     } else if let Some(carrier) = carrier_id
-        && number_taken(conn, carrier, &number)?
+        && facts.number_taken(carrier, &number)?
     {
         errors.add("numero", DUPLICATE_NUMBER);
     }
@@ -348,7 +400,7 @@ pub fn check_new(
         customer.as_ref().and_then(|c| c.owner_staff_id)
     } else {
         match parse_id(&form.agente) {
-            Some(id) if active_staff_exists(conn, id)? => Some(id),
+            Some(id) if facts.agent_active(id)? => Some(id),
             _ => {
                 errors.add("agente", "Elija un agente de la lista.");
                 None
