@@ -183,10 +183,15 @@ pub enum Total {
 impl Total {
     /// "1 resultado", "345 resultados", "unos 98.000 resultados".
     pub fn label(self) -> String {
+        self.counted("resultado", "resultados")
+    }
+
+    /// The total of things called `singular`/`plural`: "1 lead", "60 leads", "unos 98.000 leads".
+    pub fn counted(self, singular: &str, plural: &str) -> String {
         match self {
-            Total::Exact(1) => "1 resultado".to_owned(),
-            Total::Exact(n) => format!("{} resultados", crate::format::thousands(n)),
-            Total::About(n) => format!("unos {} resultados", crate::format::thousands(n)),
+            Total::Exact(1) => format!("1 {singular}"),
+            Total::Exact(n) => format!("{} {plural}", crate::format::thousands(n)),
+            Total::About(n) => format!("unos {} {plural}", crate::format::thousands(n)),
         }
     }
 

@@ -12,6 +12,7 @@ use diesel::sql_types::{Bool, Nullable, Text};
 
 use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{claims, customers, leads, policies, quotes, receipts};
+use crate::listing::like_escape;
 
 const PER_KIND: i64 = 10;
 
@@ -63,13 +64,6 @@ pub fn fold(conn: &mut PgConnection, text: &str) -> QueryResult<Folded> {
         text: text.unwrap_or_default(),
         key: key.unwrap_or_default(),
     })
-}
-
-/// Escapes LIKE wildcards typed by the user.
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// The name search as a `tsquery` over the `search_words` columns (migration 000270): every

@@ -724,13 +724,14 @@ async fn the_list_filters_and_pages() {
     let first = app.get("/admin/leads/lista").await.text().await.unwrap();
     assert_eq!(count_rows(&first), 50);
     assert!(first.contains("60 leads"));
-    assert!(first.contains("/admin/leads/lista?pagina=2"));
-    let second = app
-        .get("/admin/leads/lista?pagina=2")
-        .await
-        .text()
-        .await
-        .unwrap();
+    // The next page is read by keyset from the last row shown (`pagina=tras-<id>`).
+    let next = first
+        .split("href=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|link| link.starts_with("/admin/leads/lista?pagina=tras-"))
+        .expect("a link to the next page")
+        .replace("&amp;", "&");
+    let second = app.get(&next).await.text().await.unwrap();
     assert_eq!(count_rows(&second), 10);
     assert!(!second.contains("rel=\"next\""));
 
@@ -794,18 +795,25 @@ async fn the_list_filters_and_pages() {
         domain::BOARD_CARDS as usize
     );
     assert!(column.contains("Ver los 55"));
-    // The domain query agrees.
-    let page = domain::list(
-        &mut app.db.conn(),
-        PortfolioScope::OwnedBy(f.agent),
-        &Filter {
-            campaign: Some("salud-familias".to_owned()),
-            ..Filter::default()
-        },
-        soriano::listing::PageNumber::new(2),
-    )
-    .unwrap();
-    assert_eq!((page.total, page.rows.len(), page.has_next), (55, 5, false));
+    // The domain query agrees: 55 leads, the second page of 5 read after the first's last row.
+    let filter = Filter {
+        campaign: Some("salud-familias".to_owned()),
+        ..Filter::default()
+    };
+    let scope = PortfolioScope::OwnedBy(f.agent);
+    let first = domain::list(&mut app.db.conn(), scope, &filter, None).unwrap();
+    assert_eq!(first.rows.len(), 50);
+    let page = domain::list(&mut app.db.conn(), scope, &filter, first.next).unwrap();
+    assert_eq!(
+        (page.total, page.rows.len(), page.next.is_some()),
+        (Some(soriano::listing::Total::Exact(55)), 5, false)
+    );
+    assert!(page.previous.is_some());
+    assert!(
+        page.rows
+            .iter()
+            .all(|row| first.rows.iter().all(|seen| seen.id != row.id))
+    );
 }
 
 #[actix_web::test]

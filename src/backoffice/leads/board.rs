@@ -3,7 +3,7 @@
 use super::detail::lead_page;
 use super::*;
 use crate::export::Cell;
-use crate::listing::PageNumber;
+use crate::listing::Cursor;
 use crate::web::export::{self as download, Links as ExportLinks};
 use crate::web::listing::Pager;
 
@@ -176,8 +176,8 @@ pub struct ListPage {
     pub query: FilterQuery,
     pub options: FilterOptions,
     pub rows: Vec<CardView>,
-    pub total: i64,
-    pub page: i64,
+    /// "60 leads", "unos 98.000 leads".
+    pub total: String,
     pub pager: Pager,
     pub exports: ExportLinks,
 }
@@ -186,8 +186,8 @@ pub struct ListPage {
 #[template(path = "backoffice/leads/_rows.html")]
 pub struct RowsPartial {
     pub rows: Vec<CardView>,
-    pub total: i64,
-    pub page: i64,
+    /// "60 leads", "unos 98.000 leads".
+    pub total: String,
     pub pager: Pager,
     pub exports: ExportLinks,
 }
@@ -201,24 +201,26 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let filter = query.filter();
-    let page_number = PageNumber::parse(&query.pagina);
+    let cursor = Cursor::parse(&query.pagina);
     let scope = scope_of(&staff);
     let page = db
-        .run(move |conn| leads::list(conn, scope, &filter, page_number).map_err(DbError::from))
+        .run(move |conn| leads::list(conn, scope, &filter, cursor).map_err(DbError::from))
         .await?;
-    let pager = Pager::numbered(
-        page.page,
-        page.has_next,
-        "/admin/leads/lista",
-        &query.pairs(),
-    );
+    let total = page
+        .total
+        .map(|total| total.counted("lead", "leads"))
+        .unwrap_or_default();
+    // The count is written above the table, in the list's own words, not under it.
+    let pager = Pager {
+        total: None,
+        ..Pager::at(&page, "/admin/leads/lista", &query.pairs())
+    };
     let exports = ExportLinks::at("/admin/leads/exportar", &query.pairs());
     let rows: Vec<CardView> = page.rows.into_iter().map(CardView::from).collect();
     if ctx.htmx {
         return render::html(&RowsPartial {
             rows,
-            total: page.total,
-            page: page.page.number(),
+            total,
             pager,
             exports,
         });
@@ -229,8 +231,7 @@ pub async fn list(
         query,
         options,
         rows,
-        total: page.total,
-        page: page.page.number(),
+        total,
         pager,
         exports,
     })

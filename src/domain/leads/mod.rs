@@ -27,9 +27,9 @@ pub use commands::{
     set_next_action,
 };
 pub use queries::{
-    BoardColumn, Card, ConsentRow, EventRow, Filter, LeadDetail, ListPage, PAGE_SIZE, QuoteRow,
-    Report, ReportRow, SubmissionRow, TaskRow, agents, board, campaigns, consents, customer_match,
-    events, export, get, list, quotes, report, submissions, tasks,
+    BoardColumn, Card, ConsentRow, EventRow, Filter, LeadDetail, PAGE_SIZE, QuoteRow, Report,
+    ReportRow, SubmissionRow, TaskRow, agents, board, campaigns, consents, customer_match, events,
+    export, get, list, quotes, report, submissions, tasks,
 };
 pub use stage::{Stage, TransitionError};
 

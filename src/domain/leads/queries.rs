@@ -15,7 +15,7 @@ use crate::db::schema::{
 };
 use crate::leads::duplicates::{DuplicateOf, duplicates_of};
 use crate::leads::{BOARD_CARDS, Lead, LeadError, Stage, today};
-use crate::listing::PageNumber;
+use crate::listing::{self, Cursor, Direction, Page, like_escape};
 
 diesel::define_sql_function! {
     /// SQL `lower(text)`.
@@ -68,12 +68,6 @@ fn classify(q: &str) -> Option<Search> {
             .map(|w| w.to_lowercase())
             .collect(),
     ))
-}
-
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Applies `scope` and `filter` to a boxed query over `leads`.
@@ -310,47 +304,77 @@ pub fn board(
     Ok(columns)
 }
 
-/// A page of the list.
-#[derive(Debug, Clone)]
-pub struct ListPage {
-    pub rows: Vec<Card>,
-    pub page: PageNumber,
-    pub has_next: bool,
-    /// Leads matching the filters, over every page.
-    pub total: i64,
-}
-
-/// Leads matching `filter` within `scope`, newest first, page `page` (1-based).
+/// Leads matching `filter` within `scope`, newest first, [`PAGE_SIZE`] a page from `cursor`
+/// (keyset on creation time and id: page 2,000 costs what page 1 does), with how many match.
 pub fn list(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &Filter,
-    page: PageNumber,
-) -> QueryResult<ListPage> {
-    let total: i64 = filtered!(
-        leads::table.select(count_star()).into_boxed(),
-        scope,
-        filter
-    )
-    .first(conn)?;
-    let mut rows: Vec<CardTuple> = filtered!(card_query!(), scope, filter)
-        .order((leads::created_at.desc(), leads::id.desc()))
-        .offset(page.offset(PAGE_SIZE))
-        .limit(PAGE_SIZE + 1)
-        .load(conn)?;
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    cursor: Option<Cursor>,
+) -> QueryResult<Page<Card>> {
+    let page = read_list(conn, scope, filter, cursor, PAGE_SIZE)?;
+    let total = listing::count(conn, || {
+        filtered!(leads::table.select(leads::id).into_boxed(), scope, filter)
+    })?;
+    let Page {
+        rows,
+        previous,
+        next,
+        ..
+    } = page;
+    Ok(Page {
+        rows: with_duplicates(conn, scope, rows)?,
+        previous,
+        next,
+        total: None,
+    }
+    .with_total(total))
+}
+
+/// Up to `size` leads from `cursor` in the list's order.
+fn read_list(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    filter: &Filter,
+    cursor: Option<Cursor>,
+    size: i64,
+) -> QueryResult<Page<Card>> {
+    let mut query = filtered!(card_query!(), scope, filter);
+    if let Some(cursor) = cursor {
+        let created: Option<DateTime<Utc>> = leads::table
+            .find(cursor.id())
+            .select(leads::created_at)
+            .first(conn)
+            .optional()?;
+        if let Some(created) = created {
+            let id = cursor.id();
+            // Newest first: the rows after the cursor row are the older ones.
+            query = match cursor {
+                Cursor::After(_) => query.filter(
+                    leads::created_at
+                        .lt(created)
+                        .or(leads::created_at.eq(created).and(leads::id.lt(id))),
+                ),
+                Cursor::Before(_) => query.filter(
+                    leads::created_at
+                        .gt(created)
+                        .or(leads::created_at.eq(created).and(leads::id.gt(id))),
+                ),
+            };
+        }
+    }
+    query = match Cursor::direction(cursor) {
+        Direction::Forward => query.order((leads::created_at.desc(), leads::id.desc())),
+        Direction::Backward => query.order((leads::created_at.asc(), leads::id.asc())),
+    };
+    let rows: Vec<CardTuple> = query.limit(size + 1).load(conn)?;
     let today = today();
-    Ok(ListPage {
-        rows: with_duplicates(
-            conn,
-            scope,
-            rows.into_iter().map(|row| card(row, today)).collect(),
-        )?,
-        page,
-        has_next,
-        total,
-    })
+    Ok(Page::assemble(
+        rows.into_iter().map(|row| card(row, today)).collect(),
+        cursor,
+        size,
+        |card| card.id,
+    ))
 }
 
 /// Every lead the filter keeps (up to [`crate::export::EXPORT_LIMIT`]), newest first, without
@@ -359,40 +383,12 @@ pub fn export<E: From<diesel::result::Error>>(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &Filter,
-    mut sink: impl FnMut(Card) -> Result<(), E>,
+    sink: impl FnMut(Card) -> Result<(), E>,
 ) -> Result<i64, E> {
-    use crate::export::{EXPORT_CHUNK, EXPORT_LIMIT};
-    let today = today();
-    let mut count = 0;
-    // Read by keyset on the list's own order, a chunk at a time: one chunk in memory.
-    let mut after: Option<(DateTime<Utc>, i64)> = None;
-    loop {
-        let size = EXPORT_CHUNK.min(EXPORT_LIMIT - count);
-        if size <= 0 {
-            return Ok(count);
-        }
-        let mut query = filtered!(card_query!(), scope, filter);
-        if let Some((created, id)) = after {
-            query = query.filter(
-                leads::created_at
-                    .lt(created)
-                    .or(leads::created_at.eq(created).and(leads::id.lt(id))),
-            );
-        }
-        let rows: Vec<CardTuple> = query
-            .order((leads::created_at.desc(), leads::id.desc()))
-            .limit(size)
-            .load(conn)?;
-        let read = rows.len() as i64;
-        after = rows.last().map(|row| (row.9, row.0));
-        for row in rows {
-            sink(card(row, today))?;
-        }
-        count += read;
-        if read < size {
-            return Ok(count);
-        }
-    }
+    crate::export::rows(
+        |cursor, size| read_list(conn, scope, filter, cursor, size),
+        sink,
+    )
 }
 
 /// A lead with what its page shows around it.
