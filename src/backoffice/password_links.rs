@@ -9,9 +9,10 @@ use diesel::PgConnection;
 use serde::Deserialize;
 
 use crate::audit::{self, Action, NewEntry};
+use crate::auth::password_change::{self, NewPasswordForm};
+use crate::auth::rate_limit;
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::tokens::{self, Purpose};
-use crate::auth::{password, rate_limit};
 use crate::backoffice::audit_entry;
 use crate::config::Config;
 use crate::db::{Db, DbError};
@@ -98,24 +99,20 @@ pub async fn request_reset(
     config: web::Data<Config>,
     form: crate::web::form::StrictForm<RequestForm>,
 ) -> Result<HttpResponse, AppError> {
-    let email = staff::normalize_email(&form.email);
-    let mut errors = FieldErrors::new();
-    if email.is_empty() {
-        errors.add("email", "Escriba su correo electrónico.");
-    } else if !staff::is_plausible_email(&email) {
-        errors.add("email", "El correo electrónico no tiene un formato válido.");
-    }
-    if !errors.is_empty() {
-        return render::html_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &RequestPage {
-                ctx,
-                email: form.email.clone(),
-                errors,
-                sent: false,
-            },
-        );
-    }
+    let email = match password_change::link_request_email(&form.email) {
+        Ok(email) => email,
+        Err(errors) => {
+            return render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &RequestPage {
+                    ctx,
+                    email: form.email.clone(),
+                    errors,
+                    sent: false,
+                },
+            );
+        }
+    };
     let base_url = config.base_url.clone();
     let (ip, user_agent) = (meta.ip.clone(), meta.user_agent.clone());
     let lookup = email.clone();
@@ -220,24 +217,15 @@ pub async fn set_form(
     render::html_with_status(status, &page)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SetPasswordForm {
-    #[serde(default)]
-    nueva: String,
-    #[serde(default)]
-    repetida: String,
-}
-
 /// POST /admin/contrasena/{token}: single use; every session of the account ends.
 pub async fn set_password(
     ctx: PageContext,
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: crate::web::form::StrictForm<SetPasswordForm>,
+    form: crate::web::form::StrictForm<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let SetPasswordForm { nueva, repetida } = form.into_inner();
     let Some((user, purpose)) = link_owner(&db, token.clone()).await? else {
         let page = SetPasswordPage {
             ctx,
@@ -249,27 +237,20 @@ pub async fn set_password(
         };
         return render::html_with_status(StatusCode::GONE, &page);
     };
-    let mut errors = FieldErrors::new();
-    if let Err(message) = password::check_policy(&nueva) {
-        errors.add("nueva", message);
-    }
-    if nueva != repetida {
-        errors.add("repetida", "Las dos contraseñas no coinciden.");
-    }
-    if !errors.is_empty() {
-        let page = SetPasswordPage {
-            ctx,
-            token,
-            valid: true,
-            invitation: purpose == Purpose::Invitation,
-            name: user.name,
-            errors,
-        };
-        return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    }
-    let hash = tokio::task::spawn_blocking(move || password::hash(&nueva))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))??;
+    let hash = match password_change::check_new(form.into_inner()).await? {
+        Ok(hash) => hash,
+        Err(errors) => {
+            let page = SetPasswordPage {
+                ctx,
+                token,
+                valid: true,
+                invitation: purpose == Purpose::Invitation,
+                name: user.name,
+                errors,
+            };
+            return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
     let redeemed = db
         .transaction(move |conn| {
             let Some((staff_id, purpose)) = tokens::redeem(conn, &token, Utc::now())? else {

@@ -16,9 +16,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::audit::{self, Action, NewEntry};
+use crate::auth::password_change::{self, NewPasswordForm};
 use crate::auth::sessions::{SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::sign_in::Origin;
-use crate::auth::{password, rate_limit, staff, throttle};
+use crate::auth::{rate_limit, staff, throttle};
 use crate::clients::accounts::{self, ClientUser, Purpose, Registration, SignIn};
 use crate::config::Config;
 use crate::db::schema::customers;
@@ -476,24 +477,20 @@ pub async fn request_reset(
     config: web::Data<Config>,
     form: crate::web::form::StrictForm<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
-    let email = staff::normalize_email(&form.email);
-    let mut errors = FieldErrors::new();
-    if email.is_empty() {
-        errors.add("email", "Escriba su correo electrónico.");
-    } else if !staff::is_plausible_email(&email) {
-        errors.add("email", "El correo electrónico no tiene un formato válido.");
-    }
-    if !errors.is_empty() {
-        return render::html_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &ResetPage {
-                ctx,
-                email: form.email.clone(),
-                errors,
-                sent: false,
-            },
-        );
-    }
+    let email = match password_change::link_request_email(&form.email) {
+        Ok(email) => email,
+        Err(errors) => {
+            return render::html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ResetPage {
+                    ctx,
+                    email: form.email.clone(),
+                    errors,
+                    sent: false,
+                },
+            );
+        }
+    };
     let base_url = config.base_url.clone();
     let (ip, lookup) = (meta.ip.clone(), email.clone());
     let allowed = db
@@ -571,14 +568,6 @@ pub async fn set_form(
     })
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SetPasswordForm {
-    #[serde(default)]
-    nueva: String,
-    #[serde(default)]
-    repetida: String,
-}
-
 /// POST /portal/contrasena/{token}: single use; confirms the address and ends every session
 /// of the account.
 pub async fn set_password(
@@ -586,34 +575,26 @@ pub async fn set_password(
     meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
-    form: crate::web::form::StrictForm<SetPasswordForm>,
+    form: crate::web::form::StrictForm<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let SetPasswordForm { nueva, repetida } = form.into_inner();
     let Some((name, purpose)) = link_owner(&db, token.clone()).await? else {
         return invalid_link(ctx, token);
     };
-    let mut errors = FieldErrors::new();
-    if let Err(message) = password::check_policy(&nueva) {
-        errors.add("nueva", message);
-    }
-    if nueva != repetida {
-        errors.add("repetida", "Las dos contraseñas no coinciden.");
-    }
-    if !errors.is_empty() {
-        let page = SetPasswordPage {
-            ctx,
-            token,
-            valid: true,
-            first: purpose != Purpose::PasswordReset,
-            name,
-            errors,
-        };
-        return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    }
-    let hash = tokio::task::spawn_blocking(move || password::hash(&nueva))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))??;
+    let hash = match password_change::check_new(form.into_inner()).await? {
+        Ok(hash) => hash,
+        Err(errors) => {
+            let page = SetPasswordPage {
+                ctx,
+                token,
+                valid: true,
+                first: purpose != Purpose::PasswordReset,
+                name,
+                errors,
+            };
+            return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
     let done = db
         .transaction(move |conn| {
             let Some((user, purpose)) =
