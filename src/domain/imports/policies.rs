@@ -212,6 +212,8 @@ fn folded(text: &str) -> String {
 struct Book {
     /// Active carriers by folded name and by CIF.
     carriers: HashMap<String, (i64, String)>,
+    /// The ids of the active carriers.
+    carrier_ids: HashSet<i64>,
     /// Active products by (carrier, folded name).
     products: HashMap<(i64, String), i64>,
     /// Active products by (carrier, folded line name or code): several → ambiguous (`None`).
@@ -226,11 +228,13 @@ struct Book {
 impl Book {
     fn read(conn: &mut PgConnection) -> QueryResult<Self> {
         let mut carriers_found = HashMap::new();
+        let mut carrier_ids = HashSet::new();
         for (id, name, cif) in carriers::table
             .filter(carriers::active.eq(true))
             .select((carriers::id, carriers::name, carriers::tax_id))
             .load::<(i64, String, String)>(conn)?
         {
+            carrier_ids.insert(id);
             carriers_found.insert(folded(&name), (id, name.clone()));
             if !cif.trim().is_empty() {
                 carriers_found.insert(folded(&cif), (id, name));
@@ -282,6 +286,7 @@ impl Book {
         }
         Ok(Self {
             carriers: carriers_found,
+            carrier_ids,
             products: products_found,
             by_line,
             product_facts,
@@ -572,11 +577,7 @@ impl PolicyFacts for BatchFacts<'_> {
     }
 
     fn carrier_active(&mut self, id: i64) -> QueryResult<bool> {
-        Ok(self
-            .book
-            .carriers
-            .values()
-            .any(|(carrier, _)| *carrier == id))
+        Ok(self.book.carrier_ids.contains(&id))
     }
 
     fn product(&mut self, id: i64) -> QueryResult<Option<ProductFacts>> {
