@@ -21,6 +21,7 @@ use crate::auth::sessions::{SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::sign_in::Origin;
 use crate::auth::{rate_limit, staff, throttle};
 use crate::clients::accounts::{self, ClientUser, Purpose, Registration, SignIn};
+use crate::clients::profile::ClientActor;
 use crate::config::Config;
 use crate::db::schema::customers;
 use crate::db::{Db, DbError};
@@ -50,6 +51,21 @@ pub struct CurrentClient {
 impl CurrentClient {
     pub fn customer_id(&self) -> i64 {
         self.user.customer_id
+    }
+
+    /// The client as the actor of a command: scope of the command and name in the audit log.
+    pub fn actor(&self, meta: &RequestMeta) -> ClientActor {
+        client_actor(&self.user, meta)
+    }
+}
+
+/// The actor for a signed-in client user (also before the session is complete, in the second step).
+pub fn client_actor(user: &ClientUser, meta: &RequestMeta) -> ClientActor {
+    ClientActor {
+        customer_id: user.customer_id,
+        label: user.email.clone(),
+        ip: meta.ip.clone(),
+        user_agent: meta.user_agent.clone(),
     }
 }
 

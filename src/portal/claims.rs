@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::claims::form::{NewClaimForm, validate_claim};
-use crate::claims::{self, ClaimError, ClientActor};
+use crate::claims::{self, ClaimError};
 use crate::clients::queries::{self, PolicyRow};
 use crate::config::Config;
 use crate::db::form_submissions::{self, Claimed};
@@ -261,11 +261,7 @@ pub async fn create(
     let token = form.token.trim().to_owned();
     let base_url = config.base_url.clone();
     let greeting = client.greeting.clone();
-    let (label, ip, agent) = (
-        client.user.email.clone(),
-        meta.ip.clone(),
-        meta.user_agent.clone(),
-    );
+    let by = client.actor(&meta);
     // Kept for the form again if the claim cannot be opened (the transaction rolls back).
     let uploads = Arc::new(uploads);
     let files = (uploads.clone(), still_attached.clone(), removed.clone());
@@ -276,12 +272,6 @@ pub async fn create(
                     created.filter(|(k, _)| k == "claim").map(|(_, id)| id),
                 ));
             }
-            let by = ClientActor {
-                customer_id: customer,
-                label: &label,
-                ip: &ip,
-                user_agent: &agent,
-            };
             let claim = claims::open_by_client(conn, &command, &by)?;
             pending::discard(conn, customer, &removed)?;
             let kept = pending::take(conn, customer, &still_attached, chrono::Utc::now())?;
@@ -303,7 +293,7 @@ pub async fn create(
             crate::mail::send(
                 conn,
                 &crate::mail::Notice::ClaimReceived {
-                    to: label.trim().to_owned(),
+                    to: by.label.trim().to_owned(),
                     name: greeting.clone(),
                     number: claim.number.clone(),
                     link: claims::notices::portal_link(&base_url, claim.id).to_string(),
@@ -385,16 +375,10 @@ pub async fn add_information(
     if let Some((_, message)) = form.text_errors(&["informacion"]).iter().next() {
         return Ok(flash::redirect(&back, Flash::error(message.to_owned())));
     }
-    let (customer, label) = (client.customer_id(), client.user.email.clone());
+    let (customer, by) = (client.customer_id(), client.actor(&meta));
     let text = form.into_inner().informacion;
     let outcome = db
         .portal_transaction(customer, move |conn| {
-            let by = ClientActor {
-                customer_id: customer,
-                label: &label,
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-            };
             claims::add_client_information(conn, id, &text, &by)
         })
         .await;

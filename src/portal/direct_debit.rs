@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::clients::profile::ClientActor;
 use crate::collection::mandates::{self, Mandate};
 use crate::collection::online_signing::{self, Signer, SigningError, SigningForm};
 use crate::collection::settings::{self, Settings};
@@ -107,26 +106,17 @@ pub async fn sign(
         }
     };
     let customer = client.customer_id();
-    let (label, greeting, user_id) = (
-        client.user.email.clone(),
-        client.greeting.clone(),
-        client.user.id,
-    );
+    let actor = client.actor(&meta);
+    let (greeting, user_id) = (client.greeting.clone(), client.user.id);
     let outcome = db
         .portal_transaction(customer, move |conn| {
             if let Claimed::Repeated(_) = form_submissions::claim(conn, &token)? {
                 return Ok(None);
             }
-            let actor = ClientActor {
-                customer_id: customer,
-                label: &label,
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-            };
             let signer = Signer {
                 actor: &actor,
                 client_user_id: user_id,
-                email: &label,
+                email: &actor.label,
                 greeting: &greeting,
             };
             let (id, reference) =

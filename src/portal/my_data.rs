@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::clients::email_change::{self, Confirmed, PendingLink};
-use crate::clients::profile::{self, ClientActor, Profile};
+use crate::clients::profile::{self, Profile};
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
@@ -120,14 +120,8 @@ pub async fn update(
             return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let label = client.user.email.clone();
+    let by = client.actor(&meta);
     db.portal_transaction(customer, move |conn| {
-        let by = ClientActor {
-            customer_id: customer,
-            label: &label,
-            ip: &meta.ip,
-            user_agent: &meta.user_agent,
-        };
         Ok::<_, AppError>(profile::update_contact(conn, &by, &change)?)
     })
     .await?;
@@ -159,14 +153,8 @@ pub async fn consent(
             ));
         }
     };
-    let (customer, label) = (client.customer_id(), client.user.email.clone());
+    let (customer, by) = (client.customer_id(), client.actor(&meta));
     db.portal_transaction(customer, move |conn| {
-        let by = ClientActor {
-            customer_id: customer,
-            label: &label,
-            ip: &meta.ip,
-            user_agent: &meta.user_agent,
-        };
         Ok::<_, AppError>(profile::set_marketing(conn, &by, granted)?)
     })
     .await?;
@@ -204,14 +192,8 @@ pub async fn erasure(
     meta: RequestMeta,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
-    let (customer, label) = (client.customer_id(), client.user.email.clone());
+    let (customer, by) = (client.customer_id(), client.actor(&meta));
     db.portal_transaction(customer, move |conn| {
-        let by = ClientActor {
-            customer_id: customer,
-            label: &label,
-            ip: &meta.ip,
-            user_agent: &meta.user_agent,
-        };
         Ok::<_, AppError>(profile::request_erasure(conn, &by)?)
     })
     .await?;
@@ -242,14 +224,9 @@ pub async fn request_email_change(
     let checked = match email_change::check_new_email(&typed, &client.user.email) {
         Ok(email) => {
             let (customer, user) = (client.customer_id(), client.user.clone());
+            let by = client.actor(&meta);
             let (base_url, new_email) = (config.base_url.clone(), email.clone());
             db.portal_transaction(customer, move |conn| {
-                let by = ClientActor {
-                    customer_id: customer,
-                    label: &user.email,
-                    ip: &meta.ip,
-                    user_agent: &meta.user_agent,
-                };
                 email_change::request(conn, &by, &user, &new_email, &base_url, Utc::now())
             })
             .await?
@@ -279,19 +256,9 @@ pub async fn cancel_email_change(
     meta: RequestMeta,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
-    let (customer, id, label) = (
-        client.customer_id(),
-        client.user.id,
-        client.user.email.clone(),
-    );
+    let (customer, id, by) = (client.customer_id(), client.user.id, client.actor(&meta));
     let cancelled = db
         .portal_transaction(customer, move |conn| {
-            let by = ClientActor {
-                customer_id: customer,
-                label: &label,
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-            };
             Ok::<_, AppError>(email_change::cancel(conn, &by, id, Utc::now())?)
         })
         .await?;

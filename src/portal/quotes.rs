@@ -19,7 +19,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::catalog::{self, Line};
-use crate::clients::profile::ClientActor;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::form_submissions;
@@ -158,18 +157,14 @@ pub async fn accept(
             Flash::error("Elija la opción que acepta."),
         ));
     };
-    let customer = client.customer_id();
-    let label = format!("{} (e-SORI)", client.user.email);
+    // The acceptance is signed "(e-SORI)" in the quote's history, to tell it from staff's.
+    let mut by = client.actor(&meta);
+    by.label = format!("{} (e-SORI)", client.user.email);
     let base_url = config.base_url.clone();
     let outcome = db
         .transaction(move |conn| {
             let input = ClientAcceptance {
-                by: ClientActor {
-                    customer_id: customer,
-                    label: &label,
-                    ip: &meta.ip,
-                    user_agent: &meta.user_agent,
-                },
+                by,
                 option_id,
                 today: policies::today(),
                 base_url: &base_url,
@@ -307,18 +302,13 @@ pub async fn request(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let customer = client.customer_id();
-    let account_email = client.user.email.clone();
+    let by = client.actor(&meta);
     let base_url = config.base_url.clone();
     let typed = form.clone();
     let outcome = db
         .transaction(move |conn| {
             let by = Requester {
-                by: ClientActor {
-                    customer_id: customer,
-                    label: &account_email,
-                    ip: &meta.ip,
-                    user_agent: &meta.user_agent,
-                },
+                by,
                 base_url: &base_url,
             };
             requests::request_quote(conn, &typed, &by, policies::today())

@@ -10,7 +10,6 @@ use crate::audit::Action;
 use crate::auth::password_change::{self, PasswordChangeForm};
 use crate::auth::sessions::SESSION_ID_KEY;
 use crate::clients::accounts;
-use crate::clients::profile::ClientActor;
 use crate::db::{Db, DbError};
 use crate::portal::auth::{CurrentClient, complete_sign_in};
 use crate::portal::two_factor::{self, PAGE_PATH};
@@ -19,15 +18,6 @@ use crate::web::flash::{self, Flash};
 use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
-
-fn actor<'a>(client: &'a CurrentClient, meta: &'a RequestMeta) -> ClientActor<'a> {
-    ClientActor {
-        customer_id: client.customer_id(),
-        label: &client.user.email,
-        ip: &meta.ip,
-        user_agent: &meta.user_agent,
-    }
-}
 
 /// The sign-in id of this browser's session, if it has one: what a change that ends the
 /// account's other sessions keeps.
@@ -61,7 +51,8 @@ pub async fn change_password(
     db.portal_transaction(client.customer_id(), move |conn| {
         accounts::set_password_hash(conn, who.user.id, &new_hash)?;
         crate::auth::sessions::end_client_sessions_but(conn, None)?;
-        actor(&who, &origin).record(conn, Action::ClientPasswordChanged, serde_json::json!({}))?;
+        who.actor(&origin)
+            .record(conn, Action::ClientPasswordChanged, serde_json::json!({}))?;
         Ok::<_, DbError>(())
     })
     .await?;
@@ -86,7 +77,7 @@ pub async fn end_other_sessions(
         .portal_transaction(client.customer_id(), move |conn| {
             let ended = crate::auth::sessions::end_client_sessions_but(conn, Some(&keep))?;
             if ended > 0 {
-                actor(&who, &meta).record(
+                who.actor(&meta).record(
                     conn,
                     Action::ClientSessionsEnded,
                     serde_json::json!({ "sesiones": ended }),

@@ -18,11 +18,10 @@ use crate::audit::Action;
 use crate::auth::throttle::{self, Attempt};
 use crate::auth::totp::{SecondFactor, TwoFactorError};
 use crate::clients::accounts::{self, ClientUser};
-use crate::clients::profile::ClientActor;
 use crate::clients::second_factor::{self, Status};
 use crate::db::{Db, DbError};
 use crate::page_or_partial;
-use crate::portal::auth::{CurrentClient, complete_sign_in};
+use crate::portal::auth::{CurrentClient, client_actor, complete_sign_in};
 use crate::validation::FieldErrors;
 use crate::web::device;
 use crate::web::error::AppError;
@@ -48,15 +47,6 @@ const ENROL_SECRET: &str = "portal_totp_enrol_secret";
 /// The throttle key of a client's second step, apart from their password's.
 fn throttle_key(client_user_id: i64) -> String {
     format!("portal-2fa:{client_user_id}")
-}
-
-fn actor<'a>(user: &'a ClientUser, meta: &'a RequestMeta) -> ClientActor<'a> {
-    ClientActor {
-        customer_id: user.customer_id,
-        label: &user.email,
-        ip: &meta.ip,
-        user_agent: &meta.user_agent,
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -168,7 +158,11 @@ pub async fn activate(
         let user = client.user.clone();
         db.portal_transaction(client.customer_id(), move |conn| {
             let codes = second_factor::enable(conn, user.id, &secret, &code, Utc::now())?;
-            actor(&user, &meta).record(conn, Action::ClientTotpEnabled, serde_json::json!({}))?;
+            client_actor(&user, &meta).record(
+                conn,
+                Action::ClientTotpEnabled,
+                serde_json::json!({}),
+            )?;
             Ok(codes)
         })
         .await
@@ -246,7 +240,7 @@ pub async fn deactivate(
                         Err(other) => return Err(other),
                     }
                     second_factor::disable(conn, user.id)?;
-                    actor(&user, &meta).record(
+                    client_actor(&user, &meta).record(
                         conn,
                         Action::ClientTotpDisabled,
                         serde_json::json!({}),
@@ -303,7 +297,7 @@ pub async fn regenerate_codes(
                 .portal_transaction(client.customer_id(), move |conn| {
                     second_factor::check_code(conn, user.id, &code, now, false)?;
                     let codes = second_factor::regenerate_recovery_codes(conn, user.id)?;
-                    actor(&user, &meta).record(
+                    client_actor(&user, &meta).record(
                         conn,
                         Action::ClientRecoveryCodesRegenerated,
                         serde_json::json!({}),
@@ -433,7 +427,7 @@ pub async fn code_submit(
                 match second_factor::check_code(conn, id, &code, now, true) {
                     Ok(factor) => {
                         if factor == SecondFactor::RecoveryCode {
-                            actor(&user, &origin).record(
+                            client_actor(&user, &origin).record(
                                 conn,
                                 Action::ClientRecoveryCodeUsed,
                                 serde_json::json!({}),

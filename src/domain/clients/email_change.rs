@@ -297,9 +297,9 @@ pub fn confirm(
         .execute(conn)?;
     let by = ClientActor {
         customer_id: link.customer_id,
-        label: &link.new_email,
-        ip,
-        user_agent,
+        label: link.new_email.clone(),
+        ip: ip.to_owned(),
+        user_agent: user_agent.to_owned(),
     };
     let details = json!({ "correo": { "before": link.current_email, "after": link.new_email } });
     by.record(conn, Action::ClientEmailChanged, details)?;

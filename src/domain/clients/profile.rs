@@ -22,26 +22,27 @@ const MARKETING: &str = "marketing";
 
 /// Who acts in e-SORI: the signed-in client, whose customer is also the scope of every command
 /// that takes one, and who the audit log names (no staff id).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientActor<'a> {
+/// Owned, so a handler builds it once from the session and moves it into the blocking closure.
+#[derive(Debug, Clone)]
+pub struct ClientActor {
     pub customer_id: i64,
     /// The client's e-mail (audit actor label).
-    pub label: &'a str,
-    pub ip: &'a str,
-    pub user_agent: &'a str,
+    pub label: String,
+    pub ip: String,
+    pub user_agent: String,
 }
 
-impl ClientActor<'_> {
+impl ClientActor {
     /// An entry for `action` by this client; add target and details with struct update syntax.
     pub fn entry(&self, action: Action) -> NewEntry<'_> {
         NewEntry {
             actor_staff_id: None,
-            actor_label: self.label,
+            actor_label: &self.label,
             action,
             target_type: None,
             target_id: None,
-            ip: self.ip,
-            user_agent: self.user_agent,
+            ip: &self.ip,
+            user_agent: &self.user_agent,
             details: serde_json::json!({}),
         }
     }

@@ -122,7 +122,7 @@ impl SigningForm {
 
 /// Where the signature came from: the client's account, address and browser.
 pub struct Signer<'a> {
-    pub actor: &'a ClientActor<'a>,
+    pub actor: &'a ClientActor,
     pub client_user_id: i64,
     /// The client's e-mail, for their copy.
     pub email: &'a str,
@@ -175,8 +175,8 @@ pub fn sign(
             sepa_mandates::signed_on.eq(today),
             sepa_mandates::status.eq(MandateStatus::Active.code()),
             sepa_mandates::signed_online_at.eq(now),
-            sepa_mandates::signed_ip.eq(signer.actor.ip),
-            sepa_mandates::signed_user_agent.eq(signer.actor.user_agent),
+            sepa_mandates::signed_ip.eq(&signer.actor.ip),
+            sepa_mandates::signed_user_agent.eq(&signer.actor.user_agent),
             sepa_mandates::signed_text_version.eq(TEXT_VERSION),
             sepa_mandates::signed_text.eq(&signed_text),
             sepa_mandates::signed_by_client_user_id.eq(signer.client_user_id),

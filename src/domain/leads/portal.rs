@@ -133,7 +133,7 @@ pub fn validate(
 pub struct Requester<'a> {
     /// The signed-in client; their e-SORI address (the label) is the lead's e-mail when the
     /// customer record has none.
-    pub by: ClientActor<'a>,
+    pub by: ClientActor,
     /// Public base URL, for the link in the agent's e-mail.
     pub base_url: &'a url::Url,
 }
@@ -229,7 +229,7 @@ pub fn request_quote(
     let email = email
         .as_deref()
         .and_then(|e| Email::parse(e).ok())
-        .or_else(|| Email::parse(by.by.label).ok())
+        .or_else(|| Email::parse(&by.by.label).ok())
         .map(|e| e.as_str().to_owned());
     let phone = phone
         .as_deref()
@@ -272,8 +272,8 @@ pub fn request_quote(
             lead_submissions::lead_id.eq(lead_id),
             lead_submissions::form_token.eq(token),
             lead_submissions::payload.eq(payload),
-            lead_submissions::ip.eq(Some(by.by.ip)),
-            lead_submissions::user_agent.eq(Some(by.by.user_agent)),
+            lead_submissions::ip.eq(Some(by.by.ip.as_str())),
+            lead_submissions::user_agent.eq(Some(by.by.user_agent.as_str())),
         ))
         .returning(lead_submissions::id)
         .get_result(conn)?;

@@ -266,7 +266,7 @@ pub fn for_customer(
 #[derive(Debug, Clone)]
 pub struct ClientAcceptance<'a> {
     /// The client accepting: their customer is the scope, their label the audit trail's.
-    pub by: ClientActor<'a>,
+    pub by: ClientActor,
     pub option_id: i64,
     pub today: NaiveDate,
     /// Public base URL, for the link in the agent's e-mail.
@@ -391,7 +391,7 @@ pub fn accept_by_client(
         })
         .ok_or(QuoteError::NotFound)?;
 
-    let by = Actor::client(input.by.label, input.by.ip, input.by.user_agent);
+    let by = Actor::client(&input.by.label, &input.by.ip, &input.by.user_agent);
     // The quote is this customer's (checked above under lock), hence the whole portfolio here.
     choose_option(conn, PortfolioScope::All, id, option.option.id, &by)?;
     let now = Utc::now();
