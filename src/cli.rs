@@ -50,6 +50,10 @@ enum Command {
     Worker,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run the automation rules once now (pending events, due dates, schedules), print what
+    /// they did and how long it took, and exit. The worker does this by itself every few
+    /// seconds; this is for operators and benchmarks.
+    Automate,
     /// Load data into the database.
     Seed {
         /// Carriers, lines of business, products with commissions and a demo admin account.
@@ -129,6 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let result = match command {
         Command::Serve { demo, no_worker } => serve(config, &database, demo, !no_worker),
         Command::Worker => migrate(&database).and_then(|_| run_worker(config, &database)),
+        Command::Automate => migrate(&database).and_then(|_| automate(&config, &database)),
         Command::Migrate => migrate(&database).map(|applied| {
             if applied.is_empty() {
                 println!("The database is up to date.");
@@ -203,6 +208,34 @@ impl Database {
 
 fn migrate(database: &Database) -> anyhow::Result<Vec<String>> {
     db::migrate(&database.url)
+}
+
+/// `soriano automate`: one engine round, timed.
+fn automate(config: &Config, database: &Database) -> anyhow::Result<()> {
+    let mut conn = PgConnection::establish(&database.url)
+        .with_context(|| format!("cannot connect to {}", db::redact(&database.url)))?;
+    let context = automation_context(config);
+    let started = std::time::Instant::now();
+    let report = crate::automation::engine::run(&mut conn, &context, chrono::Utc::now())?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "Automation round: {} events read, {} rule runs, {} failures, {} parked, in {:.3} s ({:.0} events/s).",
+        report.events,
+        report.runs,
+        report.failures,
+        report.parked,
+        seconds,
+        report.events as f64 / seconds.max(1e-9)
+    );
+    Ok(())
+}
+
+/// What the automation engine needs from the settings.
+fn automation_context(config: &Config) -> crate::automation::Context {
+    crate::automation::Context {
+        base_url: config.base_url.clone(),
+        unsubscribe_key: crate::clients::unsubscribe::derive_key(&config.secret_key),
+    }
 }
 
 fn seed_demo(database: &Database) -> anyhow::Result<()> {
@@ -362,7 +395,8 @@ fn run_worker(config: Config, database: &Database) -> anyhow::Result<()> {
     })
 }
 
-/// The worker `serve` and `worker` run: e-mail, housekeeping and the nightly backup.
+/// The worker `serve` and `worker` run: automation rules, e-mail, housekeeping and the nightly
+/// backup.
 fn background_worker(
     config: &Config,
     database_url: &str,
@@ -370,7 +404,8 @@ fn background_worker(
     transport: Transport,
     identity: worker::WorkerId,
 ) -> worker::Worker {
-    let worker = worker::Worker::new(db, transport, identity);
+    let worker =
+        worker::Worker::new(db, transport, identity).with_automation(automation_context(config));
     match config.nightly_backups() {
         Some(nightly) => worker.with_backups(database_url.to_owned(), nightly),
         None => worker,

@@ -7,10 +7,10 @@
 //! face → domain → db.
 
 pub use soriano_domain::{
-    audit, auth, backup, blog, cache, catalog, claims, clients, collection, commissions, customers,
-    db, documents, events, export, format, housekeeping, identifiers, imports, landings, leads,
-    listing, mail, messages, money, overview, policies, quotes, receipts, search, seed, tasks,
-    taxi, time, util, validation,
+    audit, auth, automation, backup, blog, cache, calendar, catalog, claims, clients, collection,
+    commissions, customers, db, documents, events, export, format, housekeeping, identifiers,
+    imports, landings, leads, listing, mail, messages, money, overview, policies, quotes, receipts,
+    search, seed, tasks, taxi, time, util, validation,
 };
 
 pub mod app;

@@ -14,7 +14,6 @@ use crate::claims::form::{NewClaimForm, validate_claim};
 use crate::claims::{
     self, ClaimDetail, ClaimError, ClaimStatus, EventRow, PolicySummary, QueueFilter, QueueRow,
 };
-use crate::config::Config;
 use crate::db::form_submissions::{self, Claimed};
 use crate::db::{Db, DbError};
 use crate::export::Cell;
@@ -645,7 +644,6 @@ pub async fn change_status(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
-    config: web::Data<Config>,
     path: web::Path<i64>,
     form: crate::web::form::StrictForm<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -667,15 +665,12 @@ pub async fn change_status(
                 Ok(amount) => {
                     let by = actor(&staff, &meta);
                     let note = form.nota.clone();
-                    let base_url = config.base_url.clone();
+                    // The client hears of it through the automation rules (claim.status_changed).
                     let result = db
                         .transaction(move |conn| {
-                            let claim = claims::change_status(
+                            claims::change_status(
                                 conn, scope, id, to, &note, for_client, amount, &by,
-                            )?;
-                            let with_note = for_client && !note.trim().is_empty();
-                            claims::notices::status_changed(conn, &claim, with_note, &base_url)?;
-                            Ok::<_, ClaimError>(claim)
+                            )
                         })
                         .await;
                     match result {

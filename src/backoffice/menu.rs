@@ -101,6 +101,11 @@ const GROUPS: &[(&str, &[Entry])] = &[
             entry("Auditoría", "/admin/auditoria", Permission::ViewAudit),
             entry("Seguridad", "/admin/seguridad", Permission::ManageSecurity),
             entry("Correos", "/admin/correos", Permission::ManageOutbox),
+            entry(
+                "Automatización",
+                "/admin/automatizacion",
+                Permission::ManageAutomation,
+            ),
         ],
     ),
 ];

@@ -4,6 +4,8 @@
 mod account;
 mod audit;
 mod auth;
+mod automation;
+mod automation_templates;
 mod blog;
 mod catalog;
 mod claims;

@@ -11,6 +11,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpMessage, guard, web};
 
 use crate::auth::permissions::Permission;
+use crate::backoffice::automation_templates;
 use crate::backoffice::{
     CurrentStaff, account, audit, blog, catalog, claims, collection, commissions, customers,
     dashboard, documents, imports, landings, leads, messages, outbox, policies, portal_invites,
@@ -161,6 +162,7 @@ staff_routes! {
     POST "/polizas/{id}/reactivar" => policies::reactivate, EditPortfolio;
     POST "/polizas/{id}/anular" => policies::cancel, EditPortfolio;
     POST "/polizas/{id}/renovar" => policies::renew, EditPortfolio;
+    POST "/polizas/{id}/prima-renovacion" => policies::record_renewal_premium, EditPortfolio;
     POST "/polizas/{id}/suplementos" => policies::endorse, EditPortfolio;
     GET "/recibos" => receipts::list, ViewPortfolio;
     GET "/recibos/exportar" => receipts::export, ViewPortfolio;
@@ -232,6 +234,24 @@ staff_routes! {
     POST "/blog/{id}" => blog::update, ManageSite;
     POST "/blog/{id}/portada" => blog::upload_cover, ManageSite;
     POST "/blog/{id}/portada/quitar" => blog::remove_cover, ManageSite;
+    // Automation: e-mail templates.
+    GET "/automatizacion/plantillas" => automation_templates::list, ManageAutomation;
+    GET "/automatizacion/plantillas/nueva" => automation_templates::new_form, ManageAutomation;
+    POST "/automatizacion/plantillas" => automation_templates::create, ManageAutomation;
+    GET "/automatizacion/plantillas/{key}" => automation_templates::edit_form, ManageAutomation;
+    POST "/automatizacion/plantillas/{key}" => automation_templates::update, ManageAutomation;
+    GET "/automatizacion/plantillas/{key}/vista-previa" => automation_templates::preview, ManageAutomation;
+    // Automation: rules, run log, parked events.
+    GET "/automatizacion" => crate::backoffice::automation::list, ManageAutomation;
+    GET "/automatizacion/reglas/nueva" => crate::backoffice::automation::new_form, ManageAutomation;
+    POST "/automatizacion/reglas" => crate::backoffice::automation::create, ManageAutomation;
+    GET "/automatizacion/reglas/{id}" => crate::backoffice::automation::edit_form, ManageAutomation;
+    POST "/automatizacion/reglas/{id}" => crate::backoffice::automation::update, ManageAutomation;
+    POST "/automatizacion/reglas/{id}/estado" => crate::backoffice::automation::set_state, ManageAutomation;
+    POST "/automatizacion/reglas/{id}/simulacion" => crate::backoffice::automation::simulate, ManageAutomation;
+    GET "/automatizacion/reglas/{id}/registro" => crate::backoffice::automation::run_log, ManageAutomation;
+    POST "/automatizacion/eventos/{id}/reintentar" => crate::backoffice::automation::retry_event, ManageAutomation;
+    POST "/automatizacion/ejecuciones/{id}/reintentar" => crate::backoffice::automation::retry_run, ManageAutomation;
 }
 
 fn method_guard(method: &str) -> impl guard::Guard + use<> {

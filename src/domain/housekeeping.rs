@@ -9,7 +9,7 @@
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 
-use crate::db::schema::{domain_events, policies, tasks};
+use crate::db::schema::{domain_events, policies};
 use crate::events;
 use crate::policies::queries::{self as policy_queries, Actor};
 
@@ -57,8 +57,8 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
 }
 
 /// For each active policy ending within [`RENEWAL_NOTICE_DAYS`], once per end date: a
-/// `policy.expiring_soon` event and, when the policy has an agent, a task for them to prepare
-/// the renewal. The event doubles as the "already done" mark, so reruns add nothing.
+/// `policy.expiring_soon` event (the renewal tasks and notices are automation rules on the
+/// end date). The event doubles as the "already done" mark, so reruns add nothing.
 pub fn flag_renewals(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<usize> {
     let horizon = today + Duration::days(RENEWAL_NOTICE_DAYS);
     let flagged = diesel::dsl::exists(
@@ -70,23 +70,17 @@ pub fn flag_renewals(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Resul
                 "domain_events.payload ->> 'end_date' = policies.end_date::text",
             )),
     );
-    let due: Vec<(i64, String, i64, Option<i64>, NaiveDate)> = policies::table
+    let due: Vec<(i64, String, NaiveDate)> = policies::table
         .filter(policies::status.eq("active"))
         .filter(policies::end_date.between(today, horizon))
         .filter(diesel::dsl::not(flagged))
         .order((policies::end_date, policies::id))
         .limit(BATCH)
-        .select((
-            policies::id,
-            policies::number,
-            policies::customer_id,
-            policies::agent_staff_id,
-            policies::end_date,
-        ))
+        .select((policies::id, policies::number, policies::end_date))
         .for_update()
         .skip_locked()
         .load(conn)?;
-    for (id, number, customer_id, agent, end_date) in &due {
+    for (id, number, end_date) in &due {
         events::publish(
             conn,
             "policy.expiring_soon",
@@ -94,22 +88,6 @@ pub fn flag_renewals(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Resul
             *id,
             serde_json::json!({ "number": number, "end_date": end_date.to_string() }),
         )?;
-        if let Some(agent) = agent {
-            diesel::insert_into(tasks::table)
-                .values((
-                    tasks::title.eq(format!(
-                        "Preparar la renovación de la póliza {number} (vence el {})",
-                        end_date.format("%d/%m/%Y")
-                    )),
-                    tasks::due_date.eq((*end_date - Duration::days(15)).max(today)),
-                    tasks::priority.eq("high"),
-                    tasks::assignee_staff_id.eq(agent),
-                    tasks::entity_type.eq("policy"),
-                    tasks::entity_id.eq(id),
-                    tasks::customer_id.eq(customer_id),
-                ))
-                .execute(conn)?;
-        }
     }
     Ok(due.len())
 }

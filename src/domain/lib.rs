@@ -9,9 +9,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod automation;
 pub mod backup;
 pub mod blog;
 pub mod cache;
+pub mod calendar;
 pub mod catalog;
 pub mod claims;
 pub mod clients;

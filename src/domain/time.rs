@@ -33,6 +33,16 @@ pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
     }
 }
 
+/// The instant of Madrid time `time` on day `date` (the earlier one when clocks go back; the
+/// jump when the time falls in the spring-forward gap).
+pub fn at(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let local = date.and_time(time);
+    match ZONE.from_local_datetime(&local).earliest() {
+        Some(instant) => instant.with_timezone(&Utc),
+        None => at(date, time + Duration::hours(1)),
+    }
+}
+
 /// The UTC half-open range `[start, end)` covering the Madrid calendar days `from` to `to`,
 /// both included. A missing bound stays open.
 pub fn day_range(

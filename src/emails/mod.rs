@@ -30,20 +30,6 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
             option,
             link,
         } => t::quote_accepted_by_client(to, name, number, option, link),
-        Notice::ClaimReceived {
-            to,
-            name,
-            number,
-            link,
-        } => t::claim_received(to, name, number, link),
-        Notice::ClaimStatusChanged {
-            to,
-            name,
-            number,
-            status,
-            with_note,
-            link,
-        } => t::claim_status_changed(to, name, number, status, *with_note, link),
         Notice::ClientLink {
             purpose,
             to,
@@ -75,25 +61,6 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
                 name: name.clone(),
                 reference: reference.clone(),
                 text: text.clone(),
-            },
-        ),
-        Notice::ReceiptReturned {
-            to,
-            name,
-            receipt,
-            policy,
-            amount,
-            reason,
-            next,
-        } => t::receipt_returned(
-            to,
-            t::ReceiptReturned {
-                name: name.clone(),
-                receipt: receipt.clone(),
-                policy: policy.clone(),
-                amount: amount.clone(),
-                reason: reason.clone(),
-                next: next.clone(),
             },
         ),
         Notice::DirectDebitNotice {
@@ -132,11 +99,12 @@ pub fn compose(
     text: &impl Template,
 ) -> Result<Email, askama::Error> {
     Ok(Email {
-        kind,
+        kind: kind.to_owned(),
         to: to.trim().to_owned(),
         subject: subject.to_owned(),
         text: text.render()?,
         html: html.render()?,
+        list_unsubscribe: None,
     })
 }
 

@@ -339,77 +339,6 @@ pub fn quote_accepted_by_client(
     )
 }
 
-/// Outbox kind of the notices that keep a client informed of their claim.
-pub const CLAIM_UPDATE_FOR_CLIENT: &str = "claim.update_for_client";
-
-/// A claim's news for its client: no description and no note text (only that there is one),
-/// since e-mail is not private; the details are in e-SORI.
-pub struct ClaimUpdate {
-    pub subject: String,
-    pub name: String,
-    pub number: String,
-    pub message: String,
-    pub with_note: bool,
-    pub link: String,
-}
-
-email_templates!(ClaimUpdate {
-    html: ClaimUpdateHtml = "emails/claim_update_for_client.html",
-    text: ClaimUpdateText = "emails/claim_update_for_client.txt",
-});
-
-/// "We have received your claim SIN-...": the acknowledgement of a claim the client reported.
-pub fn claim_received(
-    to: &str,
-    name: &str,
-    number: &str,
-    link: &str,
-) -> Result<Email, askama::Error> {
-    let data = ClaimUpdate {
-        subject: format!("Hemos recibido su siniestro {number}"),
-        name: name.to_owned(),
-        number: number.to_owned(),
-        message: format!(
-            "Hemos recibido la comunicación de su siniestro, con el número {number}. Un tramitador se ocupará de él y le avisaremos de cada novedad."
-        ),
-        with_note: false,
-        link: link.to_owned(),
-    };
-    compose(
-        CLAIM_UPDATE_FOR_CLIENT,
-        to,
-        &data.subject,
-        &ClaimUpdateHtml(&data),
-        &ClaimUpdateText(&data),
-    )
-}
-
-/// "Your claim SIN-... is now «En trámite»".
-pub fn claim_status_changed(
-    to: &str,
-    name: &str,
-    number: &str,
-    status_label: &str,
-    with_note: bool,
-    link: &str,
-) -> Result<Email, askama::Error> {
-    let data = ClaimUpdate {
-        subject: format!("Su siniestro {number}: {status_label}"),
-        name: name.to_owned(),
-        number: number.to_owned(),
-        message: format!("Su siniestro {number} está ahora {status_label}."),
-        with_note,
-        link: link.to_owned(),
-    };
-    compose(
-        CLAIM_UPDATE_FOR_CLIENT,
-        to,
-        &data.subject,
-        &ClaimUpdateHtml(&data),
-        &ClaimUpdateText(&data),
-    )
-}
-
 /// Outbox kind of the taxi quote sent to a driver who asked on /taxi.
 pub const TAXI_QUOTE: &str = "taxi.quote_requested";
 
@@ -502,33 +431,5 @@ pub fn mandate_signed(to: &str, data: MandateSigned) -> Result<Email, askama::Er
         &format!("Su orden de domiciliación {}", data.reference),
         &MandateSignedHtml(&data),
         &MandateSignedText(&data),
-    )
-}
-
-/// Outbox kind of the notice that the bank returned a receipt.
-pub const RECEIPT_RETURNED: &str = "sepa.receipt_returned";
-
-pub struct ReceiptReturned {
-    pub name: String,
-    pub receipt: String,
-    pub policy: String,
-    pub amount: String,
-    pub reason: String,
-    pub next: String,
-}
-
-email_templates!(ReceiptReturned {
-    html: ReceiptReturnedHtml = "emails/receipt_returned.html",
-    text: ReceiptReturnedText = "emails/receipt_returned.txt",
-});
-
-/// "Your bank returned receipt R-... of policy ...: why, and what happens now."
-pub fn receipt_returned(to: &str, data: ReceiptReturned) -> Result<Email, askama::Error> {
-    compose(
-        RECEIPT_RETURNED,
-        to,
-        &format!("Su banco ha devuelto el recibo {}", data.receipt),
-        &ReceiptReturnedHtml(&data),
-        &ReceiptReturnedText(&data),
     )
 }

@@ -260,7 +260,6 @@ pub async fn create(
     };
     let token = form.token.trim().to_owned();
     let base_url = config.base_url.clone();
-    let greeting = client.greeting.clone();
     let by = client.actor(&meta);
     // Kept for the form again if the claim cannot be opened (the transaction rolls back).
     let uploads = Arc::new(uploads);
@@ -289,17 +288,7 @@ pub async fn create(
                 )?;
             }
             notify_claims_team(conn, &claim, &base_url).map_err(ClaimError::from)?;
-            // The client's own acknowledgement, with the number to quote.
-            crate::mail::send(
-                conn,
-                &crate::mail::Notice::ClaimReceived {
-                    to: by.label.trim().to_owned(),
-                    name: greeting.clone(),
-                    number: claim.number.clone(),
-                    link: claims::notices::portal_link(&base_url, claim.id).to_string(),
-                },
-            )
-            .map_err(ClaimError::from)?;
+            // The client's acknowledgement is the default rule on claim.created.
             form_submissions::attach(conn, &token, "claim", claim.id)?;
             Ok::<_, ClaimError>(Reported::Created(claim.id, claim.number))
         })

@@ -5,6 +5,7 @@ pub mod landings;
 mod media;
 mod pages;
 pub mod taxi;
+pub mod unsubscribe;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -25,6 +26,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(landings::submit),
         )
         .service(web::resource("/l/{slug}/gracias").get(landings::thanks))
+        .service(
+            web::resource("/baja/{token}")
+                .get(unsubscribe::show)
+                .post(unsubscribe::confirm),
+        )
         .service(web::resource("/seguros/{linea}").get(pages::line))
         .service(web::resource("/quienes-somos").get(pages::about))
         .service(web::resource("/aviso-legal").get(pages::legal))

@@ -86,7 +86,13 @@ pub async fn csrf_guard(
     req.extensions_mut().insert(state.clone());
 
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        let verdict = if state.cookie_seed.is_none() || !same_origin(&req) {
+        let one_click = match one_click_unsubscribe(&mut req).await {
+            Ok(one_click) => one_click,
+            Err(error) => return Ok(req.error_response(error)),
+        };
+        let verdict = if one_click {
+            Ok(())
+        } else if state.cookie_seed.is_none() || !same_origin(&req) {
             Err(AppError::Csrf)
         } else {
             submitted_token(&mut req)
@@ -148,21 +154,54 @@ fn same_origin(req: &ServiceRequest) -> bool {
     origin == own || Some(origin) == configured.as_deref()
 }
 
-/// The token from the header, or from the form body (which is read and put back).
-async fn submitted_token(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
-    if let Some(value) = req.headers().get(HEADER_NAME).and_then(|v| v.to_str().ok()) {
-        return Ok(Some(value.to_owned()));
+/// Where the public unsubscribe links of commercial e-mail point (`site::unsubscribe`).
+const UNSUBSCRIBE_PREFIX: &str = "/baja/";
+/// The one field, and its value, of an RFC 8058 one-click unsubscribe POST.
+const ONE_CLICK_FIELD: &str = "List-Unsubscribe";
+const ONE_CLICK_VALUE: &str = "One-Click";
+
+/// Whether this is an RFC 8058 one-click unsubscribe: a POST to `/baja/{token}` whose body is
+/// exactly the form field `List-Unsubscribe=One-Click`. Mail providers send it from their
+/// servers, with no cookie, no CSRF token and no page: it is exempt from the CSRF check. That
+/// is safe because what authenticates it is the signed token in the URL, which only the
+/// recipient's e-mail holds, and all it can do is what that link does anyway (withdraw that
+/// customer's commercial consent). Any other POST under `/baja/` (the page's own button) and
+/// any other path still need the token. The body is read and put back.
+async fn one_click_unsubscribe(req: &mut ServiceRequest) -> Result<bool, AppError> {
+    if *req.method() != Method::POST || !req.path().starts_with(UNSUBSCRIBE_PREFIX) {
+        return Ok(false);
     }
+    let Some((body, multipart)) = form_body(req).await? else {
+        return Ok(false);
+    };
+    Ok(if multipart {
+        // The one part, named `List-Unsubscribe`, holding `One-Click`.
+        count_ignoring_case(&body, b"content-disposition") == 1
+            && multipart_field(&body, ONE_CLICK_FIELD).as_deref() == Some(ONE_CLICK_VALUE)
+    } else {
+        let body = body.trim_ascii_end();
+        let mut fields = url::form_urlencoded::parse(body);
+        let first = fields.next();
+        fields.next().is_none()
+            && first
+                .is_some_and(|(name, value)| name == ONE_CLICK_FIELD && value == ONE_CLICK_VALUE)
+    })
+}
+
+/// The body of a form POST (`application/x-www-form-urlencoded` or `multipart/form-data`),
+/// read whole and put back for the handler, and whether it is multipart; `None` for other
+/// content types.
+async fn form_body(req: &mut ServiceRequest) -> Result<Option<(web::Bytes, bool)>, AppError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let limit = if content_type.starts_with("application/x-www-form-urlencoded") {
-        MAX_FORM_BODY
+    let (limit, multipart) = if content_type.starts_with("application/x-www-form-urlencoded") {
+        (MAX_FORM_BODY, false)
     } else if content_type.starts_with("multipart/form-data") {
-        MAX_MULTIPART_BODY
+        (MAX_MULTIPART_BODY, true)
     } else {
         return Ok(None);
     };
@@ -178,8 +217,19 @@ async fn submitted_token(req: &mut ServiceRequest) -> Result<Option<String>, App
     }
     let body = body.freeze();
     req.set_payload(body.clone().into());
+    Ok(Some((body, multipart)))
+}
 
-    Ok(if limit == MAX_FORM_BODY {
+/// The token from the header, or from the form body (which is read and put back).
+async fn submitted_token(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+    if let Some(value) = req.headers().get(HEADER_NAME).and_then(|v| v.to_str().ok()) {
+        return Ok(Some(value.to_owned()));
+    }
+    let Some((body, multipart)) = form_body(req).await? else {
+        return Ok(None);
+    };
+
+    Ok(if !multipart {
         url::form_urlencoded::parse(&body)
             .find(|(name, _)| name == FIELD_NAME)
             .map(|(_, value)| value.into_owned())
@@ -204,6 +254,14 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// How many times `needle` occurs in `haystack`, ignoring ASCII case (header names).
+fn count_ignoring_case(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| w.eq_ignore_ascii_case(needle))
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +274,12 @@ mod tests {
             Some("abc123")
         );
         assert_eq!(multipart_field(body, "other"), None);
+    }
+
+    #[test]
+    fn counts_header_names_in_any_case() {
+        let body = b"content-disposition: a\r\nContent-Disposition: b\r\nCONTENT-DISPOSITION";
+        assert_eq!(count_ignoring_case(body, b"content-disposition"), 3);
+        assert_eq!(count_ignoring_case(b"", b"content-disposition"), 0);
     }
 }

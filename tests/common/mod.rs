@@ -441,3 +441,12 @@ pub fn sample_portfolio(conn: &mut PgConnection, owner: i64) {
         .execute(conn)
         .unwrap();
 }
+
+/// Runs the automation rules once, as the worker would now (what they queue lands in the outbox).
+pub fn run_automation(conn: &mut PgConnection) -> soriano::automation::Report {
+    let context = soriano::automation::Context {
+        base_url: url::Url::parse("http://localhost").unwrap(),
+        unsubscribe_key: b"test-unsubscribe-key".to_vec(),
+    };
+    soriano::automation::engine::run(conn, &context, chrono::Utc::now()).expect("automation round")
+}

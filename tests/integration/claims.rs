@@ -786,9 +786,11 @@ async fn the_client_is_told_of_each_change_of_state_without_the_notes_text() {
         .first(&mut conn)
         .unwrap();
     app.sign_in("tramita@soriano.es", PASSWORD).await;
+    // The default rule «Aviso de cambio de estado de siniestro» writes them, in the worker.
     let sent = |conn: &mut PgConnection| -> Vec<(String, String, String)> {
+        crate::common::run_automation(conn);
         outbound_emails::table
-            .filter(outbound_emails::kind.eq("claim.update_for_client"))
+            .filter(outbound_emails::kind.eq("automation.siniestro_cambio_estado"))
             .order(outbound_emails::id)
             .select((
                 outbound_emails::to_address,
@@ -809,8 +811,9 @@ async fn the_client_is_told_of_each_change_of_state_without_the_notes_text() {
     assert_eq!(mails.len(), 1);
     let (to, subject, body) = &mails[0];
     assert_eq!(to, "ana@example.es");
-    assert_eq!(subject, &format!("Su siniestro {number}: en trámite"));
+    assert_eq!(subject, &format!("Novedades de su siniestro {number}"));
     assert!(body.starts_with("Hola, Ana:"), "{body}");
+    assert!(body.contains("Ahora está: en trámite"), "{body}");
     assert!(body.contains(&format!("/portal/siniestros/{id}")), "{body}");
     assert!(!body.contains("nota"), "{body}");
 
@@ -837,8 +840,17 @@ async fn the_client_is_told_of_each_change_of_state_without_the_notes_text() {
     .await;
     let mails = sent(&mut conn);
     assert_eq!(mails.len(), 3);
-    assert!(!mails[1].2.contains("le hemos dejado una nota"));
-    assert!(mails[2].2.contains("le hemos dejado una nota"));
+    // Each e-mail names the state of its own change, even when the rules run later.
+    assert!(
+        mails[1].2.contains("Ahora está: peritado"),
+        "{}",
+        mails[1].2
+    );
+    assert!(
+        mails[2].2.contains("Ahora está: aceptado"),
+        "{}",
+        mails[2].2
+    );
     for (_, _, body) in &mails {
         assert!(
             !body.contains("INTERNA") && !body.contains("400 euros"),

@@ -664,8 +664,9 @@ async fn the_banks_rejections_return_the_receipts_and_the_rest_waits_for_review(
         mandate_status, "revoked",
         "a closed account stops the mandate"
     );
+    crate::common::run_automation(&mut app.db.conn());
     let told: i64 = outbound_emails::table
-        .filter(outbound_emails::kind.eq("sepa.receipt_returned"))
+        .filter(outbound_emails::kind.eq("automation.recibo_devuelto"))
         .count()
         .get_result(&mut app.db.conn())
         .unwrap();

@@ -302,11 +302,12 @@ fn set_failed(conn: &mut PgConnection, id: i64, error: &str) {
 
 fn simple_email(to: &str, subject: &str) -> Email {
     Email {
-        kind: "test.simple",
+        kind: "test.simple".to_owned(),
         to: to.to_owned(),
         subject: subject.to_owned(),
         text: format!("Texto de {subject}"),
         html: format!("<p>HTML de {subject}</p>"),
+        list_unsubscribe: None,
     }
 }
 

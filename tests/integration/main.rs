@@ -19,6 +19,9 @@ mod visible_text;
 
 mod audit;
 mod audit_trail;
+mod automation;
+mod automation_rules;
+mod automation_templates;
 mod backoffice_account;
 mod backoffice_permissions;
 mod backoffice_sign_in;
@@ -52,3 +55,4 @@ mod statuses;
 mod tasks;
 mod taxi;
 mod two_factor;
+mod unsubscribe;

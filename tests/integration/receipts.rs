@@ -453,14 +453,17 @@ async fn receipts_are_collected_returned_and_cancelled_only_when_their_state_all
             .unwrap()
             .starts_with("AM04 · Fondos insuficientes")
     );
+    // The agent's task comes from the default rule on receipt.returned.
+    crate::common::run_automation(&mut conn);
     let (title, assignee, entity): (String, i64, Option<i64>) = tasks::table
-        .filter(tasks::title.like("Recibo devuelto%"))
+        .filter(tasks::title.like("Recuperar el recibo devuelto%"))
         .select((tasks::title, tasks::assignee_staff_id, tasks::entity_id))
         .first(&mut conn)
         .unwrap();
     assert!(title.contains(&rows[0].1), "{title}");
     assert_eq!(assignee, fx.agent);
-    assert_eq!(entity, Some(policy));
+    assert_eq!(entity, Some(first));
+    let _ = policy;
     let audited: i64 = audit_log::table
         .filter(audit_log::action.eq("receipt.returned"))
         .filter(audit_log::target_type.eq("receipt"))

@@ -10,6 +10,7 @@ pub struct ActionForms {
     pub cancel: CancelForm,
     pub renew: RenewForm,
     pub endorse: EndorseForm,
+    pub renewal_premium: RenewalPremiumForm,
 }
 
 impl ActionForms {
@@ -42,6 +43,12 @@ impl ActionForms {
                 suplemento_fecha: today_text,
                 suplemento_descripcion: String::new(),
                 suplemento_prima: String::new(),
+            },
+            renewal_premium: RenewalPremiumForm {
+                prima_renovacion: detail
+                    .renewal_premium_cents
+                    .map(cents_for_input)
+                    .unwrap_or_default(),
             },
         }
     }
@@ -112,6 +119,14 @@ impl PolicyPage {
     pub fn shows_cancel(&self) -> bool {
         self.can_edit() && matches!(self.status(), Status::Active | Status::Suspended)
     }
+    /// The premium of the next period can be noted while the policy is in force and within
+    /// three months of its end (the carriers announce it about two months before).
+    pub fn shows_renewal_premium(&self) -> bool {
+        self.can_edit()
+            && self.status() == Status::Active
+            && self.detail.policy.end_date - policies::today() <= chrono::Duration::days(90)
+    }
+
     pub fn shows_renew(&self) -> bool {
         self.shows_suspend()
     }
@@ -178,6 +193,7 @@ enum ActionKind {
     Cancel,
     Renew,
     Endorse,
+    RenewalPremium,
 }
 
 impl ActionKind {
@@ -188,6 +204,7 @@ impl ActionKind {
             ActionKind::Cancel => "anulacion",
             ActionKind::Renew => "renovacion",
             ActionKind::Endorse => "suplemento",
+            ActionKind::RenewalPremium => "prima_renovacion",
         }
     }
 
@@ -198,6 +215,7 @@ impl ActionKind {
             ActionKind::Cancel => "Póliza anulada.",
             ActionKind::Renew => "Póliza renovada.",
             ActionKind::Endorse => "Suplemento registrado.",
+            ActionKind::RenewalPremium => "Prima de renovación anotada.",
         }
     }
 }
@@ -372,6 +390,32 @@ pub async fn endorse(
         ActionKind::Endorse,
         |forms| forms.endorse = kept,
         move |conn, scope, id, by| policies::endorse(conn, scope, id, form.validate(), by),
+    )
+    .await
+}
+
+/// POST /admin/polizas/{id}/prima-renovacion
+pub async fn record_renewal_premium(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+    form: crate::web::form::StrictForm<RenewalPremiumForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let kept = form.clone();
+    act(
+        ctx,
+        staff,
+        meta,
+        db,
+        path,
+        ActionKind::RenewalPremium,
+        |forms| forms.renewal_premium = kept,
+        move |conn, scope, id, by| {
+            policies::record_renewal_premium(conn, scope, id, form.validate(), by)
+        },
     )
     .await
 }

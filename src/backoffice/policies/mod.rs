@@ -19,7 +19,7 @@ use crate::page_or_partial;
 use crate::policies::{
     self, Actor, CancelForm, CancelReason, CustomerRef, EndorseForm, Frequency, NamedOption,
     PolicyDetail, PolicyError, PolicyForm, PolicyRow, PortfolioCount, PortfolioFilter,
-    ProductOption, ReactivateForm, RenewForm, RiskKind, Status, SuspendForm,
+    ProductOption, ReactivateForm, RenewForm, RenewalPremiumForm, RiskKind, Status, SuspendForm,
 };
 use crate::search::CustomerHit;
 use crate::validation::FieldErrors;

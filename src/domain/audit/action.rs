@@ -195,6 +195,18 @@ actions! {
     /// A bank's answer read: the file, its kind and SHA-256, the receipts returned, unchanged
     /// and left for review.
     BankFileImported => "sepa.bank_file_imported", "Fichero del banco importado";
+    /// A new version of an e-mail template. Details: its name, version and change note.
+    EmailTemplateSaved => "automation.template_saved", "Plantilla de correo guardada";
+    /// An automation rule created, edited, enabled or disabled.
+    AutomationRuleCreated => "automation.rule_created", "Regla de automatización creada";
+    AutomationRuleUpdated => "automation.rule_updated", "Regla de automatización modificada";
+    AutomationRuleToggled => "automation.rule_toggled", "Regla de automatización activada o desactivada";
+    /// An admin put a parked event (or run) back in line.
+    AutomationRetried => "automation.retried", "Reintento de una automatización detenida";
+    /// A rule changed a field of a record.
+    AutomationFieldChanged => "automation.field_changed", "Campo cambiado por una regla";
+    /// The renewal premium the carrier announced, recorded on the policy.
+    RenewalPremiumRecorded => "policy.renewal_premium_recorded", "Prima de renovación anotada";
 }
 
 #[cfg(test)]

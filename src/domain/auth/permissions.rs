@@ -52,6 +52,9 @@ pub enum Permission {
     ImportData,
     /// Premium collection by SEPA direct debit: the creditor settings and the remittances.
     ManageCollections,
+    /// Automation rules and the e-mail templates they send: create, edit, enable, dry run,
+    /// retry what failed.
+    ManageAutomation,
 }
 
 impl Permission {
@@ -76,6 +79,7 @@ impl Permission {
         Permission::ManageCommissions,
         Permission::ImportData,
         Permission::ManageCollections,
+        Permission::ManageAutomation,
     ];
 
     pub fn granted_to(self, role: Role) -> bool {
@@ -90,9 +94,10 @@ impl Permission {
             Permission::EditPortfolio => matches!(role, Admin | Supervisor | Agent),
             Permission::HandleClaims => matches!(role, Admin | Supervisor | Claims),
             Permission::ReportClaims => matches!(role, Admin | Supervisor | Claims | Agent),
-            Permission::ManageUsers | Permission::ManageSecurity | Permission::ManageOutbox => {
-                role == Admin
-            }
+            Permission::ManageUsers
+            | Permission::ManageSecurity
+            | Permission::ManageOutbox
+            | Permission::ManageAutomation => role == Admin,
             Permission::ViewAudit => matches!(role, Admin | Supervisor),
             Permission::UseLeads => matches!(role, Admin | Supervisor | Agent),
             Permission::ManageSite

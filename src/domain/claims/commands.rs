@@ -46,15 +46,18 @@ pub fn open(
     let policy = queries::policy_in_scope(conn, scope, command.policy_id)?;
     let handler = (by.role == Role::Claims).then_some(by.staff_id);
     let claim = insert_open(conn, &policy, command, handler, Some(by.staff_id))?;
+    let mut details = opening_details(&claim, &policy.number);
     audit::record(
         conn,
         &audit::NewEntry {
             target_type: Some(audit::target::CLAIM),
             target_id: Some(claim.id),
-            details: opening_details(&claim, &policy.number),
+            details: details.clone(),
             ..by.entry(Action::ClaimOpened)
         },
     )?;
+    details["origen"] = json!("back-office");
+    crate::events::publish(conn, "claim.created", "claim", claim.id, details)?;
     Ok(claim)
 }
 
@@ -325,6 +328,20 @@ pub fn change_status(
             details,
             ..by.entry(Action::ClaimStatusChanged)
         },
+    )?;
+    // For the rules: the client is told by the default "cambio de estado" rule.
+    crate::events::publish(
+        conn,
+        "claim.status_changed",
+        "claim",
+        id,
+        json!({
+            "estado": to.label(),
+            "estado_anterior": from.label(),
+            "nota_para_cliente": note_for_client && !note.is_empty(),
+            // The e-mail names the state of this change, even if the rules run after another.
+            "valores": { "estado_siniestro": to.label() },
+        }),
     )?;
     Ok(updated)
 }

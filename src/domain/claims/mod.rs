@@ -7,7 +7,6 @@
 
 mod commands;
 pub mod form;
-pub mod notices;
 mod queries;
 pub mod status;
 

@@ -8,3 +8,4 @@ pub mod email_change;
 pub mod profile;
 pub mod queries;
 pub mod second_factor;
+pub mod unsubscribe;

@@ -10,15 +10,12 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::reasons::{self, Reason};
+use super::reasons;
 use crate::audit::{Action, Actor, target};
 use crate::auth::permissions::PortfolioScope;
 use crate::db::DbError;
-use crate::db::schema::{
-    bank_files, bank_return_lines, customers, policies, receipts, sepa_remittances,
-};
+use crate::db::schema::{bank_files, bank_return_lines, receipts, sepa_remittances};
 use crate::format::date;
-use crate::mail::{self, Notice};
 use crate::money::format_cents;
 use crate::receipts::{GiveBack, Status};
 use crate::sepa::bank_xml::{self, BankFile, ReturnKind};
@@ -495,7 +492,7 @@ fn apply(
         return Ok(false);
     }
     let on = line.date.unwrap_or(today).min(today);
-    let receipt = crate::receipts::return_receipt(
+    crate::receipts::return_receipt(
         conn,
         PortfolioScope::All,
         id,
@@ -519,45 +516,9 @@ fn apply(
             Err(other) => return Err(other.into()),
         }
     }
-    tell_client(conn, &receipt, &reason)?;
+    // The client hears from the default rule on receipt.returned (its «siguiente paso»
+    // follows the reason code).
     Ok(true)
-}
-
-/// The client hears that the bank returned the receipt, and what happens now.
-fn tell_client(
-    conn: &mut PgConnection,
-    receipt: &crate::receipts::Receipt,
-    reason: &Reason,
-) -> Result<(), DbError> {
-    let (email, name, policy): (Option<String>, String, String) = receipts::table
-        .inner_join(customers::table)
-        .inner_join(policies::table)
-        .filter(receipts::id.eq(receipt.id))
-        .select((customers::email, customers::display_name, policies::number))
-        .first(conn)?;
-    let Some(to) = email.filter(|e| !e.trim().is_empty()) else {
-        return Ok(());
-    };
-    let next = match reason.next {
-        reasons::NextStep::Retry => "Lo volveremos a presentar al cobro en unos días.",
-        reasons::NextStep::NewMandate => {
-            "Necesitamos una cuenta nueva y que firme un nuevo mandato: su mediador se pondrá en contacto con usted."
-        }
-        _ => "Su mediador se pondrá en contacto con usted.",
-    };
-    mail::send(
-        conn,
-        &Notice::ReceiptReturned {
-            to,
-            name,
-            receipt: receipt.number.clone(),
-            policy,
-            amount: format_cents(receipt.amount_cents),
-            reason: reason.text.to_owned(),
-            next: next.to_owned(),
-        },
-    )?;
-    Ok(())
 }
 
 /// A line waiting for a person.

@@ -86,6 +86,10 @@ SELECT * FROM (
   (SELECT 'document', d.id, d.uploaded_at, d.filename, d.entity_type, d.content_type, NULL
      FROM documents d WHERE d.customer_id = $1 ORDER BY d.uploaded_at DESC LIMIT $2)
   UNION ALL
+  (SELECT 'automation', ar.rule_id, ar.finished_at, ru.name, ar.status, ar.outcome, NULL
+     FROM automation_runs ar JOIN automation_rules ru ON ru.id = ar.rule_id
+    WHERE ar.customer_id = $1 ORDER BY ar.id DESC LIMIT $2)
+  UNION ALL
   (SELECT 'audit', NULL, al.occurred_at, al.action, al.actor_label, '', NULL
      FROM audit_log al
     WHERE al.target_type = $3 AND al.target_id = $1 AND al.action <> ALL ($4)
@@ -216,6 +220,18 @@ impl From<Row> for TimelineItem {
                 title: a,
                 detail: c,
                 link: id.map(|id| format!("/admin/documentos/{id}/descargar")),
+            },
+            // What a rule did for this customer: its run log, with its notes.
+            "automation" => TimelineItem {
+                at,
+                kind: "Automatización".into(),
+                title: a,
+                detail: match b.as_str() {
+                    "done" => c.lines().collect::<Vec<_>>().join(" · "),
+                    "failed" => "Falló; se reintentará".to_owned(),
+                    _ => "Detenida: pendiente de revisión".to_owned(),
+                },
+                link: id.map(|id| format!("/admin/automatizacion/reglas/{id}/registro")),
             },
             _ => TimelineItem {
                 at,

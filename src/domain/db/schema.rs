@@ -145,6 +145,7 @@ diesel::table! {
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         claimed_by -> Nullable<Text>,
+        list_unsubscribe -> Nullable<Text>,
     }
 }
 
@@ -371,6 +372,11 @@ diesel::table! {
         payload -> Jsonb,
         created_at -> Timestamptz,
         processed_at -> Nullable<Timestamptz>,
+        depth -> Int2,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        parked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -1023,7 +1029,80 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipts,
     carrier_settlements,
     commissions,
+    automation_runs,
+    automation_rules,
+    email_templates,
+    policy_renewal_terms,
 );
 
 // The portfolio header counts policies per carrier and line (`policies::counts`).
 diesel::allow_columns_to_appear_in_same_group_by_clause!(carriers::name, lines_of_business::name);
+
+diesel::table! {
+    email_templates (id) {
+        id -> Int8,
+        key -> Text,
+        version -> Int4,
+        name -> Text,
+        entity -> Text,
+        category -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        change_note -> Text,
+        created_by_staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    automation_rules (id) {
+        id -> Int8,
+        system_key -> Nullable<Text>,
+        name -> Text,
+        description -> Text,
+        enabled -> Bool,
+        trigger_kind -> Text,
+        event_kind -> Nullable<Text>,
+        conditions -> Jsonb,
+        date_anchor -> Nullable<Text>,
+        offset_amount -> Int4,
+        offset_unit -> Text,
+        schedule_time -> Nullable<Time>,
+        schedule_weekday -> Nullable<Int2>,
+        actions -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    automation_runs (id) {
+        id -> Int8,
+        rule_id -> Int8,
+        occurrence -> Text,
+        event_id -> Nullable<Int8>,
+        entity_type -> Text,
+        entity_id -> Int8,
+        customer_id -> Nullable<Int8>,
+        status -> Text,
+        attempts -> Int4,
+        outcome -> Text,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    policy_renewal_terms (policy_id, period_end) {
+        policy_id -> Int8,
+        period_end -> Date,
+        new_premium_cents -> Int8,
+        recorded_by_staff_id -> Nullable<Int8>,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(automation_runs -> automation_rules (rule_id));
+diesel::joinable!(policy_renewal_terms -> policies (policy_id));

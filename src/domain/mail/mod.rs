@@ -22,13 +22,16 @@ use crate::db::schema::outbound_emails;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
     /// What the e-mail is, for the outbox list and logs: `area.event`, e.g. `staff.invitation`.
-    pub kind: &'static str,
+    pub kind: String,
     pub to: String,
     pub subject: String,
     /// The plain-text alternative.
     pub text: String,
     /// The HTML alternative.
     pub html: String,
+    /// The address that unsubscribes the recipient from commercial e-mail (sent as the
+    /// `List-Unsubscribe` header); `None` for service messages.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Queues `email` for delivery and returns its outbox id.
@@ -38,11 +41,12 @@ pub struct Email {
 pub fn enqueue(conn: &mut PgConnection, email: &Email) -> QueryResult<i64> {
     diesel::insert_into(outbound_emails::table)
         .values((
-            outbound_emails::kind.eq(email.kind),
+            outbound_emails::kind.eq(&email.kind),
             outbound_emails::to_address.eq(&email.to),
             outbound_emails::subject.eq(&email.subject),
             outbound_emails::body_text.eq(&email.text),
             outbound_emails::body_html.eq(&email.html),
+            outbound_emails::list_unsubscribe.eq(&email.list_unsubscribe),
         ))
         .returning(outbound_emails::id)
         .get_result(conn)
@@ -67,22 +71,6 @@ pub enum Notice {
         name: String,
         number: String,
         option: String,
-        link: String,
-    },
-    /// A claim reported in e-SORI has been received.
-    ClaimReceived {
-        to: String,
-        name: String,
-        number: String,
-        link: String,
-    },
-    /// A claim changed state (`with_note`: staff left a note visible to the client).
-    ClaimStatusChanged {
-        to: String,
-        name: String,
-        number: String,
-        status: String,
-        with_note: bool,
         link: String,
     },
     /// A one-time link to e-SORI: to a client invited by staff, to someone registering, to
@@ -112,16 +100,6 @@ pub enum Notice {
         reference: String,
         /// The mandate as signed, line by line.
         text: String,
-    },
-    /// The bank returned a receipt: why, and what happens now.
-    ReceiptReturned {
-        to: String,
-        name: String,
-        receipt: String,
-        policy: String,
-        amount: String,
-        reason: String,
-        next: String,
     },
     /// The pre-notification of a SEPA direct debit: what will be charged, when, to which
     /// account, under which mandate and creditor identifier.

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -124,7 +125,9 @@ impl Transport {
     /// Sends one multipart/alternative message (plain text first, HTML preferred).
     /// `message_id` is the left part of the `Message-ID` (the sender's domain is the right
     /// part): the same for every attempt of one e-mail, so a resend after a crash can be
-    /// recognised as a duplicate by the receiving side.
+    /// recognised as a duplicate by the receiving side. `list_unsubscribe`, for commercial
+    /// e-mail, is the address that unsubscribes the recipient: the message then carries
+    /// `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 2369, RFC 8058).
     pub async fn send(
         &self,
         message_id: &str,
@@ -132,8 +135,9 @@ impl Transport {
         subject: &str,
         text: &str,
         html: &str,
+        list_unsubscribe: Option<&str>,
     ) -> Result<(), SendError> {
-        let message = self.message(message_id, to, subject, text, html)?;
+        let message = self.message(message_id, to, subject, text, html, list_unsubscribe)?;
         match &self.inner {
             Inner::Smtp { transport, .. } => transport.send(message).await.map(drop).map_err(|e| {
                 if e.is_permanent() {
@@ -157,20 +161,94 @@ impl Transport {
         subject: &str,
         text: &str,
         html: &str,
+        list_unsubscribe: Option<&str>,
     ) -> Result<Message, SendError> {
         let to: Mailbox = to
             .parse()
             .map_err(|e| SendError::Permanent(format!("invalid recipient '{to}': {e}")))?;
-        Message::builder()
+        let mut builder = Message::builder()
             .message_id(Some(format!("<{message_id}@{}>", self.from.email.domain())))
             .from(self.from.clone())
             .to(to)
-            .subject(subject)
+            .subject(subject);
+        if let Some(address) = list_unsubscribe {
+            // A commercial e-mail without a working way out must not leave: a bad address is
+            // a permanent failure, not a message sent without the header.
+            builder = builder
+                .header(ListUnsubscribe::new(address)?)
+                .header(ListUnsubscribePost);
+        }
+        builder
             .multipart(MultiPart::alternative_plain_html(
                 text.to_owned(),
                 html.to_owned(),
             ))
             .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
+    }
+}
+
+/// `List-Unsubscribe: <https://…>` (RFC 2369): where the recipient's mail program
+/// unsubscribes them from commercial e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListUnsubscribe(url::Url);
+
+impl ListUnsubscribe {
+    /// The header for `address`, which must be an absolute http(s) URL (RFC 8058 one-click
+    /// needs HTTPS; plain http is allowed for development and tests).
+    pub fn new(address: &str) -> Result<Self, SendError> {
+        match url::Url::parse(address) {
+            Ok(url) if matches!(url.scheme(), "https" | "http") && url.has_host() => Ok(Self(url)),
+            _ => Err(SendError::Permanent(format!(
+                "invalid List-Unsubscribe address '{address}'"
+            ))),
+        }
+    }
+}
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let inner = s
+            .trim()
+            .strip_prefix('<')
+            .and_then(|rest| rest.strip_suffix('>'))
+            .ok_or("List-Unsubscribe is not a <URL>")?;
+        Ok(Self::new(inner)?)
+    }
+
+    fn display(&self) -> HeaderValue {
+        // A parsed URL is printable ASCII without spaces or angle brackets (the `url` crate
+        // percent-encodes anything else), so the value needs no encoding and cannot inject.
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the mail program may
+/// unsubscribe with a single POST to the `List-Unsubscribe` URL, without opening the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListUnsubscribePost;
+
+/// The value of `List-Unsubscribe-Post`, also the exact body of the one-click POST.
+pub const ONE_CLICK: &str = "List-Unsubscribe=One-Click";
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        if s.trim() == ONE_CLICK {
+            Ok(Self)
+        } else {
+            Err(format!("unknown List-Unsubscribe-Post value '{s}'").into())
+        }
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), ONE_CLICK.to_owned())
     }
 }
 
@@ -190,7 +268,14 @@ mod tests {
         ));
         let transport = Transport::file(&dir, from()).unwrap();
         let error = transport
-            .message("x.1", "not an address", "Asunto", "texto", "<p>html</p>")
+            .message(
+                "x.1",
+                "not an address",
+                "Asunto",
+                "texto",
+                "<p>html</p>",
+                None,
+            )
             .unwrap_err();
         assert!(error.is_permanent(), "{error}");
         let _ = std::fs::remove_dir_all(dir);
@@ -210,6 +295,7 @@ mod tests {
                 "Asunto",
                 "texto plano",
                 "<p>html</p>",
+                None,
             )
             .unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
@@ -221,6 +307,59 @@ mod tests {
         assert!(raw.contains("From: Soriano <no-reply@example.es>"), "{raw}");
         assert!(raw.contains("To: ana@example.es"), "{raw}");
         assert!(raw.contains("Message-ID: <x.1@example.es>"), "{raw}");
+        assert!(!raw.contains("List-Unsubscribe"), "{raw}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_commercial_message_carries_the_one_click_unsubscribe_headers() {
+        let dir = std::env::temp_dir().join(format!(
+            "soriano-mail-unit-{}",
+            crate::util::random_token(6)
+        ));
+        let transport = Transport::file(&dir, from()).unwrap();
+        let link = "https://www.sorianomediadores.es/baja/42.abc-_def";
+        let message = transport
+            .message(
+                "x.2",
+                "ana@example.es",
+                "Ofertas",
+                "texto",
+                "<p>html</p>",
+                Some(link),
+            )
+            .unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(
+            raw.contains(&format!("\r\nList-Unsubscribe: <{link}>\r\n")),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"),
+            "{raw}"
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "/baja/1",
+            "mailto:baja@example.es",
+            "",
+        ] {
+            let error = transport
+                .message("x.3", "ana@example.es", "A", "t", "<p>h</p>", Some(bad))
+                .unwrap_err();
+            assert!(error.is_permanent(), "{bad}: {error}");
+        }
+        // Line breaks cannot add a header: the URL parser drops them and escapes the rest.
+        let sneaky = "https://x.es/a>\r\nBcc: x@y.es";
+        let message = transport
+            .message("x.4", "ana@example.es", "A", "t", "<p>h</p>", Some(sneaky))
+            .unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(!raw.contains("\r\nBcc:"), "{raw}");
+        assert!(
+            raw.contains("\r\nList-Unsubscribe: <https://x.es/a%3EBcc:%20x@y.es>\r\n"),
+            "{raw}"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -145,6 +145,8 @@ struct Claimed {
     subject: String,
     body_text: String,
     body_html: String,
+    /// For commercial e-mail: the `List-Unsubscribe` address.
+    list_unsubscribe: Option<String>,
     /// Including this one; also the fencing token of the claim.
     attempts: i32,
     created_at: DateTime<Utc>,
@@ -210,7 +212,8 @@ fn claim(
                  ORDER BY id \
                  LIMIT $1 \
                    FOR UPDATE SKIP LOCKED) \
-      RETURNING id, to_address, subject, body_text, body_html, attempts, created_at",
+      RETURNING id, to_address, subject, body_text, body_html, list_unsubscribe, attempts, \
+                created_at",
     )
     .bind::<BigInt, _>(limit)
     .bind::<Double, _>(lease.as_secs_f64())
@@ -291,6 +294,8 @@ pub struct Worker {
     heartbeat: Duration,
     /// The nightly backup and the database it copies (`pg_dump` needs the URL, not a pool).
     backups: Option<(String, crate::backup::Nightly)>,
+    /// The automation engine's settings, when this worker runs the rules.
+    automation: Option<crate::automation::Context>,
 }
 
 /// The Madrid hour from which the night's backup is due (quiet, and after midnight's work).
@@ -305,7 +310,15 @@ impl Worker {
             lease: Duration::from_secs(CLAIM_TTL_SECONDS as u64),
             heartbeat: HEARTBEAT_INTERVAL,
             backups: None,
+            automation: None,
         }
+    }
+
+    /// Also runs the automation rules: events every round, dates and schedules every
+    /// [`PURGE_INTERVAL`] (so a dated rule fires within a couple of minutes of its moment).
+    pub fn with_automation(mut self, context: crate::automation::Context) -> Self {
+        self.automation = Some(context);
+        self
     }
 
     /// Also takes the nightly backup of the database at `url` (see [`crate::backup::Nightly`]).
@@ -353,6 +366,7 @@ impl Worker {
                     &email.subject,
                     &email.body_text,
                     &email.body_html,
+                    email.list_unsubscribe.as_deref(),
                 );
                 let mut send = std::pin::pin!(send);
                 loop {
@@ -411,6 +425,8 @@ impl Worker {
         );
         let db = self.db.clone();
         loop {
+            self.automate(last_purge.is_none_or(|at| at.elapsed() >= PURGE_INTERVAL))
+                .await;
             let full_batch = match self.run_once().await {
                 Ok(count) => count as i64 == BATCH_SIZE,
                 Err(error) => {
@@ -451,6 +467,34 @@ impl Worker {
 }
 
 impl Worker {
+    /// One automation round: pending events, and with `dates` the dated and scheduled rules.
+    /// Before the e-mail round, so what the rules queue goes out in the same pass.
+    async fn automate(&self, dates: bool) {
+        let Some(context) = self.automation.clone() else {
+            return;
+        };
+        let done = self
+            .db
+            .run(move |conn| {
+                let now = chrono::Utc::now();
+                let mut report = crate::automation::engine::process_all_events(conn, &context, now)
+                    .map_err(|e| DbError::other(format!("{e:#}")))?;
+                if dates {
+                    let dated = crate::automation::engine::process_dates(conn, &context, now)
+                        .map_err(|e| DbError::other(format!("{e:#}")))?;
+                    report.runs += dated.runs;
+                    report.failures += dated.failures;
+                }
+                Ok::<_, DbError>(report)
+            })
+            .await;
+        match done {
+            Ok(report) if report == crate::automation::Report::default() => {}
+            Ok(report) => tracing::info!(?report, "automation round"),
+            Err(error) => tracing::error!(%error, "automation round failed"),
+        }
+    }
+
     /// Resumes the imports whose runner stopped half-way (a crash, a restart): each from the
     /// batch after its last committed one, on a task of its own so that e-mail goes on.
     async fn resume_imports(&self) {

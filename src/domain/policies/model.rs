@@ -108,6 +108,9 @@ pub struct PolicyDetail {
     /// Its receipts by period (one query, capped).
     pub receipts: Vec<crate::receipts::Receipt>,
     pub history: Vec<HistoryEntry>,
+    /// The premium the carrier announced for the period after the current one, when the agent
+    /// recorded it (the renewal notice shows it).
+    pub renewal_premium_cents: Option<i64>,
 }
 
 /// A status change or other audited event of a policy.

@@ -717,7 +717,9 @@ pub fn detail(
             audit_log::details,
         ))
         .load::<HistoryEntry>(conn)?;
+    let renewal_premium_cents = renewal_premium(conn, policy.id, policy.end_date)?;
     Ok(PolicyDetail {
+        renewal_premium_cents,
         policy,
         customer_name,
         carrier_name,
@@ -1541,4 +1543,84 @@ pub fn agent_options(conn: &mut PgConnection) -> QueryResult<Vec<NamedOption>> {
         .limit(200)
         .select((staff_users::id, staff_users::name))
         .load(conn)
+}
+
+/// The form that records the premium the carrier announced for the next period.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RenewalPremiumForm {
+    pub prima_renovacion: String,
+}
+
+impl RenewalPremiumForm {
+    /// The premium in cents, or the message next to the field.
+    pub fn validate(&self) -> Validated<i64> {
+        let mut errors = FieldErrors::new();
+        match crate::money::parse_cents(&self.prima_renovacion) {
+            Ok(cents) if cents > 0 => return Ok(cents),
+            Ok(_) => errors.add("prima_renovacion", "La prima debe ser mayor que cero."),
+            Err(message) => errors.add("prima_renovacion", message),
+        }
+        Err(errors)
+    }
+}
+
+/// The renewal premium recorded for the period ending `end`.
+pub fn renewal_premium(
+    conn: &mut PgConnection,
+    policy_id: i64,
+    end: NaiveDate,
+) -> QueryResult<Option<i64>> {
+    use crate::db::schema::policy_renewal_terms as terms;
+    terms::table
+        .find((policy_id, end))
+        .select(terms::new_premium_cents)
+        .first(conn)
+        .optional()
+}
+
+/// Records (or corrects) the premium of the next period of an active policy, audited; the
+/// renewal rules read it (notice to the client, a call when it rises 10 % or more).
+pub fn record_renewal_premium(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+    command: Validated<i64>,
+    by: &Actor,
+) -> Result<(), PolicyError> {
+    use crate::db::schema::policy_renewal_terms as terms;
+    let policy = lock(conn, scope, id)?;
+    if policy.status() != Status::Active {
+        return Err(PolicyError::Refused(
+            "Solo se anota la prima de renovación de pólizas en vigor.".to_owned(),
+        ));
+    }
+    let cents = command.map_err(PolicyError::Invalid)?;
+    let before = renewal_premium(conn, id, policy.end_date)?;
+    diesel::insert_into(terms::table)
+        .values((
+            terms::policy_id.eq(id),
+            terms::period_end.eq(policy.end_date),
+            terms::new_premium_cents.eq(cents),
+            terms::recorded_by_staff_id.eq(by.staff()),
+        ))
+        .on_conflict((terms::policy_id, terms::period_end))
+        .do_update()
+        .set((
+            terms::new_premium_cents.eq(cents),
+            terms::recorded_by_staff_id.eq(by.staff()),
+            terms::recorded_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    by.record(
+        conn,
+        crate::audit::Action::RenewalPremiumRecorded,
+        crate::audit::target::POLICY,
+        id,
+        serde_json::json!({
+            "prima_renovacion": { "before": before, "after": cents },
+            "vencimiento": policy.end_date,
+        }),
+    )?;
+    Ok(())
 }

@@ -461,6 +461,14 @@ pub fn send(
         id,
         json!({ "estado": { "before": quote.status, "after": updated.status } }),
     )?;
+    // The default rule e-mails it to the client or prospect.
+    crate::events::publish(
+        conn,
+        "quote.sent",
+        "quote",
+        id,
+        json!({ "number": updated.number, "origen": updated.source }),
+    )?;
     Ok(updated)
 }
 

@@ -485,14 +485,16 @@ pub fn collect(
 }
 
 /// Marks a pending or collected receipt as returned (devuelto) with the bank's reason:
-/// publishes `receipt.returned`, gives the policy's agent a task to recover it and audits.
+/// publishes `receipt.returned` (the default rule tells the client and gives the policy's
+/// agent a task to recover it) and audits. `_today` is kept for the callers' symmetry with the
+/// other receipt commands.
 pub fn return_receipt(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     id: i64,
     command: Validated<GiveBack>,
     by: &Actor,
-    today: NaiveDate,
+    _today: NaiveDate,
 ) -> Result<Receipt, ReceiptError> {
     let receipt = scoped(conn, scope, id)?;
     if !receipt.status().returnable() {
@@ -514,7 +516,6 @@ pub fn return_receipt(
         .returning(Receipt::as_returning())
         .get_result(conn)?;
     crate::commissions::on_returned(conn, &updated)?;
-    let (policy_number, agent) = policy_and_agent(conn, receipt.policy_id)?;
     events::publish(
         conn,
         "receipt.returned",
@@ -529,19 +530,7 @@ pub fn return_receipt(
             "reason": why,
         }),
     )?;
-    if let Some(agent) = agent {
-        add_task(
-            conn,
-            &format!(
-                "Recibo devuelto {} de la póliza {policy_number} ({}): {why}",
-                receipt.number,
-                crate::money::format_cents(receipt.amount_cents)
-            ),
-            today + Duration::days(3),
-            agent,
-            &receipt,
-        )?;
-    }
+    // The client's notice and the agent's task come from the default rule on receipt.returned.
     record(
         conn,
         by,
@@ -618,20 +607,6 @@ pub fn cancel_pending_of_policy(
         receipts::updated_at.eq(diesel::dsl::now),
     ))
     .execute(conn)
-}
-
-/// The policy's number and who should act on its receipts: its agent, else the customer's.
-fn policy_and_agent(conn: &mut PgConnection, policy_id: i64) -> QueryResult<(String, Option<i64>)> {
-    let (number, agent, owner): (String, Option<i64>, Option<i64>) = policies::table
-        .inner_join(customers::table)
-        .filter(policies::id.eq(policy_id))
-        .select((
-            policies::number,
-            policies::agent_staff_id,
-            customers::owner_staff_id,
-        ))
-        .first(conn)?;
-    Ok((number, agent.or(owner)))
 }
 
 fn add_task(
