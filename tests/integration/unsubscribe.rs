@@ -524,3 +524,77 @@ async fn the_file_transport_writes_the_headers_too() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The whole path: a commercial rule's e-mail reaches the client through SMTP with the link and
+/// the headers; the client's mail program unsubscribes with one click; the next commercial
+/// e-mail is not sent (and says why in the run log).
+#[actix_web::test]
+async fn a_rules_commercial_email_arrives_by_smtp_and_its_link_stops_the_next_one() {
+    use soriano::automation::rules::{self, Action, Recipient, RuleDraft, Trigger};
+    let (app, lucia) = spawn().await;
+    let mut conn = app.db.conn();
+    diesel::update(soriano::db::schema::automation_rules::table)
+        .set(soriano::db::schema::automation_rules::enabled.eq(false))
+        .execute(&mut conn)
+        .unwrap();
+    let draft = RuleDraft {
+        name: "Oferta de hogar".into(),
+        description: String::new(),
+        trigger: Trigger::Event {
+            kind: "customer.field_changed".into(),
+        },
+        conditions: vec![],
+        actions: vec![Action::SendEmail {
+            template: "oferta_hogar".into(),
+            to: Recipient::Client,
+        }],
+    };
+    rules::create(&mut conn, &draft, &soriano::audit::Actor::system()).unwrap();
+    let context = soriano::automation::Context {
+        base_url: app.state.config.base_url.clone(),
+        unsubscribe_key: key(&app),
+    };
+    let happen = |conn: &mut PgConnection| {
+        conn.transaction(|conn| {
+            soriano::events::publish(
+                conn,
+                "customer.field_changed",
+                "customer",
+                lucia,
+                serde_json::json!({}),
+            )
+        })
+        .unwrap();
+        soriano::automation::engine::run(conn, &context, chrono::Utc::now()).unwrap();
+    };
+    happen(&mut conn);
+    let db = Db::connect(&app.db.url, 2).unwrap();
+    let sink = Sink::start().await;
+    assert_eq!(worker::run_once(&db, &sink.transport()).await.unwrap(), 1);
+    let message = sink.messages.lock().unwrap()[0].clone();
+    let link = unsubscribe::link(&app.state.config.base_url, &key(&app), lucia).to_string();
+    assert_eq!(
+        header(&message, "List-Unsubscribe"),
+        Some(format!("<{link}>"))
+    );
+    assert!(message.contains("lucia@example.es"));
+
+    let response = new_client()
+        .post(app.url(&path_of(&app, lucia)))
+        .form(&ONE_CLICK)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(!unsubscribe::has_marketing_consent(&mut conn, lucia).unwrap());
+
+    happen(&mut conn);
+    assert_eq!(worker::run_once(&db, &sink.transport()).await.unwrap(), 0);
+    let log = soriano::automation::log::of_customer(&mut conn, lucia, 1).unwrap();
+    assert!(
+        log[0].outcome.contains("sin consentimiento"),
+        "{}",
+        log[0].outcome
+    );
+    app.stop().await;
+}
