@@ -231,7 +231,8 @@ impl From<Row> for TimelineItem {
                     "failed" => "Falló; se reintentará".to_owned(),
                     _ => "Detenida: pendiente de revisión".to_owned(),
                 },
-                link: id.map(|id| format!("/admin/automatizacion/reglas/{id}/registro")),
+                // No link: the rules' pages are for administrators, the timeline for everyone.
+                link: None,
             },
             _ => TimelineItem {
                 at,
