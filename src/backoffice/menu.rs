@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn every_role_sees_exactly_the_pages_it_may_open() {
-        for role in [Role::Admin, Role::Supervisor, Role::Agent, Role::Claims] {
+        for role in Role::ALL {
             let shown: Vec<&str> = visible(EVERYDAY, role)
                 .chain(
                     GROUPS

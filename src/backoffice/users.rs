@@ -24,7 +24,7 @@ use crate::web::page::PageContext;
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
-pub const ROLES: [Role; 4] = [Role::Admin, Role::Supervisor, Role::Agent, Role::Claims];
+pub const ROLES: [Role; 5] = Role::ALL;
 
 /// (value, label) pairs for the role select.
 pub fn role_options() -> Vec<(&'static str, &'static str)> {

@@ -55,6 +55,16 @@ pub enum Permission {
     /// Automation rules and the e-mail templates they send: create, edit, enable, dry run,
     /// retry what failed.
     ManageAutomation,
+    /// The complaints register of the customer service department (SAC): record, assign,
+    /// answer, escalate, and the annual report.
+    HandleComplaints,
+    /// Data protection: rights requests (access, rectification, erasure, objection,
+    /// portability), the staff access log, the retention schedule and the record of
+    /// processing activities.
+    ManagePrivacy,
+    /// Blocked data (LOPDGDD art. 32): customers whose erasure was accepted, kept only for
+    /// the legal periods and shown to no one else.
+    ViewBlockedData,
 }
 
 impl Permission {
@@ -80,6 +90,9 @@ impl Permission {
         Permission::ImportData,
         Permission::ManageCollections,
         Permission::ManageAutomation,
+        Permission::HandleComplaints,
+        Permission::ManagePrivacy,
+        Permission::ViewBlockedData,
     ];
 
     pub fn granted_to(self, role: Role) -> bool {
@@ -98,7 +111,7 @@ impl Permission {
             | Permission::ManageSecurity
             | Permission::ManageOutbox
             | Permission::ManageAutomation => role == Admin,
-            Permission::ViewAudit => matches!(role, Admin | Supervisor),
+            Permission::ViewAudit => matches!(role, Admin | Supervisor | Compliance),
             Permission::UseLeads => matches!(role, Admin | Supervisor | Agent),
             Permission::ManageSite
             | Permission::ManageTariffs
@@ -109,6 +122,9 @@ impl Permission {
                 matches!(role, Admin | Supervisor)
             }
             Permission::ViewCommissions => matches!(role, Admin | Supervisor | Agent),
+            Permission::HandleComplaints => matches!(role, Admin | Supervisor | Compliance),
+            Permission::ManagePrivacy => matches!(role, Admin | Compliance),
+            Permission::ViewBlockedData => role == Compliance,
         }
     }
 }
@@ -165,8 +181,25 @@ mod tests {
     }
 
     #[test]
+    fn only_compliance_sees_blocked_data_and_sellers_do_not_handle_complaints() {
+        for role in Role::ALL {
+            assert_eq!(
+                Permission::ViewBlockedData.granted_to(role),
+                role == Role::Compliance,
+                "{role:?}"
+            );
+        }
+        assert!(Permission::HandleComplaints.granted_to(Role::Compliance));
+        assert!(!Permission::HandleComplaints.granted_to(Role::Agent));
+        assert!(!Permission::HandleComplaints.granted_to(Role::Claims));
+        assert!(Permission::ManagePrivacy.granted_to(Role::Compliance));
+        assert!(!Permission::ManagePrivacy.granted_to(Role::Supervisor));
+        assert!(!Permission::EditPortfolio.granted_to(Role::Compliance));
+    }
+
+    #[test]
     fn every_role_uses_the_back_office() {
-        for role in [Role::Admin, Role::Supervisor, Role::Agent, Role::Claims] {
+        for role in Role::ALL {
             assert!(Permission::UseBackoffice.granted_to(role));
         }
     }
@@ -185,7 +218,7 @@ impl PortfolioScope {
     pub fn of(staff_id: i64, role: Role) -> Self {
         match role {
             Role::Agent => PortfolioScope::OwnedBy(staff_id),
-            Role::Admin | Role::Supervisor | Role::Claims => PortfolioScope::All,
+            Role::Admin | Role::Supervisor | Role::Claims | Role::Compliance => PortfolioScope::All,
         }
     }
 

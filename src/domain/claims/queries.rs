@@ -441,7 +441,7 @@ fn read_queue(
 
 /// Active staff who may handle claims, by name: (id, name).
 pub fn handlers(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
-    let roles: Vec<&str> = [Role::Admin, Role::Supervisor, Role::Agent, Role::Claims]
+    let roles: Vec<&str> = Role::ALL
         .into_iter()
         .filter(|r| Permission::HandleClaims.granted_to(*r))
         .map(Role::code)

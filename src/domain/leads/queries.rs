@@ -634,7 +634,7 @@ pub fn customer_match(
 
 /// Active staff who work leads, by name: (id, name).
 pub fn agents(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
-    let roles: Vec<&str> = [Role::Admin, Role::Supervisor, Role::Agent, Role::Claims]
+    let roles: Vec<&str> = Role::ALL
         .into_iter()
         .filter(|r| Permission::UseLeads.granted_to(*r))
         .map(Role::code)

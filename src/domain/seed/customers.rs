@@ -14,6 +14,11 @@ pub const DEMO_AGENTS: &[(&str, &str, Role)] = &[
     ("comercial1@soriano.test", "Lucía Comercial", Role::Agent),
     ("comercial2@soriano.test", "Javier Comercial", Role::Agent),
     ("siniestros@soriano.test", "Marta Tramitadora", Role::Claims),
+    (
+        "cumplimiento@soriano.test",
+        "Elena Cumplimiento",
+        Role::Compliance,
+    ),
 ];
 
 pub(super) const GIVEN_NAMES: &[&str] = &[
