@@ -108,6 +108,21 @@ const GROUPS: &[(&str, &[Entry])] = &[
             ),
         ],
     ),
+    (
+        "Cumplimiento",
+        &[
+            entry(
+                "Conservación de datos",
+                "/admin/privacidad/conservacion",
+                Permission::ManagePrivacy,
+            ),
+            entry(
+                "Registro de tratamientos",
+                "/admin/privacidad/tratamientos",
+                Permission::ManagePrivacy,
+            ),
+        ],
+    ),
 ];
 
 /// A link as the layout renders it.

@@ -241,6 +241,16 @@ staff_routes! {
     GET "/automatizacion/plantillas/{key}" => automation_templates::edit_form, ManageAutomation;
     POST "/automatizacion/plantillas/{key}" => automation_templates::update, ManageAutomation;
     GET "/automatizacion/plantillas/{key}/vista-previa" => automation_templates::preview, ManageAutomation;
+    // Data protection: the retention schedule and the record of processing activities.
+    GET "/privacidad/conservacion" => crate::backoffice::retention::show, ManagePrivacy;
+    POST "/privacidad/conservacion" => crate::backoffice::retention::update, ManagePrivacy;
+    POST "/privacidad/conservacion/purgar" => crate::backoffice::retention::purge_now, ManagePrivacy;
+    GET "/privacidad/tratamientos" => crate::backoffice::processing_record::list, ManagePrivacy;
+    GET "/privacidad/tratamientos/exportar" => crate::backoffice::processing_record::export, ManagePrivacy;
+    GET "/privacidad/tratamientos/nueva" => crate::backoffice::processing_record::new_form, ManagePrivacy;
+    POST "/privacidad/tratamientos" => crate::backoffice::processing_record::create, ManagePrivacy;
+    GET "/privacidad/tratamientos/{id}" => crate::backoffice::processing_record::edit_form, ManagePrivacy;
+    POST "/privacidad/tratamientos/{id}" => crate::backoffice::processing_record::update, ManagePrivacy;
     // Automation: rules, run log, parked events.
     GET "/automatizacion" => crate::backoffice::automation::list, ManageAutomation;
     GET "/automatizacion/reglas/nueva" => crate::backoffice::automation::new_form, ManageAutomation;

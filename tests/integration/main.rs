@@ -49,6 +49,7 @@ mod portal_account;
 mod portal_quotes;
 mod quotes;
 mod receipts;
+mod retention;
 mod search;
 mod site;
 mod statuses;

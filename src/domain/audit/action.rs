@@ -205,6 +205,12 @@ actions! {
     AutomationRetried => "automation.retried", "Reintento de una automatización detenida";
     /// A rule changed a field of a record.
     AutomationFieldChanged => "automation.field_changed", "Campo cambiado por una regla";
+    /// A category's period in the retention schedule changed. Details: category, before, after.
+    RetentionPeriodChanged => "privacy.retention_changed", "Plazo de conservación cambiado";
+    /// The purge of the retention schedule ran. Details: rows removed per category.
+    RetentionPurged => "privacy.retention_purged", "Purga de datos según el calendario de conservación";
+    /// An activity of the record of processing activities (RGPD art. 30) created or edited.
+    ProcessingActivitySaved => "privacy.processing_activity_saved", "Actividad del registro de tratamientos guardada";
     /// The renewal premium the carrier announced, recorded on the policy.
     RenewalPremiumRecorded => "policy.renewal_premium_recorded", "Prima de renovación anotada";
 }

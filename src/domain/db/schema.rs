@@ -411,6 +411,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         possible_duplicate_of -> Nullable<Int8>,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -971,7 +972,49 @@ diesel::table! {
 
 diesel::joinable!(import_refusals -> imports (import_id));
 
+diesel::table! {
+    retention_rules (category) {
+        category -> Text,
+        period_days -> Int4,
+        updated_at -> Timestamptz,
+        updated_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    retention_runs (id) {
+        id -> Int8,
+        run_on -> Date,
+        trigger -> Text,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        removed -> Jsonb,
+        started_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    processing_activities (id) {
+        id -> Int8,
+        position -> Int4,
+        name -> Text,
+        purposes -> Text,
+        legal_basis -> Text,
+        data_subjects -> Text,
+        data_categories -> Text,
+        recipients -> Text,
+        transfers -> Text,
+        retention -> Text,
+        security_measures -> Text,
+        updated_at -> Timestamptz,
+        updated_by_staff_id -> Nullable<Int8>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    retention_rules,
+    retention_runs,
+    processing_activities,
     bank_files,
     bank_return_lines,
     sepa_settings,

@@ -449,6 +449,7 @@ impl Worker {
                     Err(error) => tracing::error!(%error, "housekeeping round failed"),
                 }
                 self.backup_if_due().await;
+                self.purge_if_due().await;
                 self.resume_imports().await;
             }
             let pause = if full_batch {
@@ -524,6 +525,24 @@ impl Worker {
                     Err(error) => tracing::error!(import = id, %error, "import stopped"),
                 }
             });
+        }
+    }
+
+    /// Tonight's purge of the retention schedule (`crate::retention::purge`), once per date
+    /// after its hour, whichever worker gets there first. A failure is logged as an error;
+    /// the batches done stay done and the next night does the rest.
+    async fn purge_if_due(&self) {
+        let done = self
+            .db
+            .run(|conn| {
+                crate::retention::purge::run_nightly_if_due(conn, chrono::Utc::now())
+                    .map_err(|e| DbError::other(format!("{e:#}")))
+            })
+            .await;
+        match done {
+            Ok(None) => {}
+            Ok(Some(report)) => tracing::info!(removed = ?report.removed, "retention purge"),
+            Err(error) => tracing::error!(%error, "retention purge failed"),
         }
     }
 
