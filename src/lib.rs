@@ -12,7 +12,7 @@ pub use soriano_domain::{
     imports, landings, leads, listing, mail, messages, money, overview, policies, quotes, receipts,
     search, seed, tasks, taxi, time, util, validation,
 };
-pub use soriano_domain::{processing, retention};
+pub use soriano_domain::{complaints, processing, retention};
 
 pub mod app;
 #[cfg(feature = "bench")]

@@ -112,6 +112,11 @@ const GROUPS: &[(&str, &[Entry])] = &[
         "Cumplimiento",
         &[
             entry(
+                "Reclamaciones",
+                "/admin/reclamaciones",
+                Permission::HandleComplaints,
+            ),
+            entry(
                 "Conservación de datos",
                 "/admin/privacidad/conservacion",
                 Permission::ManagePrivacy,

@@ -11,6 +11,7 @@ mod catalog;
 mod claims;
 mod collection;
 mod commissions;
+mod complaints;
 mod customers;
 mod dashboard;
 mod documents;

@@ -241,6 +241,20 @@ staff_routes! {
     GET "/automatizacion/plantillas/{key}" => automation_templates::edit_form, ManageAutomation;
     POST "/automatizacion/plantillas/{key}" => automation_templates::update, ManageAutomation;
     GET "/automatizacion/plantillas/{key}/vista-previa" => automation_templates::preview, ManageAutomation;
+    // Customer service department: complaints, their deadline settings, the annual report.
+    GET "/reclamaciones" => crate::backoffice::complaints::list, HandleComplaints;
+    GET "/reclamaciones/nueva" => crate::backoffice::complaints::new_form, HandleComplaints;
+    POST "/reclamaciones" => crate::backoffice::complaints::create, HandleComplaints;
+    GET "/reclamaciones/plazos" => crate::backoffice::complaints::settings_form, HandleComplaints;
+    POST "/reclamaciones/plazos" => crate::backoffice::complaints::save_settings, HandleComplaints;
+    GET "/reclamaciones/informe" => crate::backoffice::complaints::annual_report, HandleComplaints;
+    GET "/reclamaciones/informe/exportar" => crate::backoffice::complaints::export_report, HandleComplaints;
+    GET "/reclamaciones/{id}" => crate::backoffice::complaints::show, HandleComplaints;
+    POST "/reclamaciones/{id}/asignar" => crate::backoffice::complaints::assign, HandleComplaints;
+    POST "/reclamaciones/{id}/notas" => crate::backoffice::complaints::note, HandleComplaints;
+    POST "/reclamaciones/{id}/respuesta" => crate::backoffice::complaints::answer, HandleComplaints;
+    POST "/reclamaciones/{id}/desistimiento" => crate::backoffice::complaints::withdraw, HandleComplaints;
+    POST "/reclamaciones/{id}/instancia" => crate::backoffice::complaints::escalate, HandleComplaints;
     // Data protection: the retention schedule and the record of processing activities.
     GET "/privacidad/conservacion" => crate::backoffice::retention::show, ManagePrivacy;
     POST "/privacidad/conservacion" => crate::backoffice::retention::update, ManagePrivacy;

@@ -1,7 +1,8 @@
 //! Scheduled work of the background worker, run about once a minute: purge expired sessions,
 //! expire policies nobody renewed and quotes past their validity, remind agents of
 //! renewals coming up and of receipts still unpaid 15 days after their due date, lapse SEPA
-//! mandates unused for 36 months.
+//! mandates unused for 36 months, warn the customer service department of complaints near
+//! their deadline.
 //!
 //! Each step is its own transaction and takes a bounded batch, so one slow step never holds
 //! the others back for long, and a crash in the middle leaves nothing half-done.
@@ -30,6 +31,8 @@ pub struct Report {
     pub receipts_flagged: usize,
     /// SEPA mandates unused for 36 months, lapsed.
     pub mandates_expired: usize,
+    /// Complaints near their deadline, whose handlers got a task.
+    pub complaints_warned: usize,
 }
 
 /// Runs every step for `today` (the Madrid date).
@@ -45,6 +48,7 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
     let receipts_flagged =
         conn.transaction(|conn| crate::receipts::flag_overdue(conn, today, BATCH))?;
     let mandates_expired = crate::collection::mandates::expire_unused(conn, today)?;
+    let complaints_warned = conn.transaction(|conn| crate::complaints::warn_due(conn, today))?;
     Ok(Report {
         sessions_purged,
         pending_uploads_purged,
@@ -53,6 +57,7 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
         renewals_flagged,
         receipts_flagged,
         mandates_expired,
+        complaints_warned,
     })
 }
 

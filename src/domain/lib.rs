@@ -19,6 +19,7 @@ pub mod claims;
 pub mod clients;
 pub mod collection;
 pub mod commissions;
+pub mod complaints;
 pub mod customers;
 pub mod db;
 pub mod documents;

@@ -86,6 +86,38 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
                 receipts: receipts.clone(),
             },
         ),
+        Notice::ComplaintReceived {
+            to,
+            name,
+            reference,
+            kind,
+            received_on,
+            due_on,
+        } => t::complaint_received(
+            to,
+            t::ComplaintReceived {
+                name: name.clone(),
+                reference: reference.clone(),
+                kind: kind.clone(),
+                received_on: received_on.clone(),
+                due_on: due_on.clone(),
+            },
+        ),
+        Notice::ComplaintAnswered {
+            to,
+            name,
+            reference,
+            outcome,
+            answer,
+        } => t::complaint_answered(
+            to,
+            t::ComplaintAnswered {
+                name: name.clone(),
+                reference: reference.clone(),
+                outcome: outcome.clone(),
+                answer: answer.clone(),
+            },
+        ),
     }
     .map_err(|error| error.to_string())
 }

@@ -433,3 +433,55 @@ pub fn mandate_signed(to: &str, data: MandateSigned) -> Result<Email, askama::Er
         &MandateSignedText(&data),
     )
 }
+
+/// Outbox kind of the acknowledgement of a complaint (a `client.` kind: e-SORI queues it).
+pub const COMPLAINT_RECEIVED: &str = "client.complaint_received";
+/// Outbox kind of the department's answer to a complaint.
+pub const COMPLAINT_ANSWERED: &str = "complaint.answered";
+
+pub struct ComplaintReceived {
+    pub name: String,
+    pub reference: String,
+    pub kind: String,
+    pub received_on: String,
+    pub due_on: String,
+}
+
+email_templates!(ComplaintReceived {
+    html: ComplaintReceivedHtml = "emails/complaint_received.html",
+    text: ComplaintReceivedText = "emails/complaint_received.txt",
+});
+
+/// "We have received your complaint SAC-2026-00001; we will answer by 23/12/2026."
+pub fn complaint_received(to: &str, data: ComplaintReceived) -> Result<Email, askama::Error> {
+    compose(
+        COMPLAINT_RECEIVED,
+        to,
+        &format!("Hemos recibido su {} {}", data.kind, data.reference),
+        &ComplaintReceivedHtml(&data),
+        &ComplaintReceivedText(&data),
+    )
+}
+
+pub struct ComplaintAnswered {
+    pub name: String,
+    pub reference: String,
+    pub outcome: String,
+    pub answer: String,
+}
+
+email_templates!(ComplaintAnswered {
+    html: ComplaintAnsweredHtml = "emails/complaint_answered.html",
+    text: ComplaintAnsweredText = "emails/complaint_answered.txt",
+});
+
+/// The reasoned answer, and the DGSFP's complaints service for whoever disagrees.
+pub fn complaint_answered(to: &str, data: ComplaintAnswered) -> Result<Email, askama::Error> {
+    compose(
+        COMPLAINT_ANSWERED,
+        to,
+        &format!("Respuesta a su reclamación {}", data.reference),
+        &ComplaintAnsweredHtml(&data),
+        &ComplaintAnsweredText(&data),
+    )
+}

@@ -6,6 +6,7 @@
 
 mod auth;
 mod claims;
+mod complaints;
 mod direct_debit;
 mod inbox;
 mod my_data;
@@ -94,6 +95,16 @@ pub fn routes(
                 .service(web::resource("/siniestros/{id}").get(pages::claim))
                 .service(
                     web::resource("/siniestros/{id}/informacion").post(claims::add_information),
+                )
+                .service(
+                    web::resource("/reclamaciones")
+                        .get(complaints::list)
+                        .post(complaints::create),
+                )
+                .service(web::resource("/reclamaciones/nueva").get(complaints::new_form))
+                .service(web::resource("/reclamaciones/{id}").get(complaints::show))
+                .service(
+                    web::resource("/reclamaciones/{id}/persona").post(complaints::request_human),
                 )
                 .service(web::resource("/presupuestos").get(quotes::list))
                 .service(

@@ -1,5 +1,6 @@
 //! The corporate site (public pages).
 
+mod complaints;
 mod conditional;
 pub mod landings;
 mod media;
@@ -42,6 +43,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(pages::contact_submit),
         )
         .service(web::resource("/contacto/gracias").get(pages::contact_thanks))
+        .service(
+            web::resource("/reclamaciones")
+                .get(complaints::form)
+                .post(complaints::submit),
+        )
+        .service(web::resource("/reclamaciones/recibida").get(complaints::received))
         .service(web::resource("/blog").get(pages::blog_index))
         .service(web::resource("/blog/{slug}").get(pages::blog_post))
         .service(web::resource("/media/{name}").get(media::image))

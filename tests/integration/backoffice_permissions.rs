@@ -237,6 +237,7 @@ fn ids_for_route(path: &str) -> Option<&'static str> {
         "blog" => "SELECT id FROM blog_posts ORDER BY id LIMIT 3",
         "importar" => "SELECT id FROM imports ORDER BY id",
         "remesas" => "SELECT id FROM sepa_remittances ORDER BY id",
+        "reclamaciones" => "SELECT DISTINCT ON (status) id FROM complaints ORDER BY status, id",
         "privacidad" => match path.trim_start_matches('/').split('/').nth(1)? {
             "tratamientos" => "SELECT id FROM processing_activities ORDER BY id LIMIT 2",
             _ => return None,

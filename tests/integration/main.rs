@@ -32,6 +32,7 @@ mod claims;
 mod cli;
 mod collection;
 mod commissions;
+mod complaints;
 mod customers;
 mod dashboard;
 mod documents;

@@ -213,6 +213,16 @@ actions! {
     ProcessingActivitySaved => "privacy.processing_activity_saved", "Actividad del registro de tratamientos guardada";
     /// The renewal premium the carrier announced, recorded on the policy.
     RenewalPremiumRecorded => "policy.renewal_premium_recorded", "Prima de renovación anotada";
+    /// A complaint typed by staff from a letter, e-mail, call or visit. Details: reference.
+    ComplaintReceived => "complaint.received", "Reclamación registrada";
+    ComplaintAssigned => "complaint.assigned", "Reclamación asignada";
+    /// The reasoned answer sent. Details: outcome.
+    ComplaintAnswered => "complaint.answered", "Reclamación contestada";
+    ComplaintWithdrawn => "complaint.withdrawn", "Desistimiento de una reclamación";
+    /// Taken to the ombudsman or the DGSFP. Details: where, their reference.
+    ComplaintEscalated => "complaint.escalated", "Reclamación llevada a otra instancia";
+    /// The department's deadline or warning changed. Details: before and after.
+    ComplaintSettingsChanged => "complaint.settings_changed", "Plazos del servicio de atención al cliente cambiados";
 }
 
 #[cfg(test)]

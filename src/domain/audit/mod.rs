@@ -49,6 +49,7 @@ pub mod target {
     pub const MANDATE: &str = "sepa_mandate";
     pub const REMITTANCE: &str = "sepa_remittance";
     pub const BANK_FILE: &str = "bank_file";
+    pub const COMPLAINT: &str = "complaint";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -75,6 +76,7 @@ pub mod target {
             MANDATE => Some("Mandato SEPA"),
             REMITTANCE => Some("Remesa"),
             BANK_FILE => Some("Fichero del banco"),
+            COMPLAINT => Some("Reclamación"),
             _ => None,
         }
     }

@@ -1011,7 +1011,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    complaint_settings (id) {
+        id -> Int2,
+        deadline_days -> Int4,
+        warning_days -> Int4,
+        updated_at -> Timestamptz,
+        updated_by_staff_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    complaint_counters (year) {
+        year -> Int4,
+        last -> Int4,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> Int8,
+        reference -> Text,
+        kind -> Text,
+        channel -> Text,
+        customer_id -> Nullable<Int8>,
+        policy_id -> Nullable<Int8>,
+        policy_number_given -> Nullable<Text>,
+        complainant_name -> Text,
+        complainant_email -> Nullable<Text>,
+        complainant_phone -> Nullable<Text>,
+        complainant_tax_id -> Nullable<Text>,
+        subject -> Text,
+        description -> Text,
+        wants_human -> Bool,
+        received_on -> Date,
+        due_on -> Date,
+        status -> Text,
+        assigned_staff_id -> Nullable<Int8>,
+        answer -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        closed_at -> Nullable<Timestamptz>,
+        closed_by_staff_id -> Nullable<Int8>,
+        escalated_to -> Nullable<Text>,
+        escalation_reference -> Nullable<Text>,
+        escalated_on -> Nullable<Date>,
+        warned_at -> Nullable<Timestamptz>,
+        created_by_staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(complaints -> customers (customer_id));
+diesel::joinable!(complaints -> policies (policy_id));
+
+diesel::table! {
+    complaint_events (id) {
+        id -> Int8,
+        complaint_id -> Int8,
+        kind -> Text,
+        body -> Text,
+        staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(complaint_events -> complaints (complaint_id));
+diesel::joinable!(complaint_events -> staff_users (staff_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    complaint_settings,
+    complaint_counters,
+    complaints,
+    complaint_events,
     retention_rules,
     retention_runs,
     processing_activities,

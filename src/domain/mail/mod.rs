@@ -118,6 +118,24 @@ pub enum Notice {
         /// (receipt number, policy number, amount) per receipt.
         receipts: Vec<(String, String, String)>,
     },
+    /// The acknowledgement of a complaint: its reference and the day the answer is due.
+    ComplaintReceived {
+        to: String,
+        name: String,
+        reference: String,
+        /// "queja" or "reclamación".
+        kind: String,
+        received_on: String,
+        due_on: String,
+    },
+    /// The department's reasoned answer, with where to go if the complainant disagrees.
+    ComplaintAnswered {
+        to: String,
+        name: String,
+        reference: String,
+        outcome: String,
+        answer: String,
+    },
 }
 
 /// What an e-SORI link is for.

@@ -5,6 +5,7 @@
 mod claims;
 mod collection;
 mod commissions;
+mod complaints;
 mod customers;
 mod leads;
 mod policies;
@@ -292,6 +293,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     demo_commissions(conn)?;
     portal::demo_portal_quote(conn)?;
     collection::demo_collection(conn)?;
+    complaints::demo_complaints(conn)?;
     Ok(report)
 }
 
