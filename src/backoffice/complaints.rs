@@ -85,7 +85,8 @@ impl RowView {
             due: date(row.due_on),
             state,
             state_class,
-            wants_human: row.wants_human,
+            // Only while it is open: once answered, the request was met.
+            wants_human: row.wants_human && row.status == Status::Open,
             assigned: row
                 .assigned_name
                 .unwrap_or_else(|| "Sin asignar".to_owned()),
