@@ -6,13 +6,13 @@
 //! so that `crate::policies` reads the same on both sides. Data flows one way:
 //! face → domain → db.
 
+pub use soriano_domain::{access_log, complaints, processing, retention};
 pub use soriano_domain::{
     audit, auth, automation, backup, blog, cache, calendar, catalog, claims, clients, collection,
     commissions, customers, db, documents, events, export, format, housekeeping, identifiers,
     imports, landings, leads, listing, mail, messages, money, overview, policies, quotes, receipts,
     search, seed, tasks, taxi, time, util, validation,
 };
-pub use soriano_domain::{complaints, processing, retention};
 
 pub mod app;
 #[cfg(feature = "bench")]

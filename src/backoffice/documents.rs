@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::audit::{self, Action, NewEntry};
+use crate::audit::{self, Action, Actor, NewEntry};
 use crate::auth::permissions::{Permission, PortfolioScope};
 use crate::backoffice::{CurrentStaff, audit_entry};
 use crate::db::{Db, DbError};
@@ -211,17 +211,26 @@ pub async fn upload(
 /// GET /admin/documentos/{id}/descargar: always as an attachment, never rendered inline.
 pub async fn download(
     staff: CurrentStaff,
+    meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let (document, bytes) = db
         .run(move |conn| {
             let Some(document) = documents::get(conn, scope, id)? else {
                 return Ok::<_, DbError>(None);
             };
             let bytes = PgStorage.get(conn, document.id)?;
+            crate::access_log::record(
+                conn,
+                &by,
+                crate::access_log::Kind::DocumentDownloaded,
+                Some(document.customer_id),
+                &document.filename,
+            )?;
             Ok(Some((document, bytes)))
         })
         .await?

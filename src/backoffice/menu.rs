@@ -117,6 +117,11 @@ const GROUPS: &[(&str, &[Entry])] = &[
                 Permission::HandleComplaints,
             ),
             entry(
+                "Registro de accesos",
+                "/admin/privacidad/accesos",
+                Permission::ManagePrivacy,
+            ),
+            entry(
                 "Conservación de datos",
                 "/admin/privacidad/conservacion",
                 Permission::ManagePrivacy,

@@ -1,6 +1,7 @@
 //! The back-office (`/admin`): staff sign-in and the pages behind it. Every answer under
 //! `/admin` carries `Cache-Control: no-store`.
 
+mod access_log;
 mod account;
 mod audit;
 mod auth;

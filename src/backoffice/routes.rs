@@ -256,6 +256,7 @@ staff_routes! {
     POST "/reclamaciones/{id}/desistimiento" => crate::backoffice::complaints::withdraw, HandleComplaints;
     POST "/reclamaciones/{id}/instancia" => crate::backoffice::complaints::escalate, HandleComplaints;
     // Data protection: the retention schedule and the record of processing activities.
+    GET "/privacidad/accesos" => crate::backoffice::access_log::list, ManagePrivacy;
     GET "/privacidad/conservacion" => crate::backoffice::retention::show, ManagePrivacy;
     POST "/privacidad/conservacion" => crate::backoffice::retention::update, ManagePrivacy;
     POST "/privacidad/conservacion/purgar" => crate::backoffice::retention::purge_now, ManagePrivacy;

@@ -7,6 +7,7 @@
 //! `receipts`, `claims`, `quotes`, `leads`, `tasks`, `commissions`, `documents`, `audit`,
 //! `catalog`, `taxi`, `landings`, `messages`, `blog`). See docs/architecture.md.
 
+pub mod access_log;
 pub mod audit;
 pub mod auth;
 pub mod automation;

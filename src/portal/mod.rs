@@ -138,6 +138,7 @@ pub fn routes(
                 .service(web::resource("/datos/correo/cancelar").post(my_data::cancel_email_change))
                 .service(web::resource("/datos/consentimiento").post(my_data::consent))
                 .service(web::resource("/datos/descarga").get(my_data::download))
+                .service(web::resource("/datos/consultas").get(pages::data_access))
                 .service(web::resource("/datos/supresion").post(my_data::erasure))
                 .service(
                     web::resource("/mensajes")

@@ -262,3 +262,45 @@ pub async fn sign_ins(
         .await?;
     page_or_partial!(SignInsPage { ctx, rows })
 }
+
+#[derive(Template)]
+#[template(path = "portal/data_access.html", blocks = ["content"])]
+pub struct DataAccessPage {
+    pub ctx: PageContext,
+    /// (when, who, what, detail)
+    pub entries: Vec<(String, String, &'static str, String)>,
+    pub pager: Pager,
+}
+
+/// GET /portal/datos/consultas: who at the brokerage looked at the client's record,
+/// downloaded their documents (RGPD art. 15: the client may ask who accessed their data).
+pub async fn data_access(
+    ctx: PageContext,
+    client: CurrentClient,
+    db: web::Data<Db>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (customer, page) = (client.customer_id(), query.page());
+    let list = db
+        .portal_transaction(customer, move |conn| {
+            Ok::<_, AppError>(crate::access_log::about_customer(conn, customer, page)?)
+        })
+        .await?;
+    let pager = Pager::of_numbered(&list, "/portal/datos/consultas", &[]);
+    page_or_partial!(DataAccessPage {
+        ctx,
+        entries: list
+            .rows
+            .into_iter()
+            .map(|e| {
+                (
+                    crate::portal::fmt::when(&e.at),
+                    e.staff_name,
+                    e.kind.label(),
+                    e.subject,
+                )
+            })
+            .collect(),
+        pager,
+    })
+}

@@ -115,6 +115,16 @@ where
                     ..by.entry(Action::ListExported)
                 },
             )?;
+            crate::access_log::record(
+                conn,
+                &by,
+                crate::access_log::Kind::Exported,
+                None,
+                &format!(
+                    "{list} ({rows} filas, {})",
+                    format.extension().to_uppercase()
+                ),
+            )?;
             writer.finish().map_err(DbError::other)
         })
         .await?;

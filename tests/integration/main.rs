@@ -17,6 +17,7 @@ mod portfolio;
 #[path = "../common/visible_text.rs"]
 mod visible_text;
 
+mod access_log;
 mod audit;
 mod audit_trail;
 mod automation;

@@ -370,7 +370,7 @@ async fn the_compliance_officer_changes_periods_and_purges_from_the_page() {
         .get_result(&mut conn)
         .unwrap();
     assert_eq!(
-        changes, 5,
+        changes, 6,
         "one entry per period that changed (three were 30 already)"
     );
     let html = app.get(SCHEDULE).await.text().await.unwrap();

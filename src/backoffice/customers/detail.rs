@@ -168,6 +168,7 @@ fn facts_of(c: &Customer, owner: Option<String>) -> Vec<Fact> {
 pub async fn show(
     ctx: PageContext,
     staff: CurrentStaff,
+    meta: crate::web::request_meta::RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -181,8 +182,17 @@ pub async fn show(
         ));
     }
     let owner_id = customer.owner_staff_id;
+    let by = crate::audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let (owner, consents, policies, claims, quotes, timeline) = db
         .run(move |conn| {
+            // Every view of a customer's record is logged (RGPD: who saw whose data).
+            crate::access_log::record(
+                conn,
+                &by,
+                crate::access_log::Kind::CustomerViewed,
+                Some(id),
+                "Ficha del cliente",
+            )?;
             let owner = match owner_id {
                 Some(owner) => customers::staff_name(conn, owner)?,
                 None => None,

@@ -1079,7 +1079,24 @@ diesel::table! {
 diesel::joinable!(complaint_events -> complaints (complaint_id));
 diesel::joinable!(complaint_events -> staff_users (staff_id));
 
+diesel::table! {
+    access_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        staff_id -> Int8,
+        customer_id -> Nullable<Int8>,
+        action -> Text,
+        subject -> Text,
+        ip -> Text,
+        user_agent -> Text,
+    }
+}
+
+diesel::joinable!(access_log -> staff_users (staff_id));
+diesel::joinable!(access_log -> customers (customer_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    access_log,
     complaint_settings,
     complaint_counters,
     complaints,

@@ -28,10 +28,11 @@ pub enum Category {
     SignInHistory,
     UsedTokens,
     OutboxEmails,
+    AccessLog,
 }
 
 impl Category {
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 9] = [
         Category::UnconvertedLeads,
         Category::FormTokens,
         Category::RateLimitHits,
@@ -40,6 +41,7 @@ impl Category {
         Category::SignInHistory,
         Category::UsedTokens,
         Category::OutboxEmails,
+        Category::AccessLog,
     ];
 
     pub fn parse(code: &str) -> Option<Self> {
@@ -56,6 +58,7 @@ impl Category {
             Self::SignInHistory => "sign_in_history",
             Self::UsedTokens => "used_tokens",
             Self::OutboxEmails => "outbox_emails",
+            Self::AccessLog => "access_log",
         }
     }
 
@@ -69,6 +72,7 @@ impl Category {
             Self::SignInHistory => "Historial de accesos de clientes a e-SORI",
             Self::UsedTokens => "Enlaces de un solo uso caducados",
             Self::OutboxEmails => "Correos enviados (bandeja de salida)",
+            Self::AccessLog => "Registro de accesos a datos de clientes",
         }
     }
 
@@ -92,6 +96,9 @@ impl Category {
             }
             Self::OutboxEmails => {
                 "Desde que se escribió: se borran los correos ya enviados o fallidos (nunca los pendientes)."
+            }
+            Self::AccessLog => {
+                "Desde el acceso: se borra quién consultó, descargó o exportó datos de un cliente, cuándo y desde dónde."
             }
         }
     }

@@ -200,6 +200,7 @@ fn batch(conn: &mut PgConnection, category: Category, cutoff: DateTime<Utc>) -> 
             "status IN ('sent', 'failed') AND created_at < $1",
             cutoff,
         ),
+        Category::AccessLog => delete_batch(conn, "access_log", "at < $1", cutoff),
     }
 }
 
