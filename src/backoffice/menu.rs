@@ -117,6 +117,11 @@ const GROUPS: &[(&str, &[Entry])] = &[
                 Permission::HandleComplaints,
             ),
             entry(
+                "Solicitudes de derechos",
+                "/admin/privacidad/solicitudes",
+                Permission::ManagePrivacy,
+            ),
+            entry(
                 "Registro de accesos",
                 "/admin/privacidad/accesos",
                 Permission::ManagePrivacy,

@@ -25,6 +25,7 @@ mod outbox;
 pub mod password_links;
 mod policies;
 mod portal_invites;
+mod privacy_requests;
 mod processing_record;
 mod quotes;
 mod receipts;

@@ -257,6 +257,12 @@ staff_routes! {
     POST "/reclamaciones/{id}/instancia" => crate::backoffice::complaints::escalate, HandleComplaints;
     // Data protection: the retention schedule and the record of processing activities.
     GET "/privacidad/accesos" => crate::backoffice::access_log::list, ManagePrivacy;
+    GET "/privacidad/solicitudes" => crate::backoffice::privacy_requests::list, ManagePrivacy;
+    GET "/privacidad/solicitudes/nueva" => crate::backoffice::privacy_requests::new_form, ManagePrivacy;
+    POST "/privacidad/solicitudes" => crate::backoffice::privacy_requests::create, ManagePrivacy;
+    GET "/privacidad/solicitudes/{id}" => crate::backoffice::privacy_requests::show, ManagePrivacy;
+    POST "/privacidad/solicitudes/{id}/cerrar" => crate::backoffice::privacy_requests::close, ManagePrivacy;
+    POST "/privacidad/solicitudes/{id}/ampliar" => crate::backoffice::privacy_requests::extend, ManagePrivacy;
     GET "/privacidad/conservacion" => crate::backoffice::retention::show, ManagePrivacy;
     POST "/privacidad/conservacion" => crate::backoffice::retention::update, ManagePrivacy;
     POST "/privacidad/conservacion/purgar" => crate::backoffice::retention::purge_now, ManagePrivacy;

@@ -38,6 +38,7 @@ pub mod messages;
 pub mod money;
 pub mod overview;
 pub mod policies;
+pub mod privacy_requests;
 pub mod processing;
 pub mod quotes;
 pub mod receipts;

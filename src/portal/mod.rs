@@ -139,6 +139,7 @@ pub fn routes(
                 .service(web::resource("/datos/consentimiento").post(my_data::consent))
                 .service(web::resource("/datos/descarga").get(my_data::download))
                 .service(web::resource("/datos/consultas").get(pages::data_access))
+                .service(web::resource("/datos/solicitudes").post(my_data::request_right))
                 .service(web::resource("/datos/supresion").post(my_data::erasure))
                 .service(
                     web::resource("/mensajes")

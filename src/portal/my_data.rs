@@ -39,6 +39,12 @@ pub struct MyDataPage {
     /// A new address waiting for its link ("Pendiente de confirmar").
     pub pending_email: Option<String>,
     pub errors: FieldErrors,
+    /// The client's rights requests: (right, received, due, status, resolution).
+    pub requests: Vec<(&'static str, String, String, &'static str, String)>,
+    /// The rights request form as typed (kept on error).
+    pub derecho: String,
+    pub detalle: String,
+    pub rights: Vec<(&'static str, &'static str)>,
 }
 
 impl MyDataPage {
@@ -49,15 +55,22 @@ impl MyDataPage {
 
 async fn page(ctx: PageContext, db: &Db, client: &CurrentClient) -> Result<MyDataPage, AppError> {
     let customer = client.customer_id();
-    let (profile, marketing) = db
+    let (profile, marketing, requests) = db
         .portal_transaction(customer, move |conn| {
             Ok::<_, AppError>((
                 profile::profile(conn, customer)?,
                 profile::marketing(conn, customer)?,
+                crate::privacy_requests::of_customer(conn, customer)?,
             ))
         })
         .await?;
     let profile = profile.ok_or(AppError::NotFound)?;
+    let mut rights = vec![("", "Elija…")];
+    rights.extend(
+        crate::privacy_requests::Right::ALL
+            .iter()
+            .map(|r| (r.code(), r.label())),
+    );
     Ok(MyDataPage {
         ctx,
         telefono: profile.phone.clone().unwrap_or_default(),
@@ -69,7 +82,81 @@ async fn page(ctx: PageContext, db: &Db, client: &CurrentClient) -> Result<MyDat
         profile,
         marketing,
         errors: FieldErrors::new(),
+        requests: requests
+            .into_iter()
+            .map(|r| {
+                (
+                    r.kind.label(),
+                    crate::format::date(r.received_on),
+                    crate::format::date(r.due_on),
+                    r.status.label(),
+                    r.resolution.unwrap_or_default(),
+                )
+            })
+            .collect(),
+        derecho: String::new(),
+        detalle: String::new(),
+        rights,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RightsForm {
+    derecho: String,
+    detalle: String,
+}
+
+/// POST /portal/datos/solicitudes: a data-protection right exercised from e-SORI, into the
+/// register with its one-month deadline (an erasure also gives the owner a task, as below).
+pub async fn request_right(
+    ctx: PageContext,
+    client: CurrentClient,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    form: crate::web::form::Form<RightsForm>,
+) -> Result<HttpResponse, AppError> {
+    let typed = form.refuse_bad_text(&["detalle"])?;
+    let (right, details) = match crate::privacy_requests::check(&typed.derecho, &typed.detalle) {
+        Ok(checked) => checked,
+        Err(errors) => {
+            let mut page = page(ctx, &db, &client).await?;
+            page.derecho = typed.derecho;
+            page.detalle = typed.detalle;
+            page.errors = errors;
+            return render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let (customer, by) = (client.customer_id(), client.actor(&meta));
+    let name = client.name.clone();
+    db.portal_transaction(customer, move |conn| {
+        if right == crate::privacy_requests::Right::Erasure {
+            // The erasure path registers the request itself, with the owner's task.
+            profile::request_erasure(conn, &by)?;
+            return Ok::<_, AppError>(());
+        }
+        crate::privacy_requests::register(
+            conn,
+            &crate::privacy_requests::NewRequest {
+                customer_id: Some(customer),
+                requester_name: name,
+                kind: right,
+                channel: crate::privacy_requests::Channel::Portal,
+                details,
+                received_on: crate::time::today(),
+            },
+            None,
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(flash::redirect(
+        "/portal/datos",
+        Flash::success(format!(
+            "Hemos registrado su solicitud de {}. Le contestaremos en el plazo de un mes.",
+            right.label().to_lowercase()
+        )),
+    ))
 }
 
 /// GET /portal/datos

@@ -240,6 +240,7 @@ fn ids_for_route(path: &str) -> Option<&'static str> {
         "reclamaciones" => "SELECT DISTINCT ON (status) id FROM complaints ORDER BY status, id",
         "privacidad" => match path.trim_start_matches('/').split('/').nth(1)? {
             "tratamientos" => "SELECT id FROM processing_activities ORDER BY id LIMIT 2",
+            "solicitudes" => "SELECT DISTINCT ON (status) id FROM privacy_requests ORDER BY status, id",
             _ => return None,
         },
         "automatizacion" => match path.trim_start_matches('/').split('/').nth(1)? {

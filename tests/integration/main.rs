@@ -49,6 +49,7 @@ mod portal;
 mod portal_access;
 mod portal_account;
 mod portal_quotes;
+mod privacy_requests;
 mod quotes;
 mod receipts;
 mod retention;

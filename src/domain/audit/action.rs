@@ -223,6 +223,12 @@ actions! {
     ComplaintEscalated => "complaint.escalated", "Reclamación llevada a otra instancia";
     /// The department's deadline or warning changed. Details: before and after.
     ComplaintSettingsChanged => "complaint.settings_changed", "Plazos del servicio de atención al cliente cambiados";
+    /// A data-protection rights request registered by staff. Details: right, channel.
+    PrivacyRequestRegistered => "privacy.request_registered", "Solicitud de derechos de protección de datos registrada";
+    /// Its deadline extended by two months (RGPD art. 12.3).
+    PrivacyRequestExtended => "privacy.request_extended", "Plazo de una solicitud de derechos ampliado";
+    /// Attended or refused. Details: result.
+    PrivacyRequestClosed => "privacy.request_closed", "Solicitud de derechos contestada";
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ pub mod target {
     pub const REMITTANCE: &str = "sepa_remittance";
     pub const BANK_FILE: &str = "bank_file";
     pub const COMPLAINT: &str = "complaint";
+    pub const PRIVACY_REQUEST: &str = "privacy_request";
 
     /// What the audit page calls a target type; `None` for a type it does not know.
     pub fn label(target_type: &str) -> Option<&'static str> {
@@ -77,6 +78,7 @@ pub mod target {
             REMITTANCE => Some("Remesa"),
             BANK_FILE => Some("Fichero del banco"),
             COMPLAINT => Some("Reclamación"),
+            PRIVACY_REQUEST => Some("Solicitud de derechos"),
             _ => None,
         }
     }

@@ -387,6 +387,23 @@ pub fn request_erasure(conn: &mut PgConnection, by: &ClientActor) -> QueryResult
         ))
         .returning(tasks::id)
         .get_result(conn)?;
+    let name: String = customers::table
+        .find(by.customer_id)
+        .select(customers::display_name)
+        .first(conn)?;
+    // Into the register too, with its one-month deadline.
+    crate::privacy_requests::register(
+        conn,
+        &crate::privacy_requests::NewRequest {
+            customer_id: Some(by.customer_id),
+            requester_name: name,
+            kind: crate::privacy_requests::Right::Erasure,
+            channel: crate::privacy_requests::Channel::Portal,
+            details: String::new(),
+            received_on: today,
+        },
+        None,
+    )?;
     by.record(
         conn,
         Action::ErasureRequested,

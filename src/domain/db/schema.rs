@@ -1095,7 +1095,30 @@ diesel::table! {
 diesel::joinable!(access_log -> staff_users (staff_id));
 diesel::joinable!(access_log -> customers (customer_id));
 
+diesel::table! {
+    privacy_requests (id) {
+        id -> Int8,
+        customer_id -> Nullable<Int8>,
+        requester_name -> Text,
+        kind -> Text,
+        channel -> Text,
+        details -> Text,
+        received_on -> Date,
+        due_on -> Date,
+        extended -> Bool,
+        status -> Text,
+        resolution -> Nullable<Text>,
+        closed_at -> Nullable<Timestamptz>,
+        closed_by_staff_id -> Nullable<Int8>,
+        created_by_staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(privacy_requests -> customers (customer_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    privacy_requests,
     access_log,
     complaint_settings,
     complaint_counters,

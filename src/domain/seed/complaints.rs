@@ -1,6 +1,7 @@
 //! Demo complaints for the customer service department: one from e-SORI still open (the
 //! client asked for a person), one typed from a letter and answered, one from the web form
-//! withdrawn, so every state of the register and the annual report shows.
+//! withdrawn, so every state of the register and the annual report shows; and two
+//! data-protection rights requests, one pending and one attended.
 
 use chrono::Duration;
 use diesel::prelude::*;
@@ -116,6 +117,63 @@ pub fn demo_complaints(conn: &mut PgConnection) -> anyhow::Result<()> {
             &by,
         )
         .map_err(|e| anyhow::anyhow!("demo complaint withdrawal: {e}"))?;
+        Ok(())
+    })
+}
+
+/// A pending access request from e-SORI and an attended rectification typed from an e-mail.
+pub fn demo_privacy_requests(conn: &mut PgConnection) -> anyhow::Result<()> {
+    use crate::db::schema::{customers, privacy_requests};
+    use crate::privacy_requests::{self as requests, NewRequest, Right, Status};
+    conn.transaction(|conn| {
+        let existing: i64 = privacy_requests::table.count().get_result(conn)?;
+        let Some(admin) = staff::find_by_email(conn, super::DEMO_ADMIN_EMAIL)? else {
+            return Ok(());
+        };
+        let client: Option<(i64, String)> = client_users::table
+            .inner_join(customers::table)
+            .filter(client_users::email.eq("cliente2@soriano.test"))
+            .select((client_users::customer_id, customers::display_name))
+            .first(conn)
+            .optional()?;
+        let (Some((customer, name)), 0) = (client, existing) else {
+            return Ok(());
+        };
+        let today = crate::time::today();
+        let by = Actor::new(&admin, "", "");
+        requests::register(
+            conn,
+            &NewRequest {
+                customer_id: Some(customer),
+                requester_name: name.clone(),
+                kind: Right::Access,
+                channel: requests::Channel::Portal,
+                details: "Quiero saber qué datos míos tienen y a quién se los han comunicado."
+                    .to_owned(),
+                received_on: today - Duration::days(5),
+            },
+            None,
+        )?;
+        let done = requests::register(
+            conn,
+            &NewRequest {
+                customer_id: Some(customer),
+                requester_name: name,
+                kind: Right::Rectification,
+                channel: requests::Channel::Email,
+                details: "Mi segundo apellido está mal escrito.".to_owned(),
+                received_on: today - Duration::days(30),
+            },
+            Some(&by),
+        )?;
+        requests::close(
+            conn,
+            done,
+            Status::Done,
+            "Corregido el apellido en su ficha y comunicado a la aseguradora.",
+            &by,
+        )?
+        .map_err(|e| anyhow::anyhow!("demo rights request: {e:?}"))?;
         Ok(())
     })
 }

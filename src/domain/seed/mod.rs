@@ -294,6 +294,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     portal::demo_portal_quote(conn)?;
     collection::demo_collection(conn)?;
     complaints::demo_complaints(conn)?;
+    complaints::demo_privacy_requests(conn)?;
     Ok(report)
 }
 
