@@ -611,12 +611,9 @@ pub async fn escalate(
             None
         }
     };
-    let (Some(to), Some(on)) = (to, on) else {
+    let Some((to, on)) = to.zip(on).filter(|_| errors.is_empty()) else {
         return invalid(ctx, &db, id, typed, errors).await;
     };
-    if !errors.is_empty() {
-        return invalid(ctx, &db, id, typed, errors).await;
-    }
     let by = actor(&staff, &meta);
     act(
         ctx,
@@ -688,7 +685,8 @@ pub async fn save_settings(
     {
         errors.add("aviso", "El aviso debe llegar antes de que acabe el plazo.");
     }
-    let (Some(deadline_days), Some(warning_days)) = (deadline, warning) else {
+    let Some((deadline_days, warning_days)) = deadline.zip(warning).filter(|_| errors.is_empty())
+    else {
         return render::html_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SettingsPage {
@@ -699,17 +697,6 @@ pub async fn save_settings(
             },
         );
     };
-    if !errors.is_empty() {
-        return render::html_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SettingsPage {
-                ctx,
-                plazo: typed.plazo,
-                aviso: typed.aviso,
-                errors,
-            },
-        );
-    }
     let by = actor(&staff, &meta);
     db.transaction(move |conn| {
         Ok::<_, DbError>(complaints::save_settings(

@@ -36,12 +36,12 @@ pub fn demo_complaints(conn: &mut PgConnection) -> anyhow::Result<()> {
         let Some(admin) = staff::find_by_email(conn, super::DEMO_ADMIN_EMAIL)? else {
             return Ok(());
         };
-        let client: Option<(i64, String)> = client_users::table
+        let client: Option<i64> = client_users::table
             .filter(client_users::email.eq("cliente1@soriano.test"))
-            .select((client_users::customer_id, client_users::email))
+            .select(client_users::customer_id)
             .first(conn)
             .optional()?;
-        let (Some((customer, email)), 0) = (client, existing) else {
+        let (Some(customer), 0) = (client, existing) else {
             return Ok(());
         };
         let today = crate::time::today();
@@ -60,8 +60,8 @@ pub fn demo_complaints(conn: &mut PgConnection) -> anyhow::Result<()> {
             "Me cobran dos veces el recibo de octubre",
             "En el extracto del banco aparecen dos cargos del mismo recibo de octubre. Pido que me devuelvan el cargo duplicado.",
         );
-        open.email = Some(email);
-        open.phone = None;
+        // Reachable by phone only: the demo is loaded before the application can write
+        // e-mails (and demo data should not send any).
         open.wants_human = true;
         open.policy_id = policy.as_ref().map(|(id, _)| *id);
         open.received_on = Some(crate::calendar::add_working_days(today, -3));
