@@ -552,9 +552,30 @@ async fn claim_page(
     scope: PortfolioScope,
     id: i64,
 ) -> Result<ClaimPage, AppError> {
+    claim_page_seen_by(ctx, db, scope, id, None).await
+}
+
+/// The claim's page; a view by `seen_by` (the page itself, not a form shown again) goes to
+/// the access log, in the same trip to the database.
+async fn claim_page_seen_by(
+    ctx: PageContext,
+    db: &Db,
+    scope: PortfolioScope,
+    id: i64,
+    seen_by: Option<crate::audit::Actor>,
+) -> Result<ClaimPage, AppError> {
     let (detail, events, handlers, open_tasks) = db
         .run(move |conn| {
             let detail = claims::get(conn, scope, id)?;
+            if let Some(by) = &seen_by {
+                crate::access_log::record(
+                    conn,
+                    by,
+                    crate::access_log::Kind::CustomerViewed,
+                    Some(detail.claim.customer_id),
+                    &format!("Siniestro {}", detail.claim.number),
+                )?;
+            }
             let events = claims::events(conn, id)?;
             let handlers = claims::handlers(conn)?;
             let open_tasks = tasks::open_about(conn, EntityType::Claim, id)?;
@@ -618,10 +639,14 @@ async fn claim_page(
 pub async fn show(
     ctx: PageContext,
     staff: CurrentStaff,
+    meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    page_or_partial!(claim_page(ctx, &db, scope_of(&staff), path.into_inner()).await?)
+    let by = crate::audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    page_or_partial!(
+        claim_page_seen_by(ctx, &db, scope_of(&staff), path.into_inner(), Some(by)).await?
+    )
 }
 
 #[derive(Debug, Deserialize)]

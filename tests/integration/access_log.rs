@@ -62,6 +62,19 @@ async fn staff_views_downloads_and_exports_are_logged_and_read_by_compliance_onl
             .status(),
         StatusCode::OK
     );
+    // A policy and a claim are the holder's data too.
+    assert_eq!(
+        get(format!("/admin/polizas/{}", a.policy_id))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(format!("/admin/siniestros/{}", a.claim_id))
+            .await
+            .status(),
+        StatusCode::OK
+    );
     // The agent cannot read the log.
     let refused = get("/admin/privacidad/accesos".to_owned()).await.status();
     assert!(
@@ -71,7 +84,10 @@ async fn staff_views_downloads_and_exports_are_logged_and_read_by_compliance_onl
 
     let mut conn = app.db.conn();
     let logged = entries(&mut conn);
-    assert_eq!(logged.len(), 3, "{logged:?}");
+    assert_eq!(logged.len(), 5, "{logged:?}");
+    assert_eq!(logged[3].0, Some(a.customer_id));
+    assert_eq!(logged[3].2, format!("Póliza {}", a.policy_number));
+    assert_eq!(logged[4].2, format!("Siniestro {}", a.claim_number));
     assert_eq!(
         (logged[0].0, logged[0].1.as_str()),
         (Some(a.customer_id), "customer_viewed")

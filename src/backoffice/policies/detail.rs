@@ -174,13 +174,26 @@ fn policy_page(
 pub async fn show(
     ctx: PageContext,
     staff: CurrentStaff,
+    meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.parse::<i64>().map_err(|_| AppError::NotFound)?;
     let scope = scope_of(&staff);
+    let by = crate::audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let detail = db
-        .run(move |conn| policies::detail(conn, scope, id))
+        .run(move |conn| {
+            let detail = policies::detail(conn, scope, id)?;
+            // A view of the policy is a view of its holder's data (the access log).
+            crate::access_log::record(
+                conn,
+                &by,
+                crate::access_log::Kind::CustomerViewed,
+                Some(detail.policy.customer_id),
+                &format!("Póliza {}", detail.policy.number),
+            )?;
+            Ok::<_, PolicyError>(detail)
+        })
         .await?;
     page_or_partial!(policy_page(ctx, detail, None, FieldErrors::new()))
 }
