@@ -234,6 +234,19 @@ async fn the_department_handles_a_letter_from_receipt_to_answer_and_report() {
     );
     assert_eq!(status, "open");
 
+    // The customer's record lists it for the department.
+    let record = app
+        .get(&format!("/admin/clientes/{customer}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        record.contains(&format!("/admin/reclamaciones/{id}")),
+        "{record}"
+    );
+    assert!(record.contains("Siniestro sin pagar"));
+
     let html = app.get(&page).await.text().await.unwrap();
     let clock = complaints::Clock::of(soriano::time::today(), due, 3).label();
     assert!(html.contains(&clock), "{clock}: {html}");

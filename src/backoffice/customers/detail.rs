@@ -113,6 +113,8 @@ pub struct ShowPage {
     pub policies: Vec<Related>,
     pub claims: Vec<Related>,
     pub quotes: Vec<Related>,
+    /// The customer's complaints, for those who handle them (`None` for everyone else).
+    pub complaints: Option<Vec<Related>>,
     pub timeline: Vec<TimelineView>,
     pub interaction: InteractionFormView,
     pub oob: bool,
@@ -183,7 +185,8 @@ pub async fn show(
     }
     let owner_id = customer.owner_staff_id;
     let by = crate::audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent);
-    let (owner, consents, policies, claims, quotes, timeline) = db
+    let sees_complaints = Permission::HandleComplaints.granted_to(staff.0.role);
+    let (owner, consents, policies, claims, quotes, timeline, complaints) = db
         .run(move |conn| {
             // Every view of a customer's record is logged (RGPD: who saw whose data).
             crate::access_log::record(
@@ -204,6 +207,11 @@ pub async fn show(
                 customers::claims_of(conn, id)?,
                 crate::quotes::of_customer(conn, id)?,
                 customers::timeline(conn, id)?,
+                if sees_complaints {
+                    Some(crate::complaints::of_customer(conn, id)?)
+                } else {
+                    None
+                },
             ))
         })
         .await?;
@@ -223,6 +231,18 @@ pub async fn show(
         consents: consents.into_iter().map(ConsentView::from).collect(),
         policies: policies.into_iter().map(Related::policy).collect(),
         claims: claims.into_iter().map(Related::claim).collect(),
+        complaints: complaints.map(|rows| {
+            rows.into_iter()
+                .map(|c| Related {
+                    id: c.id,
+                    status: match c.outcome {
+                        Some(outcome) => outcome.label(),
+                        None => c.status.label(),
+                    },
+                    number: format!("{} · {}", c.reference, c.subject),
+                })
+                .collect()
+        }),
         quotes: quotes
             .into_iter()
             .map(|q| Related {
