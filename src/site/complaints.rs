@@ -11,7 +11,6 @@ use serde::Deserialize;
 use crate::complaints::form::{MULTILINE, Typist};
 use crate::complaints::{self, ComplaintForm, Kind, Source};
 use crate::db::form_submissions::{self, Claimed};
-use crate::db::schema::complaints as complaints_table;
 use crate::db::{Db, DbError};
 use crate::validation::FieldErrors;
 use crate::web::error::AppError;
@@ -103,7 +102,7 @@ pub async fn submit(
             };
             if let Claimed::Repeated(previous) = form_submissions::claim(conn, &token)? {
                 let reference = match previous {
-                    Some((_, id)) => complaints_reference(conn, id)?,
+                    Some((_, id)) => complaints::reference_of(conn, id)?,
                     None => None,
                 };
                 return Ok(reference.map(Sent::Filed).unwrap_or(Sent::TooMany));
@@ -146,18 +145,6 @@ pub async fn submit(
             render::html_with_status(StatusCode::TOO_MANY_REQUESTS, &page)
         }
     }
-}
-
-fn complaints_reference(
-    conn: &mut diesel::PgConnection,
-    id: i64,
-) -> diesel::QueryResult<Option<String>> {
-    use diesel::prelude::*;
-    complaints_table::table
-        .find(id)
-        .select(complaints_table::reference)
-        .first(conn)
-        .optional()
 }
 
 #[derive(Template)]

@@ -498,6 +498,15 @@ pub fn file_by_staff(
     file(conn, &draft, Source::Staff { by }, today).map(Some)
 }
 
+/// The reference of complaint `id` (what a repeated submit of the public form is shown).
+pub fn reference_of(conn: &mut PgConnection, id: i64) -> QueryResult<Option<String>> {
+    complaints::table
+        .find(id)
+        .select(complaints::reference)
+        .first(conn)
+        .optional()
+}
+
 /// A complaint as its page shows it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = complaints)]
