@@ -100,25 +100,33 @@ const BROKER_IDENTITY: [&str; 4] = [
 ];
 
 impl BrokerInfo {
+    /// The identity as the legal texts state it.
+    pub fn identity(&self) -> crate::distribution::precontract::BrokerIdentity {
+        crate::distribution::precontract::BrokerIdentity {
+            name: self.name.clone(),
+            tax_id: self.tax_id.clone(),
+            dgsfp_key: self.dgsfp_key.clone(),
+            address: self.address.clone(),
+            complaints_email: self.complaints_email.clone(),
+            privacy_email: self.privacy_email.clone(),
+            example: self.example,
+        }
+    }
+
     fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str, default: &str| {
             lookup(name)
                 .map(|v| v.trim().to_owned())
                 .unwrap_or_else(|| default.to_owned())
         };
+        let default = crate::distribution::precontract::BrokerIdentity::development();
         Self {
-            name: get(
-                "BROKER_NAME",
-                "Soriano Mediadores, Correduría de Seguros, S.L.",
-            ),
-            tax_id: get("BROKER_TAX_ID", "B00000000"),
-            dgsfp_key: get("BROKER_DGSFP_KEY", "J0000"),
-            address: get("BROKER_ADDRESS", "Calle Mayor 1, 28013 Madrid"),
-            complaints_email: get(
-                "BROKER_COMPLAINTS_EMAIL",
-                "atencioncliente@sorianomediadores.es",
-            ),
-            privacy_email: get("BROKER_PRIVACY_EMAIL", "privacidad@sorianomediadores.es"),
+            name: get("BROKER_NAME", &default.name),
+            tax_id: get("BROKER_TAX_ID", &default.tax_id),
+            dgsfp_key: get("BROKER_DGSFP_KEY", &default.dgsfp_key),
+            address: get("BROKER_ADDRESS", &default.address),
+            complaints_email: get("BROKER_COMPLAINTS_EMAIL", &default.complaints_email),
+            privacy_email: get("BROKER_PRIVACY_EMAIL", &default.privacy_email),
             example: BROKER_IDENTITY.iter().any(|name| lookup(name).is_none()),
         }
     }

@@ -6,7 +6,9 @@
 //! so that `crate::policies` reads the same on both sides. Data flows one way:
 //! face → domain → db.
 
-pub use soriano_domain::{access_log, complaints, privacy_requests, processing, retention};
+pub use soriano_domain::{
+    access_log, complaints, distribution, privacy_requests, processing, retention,
+};
 pub use soriano_domain::{
     audit, auth, automation, backup, blog, cache, calendar, catalog, claims, clients, collection,
     commissions, customers, db, documents, events, export, format, housekeeping, identifiers,

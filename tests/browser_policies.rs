@@ -107,6 +107,11 @@ async fn an_agent_creates_a_car_policy_after_fixing_a_mistake() {
             client.find(Locator::Id("marca")).await?.send_keys("Seat").await?;
             client.find(Locator::Id("modelo")).await?.send_keys("León").await?;
             client.find(Locator::Id("anio_matriculacion")).await?.send_keys("2020").await?;
+            client
+                .find(Locator::Id("motivo_sin_presupuesto"))
+                .await?
+                .send_keys("Traspaso de la póliza desde otro mediador")
+                .await?;
             submit(&client).await?;
 
             let error = client.wait().for_element(Locator::Id("matricula-error")).await?.text().await?;

@@ -137,6 +137,45 @@ async fn an_agent_quotes_two_options_sends_and_accepts_into_a_policy() {
             press(&client, "#send-quote").await?;
             badge(&client, "enviado").await?;
 
+            // The distribution record (RDL 3/2020): the client's answers, the option that fits
+            // them and why, then the pre-contract information handed over on paper.
+            for (field, answer) in [
+                ("n_uso", "Particular"),
+                ("n_cobertura", "Todo riesgo con franquicia"),
+                ("n_asistencia", "No"),
+                ("n_conductores", "No"),
+                ("n_presupuesto", "El precio"),
+            ] {
+                press(&client, &format!("#{field} option[value='{answer}']")).await?;
+            }
+            press(&client, "#opcion_recomendada option:nth-child(2)").await?;
+            type_into(
+                &client,
+                "motivo_recomendacion",
+                "Es la más barata de las dos con todo riesgo con franquicia.",
+            )
+            .await?;
+            press(&client, "#save-needs").await?;
+            browser::eventually("the needs recorded", || {
+                let client = client.clone();
+                async move { client.find(Locator::Id("sale-needs")).await.is_ok() }
+            })
+            .await?;
+            press(&client, "#delivery-form summary").await?;
+            press(&client, "#canal option[value='paper']").await?;
+            type_into(&client, "prueba", "Copia firmada en el expediente").await?;
+            press(&client, "#record-delivery").await?;
+            browser::eventually("the record complete", || {
+                let client = client.clone();
+                async move {
+                    client
+                        .find(Locator::Id("sale-record-complete"))
+                        .await
+                        .is_ok()
+                }
+            })
+            .await?;
+
             press(&client, "#accept summary").await?;
             type_into(&client, "numero", "AUTO-2026-1").await?;
             press(&client, "#accept-quote").await?;

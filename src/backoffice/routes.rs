@@ -191,6 +191,9 @@ staff_routes! {
     POST "/presupuestos/{id}/rechazar" => quotes::reject, EditPortfolio;
     POST "/presupuestos/{id}/aceptar" => quotes::accept, EditPortfolio;
     POST "/presupuestos/{id}/elegir" => quotes::choose, EditPortfolio;
+    POST "/presupuestos/{id}/necesidades" => quotes::record_needs, EditPortfolio;
+    POST "/presupuestos/{id}/informacion-previa" => quotes::record_delivery, EditPortfolio;
+    POST "/presupuestos/{id}/informacion-previa/enviar" => quotes::email_precontract, EditPortfolio;
     POST "/presupuestos/{id}/opciones" => quotes::add_option, EditPortfolio;
     POST "/presupuestos/{id}/opciones/{option}/quitar" => quotes::remove_option, EditPortfolio;
     GET "/taxi" => taxi_panel::show, ViewPortfolio;

@@ -23,6 +23,7 @@ pub mod commissions;
 pub mod complaints;
 pub mod customers;
 pub mod db;
+pub mod distribution;
 pub mod documents;
 pub mod events;
 pub mod export;

@@ -103,6 +103,21 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
                 due_on: due_on.clone(),
             },
         ),
+        Notice::Precontract {
+            to,
+            name,
+            quote_number,
+            sections,
+            version,
+        } => t::precontract(
+            to,
+            t::Precontract {
+                name: name.clone(),
+                quote_number: quote_number.clone(),
+                sections: sections.clone(),
+                version: version.clone(),
+            },
+        ),
         Notice::ComplaintAnswered {
             to,
             name,

@@ -438,6 +438,8 @@ pub fn mandate_signed(to: &str, data: MandateSigned) -> Result<Email, askama::Er
 pub const COMPLAINT_RECEIVED: &str = "client.complaint_received";
 /// Outbox kind of the department's answer to a complaint.
 pub const COMPLAINT_ANSWERED: &str = "complaint.answered";
+/// The pre-contract information of a quote.
+pub const PRECONTRACT: &str = "quote.precontract";
 
 pub struct ComplaintReceived {
     pub name: String,
@@ -483,5 +485,31 @@ pub fn complaint_answered(to: &str, data: ComplaintAnswered) -> Result<Email, as
         &format!("Respuesta a su reclamación {}", data.reference),
         &ComplaintAnsweredHtml(&data),
         &ComplaintAnsweredText(&data),
+    )
+}
+
+pub struct Precontract {
+    pub name: String,
+    pub quote_number: String,
+    pub sections: Vec<(String, String)>,
+    pub version: String,
+}
+
+email_templates!(Precontract {
+    html: PrecontractHtml = "emails/precontract.html",
+    text: PrecontractText = "emails/precontract.txt",
+});
+
+/// The pre-contract information before a sale, the text kept with the quote's record.
+pub fn precontract(to: &str, data: Precontract) -> Result<Email, askama::Error> {
+    compose(
+        PRECONTRACT,
+        to,
+        &format!(
+            "Información previa a la contratación (presupuesto {})",
+            data.quote_number
+        ),
+        &PrecontractHtml(&data),
+        &PrecontractText(&data),
     )
 }

@@ -130,6 +130,14 @@ pub struct PolicyPage {
     pub receipts: Vec<Receipt>,
     /// The client's SEPA mandate in force: how their receipts are paid.
     pub mandate: Option<crate::collection::mandates::Mandate>,
+    /// How it was sold: the demands and needs, the advice and the pre-contract information.
+    pub sale: crate::distribution::PolicySale,
+}
+
+impl PolicyPage {
+    pub fn quote_href(&self, id: &i64) -> String {
+        format!("/portal/presupuestos/{id}")
+    }
 }
 
 /// GET /portal/polizas/{id}
@@ -140,7 +148,7 @@ pub async fn policy(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (customer, id) = (client.customer_id(), path.into_inner());
-    let (detail, receipts, mandate) = db
+    let (detail, receipts, mandate, sale) = db
         .portal_transaction(customer, move |conn| {
             let Some(detail) = queries::policy(conn, customer, id)? else {
                 return Ok::<_, AppError>(None);
@@ -149,6 +157,7 @@ pub async fn policy(
                 detail,
                 receipts::of_customer_policy(conn, customer, id)?,
                 crate::collection::mandates::in_force(conn, customer)?,
+                crate::distribution::records::of_policy(conn, id)?,
             )))
         })
         .await?
@@ -157,7 +166,8 @@ pub async fn policy(
         ctx,
         detail,
         receipts,
-        mandate
+        mandate,
+        sale,
     })
 }
 

@@ -22,6 +22,8 @@ use crate::catalog::{self, Line};
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::form_submissions;
+use crate::distribution::precontract::{self, Section};
+use crate::distribution::{SaleRecord, legal_texts, records};
 use crate::leads::portal::{
     self as requests, CONTACT_TIMES, FORM_FIELD, OpenRequest, RequestError, RequestForm, Requested,
     Requester,
@@ -88,6 +90,28 @@ pub struct QuotePage {
     pub ctx: PageContext,
     pub detail: ClientQuote,
     pub risk: Vec<(String, String)>,
+    /// What the client asked for and what the broker recommends (RDL 3/2020), when recorded.
+    pub record: Option<SaleRecord>,
+    /// The pre-contract information: as delivered, or as it would be shown now.
+    pub precontract: PrecontractView,
+}
+
+/// The pre-contract information on a quote's page.
+pub enum PrecontractView {
+    /// Delivered (when, how) with the text as it was given.
+    Delivered {
+        when: String,
+        channel: &'static str,
+        body: String,
+    },
+    /// Not yet: shown here, to be confirmed with the acceptance.
+    ToRead(Vec<Section>),
+}
+
+impl PrecontractView {
+    pub fn needs_confirmation(&self) -> bool {
+        matches!(self, PrecontractView::ToRead(_))
+    }
 }
 
 impl QuotePage {
@@ -120,24 +144,53 @@ pub async fn show(
     ctx: PageContext,
     client: CurrentClient,
     db: web::Data<Db>,
+    config: web::Data<Config>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (customer, id) = (client.customer_id(), path.into_inner());
     let today = policies::today();
-    let detail = db
+    let (detail, record, delivered) = db
         .portal_transaction(customer, move |conn| {
-            Ok::<_, AppError>(client_quotes::for_customer(conn, customer, id, today)?)
+            let Some(detail) = client_quotes::for_customer(conn, customer, id, today)? else {
+                return Ok::<_, AppError>((None, None, None));
+            };
+            let record = records::of_quote(conn, id)?;
+            let delivered = match record.as_ref().and_then(|r| r.precontract.as_ref()) {
+                Some(delivery) => legal_texts::find(conn, delivery.text_id)?,
+                None => None,
+            };
+            Ok((Some(detail), record, delivered))
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .await?;
+    let detail = detail.ok_or(AppError::NotFound)?;
     let risk = detail.quote.risk().map(|r| r.summary()).unwrap_or_default();
-    page_or_partial!(QuotePage { ctx, detail, risk })
+    let delivery = record.as_ref().and_then(|r| r.precontract.clone());
+    let precontract = match (delivery, delivered) {
+        (Some(delivery), Some(text)) => PrecontractView::Delivered {
+            when: crate::format::madrid_datetime(delivery.delivered_at),
+            channel: delivery.channel.label(),
+            body: text.body,
+        },
+        _ => PrecontractView::ToRead(precontract::sections(&config.broker.identity())),
+    };
+    // Only the answers and the recommendation once recorded in full are the client's to read.
+    let record = record.filter(|r| r.needs_recorded_at.is_some());
+    page_or_partial!(QuotePage {
+        ctx,
+        detail,
+        risk,
+        record,
+        precontract,
+    })
 }
 
 #[derive(Debug, Deserialize)]
 pub struct AcceptForm {
     #[serde(default)]
     opcion: String,
+    /// The box "I have read the pre-contract information" (absent when not ticked).
+    #[serde(default)]
+    informacion_previa: Option<String>,
 }
 
 /// POST /portal/presupuestos/{id}/aceptar: the client accepts one option.
@@ -161,6 +214,8 @@ pub async fn accept(
     let mut by = client.actor(&meta);
     by.label = format!("{} (e-SORI)", client.user.email);
     let base_url = config.base_url.clone();
+    let broker = config.broker.identity();
+    let read_precontract = form.informacion_previa.is_some();
     let outcome = db
         .transaction(move |conn| {
             let input = ClientAcceptance {
@@ -168,6 +223,8 @@ pub async fn accept(
                 option_id,
                 today: policies::today(),
                 base_url: &base_url,
+                read_precontract,
+                broker: &broker,
             };
             client_quotes::accept_by_client(conn, id, &input)
         })
@@ -181,6 +238,14 @@ pub async fn accept(
         )),
         Err(QuoteError::NotFound) => Err(AppError::NotFound),
         Err(QuoteError::Refused(message)) => Ok(flash::redirect(&back, Flash::error(message))),
+        Err(QuoteError::Invalid(errors)) => {
+            let message = errors
+                .iter()
+                .next()
+                .map(|(_, message)| message.to_owned())
+                .unwrap_or_else(|| "No se ha podido aceptar.".into());
+            Ok(flash::redirect(&back, Flash::error(message)))
+        }
         Err(QuoteError::Transition(error)) => {
             Ok(flash::redirect(&back, Flash::error(error.to_string())))
         }

@@ -122,6 +122,10 @@ fn car_form(conn: &mut PgConnection, customer: i64, number: &str) -> Vec<(String
         ("marca", "Toyota".to_owned()),
         ("modelo", "Corolla".to_owned()),
         ("anio_matriculacion", "2019".to_owned()),
+        (
+            "motivo_sin_presupuesto",
+            "Traspaso de la póliza desde otro mediador".to_owned(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

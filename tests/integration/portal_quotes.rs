@@ -458,7 +458,14 @@ async fn accepting_records_the_choice_and_hands_the_issuance_to_the_agent() {
     let path = format!("/portal/presupuestos/{}", q.a_sent);
     let csrf = app.csrf_token(&path).await;
     let chosen_text = chosen.to_string();
-    let response = app
+    // The pre-contract information is shown with the quote; accepting confirms it was read.
+    let (_, shown) = page(&app, &path).await;
+    assert!(shown.contains("Información previa a la contratación"));
+    assert!(
+        shown.contains(soriano::distribution::precontract::VERSION)
+            || shown.contains("Cómo cobramos")
+    );
+    let unread = app
         .post_form(
             &format!("{path}/aceptar"),
             &[
@@ -467,8 +474,39 @@ async fn accepting_records_the_choice_and_hands_the_issuance_to_the_agent() {
             ],
         )
         .await;
+    assert_eq!(unread.status(), StatusCode::SEE_OTHER);
+    let (_, refused) = page(&app, &path).await;
+    assert!(
+        refused.contains("Confirme que ha leído la información previa a la contratación."),
+        "{refused}"
+    );
+    assert_eq!(counts(&mut conn, q.a_sent), (0, 0, 0), "nothing written");
+    let response = app
+        .post_form(
+            &format!("{path}/aceptar"),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("opcion", chosen_text.as_str()),
+                ("informacion_previa", "si"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), path);
+    let record = soriano::distribution::records::of_quote(&mut conn, q.a_sent)
+        .unwrap()
+        .expect("the delivery is recorded");
+    let delivery = record.precontract.expect("delivered in e-SORI");
+    assert_eq!(delivery.channel, soriano::distribution::Channel::Portal);
+    assert!(
+        delivery.proof.contains(&world.a.email),
+        "{}",
+        delivery.proof
+    );
+    let text = soriano::distribution::legal_texts::find(&mut conn, delivery.text_id)
+        .unwrap()
+        .unwrap();
+    assert!(text.body.contains("Cómo cobramos"));
 
     let (status, chosen_id, accepted_at, accepted_option, policy): Acceptance = quotes::table
         .find(q.a_sent)
@@ -544,16 +582,42 @@ async fn accepting_records_the_choice_and_hands_the_issuance_to_the_agent() {
     );
     let csrf = common::csrf_from_html(&admin);
     let today = soriano::policies::today().format("%Y-%m-%d").to_string();
-    let issued = app
+    let issue = [
+        ("csrf_token", csrf.as_str()),
+        ("numero", "HOG-CLIENTE-1"),
+        ("efecto", today.as_str()),
+        ("forma_pago", "annual"),
+    ];
+    // RDL 3/2020: the pre-contract information was read in e-SORI, but the client's demands
+    // and needs were never recorded: no policy without them (or a recorded reason).
+    let refused = app
+        .post_form(&format!("{admin_path}/aceptar"), &issue)
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = refused.text().await.unwrap();
+    assert!(
+        refused.contains("Falta en el registro de distribución: las exigencias y necesidades del cliente; la opción recomendada y el motivo."),
+        "{refused}"
+    );
+    assert!(refused.contains(r#"id="motivo_sin_registro-error""#));
+    let needs = app
         .post_form(
-            &format!("{admin_path}/aceptar"),
+            &format!("{admin_path}/necesidades"),
             &[
                 ("csrf_token", csrf.as_str()),
-                ("numero", "HOG-CLIENTE-1"),
-                ("efecto", today.as_str()),
-                ("forma_pago", "annual"),
+                ("n_regimen", "Propietario, vivienda habitual"),
+                ("n_bienes", "Continente y contenido"),
+                ("n_hipoteca", "Sí"),
+                ("n_responsabilidad_civil", "Sí"),
+                ("n_presupuesto", "El equilibrio entre precio y coberturas"),
+                ("opcion_recomendada", chosen_text.as_str()),
+                ("motivo_recomendacion", "Cubre continente y contenido con responsabilidad civil familiar al mejor precio de las comparadas."),
             ],
         )
+        .await;
+    assert_eq!(needs.status(), StatusCode::SEE_OTHER);
+    let issued = app
+        .post_form(&format!("{admin_path}/aceptar"), &issue)
         .await;
     assert_eq!(issued.status(), StatusCode::SEE_OTHER);
     let (status, chosen_after, policy): (String, Option<i64>, Option<i64>) = quotes::table
@@ -569,6 +633,16 @@ async fn accepting_records_the_choice_and_hands_the_issuance_to_the_agent() {
         .first(&mut conn)
         .unwrap();
     assert_eq!(premium, 30_240, "the option the client chose");
+    let policy = policy.unwrap();
+    let (_, policy_page) = page(&app, &format!("/admin/polizas/{policy}")).await;
+    assert!(policy_page.contains("Cómo se contrató"));
+    assert!(policy_page.contains("Continente y contenido"));
+    assert!(policy_page.contains("Área de clientes e-SORI"));
+    // The client (still signed in to e-SORI in this browser) reads the same record there.
+    let (status, portal_policy) = page(&app, &format!("/portal/polizas/{policy}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(portal_policy.contains("Cómo se contrató"));
+    assert!(portal_policy.contains("Cubre continente y contenido con responsabilidad civil"));
     app.stop().await;
 }
 
@@ -585,7 +659,11 @@ async fn accepting_twice_expired_drafts_and_other_clients_quotes_write_nothing()
             let option = option.to_string();
             app.post_form(
                 &format!("/portal/presupuestos/{id}/aceptar"),
-                &[("csrf_token", csrf.as_str()), ("opcion", option.as_str())],
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("opcion", option.as_str()),
+                    ("informacion_previa", "si"),
+                ],
             )
             .await
         }

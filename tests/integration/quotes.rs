@@ -149,6 +149,11 @@ async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Re
     app.post_form(path, &form).await
 }
 
+async fn get(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let response = app.get(path).await;
+    (response.status(), response.text().await.unwrap())
+}
+
 fn system_actor() -> Actor {
     Actor::system()
 }
@@ -211,8 +216,49 @@ fn make_quote(conn: &mut PgConnection, fx: &Fixture, customer: Option<i64>, sent
             &system_actor(),
         )
         .expect("quote sent");
+        record_sale(conn, quote.id);
     }
     quote.id
+}
+
+/// The car questions' answers as the needs form sends them, recommending `option`.
+fn car_needs(option: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("n_uso", "Particular".into()),
+        ("n_cobertura", "Todo riesgo con franquicia".into()),
+        ("n_asistencia", "Sí, desde el kilómetro cero".into()),
+        ("n_conductores", "No".into()),
+        ("n_presupuesto", "El precio".into()),
+        ("opcion_recomendada", option.to_owned()),
+        (
+            "motivo_recomendacion",
+            "Todo riesgo con franquicia al menor precio de las dos compañías comparadas.".into(),
+        ),
+    ]
+}
+
+/// Records the distribution record of a quote: needs, advice, pre-contract on paper.
+fn record_sale(conn: &mut PgConnection, id: i64) {
+    let option = first_option(conn, id).0.to_string();
+    let answers = car_needs(&option);
+    let value = |field: &str| {
+        answers
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, v)| v.as_str())
+    };
+    let scope = PortfolioScope::All;
+    domain::sale::record_needs(conn, scope, id, value, &system_actor()).expect("needs");
+    domain::sale::record_delivery(
+        conn,
+        scope,
+        id,
+        "paper",
+        "Copia firmada en el expediente",
+        &soriano::distribution::precontract::BrokerIdentity::development(),
+        &system_actor(),
+    )
+    .expect("delivered");
 }
 
 fn status_of(conn: &mut PgConnection, id: i64) -> String {
@@ -868,4 +914,220 @@ async fn a_customers_quote_has_its_documents_page() {
         .get(&format!("/admin/documentos?entidad=quote&id={id}"))
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn no_policy_is_issued_without_the_distribution_record_or_a_reason() {
+    let (app, fx) = spawn().await;
+    let mut conn = app.db.conn();
+    let id = make_quote(&mut conn, &fx, Some(fx.customer), false);
+    domain::send(
+        &mut conn,
+        PortfolioScope::All,
+        id,
+        portfolio::today(),
+        &system_actor(),
+    )
+    .unwrap();
+    let (option, ..) = first_option(&mut conn, id);
+    let option = option.to_string();
+    app.sign_in("agente@soriano.es", PASSWORD).await;
+    let path = format!("/admin/presupuestos/{id}");
+    let (_, page) = get(&app, &path).await;
+    assert!(page.contains("Registro de distribución"));
+    assert!(page.contains("¿Para qué usa el vehículo?"));
+    let today = portfolio::today().to_string();
+    let accept = [
+        ("opcion", option.as_str()),
+        ("numero", "IDD-1"),
+        ("efecto", today.as_str()),
+        ("forma_pago", "annual"),
+    ];
+
+    // Nothing recorded: refused, nothing written.
+    let before = count_policies(&mut conn);
+    let response = post(&app, &format!("{path}/aceptar"), &accept).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Falta en el registro de distribución: las exigencias y necesidades del cliente; la opción recomendada y el motivo; la entrega de la información previa."), "{html}");
+    assert_eq!(count_policies(&mut conn), before);
+
+    // The needs form checks every answer and keeps what was typed.
+    let response = post(
+        &app,
+        &format!("{path}/necesidades"),
+        &[("n_uso", "Particular"), ("n_cobertura", "Lo que sea")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"id="n_cobertura-error""#));
+    assert!(html.contains("Elija una de las respuestas de la lista."));
+    assert!(html.contains(r#"id="n_asistencia-error""#));
+    assert!(html.contains(r#"<option value="Particular" selected>"#));
+    assert!(html.contains("Elija la opción que se ajusta a lo que necesita el cliente."));
+    let answers = car_needs(&option);
+    let typed: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = post(&app, &format!("{path}/necesidades"), &typed).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    // A delivery by hand needs its proof; by e-mail it goes through the outbox.
+    let response = post(
+        &app,
+        &format!("{path}/informacion-previa"),
+        &[("canal", "paper"), ("prueba", " ")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"id="prueba-error""#)
+    );
+    let response = post(&app, &format!("{path}/informacion-previa/enviar"), &[]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("El cliente no tiene correo electrónico")
+    );
+    diesel::update(soriano::db::schema::customers::table.find(fx.customer))
+        .set(soriano::db::schema::customers::email.eq("ana@example.com"))
+        .execute(&mut conn)
+        .unwrap();
+    let response = post(&app, &format!("{path}/informacion-previa/enviar"), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (outbox_id, body): (i64, String) = soriano::db::schema::outbound_emails::table
+        .filter(soriano::db::schema::outbound_emails::kind.eq("quote.precontract"))
+        .select((
+            soriano::db::schema::outbound_emails::id,
+            soriano::db::schema::outbound_emails::body_text,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert!(body.contains("Cómo cobramos"));
+    let record = soriano::distribution::records::of_quote(&mut conn, id)
+        .unwrap()
+        .unwrap();
+    assert!(record.is_complete(), "{:?}", record.missing());
+    let delivery = record.precontract.unwrap();
+    assert_eq!(delivery.channel, soriano::distribution::Channel::Email);
+    assert!(delivery.proof.contains(&format!("Correo n.º {outbox_id}")));
+
+    // Complete: issued, and the policy shows what it was sold on.
+    let response = post(&app, &format!("{path}/aceptar"), &accept).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let policy = location(&response);
+    let (_, html) = get(&app, &policy).await;
+    assert!(html.contains("Cómo se contrató"));
+    assert!(html.contains("Todo riesgo con franquicia al menor precio"));
+    assert!(html.contains("Correo electrónico"));
+
+    // Incomplete but with a recorded reason: issued, and the reason is kept and shown.
+    let other = make_quote(&mut conn, &fx, Some(fx.customer), false);
+    domain::send(
+        &mut conn,
+        PortfolioScope::All,
+        other,
+        portfolio::today(),
+        &system_actor(),
+    )
+    .unwrap();
+    let (other_option, ..) = first_option(&mut conn, other);
+    let other_option = other_option.to_string();
+    let response = post(
+        &app,
+        &format!("/admin/presupuestos/{other}/aceptar"),
+        &[
+            ("opcion", other_option.as_str()),
+            ("numero", "IDD-2"),
+            ("efecto", today.as_str()),
+            ("forma_pago", "annual"),
+            ("motivo_sin_registro", "Renovación anticipada pedida por el cliente por teléfono; se le enviará la documentación"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, html) = get(&app, &location(&response)).await;
+    assert!(html.contains("Emitida sin el registro completo."));
+    assert!(html.contains("Renovación anticipada pedida por el cliente"));
+
+    // Another agent's quote is not found; a form without CSRF is refused.
+    let response = app
+        .post_form(&format!("{path}/informacion-previa/enviar"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let (other_agent, status) = app.sign_in_elsewhere("otro@soriano.es", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let body = other_agent
+        .get(app.url("/admin/presupuestos"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_from_html(&body);
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
+    form.extend_from_slice(&typed);
+    let response = other_agent
+        .post(app.url(&format!("{path}/necesidades")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn a_policy_typed_without_a_quote_says_why() {
+    let (app, fx) = spawn().await;
+    let mut conn = app.db.conn();
+    app.sign_in("agente@soriano.es", PASSWORD).await;
+    let customer = fx.customer.to_string();
+    let carrier = fx.first.carrier.to_string();
+    let product = fx.first.product.to_string();
+    let today = portfolio::today().to_string();
+    let mut form = vec![
+        ("cliente", customer.as_str()),
+        ("compania", carrier.as_str()),
+        ("producto", product.as_str()),
+        ("numero", "SINPRES-1"),
+        ("efecto", today.as_str()),
+        ("prima_neta", "400"),
+        ("prima_total", "452,30"),
+        ("forma_pago", "annual"),
+        ("matricula", "1234 BCD"),
+        ("marca", "Seat"),
+        ("modelo", "León"),
+        ("anio_matriculacion", "2020"),
+    ];
+    let before = count_policies(&mut conn);
+    let response = post(&app, "/admin/polizas", &form).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(r#"id="motivo_sin_presupuesto-error""#),
+        "{html}"
+    );
+    assert!(html.contains("Explique por qué se da de alta sin presupuesto"));
+    assert!(
+        html.contains(r#"value="SINPRES-1""#),
+        "what was typed is kept"
+    );
+    assert_eq!(count_policies(&mut conn), before);
+    form.push((
+        "motivo_sin_presupuesto",
+        "Traspaso de la póliza desde otro mediador",
+    ));
+    let response = post(&app, "/admin/polizas", &form).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, html) = get(&app, &location(&response)).await;
+    assert!(html.contains(
+        "Dada de alta sin presupuesto. Motivo: Traspaso de la póliza desde otro mediador"
+    ));
 }

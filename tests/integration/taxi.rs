@@ -909,6 +909,10 @@ async fn the_policy_form_takes_a_taxi_and_says_what_is_wrong_in_spanish() {
     let today = soriano::policies::today().to_string();
     let mut form: Vec<(&str, &str)> = vec![
         ("csrf_token", csrf.as_str()),
+        (
+            "motivo_sin_presupuesto",
+            "Traspaso de la póliza desde otro mediador",
+        ),
         ("cliente", customer.as_str()),
         ("compania", carrier.as_str()),
         ("producto", product.as_str()),

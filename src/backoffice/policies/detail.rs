@@ -1,6 +1,7 @@
 //! Policy page and its actions.
 
 use super::*;
+use crate::distribution::{self, PolicySale};
 
 /// The values of the action forms (what was typed, or sensible defaults).
 #[derive(Debug, Clone, Default)]
@@ -62,9 +63,14 @@ pub struct PolicyPage {
     pub forms: ActionForms,
     pub errors: FieldErrors,
     pub cancel_reasons: Vec<(String, String)>,
+    /// What it was sold on: the quote's distribution record, or the reason for none.
+    pub sale: PolicySale,
 }
 
 impl PolicyPage {
+    pub fn quote_href(&self, id: &i64) -> String {
+        format!("/admin/presupuestos/{id}")
+    }
     pub fn status(&self) -> Status {
         self.detail.policy.status()
     }
@@ -150,7 +156,7 @@ impl PolicyPage {
 
 fn policy_page(
     ctx: PageContext,
-    detail: PolicyDetail,
+    (detail, sale): (PolicyDetail, PolicySale),
     forms: Option<ActionForms>,
     errors: FieldErrors,
 ) -> PolicyPage {
@@ -160,6 +166,7 @@ fn policy_page(
         detail,
         forms,
         errors,
+        sale,
         cancel_reasons: std::iter::once((String::new(), "Elija el motivo".to_owned()))
             .chain(
                 CancelReason::ALL
@@ -192,7 +199,8 @@ pub async fn show(
                 Some(detail.policy.customer_id),
                 &format!("Póliza {}", detail.policy.number),
             )?;
-            Ok::<_, PolicyError>(detail)
+            let sale = distribution::records::of_policy(conn, id)?;
+            Ok::<_, PolicyError>((detail, sale))
         })
         .await?;
     page_or_partial!(policy_page(ctx, detail, None, FieldErrors::new()))
@@ -276,9 +284,13 @@ where
         Err(other) => return Err(other.into()),
     };
     let detail = db
-        .run(move |conn| policies::detail(conn, scope, id))
+        .run(move |conn| {
+            let detail = policies::detail(conn, scope, id)?;
+            let sale = distribution::records::of_policy(conn, id)?;
+            Ok::<_, PolicyError>((detail, sale))
+        })
         .await?;
-    let mut forms = ActionForms::defaults(&detail, policies::today());
+    let mut forms = ActionForms::defaults(&detail.0, policies::today());
     typed(&mut forms);
     render::html_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,

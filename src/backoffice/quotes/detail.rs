@@ -1,6 +1,12 @@
 //! The quote's page.
 
+use std::collections::HashMap;
+
 use super::*;
+use crate::config::Config;
+use crate::distribution::needs::{self, Question};
+use crate::distribution::{Channel, SaleRecord, records};
+use crate::quotes::sale;
 
 pub struct OptionView {
     pub id: i64,
@@ -76,12 +82,101 @@ pub struct QuotePage {
     pub accept: AcceptForm,
     pub add: OptionInput,
     pub motivo: String,
+    /// The distribution record (RDL 3/2020) so far, and the questions of the quote's line.
+    pub record: Option<SaleRecord>,
+    pub questions: Vec<Question>,
+    /// The needs form as typed, when it was refused.
+    pub needs_typed: Option<HashMap<String, String>>,
+    pub delivery: DeliveryForm,
+    pub channels: Vec<(String, String)>,
     pub errors: FieldErrors,
     /// Why the last action was refused, when it is no field's.
     pub error: Option<String>,
 }
 
+/// The "delivered by hand" form as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DeliveryForm {
+    pub canal: String,
+    pub prueba: String,
+}
+
 impl QuotePage {
+    /// What the record still lacks before the policy may be issued.
+    pub fn missing(&self) -> Vec<&'static str> {
+        match &self.record {
+            Some(record) => record.missing(),
+            None => SaleRecord::nothing_recorded(),
+        }
+    }
+    pub fn missing_text(&self) -> String {
+        self.missing().join("; ")
+    }
+    pub fn needs_recorded(&self) -> bool {
+        self.record
+            .as_ref()
+            .is_some_and(|r| r.needs_recorded_at.is_some())
+    }
+    /// The value of question `code`'s field: as typed, else as recorded.
+    pub fn need_value(&self, code: &str) -> String {
+        if let Some(typed) = &self.needs_typed {
+            return typed.get(&needs::field(code)).cloned().unwrap_or_default();
+        }
+        self.record
+            .as_ref()
+            .and_then(|r| r.needs.iter().find(|a| a.code == code))
+            .map(|a| a.answer.clone())
+            .unwrap_or_default()
+    }
+    pub fn is_answer(&self, value: &str, choice: &str) -> bool {
+        value == choice
+    }
+    pub fn need_field(&self, code: &str) -> String {
+        needs::field(code)
+    }
+    pub fn recommended_value(&self) -> String {
+        if let Some(typed) = &self.needs_typed {
+            return typed
+                .get(sale::RECOMMENDED_FIELD)
+                .cloned()
+                .unwrap_or_default();
+        }
+        self.record
+            .as_ref()
+            .and_then(|r| r.recommended_option_id)
+            .map(|id| id.to_string())
+            .unwrap_or_default()
+    }
+    pub fn advice_value(&self) -> String {
+        if let Some(typed) = &self.needs_typed {
+            return typed.get(sale::ADVICE_FIELD).cloned().unwrap_or_default();
+        }
+        self.record
+            .as_ref()
+            .map(|r| r.advice_basis.clone())
+            .unwrap_or_default()
+    }
+    fn channels_by_hand() -> Vec<(String, String)> {
+        std::iter::once((String::new(), "Elija cómo se entregó".to_owned()))
+            .chain(
+                Channel::by_hand()
+                    .into_iter()
+                    .map(|c| (c.code().to_owned(), c.label().to_owned())),
+            )
+            .collect()
+    }
+    /// The error summary of the needs form (its fields are the line's questions).
+    pub fn needs_summary(&self) -> Vec<crate::validation::SummaryItem> {
+        let mut fields: Vec<String> = self
+            .questions
+            .iter()
+            .map(|q| needs::field(q.code))
+            .collect();
+        fields.push(sale::RECOMMENDED_FIELD.to_owned());
+        fields.push(sale::ADVICE_FIELD.to_owned());
+        self.errors.summary_of(&fields.join(" "))
+    }
     pub fn holder(&self) -> String {
         self.detail.holder()
     }
@@ -119,6 +214,7 @@ impl QuotePage {
             "nif",
             "email",
             "telefono",
+            "motivo_sin_registro",
         ]
         .iter()
         .any(|f| self.errors.has(f))
@@ -155,13 +251,14 @@ async fn quote_page(
     scope: PortfolioScope,
     id: i64,
 ) -> Result<QuotePage, AppError> {
-    let (detail, history, products, carriers) = db
+    let (detail, history, products, carriers, record) = db
         .run(move |conn| {
             let detail = quotes::detail(conn, scope, id)?;
             let history = quotes::history(conn, id)?;
             let products = policies::product_options(conn)?;
             let carriers = catalog::active_carriers(conn)?;
-            Ok::<_, QuoteError>((detail, history, products, carriers))
+            let record = records::of_quote(conn, id)?;
+            Ok::<_, QuoteError>((detail, history, products, carriers, record))
         })
         .await
         .map_err(AppError::from)?;
@@ -197,6 +294,11 @@ async fn quote_page(
         accept: accept_defaults(&detail),
         add: OptionInput::default(),
         motivo: String::new(),
+        record,
+        questions: needs::questions(RiskKind::for_line(&detail.line_code)),
+        needs_typed: None,
+        delivery: DeliveryForm::default(),
+        channels: QuotePage::channels_by_hand(),
         errors: FieldErrors::new(),
         error: None,
         detail,
@@ -405,6 +507,109 @@ pub async fn remove_option(
         Ok(()) => Ok(flash::redirect(
             &format!("/admin/presupuestos/{id}"),
             Flash::success("Opción quitada."),
+        )),
+        Err(error) => refused(ctx, &db, scope, id, error, |_| {}).await,
+    }
+}
+
+/// POST /admin/presupuestos/{id}/necesidades: the client's demands and needs, the option that
+/// fits them and why.
+pub async fn record_needs(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    form: crate::web::form::StrictForm<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let scope = scope_of(&staff);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    let typed = form.into_inner();
+    let submitted = typed.clone();
+    let outcome = db
+        .transaction(move |conn| {
+            sale::record_needs(
+                conn,
+                scope,
+                id,
+                |field| submitted.get(field).map(String::as_str),
+                &by,
+            )
+        })
+        .await;
+    match outcome {
+        Ok(()) => Ok(flash::redirect(
+            &format!("/admin/presupuestos/{id}#registro-distribucion"),
+            Flash::success("Exigencias y necesidades registradas."),
+        )),
+        Err(error) => {
+            refused(ctx, &db, scope, id, error, |page| {
+                page.needs_typed = Some(typed)
+            })
+            .await
+        }
+    }
+}
+
+/// POST /admin/presupuestos/{id}/informacion-previa: delivered on paper or in person.
+pub async fn record_delivery(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+    form: crate::web::form::StrictForm<DeliveryForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let scope = scope_of(&staff);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    let typed = form.into_inner();
+    let submitted = typed.clone();
+    let broker = config.broker.identity();
+    let outcome = db
+        .transaction(move |conn| {
+            sale::record_delivery(
+                conn,
+                scope,
+                id,
+                &submitted.canal,
+                &submitted.prueba,
+                &broker,
+                &by,
+            )
+        })
+        .await;
+    match outcome {
+        Ok(()) => Ok(flash::redirect(
+            &format!("/admin/presupuestos/{id}#registro-distribucion"),
+            Flash::success("Entrega de la información previa registrada."),
+        )),
+        Err(error) => refused(ctx, &db, scope, id, error, |page| page.delivery = typed).await,
+    }
+}
+
+/// POST /admin/presupuestos/{id}/informacion-previa/enviar: e-mailed through the outbox.
+pub async fn email_precontract(
+    ctx: PageContext,
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let scope = scope_of(&staff);
+    let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    let broker = config.broker.identity();
+    let outcome = db
+        .transaction(move |conn| sale::email_precontract(conn, scope, id, &broker, &by))
+        .await;
+    match outcome {
+        Ok(to) => Ok(flash::redirect(
+            &format!("/admin/presupuestos/{id}#registro-distribucion"),
+            Flash::success(format!("Información previa enviada a {to}.")),
         )),
         Err(error) => refused(ctx, &db, scope, id, error, |_| {}).await,
     }

@@ -241,6 +241,7 @@ diesel::table! {
         status_changed_on -> Nullable<Date>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        sale_exemption -> Nullable<Text>,
     }
 }
 
@@ -497,6 +498,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    legal_texts (id) {
+        id -> Int8,
+        kind -> Text,
+        version -> Text,
+        body -> Text,
+        sha256 -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    quote_sale_records (quote_id) {
+        quote_id -> Int8,
+        needs -> Jsonb,
+        needs_recorded_at -> Nullable<Timestamptz>,
+        needs_recorded_by -> Nullable<Text>,
+        recommended_option_id -> Nullable<Int8>,
+        advice_basis -> Text,
+        precontract_text_id -> Nullable<Int8>,
+        precontract_channel -> Nullable<Text>,
+        precontract_delivered_at -> Nullable<Timestamptz>,
+        precontract_proof -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     quote_options (id) {
         id -> Int8,
         quote_id -> Int8,
@@ -647,6 +675,8 @@ diesel::joinable!(quotes -> policies (policy_id));
 diesel::joinable!(quote_options -> carriers (carrier_id));
 diesel::joinable!(quote_options -> products (product_id));
 diesel::joinable!(quote_options -> quotes (quote_id));
+diesel::joinable!(quote_sale_records -> quotes (quote_id));
+diesel::joinable!(quote_sale_records -> legal_texts (precontract_text_id));
 diesel::joinable!(quotes -> customers (customer_id));
 diesel::joinable!(taxi_tariff_versions -> carriers (carrier_id));
 diesel::joinable!(quote_options -> taxi_tariff_versions (tariff_version_id));
@@ -1118,6 +1148,8 @@ diesel::table! {
 diesel::joinable!(privacy_requests -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    legal_texts,
+    quote_sale_records,
     privacy_requests,
     access_log,
     complaint_settings,

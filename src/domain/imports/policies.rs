@@ -513,6 +513,7 @@ fn plan(
             prima_total: get("prima_total"),
             forma_pago: frequency_code(&get("forma_pago")),
             agente: agent.map(|id| id.to_string()).unwrap_or_default(),
+            motivo_sin_presupuesto: policy_queries::IMPORT_SALE_EXEMPTION.to_owned(),
             risk: RiskInput {
                 matricula: get("matricula"),
                 marca: get("marca"),

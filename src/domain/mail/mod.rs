@@ -57,6 +57,15 @@ pub fn enqueue(conn: &mut PgConnection, email: &Email) -> QueryResult<i64> {
 pub enum Notice {
     /// "We have received your request" to a visitor who sent a form.
     LeadConfirmation { to: String, name: String },
+    /// The pre-contract information of a quote (RDL 3/2020), on a durable medium.
+    Precontract {
+        to: String,
+        name: String,
+        quote_number: String,
+        /// (heading, paragraph) in order.
+        sections: Vec<(String, String)>,
+        version: String,
+    },
     /// A lead assigned to an agent (`created`: a new lead, not one reassigned).
     LeadAssigned {
         to: String,

@@ -106,6 +106,9 @@ pub struct PolicyForm {
     pub prima_total: String,
     pub forma_pago: String,
     pub agente: String,
+    /// Why the policy is issued without a quote's distribution record (a transfer from
+    /// another broker, a portfolio taken over...). Required when there is no quote.
+    pub motivo_sin_presupuesto: String,
     #[serde(flatten)]
     pub risk: RiskInput,
 }
@@ -260,11 +263,16 @@ struct NewPolicyRow<'a> {
     total_premium_cents: i64,
     payment_frequency: &'static str,
     agent_staff_id: Option<i64>,
+    sale_exemption: Option<&'a str>,
 }
 
 /// Creates a policy from the form: checks every field ([`check_new`]), inserts the policy and
 /// its first period with its receipts and records `policy.created` ([`insert_new`]). Returns
 /// its id.
+///
+/// A policy sold through a quote is issued by accepting the quote, which carries its
+/// distribution record (RDL 3/2020); one typed here has no quote, so the form must say why
+/// (`motivo_sin_presupuesto`), and that reason is kept with the policy.
 pub fn create(
     conn: &mut PgConnection,
     scope: PortfolioScope,
@@ -272,9 +280,33 @@ pub fn create(
     by: &Actor,
     today: NaiveDate,
 ) -> Result<i64, PolicyError> {
-    let policy = check_new(conn, scope, form, today)?;
-    insert_new(conn, &policy, by)
+    let checked = check_new(conn, scope, form, today);
+    if form.motivo_sin_presupuesto.trim().is_empty() {
+        let mut errors = match checked {
+            Err(PolicyError::Invalid(errors)) => errors,
+            Err(other) => return Err(other),
+            Ok(_) => FieldErrors::new(),
+        };
+        errors.add("motivo_sin_presupuesto", SALE_EXEMPTION_NEEDED);
+        return Err(PolicyError::Invalid(errors));
+    }
+    insert_new(conn, &checked?, by)
 }
+
+/// Why a policy typed without a quote is refused.
+pub const SALE_EXEMPTION_NEEDED: &str = "Explique por qué se da de alta sin presupuesto (por ejemplo, traspaso desde otro mediador): sin presupuesto no hay registro de exigencias y necesidades ni de la información previa.";
+
+/// Reasons staff usually give for a policy without a quote (the form suggests them).
+pub const SALE_EXEMPTION_SUGGESTIONS: &[&str] = &[
+    "Traspaso de la póliza desde otro mediador",
+    "Póliza contratada directamente con la compañía y cedida a la correduría",
+    "Incorporación de la cartera de otro mediador",
+    "Sustitución de una póliza anterior del mismo cliente, sin cambio de riesgo",
+];
+
+/// The reason kept with every imported policy.
+pub const IMPORT_SALE_EXEMPTION: &str =
+    "Incorporada por importación de cartera (vendida fuera de la aplicación)";
 
 /// A new policy checked against the book, ready to insert.
 #[derive(Debug, Clone, PartialEq)]
@@ -291,6 +323,8 @@ pub struct NewPolicy {
     pub total_cents: i64,
     pub frequency: Frequency,
     pub agent_staff_id: Option<i64>,
+    /// Why it is issued without a complete distribution record, when it is.
+    pub sale_exemption: Option<String>,
 }
 
 /// Checks the new-policy form: the customer in scope, the product of that carrier, the number
@@ -416,6 +450,18 @@ pub fn check_new_with(
             &mut errors,
         )
     });
+    let sale_exemption = Some(form.motivo_sin_presupuesto.trim())
+        .filter(|reason| !reason.is_empty())
+        .map(str::to_owned);
+    if sale_exemption
+        .as_ref()
+        .is_some_and(|reason| reason.chars().count() > 1000)
+    {
+        errors.add(
+            "motivo_sin_presupuesto",
+            "Escriba como mucho 1000 caracteres.",
+        );
+    }
 
     let (
         Some(customer),
@@ -450,6 +496,7 @@ pub fn check_new_with(
         total_cents: total,
         frequency,
         agent_staff_id: agent,
+        sale_exemption,
     })
 }
 
@@ -473,6 +520,7 @@ pub fn insert_new(
         total_cents: total,
         frequency,
         agent_staff_id: agent,
+        ref sale_exemption,
     } = *policy;
     let risk_json = serde_json::to_value(risk).map_err(|e| {
         PolicyError::Database(DbError::Query(DieselError::SerializationError(Box::new(e))))
@@ -491,6 +539,7 @@ pub fn insert_new(
             total_premium_cents: total,
             payment_frequency: frequency.code(),
             agent_staff_id: agent,
+            sale_exemption: sale_exemption.as_deref(),
         })
         .returning(policies::id)
         .get_result::<i64>(conn);
@@ -572,6 +621,7 @@ pub fn insert_many(
             total_premium_cents: policy.total_cents,
             payment_frequency: policy.frequency.code(),
             agent_staff_id: policy.agent_staff_id,
+            sale_exemption: policy.sale_exemption.as_deref(),
         })
         .collect();
     let inserted: HashMap<(i64, String), i64> = diesel::insert_into(policies::table)

@@ -271,6 +271,10 @@ pub struct ClientAcceptance<'a> {
     pub today: NaiveDate,
     /// Public base URL, for the link in the agent's e-mail.
     pub base_url: &'a url::Url,
+    /// The client ticked that they read the pre-contract information shown with the quote.
+    pub read_precontract: bool,
+    /// Whose pre-contract information it is (kept in full with the delivery).
+    pub broker: &'a crate::distribution::precontract::BrokerIdentity,
 }
 
 /// What accepting did.
@@ -392,6 +396,16 @@ pub fn accept_by_client(
         .ok_or(QuoteError::NotFound)?;
 
     let by = Actor::client(&input.by.label, &input.by.ip, &input.by.user_agent);
+    // RDL 3/2020: the client accepts having been given the pre-contract information; shown
+    // with the quote in e-SORI, its reading is confirmed here unless it was delivered before.
+    let delivered = crate::distribution::records::of_quote(conn, id)?
+        .is_some_and(|record| record.precontract.is_some());
+    if !delivered {
+        if !input.read_precontract {
+            return Err(super::sale::confirmation_missing());
+        }
+        super::sale::confirm_in_portal(conn, id, input.broker, &by)?;
+    }
     // The quote is this customer's (checked above under lock), hence the whole portfolio here.
     choose_option(conn, PortfolioScope::All, id, option.option.id, &by)?;
     let now = Utc::now();

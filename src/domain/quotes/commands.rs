@@ -279,7 +279,11 @@ pub fn create(
 }
 
 /// Quote `id` within `scope`, locked for the rest of the transaction.
-fn lock(conn: &mut PgConnection, scope: PortfolioScope, id: i64) -> Result<Quote, QuoteError> {
+pub(super) fn lock(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    id: i64,
+) -> Result<Quote, QuoteError> {
     if !super::in_scope(conn, scope, id)? {
         return Err(QuoteError::NotFound);
     }
@@ -612,6 +616,31 @@ pub fn accept(
         errors.add("forma_pago", "Elija la forma de pago.");
     }
 
+    // RDL 3/2020: no sale without the client's demands and needs, the advice and the
+    // pre-contract information, unless staff record why.
+    let missing = match crate::distribution::records::of_quote(conn, id)? {
+        Some(record) => record.missing(),
+        None => crate::distribution::SaleRecord::nothing_recorded(),
+    };
+    let exemption = form.motivo_sin_registro.trim();
+    if !missing.is_empty() && exemption.is_empty() {
+        errors.add(
+            "motivo_sin_registro",
+            format!(
+                "Falta en el registro de distribución: {}. Complételo antes de emitir la póliza o escriba por qué se emite sin ello.",
+                missing.join("; ")
+            ),
+        );
+    }
+    if exemption.chars().count() > 1000 {
+        errors.add("motivo_sin_registro", "Escriba como mucho 1000 caracteres.");
+    }
+    let sale_exemption = if missing.is_empty() {
+        String::new()
+    } else {
+        exemption.to_owned()
+    };
+
     let valid_customer = match quote.customer_id {
         Some(_) => None,
         None => match customers::validate(&form.customer) {
@@ -699,11 +728,14 @@ pub fn accept(
             .agent_staff_id
             .map(|a| a.to_string())
             .unwrap_or_default(),
+        motivo_sin_presupuesto: sale_exemption.clone(),
         risk: RiskInput::of(&risk),
     };
     // The quote is in the caller's scope; the policy follows it even when the customer is
     // carried by another agent.
-    let policy_id = match policies::create(conn, PortfolioScope::All, &policy_form, by, today) {
+    let issued = policies::check_new(conn, PortfolioScope::All, &policy_form, today)
+        .and_then(|policy| policies::insert_new(conn, &policy, by));
+    let policy_id = match issued {
         Ok(policy_id) => policy_id,
         Err(PolicyError::Invalid(errors)) => {
             // The risk, product and premiums come from the quote and have no field on the
@@ -758,14 +790,16 @@ pub fn accept(
             "opcion": option.id,
             "poliza": policy_id,
             "cliente": customer_id,
+            "motivo_sin_registro": (!sale_exemption.is_empty()).then_some(&sale_exemption),
         }),
     )?;
     Ok(policy_id)
 }
 
 /// The fields of the accept form: the policy's and, for a prospect, the customer's.
-const ACCEPT_FIELDS: [&str; 19] = [
+const ACCEPT_FIELDS: [&str; 20] = [
     "opcion",
+    "motivo_sin_registro",
     "numero",
     "efecto",
     "forma_pago",

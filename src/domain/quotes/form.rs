@@ -410,6 +410,8 @@ pub struct AcceptForm {
     pub numero: String,
     pub efecto: String,
     pub forma_pago: String,
+    /// Why the policy is issued although the distribution record is incomplete.
+    pub motivo_sin_registro: String,
     #[serde(flatten)]
     pub customer: CustomerForm,
 }

@@ -15,6 +15,7 @@ pub mod client;
 mod commands;
 mod form;
 mod queries;
+pub mod sale;
 pub mod status;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -5,6 +5,9 @@ use diesel::prelude::*;
 use super::rng::XorShift;
 use crate::db::schema::{carriers, customers, lines_of_business, products};
 
+/// The book the demo starts with was sold before the application kept distribution records.
+const DEMO_SALE_EXEMPTION: &str = "Póliza anterior al registro de distribución en la aplicación";
+
 const DEMO_ADDRESSES: &[(&str, &str, &str)] = &[
     ("Calle Mayor 12, 3º B", "28013", "Madrid"),
     ("Avenida Diagonal 401, 5º 2ª", "08008", "Barcelona"),
@@ -179,6 +182,7 @@ pub fn demo_policies(conn: &mut PgConnection) -> anyhow::Result<usize> {
                     policies::agent_staff_id.eq(owner),
                     policies::status_reason.eq(reason),
                     policies::status_changed_on.eq(changed_on),
+                    policies::sale_exemption.eq(DEMO_SALE_EXEMPTION),
                 ))
                 .returning(policies::id)
                 .get_result(conn)?;

@@ -243,6 +243,10 @@ pub fn demo_quotes(conn: &mut PgConnection) -> anyhow::Result<usize> {
                 2 if prospect.is_some() => 1,
                 stage => stage,
             };
+            // Every quote sent to a client carries its distribution record (RDL 3/2020).
+            if stage != 0 {
+                record_sale(conn, quote.id, &line_code, &by)?;
+            }
             match stage {
                 // Draft.
                 0 => {}
@@ -290,4 +294,53 @@ pub fn demo_quotes(conn: &mut PgConnection) -> anyhow::Result<usize> {
     }
     conn.transaction(|conn| domain::expire_overdue(conn, today))?;
     Ok(created)
+}
+
+/// The demo's distribution record of a sent quote: the first answer to each question, the
+/// first option recommended, the pre-contract information handed over on paper.
+fn record_sale(
+    conn: &mut PgConnection,
+    quote_id: i64,
+    line_code: &str,
+    by: &Actor,
+) -> Result<(), QuoteError> {
+    use crate::distribution::{needs, precontract::BrokerIdentity};
+    let first_option: i64 = quote_options::table
+        .filter(quote_options::quote_id.eq(quote_id))
+        .order(quote_options::position)
+        .select(quote_options::id)
+        .first(conn)?;
+    let mut answers: Vec<(String, String)> = needs::questions(RiskKind::for_line(line_code))
+        .iter()
+        .map(|q| {
+            let answer = q
+                .choices
+                .first()
+                .copied()
+                .unwrap_or("Según lo hablado con el cliente");
+            (needs::field(q.code), answer.to_owned())
+        })
+        .collect();
+    answers.push(("opcion_recomendada".into(), first_option.to_string()));
+    answers.push((
+        "motivo_recomendacion".into(),
+        "Cubre todo lo que pidió y es la de mejor relación entre precio y coberturas de las comparadas.".into(),
+    ));
+    let value = |field: &str| {
+        answers
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, v)| v.as_str())
+    };
+    let scope = PortfolioScope::All;
+    domain::sale::record_needs(conn, scope, quote_id, value, by)?;
+    domain::sale::record_delivery(
+        conn,
+        scope,
+        quote_id,
+        "paper",
+        "Copia firmada por el cliente en su expediente",
+        &BrokerIdentity::development(),
+        by,
+    )
 }

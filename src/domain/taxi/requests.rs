@@ -23,7 +23,7 @@ use crate::validation::FieldErrors;
 
 /// Version of the pre-contract information text shown before "Lo quiero" (change it whenever
 /// the text in `templates/site/taxi/_precontract.html` changes).
-pub const PRECONTRACT_VERSION: &str = "taxi-precontractual-2026-11-v1";
+pub const PRECONTRACT_VERSION: &str = crate::distribution::precontract::VERSION;
 /// Version of the privacy notice the driver accepts.
 pub const PRIVACY_VERSION: &str = "taxi-privacidad-2026-11-v1";
 /// How long an indicative price and its link stay valid.
@@ -184,6 +184,8 @@ pub struct TaxiRequest {
     pub user_agent: String,
     pub today: NaiveDate,
     pub base_url: String,
+    /// Whose pre-contract information the quoter showed (kept in full with the quote).
+    pub broker: crate::distribution::precontract::BrokerIdentity,
 }
 
 pub enum Requested {
@@ -218,6 +220,118 @@ pub fn demands_and_needs(request: &TaxiRequest) -> serde_json::Value {
         },
         "preferred_carrier_id": request.preferred_carrier_id,
     })
+}
+
+/// The distribution record of a taxi quote (RDL 3/2020): the driver's answers in the quoter
+/// are their demands and needs, the quoter recommends the option that covers them at the
+/// lowest price (or the one the driver chose, when it covers them), and the pre-contract
+/// information was on screen, with the acceptance box, before the price was asked for.
+fn record_sale(
+    conn: &mut PgConnection,
+    quote_id: i64,
+    request: &TaxiRequest,
+    options: &[(i64, &CarrierPrice)],
+) -> QueryResult<()> {
+    use crate::distribution::{Channel, legal_texts, needs::Answer, precontract, records};
+    let input = &request.input;
+    let yes_no = |b: bool| if b { "Sí" } else { "No" }.to_owned();
+    let extras = if input.extras.is_empty() {
+        "Ninguna".to_owned()
+    } else {
+        input
+            .extras
+            .iter()
+            .map(|e| e.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let answers = vec![
+        Answer {
+            code: "cobertura".into(),
+            question: "¿Qué quiere tener cubierto?".into(),
+            answer: input.coverage.label().to_owned(),
+        },
+        Answer {
+            code: "garantias".into(),
+            question: "Garantías adicionales que pidió".into(),
+            answer: extras,
+        },
+        Answer {
+            code: "turnos".into(),
+            question: "¿Cuántos turnos trabaja el taxi?".into(),
+            answer: input.shift.label().to_owned(),
+        },
+        Answer {
+            code: "aeropuerto".into(),
+            question: "¿Trabaja en el aeropuerto?".into(),
+            answer: yes_no(input.airport),
+        },
+        Answer {
+            code: "conductor_adicional".into(),
+            question: "¿Conduce el taxi un segundo conductor?".into(),
+            answer: yes_no(input.second_driver),
+        },
+    ];
+    let fitting = |(_, price): &&(i64, &CarrierPrice)| price.quote.fits_demands();
+    let chosen = options
+        .iter()
+        .filter(fitting)
+        .find(|(_, p)| Some(p.carrier_id) == request.preferred_carrier_id);
+    let cheapest = options
+        .iter()
+        .filter(fitting)
+        .min_by_key(|(_, p)| p.quote.total_cents);
+    let (recommended, basis) = match (chosen, cheapest) {
+        (Some((id, price)), _) => (
+            Some(*id),
+            format!(
+                "Comparadas {} compañías con tarifa de taxi en vigor. {} cubre lo que pidió ({}) y es la que usted eligió.",
+                options.len(),
+                price.carrier_name,
+                input.coverage.label()
+            ),
+        ),
+        (None, Some((id, price))) => (
+            Some(*id),
+            format!(
+                "Comparadas {} compañías con tarifa de taxi en vigor. {} cubre lo que pidió ({}) al menor precio entre las que lo cubren.",
+                options.len(),
+                price.carrier_name,
+                input.coverage.label()
+            ),
+        ),
+        // No option covers everything asked: staff must advise before issuing.
+        (None, None) => (None, String::new()),
+    };
+    let now = chrono::Utc::now();
+    if let Some(recommended) = recommended {
+        records::save_needs(
+            conn,
+            quote_id,
+            &answers,
+            recommended,
+            &basis,
+            "Cotizador de taxi",
+            now,
+        )?;
+    }
+    let text_id = legal_texts::store(
+        conn,
+        "precontract",
+        precontract::VERSION,
+        &precontract::text(&request.broker),
+    )?;
+    records::save_delivery(
+        conn,
+        quote_id,
+        text_id,
+        Channel::Web,
+        &format!(
+            "Mostrada en el cotizador antes de pedir precio y aceptada con la casilla de la solicitud (dirección {})",
+            request.ip
+        ),
+        request.precontract_shown_at,
+    )
 }
 
 /// The taxi as the quote's risk (`policies::Risk::Taxi`, which accepting carries into the
@@ -352,6 +466,7 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
             p.quote.total_cents,
         )
     });
+    let mut option_ids = Vec::with_capacity(prices.len());
     for (position, price) in prices.iter().enumerate() {
         let option_id: i64 = diesel::insert_into(quote_options::table)
             .values((
@@ -369,6 +484,7 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
             ))
             .returning(quote_options::id)
             .get_result(conn)?;
+        option_ids.push((option_id, *price));
         // The carrier whose "Lo quiero" the driver pressed is the option they chose.
         if Some(price.carrier_id) == request.preferred_carrier_id {
             diesel::update(quotes::table.find(quote_id))
@@ -376,6 +492,7 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
                 .execute(conn)?;
         }
     }
+    record_sale(conn, quote_id, request, &option_ids)?;
     crate::events::publish(
         conn,
         "lead.created",

@@ -16,6 +16,8 @@ pub struct RequestPage {
     pub token: String,
     pub shown_at: String,
     pub broker: BrokerInfo,
+    /// The pre-contract information, the same words stored with the quote's record.
+    pub precontract: Vec<crate::distribution::precontract::Section>,
     pub precontract_version: &'static str,
     pub privacy_version: &'static str,
     pub coverage_label: &'static str,
@@ -114,6 +116,7 @@ pub(super) async fn request_page(
         token,
         shown_at,
         broker: config.broker.clone(),
+        precontract: crate::distribution::precontract::sections(&config.broker.identity()),
         precontract_version: requests::PRECONTRACT_VERSION,
         privacy_version: requests::PRIVACY_VERSION,
         coverage_label: input.coverage.label(),
@@ -222,6 +225,7 @@ pub(super) async fn request_submit(
         user_agent: meta.user_agent.clone(),
         today: today(),
         base_url: config.base_url.as_str().to_owned(),
+        broker: config.broker.identity(),
     };
     let outcome = db
         .transaction(move |conn| requests::create(conn, &request))
