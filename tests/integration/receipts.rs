@@ -163,7 +163,12 @@ fn location(response: &reqwest::Response) -> String {
 
 /// Creates a policy through the back-office form; returns its id.
 async fn create_policy(app: &TestApp, token: &str, form: &[(String, String)]) -> i64 {
-    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut fields: Vec<(&str, &str)> =
+        form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    fields.push((
+        "motivo_sin_presupuesto",
+        "Traspaso de la póliza desde otro mediador",
+    ));
     let response = post(app, "/admin/polizas", token, &fields).await;
     assert_eq!(
         response.status(),
