@@ -75,6 +75,17 @@ async fn staff_views_downloads_and_exports_are_logged_and_read_by_compliance_onl
             .status(),
         StatusCode::OK
     );
+    // A quote shows the client's data too: its page and its printable version.
+    let quote = {
+        let mut conn = app.db.conn();
+        portal_support::home_quote(&mut conn, a, world.agent_id, true).0
+    };
+    for path in [
+        format!("/admin/presupuestos/{quote}"),
+        format!("/admin/presupuestos/{quote}/imprimir"),
+    ] {
+        assert_eq!(get(path).await.status(), StatusCode::OK);
+    }
     // The agent cannot read the log.
     let refused = get("/admin/privacidad/accesos".to_owned()).await.status();
     assert!(
@@ -84,7 +95,20 @@ async fn staff_views_downloads_and_exports_are_logged_and_read_by_compliance_onl
 
     let mut conn = app.db.conn();
     let logged = entries(&mut conn);
-    assert_eq!(logged.len(), 5, "{logged:?}");
+    assert_eq!(logged.len(), 7, "{logged:?}");
+    let number: String = soriano::db::schema::quotes::table
+        .find(quote)
+        .select(soriano::db::schema::quotes::number)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        (logged[5].0, logged[5].2.clone()),
+        (Some(a.customer_id), format!("Presupuesto {number}"))
+    );
+    assert_eq!(
+        logged[6].2,
+        format!("Presupuesto {number} (versión para imprimir)")
+    );
     assert_eq!(logged[3].0, Some(a.customer_id));
     assert_eq!(logged[3].2, format!("Póliza {}", a.policy_number));
     assert_eq!(logged[4].2, format!("Siniestro {}", a.claim_number));

@@ -251,9 +251,30 @@ async fn quote_page(
     scope: PortfolioScope,
     id: i64,
 ) -> Result<QuotePage, AppError> {
+    quote_page_seen_by(ctx, db, scope, id, None).await
+}
+
+/// The quote's page; `viewer`, when given, is written to the access log (a view of the
+/// client's or prospect's data), in the same trip to the database.
+async fn quote_page_seen_by(
+    ctx: PageContext,
+    db: &Db,
+    scope: PortfolioScope,
+    id: i64,
+    viewer: Option<Actor>,
+) -> Result<QuotePage, AppError> {
     let (detail, history, products, carriers, record) = db
         .run(move |conn| {
             let detail = quotes::detail(conn, scope, id)?;
+            if let Some(viewer) = &viewer {
+                crate::access_log::record(
+                    conn,
+                    viewer,
+                    crate::access_log::Kind::CustomerViewed,
+                    detail.quote.customer_id,
+                    &format!("Presupuesto {}", detail.quote.number),
+                )?;
+            }
             let history = quotes::history(conn, id)?;
             let products = policies::product_options(conn)?;
             let carriers = catalog::active_carriers(conn)?;
@@ -309,10 +330,14 @@ async fn quote_page(
 pub async fn show(
     ctx: PageContext,
     staff: CurrentStaff,
+    meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    page_or_partial!(quote_page(ctx, &db, scope_of(&staff), path.into_inner()).await?)
+    let viewer = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    page_or_partial!(
+        quote_page_seen_by(ctx, &db, scope_of(&staff), path.into_inner(), Some(viewer)).await?
+    )
 }
 
 /// What to do with a refused action: the page again (422) with the message where it belongs.

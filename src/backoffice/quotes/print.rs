@@ -26,13 +26,28 @@ impl PrintPage {
 pub async fn print(
     ctx: PageContext,
     staff: CurrentStaff,
+    meta: RequestMeta,
     db: web::Data<Db>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
+    let viewer = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let detail = db
-        .run(move |conn| quotes::detail(conn, scope, id))
+        .run(move |conn| {
+            let detail = quotes::detail(conn, scope, id)?;
+            crate::access_log::record(
+                conn,
+                &viewer,
+                crate::access_log::Kind::CustomerViewed,
+                detail.quote.customer_id,
+                &format!(
+                    "Presupuesto {} (versión para imprimir)",
+                    detail.quote.number
+                ),
+            )?;
+            Ok::<_, QuoteError>(detail)
+        })
         .await
         .map_err(AppError::from)?;
     let chosen = detail.quote.chosen_option_id;
