@@ -365,6 +365,8 @@ pub async fn submit(
         campaign: landing.campaign.clone(),
         fields: landing.fields(),
         consent_version: landing.consent_version.clone(),
+        privacy_text_id: landing.privacy_text_id,
+        marketing_text_id: landing.marketing_text_id,
         asks_marketing: !landing.marketing_text.trim().is_empty(),
     };
     let key = spam::stamp_key(&config.secret_key);

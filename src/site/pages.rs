@@ -285,6 +285,8 @@ pub async fn contact_submit(
         campaign: None,
         fields: form::contact_fields(),
         consent_version: CONTACT_CONSENT_VERSION.to_owned(),
+        privacy_text_id: None,
+        marketing_text_id: None,
         asks_marketing: true,
     };
     let sender = Sender {

@@ -121,8 +121,18 @@ async fn creating_a_person_stores_normalised_data_consents_and_an_audit_entry() 
     assert_eq!(
         consents,
         vec![
-            ("marketing".into(), false, "v1".into(), "back-office".into()),
-            ("privacy".into(), true, "v1".into(), "back-office".into()),
+            (
+                "marketing".into(),
+                false,
+                soriano::customers::CONSENT_TEXT_VERSION.into(),
+                "back-office".into()
+            ),
+            (
+                "privacy".into(),
+                true,
+                soriano::customers::CONSENT_TEXT_VERSION.into(),
+                "back-office".into()
+            ),
         ]
     );
     let audited: i64 = audit_log::table
@@ -760,7 +770,9 @@ async fn interactions_logged_with_htmx_return_the_new_item_and_a_fresh_form() {
 #[actix_web::test]
 async fn consents_are_granted_and_withdrawn_with_history() {
     let app = app_signed_in_as_admin().await;
-    let id = id_from_location(&create(&app, &person("Ana", "García López", "12345678Z")).await);
+    let mut fields = person("Ana", "García López", "12345678Z");
+    fields.push(("consentimiento_privacidad", "si"));
+    let id = id_from_location(&create(&app, &fields).await);
     let path = format!("/admin/clientes/{id}/consentimientos");
     let granted = post(
         &app,
@@ -785,6 +797,32 @@ async fn consents_are_granted_and_withdrawn_with_history() {
         .find(|c| c.purpose == soriano::customers::ConsentPurpose::Profiling)
         .unwrap();
     assert_eq!(profiling.granted, Some(false));
+    // Each row keeps the words of the clause, shown on the record.
+    assert_eq!(
+        profiling.text.as_deref(),
+        Some(soriano::customers::consent_text(
+            soriano::customers::ConsentPurpose::Profiling
+        ))
+    );
+    let privacy = current
+        .iter()
+        .find(|c| c.purpose == soriano::customers::ConsentPurpose::Privacy)
+        .unwrap();
+    assert!(
+        privacy
+            .text
+            .as_deref()
+            .is_some_and(|t| t.contains("Agencia Española de Protección de Datos")),
+        "the consent given with the customer form: {privacy:?}"
+    );
+    let record = app
+        .get(&format!("/admin/clientes/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(record.contains("Texto aceptado"));
+    assert!(record.contains("elaboración de perfiles comerciales"));
     let rows: i64 = customer_consents::table
         .filter(customer_consents::customer_id.eq(id))
         .filter(customer_consents::purpose.eq("profiling"))

@@ -1117,3 +1117,52 @@ async fn nul_bytes_in_the_public_forms_are_refused_next_to_the_field_and_nothing
     assert_eq!(mails, 0);
     app.stop().await;
 }
+
+/// The stored words a lead's consent points at, for `purpose`.
+fn consent_words(app: &TestApp, purpose: &str) -> Vec<String> {
+    use soriano::db::schema::legal_texts;
+    lead_consents::table
+        .inner_join(legal_texts::table.on(legal_texts::id.nullable().eq(lead_consents::text_id)))
+        .filter(lead_consents::purpose.eq(purpose))
+        .order(lead_consents::id)
+        .select(legal_texts::body)
+        .load(&mut app.db.conn())
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn each_consent_keeps_the_exact_words_the_visitor_accepted() {
+    let (app, _, _) = spawn().await;
+    let privacy_before: String = soriano::db::schema::landings::table
+        .filter(soriano::db::schema::landings::slug.eq("hogar"))
+        .select(soriano::db::schema::landings::privacy_text)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let served = open(&app, "/l/hogar").await;
+    assert_eq!(
+        send(&app, &served, &good("c1@example.es")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(consent_words(&app, "privacy"), vec![privacy_before.clone()]);
+    assert_eq!(consent_words(&app, "marketing").len(), 1);
+
+    // The editor changes the clause without changing the version label: the next consent
+    // points at the new words, the earlier one still at what that visitor read.
+    let changed = format!("{privacy_before} Texto revisado en diciembre.");
+    diesel::update(
+        soriano::db::schema::landings::table
+            .filter(soriano::db::schema::landings::slug.eq("hogar")),
+    )
+    .set(soriano::db::schema::landings::privacy_text.eq(&changed))
+    .execute(&mut app.db.conn())
+    .unwrap();
+    let served = open(&app, "/l/hogar").await;
+    assert_eq!(
+        send(&app, &served, &good("c2@example.es")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        consent_words(&app, "privacy"),
+        vec![privacy_before, changed]
+    );
+}

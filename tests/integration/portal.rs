@@ -928,8 +928,16 @@ async fn mis_datos_contact_consent_download_and_erasure() {
     assert_eq!(
         consents,
         vec![
-            (true, "v1".into(), "e-SORI".into()),
-            (false, "v1".into(), "e-SORI".into())
+            (
+                true,
+                soriano::customers::CONSENT_TEXT_VERSION.into(),
+                "e-SORI".into()
+            ),
+            (
+                false,
+                soriano::customers::CONSENT_TEXT_VERSION.into(),
+                "e-SORI".into()
+            )
         ]
     );
     let (_, page) = body(&app, "/portal/datos").await;

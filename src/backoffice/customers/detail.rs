@@ -36,6 +36,8 @@ pub struct ConsentView {
     pub label: &'static str,
     pub granted: Option<bool>,
     pub detail: String,
+    /// The exact clause the customer accepted or withdrew.
+    pub text: Option<String>,
 }
 
 impl From<ConsentState> for ConsentView {
@@ -53,6 +55,7 @@ impl From<ConsentState> for ConsentView {
                 ),
                 None => "Sin registrar".to_owned(),
             },
+            text: c.text,
         }
     }
 }

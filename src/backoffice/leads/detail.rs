@@ -246,6 +246,7 @@ pub struct ConsentView {
     pub version: String,
     pub when: String,
     pub ip: String,
+    pub text: Option<String>,
 }
 
 pub struct TaskView {
@@ -410,6 +411,7 @@ pub(super) async fn lead_page(
                 version: c.text_version,
                 when: format::madrid_datetime(c.recorded_at),
                 ip: c.ip.unwrap_or_default(),
+                text: c.text,
             })
             .collect(),
         tasks: tasks

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::audit::{self, Action, NewEntry};
-use crate::customers::CONSENT_TEXT_VERSION;
+use crate::customers::{CONSENT_TEXT_VERSION, ConsentPurpose};
 use crate::db::schema::{
     claim_events, claims, client_sign_ins, customer_consents, customers, documents,
     message_threads, messages, policies, staff_users, tasks,
@@ -196,6 +196,7 @@ pub fn marketing(
 
 /// Grants or withdraws marketing consent (a new row with the text version; history kept).
 pub fn set_marketing(conn: &mut PgConnection, by: &ClientActor, granted: bool) -> QueryResult<()> {
+    let text_id = crate::customers::consent_text_id(conn, ConsentPurpose::Marketing)?;
     diesel::insert_into(customer_consents::table)
         .values((
             customer_consents::customer_id.eq(by.customer_id),
@@ -203,6 +204,7 @@ pub fn set_marketing(conn: &mut PgConnection, by: &ClientActor, granted: bool) -
             customer_consents::granted.eq(granted),
             customer_consents::text_version.eq(CONSENT_TEXT_VERSION),
             customer_consents::source.eq(CONSENT_SOURCE_PORTAL),
+            customer_consents::text_id.eq(text_id),
         ))
         .execute(conn)?;
     by.record(

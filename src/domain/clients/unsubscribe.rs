@@ -162,6 +162,8 @@ pub fn unsubscribe(
         if latest_marketing(conn, customer_id)? == Some(false) {
             return Ok(false);
         }
+        let text_id =
+            crate::customers::consent_text_id(conn, crate::customers::ConsentPurpose::Marketing)?;
         diesel::insert_into(customer_consents::table)
             .values((
                 customer_consents::customer_id.eq(customer_id),
@@ -169,6 +171,7 @@ pub fn unsubscribe(
                 customer_consents::granted.eq(false),
                 customer_consents::text_version.eq(CONSENT_TEXT_VERSION),
                 customer_consents::source.eq(CONSENT_SOURCE_LINK),
+                customer_consents::text_id.eq(text_id),
             ))
             .execute(conn)?;
         audit::record(

@@ -129,8 +129,37 @@ coded!(
     }
 );
 
-/// The text version of the consent clauses currently shown on forms.
-pub const CONSENT_TEXT_VERSION: &str = "v1";
+/// The text version of the consent clauses currently shown on forms ([`consent_text`]).
+pub const CONSENT_TEXT_VERSION: &str = "clientes-2026-12-v2";
+
+/// The words of the consent clause for `purpose` at [`CONSENT_TEXT_VERSION`], as the forms
+/// show them and as each recorded consent keeps them (`legal_texts`).
+pub fn consent_text(purpose: ConsentPurpose) -> &'static str {
+    match purpose {
+        ConsentPurpose::Privacy => {
+            "He leído la información sobre protección de datos: la correduría trata mis datos para estudiar, contratar y gestionar mis seguros con las compañías aseguradoras, cobrar los recibos y tramitar los siniestros (ejecución del contrato de mediación y obligaciones legales de la distribución de seguros). Las compañías con las que contrate recibirán los datos necesarios para emitir y gestionar las pólizas; nadie más, salvo obligación legal. Los datos se conservan mientras dure la relación y después durante los plazos legales. Puedo ejercer mis derechos de acceso, rectificación, supresión, oposición, limitación y portabilidad desde e-SORI o escribiendo a la correduría, y reclamar ante la Agencia Española de Protección de Datos."
+        }
+        ConsentPurpose::Profiling => {
+            "Acepto que la correduría analice mis pólizas, siniestros y datos de contacto para ofrecerme seguros adaptados a mi perfil (elaboración de perfiles comerciales, sin decisiones automatizadas con efectos jurídicos). Puedo retirar este consentimiento en cualquier momento desde e-SORI o escribiendo a la correduría."
+        }
+        ConsentPurpose::Marketing => {
+            "Acepto recibir comunicaciones comerciales de la correduría sobre seguros y servicios propios por correo electrónico, teléfono o SMS. Puedo retirar este consentimiento en cualquier momento desde e-SORI o con el enlace de baja que lleva cada comunicación."
+        }
+    }
+}
+
+/// The id of the stored text of `purpose`'s clause (stored the first time it is used).
+pub fn consent_text_id(
+    conn: &mut diesel::PgConnection,
+    purpose: ConsentPurpose,
+) -> diesel::QueryResult<i64> {
+    crate::distribution::legal_texts::store(
+        conn,
+        purpose.code(),
+        CONSENT_TEXT_VERSION,
+        consent_text(purpose),
+    )
+}
 /// Source of consents recorded by staff.
 pub const CONSENT_SOURCE_BACKOFFICE: &str = "back-office";
 
@@ -143,6 +172,8 @@ pub struct ConsentState {
     pub text_version: String,
     pub source: String,
     pub recorded_at: Option<DateTime<Utc>>,
+    /// The words accepted (or withdrawn), when the row keeps them.
+    pub text: Option<String>,
 }
 
 /// An interaction as the timeline shows it.

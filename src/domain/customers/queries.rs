@@ -14,7 +14,8 @@ use super::rules::ValidCustomer;
 use crate::audit::{self, Action};
 use crate::auth::permissions::PortfolioScope;
 use crate::db::schema::{
-    claims, customer_consents, customers, interactions, policies, receipts, staff_users, tasks,
+    claims, customer_consents, customers, interactions, legal_texts, policies, receipts,
+    staff_users, tasks,
 };
 use crate::identifiers::{Email, Phone, TaxId};
 use crate::listing::{self, Cursor, PAGE_SIZE, Page};
@@ -762,6 +763,12 @@ fn insert_consent(
     text_version: &str,
     source: &str,
 ) -> QueryResult<()> {
+    // The words shown are those of the current version; an older label has no stored text.
+    let text_id = if text_version == super::CONSENT_TEXT_VERSION {
+        Some(super::consent_text_id(conn, purpose)?)
+    } else {
+        None
+    };
     diesel::insert_into(customer_consents::table)
         .values((
             customer_consents::customer_id.eq(customer_id),
@@ -770,6 +777,7 @@ fn insert_consent(
             customer_consents::text_version.eq(text_version),
             customer_consents::source.eq(source),
             customer_consents::recorded_by_staff_id.eq(staff_id),
+            customer_consents::text_id.eq(text_id),
         ))
         .execute(conn)?;
     Ok(())
@@ -810,7 +818,9 @@ pub fn current_consents(
     conn: &mut PgConnection,
     customer_id: i64,
 ) -> QueryResult<Vec<ConsentState>> {
-    let rows: Vec<(String, bool, String, String, DateTime<Utc>)> = customer_consents::table
+    type Row = (String, bool, String, String, DateTime<Utc>, Option<String>);
+    let rows: Vec<Row> = customer_consents::table
+        .left_join(legal_texts::table.on(legal_texts::id.nullable().eq(customer_consents::text_id)))
         .filter(customer_consents::customer_id.eq(customer_id))
         .distinct_on(customer_consents::purpose)
         .order((
@@ -824,18 +834,20 @@ pub fn current_consents(
             customer_consents::text_version,
             customer_consents::source,
             customer_consents::recorded_at,
+            legal_texts::body.nullable(),
         ))
         .load(conn)?;
     Ok(ConsentPurpose::ALL
         .iter()
         .map(
             |&purpose| match rows.iter().find(|r| r.0 == purpose.code()) {
-                Some((_, granted, version, source, at)) => ConsentState {
+                Some((_, granted, version, source, at, text)) => ConsentState {
                     purpose,
                     granted: Some(*granted),
                     text_version: version.clone(),
                     source: source.clone(),
                     recorded_at: Some(*at),
+                    text: text.clone(),
                 },
                 None => ConsentState {
                     purpose,
@@ -843,6 +855,7 @@ pub fn current_consents(
                     text_version: String::new(),
                     source: String::new(),
                     recorded_at: None,
+                    text: None,
                 },
             },
         )

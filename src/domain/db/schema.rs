@@ -206,6 +206,7 @@ diesel::table! {
         source -> Text,
         recorded_at -> Timestamptz,
         recorded_by_staff_id -> Nullable<Int8>,
+        text_id -> Nullable<Int8>,
     }
 }
 
@@ -446,6 +447,7 @@ diesel::table! {
         text_version -> Text,
         ip -> Nullable<Text>,
         recorded_at -> Timestamptz,
+        text_id -> Nullable<Int8>,
     }
 }
 
@@ -697,6 +699,8 @@ diesel::table! {
         published_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        privacy_text_id -> Nullable<Int8>,
+        marketing_text_id -> Nullable<Int8>,
     }
 }
 

@@ -56,6 +56,9 @@ pub struct Target {
     pub fields: Vec<FormField>,
     /// Version of the consent texts shown, stored with each consent.
     pub consent_version: String,
+    /// The stored words of the privacy and marketing clauses shown, when known.
+    pub privacy_text_id: Option<i64>,
+    pub marketing_text_id: Option<i64>,
     /// Whether the form offered the optional marketing consent.
     pub asks_marketing: bool,
 }
@@ -353,6 +356,11 @@ fn record_consents(
                 lead_consents::purpose.eq(purpose),
                 lead_consents::granted.eq(granted),
                 lead_consents::text_version.eq(target.consent_version.clone()),
+                lead_consents::text_id.eq(if purpose == "privacy" {
+                    target.privacy_text_id
+                } else {
+                    target.marketing_text_id
+                }),
                 lead_consents::ip.eq(Some(sender.ip.clone())),
                 lead_consents::recorded_at.eq(now),
             )

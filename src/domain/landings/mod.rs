@@ -38,6 +38,9 @@ pub struct LandingRow {
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The consent texts as stored (`legal_texts`), set by the database on every save.
+    pub privacy_text_id: Option<i64>,
+    pub marketing_text_id: Option<i64>,
 }
 
 impl LandingRow {

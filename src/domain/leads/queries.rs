@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::auth::permissions::{Permission, PortfolioScope};
 use crate::auth::staff::Role;
 use crate::db::schema::{
-    customers, lead_consents, lead_events, lead_submissions, leads, lines_of_business, quotes,
-    staff_users, tasks,
+    customers, lead_consents, lead_events, lead_submissions, leads, legal_texts, lines_of_business,
+    quotes, staff_users, tasks,
 };
 use crate::leads::duplicates::{DuplicateOf, duplicates_of};
 use crate::leads::{BOARD_CARDS, Lead, LeadError, Stage, today};
@@ -491,11 +491,14 @@ pub struct ConsentRow {
     pub text_version: String,
     pub ip: Option<String>,
     pub recorded_at: DateTime<Utc>,
+    /// The words shown, when the consent keeps them.
+    pub text: Option<String>,
 }
 
 /// The consents of lead `lead_id`, newest first.
 pub fn consents(conn: &mut PgConnection, lead_id: i64) -> QueryResult<Vec<ConsentRow>> {
     lead_consents::table
+        .left_join(legal_texts::table.on(legal_texts::id.nullable().eq(lead_consents::text_id)))
         .filter(lead_consents::lead_id.eq(lead_id))
         .order((lead_consents::recorded_at.desc(), lead_consents::id.desc()))
         .select((
@@ -504,6 +507,7 @@ pub fn consents(conn: &mut PgConnection, lead_id: i64) -> QueryResult<Vec<Consen
             lead_consents::text_version,
             lead_consents::ip,
             lead_consents::recorded_at,
+            legal_texts::body.nullable(),
         ))
         .limit(MAX_ROWS)
         .load(conn)
