@@ -197,6 +197,9 @@ pub fn demo_portal_quote(conn: &mut PgConnection) -> anyhow::Result<()> {
     conn.transaction(|conn| {
         let quote = domain::create(conn, new, options, &by)?;
         domain::send(conn, PortfolioScope::All, quote.id, today, &by)?;
+        // The agent recorded what the client needs; the pre-contract information is read and
+        // confirmed by the client in e-SORI when accepting.
+        super::quotes::record_needs(conn, quote.id, "hogar", &by)?;
         Ok::<_, domain::QuoteError>(())
     })
     .map_err(|e| anyhow::anyhow!("demo e-SORI quote: {e:?}"))

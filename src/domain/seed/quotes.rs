@@ -304,7 +304,28 @@ fn record_sale(
     line_code: &str,
     by: &Actor,
 ) -> Result<(), QuoteError> {
-    use crate::distribution::{needs, precontract::BrokerIdentity};
+    use crate::distribution::precontract::BrokerIdentity;
+    record_needs(conn, quote_id, line_code, by)?;
+    domain::sale::record_delivery(
+        conn,
+        PortfolioScope::All,
+        quote_id,
+        "paper",
+        "Copia firmada por el cliente en su expediente",
+        &BrokerIdentity::development(),
+        by,
+    )
+}
+
+/// The demo's demands and needs of a quote: the first answer to each question and the first
+/// option recommended.
+pub(super) fn record_needs(
+    conn: &mut PgConnection,
+    quote_id: i64,
+    line_code: &str,
+    by: &Actor,
+) -> Result<(), QuoteError> {
+    use crate::distribution::needs;
     let first_option: i64 = quote_options::table
         .filter(quote_options::quote_id.eq(quote_id))
         .order(quote_options::position)
@@ -332,15 +353,5 @@ fn record_sale(
             .find(|(name, _)| name == field)
             .map(|(_, v)| v.as_str())
     };
-    let scope = PortfolioScope::All;
-    domain::sale::record_needs(conn, scope, quote_id, value, by)?;
-    domain::sale::record_delivery(
-        conn,
-        scope,
-        quote_id,
-        "paper",
-        "Copia firmada por el cliente en su expediente",
-        &BrokerIdentity::development(),
-        by,
-    )
+    domain::sale::record_needs(conn, PortfolioScope::All, quote_id, value, by)
 }
