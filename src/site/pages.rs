@@ -14,6 +14,7 @@ use crate::catalog::{self, Line};
 use crate::config::{BrokerInfo, Config};
 use crate::db::schema::landings;
 use crate::db::{Db, DbError};
+use crate::distribution::legal_texts;
 use crate::landings::form::{self, Errors};
 use crate::landings::intake::{self, Outcome, Sender, Target};
 use crate::landings::spam;
@@ -301,6 +302,20 @@ pub async fn contact_submit(
         Some(errors) => Outcome::Invalid(errors),
         None => {
             db.transaction(move |conn| {
+                // The consent keeps the words of the two clauses on this page.
+                let mut target = target;
+                target.privacy_text_id = Some(legal_texts::store(
+                    conn,
+                    "privacy",
+                    CONTACT_CONSENT_VERSION,
+                    CONTACT_PRIVACY_TEXT,
+                )?);
+                target.marketing_text_id = Some(legal_texts::store(
+                    conn,
+                    "marketing",
+                    CONTACT_CONSENT_VERSION,
+                    CONTACT_MARKETING_TEXT,
+                )?);
                 intake::submit(conn, &target, &sender, &values, Utc::now()).map_err(DbError::from)
             })
             .await?

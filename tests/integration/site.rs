@@ -242,6 +242,20 @@ async fn the_contact_form_becomes_a_web_form_lead() {
         .unwrap();
     assert_eq!(source, "web_form");
     assert_eq!(landing, None);
+    // The privacy consent keeps the words of the clause on the contact page.
+    let words: Vec<String> = soriano::db::schema::lead_consents::table
+        .inner_join(
+            soriano::db::schema::legal_texts::table.on(soriano::db::schema::legal_texts::id
+                .nullable()
+                .eq(soriano::db::schema::lead_consents::text_id)),
+        )
+        .filter(soriano::db::schema::lead_consents::purpose.eq("privacy"))
+        .select(soriano::db::schema::legal_texts::body)
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(words.len(), 1);
+    let page = app.get("/contacto").await.text().await.unwrap();
+    assert!(page.contains(&words[0]), "{} not on the page", words[0]);
 }
 
 /// The contact form's CSRF and one-time tokens, and a start time old enough to pass.

@@ -347,6 +347,27 @@ async fn a_request_records_lead_quote_options_consent_events_and_email_once() {
     assert_eq!(source, "taxi");
     assert_eq!(version.as_deref(), Some(requests::PRECONTRACT_VERSION));
     assert!(shown_at.is_some());
+    // The distribution record: the driver's answers, the recommendation, the text on screen.
+    let record = soriano::distribution::records::of_quote(&mut conn, quote_id)
+        .unwrap()
+        .expect("the taxi quote carries its record");
+    assert!(record.is_complete(), "{:?}", record.missing());
+    assert_eq!(
+        record.precontract.as_ref().map(|d| d.channel),
+        Some(soriano::distribution::Channel::Web)
+    );
+    assert!(record.advice_basis.starts_with("Comparadas"));
+    // The privacy consent keeps the words of the box the driver ticked.
+    let words: String = soriano::db::schema::lead_consents::table
+        .inner_join(
+            soriano::db::schema::legal_texts::table.on(soriano::db::schema::legal_texts::id
+                .nullable()
+                .eq(soriano::db::schema::lead_consents::text_id)),
+        )
+        .select(soriano::db::schema::legal_texts::body)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(words, requests::PRIVACY_TEXT);
     assert_eq!(demands["coverage_level"], "comprehensive_excess");
     assert_eq!(
         demands["options"],

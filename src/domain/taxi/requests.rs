@@ -26,6 +26,8 @@ use crate::validation::FieldErrors;
 pub const PRECONTRACT_VERSION: &str = crate::distribution::precontract::VERSION;
 /// Version of the privacy notice the driver accepts.
 pub const PRIVACY_VERSION: &str = "taxi-privacidad-2026-11-v1";
+/// The words of the box the driver ticks (kept in full with the consent).
+pub const PRIVACY_TEXT: &str = "He leído la información previa y la política de protección de datos, y acepto que traten mis datos para tramitar mi seguro.";
 /// How long an indicative price and its link stay valid.
 pub const VALID_DAYS: i64 = 30;
 /// Outbox kind of the confirmation e-mail.
@@ -431,6 +433,12 @@ pub fn create(conn: &mut PgConnection, request: &TaxiRequest) -> Result<Requeste
             lead_consents::purpose.eq("privacy"),
             lead_consents::granted.eq(true),
             lead_consents::text_version.eq(PRIVACY_VERSION),
+            lead_consents::text_id.eq(crate::distribution::legal_texts::store(
+                conn,
+                "privacy",
+                PRIVACY_VERSION,
+                PRIVACY_TEXT,
+            )?),
             lead_consents::ip.eq(&request.ip),
         ))
         .execute(conn)?;
