@@ -136,6 +136,11 @@ const GROUPS: &[(&str, &[Entry])] = &[
                 "/admin/privacidad/tratamientos",
                 Permission::ManagePrivacy,
             ),
+            entry(
+                "Datos bloqueados",
+                "/admin/privacidad/bloqueados",
+                Permission::ViewBlockedData,
+            ),
         ],
     ),
 ];

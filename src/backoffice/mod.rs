@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod automation;
 mod automation_templates;
+mod blocked;
 mod blog;
 mod catalog;
 mod claims;

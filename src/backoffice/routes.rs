@@ -266,6 +266,8 @@ staff_routes! {
     GET "/privacidad/solicitudes/{id}" => crate::backoffice::privacy_requests::show, ManagePrivacy;
     POST "/privacidad/solicitudes/{id}/cerrar" => crate::backoffice::privacy_requests::close, ManagePrivacy;
     POST "/privacidad/solicitudes/{id}/ampliar" => crate::backoffice::privacy_requests::extend, ManagePrivacy;
+    GET "/privacidad/bloqueados" => crate::backoffice::blocked::list, ViewBlockedData;
+    GET "/privacidad/bloqueados/{id}" => crate::backoffice::blocked::show, ViewBlockedData;
     GET "/privacidad/conservacion" => crate::backoffice::retention::show, ManagePrivacy;
     POST "/privacidad/conservacion" => crate::backoffice::retention::update, ManagePrivacy;
     POST "/privacidad/conservacion/purgar" => crate::backoffice::retention::purge_now, ManagePrivacy;

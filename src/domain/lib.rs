@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod automation;
 pub mod backup;
+pub mod blocking;
 pub mod blog;
 pub mod cache;
 pub mod calendar;

@@ -355,6 +355,14 @@ pub fn close(
         id,
         json!({"resultado": status.label()}),
     )?;
+    // An attended erasure blocks the customer's data (LOPDGDD art. 32), in this transaction.
+    if status == Status::Done
+        && let Some((request, _)) = find(conn, id)?
+        && request.kind == Right::Erasure
+        && let Some(customer_id) = request.customer_id
+    {
+        crate::blocking::block(conn, customer_id, Some(id), by, crate::policies::today())?;
+    }
     Ok(Ok(()))
 }
 

@@ -281,6 +281,7 @@ pub fn everything(conn: &mut PgConnection, reach: Reach, text: &str) -> QueryRes
         if let Some(words) = words_query(&folded) {
             let mut by_name = customers::table
                 .filter(customers::merged_into_id.is_null())
+                .filter(customers::blocked_at.is_null())
                 .filter(words_match("customers.search_words", words.clone()))
                 .into_boxed();
             if let Some(owner) = owner {
@@ -315,6 +316,7 @@ pub fn everything(conn: &mut PgConnection, reach: Reach, text: &str) -> QueryRes
         // The town, whole: its customers not already found by name, in list order.
         let mut in_town = customers::table
             .filter(customers::merged_into_id.is_null())
+            .filter(customers::blocked_at.is_null())
             .filter(customers::city.is_not_null())
             .filter(search_fold(customers::city).eq(folded.text.clone()))
             .into_boxed();
@@ -397,6 +399,7 @@ where
 {
     let mut query = customers::table
         .filter(customers::merged_into_id.is_null())
+        .filter(customers::blocked_at.is_null())
         .filter(condition)
         .into_boxed();
     if let Some(owner) = owner {

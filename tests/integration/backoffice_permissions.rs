@@ -241,6 +241,7 @@ fn ids_for_route(path: &str) -> Option<&'static str> {
         "privacidad" => match path.trim_start_matches('/').split('/').nth(1)? {
             "tratamientos" => "SELECT id FROM processing_activities ORDER BY id LIMIT 2",
             "solicitudes" => "SELECT DISTINCT ON (status) id FROM privacy_requests ORDER BY status, id",
+            "bloqueados" => "SELECT customer_id AS id FROM blocked_customer_data ORDER BY 1",
             _ => return None,
         },
         "automatizacion" => match path.trim_start_matches('/').split('/').nth(1)? {
@@ -428,9 +429,22 @@ async fn no_back_office_page_shows_codes_json_ids_or_cents() {
     // Every page of the audit log's first screens, and the history of each kind of record.
     paths.push("/admin/auditoria?pagina=tras-999999999".to_owned());
 
+    // The legal-hold pages are the compliance role's alone: walked with its session.
+    let (compliance, status) = app
+        .sign_in_elsewhere(
+            "cumplimiento@soriano.test",
+            soriano::seed::DEMO_ADMIN_PASSWORD,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "compliance signs in");
     let mut found = Vec::new();
     for path in &paths {
-        found.extend(internals_of(&app.client, &app, path).await);
+        let client = if path.starts_with("/admin/privacidad/bloqueados") {
+            &compliance
+        } else {
+            &app.client
+        };
+        found.extend(internals_of(client, &app, path).await);
     }
     // What the e-mails of these records say, too.
     found.extend(internals_of_outbox(&mut conn));

@@ -339,6 +339,7 @@ async fn a_long_export_is_read_in_chunks_and_loses_no_row() {
     use soriano::db::schema::customers;
     let expected: Vec<String> = customers::table
         .filter(customers::merged_into_id.is_null())
+        .filter(customers::blocked_at.is_null())
         .order((
             diesel::dsl::sql::<Text>("lower(display_name)"),
             customers::id,

@@ -28,6 +28,7 @@ mod backoffice_permissions;
 mod backoffice_sign_in;
 mod backoffice_users;
 mod backup;
+mod blocking;
 mod catalog;
 mod claims;
 mod cli;

@@ -186,6 +186,16 @@ pub async fn show(
             Flash::info("Ese cliente se fusionó con este."),
         ));
     }
+    if let (Some(at), Some(until)) = (customer.blocked_at, customer.blocked_until) {
+        // Nothing of the person is left here; the sealed copy is the legal-hold role's.
+        return render::html(&crate::backoffice::blocked::NoticePage {
+            ctx,
+            id,
+            name: customer.display_name,
+            since: madrid_datetime(at),
+            until: crate::format::date(until),
+        });
+    }
     let owner_id = customer.owner_staff_id;
     let by = crate::audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let sees_complaints = Permission::HandleComplaints.granted_to(staff.0.role);
@@ -288,7 +298,7 @@ pub async fn log_interaction(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
-    let customer = load(&db, scope, id).await?;
+    let customer = load_for_change(&db, scope, id).await?;
     if customer.merged_into_id.is_some() {
         return Err(AppError::NotFound);
     }
@@ -383,7 +393,7 @@ pub async fn record_consent(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
-    let customer = load(&db, scope, id).await?;
+    let customer = load_for_change(&db, scope, id).await?;
     if customer.merged_into_id.is_some() {
         return Err(AppError::NotFound);
     }

@@ -260,6 +260,19 @@ pub(super) async fn load(db: &Db, scope: PortfolioScope, id: i64) -> Result<Cust
         .ok_or(AppError::NotFound)
 }
 
+/// [`load`] for a change: a blocked customer's record takes none (its data are sealed).
+pub(super) async fn load_for_change(
+    db: &Db,
+    scope: PortfolioScope,
+    id: i64,
+) -> Result<Customer, AppError> {
+    let customer = load(db, scope, id).await?;
+    if customer.blocked_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(customer)
+}
+
 /// GET /admin/clientes/{id}/editar
 pub async fn edit_form(
     ctx: PageContext,
@@ -269,7 +282,7 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
-    let customer = load(&db, scope, id).await?;
+    let customer = load_for_change(&db, scope, id).await?;
     if let Some(survivor) = customer.merged_into_id {
         return Ok(flash::see_other(&format!(
             "/admin/clientes/{survivor}/editar"
@@ -299,7 +312,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
-    let current = load(&db, scope, id).await?;
+    let current = load_for_change(&db, scope, id).await?;
     if current.merged_into_id.is_some() {
         return Err(AppError::NotFound);
     }

@@ -33,7 +33,7 @@ pub async fn merge_form(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
-    let customer = load(&db, scope, id).await?;
+    let customer = load_for_change(&db, scope, id).await?;
     if let Some(survivor) = customer.merged_into_id {
         return Ok(flash::see_other(&format!("/admin/clientes/{survivor}")));
     }
@@ -86,7 +86,7 @@ pub async fn merge(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
-    let survivor = load(&db, scope, id).await?;
+    let survivor = load_for_change(&db, scope, id).await?;
     if survivor.merged_into_id.is_some() {
         return Err(AppError::NotFound);
     }

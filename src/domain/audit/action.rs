@@ -229,6 +229,13 @@ actions! {
     PrivacyRequestExtended => "privacy.request_extended", "Plazo de una solicitud de derechos ampliado";
     /// Attended or refused. Details: result.
     PrivacyRequestClosed => "privacy.request_closed", "Solicitud de derechos contestada";
+    /// A customer's identifying data sealed after an attended erasure request (LOPDGDD art.
+    /// 32). Details: until.
+    CustomerBlocked => "privacy.customer_blocked", "Datos de un cliente bloqueados";
+    /// The sealed data of a blocked customer read by the legal-hold role.
+    BlockedDataViewed => "privacy.blocked_viewed", "Consulta de datos bloqueados";
+    /// Sealed data destroyed at the end of their legal period. Details: how many.
+    BlockedDataDestroyed => "privacy.blocked_destroyed", "Datos bloqueados destruidos al acabar su plazo legal";
 }
 
 #[cfg(test)]

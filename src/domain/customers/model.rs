@@ -31,6 +31,9 @@ pub struct Customer {
     pub merged_into_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set when an attended erasure request blocked the data (see `crate::blocking`).
+    pub blocked_at: Option<DateTime<Utc>>,
+    pub blocked_until: Option<NaiveDate>,
 }
 
 /// How to address a customer in a greeting: a person by their given name ("Hola, Paula"),

@@ -149,7 +149,10 @@ fn filtered<'a, ST: 'a>(
     filter: &ListFilter,
     search: &ListSearch,
 ) -> customers::BoxedQuery<'a, Pg, ST> {
-    query = query.filter(customers::merged_into_id.is_null());
+    query = query
+        .filter(customers::merged_into_id.is_null())
+        // Blocked records are kept for the law, not for the lists (LOPDGDD art. 32).
+        .filter(customers::blocked_at.is_null());
     if let Some(owner) = scope.owner().or(filter.owner) {
         query = query.filter(customers::owner_staff_id.eq(owner));
     }

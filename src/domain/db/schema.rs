@@ -193,6 +193,8 @@ diesel::table! {
         merged_into_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        blocked_at -> Nullable<Timestamptz>,
+        blocked_until -> Nullable<Date>,
     }
 }
 
@@ -496,6 +498,16 @@ diesel::table! {
         updated_at -> Timestamptz,
         client_accepted_at -> Nullable<Timestamptz>,
         client_accepted_option_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    blocked_customer_data (customer_id) {
+        customer_id -> Int8,
+        request_id -> Nullable<Int8>,
+        sealed -> Jsonb,
+        blocked_at -> Timestamptz,
+        blocked_until -> Date,
     }
 }
 
@@ -1152,6 +1164,7 @@ diesel::table! {
 diesel::joinable!(privacy_requests -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    blocked_customer_data,
     legal_texts,
     quote_sale_records,
     privacy_requests,

@@ -81,29 +81,42 @@ pub fn customer_of(
         if !crate::quotes::in_scope(conn, scope, id)? {
             return Ok(None);
         }
-        return quotes::table
+        let customer: Option<i64> = quotes::table
             .find(id)
             .select(quotes::customer_id)
             .first::<Option<i64>>(conn)
-            .optional()
-            .map(Option::flatten);
+            .optional()?
+            .flatten();
+        // A blocked customer's papers are sealed with the rest of their data.
+        return match customer {
+            Some(customer) => customers::table
+                .find(customer)
+                .filter(customers::blocked_at.is_null())
+                .select(customers::id)
+                .first(conn)
+                .optional(),
+            None => Ok(None),
+        };
     }
     let found: Option<(i64, Option<i64>)> = match entity {
         Entity::Customer(id) => customers::table
             .find(id)
             .filter(customers::merged_into_id.is_null())
+            .filter(customers::blocked_at.is_null())
             .select((customers::id, customers::owner_staff_id))
             .first(conn)
             .optional()?,
         Entity::Policy(id) => policies::table
             .inner_join(customers::table)
             .filter(policies::id.eq(id))
+            .filter(customers::blocked_at.is_null())
             .select((customers::id, customers::owner_staff_id))
             .first(conn)
             .optional()?,
         Entity::Claim(id) => claims::table
             .inner_join(customers::table)
             .filter(claims::id.eq(id))
+            .filter(customers::blocked_at.is_null())
             .select((customers::id, customers::owner_staff_id))
             .first(conn)
             .optional()?,
@@ -265,6 +278,7 @@ pub fn get(
     let mut query = documents::table
         .inner_join(customers::table)
         .filter(documents::id.eq(id))
+        .filter(customers::blocked_at.is_null())
         .select(Document::as_select())
         .into_boxed();
     if let Some(owner) = scope.owner() {

@@ -141,6 +141,9 @@ pub fn purge(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<Repo
         let removed = purge_category(conn, rule.category, cutoff)?;
         report.removed.insert(rule.category.code(), removed);
     }
+    let today = now.with_timezone(&crate::time::ZONE).date_naive();
+    let destroyed = conn.transaction(|conn| crate::blocking::destroy_expired(conn, today))?;
+    report.removed.insert(BLOCKED_DESTROYED, destroyed);
     Ok(report)
 }
 

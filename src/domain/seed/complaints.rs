@@ -174,6 +174,68 @@ pub fn demo_privacy_requests(conn: &mut PgConnection) -> anyhow::Result<()> {
             &by,
         )?
         .map_err(|e| anyhow::anyhow!("demo rights request: {e:?}"))?;
+        demo_blocked_customer(conn, &by, today)?;
         Ok(())
     })
+}
+
+/// An erasure request by letter, attended: the customer's data are blocked (LOPDGDD art.
+/// 32), so the legal-hold register has one. The customer is one with no e-SORI account, claims,
+/// quotes or complaints, whose only policies ended: what a real erasure usually looks like.
+fn demo_blocked_customer(
+    conn: &mut PgConnection,
+    by: &Actor,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use crate::db::schema::{claims, customers, quotes};
+    use crate::privacy_requests::{self as requests, NewRequest, Right, Status};
+    let candidate: Option<(i64, String)> = customers::table
+        .filter(customers::merged_into_id.is_null())
+        .filter(customers::blocked_at.is_null())
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            client_users::table.filter(client_users::customer_id.eq(customers::id)),
+        )))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            claims::table.filter(claims::customer_id.eq(customers::id)),
+        )))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            quotes::table.filter(quotes::customer_id.eq(customers::id.nullable())),
+        )))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            complaints_table::table
+                .filter(complaints_table::customer_id.eq(customers::id.nullable())),
+        )))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            policies::table
+                .filter(policies::customer_id.eq(customers::id))
+                .filter(policies::status.eq("active")),
+        )))
+        .order(customers::id.desc())
+        .select((customers::id, customers::display_name))
+        .first(conn)
+        .optional()?;
+    let Some((customer, name)) = candidate else {
+        return Ok(());
+    };
+    let request = requests::register(
+        conn,
+        &NewRequest {
+            customer_id: Some(customer),
+            requester_name: name,
+            kind: Right::Erasure,
+            channel: requests::Channel::Letter,
+            details: "Ya no soy cliente: pido que borren todos mis datos.".to_owned(),
+            received_on: today - Duration::days(12),
+        },
+        Some(by),
+    )?;
+    requests::close(
+        conn,
+        request,
+        Status::Done,
+        "Sus datos quedan bloqueados y apartados de todo uso; se conservan solo durante los plazos legales de sus pólizas y después se destruirán. Se lo hemos comunicado por carta.",
+        by,
+    )?
+    .map_err(|e| anyhow::anyhow!("demo erasure request: {e:?}"))?;
+    Ok(())
 }
