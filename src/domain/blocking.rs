@@ -370,6 +370,7 @@ impl Blocked {
             .iter()
             .filter_map(|(key, label)| {
                 let value = match self.sealed.get(*key)? {
+                    Value::String(s) if *key == "telefono" => crate::format::phone(s),
                     Value::Null => return None,
                     Value::String(s) if s.is_empty() => return None,
                     Value::String(s) => match s.parse::<NaiveDate>() {
