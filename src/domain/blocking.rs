@@ -392,46 +392,30 @@ impl Blocked {
 
     /// The sealed direct-debit mandates, as (reference, holder, IBAN).
     pub fn mandates(&self) -> Vec<(String, String, String)> {
-        self.sealed
-            .get("mandatos")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|item| {
-                        let text = |key: &str| {
-                            item.get(key)
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_owned()
-                        };
-                        (text("referencia"), text("titular"), text("iban"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.rows("mandatos", ["referencia", "titular", "iban"])
     }
 
     /// The sealed notes of interactions, as (when, kind, summary).
     pub fn interactions(&self) -> Vec<(String, String, String)> {
-        self.sealed
-            .get("interacciones")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|item| {
-                        let text = |key: &str| {
-                            item.get(key)
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_owned()
-                        };
-                        (text("fecha"), text("tipo"), text("resumen"))
-                    })
-                    .collect()
+        self.rows("interacciones", ["fecha", "tipo", "resumen"])
+    }
+
+    /// Three text fields of each object in the sealed list `list`.
+    fn rows(&self, list: &str, [a, b, c]: [&str; 3]) -> Vec<(String, String, String)> {
+        let items = self.sealed.get(list).and_then(Value::as_array);
+        items
+            .into_iter()
+            .flatten()
+            .map(|item| {
+                let text = |key: &str| {
+                    item.get(key)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                (text(a), text(b), text(c))
             })
-            .unwrap_or_default()
+            .collect()
     }
 }
 
@@ -500,6 +484,48 @@ pub fn destroy_expired(conn: &mut PgConnection, today: NaiveDate) -> QueryResult
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sealed_copy_reads_as_labelled_lines_without_json() {
+        let blocked = Blocked {
+            customer_id: 7,
+            request_id: None,
+            blocked_at: Utc::now(),
+            blocked_until: NaiveDate::from_ymd_opt(2032, 12, 6).unwrap(),
+            sealed: json!({
+                "nombre_completo": "Ruiz Gil, Marta",
+                "nif": "12345678Z",
+                "telefono": "612345678",
+                "fecha_nacimiento": "1980-05-01",
+                "email": null,
+                "etiquetas": ["VIP", "taxi"],
+                "mandatos": [{"referencia": "M-1", "titular": "Marta Ruiz", "iban": "ES9121000418450200051332"}],
+                "interacciones": [{"fecha": "2026-01-02", "tipo": "call", "resumen": "Llamó"}],
+            }),
+        };
+        assert_eq!(blocked.name(), "Ruiz Gil, Marta");
+        let fields = blocked.fields();
+        assert!(
+            fields.contains(&("Teléfono", "612 345 678".to_owned())),
+            "{fields:?}"
+        );
+        assert!(fields.contains(&("Fecha de nacimiento", "01/05/1980".to_owned())));
+        assert!(fields.contains(&("Etiquetas", "VIP, taxi".to_owned())));
+        assert!(
+            !fields
+                .iter()
+                .any(|(label, _)| *label == "Correo electrónico")
+        );
+        assert_eq!(
+            blocked.mandates(),
+            vec![(
+                "M-1".into(),
+                "Marta Ruiz".into(),
+                "ES9121000418450200051332".into()
+            )]
+        );
+        assert_eq!(blocked.interactions()[0].2, "Llamó");
+    }
 
     #[test]
     fn kept_six_years_from_the_last_policy_or_from_today() {

@@ -69,7 +69,7 @@ async fn an_attended_erasure_blocks_the_data_everywhere_but_the_legal_hold() {
         "NombreA",
         a.tax_id.as_str(),
         a.email.as_str(),
-        "612 34 56 78",
+        "612 345 678",
         "612345678",
         "Prefiere que le llamen",
     ];
