@@ -75,6 +75,10 @@ staff_routes! {
     GET "/buscar" => search::search, ViewPortfolio;
     GET "/documentos" => documents::list, ViewPortfolio;
     POST "/documentos" => documents::upload, ViewPortfolio;
+    POST "/documentos/generar" => documents::generate, ViewPortfolio;
+    GET "/documentos/{id}" => documents::show, ViewPortfolio;
+    POST "/documentos/{id}/enviar" => documents::send, ViewPortfolio;
+    POST "/documentos/{id}/version" => documents::new_version, ViewPortfolio;
     GET "/documentos/{id}/descargar" => documents::download, ViewPortfolio;
     POST "/documentos/{id}/visibilidad" => documents::set_visibility, ViewPortfolio;
     GET "/cuenta" => account::show, UseBackoffice;

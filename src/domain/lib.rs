@@ -39,6 +39,7 @@ pub mod mail;
 pub mod messages;
 pub mod money;
 pub mod overview;
+pub mod pdf;
 pub mod policies;
 pub mod privacy_requests;
 pub mod processing;

@@ -118,6 +118,19 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
                 version: version.clone(),
             },
         ),
+        Notice::DocumentSent {
+            to,
+            name,
+            title,
+            filename,
+        } => t::document_sent(
+            to,
+            t::DocumentSent {
+                name: name.clone(),
+                title: title.clone(),
+                filename: filename.clone(),
+            },
+        ),
         Notice::ComplaintAnswered {
             to,
             name,

@@ -465,6 +465,31 @@ pub fn complaint_received(to: &str, data: ComplaintReceived) -> Result<Email, as
     )
 }
 
+/// Outbox kind of a document sent as an attachment.
+pub const DOCUMENT_SENT: &str = "document.sent";
+
+pub struct DocumentSent {
+    pub name: String,
+    pub title: String,
+    pub filename: String,
+}
+
+email_templates!(DocumentSent {
+    html: DocumentSentHtml = "emails/document_sent.html",
+    text: DocumentSentText = "emails/document_sent.txt",
+});
+
+/// A document of the brokerage, attached.
+pub fn document_sent(to: &str, data: DocumentSent) -> Result<Email, askama::Error> {
+    compose(
+        DOCUMENT_SENT,
+        to,
+        &format!("{} de Soriano Mediadores", data.title),
+        &DocumentSentHtml(&data),
+        &DocumentSentText(&data),
+    )
+}
+
 pub struct ComplaintAnswered {
     pub name: String,
     pub reference: String,

@@ -281,7 +281,7 @@ pub async fn create(
                     conn,
                     &PgStorage,
                     Entity::Claim(claim.id),
-                    customer,
+                    Some(customer),
                     upload,
                     content_type,
                     None,

@@ -94,6 +94,8 @@ pub struct QuotePage {
     pub record: Option<SaleRecord>,
     /// The pre-contract information: as delivered, or as it would be shown now.
     pub precontract: PrecontractView,
+    /// The quote's documents the broker published (the quote as a PDF once sent).
+    pub documents: Vec<crate::documents::Document>,
 }
 
 /// The pre-contract information on a quote's page.
@@ -149,17 +151,22 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (customer, id) = (client.customer_id(), path.into_inner());
     let today = policies::today();
-    let (detail, record, delivered) = db
+    let (detail, record, delivered, documents) = db
         .portal_transaction(customer, move |conn| {
             let Some(detail) = client_quotes::for_customer(conn, customer, id, today)? else {
-                return Ok::<_, AppError>((None, None, None));
+                return Ok::<_, AppError>((None, None, None, Vec::new()));
             };
+            let documents = crate::clients::queries::visible_documents(
+                conn,
+                customer,
+                crate::documents::Entity::Quote(id),
+            )?;
             let record = records::of_quote(conn, id)?;
             let delivered = match record.as_ref().and_then(|r| r.precontract.as_ref()) {
                 Some(delivery) => legal_texts::find(conn, delivery.text_id)?,
                 None => None,
             };
-            Ok((Some(detail), record, delivered))
+            Ok((Some(detail), record, delivered, documents))
         })
         .await?;
     let detail = detail.ok_or(AppError::NotFound)?;
@@ -181,6 +188,7 @@ pub async fn show(
         risk,
         record,
         precontract,
+        documents,
     })
 }
 

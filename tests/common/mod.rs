@@ -450,3 +450,23 @@ pub fn run_automation(conn: &mut PgConnection) -> soriano::automation::Report {
     };
     soriano::automation::engine::run(conn, &context, chrono::Utc::now()).expect("automation round")
 }
+
+/// The text of a PDF as `pdftotext -layout` reads it (poppler-utils, installed by
+/// `scripts/install-deps --browser`): what a reader copies out of the document.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let path = std::env::temp_dir().join(format!(
+        "soriano-pdf-{}.pdf",
+        soriano::util::random_token(8)
+    ));
+    std::fs::write(&path, bytes).expect("write the PDF");
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    let _ = std::fs::remove_file(&path);
+    assert!(output.status.success(), "pdftotext failed: {output:?}");
+    String::from_utf8(output.stdout).expect("UTF-8 text")
+}

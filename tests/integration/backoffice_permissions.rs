@@ -238,6 +238,9 @@ fn ids_for_route(path: &str) -> Option<&'static str> {
         "importar" => "SELECT id FROM imports ORDER BY id",
         "remesas" => "SELECT id FROM sepa_remittances ORDER BY id",
         "reclamaciones" => "SELECT DISTINCT ON (status) id FROM complaints ORDER BY status, id",
+        "documentos" => {
+            "SELECT DISTINCT ON (entity_type, kind) id FROM documents ORDER BY entity_type, kind, id"
+        }
         "privacidad" => match path.trim_start_matches('/').split('/').nth(1)? {
             "tratamientos" => "SELECT id FROM processing_activities ORDER BY id LIMIT 2",
             "solicitudes" => "SELECT DISTINCT ON (status) id FROM privacy_requests ORDER BY status, id",

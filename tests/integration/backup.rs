@@ -95,7 +95,7 @@ fn the_restore_drill_brings_back_every_row_and_the_documents_bytes() {
             &mut conn,
             &soriano::documents::PgStorage,
             soriano::documents::Entity::Customer(customer),
-            customer,
+            Some(customer),
             &soriano::documents::Upload {
                 filename: "poliza-firmada.pdf".into(),
                 bytes: bytes.clone(),

@@ -40,6 +40,7 @@ mod dashboard;
 mod documents;
 mod exports;
 mod foundation;
+mod generated_documents;
 mod housekeeping;
 mod imports;
 mod landings;

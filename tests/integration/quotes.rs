@@ -902,11 +902,11 @@ async fn a_customers_quote_has_its_documents_page() {
         .get(&format!("/admin/documentos?entidad=quote&id={id}"))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    // A prospect has no customer file to keep documents in.
+    // A prospect's quote keeps its documents too (the PDF sent to them), under no customer.
     let response = app
         .get(&format!("/admin/documentos?entidad=quote&id={prospects}"))
         .await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.status(), StatusCode::OK);
 
     app.client = common::new_client();
     app.sign_in("otro@soriano.es", PASSWORD).await;
@@ -1130,4 +1130,131 @@ async fn a_policy_typed_without_a_quote_says_why() {
     assert!(html.contains(
         "Dada de alta sin presupuesto. Motivo: Traspaso de la póliza desde otro mediador"
     ));
+}
+
+/// "Enviar al cliente": the quote's PDF is written (options side by side, premiums in euros),
+/// published in e-SORI, and the rule's e-mail carries it; each delivery is recorded.
+#[actix_web::test]
+async fn sending_a_quote_writes_its_pdf_publishes_it_and_the_email_carries_it() {
+    use soriano::db::schema::{document_deliveries, documents, outbound_emails};
+    use soriano::documents::{PgStorage, Storage};
+    let (app, fx) = spawn().await;
+    let mut conn = app.db.conn();
+    diesel::update(customers::table.find(fx.customer))
+        .set(customers::email.eq("ana.prueba@example.es"))
+        .execute(&mut conn)
+        .unwrap();
+    let id = make_quote(&mut conn, &fx, Some(fx.customer), false);
+    let prospect = make_quote(&mut conn, &fx, None, false);
+    app.sign_in("agente@soriano.es", PASSWORD).await;
+    for quote in [id, prospect] {
+        let token = app
+            .csrf_token(&format!("/admin/presupuestos/{quote}"))
+            .await;
+        let response = app
+            .post_form(
+                &format!("/admin/presupuestos/{quote}/enviar"),
+                &[("csrf_token", token.as_str())],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let number: String = quotes::table
+        .find(id)
+        .select(quotes::number)
+        .first(&mut conn)
+        .unwrap();
+    let document: soriano::documents::Document = documents::table
+        .filter(documents::entity_type.eq("quote"))
+        .filter(documents::entity_id.eq(id))
+        .filter(documents::kind.eq("presupuesto"))
+        .select(soriano::documents::Document::as_select())
+        .first(&mut conn)
+        .unwrap();
+    assert!(document.visible_to_client, "published in e-SORI");
+    assert_eq!(document.customer_id, Some(fx.customer));
+    let text = common::pdf_text(&PgStorage.get(&mut conn, document.id).unwrap());
+    assert!(text.contains(&format!("Presupuesto {number}")), "{text}");
+    assert!(text.contains("Prueba, Ana"), "{text}");
+    assert!(
+        text.contains("452,30 €") && text.contains("420,00 €"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Opción 1") && text.contains("Opción 2"),
+        "{text}"
+    );
+    assert!(text.contains("Prima total anual"), "{text}");
+    assert!(text.contains("Clave DGSFP"), "{text}");
+
+    // The prospect's quote keeps its PDF too, under no customer and not in e-SORI.
+    let (prospect_customer, prospect_visible): (Option<i64>, bool) = documents::table
+        .filter(documents::entity_type.eq("quote"))
+        .filter(documents::entity_id.eq(prospect))
+        .select((documents::customer_id, documents::visible_to_client))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!((prospect_customer, prospect_visible), (None, false));
+
+    // The "Envío del presupuesto" rule e-mails it, with the PDF attached.
+    common::run_automation(&mut conn);
+    let attached: Vec<(String, Option<i64>)> = outbound_emails::table
+        .filter(outbound_emails::kind.eq("automation.presupuesto_enviado"))
+        .order(outbound_emails::id)
+        .select((
+            outbound_emails::to_address,
+            outbound_emails::attachment_document_id,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert!(
+        attached.contains(&("ana.prueba@example.es".to_owned(), Some(document.id))),
+        "{attached:?}"
+    );
+    assert!(
+        attached
+            .iter()
+            .any(|(to, doc)| to == "marta@example.com" && doc.is_some())
+    );
+    let channels: Vec<String> = document_deliveries::table
+        .filter(document_deliveries::document_id.eq(document.id))
+        .order(document_deliveries::id)
+        .select(document_deliveries::channel)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(channels, vec!["portal".to_owned(), "email".to_owned()]);
+
+    // The pre-contract pack is generated from the same quote.
+    let token = app
+        .csrf_token(&format!("/admin/documentos?entidad=quote&id={id}"))
+        .await;
+    let id_text = id.to_string();
+    let response = app
+        .post_form(
+            "/admin/documentos/generar",
+            &[
+                ("csrf_token", token.as_str()),
+                ("entidad", "quote"),
+                ("id", id_text.as_str()),
+                ("tipo", "informacion_previa"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let pack: i64 = documents::table
+        .filter(documents::entity_id.eq(id))
+        .filter(documents::kind.eq("informacion_previa"))
+        .select(documents::id)
+        .first(&mut conn)
+        .unwrap();
+    let text = common::pdf_text(&PgStorage.get(&mut conn, pack).unwrap());
+    assert!(
+        text.contains("Información previa a la contratación"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Registro de exigencias y necesidades"),
+        "{text}"
+    );
+    assert!(text.contains("Todavía no se han registrado."), "{text}");
 }

@@ -363,24 +363,32 @@ async fn refused(
     render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-/// POST /admin/presupuestos/{id}/enviar
+/// POST /admin/presupuestos/{id}/enviar: marks it sent and writes its PDF (published in
+/// e-SORI); the "Envío del presupuesto" rule e-mails it to the client with the PDF attached.
 pub async fn send(
     ctx: PageContext,
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
+    config: web::Data<Config>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let scope = scope_of(&staff);
     let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
+    let head = crate::pdf::Letterhead::from(&config.broker.identity());
     let outcome = db
-        .transaction(move |conn| quotes::send(conn, scope, id, policies::today(), &by).map(|_| ()))
+        .transaction(move |conn| {
+            crate::documents::generated::send_quote(conn, scope, id, policies::today(), &head, &by)
+                .map(|_| ())
+        })
         .await;
     match outcome {
         Ok(()) => Ok(flash::redirect(
             &format!("/admin/presupuestos/{id}"),
-            Flash::success("Presupuesto marcado como enviado."),
+            Flash::success(
+                "Presupuesto enviado: el PDF está en sus documentos y sale por correo al cliente.",
+            ),
         )),
         Err(error) => refused(ctx, &db, scope, id, error, |_| {}).await,
     }

@@ -70,6 +70,12 @@ actions! {
     DocumentUploaded => "document.uploaded", "Documento subido";
     /// A document was shown to or hidden from the client in e-SORI.
     DocumentVisibilityChanged => "document.visibility_changed", "Visibilidad de documento cambiada";
+    /// A PDF was generated from a record (a first version or a new one).
+    DocumentGenerated => "document.generated", "Documento generado";
+    /// A new file replaced the current version of a document (the old one is kept).
+    DocumentVersionAdded => "document.version_added", "Nueva versión de documento";
+    /// A document was e-mailed as an attachment.
+    DocumentSent => "document.sent", "Documento enviado por correo";
     ClaimOpened => "claim.opened", "Apertura de siniestro";
     /// Details: `{"estado": {"before": .., "after": ..}}` and the amounts recorded.
     ClaimStatusChanged => "claim.status_changed", "Cambio de estado de siniestro";

@@ -126,6 +126,8 @@ fn field(key: &str) -> (&'static str, Kind) {
         "numero" | "number" => ("Número", Text),
         "titulo" => ("Título", Text),
         "nombre" => ("Nombre", Text),
+        "version_documento" => ("Versión del documento", Text),
+        "clase_documento" => ("Documento", Text),
         "apellidos" => ("Apellidos", Text),
         "razon_social" => ("Razón social", Text),
         "nif" => ("NIF", Text),

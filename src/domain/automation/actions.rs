@@ -214,7 +214,7 @@ fn send_email(
         );
     }
     let rendered = templates::render(&template, &values).map_err(failed)?;
-    crate::mail::enqueue(
+    let outbox = crate::mail::enqueue(
         conn,
         &crate::mail::Email {
             kind: format!("automation.{key}"),
@@ -225,8 +225,22 @@ fn send_email(
             list_unsubscribe,
         },
     )?;
+    // A quote's e-mail to its client carries the quote's PDF, when one was written (sending
+    // from the back-office writes it), and the delivery is recorded on the document.
+    let mut attached = String::new();
+    if subject.entity == Entity::Quote && to == Recipient::Client {
+        let document = crate::documents::generated::current(
+            conn,
+            crate::documents::Entity::Quote(subject.id),
+            crate::documents::generated::Kind::Quote,
+        )?;
+        if let Some(document) = document {
+            crate::documents::delivery::attach_to(conn, &document, outbox, &address)?;
+            attached = format!(" con «{}» adjunto", document.filename);
+        }
+    }
     Ok(format!(
-        "Correo «{}» (versión {}) a {address}",
+        "Correo «{}» (versión {}) a {address}{attached}",
         template.name, template.version
     ))
 }

@@ -166,7 +166,7 @@ pub fn policy(
     }))
 }
 
-/// The documents of a record the broker marked visible to the client.
+/// The documents of a record the broker marked visible to the client (current versions).
 pub fn visible_documents(
     conn: &mut PgConnection,
     customer_id: i64,
@@ -175,6 +175,7 @@ pub fn visible_documents(
     documents::table
         .filter(documents::customer_id.eq(customer_id))
         .filter(documents::visible_to_client.eq(true))
+        .filter(documents::superseded_at.is_null())
         .filter(documents::entity_type.eq(entity.kind()))
         .filter(documents::entity_id.eq(entity.id()))
         .order((documents::uploaded_at.desc(), documents::id.desc()))
@@ -193,6 +194,7 @@ pub fn document_file(
         .filter(documents::id.eq(id))
         .filter(documents::customer_id.eq(customer_id))
         .filter(documents::visible_to_client.eq(true))
+        .filter(documents::superseded_at.is_null())
         .select(Document::as_select())
         .first(conn)
         .optional()?;

@@ -146,6 +146,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         claimed_by -> Nullable<Text>,
         list_unsubscribe -> Nullable<Text>,
+        attachment_document_id -> Nullable<Int8>,
     }
 }
 
@@ -330,7 +331,7 @@ diesel::table! {
         id -> Int8,
         entity_type -> Text,
         entity_id -> Int8,
-        customer_id -> Int8,
+        customer_id -> Nullable<Int8>,
         filename -> Text,
         content_type -> Text,
         size_bytes -> Int8,
@@ -338,6 +339,25 @@ diesel::table! {
         visible_to_client -> Bool,
         uploaded_by_staff_id -> Nullable<Int8>,
         uploaded_at -> Timestamptz,
+        kind -> Nullable<Text>,
+        subject_key -> Nullable<Text>,
+        series_id -> Int8,
+        version -> Int4,
+        superseded_at -> Nullable<Timestamptz>,
+        template_version -> Nullable<Text>,
+        version_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    document_deliveries (id) {
+        id -> Int8,
+        document_id -> Int8,
+        channel -> Text,
+        to_address -> Text,
+        outbox_id -> Nullable<Int8>,
+        sent_by_staff_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -669,6 +689,8 @@ diesel::joinable!(claim_events -> claims (claim_id));
 diesel::joinable!(tasks -> customers (customer_id));
 diesel::joinable!(documents -> customers (customer_id));
 diesel::joinable!(document_blobs -> documents (document_id));
+diesel::joinable!(document_deliveries -> documents (document_id));
+diesel::joinable!(document_deliveries -> outbound_emails (outbox_id));
 diesel::joinable!(pending_uploads -> customers (customer_id));
 diesel::joinable!(products -> carriers (carrier_id));
 diesel::joinable!(products -> lines_of_business (line_id));
@@ -1207,6 +1229,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     claim_events,
     tasks,
     documents,
+    document_deliveries,
     document_blobs,
     pending_uploads,
     form_submissions,

@@ -1,14 +1,20 @@
 //! Files attached to customers, policies, claims and quotes: checked by content (not by
 //! extension), stored with their SHA-256, reachable only within the viewer's portfolio.
 
+pub mod delivery;
+pub mod generated;
 pub mod pending;
 mod storage;
+pub mod versions;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::auth::permissions::PortfolioScope;
-use crate::db::schema::{claims, customers, documents, policies, quotes};
+use crate::auth::permissions::{Permission, PortfolioScope};
+use crate::auth::staff::Role;
+use crate::db::schema::{
+    carrier_settlements, claims, complaints, customers, documents, policies, quotes,
+};
 pub use storage::{PgStorage, Storage};
 
 /// Largest file accepted.
@@ -19,8 +25,12 @@ pub enum Entity {
     Customer(i64),
     Policy(i64),
     Claim(i64),
-    /// A quote of a customer (a prospect's quote has no customer to file documents under).
+    /// A quote (of a customer or of a prospect).
     Quote(i64),
+    /// A complaint to the customer service department (its complainant may be no customer).
+    Complaint(i64),
+    /// A carrier settlement (no customer).
+    Settlement(i64),
 }
 
 impl Entity {
@@ -30,6 +40,8 @@ impl Entity {
             "policy" => Some(Entity::Policy(id)),
             "claim" => Some(Entity::Claim(id)),
             "quote" => Some(Entity::Quote(id)),
+            "complaint" => Some(Entity::Complaint(id)),
+            "settlement" => Some(Entity::Settlement(id)),
             _ => None,
         }
     }
@@ -40,12 +52,19 @@ impl Entity {
             Entity::Policy(_) => "policy",
             Entity::Claim(_) => "claim",
             Entity::Quote(_) => "quote",
+            Entity::Complaint(_) => "complaint",
+            Entity::Settlement(_) => "settlement",
         }
     }
 
     pub fn id(self) -> i64 {
         match self {
-            Entity::Customer(id) | Entity::Policy(id) | Entity::Claim(id) | Entity::Quote(id) => id,
+            Entity::Customer(id)
+            | Entity::Policy(id)
+            | Entity::Claim(id)
+            | Entity::Quote(id)
+            | Entity::Complaint(id)
+            | Entity::Settlement(id) => id,
         }
     }
 
@@ -56,16 +75,30 @@ impl Entity {
             Entity::Policy(id) => format!("/admin/polizas/{id}"),
             Entity::Claim(id) => format!("/admin/siniestros/{id}"),
             Entity::Quote(id) => format!("/admin/presupuestos/{id}"),
+            Entity::Complaint(id) => format!("/admin/reclamaciones/{id}"),
+            Entity::Settlement(id) => format!("/admin/liquidaciones/{id}"),
         }
     }
 
-    /// "cliente", "póliza", "siniestro".
+    /// "del cliente", "de la póliza": the record after "Documentos".
+    pub fn of_label(self) -> String {
+        match self {
+            Entity::Policy(_) | Entity::Complaint(_) | Entity::Settlement(_) => {
+                format!("de la {}", self.label())
+            }
+            _ => format!("del {}", self.label()),
+        }
+    }
+
+    /// "cliente", "póliza", "siniestro"...
     pub fn label(self) -> &'static str {
         match self {
             Entity::Customer(_) => "cliente",
             Entity::Policy(_) => "póliza",
             Entity::Claim(_) => "siniestro",
             Entity::Quote(_) => "presupuesto",
+            Entity::Complaint(_) => "reclamación",
+            Entity::Settlement(_) => "liquidación",
         }
     }
 }
@@ -120,7 +153,8 @@ pub fn customer_of(
             .select((customers::id, customers::owner_staff_id))
             .first(conn)
             .optional()?,
-        Entity::Quote(_) => None,
+        // Reached by the permission of their own area, not by a portfolio.
+        Entity::Quote(_) | Entity::Complaint(_) | Entity::Settlement(_) => None,
     };
     Ok(found.and_then(|(customer, owner)| match scope.owner() {
         Some(me) if owner != Some(me) => None,
@@ -134,7 +168,8 @@ pub struct Document {
     pub id: i64,
     pub entity_type: String,
     pub entity_id: i64,
-    pub customer_id: i64,
+    /// `None` for a prospect's quote, a complaint or a carrier settlement.
+    pub customer_id: Option<i64>,
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -142,9 +177,28 @@ pub struct Document {
     pub visible_to_client: bool,
     pub uploaded_by_staff_id: Option<i64>,
     pub uploaded_at: DateTime<Utc>,
+    /// What a generated document is (see [`generated::Kind`]); `None` for an uploaded file.
+    pub kind: Option<String>,
+    pub subject_key: Option<String>,
+    /// The first version's id: every version of this document shares it.
+    pub series_id: i64,
+    pub version: i32,
+    pub superseded_at: Option<DateTime<Utc>>,
+    pub template_version: Option<String>,
+    /// Why this version was made.
+    pub version_note: Option<String>,
 }
 
 impl Document {
+    /// The generated kind, if the document was generated.
+    pub fn generated_kind(&self) -> Option<generated::Kind> {
+        self.kind.as_deref().and_then(generated::Kind::parse)
+    }
+
+    pub fn is_current(&self) -> bool {
+        self.superseded_at.is_none()
+    }
+
     pub fn entity(&self) -> Option<Entity> {
         Entity::parse(&self.entity_type, self.entity_id)
     }
@@ -235,7 +289,7 @@ pub fn attach(
     conn: &mut PgConnection,
     storage: &dyn Storage,
     entity: Entity,
-    customer_id: i64,
+    customer_id: Option<i64>,
     upload: &Upload,
     content_type: &str,
     by: Option<i64>,
@@ -258,33 +312,85 @@ pub fn attach(
     Ok(document)
 }
 
-/// The documents of one record, newest first (bounded).
+/// The documents of one record (their current versions), newest first (bounded).
 pub fn list_for(conn: &mut PgConnection, entity: Entity) -> QueryResult<Vec<Document>> {
     documents::table
         .filter(documents::entity_type.eq(entity.kind()))
         .filter(documents::entity_id.eq(entity.id()))
+        .filter(documents::superseded_at.is_null())
         .order((documents::uploaded_at.desc(), documents::id.desc()))
         .limit(200)
         .select(Document::as_select())
         .load(conn)
 }
 
-/// One document within `scope`, or `None` (unknown, or another agent's customer).
+/// Whether a staff member of `role` within `scope` reaches the documents of `entity`: `None`
+/// when not (unknown record, another agent's customer, a blocked customer, or an area the role
+/// does not work in), otherwise `Some` of the record's customer, if it has one.
+pub fn reach(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    role: Role,
+    entity: Entity,
+) -> QueryResult<Option<Option<i64>>> {
+    match entity {
+        Entity::Complaint(id) => {
+            if !Permission::HandleComplaints.granted_to(role) {
+                return Ok(None);
+            }
+            complaints::table
+                .find(id)
+                .select(complaints::customer_id)
+                .first::<Option<i64>>(conn)
+                .optional()
+        }
+        Entity::Settlement(id) => {
+            if !Permission::ManageCommissions.granted_to(role) {
+                return Ok(None);
+            }
+            let found = carrier_settlements::table
+                .find(id)
+                .select(carrier_settlements::id)
+                .first::<i64>(conn)
+                .optional()?;
+            Ok(found.map(|_| None))
+        }
+        Entity::Quote(id) => {
+            let customer: Option<Option<i64>> = quotes::table
+                .find(id)
+                .select(quotes::customer_id)
+                .first(conn)
+                .optional()?;
+            match customer {
+                // A prospect's quote: its own scope.
+                Some(None) => Ok(crate::quotes::in_scope(conn, scope, id)?.then_some(None)),
+                Some(Some(_)) => Ok(customer_of(conn, scope, entity)?.map(Some)),
+                None => Ok(None),
+            }
+        }
+        _ => Ok(customer_of(conn, scope, entity)?.map(Some)),
+    }
+}
+
+/// One document its viewer reaches (see [`reach`]), or `None`.
 pub fn get(
     conn: &mut PgConnection,
     scope: PortfolioScope,
+    role: Role,
     id: i64,
 ) -> QueryResult<Option<Document>> {
-    let mut query = documents::table
-        .inner_join(customers::table)
-        .filter(documents::id.eq(id))
-        .filter(customers::blocked_at.is_null())
+    let document: Option<Document> = documents::table
+        .find(id)
         .select(Document::as_select())
-        .into_boxed();
-    if let Some(owner) = scope.owner() {
-        query = query.filter(customers::owner_staff_id.eq(owner));
-    }
-    query.first(conn).optional()
+        .first(conn)
+        .optional()?;
+    let Some(document) = document else {
+        return Ok(None);
+    };
+    let Some(entity) = document.entity() else {
+        return Ok(None);
+    };
+    Ok(reach(conn, scope, role, entity)?.map(|_| document))
 }
 
 pub fn set_visibility(conn: &mut PgConnection, id: i64, visible: bool) -> QueryResult<usize> {

@@ -137,6 +137,14 @@ pub enum Notice {
         received_on: String,
         due_on: String,
     },
+    /// A document of the brokerage sent as an attachment (a quote, a certificate...).
+    DocumentSent {
+        to: String,
+        name: String,
+        /// "Presupuesto", "Certificado de seguro"...
+        title: String,
+        filename: String,
+    },
     /// The department's reasoned answer, with where to go if the complainant disagrees.
     ComplaintAnswered {
         to: String,

@@ -9,12 +9,21 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
+use lettre::message::header::ContentType;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// How long one SMTP conversation may take before it counts as a (transient) failure.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A file sent with an e-mail (a stored document, read when the e-mail leaves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
 
 /// The way out for e-mails, with the sender they carry. Cheap to clone.
 #[derive(Clone)]
@@ -122,7 +131,8 @@ impl Transport {
         &self.from
     }
 
-    /// Sends one multipart/alternative message (plain text first, HTML preferred).
+    /// Sends one multipart/alternative message (plain text first, HTML preferred), inside a
+    /// multipart/mixed with the attachment when there is one.
     /// `message_id` is the left part of the `Message-ID` (the sender's domain is the right
     /// part): the same for every attempt of one e-mail, so a resend after a crash can be
     /// recognised as a duplicate by the receiving side. `list_unsubscribe`, for commercial
@@ -133,11 +143,18 @@ impl Transport {
         message_id: &str,
         to: &str,
         subject: &str,
-        text: &str,
-        html: &str,
+        (text, html): (&str, &str),
         list_unsubscribe: Option<&str>,
+        attachment: Option<&Attachment>,
     ) -> Result<(), SendError> {
-        let message = self.message(message_id, to, subject, text, html, list_unsubscribe)?;
+        let message = self.message(
+            message_id,
+            to,
+            subject,
+            (text, html),
+            list_unsubscribe,
+            attachment,
+        )?;
         match &self.inner {
             Inner::Smtp { transport, .. } => transport.send(message).await.map(drop).map_err(|e| {
                 if e.is_permanent() {
@@ -159,9 +176,9 @@ impl Transport {
         message_id: &str,
         to: &str,
         subject: &str,
-        text: &str,
-        html: &str,
+        (text, html): (&str, &str),
         list_unsubscribe: Option<&str>,
+        attachment: Option<&Attachment>,
     ) -> Result<Message, SendError> {
         let to: Mailbox = to
             .parse()
@@ -178,11 +195,24 @@ impl Transport {
                 .header(ListUnsubscribe::new(address)?)
                 .header(ListUnsubscribePost);
         }
+        let body = MultiPart::alternative_plain_html(text.to_owned(), html.to_owned());
+        let body = match attachment {
+            None => body,
+            Some(file) => {
+                let content_type = ContentType::parse(&file.content_type).map_err(|e| {
+                    SendError::Permanent(format!(
+                        "bad attachment type '{}': {e}",
+                        file.content_type
+                    ))
+                })?;
+                MultiPart::mixed().multipart(body).singlepart(
+                    MimeAttachment::new(file.filename.clone())
+                        .body(file.bytes.clone(), content_type),
+                )
+            }
+        };
         builder
-            .multipart(MultiPart::alternative_plain_html(
-                text.to_owned(),
-                html.to_owned(),
-            ))
+            .multipart(body)
             .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
     }
 }
@@ -272,8 +302,8 @@ mod tests {
                 "x.1",
                 "not an address",
                 "Asunto",
-                "texto",
-                "<p>html</p>",
+                ("texto", "<p>html</p>"),
+                None,
                 None,
             )
             .unwrap_err();
@@ -293,8 +323,8 @@ mod tests {
                 "x.1",
                 "ana@example.es",
                 "Asunto",
-                "texto plano",
-                "<p>html</p>",
+                ("texto plano", "<p>html</p>"),
+                None,
                 None,
             )
             .unwrap();
@@ -312,6 +342,36 @@ mod tests {
     }
 
     #[test]
+    fn an_attachment_travels_in_a_mixed_message_after_the_text() {
+        let dir = std::env::temp_dir().join(format!(
+            "soriano-mail-unit-{}",
+            crate::util::random_token(6)
+        ));
+        let transport = Transport::file(&dir, from()).unwrap();
+        let file = Attachment {
+            filename: "Presupuesto P-2026-000001.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.7 test".to_vec(),
+        };
+        let message = transport
+            .message(
+                "x.5",
+                "ana@example.es",
+                "Presupuesto",
+                ("texto", "<p>html</p>"),
+                None,
+                Some(&file),
+            )
+            .unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
+        assert!(raw.contains("attachment"), "{raw}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn a_commercial_message_carries_the_one_click_unsubscribe_headers() {
         let dir = std::env::temp_dir().join(format!(
             "soriano-mail-unit-{}",
@@ -324,9 +384,9 @@ mod tests {
                 "x.2",
                 "ana@example.es",
                 "Ofertas",
-                "texto",
-                "<p>html</p>",
+                ("texto", "<p>html</p>"),
                 Some(link),
+                None,
             )
             .unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
@@ -345,14 +405,28 @@ mod tests {
             "",
         ] {
             let error = transport
-                .message("x.3", "ana@example.es", "A", "t", "<p>h</p>", Some(bad))
+                .message(
+                    "x.3",
+                    "ana@example.es",
+                    "A",
+                    ("t", "<p>h</p>"),
+                    Some(bad),
+                    None,
+                )
                 .unwrap_err();
             assert!(error.is_permanent(), "{bad}: {error}");
         }
         // Line breaks cannot add a header: the URL parser drops them and escapes the rest.
         let sneaky = "https://x.es/a>\r\nBcc: x@y.es";
         let message = transport
-            .message("x.4", "ana@example.es", "A", "t", "<p>h</p>", Some(sneaky))
+            .message(
+                "x.4",
+                "ana@example.es",
+                "A",
+                ("t", "<p>h</p>"),
+                Some(sneaky),
+                None,
+            )
             .unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
         assert!(!raw.contains("\r\nBcc:"), "{raw}");

@@ -28,7 +28,7 @@ use diesel::sql_types::{BigInt, Double, Integer, Text};
 use crate::db::schema::outbound_emails;
 use crate::db::{Db, DbError};
 use crate::mail::outbox::Status;
-use crate::mail::transport::{SendError, Transport};
+use crate::mail::transport::{Attachment, SendError, Transport};
 
 /// E-mails claimed per round.
 pub const BATCH_SIZE: i64 = 20;
@@ -150,6 +150,8 @@ struct Claimed {
     /// Including this one; also the fencing token of the claim.
     attempts: i32,
     created_at: DateTime<Utc>,
+    /// A stored document sent with the e-mail.
+    attachment_document_id: Option<i64>,
 }
 
 /// Left part of the `Message-ID` of outbox row `id` created at `created_at` (the sender's domain
@@ -213,12 +215,29 @@ fn claim(
                  LIMIT $1 \
                    FOR UPDATE SKIP LOCKED) \
       RETURNING id, to_address, subject, body_text, body_html, list_unsubscribe, attempts, \
-                created_at",
+                created_at, attachment_document_id",
     )
     .bind::<BigInt, _>(limit)
     .bind::<Double, _>(lease.as_secs_f64())
     .bind::<Text, _>(worker.as_str())
     .load(conn)
+}
+
+/// The stored file an e-mail carries, as it is now (documents are never rewritten: a new
+/// version is a new row, so this is the file the e-mail was queued with).
+fn attachment(conn: &mut PgConnection, document: i64) -> QueryResult<Attachment> {
+    use crate::db::schema::documents;
+    use crate::documents::Storage;
+    let (filename, content_type): (String, String) = documents::table
+        .find(document)
+        .select((documents::filename, documents::content_type))
+        .first(conn)?;
+    let bytes = crate::documents::PgStorage.get(conn, document)?;
+    Ok(Attachment {
+        filename,
+        content_type,
+        bytes,
+    })
 }
 
 /// The heartbeat: pushes the end of every claim `worker` holds to `lease` from now.
@@ -359,14 +378,22 @@ impl Worker {
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         for email in claimed {
             let message_id = email.message_id();
+            let attachment = match email.attachment_document_id {
+                Some(document) => Some(
+                    self.db
+                        .run(move |conn| attachment(conn, document).map_err(DbError::from))
+                        .await?,
+                ),
+                None => None,
+            };
             let outcome = {
                 let send = self.transport.send(
                     &message_id,
                     &email.to_address,
                     &email.subject,
-                    &email.body_text,
-                    &email.body_html,
+                    (&email.body_text, &email.body_html),
                     email.list_unsubscribe.as_deref(),
+                    attachment.as_ref(),
                 );
                 let mut send = std::pin::pin!(send);
                 loop {

@@ -7,6 +7,7 @@ mod collection;
 mod commissions;
 mod complaints;
 mod customers;
+mod documents;
 mod leads;
 mod policies;
 mod portal;
@@ -295,6 +296,7 @@ pub fn demo(conn: &mut PgConnection) -> anyhow::Result<SeedReport> {
     collection::demo_collection(conn)?;
     complaints::demo_complaints(conn)?;
     complaints::demo_privacy_requests(conn)?;
+    documents::demo_documents(conn)?;
     Ok(report)
 }
 
