@@ -54,6 +54,13 @@ enum Command {
     /// they did and how long it took, and exit. The worker does this by itself every few
     /// seconds; this is for operators and benchmarks.
     Automate,
+    /// Benchmark: write the PDF of the demo quote with the most options COUNT times from the
+    /// database (what "Enviar al cliente" does before storing it) and print the CPU time of
+    /// this process per document (database reads on the client side and the PDF writing).
+    BenchPdf {
+        #[arg(long, default_value_t = 200)]
+        count: u32,
+    },
     /// Load data into the database.
     Seed {
         /// Carriers, lines of business, products with commissions and a demo admin account.
@@ -134,6 +141,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { demo, no_worker } => serve(config, &database, demo, !no_worker),
         Command::Worker => migrate(&database).and_then(|_| run_worker(config, &database)),
         Command::Automate => migrate(&database).and_then(|_| automate(&config, &database)),
+        Command::BenchPdf { count } => {
+            migrate(&database).and_then(|_| bench_pdf(&config, &database, count))
+        }
         Command::Migrate => migrate(&database).map(|applied| {
             if applied.is_empty() {
                 println!("The database is up to date.");
@@ -230,11 +240,65 @@ fn automate(config: &Config, database: &Database) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn bench_pdf(config: &Config, database: &Database, count: u32) -> anyhow::Result<()> {
+    use crate::documents::Entity;
+    use crate::documents::generated::{self, Kind, Request};
+    use diesel::prelude::*;
+    let mut conn = PgConnection::establish(&database.url)
+        .with_context(|| format!("cannot connect to {}", db::redact(&database.url)))?;
+    let quote: i64 = diesel::sql_query(
+        "SELECT q.id FROM quotes q JOIN quote_options o ON o.quote_id = q.id \
+          WHERE q.customer_id IS NOT NULL GROUP BY q.id ORDER BY count(*) DESC, q.id LIMIT 1",
+    )
+    .get_result::<QuoteId>(&mut conn)
+    .optional()?
+    .map(|row| row.id)
+    .ok_or_else(|| anyhow::anyhow!("no quote with options: run `soriano seed --demo` first"))?;
+    let broker = config.broker.identity();
+    let request = Request {
+        kind: Kind::Quote,
+        entity: Entity::Quote(quote),
+        subject: None,
+        today: crate::policies::today(),
+    };
+    // One warm-up document (fonts parsed, statements prepared), then the measured ones.
+    let first = generated::write(&mut conn, &request, &broker)?;
+    let (cpu_before, wall) = (cpu_seconds(), std::time::Instant::now());
+    for _ in 0..count {
+        generated::write(&mut conn, &request, &broker)?;
+    }
+    let cpu = cpu_seconds() - cpu_before;
+    let wall = wall.elapsed().as_secs_f64();
+    println!(
+        "Quote PDF ({} bytes): {count} documents, {:.2} ms of CPU each, {:.2} ms wall each.",
+        first.bytes.len(),
+        cpu * 1000.0 / f64::from(count.max(1)),
+        wall * 1000.0 / f64::from(count.max(1)),
+    );
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct QuoteId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// User and system CPU time of this process so far, in seconds.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 /// What the automation engine needs from the settings.
-fn automation_context(config: &Config) -> crate::automation::Context {
+pub(crate) fn automation_context(config: &Config) -> crate::automation::Context {
     crate::automation::Context {
         base_url: config.base_url.clone(),
         unsubscribe_key: crate::clients::unsubscribe::derive_key(&config.secret_key),
+        broker: config.broker.identity(),
     }
 }
 

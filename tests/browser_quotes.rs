@@ -13,9 +13,10 @@ use common::{TestApp, create_staff};
 use diesel::prelude::*;
 use fantoccini::Locator;
 use soriano::auth::staff::Role;
-use soriano::db::schema::{lines_of_business, products};
+use soriano::db::schema::{client_users, customers, lines_of_business, products};
 
 const PASSWORD: &str = "una clave larga de prueba";
+const CLIENT_EMAIL: &str = "ana.prueba@example.es";
 
 /// Scrolls the element matching `css` into view and clicks it, as a person would.
 async fn press(client: &fantoccini::Client, css: &str) -> Result<(), Box<dyn std::error::Error>> {
@@ -67,6 +68,20 @@ async fn an_agent_quotes_two_options_sends_and_accepts_into_a_policy() {
         soriano::seed::catalog(conn).unwrap();
         let agent = create_staff(conn, "agente@soriano.es", Role::Agent, PASSWORD);
         customer = portfolio::customer(conn, 1, "Ana", Some(agent));
+        // Ana uses e-SORI: the quote's PDF must reach her there.
+        diesel::update(customers::table.find(customer))
+            .set(customers::email.eq(CLIENT_EMAIL))
+            .execute(conn)
+            .unwrap();
+        diesel::insert_into(client_users::table)
+            .values((
+                client_users::customer_id.eq(customer),
+                client_users::email.eq(CLIENT_EMAIL),
+                client_users::password_hash.eq(soriano::auth::password::hash(PASSWORD).unwrap()),
+                client_users::email_confirmed_at.eq(chrono::Utc::now()),
+            ))
+            .execute(conn)
+            .unwrap();
         line = lines_of_business::table
             .filter(lines_of_business::code.eq("auto"))
             .select(lines_of_business::id)
@@ -136,6 +151,12 @@ async fn an_agent_quotes_two_options_sends_and_accepts_into_a_policy() {
 
             press(&client, "#send-quote").await?;
             badge(&client, "enviado").await?;
+            let quote_id = client
+                .current_url()
+                .await?
+                .path()
+                .trim_start_matches("/admin/presupuestos/")
+                .to_owned();
 
             // The distribution record (RDL 3/2020): the client's answers, the option that fits
             // them and why, then the pre-contract information handed over on paper.
@@ -202,6 +223,55 @@ async fn an_agent_quotes_two_options_sends_and_accepts_into_a_policy() {
                 .text()
                 .await?;
             assert_eq!(total, "452,30 €");
+
+            // The client signs in to e-SORI and finds the quote's PDF on its page.
+            client.goto(&format!("{base}/portal/entrar")).await?;
+            client
+                .find(Locator::Id("email"))
+                .await?
+                .send_keys(CLIENT_EMAIL)
+                .await?;
+            client
+                .find(Locator::Id("password"))
+                .await?
+                .send_keys(PASSWORD)
+                .await?;
+            press(&client, "form.form button[type=submit]").await?;
+            browser::eventually("e-SORI's home", || {
+                let client = client.clone();
+                async move {
+                    match client.find(Locator::Css("h1")).await {
+                        Ok(h1) => h1
+                            .text()
+                            .await
+                            .map(|t| t.starts_with("Hola"))
+                            .unwrap_or(false),
+                        Err(_) => false,
+                    }
+                }
+            })
+            .await?;
+            client
+                .goto(&format!("{base}/portal/presupuestos/{quote_id}"))
+                .await?;
+            let link = client
+                .wait()
+                .for_element(Locator::Css("#documentos a[href^='/portal/documentos/']"))
+                .await?;
+            let name = link.text().await?;
+            assert!(
+                name.starts_with("Presupuesto") && name.ends_with(".pdf"),
+                "{name}"
+            );
+            let href = link.attr("href").await?.unwrap_or_default();
+            let head = client
+                .execute_async(
+                    "const [url, done] = arguments; \
+                     fetch(url).then(r => r.text()).then(t => done(t.slice(0, 5)));",
+                    vec![serde_json::Value::String(href)],
+                )
+                .await?;
+            assert_eq!(head, serde_json::json!("%PDF-"), "the link gives the PDF");
             Ok(())
         })
         .await;

@@ -89,10 +89,7 @@ fn actor(staff: &CurrentStaff, meta: &RequestMeta) -> Actor {
 }
 
 fn engine_context(config: &Config) -> Context {
-    Context {
-        base_url: config.base_url.clone(),
-        unsubscribe_key: crate::clients::unsubscribe::derive_key(&config.secret_key),
-    }
+    crate::cli::automation_context(config)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ pub struct OutboxRow {
     pub status: Status,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// It carries a stored document.
+    pub attachment: bool,
 }
 
 impl OutboxRow {
@@ -40,6 +42,7 @@ impl OutboxRow {
             kind: entry.kind,
             attempts: entry.attempts,
             last_error: entry.last_error,
+            attachment: entry.attachment_document_id.is_some(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! How values are written on pages: Spanish conventions (`dd/mm/aaaa`), office time zone.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::time::ZONE;
 
@@ -23,6 +23,31 @@ pub fn madrid_datetime_seconds(instant: DateTime<Utc>) -> String {
 /// A calendar day: `dd/mm/aaaa`.
 pub fn date(day: NaiveDate) -> String {
     day.format("%d/%m/%Y").to_string()
+}
+
+const MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+/// "noviembre de 2026".
+pub fn month_label(day: NaiveDate) -> String {
+    format!("{} de {}", MONTHS[day.month0() as usize], day.year())
+}
+
+/// "7 de diciembre de 2026": a day as letters and documents write it.
+pub fn long_date(day: NaiveDate) -> String {
+    format!("{} de {}", day.day(), month_label(day))
 }
 
 /// A stored phone (`900100102`) for reading (`900 100 102`); as stored when it is not one.

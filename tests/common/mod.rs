@@ -447,6 +447,7 @@ pub fn run_automation(conn: &mut PgConnection) -> soriano::automation::Report {
     let context = soriano::automation::Context {
         base_url: url::Url::parse("http://localhost").unwrap(),
         unsubscribe_key: b"test-unsubscribe-key".to_vec(),
+        broker: soriano::distribution::precontract::BrokerIdentity::development(),
     };
     soriano::automation::engine::run(conn, &context, chrono::Utc::now()).expect("automation round")
 }

@@ -19,6 +19,7 @@ fn ctx() -> Context {
     Context {
         base_url: url::Url::parse("https://www.soriano.test").unwrap(),
         unsubscribe_key: b"test-unsubscribe-key".to_vec(),
+        broker: soriano::distribution::precontract::BrokerIdentity::development(),
     }
 }
 
@@ -707,6 +708,32 @@ async fn an_agent_records_a_rising_renewal_premium_and_the_rules_call_and_tell_t
         notice[0].2.contains("450,00") && notice[0].2.contains("504,00"),
         "{}",
         notice[0].2
+    );
+    // The notice carries its PDF, written from the policy now and published in e-SORI.
+    let attached: Option<i64> = outbound_emails::table
+        .filter(outbound_emails::kind.eq("automation.aviso_renovacion"))
+        .select(outbound_emails::attachment_document_id)
+        .first(&mut conn)
+        .unwrap();
+    let document = attached.expect("the renewal notice is attached");
+    let (kind, visible): (Option<String>, bool) = soriano::db::schema::documents::table
+        .find(document)
+        .select((
+            soriano::db::schema::documents::kind,
+            soriano::db::schema::documents::visible_to_client,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!((kind.as_deref(), visible), (Some("aviso_renovacion"), true));
+    use soriano::documents::Storage;
+    let text = crate::common::pdf_text(
+        &soriano::documents::PgStorage
+            .get(&mut conn, document)
+            .unwrap(),
+    );
+    assert!(
+        text.contains("450,00 €") && text.contains("504,00 €") && text.contains("+12,0 %"),
+        "{text}"
     );
     // The customer's page shows what the rules did.
     let timeline = app

@@ -553,6 +553,7 @@ async fn a_rules_commercial_email_arrives_by_smtp_and_its_link_stops_the_next_on
     let context = soriano::automation::Context {
         base_url: app.state.config.base_url.clone(),
         unsubscribe_key: key(&app),
+        broker: app.state.config.broker.identity(),
     };
     let happen = |conn: &mut PgConnection| {
         conn.transaction(|conn| {

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{CurrentStaff, may_edit, scope_of, upload_error};
+use super::{CurrentStaff, editable, may_edit, scope_of, upload_error};
 use crate::audit::{self, Action, NewEntry};
 use crate::backoffice::audit_entry;
 use crate::db::{Db, DbError};
@@ -166,15 +166,10 @@ pub async fn send(
     let to = address.as_ref().map(|a| a.as_str().to_owned()).ok();
     let outcome = db
         .transaction(move |conn| {
-            let Some(document) = documents::get(conn, scope, role, id)? else {
-                return Ok::<_, DbError>(Err(AppError::NotFound));
+            let (document, entity) = match editable(conn, scope, role, id)? {
+                Ok(found) => found,
+                Err(refused) => return Ok::<_, DbError>(Err(refused)),
             };
-            let Some(entity) = document.entity() else {
-                return Ok(Err(AppError::NotFound));
-            };
-            if !may_edit(role, entity) {
-                return Ok(Err(AppError::Forbidden));
-            }
             let Some(to) = to else {
                 return Ok(Ok(None));
             };
@@ -269,15 +264,10 @@ pub async fn new_version(
     let note_kept = note.clone();
     let outcome = db
         .transaction(move |conn| {
-            let Some(document) = documents::get(conn, scope, role, id)? else {
-                return Ok::<_, DbError>(Err(AppError::NotFound));
+            let (document, entity) = match editable(conn, scope, role, id)? {
+                Ok(found) => found,
+                Err(refused) => return Ok::<_, DbError>(Err(refused)),
             };
-            let Some(entity) = document.entity() else {
-                return Ok(Err(AppError::NotFound));
-            };
-            if !may_edit(role, entity) {
-                return Ok(Err(AppError::Forbidden));
-            }
             let added = versions::add(
                 conn,
                 &PgStorage,

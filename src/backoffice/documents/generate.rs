@@ -10,7 +10,6 @@ use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::documents::generated::{self, GenerateError, Kind, Request};
 use crate::documents::{self, Entity};
-use crate::pdf::Letterhead;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Flash};
 use crate::web::request_meta::RequestMeta;
@@ -61,7 +60,7 @@ pub async fn generate(
         subject,
         today: crate::policies::today(),
     };
-    let head = Letterhead::from(&config.broker.identity());
+    let broker = config.broker.identity();
     let visible = form.visible.is_some();
     let note = match form.motivo.trim() {
         "" => "Generado desde la ficha".to_owned(),
@@ -74,12 +73,18 @@ pub async fn generate(
             if documents::reach(conn, scope, role, entity)?.is_none() {
                 return Ok::<_, DbError>(Err(GenerateError::NotFound));
             }
-            let generated =
-                match generated::generate(conn, &request, &head, visible, &note, Some(actor.id)) {
-                    Ok(generated) => generated,
-                    Err(GenerateError::Db(e)) => return Err(e.into()),
-                    Err(other) => return Ok(Err(other)),
-                };
+            let generated = match generated::generate(
+                conn,
+                &request,
+                &broker,
+                visible,
+                &note,
+                Some(actor.id),
+            ) {
+                Ok(generated) => generated,
+                Err(GenerateError::Db(e)) => return Err(e.into()),
+                Err(other) => return Ok(Err(other)),
+            };
             if visible && generated.document.customer_id.is_some() {
                 documents::delivery::publish(conn, &generated.document, Some(actor.id))?;
             }

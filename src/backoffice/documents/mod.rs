@@ -97,6 +97,26 @@ fn may_edit(role: Role, entity: Entity) -> bool {
     }
 }
 
+/// Document `id` with its record, when the viewer reaches it (`NotFound` otherwise) and may
+/// change it (`Forbidden` otherwise). The outer error is the database's.
+fn editable(
+    conn: &mut PgConnection,
+    scope: PortfolioScope,
+    role: Role,
+    id: i64,
+) -> Result<Result<(Document, Entity), AppError>, DbError> {
+    let Some(document) = documents::get(conn, scope, role, id)? else {
+        return Ok(Err(AppError::NotFound));
+    };
+    let Some(entity) = document.entity() else {
+        return Ok(Err(AppError::NotFound));
+    };
+    if !may_edit(role, entity) {
+        return Ok(Err(AppError::Forbidden));
+    }
+    Ok(Ok((document, entity)))
+}
+
 /// The documents page of `entity`, or `NotFound` when the viewer does not reach it.
 async fn page(
     ctx: PageContext,
@@ -368,15 +388,10 @@ pub async fn set_visibility(
     let actor = staff.0.clone();
     let (entity, published) = db
         .transaction(move |conn| {
-            let Some(document) = documents::get(conn, scope, role, id)? else {
-                return Ok::<_, DbError>(Err(AppError::NotFound));
+            let (document, entity) = match editable(conn, scope, role, id)? {
+                Ok(found) => found,
+                Err(refused) => return Ok::<_, DbError>(Err(refused)),
             };
-            let Some(entity) = document.entity() else {
-                return Ok(Err(AppError::NotFound));
-            };
-            if !may_edit(role, entity) {
-                return Ok(Err(AppError::Forbidden));
-            }
             let published = if visible {
                 documents::delivery::publish(conn, &document, Some(actor.id))?
             } else {

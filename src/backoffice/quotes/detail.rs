@@ -376,11 +376,18 @@ pub async fn send(
     let id = path.into_inner();
     let scope = scope_of(&staff);
     let by = Actor::new(&staff.0, &meta.ip, &meta.user_agent);
-    let head = crate::pdf::Letterhead::from(&config.broker.identity());
+    let broker = config.broker.identity();
     let outcome = db
         .transaction(move |conn| {
-            crate::documents::generated::send_quote(conn, scope, id, policies::today(), &head, &by)
-                .map(|_| ())
+            crate::documents::generated::send_quote(
+                conn,
+                scope,
+                id,
+                policies::today(),
+                &broker,
+                &by,
+            )
+            .map(|_| ())
         })
         .await;
     match outcome {

@@ -45,7 +45,9 @@ pub fn perform(
                 priority,
                 now,
             )?,
-            Action::SendEmail { template, to } => send_email(conn, ctx, subject, template, *to)?,
+            Action::SendEmail { template, to } => {
+                send_email(conn, ctx, subject, template, *to, now)?
+            }
             Action::AddNote { text } => format!("Nota: {}", fill(text, subject)),
             Action::SetField { field, value } => set_field(conn, subject, field, value)?,
         };
@@ -159,6 +161,7 @@ fn send_email(
     subject: Option<&Subject>,
     key: &str,
     to: Recipient,
+    now: DateTime<Utc>,
 ) -> Result<String, ActionError> {
     let subject = subject.ok_or_else(|| failed("El registro ya no existe."))?;
     let template = templates::current(conn, key)?
@@ -225,24 +228,53 @@ fn send_email(
             list_unsubscribe,
         },
     )?;
-    // A quote's e-mail to its client carries the quote's PDF, when one was written (sending
-    // from the back-office writes it), and the delivery is recorded on the document.
     let mut attached = String::new();
-    if subject.entity == Entity::Quote && to == Recipient::Client {
-        let document = crate::documents::generated::current(
-            conn,
-            crate::documents::Entity::Quote(subject.id),
-            crate::documents::generated::Kind::Quote,
-        )?;
-        if let Some(document) = document {
-            crate::documents::delivery::attach_to(conn, &document, outbox, &address)?;
-            attached = format!(" con «{}» adjunto", document.filename);
-        }
+    if to == Recipient::Client
+        && let Some(document) = attachment(conn, ctx, subject, key, now)?
+    {
+        crate::documents::delivery::attach_to(conn, &document, outbox, &address)?;
+        attached = format!(" con «{}» adjunto", document.filename);
     }
     Ok(format!(
         "Correo «{}» (versión {}) a {address}{attached}",
         template.name, template.version
     ))
+}
+
+/// The document an e-mail to the client carries, recorded as delivered with it: a quote's
+/// PDF (written when staff sent it), or the renewal notice written now from the policy (old
+/// and new premium), published in e-SORI too.
+fn attachment(
+    conn: &mut PgConnection,
+    ctx: &Context,
+    subject: &Subject,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<crate::documents::Document>, ActionError> {
+    use crate::documents::Entity as Record;
+    use crate::documents::generated::{self, GenerateError, Kind, Request};
+    match (subject.entity, key) {
+        (Entity::Quote, _) => Ok(generated::current(
+            conn,
+            Record::Quote(subject.id),
+            Kind::Quote,
+        )?),
+        (Entity::Policy, "aviso_renovacion") => {
+            let request = Request {
+                kind: Kind::RenewalNotice,
+                entity: Record::Policy(subject.id),
+                subject: None,
+                today: now.with_timezone(&crate::time::ZONE).date_naive(),
+            };
+            let note = "Enviado con el aviso de renovación";
+            match generated::generate(conn, &request, &ctx.broker, true, note, None) {
+                Ok(generated) => Ok(Some(generated.document)),
+                Err(GenerateError::Db(e)) => Err(e.into()),
+                Err(other) => Err(failed(other.to_string())),
+            }
+        }
+        _ => Ok(None),
+    }
 }
 
 /// A fresh private link to a prospect's quote (only its hash is kept), valid until the quote

@@ -46,6 +46,8 @@ pub struct Context {
     pub base_url: url::Url,
     /// Signs unsubscribe links (see `clients::unsubscribe`).
     pub unsubscribe_key: Vec<u8>,
+    /// Who signs the documents the rules send (the renewal notice's PDF).
+    pub broker: crate::distribution::precontract::BrokerIdentity,
 }
 
 /// What one round did.

@@ -197,25 +197,7 @@ pub fn month_end(day: NaiveDate) -> NaiveDate {
         .unwrap_or(first)
 }
 
-const MONTHS: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
-/// "noviembre de 2026".
-pub fn month_label(day: NaiveDate) -> String {
-    format!("{} de {}", MONTHS[day.month0() as usize], day.year())
-}
+pub use crate::format::month_label;
 
 /// "2026-11", what `<input type="month">` sends and shows.
 pub fn month_code(day: NaiveDate) -> String {

@@ -67,6 +67,8 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// A stored document sent with it.
+    pub attachment_document_id: Option<i64>,
 }
 
 impl OutboxEntry {

@@ -8,10 +8,9 @@ use crate::db::schema::{carrier_settlements, complaints, policies, quotes};
 use crate::distribution::precontract::BrokerIdentity;
 use crate::documents::Entity;
 use crate::documents::generated::{self, Kind, Request};
-use crate::pdf::Letterhead;
 
 pub fn demo_documents(conn: &mut PgConnection) -> anyhow::Result<()> {
-    let head = Letterhead::from(&BrokerIdentity::development());
+    let broker = BrokerIdentity::development();
     let today = crate::policies::today();
     let mut requests = Vec::new();
     let sent: Vec<i64> = quotes::table
@@ -63,7 +62,7 @@ pub fn demo_documents(conn: &mut PgConnection) -> anyhow::Result<()> {
             match generated::generate(
                 conn,
                 &request,
-                &head,
+                &broker,
                 visible,
                 "Datos de demostración",
                 None,

@@ -8,6 +8,7 @@ use crate::db::schema::{
     carrier_settlements, carriers, commissions, complaints, customers, lines_of_business, policies,
     products, receipts,
 };
+use crate::distribution::precontract::{self, BrokerIdentity};
 use crate::documents::Entity;
 use crate::format::date;
 use crate::money::format_cents;
@@ -19,11 +20,15 @@ pub struct Built {
     pub customer_id: Option<i64>,
 }
 
-pub fn build(conn: &mut PgConnection, request: &Request) -> Result<Built, GenerateError> {
+pub fn build(
+    conn: &mut PgConnection,
+    request: &Request,
+    broker: &BrokerIdentity,
+) -> Result<Built, GenerateError> {
     let today = request.today;
     match (request.kind, request.entity) {
         (Kind::Quote, Entity::Quote(id)) => quote(conn, id, today),
-        (Kind::Precontract, Entity::Quote(id)) => precontract(conn, id, today),
+        (Kind::Precontract, Entity::Quote(id)) => precontract(conn, id, today, broker),
         (Kind::PolicyCertificate, Entity::Policy(id)) => certificate(conn, id, today),
         (Kind::RenewalNotice, Entity::Policy(id)) => renewal(conn, id, today),
         (Kind::Receipt, Entity::Policy(policy)) => {
@@ -38,30 +43,7 @@ pub fn build(conn: &mut PgConnection, request: &Request) -> Result<Built, Genera
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
-/// "7 de diciembre de 2026".
-pub fn long_date(day: NaiveDate) -> String {
-    format!(
-        "{} de {} de {}",
-        day.day(),
-        MONTHS[day.month0() as usize],
-        day.year()
-    )
-}
+use crate::format::long_date;
 
 fn issued(day: NaiveDate) -> String {
     format!("Emitido el {}", long_date(day))
@@ -188,7 +170,7 @@ fn quote(conn: &mut PgConnection, id: i64, today: NaiveDate) -> Result<Built, Ge
             "Modalidad",
             options
                 .iter()
-                .map(|o| o.option.coverage_level.clone())
+                .map(|o| coverage_level(&o.option.coverage_level))
                 .collect(),
         ),
         row(
@@ -206,6 +188,11 @@ fn quote(conn: &mut PgConnection, id: i64, today: NaiveDate) -> Result<Built, Ge
                 .collect(),
         ),
     ];
+    // A row no option fills says nothing.
+    let rows = rows
+        .into_iter()
+        .filter(|r| r.iter().skip(1).any(|v| !v.is_empty() && v != "—"))
+        .collect();
     doc.table(Table {
         columns,
         rows,
@@ -249,7 +236,19 @@ fn quote(conn: &mut PgConnection, id: i64, today: NaiveDate) -> Result<Built, Ge
     })
 }
 
-fn precontract(conn: &mut PgConnection, id: i64, today: NaiveDate) -> Result<Built, GenerateError> {
+/// A coverage level as the client reads it (taxi options store the tariff's code).
+fn coverage_level(stored: &str) -> String {
+    crate::taxi::rating::Coverage::parse(stored)
+        .map(|c| c.label().to_owned())
+        .unwrap_or_else(|| stored.to_owned())
+}
+
+fn precontract(
+    conn: &mut PgConnection,
+    id: i64,
+    today: NaiveDate,
+    broker: &BrokerIdentity,
+) -> Result<Built, GenerateError> {
     let detail = crate::quotes::detail(conn, crate::auth::permissions::PortfolioScope::All, id)
         .map_err(|_| GenerateError::NotFound)?;
     let record = crate::distribution::records::of_quote(conn, id)?;
@@ -292,7 +291,15 @@ fn precontract(conn: &mut PgConnection, id: i64, today: NaiveDate) -> Result<Bui
             ));
         }
         _ => {
-            doc.note("Información pendiente de entregar: este documento es la versión vigente.");
+            // Not delivered yet: the text in force, the one this document delivers.
+            for section in precontract::sections(broker) {
+                doc.heading(section.title);
+                doc.paragraph(section.body);
+            }
+            doc.note(format!(
+                "Versión {} del texto, vigente a la fecha de este documento.",
+                precontract::VERSION
+            ));
         }
     }
     doc.heading("Registro de exigencias y necesidades");
@@ -847,7 +854,7 @@ fn settlement(conn: &mut PgConnection, id: i64, today: NaiveDate) -> Result<Buil
             commissions::amount_cents,
         ))
         .load(conn)?;
-    let month = format!("{} de {}", MONTHS[period.month0() as usize], period.year());
+    let month = crate::commissions::month_label(period);
     let number = format!("{}-{}", period.format("%Y-%m"), id);
     let mut doc = Doc::new(
         format!("Liquidación de comisiones de {month}"),

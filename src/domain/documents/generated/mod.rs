@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use super::versions::{self, NextVersion, VersionError};
 use super::{Document, Entity, PgStorage, Storage};
 use crate::db::schema::documents;
+use crate::distribution::precontract::BrokerIdentity;
 use crate::pdf::{self, Letterhead};
 
 /// What a generated document is.
@@ -152,10 +153,10 @@ pub struct Written {
 pub fn write(
     conn: &mut PgConnection,
     request: &Request,
-    head: &Letterhead,
+    broker: &BrokerIdentity,
 ) -> Result<Written, GenerateError> {
-    let built = content::build(conn, request)?;
-    let bytes = pdf::render(&built.doc, head)?;
+    let built = content::build(conn, request, broker)?;
+    let bytes = pdf::render(&built.doc, &Letterhead::from(broker))?;
     Ok(Written {
         filename: built.filename,
         customer_id: built.customer_id,
@@ -168,12 +169,12 @@ pub fn write(
 pub fn generate(
     conn: &mut PgConnection,
     request: &Request,
-    head: &Letterhead,
+    broker: &BrokerIdentity,
     visible_to_client: bool,
     note: &str,
     by: Option<i64>,
 ) -> Result<Generated, GenerateError> {
-    let written = write(conn, request, head)?;
+    let written = write(conn, request, broker)?;
     let sha = crate::util::sha256_hex(&written.bytes);
     let subject_key = request.subject.map(|s| s.to_string());
     let mut current = documents::table
@@ -278,7 +279,7 @@ pub fn send_quote(
     scope: crate::auth::permissions::PortfolioScope,
     id: i64,
     today: NaiveDate,
-    head: &Letterhead,
+    broker: &BrokerIdentity,
     by: &crate::audit::Actor,
 ) -> Result<Generated, crate::quotes::QuoteError> {
     use crate::quotes::QuoteError;
@@ -291,7 +292,7 @@ pub fn send_quote(
     };
     let staff = by.staff();
     let generated =
-        generate(conn, &request, head, true, "Enviado al cliente", staff).map_err(|error| {
+        generate(conn, &request, broker, true, "Enviado al cliente", staff).map_err(|error| {
             match error {
                 GenerateError::Db(e) => QuoteError::from(e),
                 other => QuoteError::Database(crate::db::DbError::other(other.to_string())),
