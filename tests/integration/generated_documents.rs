@@ -310,16 +310,27 @@ async fn each_document_of_a_policy_a_customer_a_complaint_and_a_settlement_says_
     // The complaint: acknowledgement now; the answer only once there is one.
     followed(
         &app,
-        generate(&app, "complaint", fx.complaint, "acuse_reclamacion", &[]).await,
+        generate(
+            &app,
+            "complaint",
+            fx.complaint,
+            "acuse_reclamacion",
+            &[("visible", "si")],
+        )
+        .await,
     )
     .await;
-    let (_, text) = current(&app, "complaint", fx.complaint, "acuse_reclamacion");
+    let (acknowledgement, text) = current(&app, "complaint", fx.complaint, "acuse_reclamacion");
     assert!(text.contains("SAC-2026-00007"), "{text}");
     assert!(
         text.contains("31 de diciembre de 2026"),
         "the due day in words: {text}"
     );
     assert!(text.contains("Dirección General de Seguros"), "{text}");
+    assert!(
+        !acknowledgement.visible_to_client,
+        "e-SORI shows no complaint documents: they go by e-mail"
+    );
     let response = generate(
         &app,
         "complaint",

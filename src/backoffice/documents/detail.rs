@@ -276,7 +276,9 @@ pub async fn new_version(
                     filename: &upload.filename,
                     content_type,
                     bytes: &upload.bytes,
-                    visible_to_client: visible && document.customer_id.is_some(),
+                    visible_to_client: visible
+                        && document.customer_id.is_some()
+                        && entity.shown_in_portal(),
                     template_version: None,
                     note: &note,
                     by: Some(actor.id),

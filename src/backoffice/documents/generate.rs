@@ -61,7 +61,8 @@ pub async fn generate(
         today: crate::policies::today(),
     };
     let broker = config.broker.identity();
-    let visible = form.visible.is_some();
+    // Only where e-SORI shows the record's documents.
+    let visible = form.visible.is_some() && entity.shown_in_portal();
     let note = match form.motivo.trim() {
         "" => "Generado desde la ficha".to_owned(),
         reason => crate::format::shorten(reason, 300),

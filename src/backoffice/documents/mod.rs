@@ -393,7 +393,8 @@ pub async fn set_visibility(
                 Err(refused) => return Ok::<_, DbError>(Err(refused)),
             };
             let published = if visible {
-                documents::delivery::publish(conn, &document, Some(actor.id))?
+                entity.shown_in_portal()
+                    && documents::delivery::publish(conn, &document, Some(actor.id))?
             } else {
                 documents::set_visibility(conn, id, false)?;
                 true
@@ -415,9 +416,9 @@ pub async fn set_visibility(
         .await??;
     let message = match (visible, published) {
         (true, true) => Flash::success("El cliente verá este documento en e-SORI."),
-        (true, false) => Flash::error(
-            "Este documento no es de un cliente: no se puede publicar en e-SORI. Envíelo por correo.",
-        ),
+        (true, false) => {
+            Flash::error("Este documento no se publica en e-SORI: envíelo por correo.")
+        }
         _ => Flash::success("El documento ya no es visible para el cliente."),
     };
     Ok(flash::redirect(&list_path(entity), message))

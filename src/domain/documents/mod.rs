@@ -80,6 +80,12 @@ impl Entity {
         }
     }
 
+    /// Whether e-SORI shows this record's documents to the client (a complaint's or a
+    /// settlement's go by e-mail).
+    pub fn shown_in_portal(self) -> bool {
+        !matches!(self, Entity::Complaint(_) | Entity::Settlement(_))
+    }
+
     /// "del cliente", "de la póliza": the record after "Documentos".
     pub fn of_label(self) -> String {
         match self {
