@@ -65,6 +65,8 @@ pub struct HomePage {
     pub receipts: Vec<ClientReceipt>,
     /// Quotes sent and waiting for the client's answer.
     pub quotes_awaiting: i64,
+    /// Documents of the client as a whole the broker published (a statement of receipts...).
+    pub documents: Vec<crate::documents::Document>,
 }
 
 /// GET /portal/inicio
@@ -75,7 +77,7 @@ pub async fn home(
 ) -> Result<HttpResponse, AppError> {
     let customer = client.customer_id();
     let today = crate::policies::today();
-    let (policies, claims, unread, receipts, quotes_awaiting) = db
+    let (policies, claims, unread, receipts, quotes_awaiting, documents) = db
         .portal_transaction(customer, move |conn| {
             Ok::<_, AppError>((
                 queries::policies_in_force(conn, customer)?,
@@ -83,6 +85,11 @@ pub async fn home(
                 queries::unread_messages(conn, customer)?,
                 receipts::unpaid_of_customer(conn, customer)?,
                 crate::quotes::client::awaiting_answer(conn, customer, today)?,
+                queries::visible_documents(
+                    conn,
+                    customer,
+                    crate::documents::Entity::Customer(customer),
+                )?,
             ))
         })
         .await?;
@@ -94,6 +101,7 @@ pub async fn home(
         unread,
         receipts,
         quotes_awaiting,
+        documents,
     })
 }
 

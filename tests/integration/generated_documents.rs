@@ -306,6 +306,27 @@ async fn each_document_of_a_policy_a_customer_a_complaint_and_a_settlement_says_
     );
     assert!(text.contains("(vencido)"), "{text}");
     assert!(text.contains("204,45 €"), "81,00 + 123,45: {text}");
+    // Published, it is on the client's e-SORI home (documents of the client as a whole).
+    followed(
+        &app,
+        generate(
+            &app,
+            "customer",
+            fx.customer,
+            "recibos_pendientes",
+            &[("visible", "si")],
+        )
+        .await,
+    )
+    .await;
+    let published = soriano::clients::queries::visible_documents(
+        &mut app.db.conn(),
+        fx.customer,
+        soriano::documents::Entity::Customer(fx.customer),
+    )
+    .unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].kind.as_deref(), Some("recibos_pendientes"));
 
     // The complaint: acknowledgement now; the answer only once there is one.
     followed(
