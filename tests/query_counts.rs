@@ -182,6 +182,55 @@ async fn queries_for(app: &TestApp, path: &str) -> (usize, Vec<String>) {
     (count, LAST_QUERIES.lock().unwrap().clone())
 }
 
+/// The statements each page runs once warm: one for the session with its staff member (see
+/// `auth::sessions::load_with_owner`), then the page's own. A page that starts running more
+/// fails here, so a regression (an N+1, a count per row, a second read of the signed-in user)
+/// is caught by CI rather than by the benchmark.
+fn budget(page: &str) -> usize {
+    // The page with its record ids as `{id}`: "/admin/clientes/{id}".
+    let mut shape = String::new();
+    let mut in_number = false;
+    for c in page.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                shape.push_str("{id}");
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            shape.push(c);
+        }
+    }
+    match shape.as_str() {
+        // Open tasks, expiring policies and open claims, each with its counts in the same
+        // statement (a window over the rows before the LIMIT), and the new leads.
+        "/admin/" => 5,
+        // Rows, and the capped count of the total.
+        "/admin/clientes" => 3,
+        // The same, with the search text folded by the database first (its own unaccent).
+        "/admin/clientes?q=prueba" => 4,
+        // The customer, the access-log entry (RGPD), owner, consents, policies, claims,
+        // quotes and the timeline.
+        "/admin/clientes/{id}" => 9,
+        // Rows, capped count, counts per carrier and line (running counts), and the filter
+        // form's carriers, lines and agents.
+        "/admin/polizas" => 7,
+        "/admin/polizas/vencimientos" => 3,
+        "/admin/polizas/{id}" => 12,
+        "/admin/recibos" => 5,
+        "/admin/recibos?estado=pendiente" => 5,
+        "/admin/siniestros" => 3,
+        "/admin/siniestros/{id}" => 6,
+        "/admin/tareas" => 4,
+        "/admin/presupuestos" => 7,
+        "/admin/documentos?entidad=customer&id={id}" => 4,
+        "/admin/buscar?q=QC" => 5,
+        // Rows, the totals (running totals), carriers and agents of the filter form.
+        "/admin/comisiones" => 5,
+        _ => panic!("no statement budget for {page} ({shape})"),
+    }
+}
+
 #[actix_web::test]
 async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
     set_default_instrumentation(|| Some(Box::new(CountQueries))).unwrap();
@@ -215,6 +264,7 @@ async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
         "/admin/presupuestos".to_owned(),
         format!("/admin/documentos?entidad=customer&id={customer}"),
         "/admin/buscar?q=QC".to_owned(),
+        "/admin/comisiones".to_owned(),
     ];
     let mut few = Vec::new();
     for page in &pages {
@@ -268,6 +318,7 @@ async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
             .unwrap();
     }
 
+    let mut over = Vec::new();
     for (page, (few_count, few_queries)) in pages.iter().zip(few) {
         let (many_count, many_queries) = queries_for(&app, page).await;
         eprintln!("{many_count:>3} queries  {page}");
@@ -280,11 +331,13 @@ async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
             "{page}: {few_count} queries with few rows, {many_count} with many (N+1?)\n\
              few: {few_queries:#?}\nmany: {many_queries:#?}"
         );
-        // Session + staff + the page's own reads; the customer page, with its timeline of six
-        // kinds of record, is the largest.
-        assert!(
-            many_count <= 14,
-            "{page} runs {many_count} queries: {many_queries:#?}"
-        );
+        let budget = budget(page);
+        if many_count != budget {
+            over.push(format!(
+                "{page} runs {many_count} statements, its budget is {budget}: {many_queries:#?}"
+            ));
+        }
     }
+    // Update a budget only with a reason (and downwards whenever a page gets cheaper).
+    assert!(over.is_empty(), "{}", over.join("\n"));
 }

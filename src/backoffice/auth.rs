@@ -3,7 +3,7 @@
 use std::future::{Ready, ready};
 
 use actix_identity::{Identity, IdentityExt};
-use actix_session::Session;
+use actix_session::{Session, SessionExt};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -14,7 +14,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::audit::{self, Action, NewEntry};
-use crate::auth::sessions::{SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
+use crate::auth::sessions::{Owner, SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::staff::{self, StaffUser};
 use crate::auth::totp::{self, ActiveStaff};
 use crate::auth::{sign_in, throttle};
@@ -26,6 +26,7 @@ use crate::web::flash::{self, Flash};
 use crate::web::page::{PageContext, StaffBadge};
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
+use crate::web::session_store;
 
 use super::{sign_in_code, two_factor};
 
@@ -60,7 +61,16 @@ pub async fn require_staff(
         .and_then(|identity| identity.id().ok())
         .and_then(|id| id.parse::<i64>().ok());
     let db = req.app_data::<web::Data<Db>>().cloned();
+    // The session store read the staff member with the session (one statement); asking the
+    // database again is only for a session it did not read that way.
+    let read_with_session = match session_store::owner(&req.get_session()) {
+        Some(Owner::Staff(active)) => Some(active),
+        _ => None,
+    };
     let user = match (staff_id, &db) {
+        (Some(id), _) if read_with_session.as_ref().is_some_and(|a| a.user.id == id) => {
+            read_with_session
+        }
         (Some(id), Some(db)) => {
             let found = db
                 .run(move |conn| totp::find_active_staff(conn, id).map_err(DbError::from))

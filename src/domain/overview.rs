@@ -1,10 +1,11 @@
 //! What needs a staff member's attention today: their tasks, policies about to expire and
-//! open claims, with counts. A handful of indexed queries, each bounded.
+//! open claims, with counts. Four indexed statements, each bounded.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use diesel::dsl::count_star;
+use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date};
 
 use crate::auth::permissions::{Permission, PortfolioScope};
 use crate::auth::staff::Role;
@@ -80,38 +81,45 @@ pub fn for_staff(
     let scope = PortfolioScope::of(staff_id, role);
     let mut overview = Overview::default();
 
-    let my_open = || {
-        tasks::table
-            .filter(tasks::assignee_staff_id.eq(staff_id))
-            .filter(tasks::status.eq("open"))
-    };
-    overview.open_tasks = my_open().select(count_star()).first(conn)?;
-    overview.overdue_tasks = my_open()
-        .filter(tasks::due_date.lt(today))
-        .select(count_star())
-        .first(conn)?;
-    overview.tasks_due_today = my_open()
-        .filter(tasks::due_date.eq(today))
-        .select(count_star())
-        .first(conn)?;
-    overview.tasks = my_open()
+    // Each list comes with its counts in the same statement: a window over every row the
+    // filter keeps, computed before the LIMIT (one round trip per list instead of one per
+    // figure). An empty list means every count is zero.
+    type TaskRow = (TaskItem, i64, i64, i64);
+    let task_rows: Vec<TaskRow> = tasks::table
+        .filter(tasks::assignee_staff_id.eq(staff_id))
+        .filter(tasks::status.eq("open"))
         .left_join(customers::table.on(tasks::customer_id.eq(customers::id.nullable())))
         .order((tasks::due_date.asc().nulls_last(), tasks::id))
         .limit(LISTED)
         .select((
-            tasks::id,
-            tasks::title,
-            tasks::due_date,
-            tasks::priority,
-            tasks::entity_type,
-            tasks::entity_id,
-            tasks::customer_id,
-            customers::display_name.nullable(),
+            (
+                tasks::id,
+                tasks::title,
+                tasks::due_date,
+                tasks::priority,
+                tasks::entity_type,
+                tasks::entity_id,
+                tasks::customer_id,
+                customers::display_name.nullable(),
+            ),
+            sql::<BigInt>("count(*) OVER ()"),
+            sql::<BigInt>("count(*) FILTER (WHERE tasks.due_date < ")
+                .bind::<Date, _>(today)
+                .sql(") OVER ()"),
+            sql::<BigInt>("count(*) FILTER (WHERE tasks.due_date = ")
+                .bind::<Date, _>(today)
+                .sql(") OVER ()"),
         ))
         .load(conn)?;
+    if let Some((_, open, overdue, due_today)) = task_rows.first() {
+        overview.open_tasks = *open;
+        overview.overdue_tasks = *overdue;
+        overview.tasks_due_today = *due_today;
+    }
+    overview.tasks = task_rows.into_iter().map(|(task, ..)| task).collect();
 
     let horizon = today + Duration::days(EXPIRING_WITHIN_DAYS);
-    let expiring = || {
+    let expiring_query = {
         let mut query = policies::table
             .inner_join(customers::table)
             .filter(policies::status.eq("active"))
@@ -122,20 +130,24 @@ pub fn for_staff(
         }
         query
     };
-    overview.expiring_policies = expiring().select(count_star()).first(conn)?;
-    overview.expiring = expiring()
+    let expiring: Vec<(PolicyItem, i64)> = expiring_query
         .order((policies::end_date, policies::id))
         .limit(LISTED)
         .select((
-            policies::id,
-            policies::number,
-            customers::id,
-            customers::display_name,
-            policies::end_date,
+            (
+                policies::id,
+                policies::number,
+                customers::id,
+                customers::display_name,
+                policies::end_date,
+            ),
+            sql::<BigInt>("count(*) OVER ()"),
         ))
         .load(conn)?;
+    overview.expiring_policies = expiring.first().map_or(0, |(_, count)| *count);
+    overview.expiring = expiring.into_iter().map(|(policy, _)| policy).collect();
 
-    let open_claims = || {
+    let open_claims_query = {
         let mut query = claims::table
             .inner_join(customers::table)
             .filter(claims::status.ne_all(CLOSED_CLAIM_STATES))
@@ -153,18 +165,22 @@ pub fn for_staff(
         }
         query
     };
-    overview.open_claims = open_claims().select(count_star()).first(conn)?;
-    overview.claims = open_claims()
+    let open: Vec<(ClaimItem, i64)> = open_claims_query
         .order((claims::opened_at, claims::id))
         .limit(LISTED)
         .select((
-            claims::id,
-            claims::number,
-            customers::display_name,
-            claims::status,
-            claims::opened_at,
+            (
+                claims::id,
+                claims::number,
+                customers::display_name,
+                claims::status,
+                claims::opened_at,
+            ),
+            sql::<BigInt>("count(*) OVER ()"),
         ))
         .load(conn)?;
+    overview.open_claims = open.first().map_or(0, |(_, count)| *count);
+    overview.claims = open.into_iter().map(|(claim, _)| claim).collect();
 
     if Permission::UseLeads.granted_to(role) {
         // Served by `leads_stage_idx` (all) or `leads_assigned_idx` (an agent's).

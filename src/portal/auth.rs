@@ -4,7 +4,7 @@
 use std::future::{Ready, ready};
 
 use actix_identity::{Identity, IdentityExt};
-use actix_session::Session;
+use actix_session::{Session, SessionExt};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::audit::{self, Action, NewEntry};
 use crate::auth::password_change::{self, NewPasswordForm};
-use crate::auth::sessions::{SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
+use crate::auth::sessions::{Owner, SESSION_AGENT_KEY, SESSION_ID_KEY, SESSION_IP_KEY};
 use crate::auth::sign_in::Origin;
 use crate::auth::{rate_limit, staff, throttle};
 use crate::clients::accounts::{self, ClientUser, Purpose, Registration, SignIn};
@@ -34,6 +34,7 @@ use crate::web::form::Form;
 use crate::web::page::{ClientBadge, PageContext};
 use crate::web::render;
 use crate::web::request_meta::RequestMeta;
+use crate::web::session_store;
 
 /// Registration and reset requests allowed per IP per hour (each may send an e-mail).
 const LINK_REQUESTS_PER_IP_PER_HOUR: i64 = 10;
@@ -95,7 +96,19 @@ pub async fn require_client(
         .and_then(|identity| identity.id().ok())
         .and_then(|id| id.parse::<i64>().ok());
     let db = req.app_data::<web::Data<Db>>().cloned();
+    // Read with the session by its store (see the back-office guard).
+    let read_with_session = match session_store::owner(&req.get_session()) {
+        Some(Owner::Client {
+            user,
+            given_name,
+            display_name,
+        }) => Some(current_client(user, given_name.as_deref(), display_name)),
+        _ => None,
+    };
     let found = match (client_id, &db) {
+        (Some(id), _) if read_with_session.as_ref().is_some_and(|c| c.user.id == id) => {
+            Ok(read_with_session.filter(|c| c.user.can_sign_in()))
+        }
         (Some(id), Some(db)) => {
             db.run(move |conn| {
                 let Some(user) = accounts::find(conn, id)?.filter(ClientUser::can_sign_in) else {
@@ -105,12 +118,7 @@ pub async fn require_client(
                     .find(user.customer_id)
                     .select((customers::given_name, customers::display_name))
                     .first(conn)?;
-                let greeting = crate::customers::greeting_name(given.as_deref(), &name);
-                Ok(Some(CurrentClient {
-                    user,
-                    name,
-                    greeting,
-                }))
+                Ok(Some(current_client(user, given.as_deref(), name)))
             })
             .await
         }
@@ -153,6 +161,15 @@ pub async fn require_client(
     });
     req.extensions_mut().insert(client);
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn current_client(user: ClientUser, given_name: Option<&str>, name: String) -> CurrentClient {
+    let greeting = crate::customers::greeting_name(given_name, &name);
+    CurrentClient {
+        user,
+        name,
+        greeting,
+    }
 }
 
 /// Only personal portal pages are valid targets after sign-in (no open redirect).

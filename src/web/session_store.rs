@@ -19,30 +19,17 @@ use crate::db::schema::sessions;
 use crate::db::{Db, DbError};
 use crate::util::{random_token, sha256_hex};
 
-use crate::auth::sessions::{SESSION_AGENT_KEY, SESSION_IP_KEY, SessionState, state_text};
+use crate::auth::sessions::{Owner, SESSION_AGENT_KEY, SESSION_IP_KEY, SessionState, state_text};
 
 /// The key actix-identity keeps the user id under.
 const IDENTITY_KEY: &str = "actix_identity.user_id";
+/// Where `load` leaves the session's owner, read in the same statement, for the face's guard
+/// ([`owner`]). Never stored: [`to_json`] leaves it out.
+const OWNER_KEY: &str = "sori.owner";
 /// How far behind "now + idle limit" a session's expiry may lag before it is written again.
 const TTL_SLACK_SECONDS: i64 = 60;
 
-/// Whose sessions a store keeps: the back-office's staff or e-SORI's clients. Both live in the
-/// same table, and a store only ever loads, extends or ends rows of its own kind, so a client
-/// session key can never open a staff session (or the other way round).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionKind {
-    Staff,
-    Client,
-}
-
-impl SessionKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            SessionKind::Staff => "staff",
-            SessionKind::Client => "client",
-        }
-    }
-}
+pub use crate::auth::sessions::SessionKind;
 
 #[derive(Clone)]
 pub struct PgSessionStore {
@@ -94,6 +81,12 @@ impl PgSessionStore {
     }
 }
 
+/// The owner of the request's session, as its store read it (`None` when no one is signed in
+/// or the account can no longer be used). The guards check it against the identity.
+pub fn owner(session: &actix_session::Session) -> Option<Owner> {
+    session.get::<Owner>(OWNER_KEY).ok().flatten()
+}
+
 fn expiry(ttl: &Duration) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
 }
@@ -107,6 +100,7 @@ fn to_json(state: &SessionState) -> serde_json::Value {
     serde_json::Value::Object(
         state
             .iter()
+            .filter(|(key, _)| key.as_str() != OWNER_KEY)
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     )
@@ -137,18 +131,11 @@ fn insert(
 impl SessionStore for PgSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let key_hash = sha256_hex(session_key.as_ref().as_bytes());
-        let kind = self.kind.code();
-        let found: Result<Option<serde_json::Value>, DbError> = self
+        let kind = self.kind;
+        let found = self
             .db
             .run(move |conn| {
-                sessions::table
-                    .find(key_hash)
-                    .filter(sessions::kind.eq(kind))
-                    .filter(sessions::expires_at.gt(diesel::dsl::now))
-                    .select(sessions::state)
-                    .first(conn)
-                    .optional()
-                    .map_err(DbError::from)
+                crate::auth::sessions::load_with_owner(conn, &key_hash, kind).map_err(DbError::from)
             })
             .await;
         let found = match found {
@@ -160,9 +147,15 @@ impl SessionStore for PgSessionStore {
             Err(error) if error.is_unavailable() => return Ok(None),
             Err(error) => return Err(LoadError::Other(error.into())),
         };
-        let Some(value) = found else { return Ok(None) };
-        let state: SessionState =
+        let Some((value, owner)) = found else {
+            return Ok(None);
+        };
+        let mut state: SessionState =
             serde_json::from_value(value).map_err(|e| LoadError::Deserialization(e.into()))?;
+        if let Some(owner) = owner {
+            let owner = serde_json::to_string(&owner).map_err(|e| LoadError::Other(e.into()))?;
+            state.insert(OWNER_KEY.to_owned(), owner);
+        }
         Ok(Some(state))
     }
 

@@ -406,7 +406,58 @@ async fn a_collected_receipt_earns_its_commission_and_a_return_reverses_it_to_th
     );
     assert_eq!(lines[0].agent, Some(fx.other_agent));
     assert_eq!(lines[0].agent_amount, 1_200);
+    assert_running_totals_match_the_lines(&mut conn);
     app.stop().await;
+}
+
+/// The list's running totals (`commission_totals`, kept by triggers) add up to what the
+/// lines themselves add up to, group by group, after collections, returns and settlements.
+fn assert_running_totals_match_the_lines(conn: &mut PgConnection) {
+    type Group = (String, i64, Option<i64>, bool, i64, i64, i64, i64);
+    let mut query = |sql: &str| -> Vec<Group> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            month: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            carrier: i64,
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+            agent: Option<i64>,
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            settled: bool,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            lines: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            base: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            amount: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            share: i64,
+        }
+        diesel::sql_query(sql)
+            .load::<Row>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    r.month, r.carrier, r.agent, r.settled, r.lines, r.base, r.amount, r.share,
+                )
+            })
+            .collect()
+    };
+    let lines = query(
+        "SELECT date_trunc('month', booked_on)::date::text AS month, carrier_id AS carrier, \
+         agent_staff_id AS agent, settlement_id IS NOT NULL AS settled, count(*) AS lines, \
+         sum(base_cents)::bigint AS base, sum(amount_cents)::bigint AS amount, \
+         sum(agent_amount_cents)::bigint AS share FROM commissions GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    );
+    let totals = query(
+        "SELECT month::text AS month, carrier_id AS carrier, agent_staff_id AS agent, settled, \
+         lines, base_cents AS base, amount_cents AS amount, agent_cents AS share \
+         FROM commission_totals WHERE lines <> 0 ORDER BY 1, 2, 3, 4",
+    );
+    assert!(!lines.is_empty());
+    assert_eq!(totals, lines);
 }
 
 #[actix_web::test]
@@ -742,6 +793,7 @@ async fn a_settlement_is_drafted_issued_frozen_and_paid_and_exported_for_excel()
         "{csv}"
     );
     assert_eq!(rows[3], ";;;Total;;;200,00;;24,00");
+    assert_running_totals_match_the_lines(&mut conn);
     app.stop().await;
 }
 

@@ -1367,3 +1367,138 @@ async fn the_filtered_portfolio_exports_within_the_agents_book() {
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
     app.stop().await;
 }
+
+/// Policies in force per carrier × line × owner, counted from the policies themselves.
+fn counted_in_force(conn: &mut PgConnection) -> Vec<(i64, i64, Option<i64>, i64)> {
+    let rows: Vec<(i64, i64, Option<i64>)> = policies::table
+        .inner_join(customers::table)
+        .filter(policies::status.eq("active"))
+        .select((
+            policies::carrier_id,
+            policies::line_id,
+            customers::owner_staff_id,
+        ))
+        .load(conn)
+        .unwrap();
+    let mut groups = std::collections::BTreeMap::new();
+    for key in rows {
+        *groups.entry(key).or_insert(0i64) += 1;
+    }
+    groups
+        .into_iter()
+        .map(|((c, l, o), n)| (c, l, o, n))
+        .collect()
+}
+
+/// The same, from the running counts the portfolio header reads (kept by triggers).
+fn running_counts(conn: &mut PgConnection) -> Vec<(i64, i64, Option<i64>, i64)> {
+    use soriano::db::schema::policy_counts;
+    policy_counts::table
+        .filter(policy_counts::active.ne(0))
+        .select((
+            policy_counts::carrier_id,
+            policy_counts::line_id,
+            policy_counts::owner_staff_id,
+            policy_counts::active,
+        ))
+        .order((
+            policy_counts::carrier_id,
+            policy_counts::line_id,
+            policy_counts::owner_staff_id,
+        ))
+        .load::<(i64, i64, Option<i64>, i64)>(conn)
+        .map(|mut rows| {
+            rows.sort();
+            rows
+        })
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_portfolio_header_counts_follow_new_cancelled_deleted_and_reassigned_policies() {
+    let (app, fx) = spawn().await;
+    let mut conn = app.db.conn();
+    let start = today() - Duration::days(10);
+    let end = start + Duration::days(365);
+    let a = insert_policy(
+        &mut conn,
+        fx.customer,
+        "mapfre",
+        "auto-total",
+        "CNT-1",
+        "active",
+        start,
+        end,
+    );
+    insert_policy(
+        &mut conn,
+        fx.customer,
+        "mapfre",
+        "auto-total",
+        "CNT-2",
+        "active",
+        start,
+        end,
+    );
+    insert_policy(
+        &mut conn,
+        fx.other_customer,
+        "mapfre",
+        "auto-total",
+        "CNT-3",
+        "active",
+        start,
+        end,
+    );
+    let suspended = insert_policy(
+        &mut conn,
+        fx.other_customer,
+        "axa",
+        "taxi",
+        "CNT-4",
+        "suspended",
+        start,
+        end,
+    );
+    assert_eq!(running_counts(&mut conn), counted_in_force(&mut conn));
+    assert_eq!(
+        running_counts(&mut conn).iter().map(|r| r.3).sum::<i64>(),
+        3
+    );
+
+    // Cancelled, reactivated, one deleted, a customer handed to another agent.
+    diesel::update(policies::table.find(a))
+        .set(policies::status.eq("cancelled"))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(policies::table.find(suspended))
+        .set(policies::status.eq("active"))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(customers::table.find(fx.customer))
+        .set(customers::owner_staff_id.eq(fx.other_agent))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::delete(policy_periods::table.filter(policy_periods::policy_id.eq(a)))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::delete(policies::table.find(a))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(running_counts(&mut conn), counted_in_force(&mut conn));
+
+    // What the page shows: the other agent now has all three in force, the first none.
+    let _token = signed_in(&app, OTHER_AGENT).await;
+    let body = app.get("/admin/polizas").await.text().await.unwrap();
+    assert!(
+        body.contains("<td>Mapfre</td><td>Automóvil</td><td>2</td>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<td>AXA Seguros</td><td>Taxi</td><td>1</td>"),
+        "{body}"
+    );
+    let first_agent = domain::counts(&mut conn, PortfolioScope::of(fx.agent, Role::Agent)).unwrap();
+    assert!(first_agent.is_empty(), "{first_agent:?}");
+    app.stop().await;
+}

@@ -179,28 +179,18 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let scope = scope_of(&staff.0);
-    let customer = load(&db, scope, id).await?;
-    if let Some(survivor) = customer.merged_into_id {
-        return Ok(flash::redirect(
-            &format!("/admin/clientes/{survivor}"),
-            Flash::info("Ese cliente se fusionó con este."),
-        ));
-    }
-    if let (Some(at), Some(until)) = (customer.blocked_at, customer.blocked_until) {
-        // Nothing of the person is left here; the sealed copy is the legal-hold role's.
-        return render::html(&crate::backoffice::blocked::NoticePage {
-            ctx,
-            id,
-            name: customer.display_name,
-            since: madrid_datetime(at),
-            until: crate::format::date(until),
-        });
-    }
-    let owner_id = customer.owner_staff_id;
     let by = crate::audit::Actor::new(&staff.0, &meta.ip, &meta.user_agent);
     let sees_complaints = Permission::HandleComplaints.granted_to(staff.0.role);
-    let (owner, consents, policies, claims, quotes, timeline, complaints) = db
+    // The customer and everything the page shows, in one trip to the pool.
+    let found = db
         .run(move |conn| {
+            let Some(customer) = customers::get(conn, scope, id)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let blocked = customer.blocked_at.is_some() && customer.blocked_until.is_some();
+            if customer.merged_into_id.is_some() || blocked {
+                return Ok(Some(Err(customer)));
+            }
             // Every view of a customer's record is logged (RGPD: who saw whose data).
             crate::access_log::record(
                 conn,
@@ -209,11 +199,11 @@ pub async fn show(
                 Some(id),
                 "Ficha del cliente",
             )?;
-            let owner = match owner_id {
+            let owner = match customer.owner_staff_id {
                 Some(owner) => customers::staff_name(conn, owner)?,
                 None => None,
             };
-            Ok::<_, DbError>((
+            Ok(Some(Ok((
                 owner,
                 customers::current_consents(conn, id)?,
                 customers::policies_of(conn, id)?,
@@ -225,9 +215,33 @@ pub async fn show(
                 } else {
                     None
                 },
-            ))
+                customer,
+            ))))
         })
-        .await?;
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (owner, consents, policies, claims, quotes, timeline, complaints, customer) = match found {
+        Ok(page) => page,
+        Err(customer) => {
+            if let Some(survivor) = customer.merged_into_id {
+                return Ok(flash::redirect(
+                    &format!("/admin/clientes/{survivor}"),
+                    Flash::info("Ese cliente se fusionó con este."),
+                ));
+            }
+            // Nothing of the person is left here; the sealed copy is the legal-hold role's.
+            return render::html(&crate::backoffice::blocked::NoticePage {
+                ctx,
+                id,
+                name: customer.display_name,
+                since: customer.blocked_at.map(madrid_datetime).unwrap_or_default(),
+                until: customer
+                    .blocked_until
+                    .map(crate::format::date)
+                    .unwrap_or_default(),
+            });
+        }
+    };
     page_or_partial!(ShowPage {
         ctx,
         id,

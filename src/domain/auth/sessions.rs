@@ -5,7 +5,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::sessions;
+use crate::auth::staff::StaffUser;
+use crate::auth::totp::ActiveStaff;
+use crate::clients::accounts::ClientUser;
+use crate::db::schema::{client_users, customers, security_settings, sessions, staff_users};
 
 /// A session's state as stored: actix-session's map of keys to JSON-encoded values.
 pub type SessionState = std::collections::HashMap<String, String>;
@@ -20,6 +23,122 @@ pub const SESSION_AGENT_KEY: &str = "sori.ua";
 pub fn state_text(state: &SessionState, key: &str) -> Option<String> {
     let raw = state.get(key)?;
     Some(serde_json::from_str(raw).unwrap_or_else(|_| raw.clone()))
+}
+
+/// Who a session belongs to, read together with it (see [`load_with_owner`]).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub enum Owner {
+    /// An active staff member (an inactive one is no owner).
+    Staff(ActiveStaff),
+    /// A client account (whether it may still sign in is for the guard to decide) and its
+    /// customer's names, as the portal's header shows them.
+    Client {
+        user: ClientUser,
+        given_name: Option<String>,
+        display_name: String,
+    },
+}
+
+/// Whose sessions a store keeps: the back-office's staff or e-SORI's clients. Both live in the
+/// same table (the `kind` column), and a store only ever loads, extends or ends rows of its
+/// own kind, so a client session key can never open a staff session (or the other way round).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Staff,
+    Client,
+}
+
+impl SessionKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionKind::Staff => "staff",
+            SessionKind::Client => "client",
+        }
+    }
+}
+
+/// The state of the live session whose key hashes to `key_hash`, and its signed-in owner, in
+/// one statement. Every signed-in request needs both, so reading them together saves the
+/// guard a second trip to the pool and the database on every page.
+pub fn load_with_owner(
+    conn: &mut PgConnection,
+    key_hash: &str,
+    kind: SessionKind,
+) -> QueryResult<Option<(serde_json::Value, Option<Owner>)>> {
+    let live = sessions::key_hash
+        .eq(key_hash)
+        .and(sessions::expires_at.gt(diesel::dsl::now));
+    match kind {
+        SessionKind::Staff => {
+            let policy_requires = diesel::dsl::exists(
+                security_settings::table
+                    .filter(security_settings::id.eq(1))
+                    .filter(security_settings::require_two_factor.eq(true)),
+            );
+            let row: Option<(serde_json::Value, Option<StaffUser>, bool, bool)> = sessions::table
+                .left_join(
+                    staff_users::table.on(staff_users::id
+                        .nullable()
+                        .eq(sessions::user_id)
+                        .and(staff_users::active.eq(true))),
+                )
+                .filter(live.and(sessions::kind.eq(kind.code())))
+                .select((
+                    sessions::state,
+                    Option::<StaffUser>::as_select(),
+                    staff_users::totp_enabled_at.nullable().is_null(),
+                    policy_requires,
+                ))
+                .first(conn)
+                .optional()?;
+            Ok(row.map(|(state, user, not_enrolled, required)| {
+                let owner = user.map(|user| {
+                    Owner::Staff(ActiveStaff {
+                        user,
+                        must_enrol: required && not_enrolled,
+                    })
+                });
+                (state, owner)
+            }))
+        }
+        SessionKind::Client => {
+            type Row = (
+                serde_json::Value,
+                Option<ClientUser>,
+                Option<String>,
+                Option<String>,
+            );
+            let row: Option<Row> = sessions::table
+                .left_join(
+                    client_users::table
+                        .on(client_users::id.nullable().eq(sessions::client_user_id)),
+                )
+                .left_join(
+                    customers::table.on(customers::id
+                        .nullable()
+                        .eq(client_users::customer_id.nullable())),
+                )
+                .filter(live.and(sessions::kind.eq(kind.code())))
+                .select((
+                    sessions::state,
+                    Option::<ClientUser>::as_select(),
+                    customers::given_name.nullable(),
+                    customers::display_name.nullable(),
+                ))
+                .first(conn)
+                .optional()?;
+            Ok(row.map(|(state, user, given_name, display_name)| {
+                let owner = user
+                    .zip(display_name)
+                    .map(|(user, display_name)| Owner::Client {
+                        user,
+                        given_name,
+                        display_name,
+                    });
+                (state, owner)
+            }))
+        }
+    }
 }
 
 /// Ends every session of a staff member (logout everywhere, password change, disabling).

@@ -19,6 +19,13 @@ pub enum Role {
     Compliance,
 }
 
+impl<'de> serde::Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        Role::parse(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown role {code:?}")))
+    }
+}
+
 impl Role {
     pub const ALL: [Role; 5] = [
         Role::Admin,
@@ -60,7 +67,9 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Serialisable so that the session store can hand the row it read with the session to the
+/// back-office guard (see `auth::sessions::load_with_owner`).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = staff_users)]
 pub struct StaffUser {
     pub id: i64,

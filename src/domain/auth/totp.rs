@@ -516,7 +516,7 @@ pub fn count_active_staff_without_two_factor(conn: &mut PgConnection) -> QueryRe
 }
 
 /// An active staff member as the back-office guard needs them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ActiveStaff {
     pub user: StaffUser,
     /// The policy requires two-factor authentication and they have not enrolled yet.

@@ -14,7 +14,8 @@ use crate::identifiers::TaxId;
 use crate::mail;
 use crate::util::{random_token, sha256_hex};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Serialisable for the same reason as `auth::staff::StaffUser`.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = client_users)]
 pub struct ClientUser {
     pub id: i64,

@@ -11,7 +11,8 @@ use crate::commissions::model::{
     month_end,
 };
 use crate::db::schema::{
-    carrier_settlements, carriers, commissions, customers, policies, receipts, staff_users,
+    carrier_settlements, carriers, commission_totals, commissions, customers, policies, receipts,
+    staff_users,
 };
 use crate::listing::{Cursor, Direction, PAGE_SIZE, Page};
 
@@ -147,24 +148,42 @@ fn read(
     }))
 }
 
-/// Count and sums of everything the filter selects (all pages), in one query.
+/// Count and sums of everything the filter selects (all pages), from the running totals
+/// (`commission_totals`, one row per month × carrier × agent × settled, kept by triggers): a
+/// few hundred rows to add up rather than every line.
 pub fn totals(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &ListFilter,
 ) -> QueryResult<ListTotals> {
     use diesel::dsl::sql;
-    type Sums = (i64, Option<i64>, Option<i64>, Option<i64>);
-    let (count, base, amount, agent): Sums = filtered!(scope, filter)
+    let mut query = commission_totals::table.into_boxed();
+    if let Some(owner) = scope.owner() {
+        query = query.filter(commission_totals::agent_staff_id.eq(owner));
+    }
+    if let Some(carrier) = filter.carrier_id {
+        query = query.filter(commission_totals::carrier_id.eq(carrier));
+    }
+    if let Some(month) = filter.month {
+        query = query.filter(commission_totals::month.eq(month));
+    }
+    if let Some(agent) = filter.agent_id {
+        query = query.filter(commission_totals::agent_staff_id.eq(agent));
+    }
+    if let Some(settled) = filter.settled {
+        query = query.filter(commission_totals::settled.eq(settled));
+    }
+    type Sums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    let (count, base, amount, agent): Sums = query
         .select((
-            sql::<BigInt>("count(*)"),
-            sql::<Nullable<BigInt>>("sum(commissions.base_cents)::bigint"),
-            sql::<Nullable<BigInt>>("sum(commissions.amount_cents)::bigint"),
-            sql::<Nullable<BigInt>>("sum(commissions.agent_amount_cents)::bigint"),
+            sql::<Nullable<BigInt>>("sum(lines)::bigint"),
+            sql::<Nullable<BigInt>>("sum(base_cents)::bigint"),
+            sql::<Nullable<BigInt>>("sum(amount_cents)::bigint"),
+            sql::<Nullable<BigInt>>("sum(agent_cents)::bigint"),
         ))
         .first(conn)?;
     Ok(ListTotals {
-        count,
+        count: count.unwrap_or(0),
         base_cents: base.unwrap_or(0),
         amount_cents: amount.unwrap_or(0),
         agent_cents: agent.unwrap_or(0),

@@ -297,11 +297,15 @@ impl Db {
 
 /// Switches the current transaction to the portal role for `customer_id` (both settings are
 /// `LOCAL`: they end with the transaction, so a pooled connection never keeps them).
+/// One statement: `set_config('role', …, true)` is `SET LOCAL ROLE`, and both settings travel
+/// in the same round trip.
 pub fn enter_portal_role(conn: &mut PgConnection, customer_id: i64) -> QueryResult<()> {
-    diesel::sql_query("SET LOCAL ROLE soriano_portal").execute(conn)?;
-    diesel::sql_query("SELECT set_config('soriano.customer_id', $1, true)")
-        .bind::<Text, _>(customer_id.to_string())
-        .execute(conn)?;
+    diesel::sql_query(
+        "SELECT set_config('role', 'soriano_portal', true), \
+                set_config('soriano.customer_id', $1, true)",
+    )
+    .bind::<Text, _>(customer_id.to_string())
+    .execute(conn)?;
     Ok(())
 }
 

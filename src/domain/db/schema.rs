@@ -983,6 +983,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Running totals of `commissions` (kept by triggers); keyed by month, carrier, agent and
+    /// settled (the agent may be NULL, so the key is not declared as the table's own).
+    commission_totals (month, carrier_id, settled) {
+        month -> Date,
+        carrier_id -> Int8,
+        agent_staff_id -> Nullable<Int8>,
+        settled -> Bool,
+        lines -> Int8,
+        base_cents -> Int8,
+        amount_cents -> Int8,
+        agent_cents -> Int8,
+    }
+}
+
+diesel::table! {
+    /// Policies in force per carrier, line and customer owner (kept by triggers).
+    policy_counts (carrier_id, line_id) {
+        carrier_id -> Int8,
+        line_id -> Int8,
+        owner_staff_id -> Nullable<Int8>,
+        active -> Int8,
+    }
+}
+
+diesel::joinable!(policy_counts -> carriers (carrier_id));
+diesel::joinable!(policy_counts -> lines_of_business (line_id));
 diesel::joinable!(carrier_settlements -> carriers (carrier_id));
 diesel::joinable!(commissions -> receipts (receipt_id));
 diesel::joinable!(commissions -> carriers (carrier_id));
@@ -1187,6 +1214,8 @@ diesel::joinable!(privacy_requests -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     blocked_customer_data,
+    commission_totals,
+    policy_counts,
     legal_texts,
     quote_sale_records,
     privacy_requests,

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use chrono::{Months, NaiveDate};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Deserialize;
@@ -16,8 +15,8 @@ use crate::audit::{self, Action};
 use crate::auth::permissions::PortfolioScope;
 use crate::db::DbError;
 use crate::db::schema::{
-    audit_log, carriers, customers, lines_of_business, policies, policy_endorsements,
-    policy_periods, products, staff_users,
+    audit_log, carriers, customers, lines_of_business, policies, policy_counts,
+    policy_endorsements, policy_periods, products, staff_users,
 };
 use crate::format::date;
 use crate::listing::{self, Cursor, Direction, PAGE_SIZE, Page};
@@ -1524,22 +1523,27 @@ pub fn expiring(
     Ok(Page::assemble(rows, cursor, PAGE_SIZE, |r| r.id).with_total(total))
 }
 
-/// Policies in force per carrier and line, in one GROUP BY query.
+/// Policies in force per carrier and line.
 pub fn counts(conn: &mut PgConnection, scope: PortfolioScope) -> QueryResult<Vec<PortfolioCount>> {
+    // From the running counts (`policy_counts`, kept by triggers on policies and customers):
+    // a few rows per carrier and line rather than every policy in force.
     let owner = scope.owner();
-    policies::table
-        .inner_join(customers::table)
+    policy_counts::table
         .inner_join(carriers::table)
         .inner_join(lines_of_business::table)
-        .filter(policies::status.eq(Status::Active.code()))
+        .filter(policy_counts::active.gt(0))
         .filter(
             owner
                 .is_none()
                 .into_sql::<diesel::sql_types::Bool>()
-                .or(customers::owner_staff_id.eq(owner)),
+                .or(policy_counts::owner_staff_id.eq(owner)),
         )
         .group_by((carriers::name, lines_of_business::name))
-        .select((carriers::name, lines_of_business::name, count_star()))
+        .select((
+            carriers::name,
+            lines_of_business::name,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("sum(policy_counts.active)::bigint"),
+        ))
         .order((carriers::name, lines_of_business::name))
         .load(conn)
 }
