@@ -1,5 +1,5 @@
-//! No N+1 queries: every back-office page runs the same number of SQL statements whether its
-//! lists hold a few rows or many. Diesel's instrumentation counts every statement the app sends
+//! No N+1 queries: every signed-in page (back-office and e-SORI) runs the same number of SQL
+//! statements whether its lists hold a few rows or many, and that number is the page's budget. Diesel's instrumentation counts every statement the app sends
 //! (this binary holds one test, so nothing else runs queries meanwhile).
 
 mod common;
@@ -232,7 +232,7 @@ fn budget(page: &str) -> usize {
 }
 
 #[actix_web::test]
-async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
+async fn signed_in_pages_run_a_fixed_number_of_statements_whatever_the_data() {
     set_default_instrumentation(|| Some(Box::new(CountQueries))).unwrap();
     let app = TestApp::spawn_with(|conn| {
         soriano::seed::catalog(conn).unwrap();
@@ -338,6 +338,47 @@ async fn back_office_pages_run_a_fixed_number_of_queries_whatever_the_data() {
             ));
         }
     }
+
+    // e-SORI, signed in as the first customer: the session with its client account in one
+    // statement, then the page in one transaction under the row-level-security role (BEGIN,
+    // the role and the customer in one statement, the page's reads, COMMIT).
+    let hash = soriano::auth::password::hash(PASSWORD).unwrap();
+    diesel::insert_into(soriano::db::schema::client_users::table)
+        .values((
+            soriano::db::schema::client_users::customer_id.eq(customer),
+            soriano::db::schema::client_users::email.eq("cliente0@example.es"),
+            soriano::db::schema::client_users::password_hash.eq(hash),
+            soriano::db::schema::client_users::email_confirmed_at.eq(Utc::now()),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let token = app.csrf_token("/portal/entrar").await;
+    let signed_in = app
+        .post_form(
+            "/portal/entrar",
+            &[
+                ("csrf_token", token.as_str()),
+                ("email", "cliente0@example.es"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status(), 303);
+    for (page, budget) in [
+        // Policies in force, open claims, unread messages, unpaid receipts, quotes awaiting an
+        // answer and the published documents.
+        ("/portal/inicio", 10),
+        ("/portal/polizas", 5),
+    ] {
+        let (count, queries) = queries_for(&app, page).await;
+        eprintln!("{count:>3} queries  {page}");
+        if count != budget {
+            over.push(format!(
+                "{page} runs {count} statements, its budget is {budget}: {queries:#?}"
+            ));
+        }
+    }
+
     // Update a budget only with a reason (and downwards whenever a page gets cheaper).
     assert!(over.is_empty(), "{}", over.join("\n"));
 }
