@@ -1,6 +1,7 @@
 //! No N+1 queries: every signed-in page (back-office and e-SORI) runs the same number of SQL
-//! statements whether its lists hold a few rows or many, and that number is the page's budget. Diesel's instrumentation counts every statement the app sends
-//! (this binary holds one test, so nothing else runs queries meanwhile).
+//! statements whether its lists hold a few rows or many, and that number is the page's budget.
+//! Diesel's instrumentation counts every statement the app sends (this binary holds one test,
+//! so nothing else runs queries meanwhile).
 
 mod common;
 
