@@ -275,6 +275,7 @@ async fn a_valid_form_becomes_an_assigned_lead_with_utm_consents_event_and_email
     );
     assert_eq!(mails[1].0, "lead.assigned");
 
+    soriano::landings::fold_conversions(&mut conn).unwrap();
     let conversions: i64 = landing_daily_stats::table
         .select(landing_daily_stats::conversions)
         .first(&mut conn)

@@ -955,3 +955,45 @@ fn the_demo_data_has_leads_in_every_stage() {
         .unwrap();
     assert!(campaigns.iter().flatten().count() >= 4, "{campaigns:?}");
 }
+
+#[actix_web::test]
+async fn new_leads_go_round_robin_and_two_at_once_go_to_two_agents_without_waiting() {
+    use soriano::landings::assign::next_agent;
+    let (app, f) = spawn().await;
+    let (first, second) = (f.agent.min(f.other_agent), f.agent.max(f.other_agent));
+    let mut conn = app.db.conn();
+    // One at a time: strict turns, starting with the first agent.
+    let turns: Vec<Option<i64>> = (0..4)
+        .map(|_| next_agent(&mut conn, None).unwrap())
+        .collect();
+    assert_eq!(
+        turns,
+        [Some(first), Some(second), Some(first), Some(second)]
+    );
+
+    // A submission in flight holds the first agent's turn until it commits; another one at
+    // the same moment takes the second agent at once instead of waiting for that commit.
+    let mut other = app.db.conn();
+    conn.transaction(|conn| {
+        assert_eq!(next_agent(conn, None)?, Some(first));
+        diesel::sql_query("SET lock_timeout = '2s'").execute(&mut other)?;
+        let started = std::time::Instant::now();
+        assert_eq!(next_agent(&mut other, None)?, Some(second));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        Ok::<_, diesel::result::Error>(())
+    })
+    .unwrap();
+    // Both agents got one: the next turn is the first agent's again.
+    assert_eq!(next_agent(&mut conn, None).unwrap(), Some(first));
+
+    // An agent who leaves the pool (deactivated) is skipped; one who joins gets the next lead.
+    diesel::update(soriano::db::schema::staff_users::table.find(first))
+        .set(soriano::db::schema::staff_users::active.eq(false))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(next_agent(&mut conn, None).unwrap(), Some(second));
+    let newcomer = create_staff(&mut conn, "nueva@soriano.es", Role::Agent, PASSWORD);
+    assert_eq!(next_agent(&mut conn, None).unwrap(), Some(newcomer));
+    assert_eq!(next_agent(&mut conn, None).unwrap(), Some(second));
+    app.stop().await;
+}

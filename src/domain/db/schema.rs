@@ -791,9 +791,18 @@ diesel::table! {
 }
 
 diesel::table! {
-    lead_rotation (pool) {
+    lead_turns (pool, staff_id) {
         pool -> Text,
-        last_staff_id -> Nullable<Int8>,
+        staff_id -> Int8,
+        last_assigned_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    landing_conversions_pending (id) {
+        id -> Int8,
+        landing_variant_id -> Int8,
+        day -> Date,
     }
 }
 
@@ -1275,7 +1284,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     landing_daily_stats,
     blog_posts,
     lead_agent_lines,
-    lead_rotation,
+    lead_turns,
+    landing_conversions_pending,
     client_users,
     client_tokens,
     client_recovery_codes,

@@ -1,11 +1,15 @@
 //! Automatic assignment of new leads: round robin among the active agents of the lead's line
 //! (table `lead_agent_lines`), or among every active agent when the line has none configured.
-//! The rotation's cursor row is locked while choosing, so two leads arriving at once go to
-//! two different agents instead of both reading the same "last agent".
+//! Each agent has a turn row per pool (`lead_turns`, when they last got a lead); the next lead
+//! goes to the agent who has waited longest among the rows no other submission is holding, so
+//! two leads arriving at once go to two different agents, and neither waits for the other's
+//! commit (one shared cursor row made every landing form queue behind the previous one).
 
 use diesel::prelude::*;
 
-use crate::db::schema::{lead_agent_lines, lead_rotation, staff_users};
+use diesel::sql_types::{Array, BigInt, Text};
+
+use crate::db::schema::{lead_agent_lines, lead_turns, staff_users};
 
 /// The agent who takes the next lead of `line_id`, if there is any active agent at all.
 pub fn next_agent(conn: &mut PgConnection, line_id: Option<i64>) -> QueryResult<Option<i64>> {
@@ -35,27 +39,57 @@ pub fn next_agent(conn: &mut PgConnection, line_id: Option<i64>) -> QueryResult<
     if candidates.is_empty() {
         return Ok(None);
     }
-    diesel::insert_into(lead_rotation::table)
-        .values(lead_rotation::pool.eq(&pool))
-        .on_conflict_do_nothing()
-        .execute(conn)?;
-    let last: Option<i64> = lead_rotation::table
-        .find(&pool)
-        .select(lead_rotation::last_staff_id)
-        .for_update()
-        .first(conn)?;
-    let next = choose(&candidates, last);
-    diesel::update(lead_rotation::table.find(&pool))
-        .set(lead_rotation::last_staff_id.eq(next))
-        .execute(conn)?;
-    Ok(Some(next))
+    // Turn rows for agents new to the pool. Only the missing ones are inserted: the unique
+    // check of an insert would wait for a submission in flight that holds an existing row.
+    diesel::sql_query(
+        "INSERT INTO lead_turns (pool, staff_id) \
+         SELECT $1, c FROM unnest($2::bigint[]) AS c \
+         WHERE NOT EXISTS (SELECT 1 FROM lead_turns t WHERE t.pool = $1 AND t.staff_id = c) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<Text, _>(&pool)
+    .bind::<Array<BigInt>, _>(&candidates)
+    .execute(conn)?;
+    // The longest-waiting free agent; if every one is held by a submission in flight, wait
+    // for the longest-waiting one (SKIP LOCKED never skips everyone).
+    for skip_locked in [true, false] {
+        let taken = take_turn(conn, &pool, &candidates, skip_locked)?;
+        if taken.is_some() {
+            return Ok(taken);
+        }
+    }
+    Ok(None)
 }
 
-/// The first candidate after `last` (by id), wrapping around. `candidates` is sorted and
-/// not empty.
-fn choose(candidates: &[i64], last: Option<i64>) -> i64 {
-    last.and_then(|last| candidates.iter().copied().find(|id| *id > last))
-        .unwrap_or(candidates[0])
+#[derive(QueryableByName)]
+struct Turn {
+    #[diesel(sql_type = BigInt)]
+    staff_id: i64,
+}
+
+fn take_turn(
+    conn: &mut PgConnection,
+    pool: &str,
+    candidates: &[i64],
+    skip_locked: bool,
+) -> QueryResult<Option<i64>> {
+    // Never given a lead first, then the longest ago; ties (new agents) by id, as before.
+    let sql = format!(
+        "UPDATE lead_turns SET last_assigned_at = clock_timestamp() \
+         WHERE (pool, staff_id) = ( \
+             SELECT pool, staff_id FROM lead_turns \
+             WHERE pool = $1 AND staff_id = ANY($2) \
+             ORDER BY last_assigned_at NULLS FIRST, staff_id LIMIT 1 \
+             FOR UPDATE{}) \
+         RETURNING staff_id",
+        if skip_locked { " SKIP LOCKED" } else { "" }
+    );
+    let turn: Option<Turn> = diesel::sql_query(sql)
+        .bind::<Text, _>(pool)
+        .bind::<Array<BigInt>, _>(candidates)
+        .get_result(conn)
+        .optional()?;
+    Ok(turn.map(|t| t.staff_id))
 }
 
 /// The configured (line, agent) pairs and the choices for the settings page.
@@ -116,17 +150,4 @@ pub fn replace(conn: &mut PgConnection, pairs: &[(i64, i64)]) -> QueryResult<Vec
         .values(rows)
         .execute(conn)?;
     Ok(kept)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::choose;
-
-    #[test]
-    fn rotation_wraps_around_and_skips_gone_agents() {
-        assert_eq!(choose(&[3, 5, 9], None), 3);
-        assert_eq!(choose(&[3, 5, 9], Some(3)), 5);
-        assert_eq!(choose(&[3, 5, 9], Some(9)), 3);
-        assert_eq!(choose(&[3, 5, 9], Some(4)), 5);
-    }
 }

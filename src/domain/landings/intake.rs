@@ -17,9 +17,9 @@ use crate::db::form_submissions::{self, Claimed};
 use crate::db::schema::{
     form_submissions as form_tokens, lead_consents, lead_submissions, leads, staff_users,
 };
+use crate::landings::assign;
 use crate::landings::form::{self, Answers, Errors, FormField};
 use crate::landings::spam::{self, BotSign};
-use crate::landings::{Counter, assign, count};
 use crate::leads::duplicates::{self, Match};
 
 /// Field with the form's one-time token.
@@ -219,7 +219,7 @@ pub fn submit(
     record_consents(conn, lead_id, submission_id, target, sender, marketing, now)?;
     form_submissions::attach(conn, &token, "lead", lead_id)?;
     if let Some(variant) = target.variant_id {
-        count(conn, variant, super::today(), Counter::Conversion)?;
+        super::record_conversion(conn, variant, super::today())?;
     }
     let payload = json!({
         "source": target.source,

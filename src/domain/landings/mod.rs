@@ -15,7 +15,9 @@ pub mod visits;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::{landing_daily_stats, landing_variants, landings};
+use crate::db::schema::{
+    landing_conversions_pending, landing_daily_stats, landing_variants, landings,
+};
 use form::FormField;
 
 pub use blocks::Blocks;
@@ -98,42 +100,35 @@ pub fn published(conn: &mut PgConnection) -> QueryResult<Vec<(String, DateTime<U
         .load(conn)
 }
 
-/// Which counter an event moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Counter {
-    Visit,
-    Conversion,
-}
-
-/// Adds one visit or conversion to a variant's counter of `day`: one upsert, no row per event.
-pub fn count(
+/// Counts a conversion of `variant_id` on `day`, in the lead's transaction: one row of its
+/// own, so concurrent forms of a landing do not wait on each other (see the migration
+/// `landing_conversions`); [`fold_conversions`] adds them to the daily counters.
+pub fn record_conversion(
     conn: &mut PgConnection,
     variant_id: i64,
     day: NaiveDate,
-    counter: Counter,
 ) -> QueryResult<()> {
-    let (visits, conversions) = match counter {
-        Counter::Visit => (1i64, 0i64),
-        Counter::Conversion => (0, 1),
-    };
-    diesel::insert_into(landing_daily_stats::table)
+    diesel::insert_into(landing_conversions_pending::table)
         .values((
-            landing_daily_stats::landing_variant_id.eq(variant_id),
-            landing_daily_stats::day.eq(day),
-            landing_daily_stats::visits.eq(visits),
-            landing_daily_stats::conversions.eq(conversions),
-        ))
-        .on_conflict((
-            landing_daily_stats::landing_variant_id,
-            landing_daily_stats::day,
-        ))
-        .do_update()
-        .set((
-            landing_daily_stats::visits.eq(landing_daily_stats::visits + visits),
-            landing_daily_stats::conversions.eq(landing_daily_stats::conversions + conversions),
+            landing_conversions_pending::landing_variant_id.eq(variant_id),
+            landing_conversions_pending::day.eq(day),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Moves the recorded conversions into the daily counters, in one statement. Run by the
+/// visit flusher every few seconds and before the A/B figures are read.
+pub fn fold_conversions(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::sql_query(
+        "WITH moved AS (DELETE FROM landing_conversions_pending \
+                        RETURNING landing_variant_id, day) \
+         INSERT INTO landing_daily_stats (landing_variant_id, day, visits, conversions) \
+         SELECT landing_variant_id, day, 0, count(*) FROM moved GROUP BY 1, 2 ORDER BY 1, 2 \
+         ON CONFLICT (landing_variant_id, day) \
+         DO UPDATE SET conversions = landing_daily_stats.conversions + excluded.conversions",
+    )
+    .execute(conn)
 }
 
 #[derive(QueryableByName)]
@@ -155,6 +150,7 @@ pub fn totals(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(i64, i64, i64)>> {
+    fold_conversions(conn)?;
     let rows: Vec<TotalRow> = diesel::sql_query(
         "SELECT s.landing_variant_id AS variant_id, \
                 COALESCE(sum(s.visits), 0)::bigint AS visits, \
@@ -184,6 +180,7 @@ pub fn daily(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(NaiveDate, i64, i64, i64)>> {
+    fold_conversions(conn)?;
     let days: Vec<NaiveDate> = landing_daily_stats::table
         .inner_join(landing_variants::table)
         .filter(landing_variants::landing_id.eq(landing_id))

@@ -5,7 +5,7 @@
 //! per variant and day): under a campaign's traffic the page waited on its own statistics.
 //! Views are now tallied in the process and added to the rows every few seconds, one upsert
 //! per variant and day. A crash loses at most that interval of visit counts; conversions are
-//! still counted in the lead's own transaction.
+//! still recorded in the lead's own transaction (and folded into the counters here too).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -51,6 +51,7 @@ impl VisitTally {
     /// Adds the tallied views to the daily counters in one transaction; on failure they stay
     /// in the tally for the next attempt. Returns how many counters were written.
     pub fn flush(&self, conn: &mut PgConnection) -> QueryResult<usize> {
+        super::fold_conversions(conn)?;
         let counts = self.take();
         if counts.is_empty() {
             return Ok(0);

@@ -1,0 +1,1 @@
+DROP TABLE landing_conversions_pending;
