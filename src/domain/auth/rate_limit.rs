@@ -21,7 +21,23 @@ pub fn hit(
     window: Duration,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    conn.transaction(|conn| counted_hit(conn, bucket, key, limit, window, now))
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    // Inside the caller's transaction the lock already lasts to its end; a savepoint would
+    // only add two round trips (a landing form's hit is inside the lead's transaction).
+    let in_transaction = AnsiTransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .is_ok_and(|depth| depth.is_some());
+    if in_transaction {
+        counted_hit(conn, bucket, key, limit, window, now)
+    } else {
+        conn.transaction(|conn| counted_hit(conn, bucket, key, limit, window, now))
+    }
+}
+
+#[derive(QueryableByName)]
+struct Allowed {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    allowed: bool,
 }
 
 fn counted_hit(
@@ -36,23 +52,22 @@ fn counted_hit(
         .bind::<diesel::sql_types::Integer, _>(COUNTER_LOCK)
         .bind::<diesel::sql_types::Text, _>(format!("{bucket}\n{key}"))
         .execute(conn)?;
-    let recent: i64 = rate_limit_hits::table
-        .filter(rate_limit_hits::bucket.eq(bucket))
-        .filter(rate_limit_hits::key.eq(key))
-        .filter(rate_limit_hits::hit_at.gt(now - window))
-        .count()
-        .get_result(conn)?;
-    if recent >= limit {
-        return Ok(false);
-    }
-    diesel::insert_into(rate_limit_hits::table)
-        .values((
-            rate_limit_hits::bucket.eq(bucket),
-            rate_limit_hits::key.eq(key),
-            rate_limit_hits::hit_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(true)
+    // Counted and added in one statement, read after the lock is held (its snapshot then
+    // sees every hit of whoever held it before).
+    let Allowed { allowed } = diesel::sql_query(
+        "WITH recent AS (SELECT count(*) AS n FROM rate_limit_hits \
+                         WHERE bucket = $1 AND key = $2 AND hit_at > $3), \
+              added AS (INSERT INTO rate_limit_hits (bucket, key, hit_at) \
+                        SELECT $1, $2, $4 FROM recent WHERE n < $5 RETURNING 1) \
+         SELECT EXISTS (SELECT 1 FROM added) AS allowed",
+    )
+    .bind::<diesel::sql_types::Text, _>(bucket)
+    .bind::<diesel::sql_types::Text, _>(key)
+    .bind::<diesel::sql_types::Timestamptz, _>(now - window)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .get_result(conn)?;
+    Ok(allowed)
 }
 
 /// Drops hits older than a day (run by the periodic jobs).

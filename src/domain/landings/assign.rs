@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use diesel::sql_types::{Array, BigInt, Text};
 
-use crate::db::schema::{lead_agent_lines, lead_turns, staff_users};
+use crate::db::schema::{lead_agent_lines, staff_users};
 
 /// The agent who takes the next lead of `line_id`, if there is any active agent at all.
 pub fn next_agent(conn: &mut PgConnection, line_id: Option<i64>) -> QueryResult<Option<i64>> {

@@ -42,18 +42,20 @@ pub enum Match {
 /// the taxi quoter at once), so the second sees the lead the first created. Keys are locked in
 /// order. Call inside the transaction that then calls [`find`] and writes the lead.
 pub fn lock(conn: &mut PgConnection, request: &Request) -> QueryResult<()> {
-    let mut keys: Vec<String> = request
+    let keys: Vec<String> = request
         .email
         .iter()
         .map(|e| format!("lead-email:{e}"))
         .chain(request.phone.iter().map(|p| format!("lead-phone:{p}")))
         .collect();
-    keys.sort();
-    for key in keys {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind::<diesel::sql_types::Text, _>(key)
-            .execute(conn)?;
-    }
+    // Both locks in one round trip, taken in key order (the projection runs over the sorted
+    // rows), so two submissions sharing both keys cannot deadlock.
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtext(k)) \
+         FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(keys)
+    .execute(conn)?;
     Ok(())
 }
 
