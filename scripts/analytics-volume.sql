@@ -43,7 +43,7 @@ CROSS JOIN LATERAL generate_series(
 INSERT INTO policies (customer_id, carrier_id, product_id, line_id, number, status,
                       start_date, end_date, net_premium_cents, total_premium_cents,
                       payment_frequency, status_reason, status_changed_on, sale_exemption)
-SELECT a.customer_id, a.carrier_id, a.product_id, a.line_id,
+SELECT last.customer_id, a.carrier_id, a.product_id, a.line_id,
        'AN-' || a.customer_id || '-' || a.k,
        CASE WHEN a.cancelled THEN 'cancelled'
             WHEN last.end_date <= current_date THEN 'expired' ELSE 'active' END,
@@ -53,9 +53,10 @@ SELECT a.customer_id, a.carrier_id, a.product_id, a.line_id,
             WHEN last.end_date <= current_date THEN last.end_date END,
        'Datos sintéticos de medida'
 FROM analytics_policies a
-JOIN LATERAL (SELECT * FROM analytics_periods p
-              WHERE p.customer_id = a.customer_id AND p.k = a.k
-              ORDER BY p.i DESC LIMIT 1) last ON true;
+JOIN (SELECT DISTINCT ON (customer_id, k) * FROM analytics_periods
+      ORDER BY customer_id, k, i DESC) last
+  ON last.customer_id = a.customer_id AND last.k = a.k;
+
 
 INSERT INTO policy_periods (policy_id, start_date, end_date, net_premium_cents, total_premium_cents)
 SELECT pol.id, p.start_date, p.end_date, p.net, p.net + p.net / 10
