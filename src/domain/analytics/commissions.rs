@@ -102,13 +102,12 @@ fn rows(
                    date_trunc('month', cm.booked_on)::date AS month \
             FROM commissions cm \
             JOIN policies p ON p.id = cm.policy_id \
-            JOIN customers c ON c.id = p.customer_id \
             WHERE cm.booked_on BETWEEN $1 AND $2 AND {scope} \
          ) AS lines \
          GROUP BY {sets}",
         dimension = dimension_columns(columns),
         sets = grouping_sets(columns),
-        scope = scope_condition(3),
+        scope = scope_condition(3, "p.customer_id"),
     );
     diesel::sql_query(labelled(&inner))
         .bind::<Date, _>(period.from)

@@ -42,14 +42,13 @@ pub fn at(
             SELECT p.customer_id, count(*) AS held \
             FROM policy_periods pp \
             JOIN policies p ON p.id = pp.policy_id \
-            JOIN customers c ON c.id = p.customer_id \
             WHERE pp.start_date <= $1 AND pp.end_date > $1 \
               AND NOT (p.status IN ('cancelled', 'suspended') AND p.status_changed_on <= $1) \
               AND {scope} \
             GROUP BY p.customer_id \
          ) AS holders \
          GROUP BY 2",
-        scope = scope_condition(2),
+        scope = scope_condition(2, "p.customer_id"),
     );
     let rows: Vec<Row> = diesel::sql_query(labelled(&inner))
         .bind::<Date, _>(at)

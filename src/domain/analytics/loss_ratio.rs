@@ -118,7 +118,6 @@ fn rows(
                    0 AS paid, 0 AS reserve \
             FROM policy_periods pp \
             JOIN policies p ON p.id = pp.policy_id \
-            JOIN customers c ON c.id = p.customer_id \
             WHERE pp.end_date > $1 AND pp.start_date <= $2 AND {scope} \
             UNION ALL \
             SELECT p.carrier_id, p.line_id, 1, 0, COALESCE(cl.paid_cents, 0), \
@@ -127,14 +126,13 @@ fn rows(
                                       - COALESCE(cl.paid_cents, 0), 0) END \
             FROM claims cl \
             JOIN policies p ON p.id = cl.policy_id \
-            JOIN customers c ON c.id = p.customer_id \
             WHERE cl.incident_date BETWEEN $1 AND $2 AND {scope} \
          ) AS figures \
          GROUP BY {sets}",
         dimension = dimension_columns(columns),
         sets = grouping_sets(columns),
         premium = period_premium("net_premium_cents"),
-        scope = scope_condition(3),
+        scope = scope_condition(3, "p.customer_id"),
     );
     diesel::sql_query(labelled(&inner))
         .bind::<Date, _>(period.from)

@@ -228,10 +228,14 @@ pub(crate) fn grouping_sets(sets: &[&str]) -> String {
     out
 }
 
-/// The statement's scope condition on the customers table aliased `c`: the agent's own
-/// customers, or every customer (the owner is bound as `$n`).
-pub(crate) fn scope_condition(n: usize) -> String {
-    format!("(${n}::int8 IS NULL OR c.owner_staff_id = ${n})")
+/// The statement's scope condition on its customer column `customer`: the agent's own
+/// customers (the owner is bound as `$n`), or every customer when it is NULL; then the
+/// condition is constant and the customers table is not read at all.
+pub(crate) fn scope_condition(n: usize, customer: &str) -> String {
+    format!(
+        "(${n}::int8 IS NULL OR {customer} IN \
+         (SELECT c.id FROM customers c WHERE c.owner_staff_id = ${n}))"
+    )
 }
 
 /// The premium of a period of a policy (`pp`, policy `p`), in the column `column`

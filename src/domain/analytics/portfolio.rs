@@ -85,7 +85,6 @@ fn rows(
                    END AS annual_cents \
             FROM policy_periods pp \
             JOIN policies p ON p.id = pp.policy_id \
-            JOIN customers c ON c.id = p.customer_id \
             WHERE pp.start_date <= $1 AND pp.end_date > $1 \
               AND NOT (p.status IN ('cancelled', 'suspended') AND p.status_changed_on <= $1) \
               AND {scope} \
@@ -94,7 +93,7 @@ fn rows(
         dimension = dimension_columns(columns),
         sets = grouping_sets(columns),
         premium = period_premium("total_premium_cents"),
-        scope = scope_condition(2),
+        scope = scope_condition(2, "p.customer_id"),
     );
     diesel::sql_query(labelled(&inner))
         .bind::<Date, _>(at)

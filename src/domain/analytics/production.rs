@@ -112,7 +112,6 @@ fn rows(
                        ORDER BY l.converted_at NULLS LAST, l.id LIMIT 1)) AS source \
             FROM policy_periods pp \
             JOIN policies p ON p.id = pp.policy_id \
-            JOIN customers c ON c.id = p.customer_id \
             WHERE pp.start_date BETWEEN $1 AND $2 \
               AND NOT EXISTS (SELECT 1 FROM policy_periods earlier \
                                WHERE earlier.policy_id = pp.policy_id \
@@ -122,7 +121,7 @@ fn rows(
          GROUP BY {sets}",
         dimension = dimension_columns(columns),
         sets = grouping_sets(columns),
-        scope = scope_condition(3),
+        scope = scope_condition(3, "p.customer_id"),
     );
     diesel::sql_query(labelled(&inner))
         .bind::<Date, _>(period.from)

@@ -70,11 +70,10 @@ pub fn over(
                    END AS class, \
                    CASE WHEN r.status = 'devuelto' THEN r.return_reason END AS reason \
             FROM receipts r \
-            JOIN customers c ON c.id = r.customer_id \
             WHERE r.due_date BETWEEN $1 AND $2 AND {scope} \
          ) AS collection \
          GROUP BY GROUPING SETS ((class), (reason))",
-        scope = scope_condition(3),
+        scope = scope_condition(3, "r.customer_id"),
     );
     let rows: Vec<Row> = diesel::sql_query(labelled(&inner))
         .bind::<Date, _>(period.from)

@@ -135,10 +135,10 @@ fn rows(
             " UNION ALL \
              SELECT 'reason', NULL::int8, btrim(split_part(p.status_reason, ':', 1)), NULL::date, \
                     count(*), sum(p.total_premium_cents), 0, 0 \
-             FROM policies p JOIN customers c ON c.id = p.customer_id \
+             FROM policies p \
              WHERE p.status = 'cancelled' AND p.status_changed_on BETWEEN $1 AND $2 AND {scope} \
              GROUP BY 3",
-            scope = scope_condition(3)
+            scope = scope_condition(3, "p.customer_id")
         )
     } else {
         String::new()
@@ -152,7 +152,6 @@ fn rows(
                    next.total_premium_cents AS renewed_cents \
             FROM policy_periods pp \
             JOIN policies p ON p.id = pp.policy_id \
-            JOIN customers c ON c.id = p.customer_id \
             LEFT JOIN policy_periods next \
                    ON next.policy_id = pp.policy_id AND next.start_date = pp.end_date \
             WHERE pp.end_date BETWEEN $1 AND $2 AND {scope} \
@@ -160,7 +159,7 @@ fn rows(
          GROUP BY {sets}{reasons}",
         dimension = dimension_columns(columns),
         sets = grouping_sets(columns),
-        scope = scope_condition(3),
+        scope = scope_condition(3, "p.customer_id"),
     );
     diesel::sql_query(labelled(&inner))
         .bind::<Date, _>(period.from)
