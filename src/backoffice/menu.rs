@@ -61,6 +61,7 @@ const GROUPS: &[(&str, &[Entry])] = &[
             entry("Blog", "/admin/blog", Permission::ManageSite),
             entry("Taxi", "/admin/taxi", Permission::ViewPortfolio),
             entry("Tarifas", "/admin/tarifas", Permission::ManageTariffs),
+            entry("Analítica", "/admin/analitica", Permission::ViewAnalytics),
             // An agent's own commissions are part of selling; managers settle them below.
             Entry {
                 unless: Some(Permission::ManageCommissions),
@@ -259,6 +260,6 @@ mod tests {
             assert_eq!(commissions, expected, "{role:?}: {shown:?}");
         }
         let agent: Vec<&str> = visible(GROUPS[1].1, Role::Agent).map(|e| e.label).collect();
-        assert_eq!(agent, ["Leads", "Taxi", "Mis comisiones"]);
+        assert_eq!(agent, ["Leads", "Taxi", "Analítica", "Mis comisiones"]);
     }
 }

@@ -3,6 +3,7 @@
 
 mod access_log;
 mod account;
+mod analytics;
 mod audit;
 mod auth;
 mod automation;

@@ -13,9 +13,10 @@ use actix_web::{HttpMessage, guard, web};
 use crate::auth::permissions::Permission;
 use crate::backoffice::automation_templates;
 use crate::backoffice::{
-    CurrentStaff, account, audit, blog, catalog, claims, collection, commissions, customers,
-    dashboard, documents, imports, landings, leads, messages, outbox, policies, portal_invites,
-    quotes, receipts, search, security, settlements, tariffs, tasks, taxi_panel, two_factor, users,
+    CurrentStaff, account, analytics, audit, blog, catalog, claims, collection, commissions,
+    customers, dashboard, documents, imports, landings, leads, messages, outbox, policies,
+    portal_invites, quotes, receipts, search, security, settlements, tariffs, tasks, taxi_panel,
+    two_factor, users,
 };
 use crate::web::error::AppError;
 
@@ -55,6 +56,22 @@ macro_rules! staff_routes {
 staff_routes! {
     GET "" => dashboard::show, UseBackoffice;
     GET "/" => dashboard::show, UseBackoffice;
+    // Analytics: the brokerage's figures, each report with its export.
+    GET "/analitica" => analytics::index, ViewAnalytics;
+    GET "/analitica/cartera" => analytics::portfolio, ViewAnalytics;
+    GET "/analitica/cartera/exportar" => analytics::export_portfolio, ViewAnalytics;
+    GET "/analitica/produccion" => analytics::production, ViewAnalytics;
+    GET "/analitica/produccion/exportar" => analytics::export_production, ViewAnalytics;
+    GET "/analitica/retencion" => analytics::retention, ViewAnalytics;
+    GET "/analitica/retencion/exportar" => analytics::export_retention, ViewAnalytics;
+    GET "/analitica/siniestralidad" => analytics::loss_ratio, ViewAnalytics;
+    GET "/analitica/siniestralidad/exportar" => analytics::export_loss_ratio, ViewAnalytics;
+    GET "/analitica/recibos" => analytics::receipts, ViewAnalytics;
+    GET "/analitica/recibos/exportar" => analytics::export_receipts, ViewAnalytics;
+    GET "/analitica/comisiones" => analytics::commissions, ViewAnalytics;
+    GET "/analitica/comisiones/exportar" => analytics::export_commissions, ViewAnalytics;
+    GET "/analitica/venta-cruzada" => analytics::cross_selling, ViewAnalytics;
+    GET "/analitica/venta-cruzada/exportar" => analytics::export_cross_selling, ViewAnalytics;
     GET "/catalogo" => catalog::show, ViewCatalog;
     GET "/catalogo/companias/nueva" => catalog::new_carrier, ManageCatalog;
     POST "/catalogo/companias" => catalog::create_carrier, ManageCatalog;

@@ -8,6 +8,7 @@
 //! `catalog`, `taxi`, `landings`, `messages`, `blog`). See docs/architecture.md.
 
 pub mod access_log;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod automation;

@@ -18,6 +18,7 @@ mod portfolio;
 mod visible_text;
 
 mod access_log;
+mod analytics;
 mod audit;
 mod audit_trail;
 mod automation;

@@ -65,6 +65,10 @@ pub enum Permission {
     /// Blocked data (LOPDGDD art. 32): customers whose erasure was accepted, kept only for
     /// the legal periods and shown to no one else.
     ViewBlockedData,
+    /// The brokerage's figures (portfolio, production, retention, loss ratio, receipts) with
+    /// their charts and exports. Agents see the figures of their own book only (enforced in
+    /// the queries); claims handlers and compliance do not sell and do not see them.
+    ViewAnalytics,
 }
 
 impl Permission {
@@ -93,6 +97,7 @@ impl Permission {
         Permission::HandleComplaints,
         Permission::ManagePrivacy,
         Permission::ViewBlockedData,
+        Permission::ViewAnalytics,
     ];
 
     pub fn granted_to(self, role: Role) -> bool {
@@ -125,6 +130,7 @@ impl Permission {
             Permission::HandleComplaints => matches!(role, Admin | Supervisor | Compliance),
             Permission::ManagePrivacy => matches!(role, Admin | Compliance),
             Permission::ViewBlockedData => role == Compliance,
+            Permission::ViewAnalytics => matches!(role, Admin | Supervisor | Agent),
         }
     }
 }
@@ -195,6 +201,16 @@ mod tests {
         assert!(Permission::ManagePrivacy.granted_to(Role::Compliance));
         assert!(!Permission::ManagePrivacy.granted_to(Role::Supervisor));
         assert!(!Permission::EditPortfolio.granted_to(Role::Compliance));
+    }
+
+    #[test]
+    fn sellers_and_managers_see_the_figures_claims_and_compliance_do_not() {
+        for role in [Role::Admin, Role::Supervisor, Role::Agent] {
+            assert!(Permission::ViewAnalytics.granted_to(role), "{role:?}");
+        }
+        for role in [Role::Claims, Role::Compliance] {
+            assert!(!Permission::ViewAnalytics.granted_to(role), "{role:?}");
+        }
     }
 
     #[test]

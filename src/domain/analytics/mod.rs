@@ -1,0 +1,283 @@
+//! Analytics: the brokerage's numbers over a period of days, each family of figures in its
+//! own file: the portfolio in force at a date ([`portfolio`]), new business ([`production`]),
+//! renewals and cancellations ([`retention`]), claims against earned premium
+//! ([`loss_ratio`]), premium collection ([`receipts`]), commission earned ([`commissions`])
+//! and policies per customer ([`cross_selling`]).
+//!
+//! Every report is one grouped SQL statement (`GROUPING SETS`: the total and each breakdown
+//! in a single scan of the date range) over indexes on dates (migration `…_analytics`), with
+//! the staff member's [`PortfolioScope`] applied inside it: an agent's figures count only the
+//! customers they own, as the policy list does. The functions return plain structs with
+//! amounts in cents; they know nothing of pages, charts or files.
+
+pub mod commissions;
+pub mod cross_selling;
+pub mod loss_ratio;
+pub mod portfolio;
+pub mod production;
+pub mod receipts;
+pub mod retention;
+
+use chrono::{Datelike, Duration, Months, NaiveDate};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text};
+
+pub use crate::auth::permissions::PortfolioScope;
+
+/// A range of calendar days, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Self {
+        Self { from, to }
+    }
+
+    /// From the first of January of `today`'s year to `today`: what the reports open on.
+    pub fn year_to_date(today: NaiveDate) -> Self {
+        let first = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+        Self::new(first, today)
+    }
+
+    /// How many days the period holds.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+
+    /// As many days as this one, ending the day before it starts.
+    pub fn previous(&self) -> Self {
+        let to = self.from - Duration::days(1);
+        Self::new(to - Duration::days(self.days() - 1), to)
+    }
+
+    /// The same days a year earlier (29 February falls back to the 28th).
+    pub fn year_before(&self) -> Self {
+        let back = |day: NaiveDate| day.checked_sub_months(Months::new(12)).unwrap_or(day);
+        Self::new(back(self.from), back(self.to))
+    }
+}
+
+/// The first day of every month of `period`, in order, each with `value(month)`.
+pub(crate) fn months<V>(period: Period, value: impl Fn(NaiveDate) -> V) -> Vec<(NaiveDate, V)> {
+    let mut out = Vec::new();
+    let mut month = period.from.with_day(1).unwrap_or(period.from);
+    while month <= period.to {
+        out.push((month, value(month)));
+        match month.checked_add_months(Months::new(1)) {
+            Some(next) => month = next,
+            None => break,
+        }
+    }
+    out
+}
+
+/// One bar of a breakdown: who or what it groups (`id` of the carrier, line or agent, `None`
+/// for "without one"; `code` for text keys such as a lead source), its label and its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group<V> {
+    pub id: Option<i64>,
+    pub code: Option<String>,
+    pub label: String,
+    pub values: V,
+}
+
+/// A ratio as basis points (10000 = 100 %), `None` when the denominator is zero.
+pub fn ratio_bp(numerator: i64, denominator: i64) -> Option<i64> {
+    if denominator == 0 {
+        return None;
+    }
+    let scaled = i128::from(numerator) * 10_000;
+    let denominator = i128::from(denominator);
+    // Rounded half away from zero, in integers (no floating point on money).
+    let rounded = (2 * scaled + denominator.signum() * scaled.signum() * denominator.abs())
+        / (2 * denominator);
+    i64::try_from(rounded).ok()
+}
+
+/// The shape every report statement answers in: which breakdown a row belongs to
+/// (`dimension`: `total`, `carrier`, `line`, `agent`, `month`, `source`, `reason`, `status`),
+/// its key, its label, and up to four values whose meaning each report gives.
+#[derive(Debug, Clone, QueryableByName)]
+pub(crate) struct Row {
+    #[diesel(sql_type = Text)]
+    pub dimension: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub key_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub key_text: Option<String>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub key_date: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub label: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub v1: i64,
+    #[diesel(sql_type = BigInt)]
+    pub v2: i64,
+    #[diesel(sql_type = BigInt)]
+    pub v3: i64,
+    #[diesel(sql_type = BigInt)]
+    pub v4: i64,
+}
+
+/// The rows of `dimension` as groups, labelled (`none` names the group without a key).
+pub(crate) fn groups<V>(
+    rows: &[Row],
+    dimension: &str,
+    none: &str,
+    values: impl Fn(&Row) -> V,
+) -> Vec<Group<V>> {
+    rows.iter()
+        .filter(|row| row.dimension == dimension)
+        .map(|row| Group {
+            id: row.key_id,
+            code: row.key_text.clone(),
+            label: row
+                .label
+                .clone()
+                .or_else(|| row.key_text.clone())
+                .filter(|label| !label.trim().is_empty())
+                .unwrap_or_else(|| none.to_owned()),
+            values: values(row),
+        })
+        .collect()
+}
+
+/// The one row of `dimension` `total` (zeros when the statement found nothing).
+pub(crate) fn total(rows: &[Row]) -> (i64, i64, i64, i64) {
+    rows.iter()
+        .find(|row| row.dimension == "total")
+        .map(|row| (row.v1, row.v2, row.v3, row.v4))
+        .unwrap_or_default()
+}
+
+/// The grouping columns of a report as rows of [`Row`]: which grouping set a row comes from,
+/// its key, and the name of the carrier, line or agent it stands for. `inner` is the grouped
+/// statement (it must select `dimension`, `key_id`, `key_text`, `key_date`, `v1`..`v4`).
+pub(crate) fn labelled(inner: &str) -> String {
+    format!(
+        "SELECT g.dimension, g.key_id, g.key_text, g.key_date, \
+                COALESCE(ca.name, lb.name, su.name) AS label, \
+                g.v1::int8 AS v1, g.v2::int8 AS v2, g.v3::int8 AS v3, g.v4::int8 AS v4 \
+         FROM ({inner}) AS g \
+         LEFT JOIN carriers ca ON g.dimension = 'carrier' AND ca.id = g.key_id \
+         LEFT JOIN lines_of_business lb ON g.dimension = 'line' AND lb.id = g.key_id \
+         LEFT JOIN staff_users su ON g.dimension = 'agent' AND su.id = g.key_id \
+         ORDER BY g.dimension, g.key_date NULLS LAST, g.v2 DESC, g.v1 DESC, label NULLS LAST"
+    )
+}
+
+/// The `dimension`, `key_id`, `key_text` and `key_date` columns of a statement grouped by
+/// `GROUPING SETS ((), (carrier_id), (line_id), ...)` over the columns `sets`: a column named
+/// `…_id` is an id key, `month` a date key, any other a text key. Each grouping set holds one
+/// column, so at most one key is set per row.
+pub(crate) fn dimension_columns(sets: &[&str]) -> String {
+    if sets.is_empty() {
+        return "'total' AS dimension, NULL::int8 AS key_id, NULL::text AS key_text, \
+                NULL::date AS key_date"
+            .to_owned();
+    }
+    let mut dimension = String::from("CASE");
+    let mut id = String::from("CASE");
+    let mut text = String::from("CASE");
+    let mut date = String::from("CASE");
+    for column in sets {
+        let name = match *column {
+            "carrier_id" => "carrier",
+            "line_id" => "line",
+            "agent_staff_id" => "agent",
+            other => other,
+        };
+        let when = format!(" WHEN GROUPING({column}) = 0 THEN");
+        dimension.push_str(&format!("{when} '{name}'"));
+        let key = if column.ends_with("_id") {
+            &mut id
+        } else if *column == "month" {
+            &mut date
+        } else {
+            &mut text
+        };
+        key.push_str(&format!("{when} {column}"));
+    }
+    dimension.push_str(" ELSE 'total' END AS dimension");
+    let end = |mut case: String, name: &str, cast: &str| {
+        if case == "CASE" {
+            format!("NULL::{cast} AS {name}")
+        } else {
+            case.push_str(&format!(" END AS {name}"));
+            case
+        }
+    };
+    format!(
+        "{dimension}, {}, {}, {}",
+        end(id, "key_id", "int8"),
+        end(text, "key_text", "text"),
+        end(date, "key_date", "date")
+    )
+}
+
+/// `GROUPING SETS ((), (a), (b), ...)` over `sets`.
+pub(crate) fn grouping_sets(sets: &[&str]) -> String {
+    let mut out = String::from("GROUPING SETS (()");
+    for column in sets {
+        out.push_str(&format!(", ({column})"));
+    }
+    out.push(')');
+    out
+}
+
+/// The statement's scope condition on its customer column `customer`: the agent's own
+/// customers (the owner is bound as `$n`), or every customer when it is NULL; then the
+/// condition is constant and the customers table is not read at all.
+pub(crate) fn scope_condition(n: usize, customer: &str) -> String {
+    format!(
+        "(${n}::int8 IS NULL OR {customer} IN \
+         (SELECT c.id FROM customers c WHERE c.owner_staff_id = ${n}))"
+    )
+}
+
+/// The premium of a period of a policy (`pp`, policy `p`), in the column `column`
+/// (`net_premium_cents` or `total_premium_cents`): for the period in force the policy's own
+/// premium (which carries its endorsements), for earlier ones the period's.
+pub(crate) fn period_premium(column: &str) -> String {
+    format!("CASE WHEN pp.start_date = p.start_date THEN p.{column} ELSE pp.{column} END")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_previous_period_has_as_many_days_and_ends_the_day_before() {
+        let period = Period::new(day(2026, 3, 1), day(2026, 3, 31));
+        assert_eq!(period.days(), 31);
+        assert_eq!(
+            period.previous(),
+            Period::new(day(2026, 1, 29), day(2026, 2, 28))
+        );
+        assert_eq!(
+            Period::new(day(2024, 2, 29), day(2024, 12, 31)).year_before(),
+            Period::new(day(2023, 2, 28), day(2023, 12, 31))
+        );
+        assert_eq!(
+            Period::year_to_date(day(2026, 12, 7)),
+            Period::new(day(2026, 1, 1), day(2026, 12, 7))
+        );
+    }
+
+    #[test]
+    fn ratios_are_basis_points_rounded_half_away_from_zero() {
+        assert_eq!(ratio_bp(1, 2), Some(5_000));
+        assert_eq!(ratio_bp(2, 3), Some(6_667));
+        assert_eq!(ratio_bp(1, 3), Some(3_333));
+        assert_eq!(ratio_bp(5, 0), None);
+        assert_eq!(ratio_bp(0, 7), Some(0));
+        assert_eq!(ratio_bp(150, 100), Some(15_000));
+    }
+}
