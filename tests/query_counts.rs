@@ -203,9 +203,9 @@ fn budget(page: &str) -> usize {
         }
     }
     match shape.as_str() {
-        // Open tasks, expiring policies and open claims, each with its counts in the same
-        // statement (a window over the rows before the LIMIT), and the new leads.
-        "/admin/" => 5,
+        // The open tasks with their counts in one statement (a window over the rows before
+        // the LIMIT); expiring policies and open claims, each counted and listed; new leads.
+        "/admin/" => 7,
         // Rows, and the capped count of the total.
         "/admin/clientes" => 3,
         // The same, with the search text folded by the database first (its own unaccent).
