@@ -31,6 +31,7 @@ macro_rules! assets {
 
 static FILES: &[(&str, &[u8], &str)] = assets![
     ("css/app.css", "text/css; charset=utf-8"),
+    ("css/analytics.css", "text/css; charset=utf-8"),
     ("js/app.js", "text/javascript; charset=utf-8"),
     ("js/backoffice.js", "text/javascript; charset=utf-8"),
     ("js/taxi.js", "text/javascript; charset=utf-8"),
