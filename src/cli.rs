@@ -1,5 +1,5 @@
 //! The command line: `soriano serve` (default), `worker`, `migrate`, `seed --demo`,
-//! `create-admin`, `backup`, `restore`.
+//! `create-admin`, `backup`, `restore`, `automate`, `analytics-summary`.
 //!
 //! Every subcommand uses the same database as `serve`: `DATABASE_URL` when set, otherwise the
 //! embedded cluster under `var/pg`, joined when it already runs, started (and stopped at the
@@ -54,6 +54,11 @@ enum Command {
     /// they did and how long it took, and exit. The worker does this by itself every few
     /// seconds; this is for operators and benchmarks.
     Automate,
+    /// Bring the analytics reports' monthly summary up to date (every closed month not yet
+    /// summarised or changed since), print how many months and how long it took, and exit.
+    /// The worker does this by itself a few months at a time; this is for operators after a
+    /// bulk import and for benchmarks.
+    AnalyticsSummary,
     /// Benchmark: write the PDF of the demo quote with the most options COUNT times from the
     /// database (what "Enviar al cliente" does before storing it) and print the CPU time of
     /// this process per document (database reads on the client side and the PDF writing).
@@ -141,6 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { demo, no_worker } => serve(config, &database, demo, !no_worker),
         Command::Worker => migrate(&database).and_then(|_| run_worker(config, &database)),
         Command::Automate => migrate(&database).and_then(|_| automate(&config, &database)),
+        Command::AnalyticsSummary => migrate(&database).and_then(|_| analytics_summary(&database)),
         Command::BenchPdf { count } => {
             migrate(&database).and_then(|_| bench_pdf(&config, &database, count))
         }
@@ -236,6 +242,20 @@ fn automate(config: &Config, database: &Database) -> anyhow::Result<()> {
         report.parked,
         seconds,
         report.events as f64 / seconds.max(1e-9)
+    );
+    Ok(())
+}
+
+fn analytics_summary(database: &Database) -> anyhow::Result<()> {
+    let mut conn = PgConnection::establish(&database.url)
+        .with_context(|| format!("cannot connect to {}", db::redact(&database.url)))?;
+    let started = std::time::Instant::now();
+    // No time budget: the whole backlog in one run.
+    let refreshed = crate::analytics::summary::refresh(&mut conn, std::time::Duration::MAX)?;
+    println!(
+        "Analytics summary: {} month(s) summarised in {:.3} s.",
+        refreshed.months,
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

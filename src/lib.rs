@@ -7,8 +7,8 @@
 //! face → domain → db.
 
 pub use soriano_domain::{
-    access_log, analytics, blocking, complaints, distribution, pdf, privacy_requests, processing,
-    retention,
+    access_log, analytics, blocking, complaints, digest, distribution, pdf, privacy_requests,
+    processing, retention,
 };
 pub use soriano_domain::{
     audit, auth, automation, backup, blog, cache, calendar, catalog, claims, clients, collection,

@@ -1,4 +1,5 @@
-//! "Mi cuenta": change one's password, see and end one's sessions.
+//! "Mi cuenta": change one's password, see and end one's sessions, and (for those who read
+//! the analytics) ask for the weekly analytics digest by e-mail.
 
 use actix_identity::Identity;
 use actix_session::Session;
@@ -8,6 +9,7 @@ use askama::Template;
 
 use crate::audit::{self, Action, NewEntry};
 use crate::auth::password_change::{self, PasswordChangeForm};
+use crate::auth::permissions::Permission;
 use crate::auth::sessions::{OpenSession, SESSION_ID_KEY};
 use crate::auth::staff;
 use crate::backoffice::CurrentStaff;
@@ -41,6 +43,11 @@ pub struct AccountPage {
     pub role_label: &'static str,
     pub sessions: Vec<SessionView>,
     pub two_factor_enabled: bool,
+    /// `Some(subscribed)` when the staff member's role reads the analytics (and so may get
+    /// the weekly digest); `None` hides the form.
+    pub weekly_digest: Option<bool>,
+    /// The digest counts only the staff member's own customers (an agent).
+    pub digest_own_book: bool,
     pub errors: FieldErrors,
 }
 
@@ -52,11 +59,18 @@ async fn account_page(
     errors: FieldErrors,
 ) -> Result<AccountPage, AppError> {
     let staff_id = staff.id;
-    let (open, two_factor_enabled) = db
+    let analytics = Permission::ViewAnalytics.granted_to(staff.role());
+    let (open, two_factor_enabled, weekly_digest) = db
         .run(move |conn| {
+            let weekly_digest = if analytics {
+                Some(crate::digest::is_subscribed(conn, staff_id)?)
+            } else {
+                None
+            };
             Ok::<_, DbError>((
                 crate::auth::sessions::open_sessions(conn, staff_id)?,
                 crate::auth::totp::is_enabled(conn, staff_id)?,
+                weekly_digest,
             ))
         })
         .await?;
@@ -71,6 +85,10 @@ async fn account_page(
             .map(|s| session_view(s, current.as_deref()))
             .collect(),
         two_factor_enabled,
+        weekly_digest,
+        digest_own_book: crate::analytics::PortfolioScope::of(staff.id, staff.role())
+            .owner()
+            .is_some(),
         errors,
     })
 }
@@ -237,6 +255,42 @@ pub async fn end_other_sessions(
         0 => "No había otras sesiones abiertas.".to_owned(),
         1 => "Se ha cerrado 1 sesión.".to_owned(),
         n => format!("Se han cerrado {n} sesiones."),
+    };
+    Ok(flash::redirect("/admin/cuenta", Flash::success(message)))
+}
+
+/// The weekly digest form: the checkbox is sent only when ticked.
+#[derive(Debug, serde::Deserialize)]
+pub struct WeeklyDigestForm {
+    #[serde(default)]
+    resumen_semanal: Option<String>,
+}
+
+/// POST /admin/cuenta/resumen-semanal (roles that read the analytics only: the route table
+/// answers 403 to the rest).
+pub async fn set_weekly_digest(
+    staff: CurrentStaff,
+    meta: RequestMeta,
+    db: web::Data<Db>,
+    form: crate::web::form::StrictForm<WeeklyDigestForm>,
+) -> Result<HttpResponse, AppError> {
+    let on = form.resumen_semanal.is_some();
+    let user = staff.0;
+    db.transaction(move |conn| {
+        if crate::digest::set_subscribed(conn, user.id, on)? {
+            let entry = NewEntry {
+                details: serde_json::json!({ "resumen_semanal": { "before": !on, "after": on } }),
+                ..audit_entry(&user, &meta, Action::WeeklyDigestChanged)
+            };
+            audit::record(conn, &entry)?;
+        }
+        Ok::<_, DbError>(())
+    })
+    .await?;
+    let message = if on {
+        "Recibirá cada lunes el resumen semanal de analítica."
+    } else {
+        "Ya no recibirá el resumen semanal de analítica."
     };
     Ok(flash::redirect("/admin/cuenta", Flash::success(message)))
 }

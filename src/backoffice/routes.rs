@@ -102,6 +102,7 @@ staff_routes! {
     POST "/cuenta/contrasena" => account::change_password, UseBackoffice;
     POST "/cuenta/sesiones/cerrar-otras" => account::end_other_sessions, UseBackoffice;
     POST "/cuenta/sesiones/{id}/cerrar" => account::end_session, UseBackoffice;
+    POST "/cuenta/resumen-semanal" => account::set_weekly_digest, ViewAnalytics;
     GET "/auditoria" => audit::list, ViewAudit;
     GET "/auditoria/exportar" => audit::export, ViewAudit;
     GET "/cuenta/dos-pasos" => two_factor::show, UseBackoffice;

@@ -42,6 +42,11 @@ pub enum Cell {
     /// An amount in cents, shown in euros.
     Money(i64),
     Date(NaiveDate),
+    /// A percentage in basis points (8533 = 85,33 %): a number formatted as a percentage in a
+    /// workbook, "85,33 %" in a CSV file.
+    Percent(i64),
+    /// A plain number in hundredths (125 = 1,25).
+    Hundredths(i64),
     Empty,
 }
 
@@ -119,6 +124,8 @@ struct Workbook {
     book: rust_xlsxwriter::Workbook,
     euros: rust_xlsxwriter::Format,
     day: rust_xlsxwriter::Format,
+    percent: rust_xlsxwriter::Format,
+    decimal: rust_xlsxwriter::Format,
     widths: Vec<usize>,
 }
 
@@ -160,6 +167,8 @@ impl SheetWriter {
                 Out::Xlsx(Box::new(Workbook {
                     book,
                     euros: CellFormat::new().set_num_format("#,##0.00 €"),
+                    percent: CellFormat::new().set_num_format("0.00 %"),
+                    decimal: CellFormat::new().set_num_format("#,##0.00"),
                     day: CellFormat::new().set_num_format("dd/mm/yyyy"),
                     widths: headers.iter().map(|h| h.chars().count() + 2).collect(),
                 }))
@@ -179,6 +188,8 @@ impl SheetWriter {
                     Cell::Int(n) => n.to_string(),
                     Cell::Money(cents) => decimal_text(*cents),
                     Cell::Date(day) => day.format("%d/%m/%Y").to_string(),
+                    Cell::Percent(bp) => format!("{} %", decimal_text(*bp)),
+                    Cell::Hundredths(n) => decimal_text(*n),
                     Cell::Empty => String::new(),
                 }),
             )?,
@@ -238,6 +249,14 @@ impl Workbook {
                     )?;
                     sheet.write_datetime_with_format(r, col, &date, &self.day)?;
                     10
+                }
+                Cell::Percent(bp) => {
+                    sheet.write_number_with_format(r, col, *bp as f64 / 10_000.0, &self.percent)?;
+                    decimal_text(*bp).len() + 2
+                }
+                Cell::Hundredths(n) => {
+                    sheet.write_number_with_format(r, col, *n as f64 / 100.0, &self.decimal)?;
+                    decimal_text(*n).len()
                 }
                 Cell::Empty => 0,
             };

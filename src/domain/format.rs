@@ -83,6 +83,17 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// Basis points as a Spanish percentage with two decimals (exactly the basis points, no second
+/// rounding): 8533 → "85,33 %"; "—" when there is none (nothing to divide by).
+pub fn percent(bp: Option<i64>) -> String {
+    let Some(bp) = bp else {
+        return "—".to_owned();
+    };
+    let sign = if bp < 0 { "-" } else { "" };
+    let abs = bp.abs();
+    format!("{sign}{},{:02} %", thousands(abs / 100), abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +149,13 @@ mod tests {
         assert_eq!(shorten("abcdef", 10), "abcdef");
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("ñandúes", 3), "ña…");
+    }
+
+    #[test]
+    fn percentages_are_written_the_spanish_way() {
+        assert_eq!(percent(Some(8_533)), "85,33 %");
+        assert_eq!(percent(Some(-5)), "-0,05 %");
+        assert_eq!(percent(Some(1_234_500)), "12.345,00 %");
+        assert_eq!(percent(None), "—");
     }
 }

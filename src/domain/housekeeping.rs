@@ -2,7 +2,7 @@
 //! expire policies nobody renewed and quotes past their validity, remind agents of
 //! renewals coming up and of receipts still unpaid 15 days after their due date, lapse SEPA
 //! mandates unused for 36 months, warn the customer service department of complaints near
-//! their deadline.
+//! their deadline, and queue the weekly analytics digests due (`crate::digest`).
 //!
 //! Each step is its own transaction and takes a bounded batch, so one slow step never holds
 //! the others back for long, and a crash in the middle leaves nothing half-done.
@@ -33,10 +33,18 @@ pub struct Report {
     pub mandates_expired: usize,
     /// Complaints near their deadline, whose handlers got a task.
     pub complaints_warned: usize,
+    /// Weekly analytics digests queued.
+    pub digests_queued: usize,
 }
 
-/// Runs every step for `today` (the Madrid date).
-pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> {
+/// Runs every step for `today` (the Madrid date). `base_url` is the site's public address,
+/// for the links of the e-mails queued; without one (a worker that runs no automation, a
+/// tool) the weekly digests wait for a round that has it.
+pub fn run(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    base_url: Option<&url::Url>,
+) -> anyhow::Result<Report> {
     let sessions_purged = crate::auth::sessions::purge_expired(conn)?;
     let pending_uploads_purged = crate::documents::pending::purge_stale(conn, chrono::Utc::now())?;
     let policies_expired = conn.transaction(|conn| {
@@ -49,6 +57,10 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
         conn.transaction(|conn| crate::receipts::flag_overdue(conn, today, BATCH))?;
     let mandates_expired = crate::collection::mandates::expire_unused(conn, today)?;
     let complaints_warned = conn.transaction(|conn| crate::complaints::warn_due(conn, today))?;
+    let digests_queued = match base_url {
+        Some(base_url) => crate::digest::send_due(conn, today, base_url)?,
+        None => 0,
+    };
     Ok(Report {
         sessions_purged,
         pending_uploads_purged,
@@ -58,6 +70,7 @@ pub fn run(conn: &mut PgConnection, today: NaiveDate) -> anyhow::Result<Report> 
         receipts_flagged,
         mandates_expired,
         complaints_warned,
+        digests_queued,
     })
 }
 

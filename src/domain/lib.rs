@@ -5,7 +5,8 @@
 //! Plumbing (`db`, `mail` outbox, `time`, `util`, `cache`), the shared rules of typed input
 //! (`validation`, `format`, `money`, `identifiers`), and the domains (`customers`, `policies`,
 //! `receipts`, `claims`, `quotes`, `leads`, `tasks`, `commissions`, `documents`, `audit`,
-//! `catalog`, `taxi`, `landings`, `messages`, `blog`). See docs/architecture.md.
+//! `catalog`, `taxi`, `landings`, `messages`, `blog`, `analytics` and its weekly `digest`).
+//! See docs/architecture.md.
 
 pub mod access_log;
 pub mod analytics;
@@ -25,6 +26,7 @@ pub mod commissions;
 pub mod complaints;
 pub mod customers;
 pub mod db;
+pub mod digest;
 pub mod distribution;
 pub mod documents;
 pub mod events;

@@ -146,6 +146,23 @@ pub fn render(notice: &Notice) -> Result<Email, String> {
                 answer: answer.clone(),
             },
         ),
+        Notice::AnalyticsDigest {
+            to,
+            name,
+            week,
+            own_book,
+            lines,
+            base_url,
+        } => t::analytics_digest(
+            to,
+            t::AnalyticsDigest {
+                name: name.clone(),
+                week: week.clone(),
+                own_book: *own_book,
+                lines: lines.clone(),
+                link: t::analytics_link(base_url),
+            },
+        ),
     }
     .map_err(|error| error.to_string())
 }

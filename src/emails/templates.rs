@@ -538,3 +538,37 @@ pub fn precontract(to: &str, data: Precontract) -> Result<Email, askama::Error> 
         &PrecontractText(&data),
     )
 }
+
+/// Outbox kind of the weekly analytics digest.
+pub const ANALYTICS_DIGEST: &str = "analytics.digest";
+
+pub struct AnalyticsDigest {
+    pub name: String,
+    /// "del 30/11/2026 al 06/12/2026".
+    pub week: String,
+    pub own_book: bool,
+    pub lines: Vec<crate::digest::Line>,
+    pub link: String,
+}
+
+email_templates!(AnalyticsDigest {
+    html: AnalyticsDigestHtml = "emails/analytics_digest.html",
+    text: AnalyticsDigestText = "emails/analytics_digest.txt",
+});
+
+/// The analytics pages below the site's address `base_url` ("https://example.es/").
+pub fn analytics_link(base_url: &str) -> String {
+    format!("{}/admin/analitica", base_url.trim_end_matches('/'))
+}
+
+/// The main figures of the week just finished against the week before, to a staff member
+/// who asked for them.
+pub fn analytics_digest(to: &str, data: AnalyticsDigest) -> Result<Email, askama::Error> {
+    compose(
+        ANALYTICS_DIGEST,
+        to,
+        &format!("Resumen semanal de analítica: semana {}", data.week),
+        &AnalyticsDigestHtml(&data),
+        &AnalyticsDigestText(&data),
+    )
+}

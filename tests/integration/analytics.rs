@@ -865,6 +865,127 @@ async fn a_report_exports_its_figures_as_csv_and_excel() {
         ))
         .await;
     assert_eq!(xlsx.status(), StatusCode::OK);
-    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let bytes = xlsx.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK"));
+    // The loss ratio is a number in the workbook (formatted as a percentage), the same figure
+    // the CSV file writes as text.
+    let csv = app
+        .get(&format!(
+            "/admin/analitica/siniestralidad/exportar?{YEAR_QUERY}&formato=csv"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let total = csv
+        .lines()
+        .find(|line| line.starts_with("Por compañía;Total;"))
+        .expect("the carriers' total in the CSV file");
+    let percent = total.rsplit(';').next().unwrap();
+    let bp: i64 = percent
+        .trim_end_matches(" %")
+        .replace(',', "")
+        .parse()
+        .unwrap_or_else(|_| panic!("a percentage: {percent}"));
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let sheet = book.worksheet_range(&name).unwrap();
+    let row = sheet
+        .rows()
+        .find(|row| {
+            row.first().map(|c| c.to_string()).as_deref() == Some("Por compañía")
+                && row.get(1).map(|c| c.to_string()).as_deref() == Some("Total")
+        })
+        .expect("the carriers' total in the workbook");
+    match row.last() {
+        Some(calamine::Data::Float(ratio)) => {
+            assert!(
+                (ratio - bp as f64 / 10_000.0).abs() < 1e-9,
+                "{ratio} vs {percent}"
+            )
+        }
+        other => panic!("the loss ratio is a number in the workbook, not {other:?}"),
+    }
     app.stop().await;
+}
+
+/// Every report's figures over `period` (and the book at its ends), for comparing two ways
+/// of computing them.
+fn figures(conn: &mut PgConnection, period: Period) -> String {
+    let all = PortfolioScope::All;
+    let today = day(2026, 1, 15);
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        analytics::portfolio::at(conn, all, period.to).unwrap(),
+        analytics::portfolio::at(conn, all, period.from).unwrap(),
+        analytics::production::over(conn, all, period).unwrap(),
+        analytics::retention::over(conn, all, period).unwrap(),
+        analytics::loss_ratio::over(conn, all, period).unwrap(),
+        analytics::receipts::over(conn, all, period, today).unwrap(),
+        analytics::commissions::over(conn, all, period).unwrap(),
+    )
+}
+
+fn summarised_months(conn: &mut PgConnection) -> i64 {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT count(*) FROM analytics_months_done")
+        .get_result(conn)
+        .unwrap()
+}
+
+fn dirty_months(conn: &mut PgConnection) -> i64 {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT count(*) FROM analytics_dirty")
+        .get_result(conn)
+        .unwrap()
+}
+
+#[test]
+fn the_monthly_summary_gives_the_same_figures_and_a_change_counts_at_once() {
+    let db = TestDatabase::new();
+    let mut conn = db.conn();
+    let book = prepare(&mut conn);
+    let periods = [
+        year_2025(),
+        // Ends in the middle of months: the days at either end come from the tables.
+        Period::new(day(2025, 2, 15), day(2025, 11, 20)),
+    ];
+    let from_tables: Vec<String> = periods.iter().map(|p| figures(&mut conn, *p)).collect();
+
+    let done = analytics::summary::refresh(&mut conn, std::time::Duration::from_secs(120)).unwrap();
+    assert_eq!(done.left, 0);
+    assert!(
+        done.months >= 12,
+        "every month since the first period: {done:?}"
+    );
+    assert_eq!(summarised_months(&mut conn), done.months as i64);
+    let with_summary: Vec<String> = periods.iter().map(|p| figures(&mut conn, *p)).collect();
+    assert_eq!(with_summary, from_tables);
+
+    // P1 is cancelled in October 2025: the summarised months it touches are marked dirty and
+    // read from the tables again at once.
+    diesel::update(policies::table.find(book.p1))
+        .set((
+            policies::status.eq("cancelled"),
+            policies::status_changed_on.eq(Some(day(2025, 10, 1))),
+            policies::status_reason.eq(Some("Venta del vehículo")),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    assert!(dirty_months(&mut conn) > 0);
+    let year_end =
+        analytics::portfolio::at(&mut conn, PortfolioScope::All, day(2025, 12, 31)).unwrap();
+    assert_eq!(year_end.total.policies, 1, "P4 only");
+    let changed: Vec<String> = periods.iter().map(|p| figures(&mut conn, *p)).collect();
+    assert_ne!(changed, from_tables);
+
+    // Summarised again, and from the tables alone: the same figures.
+    analytics::summary::refresh(&mut conn, std::time::Duration::from_secs(120)).unwrap();
+    assert_eq!(dirty_months(&mut conn), 0);
+    let refreshed: Vec<String> = periods.iter().map(|p| figures(&mut conn, *p)).collect();
+    assert_eq!(refreshed, changed);
+    diesel::sql_query("DELETE FROM analytics_months_done")
+        .execute(&mut conn)
+        .unwrap();
+    let tables_only: Vec<String> = periods.iter().map(|p| figures(&mut conn, *p)).collect();
+    assert_eq!(tables_only, changed);
 }

@@ -454,7 +454,7 @@ async fn a_mandate_unused_for_36_months_lapses() {
         .set(sepa_mandates::last_used_on.eq(today - Duration::days(30)))
         .execute(&mut conn)
         .unwrap();
-    let report = soriano::housekeeping::run(&mut conn, today).unwrap();
+    let report = soriano::housekeeping::run(&mut conn, today, None).unwrap();
     assert_eq!(report.mandates_expired, 1);
     let statuses: Vec<String> = sepa_mandates::table
         .filter(sepa_mandates::id.eq_any(&ids))

@@ -56,7 +56,7 @@ fn a_round_expires_lapsed_policies_and_flags_renewals_once() {
     let soon = policy("SOON-1", 12);
     let later = policy("LATER-1", 90);
 
-    let first = housekeeping::run(&mut conn, today).unwrap();
+    let first = housekeeping::run(&mut conn, today, None).unwrap();
     assert_eq!(first.policies_expired, 1);
     let status = |conn: &mut PgConnection, id: i64| -> String {
         policies::table
@@ -89,7 +89,7 @@ fn a_round_expires_lapsed_policies_and_flags_renewals_once() {
     assert!(renewal_tasks(&mut conn, later).is_empty());
     let _ = agent;
 
-    let second = housekeeping::run(&mut conn, today).unwrap();
+    let second = housekeeping::run(&mut conn, today, None).unwrap();
     assert_eq!(second.policies_expired, 0);
     assert_eq!(
         second.renewals_flagged, 0,
@@ -110,7 +110,7 @@ fn a_round_expires_lapsed_policies_and_flags_renewals_once() {
         .execute(&mut conn)
         .unwrap();
     assert_eq!(
-        housekeeping::run(&mut conn, today)
+        housekeeping::run(&mut conn, today, None)
             .unwrap()
             .renewals_flagged,
         1

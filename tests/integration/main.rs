@@ -38,6 +38,7 @@ mod commissions;
 mod complaints;
 mod customers;
 mod dashboard;
+mod digest;
 mod documents;
 mod exports;
 mod foundation;

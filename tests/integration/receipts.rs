@@ -663,7 +663,7 @@ fn an_overdue_receipt_raises_one_task_once() {
         .execute(&mut conn)
         .unwrap();
 
-    let first = soriano::housekeeping::run(&mut conn, today).unwrap();
+    let first = soriano::housekeeping::run(&mut conn, today, None).unwrap();
     assert_eq!(first.receipts_flagged, 1);
     let chase: Vec<(String, i64)> = tasks::table
         .filter(tasks::title.like("Recibo impagado%"))
@@ -674,7 +674,7 @@ fn an_overdue_receipt_raises_one_task_once() {
     assert!(chase[0].0.contains(&overdue[1].1), "{chase:?}");
     assert_eq!(chase[0].1, fx.agent);
 
-    let second = soriano::housekeeping::run(&mut conn, today).unwrap();
+    let second = soriano::housekeeping::run(&mut conn, today, None).unwrap();
     assert_eq!(second.receipts_flagged, 0);
     let count: i64 = tasks::table
         .filter(tasks::title.like("Recibo impagado%"))

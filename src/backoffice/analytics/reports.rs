@@ -18,33 +18,196 @@ const POLICIES: &str = "/admin/polizas";
 const RECEIPTS: &str = "/admin/recibos";
 const COMMISSIONS: &str = "/admin/comisiones";
 
-/// The policy list filtered by the group's carrier, line or agent (`param`), and `extra`.
+/// The figures of a report for the two comparisons of its headline figures, with their labels.
+struct Before<T>(Vec<(String, T)>);
+
+impl<T> Before<T> {
+    /// Over the previous period and the same period a year before.
+    fn periods(
+        period: Period,
+        mut figures: impl FnMut(Period) -> QueryResult<T>,
+    ) -> QueryResult<Self> {
+        let previous = period.previous();
+        let year = period.year_before();
+        Ok(Self(vec![
+            (
+                format!("Periodo anterior ({})", period_text(previous)),
+                figures(previous)?,
+            ),
+            (
+                format!("Mismo periodo del año anterior ({})", period_text(year)),
+                figures(year)?,
+            ),
+        ]))
+    }
+
+    /// At the day before the period starts and a year before its last day (figures at a date,
+    /// such as the book in force).
+    fn dates(
+        period: Period,
+        mut figures: impl FnMut(NaiveDate) -> QueryResult<T>,
+    ) -> QueryResult<Self> {
+        let start = period.from - Duration::days(1);
+        let year = period
+            .to
+            .checked_sub_months(chrono::Months::new(12))
+            .unwrap_or(period.to);
+        Ok(Self(vec![
+            (
+                format!("Al empezar el periodo ({})", crate::format::date(start)),
+                figures(start)?,
+            ),
+            (
+                format!("Un año antes ({})", crate::format::date(year)),
+                figures(year)?,
+            ),
+        ]))
+    }
+
+    /// The headline figure `value` of `now`, against the same value of each comparison.
+    fn headline(
+        &self,
+        label: &'static str,
+        now: &T,
+        link: Option<String>,
+        value: impl Fn(&T) -> Value,
+    ) -> Headline {
+        let before = self
+            .0
+            .iter()
+            .map(|(label, then)| (label.clone(), value(then)))
+            .collect();
+        Headline::new(label, value(now), link, before)
+    }
+}
+
+/// The standard breakdowns of a report: by carrier, line of business or agent.
+#[derive(Debug, Clone, Copy)]
+enum By {
+    Carrier,
+    Line,
+    Agent,
+}
+
+impl By {
+    /// The section's anchor.
+    fn id(self) -> &'static str {
+        match self {
+            By::Carrier => "por-compania",
+            By::Line => "por-ramo",
+            By::Agent => "por-agente",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            By::Carrier => "Por compañía",
+            By::Line => "Por ramo",
+            By::Agent => "Por agente",
+        }
+    }
+
+    /// The name of the table's first column.
+    fn heading(self) -> &'static str {
+        match self {
+            By::Carrier => "Compañía",
+            By::Line => "Ramo",
+            By::Agent => "Agente",
+        }
+    }
+
+    /// The parameter of the lists (policies, commissions) that filters by it.
+    fn param(self) -> &'static str {
+        match self {
+            By::Carrier => "compania",
+            By::Line => "ramo",
+            By::Agent => "agente",
+        }
+    }
+}
+
+/// One section per breakdown: its groups as the rows of a table of `headers`, `total` below,
+/// and the chart of column `charted`; `list` links a group to the records behind it.
+fn breakdowns<'a, V: 'a>(
+    parts: impl IntoIterator<Item = (By, &'a [Group<V>])>,
+    title_end: &str,
+    headers: &[&'static str],
+    values: impl Fn(&V) -> Vec<Value> + Copy,
+    list: impl Fn(&'static str, &Group<V>) -> Option<String> + Copy,
+    charted: usize,
+    total: &TableRow,
+) -> Vec<Section> {
+    parts
+        .into_iter()
+        .map(|(by, groups)| {
+            Section::of(
+                by.id(),
+                format!("{}{title_end}", by.title()),
+                by.heading(),
+                headers.to_vec(),
+                groups,
+                values,
+                |group| list(by.param(), group),
+                charted,
+            )
+            .with_total(total.clone())
+        })
+        .collect()
+}
+
+/// The section of a figure per month: a row per month and the chart of column `charted`.
+fn by_month<V>(
+    chart_title: &str,
+    headers: &[&'static str],
+    months: &[(NaiveDate, V)],
+    values: impl Fn(&V) -> Vec<Value>,
+    link: impl Fn(NaiveDate) -> Option<String>,
+    charted: usize,
+    total: TableRow,
+) -> Section {
+    let rows: Vec<TableRow> = months
+        .iter()
+        .map(|(month, figures)| TableRow {
+            label: crate::format::month_label(*month),
+            link: link(*month),
+            values: values(figures),
+        })
+        .collect();
+    let bars: Vec<(NaiveDate, Value, Option<String>)> = months
+        .iter()
+        .zip(&rows)
+        .map(|((month, _), row)| (*month, row.values[charted], row.link.clone()))
+        .collect();
+    Section {
+        id: "por-mes",
+        title: "Por mes".to_owned(),
+        heading: "Mes",
+        headers: headers.to_vec(),
+        rows,
+        total: Some(total),
+        chart: Chart::by_month("por-mes", chart_title, &bars),
+    }
+}
+
+/// The "Total" row of a table.
+fn total_row(values: Vec<Value>, link: Option<String>) -> TableRow {
+    TableRow {
+        label: "Total".to_owned(),
+        link,
+        values,
+    }
+}
+
+/// The policy list filtered by `param` (carrier, line or agent) of the group, and `extra`.
 fn policies_of<V>(
-    param: &'static str,
     extra: &'static [(&'static str, &'static str)],
-) -> impl Fn(&Group<V>) -> Option<String> {
-    move |group| {
+) -> impl Fn(&'static str, &Group<V>) -> Option<String> + Copy {
+    move |param, group| {
         let id = group.id?.to_string();
         let mut pairs: Vec<(&str, &str)> = vec![(param, id.as_str())];
         pairs.extend_from_slice(extra);
         Some(link(POLICIES, &pairs))
     }
-}
-
-/// The comparison periods of the headline figures, with their labels.
-fn comparisons(period: Period) -> [(String, Period); 2] {
-    let previous = period.previous();
-    let year = period.year_before();
-    [
-        (
-            format!("Periodo anterior ({})", period_text(previous)),
-            previous,
-        ),
-        (
-            format!("Mismo periodo del año anterior ({})", period_text(year)),
-            year,
-        ),
-    ]
 }
 
 /// Computes `report` for `period` within `scope` (`today` decides what is overdue).
@@ -72,90 +235,38 @@ pub fn build(
 const PORTFOLIO_HEADERS: [&str; 2] = ["Pólizas en vigor", "Prima anualizada"];
 
 fn portfolio(conn: &mut PgConnection, scope: PortfolioScope, period: Period) -> QueryResult<Built> {
+    use analytics::portfolio::Book;
     let now = analytics::portfolio::at(conn, scope, period.to)?;
-    let start = period.from - Duration::days(1);
-    let year = period
-        .to
-        .checked_sub_months(chrono::Months::new(12))
-        .unwrap_or(period.to);
-    let before = [
-        (
-            format!("Al empezar el periodo ({})", crate::format::date(start)),
-            analytics::portfolio::total_at(conn, scope, start)?,
-        ),
-        (
-            format!("Un año antes ({})", crate::format::date(year)),
-            analytics::portfolio::total_at(conn, scope, year)?,
-        ),
-    ];
+    let before = Before::dates(period, |day| {
+        analytics::portfolio::total_at(conn, scope, day)
+    })?;
     let in_force: &'static [(&str, &str)] = &[("estado", "active")];
     let headlines = vec![
-        Headline::new(
+        before.headline(
             "Pólizas en vigor",
-            Value::Count(now.total.policies),
+            &now.total,
             Some(link(POLICIES, in_force)),
-            before
-                .iter()
-                .map(|(label, book)| (label.clone(), Value::Count(book.policies)))
-                .collect(),
+            |b| Value::Count(b.policies),
         ),
-        Headline::new(
-            "Prima anualizada",
-            Value::Money(now.total.premium_cents),
-            None,
-            before
-                .iter()
-                .map(|(label, book)| (label.clone(), Value::Money(book.premium_cents)))
-                .collect(),
-        ),
+        before.headline("Prima anualizada", &now.total, None, |b| {
+            Value::Money(b.premium_cents)
+        }),
     ];
-    let values = |book: &analytics::portfolio::Book| {
-        vec![
-            Value::Count(book.policies),
-            Value::Money(book.premium_cents),
-        ]
-    };
-    let total = TableRow {
-        label: "Total".to_owned(),
-        link: Some(link(POLICIES, in_force)),
-        values: values(&now.total),
-    };
-    let at = crate::format::date(now.at);
-    let sections = vec![
-        Section::of(
-            "por-compania",
-            format!("Por compañía a {at}"),
-            "Compañía",
-            PORTFOLIO_HEADERS.to_vec(),
-            &now.by_carrier,
-            values,
-            policies_of("compania", in_force),
-            1,
-        ),
-        Section::of(
-            "por-ramo",
-            format!("Por ramo a {at}"),
-            "Ramo",
-            PORTFOLIO_HEADERS.to_vec(),
-            &now.by_line,
-            values,
-            policies_of("ramo", in_force),
-            1,
-        ),
-        Section::of(
-            "por-agente",
-            format!("Por agente a {at}"),
-            "Agente",
-            PORTFOLIO_HEADERS.to_vec(),
-            &now.by_agent,
-            values,
-            policies_of("agente", in_force),
-            1,
-        ),
-    ]
-    .into_iter()
-    .map(|section| section.with_total(total.clone()))
-    .collect();
+    let values = |b: &Book| vec![Value::Count(b.policies), Value::Money(b.premium_cents)];
+    let total = total_row(values(&now.total), Some(link(POLICIES, in_force)));
+    let sections = breakdowns(
+        [
+            (By::Carrier, now.by_carrier.as_slice()),
+            (By::Line, &now.by_line),
+            (By::Agent, &now.by_agent),
+        ],
+        &format!(" a {}", crate::format::date(now.at)),
+        &PORTFOLIO_HEADERS,
+        values,
+        policies_of(in_force),
+        1,
+        &total,
+    );
     Ok(Built {
         headlines,
         sections,
@@ -173,95 +284,42 @@ fn production(
     period: Period,
 ) -> QueryResult<Built> {
     let now = analytics::production::over(conn, scope, period)?;
-    let mut before = Vec::new();
-    for (label, other) in comparisons(period) {
-        before.push((
-            label,
-            analytics::production::total_over(conn, scope, other)?,
-        ));
-    }
+    let before = Before::periods(period, |other| {
+        analytics::production::total_over(conn, scope, other)
+    })?;
     let headlines = vec![
-        Headline::new(
-            "Pólizas nuevas",
-            Value::Count(now.total.policies),
-            None,
-            before
-                .iter()
-                .map(|(label, s)| (label.clone(), Value::Count(s.policies)))
-                .collect(),
-        ),
-        Headline::new(
-            "Prima de nueva producción",
-            Value::Money(now.total.premium_cents),
-            None,
-            before
-                .iter()
-                .map(|(label, s)| (label.clone(), Value::Money(s.premium_cents)))
-                .collect(),
-        ),
+        before.headline("Pólizas nuevas", &now.total, None, |s| {
+            Value::Count(s.policies)
+        }),
+        before.headline("Prima de nueva producción", &now.total, None, |s| {
+            Value::Money(s.premium_cents)
+        }),
     ];
     let values = |s: &Sales| vec![Value::Count(s.policies), Value::Money(s.premium_cents)];
-    let total = TableRow {
-        label: "Total".to_owned(),
-        link: None,
-        values: values(&now.total),
-    };
-    let month_rows: Vec<TableRow> = now
-        .by_month
-        .iter()
-        .map(|(month, sales)| TableRow {
-            label: crate::format::month_label(*month),
-            link: None,
-            values: values(sales),
-        })
-        .collect();
-    let months: Vec<(NaiveDate, Value, Option<String>)> = now
-        .by_month
-        .iter()
-        .map(|(month, sales)| (*month, Value::Money(sales.premium_cents), None))
-        .collect();
-    let by_month = Section {
-        id: "por-mes",
-        title: "Por mes".to_owned(),
-        heading: "Mes",
-        headers: PRODUCTION_HEADERS.to_vec(),
-        rows: month_rows,
-        total: None,
-        chart: Chart::by_month("por-mes", "Prima nueva por mes", &months),
-    };
-    let no_link = |_: &Group<Sales>| None;
-    let mut sections = vec![by_month];
-    sections.extend([
-        Section::of(
-            "por-compania",
-            "Por compañía",
-            "Compañía",
-            PRODUCTION_HEADERS.to_vec(),
-            &now.by_carrier,
-            values,
-            policies_of("compania", &[]),
-            1,
-        ),
-        Section::of(
-            "por-ramo",
-            "Por ramo",
-            "Ramo",
-            PRODUCTION_HEADERS.to_vec(),
-            &now.by_line,
-            values,
-            policies_of("ramo", &[]),
-            1,
-        ),
-        Section::of(
-            "por-agente",
-            "Por agente",
-            "Agente",
-            PRODUCTION_HEADERS.to_vec(),
-            &now.by_agent,
-            values,
-            policies_of("agente", &[]),
-            1,
-        ),
+    let total = total_row(values(&now.total), None);
+    let mut sections = vec![by_month(
+        "Prima nueva por mes",
+        &PRODUCTION_HEADERS,
+        &now.by_month,
+        values,
+        |_| None,
+        1,
+        total.clone(),
+    )];
+    sections.extend(breakdowns(
+        [
+            (By::Carrier, now.by_carrier.as_slice()),
+            (By::Line, &now.by_line),
+            (By::Agent, &now.by_agent),
+        ],
+        "",
+        &PRODUCTION_HEADERS,
+        values,
+        policies_of(&[]),
+        1,
+        &total,
+    ));
+    sections.push(
         Section::of(
             "por-origen",
             "Por origen del lead",
@@ -269,14 +327,11 @@ fn production(
             PRODUCTION_HEADERS.to_vec(),
             &now.by_source,
             values,
-            no_link,
+            |_| None,
             1,
-        ),
-    ]);
-    let sections = sections
-        .into_iter()
-        .map(|section| section.with_total(total.clone()))
-        .collect();
+        )
+        .with_total(total),
+    );
     Ok(Built {
         headlines,
         sections,
@@ -298,36 +353,18 @@ const CANCELLATION_HEADERS: [&str; 2] = ["Anuladas", "Prima anulada"];
 
 fn retention(conn: &mut PgConnection, scope: PortfolioScope, period: Period) -> QueryResult<Built> {
     let now = analytics::retention::over(conn, scope, period)?;
-    let mut before = Vec::new();
-    for (label, other) in comparisons(period) {
-        before.push((label, analytics::retention::total_over(conn, scope, other)?));
-    }
-    let compare = |value: fn(&Renewals) -> Value| {
-        before
-            .iter()
-            .map(|(label, r)| (label.clone(), value(r)))
-            .collect::<Vec<_>>()
-    };
+    let before = Before::periods(period, |other| {
+        analytics::retention::total_over(conn, scope, other)
+    })?;
     let cancelled: &'static [(&str, &str)] = &[("estado", "cancelled")];
     let headlines = vec![
-        Headline::new(
-            "Retención de pólizas",
-            Value::Percent(now.total.policy_retention_bp()),
-            None,
-            compare(|r| Value::Percent(r.policy_retention_bp())),
-        ),
-        Headline::new(
-            "Retención de prima",
-            Value::Percent(now.total.premium_retention_bp()),
-            None,
-            compare(|r| Value::Percent(r.premium_retention_bp())),
-        ),
-        Headline::new(
-            "Vencimientos",
-            Value::Count(now.total.due),
-            None,
-            compare(|r| Value::Count(r.due)),
-        ),
+        before.headline("Retención de pólizas", &now.total, None, |r| {
+            Value::Percent(r.policy_retention_bp())
+        }),
+        before.headline("Retención de prima", &now.total, None, |r| {
+            Value::Percent(r.premium_retention_bp())
+        }),
+        before.headline("Vencimientos", &now.total, None, |r| Value::Count(r.due)),
         Headline::new(
             "Anulaciones",
             Value::Count(now.cancellations.policies),
@@ -345,43 +382,19 @@ fn retention(conn: &mut PgConnection, scope: PortfolioScope, period: Period) -> 
             Value::Percent(r.premium_retention_bp()),
         ]
     };
-    let total = TableRow {
-        label: "Total".to_owned(),
-        link: None,
-        values: values(&now.total),
-    };
-    let mut sections: Vec<Section> = [
-        (
-            "por-compania",
-            "Por compañía",
-            "Compañía",
-            &now.by_carrier,
-            "compania",
-        ),
-        ("por-ramo", "Por ramo", "Ramo", &now.by_line, "ramo"),
-        (
-            "por-agente",
-            "Por agente",
-            "Agente",
-            &now.by_agent,
-            "agente",
-        ),
-    ]
-    .into_iter()
-    .map(|(id, title, heading, groups, param)| {
-        Section::of(
-            id,
-            title,
-            heading,
-            RETENTION_HEADERS.to_vec(),
-            groups,
-            values,
-            policies_of(param, &[]),
-            2,
-        )
-        .with_total(total.clone())
-    })
-    .collect();
+    let mut sections = breakdowns(
+        [
+            (By::Carrier, now.by_carrier.as_slice()),
+            (By::Line, &now.by_line),
+            (By::Agent, &now.by_agent),
+        ],
+        "",
+        &RETENTION_HEADERS,
+        values,
+        policies_of(&[]),
+        2,
+        &total_row(values(&now.total), None),
+    );
     let cancellation_values = |c: &analytics::retention::Cancellations| {
         vec![Value::Count(c.policies), Value::Money(c.premium_cents)]
     };
@@ -396,11 +409,10 @@ fn retention(conn: &mut PgConnection, scope: PortfolioScope, period: Period) -> 
             |_| Some(link(POLICIES, cancelled)),
             0,
         )
-        .with_total(TableRow {
-            label: "Total".to_owned(),
-            link: Some(link(POLICIES, cancelled)),
-            values: cancellation_values(&now.cancellations),
-        }),
+        .with_total(total_row(
+            cancellation_values(&now.cancellations),
+            Some(link(POLICIES, cancelled)),
+        )),
     );
     Ok(Built {
         headlines,
@@ -425,44 +437,22 @@ fn loss_ratio(
     period: Period,
 ) -> QueryResult<Built> {
     let now = analytics::loss_ratio::over(conn, scope, period)?;
-    let mut before = Vec::new();
-    for (label, other) in comparisons(period) {
-        before.push((
-            label,
-            analytics::loss_ratio::total_over(conn, scope, other)?,
-        ));
-    }
-    let compare = |value: fn(&Losses) -> Value| {
-        before
-            .iter()
-            .map(|(label, l)| (label.clone(), value(l)))
-            .collect::<Vec<_>>()
-    };
+    let before = Before::periods(period, |other| {
+        analytics::loss_ratio::total_over(conn, scope, other)
+    })?;
     let headlines = vec![
-        Headline::new(
-            "Siniestralidad",
-            Value::Percent(now.total.ratio_bp()),
-            None,
-            compare(|l| Value::Percent(l.ratio_bp())),
-        ),
-        Headline::new(
-            "Pagado más reservas",
-            Value::Money(now.total.incurred_cents()),
-            None,
-            compare(|l| Value::Money(l.incurred_cents())),
-        ),
-        Headline::new(
-            "Prima devengada",
-            Value::Money(now.total.earned_cents),
-            None,
-            compare(|l| Value::Money(l.earned_cents)),
-        ),
-        Headline::new(
-            "Siniestros ocurridos",
-            Value::Count(now.total.claims),
-            None,
-            compare(|l| Value::Count(l.claims)),
-        ),
+        before.headline("Siniestralidad", &now.total, None, |l| {
+            Value::Percent(l.ratio_bp())
+        }),
+        before.headline("Pagado más reservas", &now.total, None, |l| {
+            Value::Money(l.incurred_cents())
+        }),
+        before.headline("Prima devengada", &now.total, None, |l| {
+            Value::Money(l.earned_cents)
+        }),
+        before.headline("Siniestros ocurridos", &now.total, None, |l| {
+            Value::Count(l.claims)
+        }),
     ];
     let values = |l: &Losses| {
         vec![
@@ -473,36 +463,18 @@ fn loss_ratio(
             Value::Percent(l.ratio_bp()),
         ]
     };
-    let total = TableRow {
-        label: "Total".to_owned(),
-        link: None,
-        values: values(&now.total),
-    };
-    let sections = [
-        (
-            "por-compania",
-            "Por compañía",
-            "Compañía",
-            &now.by_carrier,
-            "compania",
-        ),
-        ("por-ramo", "Por ramo", "Ramo", &now.by_line, "ramo"),
-    ]
-    .into_iter()
-    .map(|(id, title, heading, groups, param)| {
-        Section::of(
-            id,
-            title,
-            heading,
-            LOSS_HEADERS.to_vec(),
-            groups,
-            values,
-            policies_of(param, &[]),
-            4,
-        )
-        .with_total(total.clone())
-    })
-    .collect();
+    let sections = breakdowns(
+        [
+            (By::Carrier, now.by_carrier.as_slice()),
+            (By::Line, &now.by_line),
+        ],
+        "",
+        &LOSS_HEADERS,
+        values,
+        policies_of(&[]),
+        4,
+        &total_row(values(&now.total), None),
+    );
     Ok(Built {
         headlines,
         sections,
@@ -520,18 +492,11 @@ fn receipts(
     period: Period,
     today: NaiveDate,
 ) -> QueryResult<Built> {
-    use analytics::receipts::{Amount, Collection};
+    use analytics::receipts::Amount;
     let now = analytics::receipts::over(conn, scope, period, today)?;
-    let mut before = Vec::new();
-    for (label, other) in comparisons(period) {
-        before.push((label, analytics::receipts::over(conn, scope, other, today)?));
-    }
-    let compare = |value: fn(&Collection) -> Value| {
-        before
-            .iter()
-            .map(|(label, c)| (label.clone(), value(c)))
-            .collect::<Vec<_>>()
-    };
+    let before = Before::periods(period, |other| {
+        analytics::receipts::over(conn, scope, other, today)
+    })?;
     let from = super::iso(period.from);
     let to = super::iso(period.to);
     // The receipt list by status and due dates (both optional bounds).
@@ -563,30 +528,16 @@ fn receipts(
     // An empty `estado` is every status (an absent one, the pending receipts only).
     let all_link = Some(format!("{RECEIPTS}?estado=&desde={from}&hasta={to}"));
     let headlines = vec![
-        Headline::new(
-            "Tasa de cobro",
-            Value::Percent(now.rate_bp()),
-            None,
-            compare(|c| Value::Percent(c.rate_bp())),
-        ),
-        Headline::new(
-            "Cobrado",
-            Value::Money(now.collected.amount_cents),
-            collected_link.clone(),
-            compare(|c| Value::Money(c.collected.amount_cents)),
-        ),
-        Headline::new(
-            "Vencido sin cobrar",
-            Value::Money(now.overdue.amount_cents),
-            overdue_link.clone(),
-            compare(|c| Value::Money(c.overdue.amount_cents)),
-        ),
-        Headline::new(
-            "Devuelto",
-            Value::Money(now.returned.amount_cents),
-            returned_link.clone(),
-            compare(|c| Value::Money(c.returned.amount_cents)),
-        ),
+        before.headline("Tasa de cobro", &now, None, |c| Value::Percent(c.rate_bp())),
+        before.headline("Cobrado", &now, collected_link.clone(), |c| {
+            Value::Money(c.collected.amount_cents)
+        }),
+        before.headline("Vencido sin cobrar", &now, overdue_link.clone(), |c| {
+            Value::Money(c.overdue.amount_cents)
+        }),
+        before.headline("Devuelto", &now, returned_link.clone(), |c| {
+            Value::Money(c.returned.amount_cents)
+        }),
     ];
     let values = |a: &Amount| vec![Value::Count(a.receipts), Value::Money(a.amount_cents)];
     let status_rows: Vec<TableRow> = [
@@ -621,11 +572,7 @@ fn receipts(
             1,
         ),
         rows: status_rows,
-        total: Some(TableRow {
-            label: "Total".to_owned(),
-            link: all_link,
-            values: values(&everything),
-        }),
+        total: Some(total_row(values(&everything), all_link)),
     };
     let returned = returned_link;
     let by_reason = Section::of(
@@ -638,11 +585,7 @@ fn receipts(
         move |_| returned.clone(),
         1,
     )
-    .with_total(TableRow {
-        label: "Total".to_owned(),
-        link: None,
-        values: values(&now.returned),
-    });
+    .with_total(total_row(values(&now.returned), None));
     Ok(Built {
         headlines,
         sections: vec![by_status, by_reason],
@@ -661,32 +604,19 @@ fn commissions(
 ) -> QueryResult<Built> {
     use analytics::commissions::Earned;
     let now = analytics::commissions::over(conn, scope, period)?;
-    let mut before = Vec::new();
-    for (label, other) in comparisons(period) {
-        before.push((
-            label,
-            analytics::commissions::total_over(conn, scope, other)?,
-        ));
-    }
-    let compare = |value: fn(&Earned) -> Value| {
-        before
-            .iter()
-            .map(|(label, e)| (label.clone(), value(e)))
-            .collect::<Vec<_>>()
-    };
+    let before = Before::periods(period, |other| {
+        analytics::commissions::total_over(conn, scope, other)
+    })?;
     let headlines = vec![
-        Headline::new(
+        before.headline(
             "Comisión devengada",
-            Value::Money(now.total.commission_cents),
+            &now.total,
             Some(COMMISSIONS.to_owned()),
-            compare(|e| Value::Money(e.commission_cents)),
+            |e| Value::Money(e.commission_cents),
         ),
-        Headline::new(
-            "Parte de los agentes",
-            Value::Money(now.total.agent_cents),
-            None,
-            compare(|e| Value::Money(e.agent_cents)),
-        ),
+        before.headline("Parte de los agentes", &now.total, None, |e| {
+            Value::Money(e.agent_cents)
+        }),
     ];
     let values = |e: &Earned| {
         vec![
@@ -695,69 +625,37 @@ fn commissions(
             Value::Money(e.agent_cents),
         ]
     };
-    let total = TableRow {
-        label: "Total".to_owned(),
-        link: None,
-        values: values(&now.total),
-    };
+    let total = total_row(values(&now.total), None);
     // The commission list filters by month, carrier and agent.
     let month_link = |month: NaiveDate| {
         let code = crate::commissions::month_code(month);
         Some(link(COMMISSIONS, &[("mes", code.as_str())]))
     };
-    let list_of = |param: &'static str| {
-        move |group: &Group<Earned>| {
-            let id = group.id?.to_string();
-            Some(link(COMMISSIONS, &[(param, id.as_str())]))
-        }
+    let list_of = |param: &'static str, group: &Group<Earned>| {
+        let id = group.id?.to_string();
+        Some(link(COMMISSIONS, &[(param, id.as_str())]))
     };
-    let months: Vec<(NaiveDate, Value, Option<String>)> = now
-        .by_month
-        .iter()
-        .map(|(month, e)| (*month, Value::Money(e.commission_cents), month_link(*month)))
-        .collect();
-    let by_month = Section {
-        id: "por-mes",
-        title: "Por mes".to_owned(),
-        heading: "Mes",
-        headers: COMMISSION_HEADERS.to_vec(),
-        rows: now
-            .by_month
-            .iter()
-            .map(|(month, e)| TableRow {
-                label: crate::format::month_label(*month),
-                link: month_link(*month),
-                values: values(e),
-            })
-            .collect(),
-        total: Some(total.clone()),
-        chart: Chart::by_month("por-mes", "Comisión devengada por mes", &months),
-    };
-    let sections = vec![
-        by_month,
-        Section::of(
-            "por-compania",
-            "Por compañía",
-            "Compañía",
-            COMMISSION_HEADERS.to_vec(),
-            &now.by_carrier,
-            values,
-            list_of("compania"),
-            1,
-        )
-        .with_total(total.clone()),
-        Section::of(
-            "por-agente",
-            "Por agente",
-            "Agente",
-            COMMISSION_HEADERS.to_vec(),
-            &now.by_agent,
-            values,
-            list_of("agente"),
-            1,
-        )
-        .with_total(total),
-    ];
+    let mut sections = vec![by_month(
+        "Comisión devengada por mes",
+        &COMMISSION_HEADERS,
+        &now.by_month,
+        values,
+        month_link,
+        1,
+        total.clone(),
+    )];
+    sections.extend(breakdowns(
+        [
+            (By::Carrier, now.by_carrier.as_slice()),
+            (By::Agent, &now.by_agent),
+        ],
+        "",
+        &COMMISSION_HEADERS,
+        values,
+        list_of,
+        1,
+        &total,
+    ));
     Ok(Built {
         headlines,
         sections,
@@ -774,49 +672,22 @@ fn cross_selling(
     scope: PortfolioScope,
     period: Period,
 ) -> QueryResult<Built> {
+    use analytics::cross_selling::{CrossSelling, MAX_GROUP};
     let now = analytics::cross_selling::at(conn, scope, period.to)?;
-    let start = period.from - Duration::days(1);
-    let year = period
-        .to
-        .checked_sub_months(chrono::Months::new(12))
-        .unwrap_or(period.to);
-    let before = [
-        (
-            format!("Al empezar el periodo ({})", crate::format::date(start)),
-            analytics::cross_selling::at(conn, scope, start)?,
-        ),
-        (
-            format!("Un año antes ({})", crate::format::date(year)),
-            analytics::cross_selling::at(conn, scope, year)?,
-        ),
-    ];
-    let per_customer =
-        |c: &analytics::cross_selling::CrossSelling| Value::Decimal(c.per_customer_hundredths());
+    let before = Before::dates(period, |day| analytics::cross_selling::at(conn, scope, day))?;
     let headlines = vec![
-        Headline::new(
-            "Clientes con pólizas en vigor",
-            Value::Count(now.customers),
-            None,
-            before
-                .iter()
-                .map(|(label, c)| (label.clone(), Value::Count(c.customers)))
-                .collect(),
-        ),
-        Headline::new(
-            "Pólizas por cliente",
-            per_customer(&now),
-            None,
-            before
-                .iter()
-                .map(|(label, c)| (label.clone(), per_customer(c)))
-                .collect(),
-        ),
+        before.headline("Clientes con pólizas en vigor", &now, None, |c| {
+            Value::Count(c.customers)
+        }),
+        before.headline("Pólizas por cliente", &now, None, |c: &CrossSelling| {
+            Value::Decimal(c.per_customer_hundredths())
+        }),
     ];
     let rows: Vec<TableRow> = now
         .by_count
         .iter()
         .map(|&(held, customers, policies)| TableRow {
-            label: if held >= analytics::cross_selling::MAX_GROUP {
+            label: if held >= MAX_GROUP {
                 format!("{held} o más pólizas")
             } else if held == 1 {
                 "1 póliza".to_owned()
@@ -844,11 +715,10 @@ fn cross_selling(
         heading: "Pólizas que tiene",
         headers: CROSS_SELLING_HEADERS.to_vec(),
         rows,
-        total: Some(TableRow {
-            label: "Total".to_owned(),
-            link: None,
-            values: vec![Value::Count(now.customers), Value::Count(now.policies)],
-        }),
+        total: Some(total_row(
+            vec![Value::Count(now.customers), Value::Count(now.policies)],
+            None,
+        )),
     };
     Ok(Built {
         headlines,

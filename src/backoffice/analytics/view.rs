@@ -30,13 +30,15 @@ impl Value {
         }
     }
 
-    /// As a spreadsheet cell (a percentage as its text, "85,33 %").
+    /// As a spreadsheet cell: numbers stay numbers (a percentage too, so that a workbook can
+    /// sum and chart it); "—" where there is nothing to compute.
     pub fn cell(&self) -> Cell {
         match *self {
             Value::Count(n) => Cell::Int(n),
             Value::Money(cents) => Cell::Money(cents),
-            Value::Percent(bp) => Cell::Text(percent(bp)),
-            Value::Decimal(hundredths) => Cell::Text(decimal(hundredths)),
+            Value::Percent(Some(bp)) => Cell::Percent(bp),
+            Value::Decimal(Some(hundredths)) => Cell::Hundredths(hundredths),
+            Value::Percent(None) | Value::Decimal(None) => Cell::Text("—".to_owned()),
         }
     }
 

@@ -4,12 +4,9 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable};
 
-use super::{
-    Group, Period, PortfolioScope, Row, dimension_columns, grouping_sets, groups, labelled,
-    scope_condition, total,
-};
+use super::summary::Kind;
+use super::{Days, Group, Grouped, Period, PortfolioScope, Row, by_month, groups, total};
 
 /// What the page writes under the figures.
 pub const DEFINITION: &str = "Comisiones devengadas: las líneas de comisión con fecha entre las dos fechas (la del cobro del recibo), menos las anulaciones por recibos devueltos en ese tiempo. Comisión: la de la correduría sobre la prima neta cobrada; parte del agente: lo que corresponde al comercial de la póliza.";
@@ -48,22 +45,16 @@ pub fn over(
     scope: PortfolioScope,
     period: Period,
 ) -> QueryResult<Commissions> {
-    let rows = rows(conn, scope, period, true)?;
-    let (lines, commission_cents, agent_cents, _) = total(&rows);
-    let by_month = super::months(period, |month| {
-        rows.iter()
-            .find(|row| row.dimension == "month" && row.key_date == Some(month))
-            .map(earned)
-            .unwrap_or_default()
-    });
+    let rows = rows(
+        conn,
+        scope,
+        period,
+        &["month", "carrier_id", "agent_staff_id"],
+    )?;
     Ok(Commissions {
         period,
-        total: Earned {
-            lines,
-            commission_cents,
-            agent_cents,
-        },
-        by_month,
+        total: total(&rows, earned),
+        by_month: by_month(&rows, period, earned),
         by_carrier: groups(&rows, "carrier", "Sin compañía", earned),
         by_agent: groups(&rows, "agent", "Sin agente", earned),
     })
@@ -75,43 +66,36 @@ pub fn total_over(
     scope: PortfolioScope,
     period: Period,
 ) -> QueryResult<Earned> {
-    let (lines, commission_cents, agent_cents, _) = total(&rows(conn, scope, period, false)?);
-    Ok(Earned {
-        lines,
-        commission_cents,
-        agent_cents,
-    })
+    Ok(total(&rows(conn, scope, period, &[])?, earned))
 }
 
 fn rows(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     period: Period,
-    breakdowns: bool,
+    sets: &[&str],
 ) -> QueryResult<Vec<Row>> {
-    let columns: &[&str] = if breakdowns {
-        &["month", "carrier_id", "agent_staff_id"]
-    } else {
-        &[]
-    };
-    let inner = format!(
-        "SELECT {dimension}, count(*) AS v1, COALESCE(sum(amount_cents), 0) AS v2, \
-                COALESCE(sum(agent_amount_cents), 0) AS v3, 0 AS v4 \
-         FROM ( \
-            SELECT cm.carrier_id, cm.agent_staff_id, cm.amount_cents, cm.agent_amount_cents, \
-                   date_trunc('month', cm.booked_on)::date AS month \
-            FROM commissions cm \
-            JOIN policies p ON p.id = cm.policy_id \
-            WHERE cm.booked_on BETWEEN $1 AND $2 AND {scope} \
-         ) AS lines \
-         GROUP BY {sets}",
-        dimension = dimension_columns(columns),
-        sets = grouping_sets(columns),
-        scope = scope_condition(3, "p.customer_id"),
-    );
-    diesel::sql_query(labelled(&inner))
-        .bind::<Date, _>(period.from)
-        .bind::<Date, _>(period.to)
-        .bind::<Nullable<BigInt>, _>(scope.owner())
-        .load(conn)
+    Grouped {
+        kinds: &[Kind::Commissions],
+        key: "",
+        sets,
+    }
+    .load(conn, scope, period.from, period.to, period.to)
+}
+
+/// Commission lines booked within `days`: one each (`m1`), the brokerage's commission (`m2`)
+/// and the agent's share (`m3`).
+pub(crate) fn facts(days: &Days) -> String {
+    format!(
+        "SELECT cm.carrier_id, NULL::int8 AS line_id, cm.agent_staff_id, \
+                date_trunc('month', cm.booked_on)::date AS month, NULL::text AS key_text, \
+                1::numeric AS m1, cm.amount_cents::numeric AS m2, \
+                cm.agent_amount_cents::numeric AS m3, 0::numeric AS m4 \
+         FROM commissions cm \
+         JOIN policies p ON p.id = cm.policy_id \
+         WHERE cm.booked_on BETWEEN {lo} AND {hi} AND {scope}",
+        lo = days.lo,
+        hi = days.hi,
+        scope = days.scope("p.customer_id"),
+    )
 }

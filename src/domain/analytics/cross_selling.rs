@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable};
 
-use super::{PortfolioScope, Row, labelled, scope_condition};
+use super::{PortfolioScope, Row, in_force_on, labelled, scope_condition};
 
 /// What the page writes under the figures.
 pub const DEFINITION: &str = "Clientes con al menos una póliza en vigor en la fecha (la misma definición de póliza en vigor que la cartera), agrupados por cuántas tienen. Pólizas por cliente: pólizas en vigor ÷ esos clientes.";
@@ -42,12 +42,11 @@ pub fn at(
             SELECT p.customer_id, count(*) AS held \
             FROM policy_periods pp \
             JOIN policies p ON p.id = pp.policy_id \
-            WHERE pp.start_date <= $1 AND pp.end_date > $1 \
-              AND NOT (p.status IN ('cancelled', 'suspended') AND p.status_changed_on <= $1) \
-              AND {scope} \
+            WHERE {in_force} AND {scope} \
             GROUP BY p.customer_id \
          ) AS holders \
          GROUP BY 2",
+        in_force = in_force_on("$1"),
         scope = scope_condition(2, "p.customer_id"),
     );
     let rows: Vec<Row> = diesel::sql_query(labelled(&inner))

@@ -2,11 +2,10 @@
 //! earned in it, by carrier and line.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable};
 
+use super::summary::Kind;
 use super::{
-    Group, Period, PortfolioScope, Row, dimension_columns, grouping_sets, groups, labelled,
-    period_premium, ratio_bp, scope_condition, total,
+    Days, Group, Grouped, Period, PortfolioScope, Row, groups, period_premium, ratio_bp, total,
 };
 
 /// What the page writes under the figures.
@@ -59,16 +58,10 @@ pub fn over(
     scope: PortfolioScope,
     period: Period,
 ) -> QueryResult<LossRatio> {
-    let rows = rows(conn, scope, period, true)?;
-    let (claims, earned_cents, paid_cents, reserve_cents) = total(&rows);
+    let rows = rows(conn, scope, period, &["carrier_id", "line_id"])?;
     Ok(LossRatio {
         period,
-        total: Losses {
-            claims,
-            earned_cents,
-            paid_cents,
-            reserve_cents,
-        },
+        total: total(&rows, losses),
         by_carrier: groups(&rows, "carrier", "Sin compañía", losses),
         by_line: groups(&rows, "line", "Sin ramo", losses),
     })
@@ -80,63 +73,54 @@ pub fn total_over(
     scope: PortfolioScope,
     period: Period,
 ) -> QueryResult<Losses> {
-    let (claims, earned_cents, paid_cents, reserve_cents) =
-        total(&rows(conn, scope, period, false)?);
-    Ok(Losses {
-        claims,
-        earned_cents,
-        paid_cents,
-        reserve_cents,
-    })
+    Ok(total(&rows(conn, scope, period, &[])?, losses))
 }
 
 fn rows(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     period: Period,
-    breakdowns: bool,
+    sets: &[&str],
 ) -> QueryResult<Vec<Row>> {
-    let columns: &[&str] = if breakdowns {
-        &["carrier_id", "line_id"]
-    } else {
-        &[]
-    };
+    Grouped {
+        kinds: &[Kind::Losses],
+        key: "",
+        sets,
+    }
+    .load(conn, scope, period.from, period.to, period.to)
+}
+
+/// The premium earned within `days` by every period of cover (`m2`), and the claims that
+/// happened in them: one each (`m1`), paid (`m3`) and reserve (`m4`).
+pub(crate) fn facts(days: &Days) -> String {
     // Earned: the days of [start, end) — cut at the cancellation day — that fall in
-    // [$1, $2 + 1), over the days of the period of cover.
-    let inner = format!(
-        "SELECT {dimension}, COALESCE(sum(claims), 0) AS v1, COALESCE(round(sum(earned)), 0) AS v2, \
-                COALESCE(sum(paid), 0) AS v3, COALESCE(sum(reserve), 0) AS v4 \
-         FROM ( \
-            SELECT p.carrier_id, p.line_id, 0 AS claims, \
-                   ({premium})::numeric \
-                     * GREATEST(0, LEAST(CASE WHEN p.status = 'cancelled' \
-                                              AND p.status_changed_on IS NOT NULL \
-                                         THEN LEAST(pp.end_date, p.status_changed_on) \
-                                         ELSE pp.end_date END, \
-                                         $2 + 1) - GREATEST(pp.start_date, $1)) \
-                     / (pp.end_date - pp.start_date) AS earned, \
-                   0 AS paid, 0 AS reserve \
-            FROM policy_periods pp \
-            JOIN policies p ON p.id = pp.policy_id \
-            WHERE pp.end_date > $1 AND pp.start_date <= $2 AND {scope} \
-            UNION ALL \
-            SELECT p.carrier_id, p.line_id, 1, 0, COALESCE(cl.paid_cents, 0), \
-                   CASE WHEN cl.status IN ('paid', 'closed', 'rejected') THEN 0 \
-                        ELSE GREATEST(COALESCE(cl.accepted_cents, cl.claimed_cents, 0) \
-                                      - COALESCE(cl.paid_cents, 0), 0) END \
-            FROM claims cl \
-            JOIN policies p ON p.id = cl.policy_id \
-            WHERE cl.incident_date BETWEEN $1 AND $2 AND {scope} \
-         ) AS figures \
-         GROUP BY {sets}",
-        dimension = dimension_columns(columns),
-        sets = grouping_sets(columns),
+    // [lo, hi + 1), over the days of the period of cover.
+    format!(
+        "SELECT p.carrier_id, p.line_id, p.agent_staff_id, NULL::date AS month, \
+                NULL::text AS key_text, 0::numeric AS m1, \
+                ({premium})::numeric \
+                  * GREATEST(0, LEAST(CASE WHEN p.status = 'cancelled' \
+                                           AND p.status_changed_on IS NOT NULL \
+                                      THEN LEAST(pp.end_date, p.status_changed_on) \
+                                      ELSE pp.end_date END, \
+                                      {hi} + 1) - GREATEST(pp.start_date, {lo})) \
+                  / (pp.end_date - pp.start_date) AS m2, \
+                0::numeric AS m3, 0::numeric AS m4 \
+         FROM policy_periods pp \
+         JOIN policies p ON p.id = pp.policy_id \
+         WHERE pp.end_date > {lo} AND pp.start_date <= {hi} AND {scope} \
+         UNION ALL \
+         SELECT p.carrier_id, p.line_id, p.agent_staff_id, NULL::date, NULL::text, 1, 0, \
+                COALESCE(cl.paid_cents, 0), \
+                CASE WHEN cl.status IN ('paid', 'closed', 'rejected') THEN 0 \
+                     ELSE GREATEST(COALESCE(cl.accepted_cents, cl.claimed_cents, 0) \
+                                   - COALESCE(cl.paid_cents, 0), 0) END \
+         FROM claims cl \
+         JOIN policies p ON p.id = cl.policy_id \
+         WHERE cl.incident_date BETWEEN {lo} AND {hi} AND {scope}",
+        lo = days.lo,
+        hi = days.hi,
         premium = period_premium("net_premium_cents"),
-        scope = scope_condition(3, "p.customer_id"),
-    );
-    diesel::sql_query(labelled(&inner))
-        .bind::<Date, _>(period.from)
-        .bind::<Date, _>(period.to)
-        .bind::<Nullable<BigInt>, _>(scope.owner())
-        .load(conn)
+        scope = days.scope("p.customer_id"),
+    )
 }

@@ -17,12 +17,12 @@ pub mod portfolio;
 pub mod production;
 pub mod receipts;
 pub mod retention;
+pub mod summary;
 
+pub use crate::auth::permissions::PortfolioScope;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
-
-pub use crate::auth::permissions::PortfolioScope;
 
 /// A range of calendar days, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,12 +145,142 @@ pub(crate) fn groups<V>(
         .collect()
 }
 
-/// The one row of `dimension` `total` (zeros when the statement found nothing).
-pub(crate) fn total(rows: &[Row]) -> (i64, i64, i64, i64) {
+/// The values of the one row of `dimension` `total` (zeros when the statement found nothing).
+pub(crate) fn total<V: Default>(rows: &[Row], values: impl Fn(&Row) -> V) -> V {
     rows.iter()
         .find(|row| row.dimension == "total")
-        .map(|row| (row.v1, row.v2, row.v3, row.v4))
+        .map(values)
         .unwrap_or_default()
+}
+
+/// Every month of `period`, in order, with the values of its `month` row (zeros for a month
+/// without one).
+pub(crate) fn by_month<V: Default>(
+    rows: &[Row],
+    period: Period,
+    values: impl Fn(&Row) -> V,
+) -> Vec<(NaiveDate, V)> {
+    months(period, |month| {
+        rows.iter()
+            .find(|row| row.dimension == "month" && row.key_date == Some(month))
+            .map(&values)
+            .unwrap_or_default()
+    })
+}
+
+/// The days a statement reads facts from, as SQL date literals, with what its facts need:
+/// today (what is overdue) and whether the agent's scope (`$1`) applies.
+pub(crate) struct Days {
+    pub lo: String,
+    pub hi: String,
+    pub today: String,
+    pub agent: bool,
+}
+
+impl Days {
+    pub fn new(lo: NaiveDate, hi: NaiveDate, today: NaiveDate, agent: bool) -> Self {
+        Self {
+            lo: literal(lo),
+            hi: literal(hi),
+            today: literal(today),
+            agent,
+        }
+    }
+
+    /// The scope condition on the facts' customer column `customer`: the agent's own customers
+    /// (the owner is bound as `$1`), or nothing to check for the whole book.
+    pub fn scope(&self, customer: &str) -> String {
+        if self.agent {
+            scope_condition(1, customer)
+        } else {
+            "TRUE".to_owned()
+        }
+    }
+}
+
+/// A day as an SQL literal. Dates are written by chrono (`2026-12-07`), never by a user, so
+/// they are safe to write into a statement; literal bounds let PostgreSQL plan each range of
+/// days on its own.
+fn literal(day: NaiveDate) -> String {
+    format!("DATE '{}'", day.format("%Y-%m-%d"))
+}
+
+/// A report statement: the facts of `kinds` over a range of days (from the summary rows of the
+/// months that have them, from the tables for the rest), summed by the total and each of
+/// `sets`; a group whose sums are all zero is left out (running sums of the book in force
+/// cancel out for a carrier without policies that day). The facts' `key_text` column is named `key` (`source`, `reason`, `class`), so that
+/// a set can group by it.
+pub(crate) struct Grouped<'a> {
+    pub kinds: &'a [summary::Kind],
+    pub key: &'a str,
+    pub sets: &'a [&'a str],
+}
+
+impl Grouped<'_> {
+    /// Runs the statement over the days `from` to `to` within `scope`, its rows labelled.
+    pub fn load(
+        &self,
+        conn: &mut PgConnection,
+        scope: PortfolioScope,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> QueryResult<Vec<Row>> {
+        let owner = scope.owner();
+        // An agent's book is read from the tables: it is small, and the summary is the whole
+        // book's.
+        let summarised = match owner {
+            None => summary::usable(conn, from, to)?,
+            Some(_) => Vec::new(),
+        };
+        let mut parts = Vec::new();
+        if !summarised.is_empty() {
+            let kinds: Vec<String> = self
+                .kinds
+                .iter()
+                .map(|kind| format!("'{}'", kind.code()))
+                .collect();
+            let months: Vec<String> = summarised.iter().map(|m| literal(*m)).collect();
+            parts.push(format!(
+                "SELECT carrier_id, line_id, agent_staff_id, month, key_text, m1, m2, m3, m4 \
+                 FROM analytics_months WHERE kind IN ({}) AND month IN ({})",
+                kinds.join(", "),
+                months.join(", ")
+            ));
+        }
+        for (lo, hi) in summary::gaps(from, to, &summarised) {
+            let days = Days::new(lo, hi, today, owner.is_some());
+            for kind in self.kinds {
+                parts.push(kind.facts(&days));
+            }
+        }
+        if parts.is_empty() {
+            parts.push(summary::NO_FACTS.to_owned());
+        }
+        let key = if self.key.is_empty() {
+            "key_text"
+        } else {
+            self.key
+        };
+        let inner = format!(
+            "SELECT {dimension}, COALESCE(round(sum(m1)), 0) AS v1, \
+                    COALESCE(round(sum(m2)), 0) AS v2, COALESCE(round(sum(m3)), 0) AS v3, \
+                    COALESCE(round(sum(m4)), 0) AS v4 \
+             FROM (SELECT carrier_id, line_id, agent_staff_id, month, key_text AS {key}, \
+                          m1, m2, m3, m4 \
+                   FROM ({union}) AS parts) AS facts \
+             GROUP BY {sets} \
+             HAVING sum(m1) <> 0 OR sum(m2) <> 0 OR sum(m3) <> 0 OR sum(m4) <> 0",
+            dimension = dimension_columns(self.sets),
+            union = parts.join(" UNION ALL "),
+            sets = grouping_sets(self.sets),
+        );
+        let query = diesel::sql_query(labelled(&inner));
+        match owner {
+            Some(owner) => query.bind::<BigInt, _>(owner).load(conn),
+            None => query.load(conn),
+        }
+    }
 }
 
 /// The grouping columns of a report as rows of [`Row`]: which grouping set a row comes from,
@@ -235,6 +365,15 @@ pub(crate) fn scope_condition(n: usize, customer: &str) -> String {
     format!(
         "(${n}::int8 IS NULL OR {customer} IN \
          (SELECT c.id FROM customers c WHERE c.owner_staff_id = ${n}))"
+    )
+}
+
+/// The condition of a policy (`p`) in force on the day `day` (an SQL date) through its period
+/// of cover `pp` (the portfolio and cross-selling count the same policies).
+pub(crate) fn in_force_on(day: &str) -> String {
+    format!(
+        "pp.start_date <= {day} AND pp.end_date > {day} \
+         AND NOT (p.status IN ('cancelled', 'suspended') AND p.status_changed_on <= {day})"
     )
 }
 

@@ -3,12 +3,9 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable};
 
-use super::{
-    Group, Period, PortfolioScope, Row, dimension_columns, grouping_sets, groups, labelled,
-    scope_condition, total,
-};
+use super::summary::Kind;
+use super::{Days, Group, Grouped, Period, PortfolioScope, Row, by_month, groups, total};
 
 /// What the page writes under the figures.
 pub const DEFINITION: &str = "Nueva producción: pólizas cuyo primer periodo de cobertura empieza (fecha de efecto) entre las dos fechas; las renovaciones no cuentan. Prima: la prima total (con impuestos y recargos) de ese primer periodo. Origen: el del lead del presupuesto del que salió la póliza o, si no lo hay, el del lead que se convirtió en el cliente.";
@@ -41,18 +38,8 @@ pub fn over(
     scope: PortfolioScope,
     period: Period,
 ) -> QueryResult<Production> {
-    let rows = rows(conn, scope, period, true)?;
-    let sales = |row: &Row| Sales {
-        policies: row.v1,
-        premium_cents: row.v2,
-    };
-    let (policies, premium_cents, _, _) = total(&rows);
-    let by_month = super::months(period, |month| {
-        rows.iter()
-            .find(|row| row.dimension == "month" && row.key_date == Some(month))
-            .map(sales)
-            .unwrap_or_default()
-    });
+    let sets = ["month", "carrier_id", "line_id", "agent_staff_id", "source"];
+    let rows = rows(conn, scope, period, &sets)?;
     let mut by_source = groups(&rows, "source", "Sin lead", sales);
     for group in &mut by_source {
         if let Some(code) = &group.code {
@@ -61,11 +48,8 @@ pub fn over(
     }
     Ok(Production {
         period,
-        total: Sales {
-            policies,
-            premium_cents,
-        },
-        by_month,
+        total: total(&rows, sales),
+        by_month: by_month(&rows, period, sales),
         by_carrier: groups(&rows, "carrier", "Sin compañía", sales),
         by_line: groups(&rows, "line", "Sin ramo", sales),
         by_agent: groups(&rows, "agent", "Sin agente", sales),
@@ -79,53 +63,53 @@ pub fn total_over(
     scope: PortfolioScope,
     period: Period,
 ) -> QueryResult<Sales> {
-    let (policies, premium_cents, _, _) = total(&rows(conn, scope, period, false)?);
-    Ok(Sales {
-        policies,
-        premium_cents,
-    })
+    Ok(total(&rows(conn, scope, period, &[])?, sales))
+}
+
+fn sales(row: &Row) -> Sales {
+    Sales {
+        policies: row.v1,
+        premium_cents: row.v2,
+    }
 }
 
 fn rows(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     period: Period,
-    breakdowns: bool,
+    sets: &[&str],
 ) -> QueryResult<Vec<Row>> {
-    let columns: &[&str] = if breakdowns {
-        &["month", "carrier_id", "line_id", "agent_staff_id", "source"]
-    } else {
-        &[]
-    };
-    // The lead source is looked up only for the new policies of the period.
-    let inner = format!(
-        "SELECT {dimension}, count(*) AS v1, COALESCE(sum(premium_cents), 0) AS v2, \
-                0 AS v3, 0 AS v4 \
-         FROM ( \
-            SELECT p.carrier_id, p.line_id, p.agent_staff_id, \
-                   date_trunc('month', pp.start_date)::date AS month, \
-                   pp.total_premium_cents AS premium_cents, \
-                   COALESCE( \
-                     (SELECT l.source FROM quotes q JOIN leads l ON l.id = q.lead_id \
-                       WHERE q.policy_id = p.id ORDER BY q.id LIMIT 1), \
-                     (SELECT l.source FROM leads l WHERE l.customer_id = p.customer_id \
-                       ORDER BY l.converted_at NULLS LAST, l.id LIMIT 1)) AS source \
-            FROM policy_periods pp \
-            JOIN policies p ON p.id = pp.policy_id \
-            WHERE pp.start_date BETWEEN $1 AND $2 \
-              AND NOT EXISTS (SELECT 1 FROM policy_periods earlier \
-                               WHERE earlier.policy_id = pp.policy_id \
-                                 AND earlier.start_date < pp.start_date) \
-              AND {scope} \
-         ) AS sales \
-         GROUP BY {sets}",
-        dimension = dimension_columns(columns),
-        sets = grouping_sets(columns),
-        scope = scope_condition(3, "p.customer_id"),
-    );
-    diesel::sql_query(labelled(&inner))
-        .bind::<Date, _>(period.from)
-        .bind::<Date, _>(period.to)
-        .bind::<Nullable<BigInt>, _>(scope.owner())
-        .load(conn)
+    Grouped {
+        kinds: &[Kind::Production],
+        key: "source",
+        sets,
+    }
+    .load(conn, scope, period.from, period.to, period.to)
+}
+
+/// New policies whose first period starts within `days`: one each (`m1`) with that period's
+/// premium (`m2`), the lead source as the key.
+pub(crate) fn facts(days: &Days) -> String {
+    // The lead source is looked up only for the new policies of the range.
+    format!(
+        "SELECT p.carrier_id, p.line_id, p.agent_staff_id, \
+                date_trunc('month', pp.start_date)::date AS month, \
+                COALESCE( \
+                  (SELECT l.source FROM quotes q JOIN leads l ON l.id = q.lead_id \
+                    WHERE q.policy_id = p.id ORDER BY q.id LIMIT 1), \
+                  (SELECT l.source FROM leads l WHERE l.customer_id = p.customer_id \
+                    ORDER BY l.converted_at NULLS LAST, l.id LIMIT 1)) AS key_text, \
+                1::numeric AS m1, pp.total_premium_cents::numeric AS m2, \
+                0::numeric AS m3, 0::numeric AS m4 \
+         FROM policy_periods pp \
+         JOIN policies p ON p.id = pp.policy_id \
+         WHERE pp.start_date BETWEEN {lo} AND {hi} \
+           AND NOT EXISTS (SELECT 1 FROM policy_periods earlier \
+                            WHERE earlier.policy_id = pp.policy_id \
+                              AND earlier.start_date < pp.start_date) \
+           AND {scope}",
+        lo = days.lo,
+        hi = days.hi,
+        scope = days.scope("p.customer_id"),
+    )
 }

@@ -4,9 +4,9 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable};
 
-use super::{Group, Period, PortfolioScope, Row, groups, labelled, ratio_bp, scope_condition};
+use super::summary::Kind;
+use super::{Days, Group, Grouped, Period, PortfolioScope, Row, groups, ratio_bp};
 
 /// What the page writes under the figures.
 pub const DEFINITION: &str = "Recibos con fecha de vencimiento entre las dos fechas. Cobrados: marcados como cobrados. Pendientes: sin cobrar (o en una remesa) y aún no vencidos hoy; vencidos: sin cobrar y con vencimiento anterior a hoy. Devueltos: devueltos por el banco o el cliente, por motivo. Anulados: no cuentan en la tasa. Tasa de cobro = importe cobrado ÷ importe de los recibos no anulados.";
@@ -47,47 +47,35 @@ impl Collection {
     }
 }
 
-/// The receipts due in `period` within `scope`, as of `today` (what is overdue), in one
-/// grouped statement over the due dates (`receipts_due_idx`).
+/// The receipts due in `period` within `scope`, as of `today` (what is overdue), in two grouped
+/// statements over the due dates (`receipts_due_idx`): by class, and the returned ones by
+/// reason.
 pub fn over(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     period: Period,
     today: NaiveDate,
 ) -> QueryResult<Collection> {
-    let inner = format!(
-        "SELECT CASE WHEN GROUPING(reason) = 0 THEN 'reason' ELSE 'status' END AS dimension, \
-                NULL::int8 AS key_id, \
-                CASE WHEN GROUPING(reason) = 0 THEN reason ELSE class END AS key_text, \
-                NULL::date AS key_date, count(*) AS v1, COALESCE(sum(amount_cents), 0) AS v2, \
-                0 AS v3, 0 AS v4 \
-         FROM ( \
-            SELECT r.amount_cents, \
-                   CASE r.status WHEN 'cobrado' THEN 'collected' \
-                                 WHEN 'devuelto' THEN 'returned' \
-                                 WHEN 'anulado' THEN 'cancelled' \
-                                 ELSE CASE WHEN r.due_date < $4 THEN 'overdue' ELSE 'pending' END \
-                   END AS class, \
-                   CASE WHEN r.status = 'devuelto' THEN r.return_reason END AS reason \
-            FROM receipts r \
-            WHERE r.due_date BETWEEN $1 AND $2 AND {scope} \
-         ) AS collection \
-         GROUP BY GROUPING SETS ((class), (reason))",
-        scope = scope_condition(3, "r.customer_id"),
-    );
-    let rows: Vec<Row> = diesel::sql_query(labelled(&inner))
-        .bind::<Date, _>(period.from)
-        .bind::<Date, _>(period.to)
-        .bind::<Nullable<BigInt>, _>(scope.owner())
-        .bind::<Date, _>(today)
-        .load(conn)?;
+    let classes = Grouped {
+        kinds: &[Kind::Receipts],
+        key: "class",
+        sets: &["class"],
+    }
+    .load(conn, scope, period.from, period.to, today)?;
+    let reasons = Grouped {
+        kinds: &[Kind::Returns],
+        key: "reason",
+        sets: &["reason"],
+    }
+    .load(conn, scope, period.from, period.to, today)?;
     let amount = |row: &Row| Amount {
         receipts: row.v1,
         amount_cents: row.v2,
     };
     let class = |name: &str| {
-        rows.iter()
-            .find(|row| row.dimension == "status" && row.key_text.as_deref() == Some(name))
+        classes
+            .iter()
+            .find(|row| row.dimension == "class" && row.key_text.as_deref() == Some(name))
             .map(amount)
             .unwrap_or_default()
     };
@@ -98,9 +86,45 @@ pub fn over(
         overdue: class("overdue"),
         returned: class("returned"),
         cancelled: class("cancelled"),
-        returned_by_reason: groups(&rows, "reason", "Sin motivo", amount)
+        returned_by_reason: groups(&reasons, "reason", "Sin motivo", amount)
             .into_iter()
             .filter(|group| group.code.is_some())
             .collect(),
     })
+}
+
+/// Receipts due within `days`: one each (`m1`) with their amount (`m2`), where their
+/// collection stands as the key (`overdue`: unpaid and due before today).
+pub(crate) fn class_facts(days: &Days) -> String {
+    format!(
+        "SELECT NULL::int8 AS carrier_id, NULL::int8 AS line_id, NULL::int8 AS agent_staff_id, \
+                date_trunc('month', r.due_date)::date AS month, \
+                CASE r.status WHEN 'cobrado' THEN 'collected' \
+                              WHEN 'devuelto' THEN 'returned' \
+                              WHEN 'anulado' THEN 'cancelled' \
+                              ELSE CASE WHEN r.due_date < {today} THEN 'overdue' ELSE 'pending' END \
+                END AS key_text, \
+                1::numeric AS m1, r.amount_cents::numeric AS m2, 0::numeric AS m3, 0::numeric AS m4 \
+         FROM receipts r \
+         WHERE r.due_date BETWEEN {lo} AND {hi} AND {scope}",
+        lo = days.lo,
+        hi = days.hi,
+        today = days.today,
+        scope = days.scope("r.customer_id"),
+    )
+}
+
+/// Receipts due within `days` and returned: one each (`m1`) with their amount (`m2`), the
+/// reason recorded as the key.
+pub(crate) fn return_facts(days: &Days) -> String {
+    format!(
+        "SELECT NULL::int8 AS carrier_id, NULL::int8 AS line_id, NULL::int8 AS agent_staff_id, \
+                date_trunc('month', r.due_date)::date AS month, r.return_reason AS key_text, \
+                1::numeric AS m1, r.amount_cents::numeric AS m2, 0::numeric AS m3, 0::numeric AS m4 \
+         FROM receipts r \
+         WHERE r.due_date BETWEEN {lo} AND {hi} AND r.status = 'devuelto' AND {scope}",
+        lo = days.lo,
+        hi = days.hi,
+        scope = days.scope("r.customer_id"),
+    )
 }

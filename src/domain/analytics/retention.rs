@@ -3,12 +3,9 @@
 //! by reason.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable};
 
-use super::{
-    Group, Period, PortfolioScope, Row, dimension_columns, grouping_sets, groups, labelled,
-    ratio_bp, scope_condition, total,
-};
+use super::summary::Kind;
+use super::{Days, Group, Grouped, Period, PortfolioScope, Row, groups, ratio_bp, total};
 
 /// What the page writes under the figures.
 pub const DEFINITION: &str = "Vencimientos: periodos de cobertura que terminan entre las dos fechas. Renovados: los seguidos de un periodo nuevo de la misma póliza que empieza ese día. Retención de pólizas: renovados ÷ vencimientos. Retención de prima: prima total de los periodos nuevos ÷ prima total de los periodos que vencían (puede pasar del 100 % si la prima sube). Anulaciones: pólizas anuladas con fecha de anulación en el periodo, por motivo, con su prima total.";
@@ -70,7 +67,7 @@ fn cancellations(row: &Row) -> Cancellations {
     }
 }
 
-/// Renewals due and cancellations in `period` within `scope`, in one statement: the periods
+/// Renewals due and cancellations in `period` within `scope`, in two statements: the periods
 /// ending in it (`policy_periods_end_idx`) with their successor (the unique policy and start
 /// day), and the policies cancelled in it (`policies_cancelled_on_idx`).
 pub fn over(
@@ -78,28 +75,26 @@ pub fn over(
     scope: PortfolioScope,
     period: Period,
 ) -> QueryResult<Retention> {
-    let rows = rows(conn, scope, period, true)?;
-    let (due, renewed, due_premium_cents, renewed_premium_cents) = total(&rows);
-    let by_reason = groups(&rows, "reason", "Sin motivo", cancellations);
-    let cancellations = by_reason
-        .iter()
-        .fold(Cancellations::default(), |sum, group| Cancellations {
-            policies: sum.policies + group.values.policies,
-            premium_cents: sum.premium_cents + group.values.premium_cents,
-        });
+    let rows = renewal_rows(
+        conn,
+        scope,
+        period,
+        &["carrier_id", "line_id", "agent_staff_id"],
+    )?;
+    let reasons = Grouped {
+        kinds: &[Kind::Cancellations],
+        key: "reason",
+        sets: &["reason"],
+    }
+    .load(conn, scope, period.from, period.to, period.to)?;
     Ok(Retention {
         period,
-        total: Renewals {
-            due,
-            renewed,
-            due_premium_cents,
-            renewed_premium_cents,
-        },
+        total: total(&rows, renewals),
         by_carrier: groups(&rows, "carrier", "Sin compañía", renewals),
         by_line: groups(&rows, "line", "Sin ramo", renewals),
         by_agent: groups(&rows, "agent", "Sin agente", renewals),
-        cancellations,
-        cancellations_by_reason: by_reason,
+        cancellations: total(&reasons, cancellations),
+        cancellations_by_reason: groups(&reasons, "reason", "Sin motivo", cancellations),
     })
 }
 
@@ -109,61 +104,58 @@ pub fn total_over(
     scope: PortfolioScope,
     period: Period,
 ) -> QueryResult<Renewals> {
-    let (due, renewed, due_premium_cents, renewed_premium_cents) =
-        total(&rows(conn, scope, period, false)?);
-    Ok(Renewals {
-        due,
-        renewed,
-        due_premium_cents,
-        renewed_premium_cents,
-    })
+    Ok(total(&renewal_rows(conn, scope, period, &[])?, renewals))
 }
 
-fn rows(
+fn renewal_rows(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     period: Period,
-    breakdowns: bool,
+    sets: &[&str],
 ) -> QueryResult<Vec<Row>> {
-    let columns: &[&str] = if breakdowns {
-        &["carrier_id", "line_id", "agent_staff_id"]
-    } else {
-        &[]
-    };
-    let reasons = if breakdowns {
-        format!(
-            " UNION ALL \
-             SELECT 'reason', NULL::int8, btrim(split_part(p.status_reason, ':', 1)), NULL::date, \
-                    count(*), sum(p.total_premium_cents), 0, 0 \
-             FROM policies p \
-             WHERE p.status = 'cancelled' AND p.status_changed_on BETWEEN $1 AND $2 AND {scope} \
-             GROUP BY 3",
-            scope = scope_condition(3, "p.customer_id")
-        )
-    } else {
-        String::new()
-    };
-    let inner = format!(
-        "SELECT {dimension}, count(*) AS v1, count(renewed_cents) AS v2, \
-                COALESCE(sum(due_cents), 0) AS v3, COALESCE(sum(renewed_cents), 0) AS v4 \
-         FROM ( \
-            SELECT p.carrier_id, p.line_id, p.agent_staff_id, \
-                   pp.total_premium_cents AS due_cents, \
-                   next.total_premium_cents AS renewed_cents \
-            FROM policy_periods pp \
-            JOIN policies p ON p.id = pp.policy_id \
-            LEFT JOIN policy_periods next \
-                   ON next.policy_id = pp.policy_id AND next.start_date = pp.end_date \
-            WHERE pp.end_date BETWEEN $1 AND $2 AND {scope} \
-         ) AS due \
-         GROUP BY {sets}{reasons}",
-        dimension = dimension_columns(columns),
-        sets = grouping_sets(columns),
-        scope = scope_condition(3, "p.customer_id"),
-    );
-    diesel::sql_query(labelled(&inner))
-        .bind::<Date, _>(period.from)
-        .bind::<Date, _>(period.to)
-        .bind::<Nullable<BigInt>, _>(scope.owner())
-        .load(conn)
+    Grouped {
+        kinds: &[Kind::Renewals],
+        key: "",
+        sets,
+    }
+    .load(conn, scope, period.from, period.to, period.to)
+}
+
+/// Periods of cover ending within `days`: one each (`m1`), renewed or not (`m2`, 1 when a
+/// period of the same policy starts that day), their premium (`m3`) and the new period's
+/// (`m4`).
+pub(crate) fn renewal_facts(days: &Days) -> String {
+    format!(
+        "SELECT p.carrier_id, p.line_id, p.agent_staff_id, \
+                date_trunc('month', pp.end_date)::date AS month, NULL::text AS key_text, \
+                1::numeric AS m1, (next.policy_id IS NOT NULL)::int::numeric AS m2, \
+                pp.total_premium_cents::numeric AS m3, \
+                COALESCE(next.total_premium_cents, 0)::numeric AS m4 \
+         FROM policy_periods pp \
+         JOIN policies p ON p.id = pp.policy_id \
+         LEFT JOIN policy_periods next \
+                ON next.policy_id = pp.policy_id AND next.start_date = pp.end_date \
+         WHERE pp.end_date BETWEEN {lo} AND {hi} AND {scope}",
+        lo = days.lo,
+        hi = days.hi,
+        scope = days.scope("p.customer_id"),
+    )
+}
+
+/// Policies cancelled on a day within `days`: one each (`m1`) with their premium (`m2`), the
+/// reason's label (the text before any ": detail") as the key.
+pub(crate) fn cancellation_facts(days: &Days) -> String {
+    format!(
+        "SELECT p.carrier_id, p.line_id, p.agent_staff_id, \
+                date_trunc('month', p.status_changed_on)::date AS month, \
+                btrim(split_part(p.status_reason, ':', 1)) AS key_text, \
+                1::numeric AS m1, p.total_premium_cents::numeric AS m2, \
+                0::numeric AS m3, 0::numeric AS m4 \
+         FROM policies p \
+         WHERE p.status = 'cancelled' AND p.status_changed_on BETWEEN {lo} AND {hi} \
+           AND {scope}",
+        lo = days.lo,
+        hi = days.hi,
+        scope = days.scope("p.customer_id"),
+    )
 }

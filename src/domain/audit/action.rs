@@ -64,6 +64,9 @@ actions! {
     TwoFactorPolicyChanged => "security.two_factor_policy_changed", "Cambio de la política de verificación en dos pasos";
     /// A session ended from "Mi cuenta" or by an administrator, not by signing out.
     SessionEnded => "staff.session_ended", "Sesión cerrada a distancia";
+    /// A staff member asked for the weekly analytics digest, or stopped it, in "Mi cuenta".
+    /// Details: `{"resumen_semanal": {"before": .., "after": ..}}`.
+    WeeklyDigestChanged => "staff.weekly_digest_changed", "Cambio de la suscripción al resumen semanal de analítica";
     /// An administrator retried a failed e-mail of the outbox.
     EmailRetried => "outbox.email_retried", "Reintento de envío de correo";
     /// A file was attached to a customer, policy or claim.

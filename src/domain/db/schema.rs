@@ -66,6 +66,15 @@ diesel::table! {
         totp_enabled_at -> Nullable<Timestamptz>,
         totp_last_step -> Nullable<Int8>,
         agent_share_bp -> Int4,
+        weekly_digest -> Bool,
+    }
+}
+
+diesel::table! {
+    analytics_digests (staff_id, week_start) {
+        staff_id -> Int8,
+        week_start -> Date,
+        sent_at -> Timestamptz,
     }
 }
 
@@ -699,6 +708,7 @@ diesel::joinable!(commission_rates -> staff_users (created_by_staff_id));
 diesel::joinable!(sessions -> staff_users (user_id));
 diesel::joinable!(audit_log -> staff_users (actor_staff_id));
 diesel::joinable!(staff_recovery_codes -> staff_users (staff_id));
+diesel::joinable!(analytics_digests -> staff_users (staff_id));
 diesel::joinable!(lead_submissions -> leads (lead_id));
 diesel::joinable!(lead_consents -> leads (lead_id));
 diesel::joinable!(lead_events -> leads (lead_id));
@@ -1222,6 +1232,7 @@ diesel::table! {
 diesel::joinable!(privacy_requests -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    analytics_digests,
     blocked_customer_data,
     commission_totals,
     policy_counts,

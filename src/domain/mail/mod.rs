@@ -153,6 +153,18 @@ pub enum Notice {
         outcome: String,
         answer: String,
     },
+    /// The weekly analytics digest of a staff member who asked for it (`crate::digest`).
+    AnalyticsDigest {
+        to: String,
+        name: String,
+        /// "del 30/11/2026 al 06/12/2026".
+        week: String,
+        /// The figures count only the recipient's own customers (an agent).
+        own_book: bool,
+        lines: Vec<crate::digest::Line>,
+        /// The site's public address; the e-mail links to the analytics pages below it.
+        base_url: String,
+    },
 }
 
 /// What an e-SORI link is for.

@@ -43,6 +43,10 @@ pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// How often the housekeeping round runs (expired sessions, policies, renewal reminders).
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(60);
+/// How often the analytics summary is brought up to date (months changed or never summarised).
+pub const SUMMARY_INTERVAL: Duration = Duration::from_secs(10);
+/// How long one summary round may run before it leaves the rest for the next.
+const SUMMARY_BUDGET: Duration = Duration::from_secs(2);
 /// Longest `last_error` kept; SMTP servers can be verbose.
 const MAX_ERROR_LEN: usize = 1000;
 /// Worker slots tried per data directory (one per worker process running from it).
@@ -445,6 +449,7 @@ impl Worker {
     pub async fn run_forever(self, shutdown: impl Future<Output = ()>) {
         let mut shutdown = std::pin::pin!(shutdown);
         let mut last_purge: Option<Instant> = None;
+        let mut last_summary: Option<Instant> = None;
         tracing::info!(
             transport = %self.transport.describe(),
             worker = %self.id,
@@ -464,9 +469,10 @@ impl Worker {
             if last_purge.is_none_or(|at| at.elapsed() >= PURGE_INTERVAL) {
                 last_purge = Some(Instant::now());
                 let today = crate::policies::queries::today();
+                let base_url = self.automation.as_ref().map(|c| c.base_url.clone());
                 match db
                     .run(move |conn| {
-                        crate::housekeeping::run(conn, today)
+                        crate::housekeeping::run(conn, today, base_url.as_ref())
                             .map_err(|e| DbError::other(format!("{e:#}")))
                     })
                     .await
@@ -478,6 +484,10 @@ impl Worker {
                 self.backup_if_due().await;
                 self.purge_if_due().await;
                 self.resume_imports().await;
+            }
+            if last_summary.is_none_or(|at| at.elapsed() >= SUMMARY_INTERVAL) {
+                last_summary = Some(Instant::now());
+                self.summarise_analytics().await;
             }
             let pause = if full_batch {
                 Duration::ZERO
@@ -525,6 +535,22 @@ impl Worker {
 
     /// Resumes the imports whose runner stopped half-way (a crash, a restart): each from the
     /// batch after its last committed one, on a task of its own so that e-mail goes on.
+    /// Brings the analytics summary up to date, a few months per round (`SUMMARY_BUDGET`):
+    /// the reports are exact without it, only slower over the months it does not cover yet.
+    async fn summarise_analytics(&self) {
+        let done = self
+            .db
+            .run(|conn| {
+                crate::analytics::summary::refresh(conn, SUMMARY_BUDGET).map_err(DbError::from)
+            })
+            .await;
+        match done {
+            Ok(done) if done.months == 0 => {}
+            Ok(done) => tracing::info!(?done, "analytics summary brought up to date"),
+            Err(error) => tracing::error!(%error, "analytics summary round failed"),
+        }
+    }
+
     async fn resume_imports(&self) {
         let stalled = self
             .db
