@@ -54,8 +54,9 @@ enum Command {
     /// they did and how long it took, and exit. The worker does this by itself every few
     /// seconds; this is for operators and benchmarks.
     Automate,
-    /// Bring the analytics reports' monthly summary up to date (every closed month not yet
-    /// summarised or changed since), print how many months and how long it took, and exit.
+    /// Bring the analytics reports' summaries up to date (every closed month not yet
+    /// summarised or changed since, and each customer's policies in force over time), print
+    /// what was done and how long it took, and exit.
     /// The worker does this by itself a few months at a time; this is for operators after a
     /// bulk import and for benchmarks.
     AnalyticsSummary,
@@ -253,7 +254,8 @@ fn analytics_summary(database: &Database) -> anyhow::Result<()> {
     // No time budget: the whole backlog in one run.
     let refreshed = crate::analytics::summary::refresh(&mut conn, std::time::Duration::MAX)?;
     println!(
-        "Analytics summary: {} month(s) summarised in {:.3} s.",
+        "Analytics summary: {} customer(s) with their policies held over time and {} month(s) summarised in {:.3} s.",
+        refreshed.customers,
         refreshed.months,
         started.elapsed().as_secs_f64()
     );

@@ -916,7 +916,9 @@ fn figures(conn: &mut PgConnection, period: Period) -> String {
     let all = PortfolioScope::All;
     let today = day(2026, 1, 15);
     format!(
-        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        analytics::cross_selling::at(conn, all, period.to).unwrap(),
+        analytics::cross_selling::at(conn, all, period.from).unwrap(),
         analytics::portfolio::at(conn, all, period.to).unwrap(),
         analytics::portfolio::at(conn, all, period.from).unwrap(),
         analytics::production::over(conn, all, period).unwrap(),
@@ -939,6 +941,12 @@ fn dirty_months(conn: &mut PgConnection) -> i64 {
         .unwrap()
 }
 
+fn dirty_customers(conn: &mut PgConnection) -> i64 {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT count(*) FROM analytics_holdings_dirty")
+        .get_result(conn)
+        .unwrap()
+}
+
 #[test]
 fn the_monthly_summary_gives_the_same_figures_and_a_change_counts_at_once() {
     let db = TestDatabase::new();
@@ -948,11 +956,15 @@ fn the_monthly_summary_gives_the_same_figures_and_a_change_counts_at_once() {
         year_2025(),
         // Ends in the middle of months: the days at either end come from the tables.
         Period::new(day(2025, 2, 15), day(2025, 11, 20)),
+        // Starts in the month of P1's cancellation below, before it: that month is read day
+        // by day (running sums weigh a fact by whether it falls before the first day).
+        Period::new(day(2025, 10, 5), day(2025, 12, 20)),
     ];
     let from_tables: Vec<String> = periods.iter().map(|p| figures(&mut conn, *p)).collect();
 
     let done = analytics::summary::refresh(&mut conn, std::time::Duration::from_secs(120)).unwrap();
     assert_eq!(done.left, 0);
+    assert!(done.customers > 0, "the spans of policies held: {done:?}");
     assert!(
         done.months >= 12,
         "every month since the first period: {done:?}"
@@ -961,17 +973,18 @@ fn the_monthly_summary_gives_the_same_figures_and_a_change_counts_at_once() {
     let with_summary: Vec<String> = periods.iter().map(|p| figures(&mut conn, *p)).collect();
     assert_eq!(with_summary, from_tables);
 
-    // P1 is cancelled in October 2025: the summarised months it touches are marked dirty and
-    // read from the tables again at once.
+    // P1 is cancelled on 10 October 2025: the summarised months it touches are marked dirty
+    // and read from the tables again at once.
     diesel::update(policies::table.find(book.p1))
         .set((
             policies::status.eq("cancelled"),
-            policies::status_changed_on.eq(Some(day(2025, 10, 1))),
+            policies::status_changed_on.eq(Some(day(2025, 10, 10))),
             policies::status_reason.eq(Some("Venta del vehículo")),
         ))
         .execute(&mut conn)
         .unwrap();
     assert!(dirty_months(&mut conn) > 0);
+    assert!(dirty_customers(&mut conn) > 0);
     let year_end =
         analytics::portfolio::at(&mut conn, PortfolioScope::All, day(2025, 12, 31)).unwrap();
     assert_eq!(year_end.total.policies, 1, "P4 only");
@@ -981,9 +994,13 @@ fn the_monthly_summary_gives_the_same_figures_and_a_change_counts_at_once() {
     // Summarised again, and from the tables alone: the same figures.
     analytics::summary::refresh(&mut conn, std::time::Duration::from_secs(120)).unwrap();
     assert_eq!(dirty_months(&mut conn), 0);
+    assert_eq!(dirty_customers(&mut conn), 0);
     let refreshed: Vec<String> = periods.iter().map(|p| figures(&mut conn, *p)).collect();
     assert_eq!(refreshed, changed);
     diesel::sql_query("DELETE FROM analytics_months_done")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query("DELETE FROM analytics_holdings_built")
         .execute(&mut conn)
         .unwrap();
     let tables_only: Vec<String> = periods.iter().map(|p| figures(&mut conn, *p)).collect();

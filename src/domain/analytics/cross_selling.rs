@@ -29,30 +29,38 @@ impl CrossSelling {
     }
 }
 
-/// Customers of `scope` with policies in force at `at`, by how many, in one statement.
+/// Customers of `scope` with policies in force at `at`, by how many, in one statement: the
+/// whole book's from the customers' spans ([`super::holdings`]), an agent's from the periods
+/// of cover of their customers.
 pub fn at(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     at: NaiveDate,
 ) -> QueryResult<CrossSelling> {
+    let held = match scope.owner() {
+        None => super::holdings::held_on_day_one(),
+        Some(_) => format!(
+            "SELECT count(*) AS held \
+             FROM policy_periods pp \
+             JOIN policies p ON p.id = pp.policy_id \
+             WHERE {in_force} AND {scope} \
+             GROUP BY p.customer_id",
+            in_force = in_force_on("$1"),
+            scope = scope_condition(2, "p.customer_id"),
+        ),
+    };
     let inner = format!(
-        "SELECT 'count' AS dimension, LEAST(held, {MAX_GROUP})::int8 AS key_id, NULL::text AS key_text, \
-                NULL::date AS key_date, count(*) AS v1, sum(held) AS v2, 0 AS v3, 0 AS v4 \
-         FROM ( \
-            SELECT p.customer_id, count(*) AS held \
-            FROM policy_periods pp \
-            JOIN policies p ON p.id = pp.policy_id \
-            WHERE {in_force} AND {scope} \
-            GROUP BY p.customer_id \
-         ) AS holders \
-         GROUP BY 2",
-        in_force = in_force_on("$1"),
-        scope = scope_condition(2, "p.customer_id"),
+        "SELECT 'count' AS dimension, LEAST(held, {MAX_GROUP})::int8 AS key_id, \
+                NULL::text AS key_text, NULL::date AS key_date, \
+                count(*) AS v1, sum(held) AS v2, 0 AS v3, 0 AS v4 \
+         FROM ({held}) AS holders \
+         GROUP BY 2"
     );
-    let rows: Vec<Row> = diesel::sql_query(labelled(&inner))
-        .bind::<Date, _>(at)
-        .bind::<Nullable<BigInt>, _>(scope.owner())
-        .load(conn)?;
+    let query = diesel::sql_query(labelled(&inner)).bind::<Date, _>(at);
+    let rows: Vec<Row> = match scope.owner() {
+        Some(owner) => query.bind::<Nullable<BigInt>, _>(Some(owner)).load(conn)?,
+        None => query.load(conn)?,
+    };
     let by_count: Vec<(i64, i64, i64)> = (1..=MAX_GROUP)
         .map(|n| {
             rows.iter()

@@ -5,13 +5,16 @@
 //! and policies per customer ([`cross_selling`]).
 //!
 //! Every report is one grouped SQL statement (`GROUPING SETS`: the total and each breakdown
-//! in a single scan of the date range) over indexes on dates (migration `…_analytics`), with
-//! the staff member's [`PortfolioScope`] applied inside it: an agent's figures count only the
-//! customers they own, as the policy list does. The functions return plain structs with
-//! amounts in cents; they know nothing of pages, charts or files.
+//! at once) with the staff member's [`PortfolioScope`] applied inside it: an agent's figures
+//! count only the customers they own, as the policy list does. The whole book's figures read
+//! the monthly summary rows for the months that have them ([`summary`]) and the tables, over
+//! indexes on dates, for the other days; cross-selling reads each customer's spans of policies
+//! held ([`holdings`]). The functions return plain structs with amounts in cents; they know
+//! nothing of pages, charts or files.
 
 pub mod commissions;
 pub mod cross_selling;
+pub mod holdings;
 pub mod loss_ratio;
 pub mod portfolio;
 pub mod production;
@@ -227,31 +230,48 @@ impl Grouped<'_> {
         today: NaiveDate,
     ) -> QueryResult<Vec<Row>> {
         let owner = scope.owner();
+        // Running sums read from the beginning of the book; the rest from `from`.
+        let earliest = if self.kinds.iter().any(|kind| kind.since_the_beginning()) {
+            summary::the_beginning()
+        } else {
+            from
+        };
         // An agent's book is read from the tables: it is small, and the summary is the whole
         // book's.
         let summarised = match owner {
-            None => summary::usable(conn, from, to)?,
+            None => summary::usable(conn, earliest, to)?,
             Some(_) => Vec::new(),
         };
         let mut parts = Vec::new();
-        if !summarised.is_empty() {
-            let kinds: Vec<String> = self
-                .kinds
+        for kind in self.kinds {
+            let first = if kind.since_the_beginning() {
+                earliest
+            } else {
+                from
+            };
+            // A running sum weighs its facts by whether they fall before `from`: a month that
+            // holds both sides of it is read from the tables, day by day.
+            let months: Vec<NaiveDate> = summarised
                 .iter()
-                .map(|kind| format!("'{}'", kind.code()))
+                .copied()
+                .filter(|month| *month >= first && !summary::straddles(*month, from))
                 .collect();
-            let months: Vec<String> = summarised.iter().map(|m| literal(*m)).collect();
-            parts.push(format!(
-                "SELECT carrier_id, line_id, agent_staff_id, month, key_text, m1, m2, m3, m4 \
-                 FROM analytics_months WHERE kind IN ({}) AND month IN ({})",
-                kinds.join(", "),
-                months.join(", ")
-            ));
-        }
-        for (lo, hi) in summary::gaps(from, to, &summarised) {
-            let days = Days::new(lo, hi, today, owner.is_some());
-            for kind in self.kinds {
-                parts.push(kind.facts(&days));
+            let mut facts = Vec::new();
+            if !months.is_empty() {
+                let months: Vec<String> = months.iter().map(|m| literal(*m)).collect();
+                facts.push(format!(
+                    "SELECT carrier_id, line_id, agent_staff_id, month, key_text, \
+                            m1, m2, m3, m4 \
+                     FROM analytics_months WHERE kind = '{}' AND month IN ({})",
+                    kind.code(),
+                    months.join(", ")
+                ));
+            }
+            for (lo, hi) in summary::gaps(first, to, &months) {
+                facts.push(kind.facts(&Days::new(lo, hi, today, owner.is_some())));
+            }
+            if !facts.is_empty() {
+                parts.push(kind.read(facts.join(" UNION ALL "), &literal(from), &literal(to)));
             }
         }
         if parts.is_empty() {

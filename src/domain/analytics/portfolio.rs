@@ -62,11 +62,6 @@ fn book(row: &Row) -> Book {
     }
 }
 
-/// Before any policy.
-fn the_beginning() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
-}
-
 /// The whole book in force at `at` is every period started by then less every period ended
 /// (or stopped) by then: running sums, mostly from the summary rows of the months before.
 /// An agent's book is read as the periods in force that day (few, and not summarised).
@@ -82,7 +77,7 @@ fn rows(
             key: "",
             sets,
         }
-        .load(conn, scope, the_beginning(), at, at),
+        .load(conn, scope, at, at, at),
         Some(_) => Grouped {
             kinds: &[Kind::InForce],
             key: "",
@@ -104,7 +99,7 @@ fn annual_premium() -> String {
 
 /// The day a period of cover stops counting in the book: its end, or the day its policy was
 /// cancelled or suspended if earlier, never before its start.
-const STOPS: &str = "GREATEST(pp.start_date, LEAST(pp.end_date, \
+pub(crate) const STOPS: &str = "GREATEST(pp.start_date, LEAST(pp.end_date, \
      CASE WHEN p.status IN ('cancelled', 'suspended') \
           THEN COALESCE(p.status_changed_on, pp.start_date) ELSE pp.end_date END))";
 

@@ -26,8 +26,14 @@ pub enum Kind {
     Renewals,
     /// Policies cancelled, by reason (retention).
     Cancellations,
-    /// Earned premium of the periods of cover and the claims that happened (loss ratio).
+    /// Claims that happened: count, paid and reserve (loss ratio).
     Losses,
+    /// Periods of cover starting and stopping, with their daily premium: the whole book's
+    /// earned premium as running sums (loss ratio).
+    Earning,
+    /// Premium earned within the days by the periods overlapping them (an agent's; not
+    /// summarised).
+    Earned,
     /// Receipts by collection class (receipts).
     Receipts,
     /// Returned receipts by reason (receipts).
@@ -43,11 +49,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Production,
         Kind::Renewals,
         Kind::Cancellations,
         Kind::Losses,
+        Kind::Earning,
         Kind::Receipts,
         Kind::Returns,
         Kind::Commissions,
@@ -62,6 +69,8 @@ impl Kind {
             Kind::Renewals => "renewals",
             Kind::Cancellations => "cancellations",
             Kind::Losses => "losses",
+            Kind::Earning => "earning",
+            Kind::Earned => "earned",
             Kind::Receipts => "receipts",
             Kind::Returns => "returns",
             Kind::Commissions => "commissions",
@@ -78,7 +87,9 @@ impl Kind {
             Kind::Production => super::production::facts(days),
             Kind::Renewals => super::retention::renewal_facts(days),
             Kind::Cancellations => super::retention::cancellation_facts(days),
-            Kind::Losses => super::loss_ratio::facts(days),
+            Kind::Losses => super::loss_ratio::claim_facts(days),
+            Kind::Earning => super::loss_ratio::earning_facts(days),
+            Kind::Earned => super::loss_ratio::earned_facts(days),
             Kind::Receipts => super::receipts::class_facts(days),
             Kind::Returns => super::receipts::return_facts(days),
             Kind::Commissions => super::commissions::facts(days),
@@ -87,6 +98,29 @@ impl Kind {
             Kind::InForce => super::portfolio::in_force_facts(days),
         }
     }
+}
+
+impl Kind {
+    /// Whether its facts are running sums, read from the beginning of the book up to the last
+    /// day of a report whatever its first day.
+    pub fn since_the_beginning(self) -> bool {
+        matches!(self, Kind::BookStarts | Kind::BookEnds | Kind::Earning)
+    }
+
+    /// How a report over the days `from` to `to` (SQL dates) reads its facts (`facts`, a
+    /// statement of the facts' shape): as they are, but for running sums that weigh each
+    /// fact by its day.
+    pub(crate) fn read(self, facts: String, from: &str, to: &str) -> String {
+        match self {
+            Kind::Earning => super::loss_ratio::earning(&facts, from, to),
+            _ => facts,
+        }
+    }
+}
+
+/// Before any policy: where running sums start.
+pub fn the_beginning() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
 }
 
 /// A statement of facts that has none, for a range with nothing to read.
@@ -111,6 +145,11 @@ fn last_of(month: NaiveDate) -> NaiveDate {
         .checked_add_months(Months::new(1))
         .and_then(|next| next.pred_opt())
         .unwrap_or(month)
+}
+
+/// Whether the month starting on `month` holds days both before `day` and from it.
+pub fn straddles(month: NaiveDate, day: NaiveDate) -> bool {
+    month < day && day <= last_of(month)
 }
 
 /// The months wholly within `from`..`to` whose summary rows a report may read: summarised,
@@ -155,17 +194,21 @@ pub fn gaps(from: NaiveDate, to: NaiveDate, months: &[NaiveDate]) -> Vec<(NaiveD
 /// What [`refresh`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Refreshed {
+    /// Customers whose spans of policies held were (re)built ([`super::holdings`]).
+    pub customers: usize,
     /// Months summarised (again).
     pub months: usize,
     /// Months still to do when the time ran out.
     pub left: usize,
 }
 
-/// Summarises the months that changed since (dirty) and those never summarised, from the
+/// Rebuilds the spans of policies held of the customers that changed ([`super::holdings`]),
+/// then summarises the months that changed since (dirty) and those never summarised, from the
 /// first month with any facts to the last month that has ended, the most recent first, one
 /// transaction each, until `budget` is spent.
 pub fn refresh(conn: &mut PgConnection, budget: Duration) -> QueryResult<Refreshed> {
     let started = Instant::now();
+    let customers = super::holdings::refresh(conn)?;
     // Dirty marks for months that are not summarised need no work: those months are read
     // from the tables until they are.
     diesel::sql_query(
@@ -195,6 +238,7 @@ pub fn refresh(conn: &mut PgConnection, budget: Duration) -> QueryResult<Refresh
     for (i, Month { month }) in todo.iter().enumerate() {
         if started.elapsed() >= budget {
             return Ok(Refreshed {
+                customers,
                 months: done,
                 left: todo.len() - i,
             });
@@ -203,6 +247,7 @@ pub fn refresh(conn: &mut PgConnection, budget: Duration) -> QueryResult<Refresh
         done += 1;
     }
     Ok(Refreshed {
+        customers,
         months: done,
         left: 0,
     })
@@ -282,5 +327,14 @@ mod tests {
             vec![]
         );
         assert_eq!(last_of(day(2024, 2, 1)), day(2024, 2, 29));
+    }
+
+    #[test]
+    fn a_month_straddles_a_day_within_it_after_its_first() {
+        assert!(straddles(day(2025, 2, 1), day(2025, 2, 15)));
+        assert!(straddles(day(2024, 2, 1), day(2024, 2, 29)));
+        assert!(!straddles(day(2025, 2, 1), day(2025, 2, 1)));
+        assert!(!straddles(day(2025, 2, 1), day(2025, 3, 1)));
+        assert!(!straddles(day(2025, 2, 1), day(2025, 1, 31)));
     }
 }

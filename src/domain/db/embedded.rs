@@ -78,8 +78,13 @@ impl Cluster {
         }
 
         let port = free_port()?;
+        // random_page_cost as for data in memory or on SSD: with the default (4, for spinning
+        // disks) the planner would rather read the 200,000 policies whole and hash them than
+        // look up the few thousand an analytics report needs for the current month by index
+        // (62 → 45 ms per report statement at analytics volume).
         let mut settings = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=200"
+            "-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=200 \
+             -c random_page_cost=1.1"
         );
         if options.ephemeral {
             settings.push_str(

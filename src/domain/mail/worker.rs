@@ -533,8 +533,6 @@ impl Worker {
         }
     }
 
-    /// Resumes the imports whose runner stopped half-way (a crash, a restart): each from the
-    /// batch after its last committed one, on a task of its own so that e-mail goes on.
     /// Brings the analytics summary up to date, a few months per round (`SUMMARY_BUDGET`):
     /// the reports are exact without it, only slower over the months it does not cover yet.
     async fn summarise_analytics(&self) {
@@ -545,12 +543,14 @@ impl Worker {
             })
             .await;
         match done {
-            Ok(done) if done.months == 0 => {}
+            Ok(done) if done.months == 0 && done.customers == 0 => {}
             Ok(done) => tracing::info!(?done, "analytics summary brought up to date"),
             Err(error) => tracing::error!(%error, "analytics summary round failed"),
         }
     }
 
+    /// Resumes the imports whose runner stopped half-way (a crash, a restart): each from the
+    /// batch after its last committed one, on a task of its own so that e-mail goes on.
     async fn resume_imports(&self) {
         let stalled = self
             .db
