@@ -28,6 +28,8 @@ pub struct AppState {
     pub taxi_tariffs: std::sync::Arc<crate::taxi::TariffCache>,
     /// Landing views not yet written to the daily counters (see `landings::visits`).
     pub landing_visits: std::sync::Arc<crate::landings::visits::VisitTally>,
+    /// Published landings read by the site (cleared by the back-office's landing editor).
+    pub landing_pages: std::sync::Arc<crate::landings::published::PublishedLandings>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             site_cache: Default::default(),
             taxi_tariffs: Default::default(),
             landing_visits: Default::default(),
+            landing_pages: Default::default(),
         })
     }
 }
@@ -68,6 +71,7 @@ pub fn build(
         .app_data(web::Data::from(state.site_cache.clone()))
         .app_data(web::Data::from(state.taxi_tariffs.clone()))
         .app_data(web::Data::from(state.landing_visits.clone()))
+        .app_data(web::Data::from(state.landing_pages.clone()))
         .app_data(web::FormConfig::default().limit(FORM_LIMIT))
         .app_data(web::PayloadConfig::new(FORM_LIMIT))
         .route("/healthz", web::get().to(health::healthz))

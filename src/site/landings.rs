@@ -2,6 +2,8 @@
 //! the thank-you page. The A/B variant sticks to a visitor through a cookie holding only the
 //! variant's id; each view adds one to the variant's daily visit counter.
 
+use std::sync::Arc;
+
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -12,6 +14,7 @@ use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::landings::form::{self, Errors, FieldKind, FormField};
 use crate::landings::intake::{self, Outcome, Sender, Target};
+use crate::landings::published::{Published, PublishedLandings};
 use crate::landings::visits::VisitTally;
 use crate::landings::{self, Blocks, LandingRow, VariantRow, ab, spam};
 use crate::validation::{FieldErrors, SummaryItem};
@@ -190,21 +193,9 @@ pub struct Utm {
     utm_content: Option<String>,
 }
 
-/// The published landing and its variants, or 404.
-async fn load(db: &Db, slug: String) -> Result<(LandingRow, Vec<VariantRow>), AppError> {
-    let found = db
-        .run(move |conn| {
-            let Some(landing) = landings::published_by_slug(conn, &slug)? else {
-                return Ok::<_, DbError>(None);
-            };
-            let variants = landings::variants(conn, landing.id)?;
-            Ok(Some((landing, variants)))
-        })
-        .await?;
-    match found {
-        Some((landing, variants)) if !variants.is_empty() => Ok((landing, variants)),
-        _ => Err(AppError::NotFound),
-    }
+/// The published landing and its variants (from memory for a few seconds), or 404.
+async fn load(db: &Db, pages: &PublishedLandings, slug: &str) -> Result<Arc<Published>, AppError> {
+    pages.get(db, slug).await?.ok_or(AppError::NotFound)
 }
 
 /// The visitor's variant: the one in their cookie if it still exists, else a weighted draw.
@@ -224,18 +215,22 @@ fn sticky_variant(req: &HttpRequest, landing_id: i64, variants: &[VariantRow]) -
 }
 
 /// GET /l/{slug}
+// A handler's parameters are its extractors.
+#[allow(clippy::too_many_arguments)]
 pub async fn show(
     req: HttpRequest,
     ctx: PageContext,
     db: web::Data<Db>,
     visits: web::Data<VisitTally>,
+    pages: web::Data<PublishedLandings>,
     config: web::Data<Config>,
     path: web::Path<String>,
     utm: web::Query<Utm>,
 ) -> Result<HttpResponse, AppError> {
-    let (landing, variants) = load(&db, path.into_inner()).await?;
-    let (index, new_visitor) = sticky_variant(&req, landing.id, &variants);
-    let variant = variants[index].clone();
+    let published = load(&db, &pages, &path.into_inner()).await?;
+    let landing = published.landing.clone();
+    let (index, new_visitor) = sticky_variant(&req, landing.id, &published.variants);
+    let variant = published.variants[index].clone();
     let variant_id = variant.id;
     visits.add(variant_id, landings::today());
     let referrer = req
@@ -341,12 +336,14 @@ pub async fn submit(
     ctx: PageContext,
     meta: RequestMeta,
     db: web::Data<Db>,
+    pages: web::Data<PublishedLandings>,
     config: web::Data<Config>,
     path: web::Path<String>,
     form: Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let (landing, variants) = load(&db, slug.clone()).await?;
+    let published = load(&db, &pages, &slug).await?;
+    let (landing, variants) = (published.landing.clone(), &published.variants);
     // Line breaks are fine in the target's textareas, known only once the target is.
     let bad_text = (form.text_errors(&[]), form.control_errors());
     let sent = form.into_inner();
@@ -466,11 +463,12 @@ pub fn kept_hidden(sent: &[(String, String)], variant_id: i64, started: &str) ->
 pub async fn thanks(
     ctx: PageContext,
     db: web::Data<Db>,
+    pages: web::Data<PublishedLandings>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (landing, _) = load(&db, path.into_inner()).await?;
+    let published = load(&db, &pages, &path.into_inner()).await?;
     render::html(&ThanksPage {
         ctx,
-        title: landing.title,
+        title: published.landing.title.clone(),
     })
 }

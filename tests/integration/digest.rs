@@ -17,6 +17,7 @@
 //! | B1     | Bruno | 26/11/2026–26/11/2027 (365 / 500): new the week before        | claim 04/12 open 5; receipts 26/11 collected 500 and 04/12 collected 100; commissions 50 and 10 |
 //! | B2     | Bruno | 05/12/2025–05/12/2026 (73 / 87,60), not renewed               |                                             |
 
+use crate::book::{self, insert_receipt};
 use crate::common;
 use crate::portfolio;
 use crate::visible_text;
@@ -26,10 +27,7 @@ use common::{TestApp, TestDatabase, create_staff};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use soriano::auth::staff::Role;
-use soriano::db::schema::{
-    analytics_digests, audit_log, claims, commissions, outbound_emails, policies, policy_periods,
-    products, receipts, staff_users,
-};
+use soriano::db::schema::{analytics_digests, audit_log, outbound_emails, staff_users};
 
 const PASSWORD: &str = "una clave larga de prueba";
 const ADMIN: &str = "direccion@soriano.es";
@@ -66,8 +64,8 @@ fn subscribed(conn: &mut PgConnection, email: &str) -> bool {
         .unwrap()
 }
 
-/// A policy of `customer` with `periods` (start, end, net, total), oldest first; the policy
-/// mirrors the last one.
+/// A policy of `customer` on the catalogue's first product with `periods` (start, end, net,
+/// total), oldest first; one that is not active changed status at its last period's end.
 fn insert_policy(
     conn: &mut PgConnection,
     customer: i64,
@@ -76,52 +74,21 @@ fn insert_policy(
     periods: &[(NaiveDate, NaiveDate, i64, i64)],
     status: &str,
 ) -> i64 {
-    let (product, carrier, line): (i64, i64, i64) = products::table
-        .order(products::id)
-        .select((products::id, products::carrier_id, products::line_id))
-        .first(conn)
-        .unwrap();
-    let &(start, end, net, total) = periods.last().unwrap();
-    let id: i64 = diesel::insert_into(policies::table)
-        .values((
-            policies::customer_id.eq(customer),
-            policies::carrier_id.eq(carrier),
-            policies::product_id.eq(product),
-            policies::line_id.eq(line),
-            policies::number.eq(number),
-            policies::status.eq(status),
-            policies::start_date.eq(start),
-            policies::end_date.eq(end),
-            policies::net_premium_cents.eq(net),
-            policies::total_premium_cents.eq(total),
-            policies::payment_frequency.eq("annual"),
-            policies::agent_staff_id.eq(agent),
-            policies::status_changed_on.eq((status != "active").then_some(end)),
-        ))
-        .returning(policies::id)
-        .get_result(conn)
-        .unwrap();
-    for &(start, end, net, total) in periods {
-        diesel::insert_into(policy_periods::table)
-            .values((
-                policy_periods::policy_id.eq(id),
-                policy_periods::start_date.eq(start),
-                policy_periods::end_date.eq(end),
-                policy_periods::net_premium_cents.eq(net),
-                policy_periods::total_premium_cents.eq(total),
-            ))
-            .execute(conn)
-            .unwrap();
-    }
-    id
-}
-
-fn customer_of(conn: &mut PgConnection, policy: i64) -> i64 {
-    policies::table
-        .find(policy)
-        .select(policies::customer_id)
-        .first(conn)
-        .unwrap()
+    let product = book::first_product(conn);
+    let &(_, end, _, _) = periods.last().unwrap();
+    book::insert_policy(
+        conn,
+        book::NewPolicy {
+            customer,
+            product,
+            agent,
+            number,
+            periods,
+            status,
+            reason: None,
+            changed_on: (status != "active").then_some(end),
+        },
+    )
 }
 
 /// A claim of `policy` that happened on `incident`: (status, claimed, paid).
@@ -132,85 +99,12 @@ fn insert_claim(
     incident: NaiveDate,
     (status, claimed, paid): (&str, Option<i64>, Option<i64>),
 ) {
-    let customer = customer_of(conn, policy);
-    diesel::insert_into(claims::table)
-        .values((
-            claims::number.eq(number),
-            claims::policy_id.eq(policy),
-            claims::customer_id.eq(customer),
-            claims::incident_date.eq(incident),
-            claims::kind.eq("colisión"),
-            claims::description.eq("Siniestro de prueba"),
-            claims::status.eq(status),
-            claims::claimed_cents.eq(claimed),
-            claims::paid_cents.eq(paid),
-        ))
-        .execute(conn)
-        .unwrap();
-}
-
-/// A receipt of `policy` due on `due` for `amount`, in `status` (with its date and reason).
-fn insert_receipt(
-    conn: &mut PgConnection,
-    number: &str,
-    policy: i64,
-    due: NaiveDate,
-    amount: i64,
-    status: &str,
-) -> i64 {
-    let customer = customer_of(conn, policy);
-    let on = due + chrono::Duration::days(1);
-    diesel::insert_into(receipts::table)
-        .values((
-            receipts::policy_id.eq(policy),
-            receipts::customer_id.eq(customer),
-            receipts::number.eq(number),
-            receipts::period_start.eq(due),
-            receipts::period_end.eq(due + chrono::Duration::days(365)),
-            receipts::due_date.eq(due),
-            receipts::amount_cents.eq(amount),
-            receipts::net_cents.eq(amount * 10 / 12),
-            receipts::status.eq(status),
-            receipts::collected_on.eq((status == "cobrado").then_some(on)),
-            receipts::returned_on.eq((status == "devuelto").then_some(on)),
-            receipts::return_reason.eq((status == "devuelto").then_some("Cuenta sin fondos")),
-        ))
-        .returning(receipts::id)
-        .get_result(conn)
-        .unwrap()
+    book::insert_claim(conn, number, policy, incident, status, claimed, None, paid);
 }
 
 /// An earned commission line of `receipt` booked on `on` (the agent's share a fifth).
 fn insert_commission(conn: &mut PgConnection, receipt: i64, on: NaiveDate, amount: i64) {
-    let (policy, product, carrier, agent): (i64, i64, i64, Option<i64>) = policies::table
-        .inner_join(receipts::table)
-        .filter(receipts::id.eq(receipt))
-        .select((
-            policies::id,
-            policies::product_id,
-            policies::carrier_id,
-            policies::agent_staff_id,
-        ))
-        .first(conn)
-        .unwrap();
-    diesel::insert_into(commissions::table)
-        .values((
-            commissions::receipt_id.eq(receipt),
-            commissions::kind.eq("earned"),
-            commissions::renewal.eq(false),
-            commissions::carrier_id.eq(carrier),
-            commissions::product_id.eq(product),
-            commissions::policy_id.eq(policy),
-            commissions::agent_staff_id.eq(agent),
-            commissions::base_cents.eq(amount * 10),
-            commissions::rate_bp.eq(1_000),
-            commissions::amount_cents.eq(amount),
-            commissions::agent_share_bp.eq(2_000),
-            commissions::agent_amount_cents.eq(amount / 5),
-            commissions::booked_on.eq(on),
-        ))
-        .execute(conn)
-        .unwrap();
+    book::insert_commission(conn, receipt, on, amount, amount / 5);
 }
 
 /// The staff and the book of the module's table. Opted in: the administrator, Ana (agent),

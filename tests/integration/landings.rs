@@ -1157,6 +1157,9 @@ async fn each_consent_keeps_the_exact_words_the_visitor_accepted() {
     .set(soriano::db::schema::landings::privacy_text.eq(&changed))
     .execute(&mut app.db.conn())
     .unwrap();
+    // As the editor's save does: the site's copy of the landing is dropped, so the next visitor
+    // reads (and accepts) the new words.
+    app.state.landing_pages.clear();
     let served = open(&app, "/l/hogar").await;
     assert_eq!(
         send(&app, &served, &good("c2@example.es")).await.status(),

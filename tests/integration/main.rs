@@ -6,6 +6,9 @@
 //! (`query_counts.rs`: Diesel's instrumentation is process-wide, so other tests running at
 //! the same time would be counted).
 
+#[allow(dead_code)]
+#[path = "../common/book.rs"]
+mod book;
 #[path = "../common/mod.rs"]
 mod common;
 #[path = "../portal_support/mod.rs"]

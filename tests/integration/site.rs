@@ -527,6 +527,34 @@ async fn staff_create_preview_publish_and_edit_a_landing_and_its_variants() {
         .unwrap()
         .status();
     assert_eq!(status, StatusCode::OK);
+    // The site keeps published landings in memory for a few seconds; the editor's change
+    // shows at once all the same (this instance's copy is cleared).
+    let response = app
+        .post_form(
+            &format!("/admin/landings/{id}/despublicar"),
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let status = public
+        .get(app.url("/l/seguro-comercio"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::NOT_FOUND, "withdrawn at once");
+    app.post_form(
+        &format!("/admin/landings/{id}/publicar"),
+        &[("csrf_token", csrf.as_str())],
+    )
+    .await;
+    let status = public
+        .get(app.url("/l/seguro-comercio"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
     let show = app
         .get(&format!("/admin/landings/{id}"))
         .await
@@ -546,6 +574,8 @@ async fn staff_create_preview_publish_and_edit_a_landing_and_its_variants() {
         [
             "landing.created",
             "landing.variant_created",
+            "landing.published",
+            "landing.unpublished",
             "landing.published"
         ]
     );

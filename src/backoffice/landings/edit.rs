@@ -91,6 +91,7 @@ pub async fn create(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
+    pages: web::Data<PublishedLandings>,
     form: crate::web::form::StrictForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
@@ -137,6 +138,7 @@ pub async fn create(
             Ok(Saved::Done(id))
         })
         .await?;
+    pages.clear();
     match saved {
         Saved::Done(id) => Ok(flash::redirect(
             &format!("/admin/landings/{id}"),
@@ -186,6 +188,7 @@ pub async fn update(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
+    pages: web::Data<PublishedLandings>,
     path: web::Path<i64>,
     form: crate::web::form::StrictForm<LandingForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -212,6 +215,7 @@ pub async fn update(
             Ok(Saved::Done(id))
         })
         .await?;
+    pages.clear();
     match saved {
         Saved::Invalid(errors) => {
             let page = FormPage {

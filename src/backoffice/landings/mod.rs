@@ -20,6 +20,7 @@ use crate::landings::ab::{self, Significance};
 use crate::landings::blocks::{Blocks, Hero};
 use crate::landings::editor::{self, LandingForm, VariantForm};
 use crate::landings::form::Errors;
+use crate::landings::published::PublishedLandings;
 use crate::landings::{self, LandingRow, VariantRow};
 use crate::listing::PageNumber;
 use crate::site::landings::{Hidden, LandingPage};

@@ -152,6 +152,7 @@ pub(super) async fn set_published(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
+    pages: web::Data<PublishedLandings>,
     id: i64,
     published: bool,
 ) -> Result<HttpResponse, AppError> {
@@ -176,6 +177,7 @@ pub(super) async fn set_published(
             Ok(true)
         })
         .await?;
+    pages.clear();
     if !found {
         return Err(AppError::NotFound);
     }
@@ -195,9 +197,10 @@ pub async fn publish(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
+    pages: web::Data<PublishedLandings>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_published(staff, meta, db, path.into_inner(), true).await
+    set_published(staff, meta, db, pages, path.into_inner(), true).await
 }
 
 /// POST /admin/landings/{id}/despublicar
@@ -205,9 +208,10 @@ pub async fn unpublish(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
+    pages: web::Data<PublishedLandings>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    set_published(staff, meta, db, path.into_inner(), false).await
+    set_published(staff, meta, db, pages, path.into_inner(), false).await
 }
 
 #[derive(Debug, Deserialize)]

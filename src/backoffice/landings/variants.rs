@@ -179,10 +179,11 @@ pub async fn create_variant(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
+    pages: web::Data<PublishedLandings>,
     path: web::Path<i64>,
     form: crate::web::form::StrictForm<VariantSubmit>,
 ) -> Result<HttpResponse, AppError> {
-    save_variant(
+    let response = save_variant(
         ctx,
         staff,
         meta,
@@ -191,7 +192,9 @@ pub async fn create_variant(
         None,
         form.into_inner(),
     )
-    .await
+    .await;
+    pages.clear();
+    response
 }
 
 /// POST /admin/landings/{id}/variantes/{variant}
@@ -200,11 +203,12 @@ pub async fn update_variant(
     staff: CurrentStaff,
     meta: RequestMeta,
     db: web::Data<Db>,
+    pages: web::Data<PublishedLandings>,
     path: web::Path<(i64, i64)>,
     form: crate::web::form::StrictForm<VariantSubmit>,
 ) -> Result<HttpResponse, AppError> {
     let (id, variant_id) = path.into_inner();
-    save_variant(
+    let response = save_variant(
         ctx,
         staff,
         meta,
@@ -213,5 +217,7 @@ pub async fn update_variant(
         Some(variant_id),
         form.into_inner(),
     )
-    .await
+    .await;
+    pages.clear();
+    response
 }

@@ -9,6 +9,7 @@ pub mod blocks;
 pub mod editor;
 pub mod form;
 pub mod intake;
+pub mod published;
 pub mod spam;
 pub mod visits;
 
