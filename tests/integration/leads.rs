@@ -875,6 +875,15 @@ async fn the_source_report_counts_conversions_and_time_to_first_contact() {
         .find(|r| r.key.as_deref() == Some("a"))
         .unwrap();
     assert_eq!(campaign.leads, 3);
+    // All four assigned to the same agent, named in the report.
+    assert_eq!(report.by_agent.len(), 1);
+    assert_eq!(report.by_agent[0].leads, 4);
+    assert!(
+        report.by_agent[0]
+            .key
+            .as_deref()
+            .is_some_and(|name| !name.is_empty())
+    );
     assert_eq!(report.total.leads, 4);
     assert_eq!(report.total.converted, 1);
     // Out of the range: nothing.
@@ -892,6 +901,8 @@ async fn the_source_report_counts_conversions_and_time_to_first_contact() {
     let page = app.get("/admin/leads/informe").await.text().await.unwrap();
     assert!(page.contains("33,3 %"), "{page}");
     assert!(page.contains("2,0 h"));
+    assert!(page.contains("Por comercial"));
+    assert!(!page.contains("Landing n.º"));
     let bad = app
         .get("/admin/leads/informe?desde=2026-12-01&hasta=2026-01-01")
         .await;

@@ -60,7 +60,7 @@ pub struct ReportTable {
     pub rows: Vec<ReportRowView>,
 }
 
-/// GET /admin/leads/informe?desde=&hasta=: leads by source, campaign and landing for a range
+/// GET /admin/leads/informe?desde=&hasta=: leads by source, campaign, landing and agent for a range
 /// of days (this month so far by default).
 pub async fn report(
     ctx: PageContext,
@@ -136,9 +136,21 @@ pub async fn report(
                         let key = r
                             .key
                             .as_deref()
-                            .map(|k| format!("Landing n.º {k}"))
+                            .map(str::to_owned)
                             .unwrap_or_else(|| "Sin landing".to_owned());
                         report_view(r, key)
+                    })
+                    .collect(),
+            },
+            ReportTable {
+                title: "Por comercial",
+                heading: "Comercial",
+                key: "comercial",
+                rows: data
+                    .by_agent
+                    .iter()
+                    .map(|r| {
+                        report_view(r, r.key.clone().unwrap_or_else(|| "Sin asignar".to_owned()))
                     })
                     .collect(),
             },

@@ -670,7 +670,8 @@ pub fn campaigns(conn: &mut PgConnection, scope: PortfolioScope) -> QueryResult<
 /// One line of the source report.
 #[derive(Debug, Clone, PartialEq, QueryableByName)]
 pub struct ReportRow {
-    /// The source code, the campaign or the landing id; `None` when the lead had none.
+    /// The source code, the campaign, the landing's title or the agent's name; `None` when the
+    /// lead had none.
     #[diesel(sql_type = Nullable<Text>)]
     pub key: Option<String>,
     #[diesel(sql_type = BigInt)]
@@ -701,12 +702,13 @@ pub struct Report {
     pub by_source: Vec<ReportRow>,
     pub by_campaign: Vec<ReportRow>,
     pub by_landing: Vec<ReportRow>,
+    pub by_agent: Vec<ReportRow>,
     pub total: ReportRow,
 }
 
 /// Leads created between the Madrid days `from` and `to` (both included) within `scope`, by
-/// source, campaign and landing: how many, how many became customers, and the median and
-/// average time to the first contact. Four grouped scans of the range (`leads_created_idx`).
+/// source, campaign, landing and assigned agent: how many, how many became customers, and the median and
+/// average time to the first contact. Five grouped scans of the range (`leads_created_idx`).
 pub fn report(
     conn: &mut PgConnection,
     scope: PortfolioScope,
@@ -718,11 +720,14 @@ pub fn report(
     let owner = scope.owner();
     let mut by = |key: &str| -> QueryResult<Vec<ReportRow>> {
         diesel::sql_query(format!(
-            "SELECT {key} AS key, count(*) AS leads, count(customer_id) AS converted, \
-             (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_contacted_at - created_at)) / 3600.0)::float8 AS median_hours, \
-             (avg(extract(epoch FROM first_contacted_at - created_at)) / 3600.0)::float8 AS avg_hours \
-             FROM leads WHERE created_at >= $1 AND created_at < $2 \
-             AND ($3::bigint IS NULL OR assigned_staff_id = $3) \
+            "SELECT {key} AS key, count(*) AS leads, count(l.customer_id) AS converted, \
+             (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM l.first_contacted_at - l.created_at)) / 3600.0)::float8 AS median_hours, \
+             (avg(extract(epoch FROM l.first_contacted_at - l.created_at)) / 3600.0)::float8 AS avg_hours \
+             FROM leads l \
+             LEFT JOIN landings lp ON lp.id = l.landing_id \
+             LEFT JOIN staff_users su ON su.id = l.assigned_staff_id \
+             WHERE l.created_at >= $1 AND l.created_at < $2 \
+             AND ($3::bigint IS NULL OR l.assigned_staff_id = $3) \
              GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT 500"
         ))
         .bind::<Timestamptz, _>(start)
@@ -730,9 +735,10 @@ pub fn report(
         .bind::<Nullable<BigInt>, _>(owner)
         .load(conn)
     };
-    let by_source = by("source")?;
-    let by_campaign = by("campaign")?;
-    let by_landing = by("landing_id::text")?;
+    let by_source = by("l.source")?;
+    let by_campaign = by("l.campaign")?;
+    let by_landing = by("lp.title")?;
+    let by_agent = by("su.name")?;
     let total = by("NULL::text")?.into_iter().next().unwrap_or(ReportRow {
         key: None,
         leads: 0,
@@ -744,6 +750,7 @@ pub fn report(
         by_source,
         by_campaign,
         by_landing,
+        by_agent,
         total,
     })
 }
