@@ -79,7 +79,8 @@ pub fn build(
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/favicon.ico", web::get().to(assets::favicon))
-        .configure(crate::site::routes)
+        // The two faces' scopes first: a prefix comparison each, where the site's resources
+        // with `{param}` each cost a pattern match (the router tries them in order).
         .service(crate::portal::routes(
             state.db.clone(),
             state.keys.clone(),
@@ -92,7 +93,8 @@ pub fn build(
         ));
     #[cfg(feature = "bench")]
     let app = app.configure(crate::bench::routes);
-    app.default_service(web::to(not_found))
+    app.configure(crate::site::routes)
+        .default_service(web::to(not_found))
         // Innermost first: the last `wrap` sees the request first.
         .wrap(from_fn(flash::flash_messages))
         .wrap(from_fn(csrf::csrf_guard))

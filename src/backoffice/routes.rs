@@ -38,17 +38,18 @@ macro_rules! staff_routes {
 
         /// Mounts every route of the table on `scope`, each behind its permission check.
         pub fn register(scope: actix_web::Scope) -> actix_web::Scope {
-            scope
+            let mut sections = Sections::new(scope);
             $(
-                .service(
-                    web::resource($path)
+                sections.add($path, |rest| {
+                    web::resource(rest)
                         .guard(method_guard(stringify!($method)))
                         .wrap(from_fn(|req: ServiceRequest, next: Next<BoxBody>| {
                             require_permission(Permission::$permission, req, next)
                         }))
-                        .to($handler),
-                )
+                        .to($handler)
+                });
             )*
+            sections.mount()
         }
     };
 }
@@ -312,6 +313,62 @@ staff_routes! {
     POST "/automatizacion/ejecuciones/{id}/reintentar" => crate::backoffice::automation::retry_run, ManageAutomation;
 }
 
+/// The routes grouped in one scope per section (the path's first segment: `/polizas`,
+/// `/clientes`...). actix-web's router tries resources one after another, and a resource with a
+/// `{param}` costs a regular-expression match: in one flat list, `/admin/comisiones` was tested
+/// against some sixty patterns before its own, on every request, and the request logger's route
+/// lookup walked them again. A section's scope is a plain prefix comparison, so a request now
+/// meets the patterns of its own section only. Order within a section is the table's order.
+struct Sections {
+    top: actix_web::Scope,
+    sections: Vec<(&'static str, actix_web::Scope)>,
+}
+
+impl Sections {
+    fn new(top: actix_web::Scope) -> Self {
+        Self {
+            top,
+            sections: Vec::new(),
+        }
+    }
+
+    /// Adds the resource built by `resource` (given the path below its section) under the
+    /// section of `path`; a path without a section ("" or "/") goes on the top scope.
+    fn add<F>(&mut self, path: &'static str, resource: impl FnOnce(&'static str) -> F)
+    where
+        F: actix_web::dev::HttpServiceFactory + 'static,
+    {
+        let Some((section, rest)) = section_of(path) else {
+            let top = std::mem::replace(&mut self.top, web::scope(""));
+            self.top = top.service(resource(path));
+            return;
+        };
+        let index = match self.sections.iter().position(|(name, _)| *name == section) {
+            Some(index) => index,
+            None => {
+                self.sections.push((section, web::scope(section)));
+                self.sections.len() - 1
+            }
+        };
+        let scope = std::mem::replace(&mut self.sections[index].1, web::scope(""));
+        self.sections[index].1 = scope.service(resource(rest));
+    }
+
+    fn mount(self) -> actix_web::Scope {
+        self.sections
+            .into_iter()
+            .fold(self.top, |top, (_, section)| top.service(section))
+    }
+}
+
+/// `/polizas/{id}/anular` → (`/polizas`, `/{id}/anular`); `/polizas` → (`/polizas`, ``).
+fn section_of(path: &'static str) -> Option<(&'static str, &'static str)> {
+    let rest = path.strip_prefix('/')?;
+    let end = rest.find('/').map_or(path.len(), |at| at + 1);
+    let (section, rest) = path.split_at(end);
+    (section.len() > 1 && !section.contains('{')).then_some((section, rest))
+}
+
 fn method_guard(method: &str) -> impl guard::Guard + use<> {
     match method {
         "POST" => guard::Method(actix_web::http::Method::POST),
@@ -337,4 +394,30 @@ async fn require_permission(
         return Ok(req.error_response(AppError::Forbidden));
     }
     next.call(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_split_at_its_first_segment() {
+        assert_eq!(section_of("/polizas"), Some(("/polizas", "")));
+        assert_eq!(
+            section_of("/polizas/{id}/anular"),
+            Some(("/polizas", "/{id}/anular"))
+        );
+        assert_eq!(section_of(""), None);
+        assert_eq!(section_of("/"), None);
+    }
+
+    #[test]
+    fn every_route_has_a_section_but_the_dashboard() {
+        let top: Vec<&str> = ROUTES
+            .iter()
+            .filter(|route| section_of(route.path).is_none())
+            .map(|route| route.path)
+            .collect();
+        assert_eq!(top, ["", "/"]);
+    }
 }

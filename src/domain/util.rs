@@ -24,7 +24,14 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // Every signed-in request hashes its session key: a table, not a `format!` per byte.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)] as char);
+        out.push(DIGITS[usize::from(byte & 0x0f)] as char);
+    }
+    out
 }
 
 /// URL-safe HMAC-SHA256 of `message` under `key`.
@@ -110,6 +117,15 @@ mod tests {
         assert_eq!(hmac_token(b"k", b"m"), hmac_token(b"k", b"m"));
         assert_ne!(hmac_token(b"k", b"m"), hmac_token(b"k2", b"m"));
         assert_ne!(hmac_token(b"k", b"m"), hmac_token(b"k", b"m2"));
+    }
+
+    #[test]
+    fn hex_is_lower_case_two_digits_per_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::landings::published::{Published, PublishedLandings};
 use crate::landings::visits::VisitTally;
 use crate::landings::{self, Blocks, LandingRow, VariantRow, ab, spam};
 use crate::validation::{FieldErrors, SummaryItem};
+use crate::web::AppKeys;
 use crate::web::error::AppError;
 use crate::web::form::Form;
 use crate::web::page::PageContext;
@@ -224,6 +225,7 @@ pub async fn show(
     visits: web::Data<VisitTally>,
     pages: web::Data<PublishedLandings>,
     config: web::Data<Config>,
+    keys: web::Data<AppKeys>,
     path: web::Path<String>,
     utm: web::Query<Utm>,
 ) -> Result<HttpResponse, AppError> {
@@ -259,7 +261,7 @@ pub async fn show(
     .collect();
     let hidden = Hidden {
         form_token: crate::db::form_submissions::new_token(),
-        started: spam::stamp(&spam::stamp_key(&config.secret_key), Utc::now()),
+        started: spam::stamp(&keys.form_stamp, Utc::now()),
         variant_id,
         tracking,
     };
@@ -332,12 +334,15 @@ pub(crate) fn invalid_text(
 }
 
 /// POST /l/{slug}
+// A handler's parameters are its extractors.
+#[allow(clippy::too_many_arguments)]
 pub async fn submit(
     ctx: PageContext,
     meta: RequestMeta,
     db: web::Data<Db>,
     pages: web::Data<PublishedLandings>,
     config: web::Data<Config>,
+    keys: web::Data<AppKeys>,
     path: web::Path<String>,
     form: Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -366,7 +371,7 @@ pub async fn submit(
         marketing_text_id: landing.marketing_text_id,
         asks_marketing: !landing.marketing_text.trim().is_empty(),
     };
-    let key = spam::stamp_key(&config.secret_key);
+    let key = keys.form_stamp.clone();
     let sender = Sender {
         ip: meta.ip.clone(),
         user_agent: meta.user_agent.clone(),

@@ -25,6 +25,7 @@ use crate::site::landings::{
     value_of,
 };
 use crate::validation::SummaryItem;
+use crate::web::AppKeys;
 use crate::web::error::AppError;
 use crate::web::form::Form;
 use crate::web::listing::Pager;
@@ -252,10 +253,11 @@ impl ContactPage {
 pub async fn contact(
     ctx: PageContext,
     config: web::Data<Config>,
+    keys: web::Data<AppKeys>,
 ) -> Result<HttpResponse, AppError> {
     let hidden = Hidden {
         form_token: crate::db::form_submissions::new_token(),
-        started: spam::stamp(&spam::stamp_key(&config.secret_key), Utc::now()),
+        started: spam::stamp(&keys.form_stamp, Utc::now()),
         variant_id: 0,
         tracking: vec![],
     };
@@ -273,6 +275,7 @@ pub async fn contact_submit(
     meta: RequestMeta,
     db: web::Data<Db>,
     config: web::Data<Config>,
+    keys: web::Data<AppKeys>,
     form: Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     // Line breaks are fine in the target's textareas, known only once the target is.
@@ -293,7 +296,7 @@ pub async fn contact_submit(
     let sender = Sender {
         ip: meta.ip.clone(),
         user_agent: meta.user_agent.clone(),
-        stamp_key: spam::stamp_key(&config.secret_key),
+        stamp_key: keys.form_stamp.clone(),
         base_url: config.base_url.to_string(),
     };
     let values = sent.clone();
@@ -343,7 +346,7 @@ pub async fn contact_submit(
             let errors = intake::validate(&retry_target, &sent.iter().cloned().collect())
                 .err()
                 .unwrap_or_default();
-            let started = spam::stamp(&spam::stamp_key(&config.secret_key), Utc::now());
+            let started = spam::stamp(&keys.form_stamp, Utc::now());
             let mut page = ContactPage::new(
                 ctx,
                 &config,

@@ -29,6 +29,8 @@ pub struct AppKeys {
     pub csrf: Vec<u8>,
     pub cookie: Key,
     pub session: Key,
+    /// Signs the time a public form was served (`landings::spam`); derived once, not per visit.
+    pub form_stamp: Vec<u8>,
 }
 
 impl AppKeys {
@@ -40,6 +42,7 @@ impl AppKeys {
             csrf: derive("csrf"),
             cookie: Key::from(&cookie_material),
             session: Key::from(&session_material),
+            form_stamp: crate::landings::spam::stamp_key(secret),
         }
     }
 }

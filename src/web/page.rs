@@ -80,10 +80,14 @@ impl PageContext {
 
     /// For `aria-current` in navigation: the current path is `prefix` or below it.
     pub fn is_current(&self, prefix: &str) -> bool {
+        // Every menu link asks on every page: no allocation here.
+        let Some(rest) = self.path.strip_prefix(prefix) else {
+            return false;
+        };
         if prefix == "/" || prefix == "/admin" || prefix == "/portal" {
-            self.path == prefix || self.path == format!("{prefix}/")
+            rest.is_empty() || rest == "/"
         } else {
-            self.path == prefix || self.path.starts_with(&format!("{prefix}/"))
+            rest.is_empty() || rest.starts_with('/')
         }
     }
 }
@@ -94,5 +98,36 @@ impl FromRequest for PageContext {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(Self::from_request_parts(req)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(path: &str) -> PageContext {
+        PageContext {
+            csrf_token: String::new(),
+            flashes: Vec::new(),
+            path: path.to_owned(),
+            htmx: false,
+            request_id: String::new(),
+            staff: None,
+            client: None,
+        }
+    }
+
+    #[test]
+    fn a_link_is_current_on_its_path_and_below_it() {
+        assert!(at("/admin/clientes").is_current("/admin/clientes"));
+        assert!(at("/admin/clientes/7").is_current("/admin/clientes"));
+        assert!(!at("/admin/clientesx").is_current("/admin/clientes"));
+        assert!(!at("/admin/polizas").is_current("/admin/clientes"));
+        // A face's home only on itself, not on every page below it.
+        assert!(at("/admin").is_current("/admin"));
+        assert!(at("/admin/").is_current("/admin"));
+        assert!(!at("/admin/clientes").is_current("/admin"));
+        assert!(at("/").is_current("/"));
+        assert!(!at("/seguros").is_current("/"));
     }
 }

@@ -625,3 +625,30 @@ fn the_check_list_catches_what_issue_14_found() {
         );
     }
 }
+
+/// The routes are mounted in one scope per section (`/polizas`, `/clientes`...): what lies
+/// next to a route, but is none, is still "not found" (and a section is a whole segment).
+#[actix_web::test]
+async fn near_misses_of_a_section_are_not_found() {
+    let app = TestApp::spawn_with(|conn| {
+        create_staff(conn, "admin@soriano.es", Role::Admin, PASSWORD);
+    })
+    .await;
+    app.sign_in("admin@soriano.es", PASSWORD).await;
+    assert_eq!(app.get("/admin/polizas").await.status(), StatusCode::OK);
+    assert_eq!(app.get("/admin").await.status(), StatusCode::OK);
+    for path in [
+        "/admin/polizasx",
+        "/admin/polizas/",
+        "/admin/polizas/1/nada",
+        "/admin/clientes/1/editar/mas",
+        "/admin/no-existe",
+    ] {
+        assert_eq!(
+            app.get(path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    app.stop().await;
+}
