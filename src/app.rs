@@ -77,7 +77,8 @@ pub fn build(
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
-        .route("/static/{path:.*}", web::get().to(assets::serve))
+        // A scope: every other request passes it with a prefix comparison, not a pattern match.
+        .service(web::scope("/static").route("/{path:.*}", web::get().to(assets::serve)))
         .route("/favicon.ico", web::get().to(assets::favicon))
         // The two faces' scopes first: a prefix comparison each, where the site's resources
         // with `{param}` each cost a pattern match (the router tries them in order).

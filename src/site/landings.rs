@@ -109,7 +109,7 @@ pub struct Hidden {
 pub struct LandingPage {
     pub ctx: PageContext,
     pub landing: LandingRow,
-    pub blocks: Blocks,
+    pub blocks: Arc<Blocks>,
     pub fields: Vec<FieldView>,
     pub hidden: Hidden,
     pub privacy_checked: bool,
@@ -125,7 +125,8 @@ pub struct LandingPage {
 }
 
 impl LandingPage {
-    /// Builds the page of `landing` shown with `variant`.
+    /// Builds the page of `landing` shown with `variant` (the back-office's preview: parses
+    /// the form and the blocks from the rows).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         ctx: PageContext,
@@ -137,7 +138,50 @@ impl LandingPage {
         errors: &Errors,
         preview: bool,
     ) -> Self {
-        let fields = FieldView::build(&landing.fields(), values, errors);
+        let fields = landing.fields();
+        let blocks = Arc::new(Blocks::from_json(&variant.blocks));
+        Self::build(
+            ctx, config, landing, &fields, blocks, hidden, values, errors, preview,
+        )
+    }
+
+    /// The page of a published landing with its variant at `index`, from what the cache
+    /// already parsed.
+    pub fn shown(
+        ctx: PageContext,
+        config: &Config,
+        published: &Published,
+        index: usize,
+        hidden: Hidden,
+        values: &[(String, String)],
+        errors: &Errors,
+    ) -> Self {
+        Self::build(
+            ctx,
+            config,
+            published.landing.clone(),
+            &published.fields,
+            Arc::clone(&published.blocks[index]),
+            hidden,
+            values,
+            errors,
+            false,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        ctx: PageContext,
+        config: &Config,
+        landing: LandingRow,
+        fields: &[FormField],
+        blocks: Arc<Blocks>,
+        hidden: Hidden,
+        values: &[(String, String)],
+        errors: &Errors,
+        preview: bool,
+    ) -> Self {
+        let fields = FieldView::build(fields, values, errors);
         let checked = |name| matches!(value_of(values, name), "si" | "sí" | "on" | "true" | "1");
         let privacy_error = errors.get(intake::PRIVACY_FIELD).cloned();
         Self {
@@ -152,7 +196,7 @@ impl LandingPage {
             summary: lead_form_summary(&fields, privacy_error.as_ref()),
             notice: "",
             ctx,
-            blocks: Blocks::from_json(&variant.blocks),
+            blocks,
             fields,
             hidden,
             privacy_checked: checked(intake::PRIVACY_FIELD),
@@ -230,10 +274,9 @@ pub async fn show(
     utm: web::Query<Utm>,
 ) -> Result<HttpResponse, AppError> {
     let published = load(&db, &pages, &path.into_inner()).await?;
-    let landing = published.landing.clone();
-    let (index, new_visitor) = sticky_variant(&req, landing.id, &published.variants);
-    let variant = published.variants[index].clone();
-    let variant_id = variant.id;
+    let landing_id = published.landing.id;
+    let (index, new_visitor) = sticky_variant(&req, landing_id, &published.variants);
+    let variant_id = published.variants[index].id;
     visits.add(variant_id, landings::today());
     let referrer = req
         .headers()
@@ -265,17 +308,7 @@ pub async fn show(
         variant_id,
         tracking,
     };
-    let landing_id = landing.id;
-    let page = LandingPage::new(
-        ctx,
-        &config,
-        landing,
-        &variant,
-        hidden,
-        &[],
-        &Errors::new(),
-        false,
-    );
+    let page = LandingPage::shown(ctx, &config, &published, index, hidden, &[], &Errors::new());
     let mut response = render::html(&page)?;
     // The page carries one-time tokens: never from a cache.
     response.headers_mut().insert(
@@ -348,24 +381,24 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let published = load(&db, &pages, &slug).await?;
-    let (landing, variants) = (published.landing.clone(), &published.variants);
+    let (landing, variants) = (&published.landing, &published.variants);
     // Line breaks are fine in the target's textareas, known only once the target is.
     let bad_text = (form.text_errors(&[]), form.control_errors());
     let sent = form.into_inner();
     // The variant the page was shown with; anything else (tampering) counts for the first.
-    let variant = value_of(&sent, "variante")
+    let index = value_of(&sent, "variante")
         .parse::<i64>()
         .ok()
-        .and_then(|id| variants.iter().find(|v| v.id == id))
-        .unwrap_or(&variants[0])
-        .clone();
+        .and_then(|id| variants.iter().position(|v| v.id == id))
+        .unwrap_or(0);
+    let variant_id = variants[index].id;
     let target = Target {
         source: "landing",
         landing_id: Some(landing.id),
-        variant_id: Some(variant.id),
+        variant_id: Some(variant_id),
         line_id: landing.line_id,
         campaign: landing.campaign.clone(),
-        fields: landing.fields(),
+        fields: published.fields.clone(),
         consent_version: landing.consent_version.clone(),
         privacy_text_id: landing.privacy_text_id,
         marketing_text_id: landing.marketing_text_id,
@@ -395,10 +428,8 @@ pub async fn submit(
             Ok(crate::web::flash::see_other(&format!("/l/{slug}/gracias")))
         }
         Outcome::Invalid(errors) => {
-            let hidden = kept_hidden(&sent, variant.id, value_of(&sent, spam::STARTED_FIELD));
-            let page = LandingPage::new(
-                ctx, &config, landing, &variant, hidden, &sent, &errors, false,
-            );
+            let hidden = kept_hidden(&sent, variant_id, value_of(&sent, spam::STARTED_FIELD));
+            let page = LandingPage::shown(ctx, &config, &published, index, hidden, &sent, &errors);
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Outcome::Bot(sign) if sign.person_may_retry() => {
@@ -408,10 +439,9 @@ pub async fn submit(
                 .err()
                 .unwrap_or_default();
             let started = spam::stamp(&key, Utc::now());
-            let hidden = kept_hidden(&sent, variant.id, &started);
-            let mut page = LandingPage::new(
-                ctx, &config, landing, &variant, hidden, &sent, &errors, false,
-            );
+            let hidden = kept_hidden(&sent, variant_id, &started);
+            let mut page =
+                LandingPage::shown(ctx, &config, &published, index, hidden, &sent, &errors);
             page.notice = RETRY_NOTICE;
             render::html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

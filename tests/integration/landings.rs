@@ -647,8 +647,9 @@ async fn variants_stick_to_a_visitor_and_count_visits() {
     assert_eq!(visits.len(), 1);
     assert_eq!(visits[0].0.to_string(), first.variant);
     assert_eq!(visits[0].1, 5);
-    // New visitors (no cookie) are split between both variants.
-    let mut seen = std::collections::HashSet::new();
+    // New visitors (no cookie) are split between both variants, each shown with its own
+    // content (the published-landing cache keeps each variant's blocks parsed, by position).
+    let mut seen = std::collections::HashMap::new();
     for _ in 0..40 {
         let client = common::new_client();
         let html = client
@@ -659,9 +660,15 @@ async fn variants_stick_to_a_visitor_and_count_visits() {
             .text()
             .await
             .unwrap();
-        seen.insert(hidden(&html, "variante"));
+        let title = if html.contains("Título A") { "A" } else { "B" };
+        let earlier = seen.insert(hidden(&html, "variante"), title);
+        assert!(
+            earlier.is_none_or(|t| t == title),
+            "one variant, one content"
+        );
     }
     assert_eq!(seen.len(), 2);
+    assert_ne!(seen.values().next(), seen.values().nth(1));
 }
 
 #[actix_web::test]

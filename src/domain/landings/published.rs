@@ -10,13 +10,34 @@ use std::time::{Duration, Instant};
 
 use crate::db::{Db, DbError};
 
-use super::{LandingRow, VariantRow};
+use super::form::FormField;
+use super::{Blocks, LandingRow, VariantRow};
 
-/// A published landing with its variants (at least one).
+/// A published landing with its variants (at least one), and what every visit reads of them
+/// already parsed from their JSON: the form's fields and each variant's content blocks.
 #[derive(Debug)]
 pub struct Published {
     pub landing: LandingRow,
     pub variants: Vec<VariantRow>,
+    pub fields: Vec<FormField>,
+    /// The blocks of `variants[i]` at `i`.
+    pub blocks: Vec<Arc<Blocks>>,
+}
+
+impl Published {
+    pub fn new(landing: LandingRow, variants: Vec<VariantRow>) -> Self {
+        let fields = landing.fields();
+        let blocks = variants
+            .iter()
+            .map(|variant| Arc::new(Blocks::from_json(&variant.blocks)))
+            .collect();
+        Self {
+            landing,
+            variants,
+            fields,
+            blocks,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -41,7 +62,7 @@ impl PublishedLandings {
                     return Ok::<_, DbError>(None);
                 };
                 let variants = super::variants(conn, landing.id)?;
-                Ok(Some(Published { landing, variants }))
+                Ok(Some(Published::new(landing, variants)))
             })
             .await?;
         let Some(published) = loaded.filter(|p| !p.variants.is_empty()) else {

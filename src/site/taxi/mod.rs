@@ -25,15 +25,19 @@ use crate::web::render;
 use crate::web::request_meta::RequestMeta;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/taxi").get(quoter))
-        .service(web::resource("/taxi/precios").get(prices))
-        .service(web::resource("/taxi/desglose").get(breakdown))
-        .service(
-            web::resource("/taxi/solicitar")
-                .get(request_form)
-                .post(request_submit),
-        )
-        .service(web::resource("/taxi/presupuesto/{token}").get(public_quote));
+    // One scope: the site's other pages skip these with one prefix comparison.
+    cfg.service(
+        web::scope("/taxi")
+            .service(web::resource("").get(quoter))
+            .service(web::resource("/precios").get(prices))
+            .service(web::resource("/desglose").get(breakdown))
+            .service(
+                web::resource("/solicitar")
+                    .get(request_form)
+                    .post(request_submit),
+            )
+            .service(web::resource("/presupuesto/{token}").get(public_quote)),
+    );
 }
 
 fn today() -> chrono::NaiveDate {
