@@ -513,48 +513,33 @@ async fn staff_create_preview_publish_and_edit_a_landing_and_its_variants() {
         .get_result(&mut app.db.conn())
         .unwrap();
     assert_eq!(variants, 2);
-    let response = app
-        .post_form(
-            &format!("/admin/landings/{id}/publicar"),
-            &[("csrf_token", csrf.as_str())],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let status = public
-        .get(app.url("/l/seguro-comercio"))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, StatusCode::OK);
+    let seen = || async {
+        public
+            .get(app.url("/l/seguro-comercio"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let editor = |action: &'static str| {
+        let (csrf, app) = (csrf.clone(), &app);
+        async move {
+            app.post_form(
+                &format!("/admin/landings/{id}/{action}"),
+                &[("csrf_token", csrf.as_str())],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(editor("publicar").await, StatusCode::SEE_OTHER);
+    assert_eq!(seen().await, StatusCode::OK);
     // The site keeps published landings in memory for a few seconds; the editor's change
     // shows at once all the same (this instance's copy is cleared).
-    let response = app
-        .post_form(
-            &format!("/admin/landings/{id}/despublicar"),
-            &[("csrf_token", csrf.as_str())],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let status = public
-        .get(app.url("/l/seguro-comercio"))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, StatusCode::NOT_FOUND, "withdrawn at once");
-    app.post_form(
-        &format!("/admin/landings/{id}/publicar"),
-        &[("csrf_token", csrf.as_str())],
-    )
-    .await;
-    let status = public
-        .get(app.url("/l/seguro-comercio"))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(editor("despublicar").await, StatusCode::SEE_OTHER);
+    assert_eq!(seen().await, StatusCode::NOT_FOUND, "withdrawn at once");
+    editor("publicar").await;
+    assert_eq!(seen().await, StatusCode::OK);
     let show = app
         .get(&format!("/admin/landings/{id}"))
         .await
