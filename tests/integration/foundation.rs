@@ -545,3 +545,56 @@ async fn a_first_visit_weighs_under_30_kb_compressed() {
     assert!(total <= 30 * 1024, "first visit is {total} bytes");
     app.stop().await;
 }
+
+/// Requests waiting for a busy pool get their connection in the order they asked for it (a
+/// condition variable wakes an arbitrary waiter, and at saturation some requests lost every
+/// race until the checkout limit answered 503), and one that waits past the limit is told the
+/// database is unavailable (503), not given an internal error.
+#[actix_web::test]
+async fn requests_queue_for_the_pool_in_arrival_order() {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    let database = common::TestDatabase::new();
+    let db = soriano::db::Db::connect(&database.url, 1).unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let mut waiting = Vec::new();
+    for n in 0..8 {
+        let (db, order) = (db.clone(), order.clone());
+        waiting.push(actix_web::rt::spawn(async move {
+            db.run(move |conn| {
+                use diesel::RunQueryDsl;
+                diesel::sql_query("SELECT pg_sleep(0.02)").execute(conn)?;
+                order.lock().unwrap().push(n);
+                Ok::<_, soriano::db::DbError>(())
+            })
+            .await
+        }));
+        // Each asks a moment after the one before.
+        actix_web::rt::time::sleep(Duration::from_millis(3)).await;
+    }
+    for task in waiting {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), (0..8).collect::<Vec<_>>());
+
+    // One request holds the only connection for longer than a checkout may wait.
+    let holder = {
+        let db = db.clone();
+        actix_web::rt::spawn(async move {
+            db.run(|conn| {
+                use diesel::RunQueryDsl;
+                diesel::sql_query("SELECT pg_sleep(1.2)").execute(conn)?;
+                Ok::<_, soriano::db::DbError>(())
+            })
+            .await
+        })
+    };
+    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    let late = db
+        .run(|_| Ok::<_, soriano::db::DbError>(()))
+        .await
+        .unwrap_err();
+    assert!(late.is_unavailable(), "{late}");
+    holder.await.unwrap().unwrap();
+}

@@ -6,6 +6,12 @@
 //! because it is Diesel's own pool, needs no extra runtime glue, and measured the same on the
 //! P1 benchmark (see docs/benchmarks.md).
 //!
+//! Requests queue for the pool in arrival order before they take a blocking thread: a fair
+//! semaphore with one permit per connection ([`Db::run`]). r2d2's own wait is a condition
+//! variable, which wakes an arbitrary waiter; at saturation some requests lost every race and
+//! hit the checkout limit (503) while later ones went through, and every waiter held a
+//! blocking thread of its own.
+//!
 //! When PostgreSQL goes away, requests must fail fast with 503 rather than queue: a checkout
 //! waits at most [`CHECKOUT_TIMEOUT`] for a busy pool, but gives up at once when opening a
 //! connection fails, and while the database is known to be down ([`Db::is_down`]) it only
@@ -121,6 +127,9 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("the database task was cancelled")]
     Canceled,
+    /// Every connection stayed busy for [`CHECKOUT_TIMEOUT`] while this request queued.
+    #[error("every database connection is busy")]
+    Busy,
     /// Something else failed inside a transaction (rendering an e-mail, say), so it rolls back.
     #[error("{0}")]
     Other(String),
@@ -139,7 +148,7 @@ impl DbError {
     /// Whether the database could not be reached (as opposed to a query that went wrong).
     pub fn is_unavailable(&self) -> bool {
         match self {
-            DbError::Pool(_) => true,
+            DbError::Pool(_) | DbError::Busy => true,
             DbError::Query(error) => lost_connection(error),
             _ => false,
         }
@@ -165,6 +174,8 @@ pub struct Db {
     /// Set when connecting or a query failed for want of a server; cleared by the next
     /// statement that succeeds.
     down: Arc<AtomicBool>,
+    /// One permit per connection, handed out first come, first served.
+    queue: Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
@@ -182,6 +193,7 @@ impl Db {
         Ok(Self {
             pool,
             down: Arc::default(),
+            queue: Arc::new(tokio::sync::Semaphore::new(max_size as usize)),
         })
     }
 
@@ -242,8 +254,16 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        // Waiting here costs no thread, and the permit goes to whoever asked first. While the
+        // database is down the permits are free (every checkout fails at once).
+        let permit =
+            tokio::time::timeout(CHECKOUT_TIMEOUT, self.queue.clone().acquire_owned()).await;
+        let Ok(Ok(permit)) = permit else {
+            return Err(E::from(DbError::Busy));
+        };
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = db.checkout()?;
             let result = f(&mut conn.conn);
             // `E` is the caller's error type, so the cause cannot be inspected; a failure is
