@@ -7,55 +7,95 @@
 
 use diesel::prelude::*;
 
-use diesel::sql_types::{Array, BigInt, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
 
 use crate::db::schema::{lead_agent_lines, staff_users};
 
 /// The agent who takes the next lead of `line_id`, if there is any active agent at all.
 pub fn next_agent(conn: &mut PgConnection, line_id: Option<i64>) -> QueryResult<Option<i64>> {
-    let mut pool = "all".to_owned();
-    let mut candidates: Vec<i64> = Vec::new();
-    if let Some(line) = line_id {
-        candidates = lead_agent_lines::table
-            .inner_join(staff_users::table)
-            .filter(lead_agent_lines::line_id.eq(line))
-            .filter(staff_users::active.eq(true))
-            .filter(staff_users::role.eq("agent"))
-            .order(staff_users::id)
-            .select(staff_users::id)
-            .load(conn)?;
-        if !candidates.is_empty() {
-            pool = format!("line:{line}");
-        }
-    }
-    if candidates.is_empty() {
-        candidates = staff_users::table
-            .filter(staff_users::active.eq(true))
-            .filter(staff_users::role.eq("agent"))
-            .order(staff_users::id)
-            .select(staff_users::id)
-            .load(conn)?;
-    }
+    Ok(next_agent_with_contact(conn, line_id)?.map(|agent| agent.id))
+}
+
+/// An agent given a lead, with what the notice to them needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(QueryableByName)]
+struct Candidate {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    email: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    /// Configured for the lead's line.
+    #[diesel(sql_type = Bool)]
+    on_line: bool,
+    /// Has a turn row in the line's pool, and in the pool of all agents.
+    #[diesel(sql_type = Bool)]
+    line_turn: bool,
+    #[diesel(sql_type = Bool)]
+    all_turn: bool,
+}
+
+/// [`next_agent`] with the agent's e-mail and name. The active agents, whether each works the
+/// line and has its turn rows, come in one statement (a landing form's transaction is a chain
+/// of round trips, each a sleep and a wake-up of the thread); the turn rows are written only
+/// for agents new to the pool.
+pub fn next_agent_with_contact(
+    conn: &mut PgConnection,
+    line_id: Option<i64>,
+) -> QueryResult<Option<Agent>> {
+    let line_pool = line_id.map(|line| format!("line:{line}"));
+    let agents: Vec<Candidate> = diesel::sql_query(
+        "SELECT s.id, s.email, s.name, \
+                EXISTS (SELECT 1 FROM lead_agent_lines l \
+                        WHERE l.staff_id = s.id AND l.line_id = $1) AS on_line, \
+                EXISTS (SELECT 1 FROM lead_turns t \
+                        WHERE t.pool = $2 AND t.staff_id = s.id) AS line_turn, \
+                EXISTS (SELECT 1 FROM lead_turns t \
+                        WHERE t.pool = 'all' AND t.staff_id = s.id) AS all_turn \
+         FROM staff_users s WHERE s.active AND s.role = 'agent' ORDER BY s.id",
+    )
+    .bind::<Nullable<BigInt>, _>(line_id)
+    .bind::<Nullable<Text>, _>(&line_pool)
+    .load(conn)?;
+    let on_line = agents.iter().any(|a| a.on_line);
+    let (pool, candidates): (String, Vec<&Candidate>) = match line_pool {
+        Some(pool) if on_line => (pool, agents.iter().filter(|a| a.on_line).collect()),
+        _ => ("all".to_owned(), agents.iter().collect()),
+    };
     if candidates.is_empty() {
         return Ok(None);
     }
-    // Turn rows for agents new to the pool. Only the missing ones are inserted: the unique
-    // check of an insert would wait for a submission in flight that holds an existing row.
-    diesel::sql_query(
-        "INSERT INTO lead_turns (pool, staff_id) \
-         SELECT $1, c FROM unnest($2::bigint[]) AS c \
-         WHERE NOT EXISTS (SELECT 1 FROM lead_turns t WHERE t.pool = $1 AND t.staff_id = c) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind::<Text, _>(&pool)
-    .bind::<Array<BigInt>, _>(&candidates)
-    .execute(conn)?;
+    let has_turn = |a: &Candidate| if on_line { a.line_turn } else { a.all_turn };
+    let ids: Vec<i64> = candidates.iter().map(|a| a.id).collect();
+    if !candidates.iter().all(|a| has_turn(a)) {
+        // Only the missing ones are inserted: the unique check of an insert would wait for a
+        // submission in flight that holds an existing row.
+        diesel::sql_query(
+            "INSERT INTO lead_turns (pool, staff_id) \
+             SELECT $1, c FROM unnest($2::bigint[]) AS c \
+             WHERE NOT EXISTS (SELECT 1 FROM lead_turns t WHERE t.pool = $1 AND t.staff_id = c) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind::<Text, _>(&pool)
+        .bind::<Array<BigInt>, _>(&ids)
+        .execute(conn)?;
+    }
     // The longest-waiting free agent; if every one is held by a submission in flight, wait
     // for the longest-waiting one (SKIP LOCKED never skips everyone).
     for skip_locked in [true, false] {
-        let taken = take_turn(conn, &pool, &candidates, skip_locked)?;
-        if taken.is_some() {
-            return Ok(taken);
+        if let Some(taken) = take_turn(conn, &pool, &ids, skip_locked)? {
+            return Ok(candidates.iter().find(|a| a.id == taken).map(|a| Agent {
+                id: a.id,
+                email: a.email.clone(),
+                name: a.name.clone(),
+            }));
         }
     }
     Ok(None)

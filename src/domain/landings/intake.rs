@@ -14,9 +14,9 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::db::form_submissions::{self, Claimed};
-use crate::db::schema::{
-    form_submissions as form_tokens, lead_consents, lead_submissions, leads, staff_users,
-};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Jsonb, Nullable, Text, Timestamptz};
+
+use crate::db::schema::{form_submissions as form_tokens, lead_submissions, leads};
 use crate::landings::assign;
 use crate::landings::form::{self, Answers, Errors, FormField};
 use crate::landings::spam::{self, BotSign};
@@ -199,42 +199,35 @@ pub fn submit(
         line_id: target.line_id,
     };
     duplicates::lock(conn, &request)?;
-    let (lead_id, created) = match duplicates::find(conn, &request, now)? {
-        Match::Repeat(id) => {
-            add_to_existing(conn, id, &answers, now)?;
-            (id, false)
+    let (lead_id, agent, created) = match duplicates::find(conn, &request, now)? {
+        Match::Repeat(id) => (id, add_to_existing(conn, id, &answers, now)?, false),
+        Match::Possible(other) => {
+            let (id, agent) = create_lead(conn, target, &answers, &tracking, Some(other), now)?;
+            (id, agent, true)
         }
-        Match::Possible(other) => (
-            create_lead(conn, target, &answers, &tracking, Some(other), now)?,
-            true,
-        ),
-        Match::None => (
-            create_lead(conn, target, &answers, &tracking, None, now)?,
-            true,
-        ),
+        Match::None => {
+            let (id, agent) = create_lead(conn, target, &answers, &tracking, None, now)?;
+            (id, agent, true)
+        }
     };
-    let submission_id = record_submission(
-        conn, lead_id, &token, target, sender, &answers, &tracking, marketing,
-    )?;
-    record_consents(conn, lead_id, submission_id, target, sender, marketing, now)?;
-    form_submissions::attach(conn, &token, "lead", lead_id)?;
-    if let Some(variant) = target.variant_id {
-        super::record_conversion(conn, variant, super::today())?;
-    }
-    let payload = json!({
-        "source": target.source,
-        "landing_id": target.landing_id,
-        "landing_variant_id": target.variant_id,
-        "submission_id": submission_id,
-        "campaign": target.campaign.clone().or_else(|| tracking.utm[2].clone()),
-    });
     let kind = if created {
         "lead.created"
     } else {
         "lead.resubmitted"
     };
-    crate::events::publish(conn, kind, "lead", lead_id, payload)?;
-    send_emails(conn, lead_id, &answers, sender, created)?;
+    let submitted = Submitted {
+        lead_id,
+        token: &token,
+        target,
+        sender,
+        answers: &answers,
+        tracking: &tracking,
+        marketing,
+        event: kind,
+        now,
+    };
+    submitted.record(conn)?;
+    send_emails(conn, lead_id, &answers, sender, agent, created)?;
     Ok(if created {
         Outcome::Created(lead_id)
     } else {
@@ -242,27 +235,41 @@ pub fn submit(
     })
 }
 
-/// Completes the existing lead with contact data it lacked and marks it as active again.
+#[derive(QueryableByName)]
+struct AgentRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    email: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// Completes the existing lead with contact data it lacked and marks it as active again;
+/// returns its agent (when active), who is told of the new submission. One statement: the
+/// update reads the lead's current contact under its row lock.
 fn add_to_existing(
     conn: &mut PgConnection,
     lead_id: i64,
     answers: &Answers,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    let (email, phone, postcode): (Option<String>, Option<String>, Option<String>) = leads::table
-        .find(lead_id)
-        .select((leads::email, leads::phone, leads::postcode))
-        .for_update()
-        .first(conn)?;
-    diesel::update(leads::table.find(lead_id))
-        .set((
-            leads::email.eq(email.or_else(|| answers.email.clone())),
-            leads::phone.eq(phone.or_else(|| answers.phone.clone())),
-            leads::postcode.eq(postcode.or_else(|| answers.postcode.clone())),
-            leads::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
+) -> QueryResult<Option<assign::Agent>> {
+    let agent: Option<AgentRow> = diesel::sql_query(
+        "WITH lead AS ( \
+           UPDATE leads SET email = COALESCE(email, $2), phone = COALESCE(phone, $3), \
+             postcode = COALESCE(postcode, $4), updated_at = $5 \
+           WHERE id = $1 RETURNING assigned_staff_id) \
+         SELECT s.id, s.email, s.name FROM lead JOIN staff_users s \
+           ON s.id = lead.assigned_staff_id AND s.active",
+    )
+    .bind::<BigInt, _>(lead_id)
+    .bind::<Nullable<Text>, _>(&answers.email)
+    .bind::<Nullable<Text>, _>(&answers.phone)
+    .bind::<Nullable<Text>, _>(&answers.postcode)
+    .bind::<Timestamptz, _>(now)
+    .get_result(conn)
+    .optional()?;
+    Ok(agent.map(|AgentRow { id, email, name }| assign::Agent { id, email, name }))
 }
 
 fn create_lead(
@@ -272,8 +279,8 @@ fn create_lead(
     tracking: &Tracking,
     possible_duplicate_of: Option<i64>,
     now: DateTime<Utc>,
-) -> QueryResult<i64> {
-    let agent = assign::next_agent(conn, target.line_id)?;
+) -> QueryResult<(i64, Option<assign::Agent>)> {
+    let agent = assign::next_agent_with_contact(conn, target.line_id)?;
     let [utm_source, utm_medium, utm_campaign, utm_term, utm_content] = tracking.utm.clone();
     diesel::insert_into(leads::table)
         .values((
@@ -292,130 +299,143 @@ fn create_lead(
             leads::referrer.eq(&tracking.referrer),
             leads::landing_id.eq(target.landing_id),
             leads::landing_variant_id.eq(target.variant_id),
-            leads::assigned_staff_id.eq(agent),
+            leads::assigned_staff_id.eq(agent.as_ref().map(|a| a.id)),
             leads::possible_duplicate_of.eq(possible_duplicate_of),
             leads::created_at.eq(now),
             leads::updated_at.eq(now),
         ))
         .returning(leads::id)
         .get_result(conn)
+        .map(|id| (id, agent))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn record_submission(
-    conn: &mut PgConnection,
+/// What a submission leaves behind besides the lead itself.
+struct Submitted<'a> {
     lead_id: i64,
-    token: &str,
-    target: &Target,
-    sender: &Sender,
-    answers: &Answers,
-    tracking: &Tracking,
+    token: &'a str,
+    target: &'a Target,
+    sender: &'a Sender,
+    answers: &'a Answers,
+    tracking: &'a Tracking,
     marketing: Option<bool>,
-) -> QueryResult<i64> {
-    let [utm_source, utm_medium, utm_campaign, utm_term, utm_content] = tracking.utm.clone();
-    let payload = json!({
-        "fields": answers.values,
-        "privacy": true,
-        "marketing": marketing,
-    });
-    diesel::insert_into(lead_submissions::table)
-        .values((
-            lead_submissions::lead_id.eq(lead_id),
-            lead_submissions::form_token.eq(token),
-            lead_submissions::payload.eq(payload),
-            lead_submissions::utm_source.eq(utm_source),
-            lead_submissions::utm_medium.eq(utm_medium),
-            lead_submissions::utm_campaign.eq(utm_campaign),
-            lead_submissions::utm_term.eq(utm_term),
-            lead_submissions::utm_content.eq(utm_content),
-            lead_submissions::referrer.eq(&tracking.referrer),
-            lead_submissions::landing_id.eq(target.landing_id),
-            lead_submissions::landing_variant_id.eq(target.variant_id),
-            lead_submissions::ip.eq(&sender.ip),
-            lead_submissions::user_agent.eq(&sender.user_agent),
-        ))
-        .returning(lead_submissions::id)
-        .get_result(conn)
-}
-
-fn record_consents(
-    conn: &mut PgConnection,
-    lead_id: i64,
-    submission_id: i64,
-    target: &Target,
-    sender: &Sender,
-    marketing: Option<bool>,
+    /// `lead.created` or `lead.resubmitted`.
+    event: &'static str,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    let rows: Vec<_> = std::iter::once(("privacy", true))
-        .chain(marketing.map(|granted| ("marketing", granted)))
-        .map(|(purpose, granted)| {
-            (
-                lead_consents::lead_id.eq(lead_id),
-                lead_consents::submission_id.eq(Some(submission_id)),
-                lead_consents::purpose.eq(purpose),
-                lead_consents::granted.eq(granted),
-                lead_consents::text_version.eq(target.consent_version.clone()),
-                lead_consents::text_id.eq(if purpose == "privacy" {
-                    target.privacy_text_id
-                } else {
-                    target.marketing_text_id
-                }),
-                lead_consents::ip.eq(Some(sender.ip.clone())),
-                lead_consents::recorded_at.eq(now),
-            )
-        })
-        .collect();
-    diesel::insert_into(lead_consents::table)
-        .values(rows)
-        .execute(conn)?;
-    Ok(())
 }
 
-/// Confirmation to the visitor (when they gave an e-mail) and notice to the lead's agent.
+#[derive(QueryableByName)]
+struct SubmissionId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+impl Submitted<'_> {
+    /// The submission with its answers and tracking, the consents given on it, the form token
+    /// pointing at the lead, the landing variant's conversion (a row of its own, so concurrent
+    /// forms of a landing do not wait on each other; [`super::fold_conversions`] adds them to
+    /// the daily counters) and the domain event: one statement, because each round trip of the transaction is a sleep and a wake-up of the
+    /// thread that holds the connection (most of a submission's cost, see docs/benchmarks.md).
+    fn record(&self, conn: &mut PgConnection) -> QueryResult<i64> {
+        let target = self.target;
+        let payload = json!({
+            "fields": self.answers.values,
+            "privacy": true,
+            "marketing": self.marketing,
+        });
+        // Consents: the required privacy one, and the marketing one when the form asked.
+        let mut consents = vec![("privacy", true, target.privacy_text_id)];
+        if let Some(given) = self.marketing {
+            consents.push(("marketing", given, target.marketing_text_id));
+        }
+        let purposes: Vec<&str> = consents.iter().map(|c| c.0).collect();
+        let granted: Vec<bool> = consents.iter().map(|c| c.1).collect();
+        let texts: Vec<Option<i64>> = consents.iter().map(|c| c.2).collect();
+        // The event's payload gets the submission's id in the statement.
+        let event = json!({
+            "source": target.source,
+            "landing_id": target.landing_id,
+            "landing_variant_id": target.variant_id,
+            "campaign": target.campaign.clone().or_else(|| self.tracking.utm[2].clone()),
+        });
+        let [utm_source, utm_medium, utm_campaign, utm_term, utm_content] = &self.tracking.utm;
+        let row: SubmissionId = diesel::sql_query(
+            "WITH submission AS ( \
+               INSERT INTO lead_submissions (lead_id, form_token, payload, utm_source, \
+                 utm_medium, utm_campaign, utm_term, utm_content, referrer, landing_id, \
+                 landing_variant_id, ip, user_agent) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id), \
+             consents AS ( \
+               INSERT INTO lead_consents (lead_id, submission_id, purpose, granted, \
+                 text_version, text_id, ip, recorded_at) \
+               SELECT $1, submission.id, c.purpose, c.granted, $14, c.text_id, $12, $15 \
+               FROM submission, unnest($16::text[], $17::bool[], $18::bigint[]) \
+                 AS c(purpose, granted, text_id)), \
+             token AS ( \
+               UPDATE form_submissions SET entity_type = 'lead', entity_id = $1 \
+               WHERE token = $2), \
+             conversion AS ( \
+               INSERT INTO landing_conversions_pending (landing_variant_id, day) \
+               SELECT $11, $19 WHERE $11 IS NOT NULL), \
+             event AS ( \
+               INSERT INTO domain_events (kind, entity_type, entity_id, payload) \
+               SELECT $20, 'lead', $1, $21 || jsonb_build_object('submission_id', submission.id) \
+               FROM submission) \
+             SELECT id FROM submission",
+        )
+        .bind::<BigInt, _>(self.lead_id)
+        .bind::<Text, _>(self.token)
+        .bind::<Jsonb, _>(payload)
+        .bind::<Nullable<Text>, _>(utm_source)
+        .bind::<Nullable<Text>, _>(utm_medium)
+        .bind::<Nullable<Text>, _>(utm_campaign)
+        .bind::<Nullable<Text>, _>(utm_term)
+        .bind::<Nullable<Text>, _>(utm_content)
+        .bind::<Nullable<Text>, _>(&self.tracking.referrer)
+        .bind::<Nullable<BigInt>, _>(target.landing_id)
+        .bind::<Nullable<BigInt>, _>(target.variant_id)
+        .bind::<Text, _>(&self.sender.ip)
+        .bind::<Text, _>(&self.sender.user_agent)
+        .bind::<Text, _>(&target.consent_version)
+        .bind::<Timestamptz, _>(self.now)
+        .bind::<Array<Text>, _>(purposes)
+        .bind::<Array<Bool>, _>(granted)
+        .bind::<Array<Nullable<BigInt>>, _>(texts)
+        .bind::<Date, _>(super::today())
+        .bind::<Text, _>(self.event)
+        .bind::<Jsonb, _>(event)
+        .get_result(conn)?;
+        Ok(row.id)
+    }
+}
+
+/// Confirmation to the visitor (when they gave an e-mail) and notice to the lead's agent,
+/// queued together.
 fn send_emails(
     conn: &mut PgConnection,
     lead_id: i64,
     answers: &Answers,
     sender: &Sender,
+    agent: Option<assign::Agent>,
     created: bool,
 ) -> QueryResult<()> {
-    let send = |conn: &mut PgConnection, notice: Notice| {
-        crate::mail::send(conn, &notice)
-            .map(|_| ())
-            .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))
-    };
-    if let Some(email) = &answers.email {
-        send(
-            conn,
-            Notice::LeadConfirmation {
-                to: email.trim().to_owned(),
-                name: answers.full_name.clone(),
-            },
-        )?;
-    }
-    let agent: Option<(String, String)> = leads::table
-        .inner_join(staff_users::table.on(leads::assigned_staff_id.eq(staff_users::id.nullable())))
-        .filter(leads::id.eq(lead_id))
-        .filter(staff_users::active.eq(true))
-        .select((staff_users::email, staff_users::name))
-        .first(conn)
-        .optional()?;
-    if let Some((agent_email, agent_name)) = agent {
-        let link = format!(
+    let confirmation = answers
+        .email
+        .as_ref()
+        .map(|email| Notice::LeadConfirmation {
+            to: email.trim().to_owned(),
+            name: answers.full_name.clone(),
+        });
+    let assigned = agent.map(|agent| Notice::LeadAssigned {
+        to: agent.email,
+        agent_name: agent.name,
+        lead_name: answers.full_name.clone(),
+        link: format!(
             "{}/admin/leads/{lead_id}",
             sender.base_url.trim_end_matches('/')
-        );
-        send(
-            conn,
-            Notice::LeadAssigned {
-                to: agent_email,
-                agent_name,
-                lead_name: answers.full_name.clone(),
-                link,
-                created,
-            },
-        )?;
-    }
-    Ok(())
+        ),
+        created,
+    });
+    let notices: Vec<Notice> = confirmation.into_iter().chain(assigned).collect();
+    crate::mail::send_all(conn, &notices)
+        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))
 }

@@ -16,9 +16,7 @@ pub mod visits;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::{
-    landing_conversions_pending, landing_daily_stats, landing_variants, landings,
-};
+use crate::db::schema::{landing_daily_stats, landing_variants, landings};
 use form::FormField;
 
 pub use blocks::Blocks;
@@ -101,24 +99,7 @@ pub fn published(conn: &mut PgConnection) -> QueryResult<Vec<(String, DateTime<U
         .load(conn)
 }
 
-/// Counts a conversion of `variant_id` on `day`, in the lead's transaction: one row of its
-/// own, so concurrent forms of a landing do not wait on each other (see the migration
-/// `landing_conversions`); [`fold_conversions`] adds them to the daily counters.
-pub fn record_conversion(
-    conn: &mut PgConnection,
-    variant_id: i64,
-    day: NaiveDate,
-) -> QueryResult<()> {
-    diesel::insert_into(landing_conversions_pending::table)
-        .values((
-            landing_conversions_pending::landing_variant_id.eq(variant_id),
-            landing_conversions_pending::day.eq(day),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Moves the recorded conversions into the daily counters, in one statement. Run by the
+/// Moves the recorded conversions (written with each lead, `intake`) into the daily counters, in one statement. Run by the
 /// visit flusher every few seconds and before the A/B figures are read.
 pub fn fold_conversions(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::sql_query(

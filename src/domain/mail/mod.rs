@@ -40,16 +40,32 @@ pub struct Email {
 /// exists exactly when the change that caused it does.
 pub fn enqueue(conn: &mut PgConnection, email: &Email) -> QueryResult<i64> {
     diesel::insert_into(outbound_emails::table)
-        .values((
-            outbound_emails::kind.eq(&email.kind),
-            outbound_emails::to_address.eq(&email.to),
-            outbound_emails::subject.eq(&email.subject),
-            outbound_emails::body_text.eq(&email.text),
-            outbound_emails::body_html.eq(&email.html),
-            outbound_emails::list_unsubscribe.eq(&email.list_unsubscribe),
-        ))
+        .values(outbox_row(email))
         .returning(outbound_emails::id)
         .get_result(conn)
+}
+
+/// An outbox row as inserted (the rest of its columns start at their defaults).
+#[derive(Insertable)]
+#[diesel(table_name = outbound_emails)]
+struct OutboxRow<'a> {
+    kind: &'a str,
+    to_address: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    body_html: &'a str,
+    list_unsubscribe: Option<&'a str>,
+}
+
+fn outbox_row(email: &Email) -> OutboxRow<'_> {
+    OutboxRow {
+        kind: &email.kind,
+        to_address: &email.to,
+        subject: &email.subject,
+        body_text: &email.text,
+        body_html: &email.html,
+        list_unsubscribe: email.list_unsubscribe.as_deref(),
+    }
 }
 
 /// An e-mail the domain sends, as data; the installed [`Renderer`] writes it.
@@ -189,9 +205,25 @@ pub fn install_renderer(renderer: Renderer) {
 /// Renders `notice` and queues it; call inside the transaction of the change that causes it.
 /// Without a renderer installed the change fails rather than lose the e-mail silently.
 pub fn send(conn: &mut PgConnection, notice: &Notice) -> Result<i64, DbError> {
+    let email = render(notice)?;
+    Ok(enqueue(conn, &email)?)
+}
+
+/// [`send`] for several notices, queued in one statement (in the order given).
+pub fn send_all(conn: &mut PgConnection, notices: &[Notice]) -> Result<(), DbError> {
+    let emails = notices.iter().map(render).collect::<Result<Vec<_>, _>>()?;
+    if emails.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(outbound_emails::table)
+        .values(emails.iter().map(outbox_row).collect::<Vec<_>>())
+        .execute(conn)?;
+    Ok(())
+}
+
+fn render(notice: &Notice) -> Result<Email, DbError> {
     let render = RENDERER
         .get()
         .ok_or_else(|| DbError::other("no e-mail renderer is installed"))?;
-    let email = render(notice).map_err(DbError::other)?;
-    Ok(enqueue(conn, &email)?)
+    render(notice).map_err(DbError::other)
 }

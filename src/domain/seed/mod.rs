@@ -31,6 +31,7 @@ pub use leads::{DEMO_LEADS, demo_leads};
 pub use policies::demo_policies;
 pub use quotes::demo_quotes;
 pub use receipts::demo_receipts;
+pub use site::demo_site;
 
 use crate::auth::staff::{self, Role};
 use crate::db::schema::{carriers, commission_rates, lines_of_business, products};
