@@ -70,3 +70,70 @@ async fn a_supervisor_sees_the_whole_portfolio_on_the_home_page() {
     assert!(!partial.contains("<html") && partial.contains("POL-0001"));
     app.stop().await;
 }
+
+/// The counts of the home page, read in one statement, each within the viewer's reach: an
+/// agent's own expiring policies, open claims and new leads; everyone's for an administrator;
+/// no leads at all for a claims handler, whose queue is the claims nobody has taken.
+#[actix_web::test]
+async fn the_counts_of_the_home_page_follow_each_role() {
+    use diesel::prelude::*;
+    use soriano::db::schema::leads;
+
+    let database = common::TestDatabase::new();
+    let mut conn = database.conn();
+    let ana = create_staff(&mut conn, "ana@soriano.es", Role::Agent, PASSWORD);
+    let luis = create_staff(&mut conn, "luis@soriano.es", Role::Agent, PASSWORD);
+    let admin = create_staff(&mut conn, "jefa@soriano.es", Role::Admin, PASSWORD);
+    let handler = create_staff(&mut conn, "sini@soriano.es", Role::Claims, PASSWORD);
+    common::sample_portfolio(&mut conn, ana);
+    for (name, phone, agent, stage) in [
+        ("Pedro Ruiz", "611000001", ana, "new"),
+        ("Marta Gil", "611000002", ana, "contacted"),
+        ("Juan Sanz", "611000003", luis, "new"),
+    ] {
+        diesel::insert_into(leads::table)
+            .values((
+                leads::full_name.eq(name),
+                leads::phone.eq(phone),
+                leads::source.eq("web_form"),
+                leads::stage.eq(stage),
+                leads::assigned_staff_id.eq(agent),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let today = soriano::time::today();
+    let of = |conn: &mut diesel::PgConnection, id: i64, role: Role| {
+        soriano::overview::for_staff(conn, id, role, today).unwrap()
+    };
+
+    let mine = of(&mut conn, ana, Role::Agent);
+    assert_eq!(mine.new_leads, Some(1));
+    assert!(mine.expiring_policies >= 1 && mine.open_claims >= 1);
+    assert_eq!(mine.expiring_policies, mine.expiring.len() as i64);
+    assert_eq!(mine.open_claims, mine.claims.len() as i64);
+
+    let theirs = of(&mut conn, luis, Role::Agent);
+    assert_eq!(
+        (
+            theirs.new_leads,
+            theirs.expiring_policies,
+            theirs.open_claims
+        ),
+        (Some(1), 0, 0)
+    );
+
+    let all = of(&mut conn, admin, Role::Admin);
+    assert_eq!(all.new_leads, Some(2));
+    assert_eq!(
+        (all.expiring_policies, all.open_claims),
+        (mine.expiring_policies, mine.open_claims)
+    );
+
+    let queue = of(&mut conn, handler, Role::Claims);
+    assert_eq!(queue.new_leads, None);
+    assert_eq!(
+        queue.open_claims, mine.open_claims,
+        "nobody has taken them yet"
+    );
+}
