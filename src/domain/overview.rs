@@ -5,11 +5,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date};
+use diesel::sql_types::{BigInt, Bool, Date};
 
 use crate::auth::permissions::{Permission, PortfolioScope};
 use crate::auth::staff::Role;
-use crate::db::schema::{claims, customers, leads, policies, tasks};
+use crate::db::schema::{
+    claims, customers, leads, open_claim_counts, policies, policy_end_counts, tasks,
+};
 
 /// How many items of each kind the home page lists.
 const LISTED: i64 = 5;
@@ -172,28 +174,45 @@ pub fn for_staff(
         ))
         .load(conn)?;
 
-    // The counts apart from the lists (not in a window over them like the tasks): over the
-    // whole portfolio a window made PostgreSQL read every matching row in full, where a count
-    // reads only the index. All three in one statement, each a subquery with its own plan.
-    // New leads: served by `leads_stage_idx` (all) or `leads_assigned_idx` (an agent's); a
-    // role without leads gets a subquery PostgreSQL answers without reading (`WHERE false`).
+    // The counts apart from the lists, in one statement. Expiring policies and open claims
+    // from their running counts (`policy_end_counts`, `open_claim_counts`, kept by triggers on
+    // policies, claims and customers): a few rows where counting read every matching policy
+    // or claim with its customer. New leads: served by `leads_stage_idx` (all) or
+    // `leads_assigned_idx` (an agent's); a role without leads gets a subquery PostgreSQL
+    // answers without reading (`WHERE false`).
+    let mut expiring_count = policy_end_counts::table
+        .filter(policy_end_counts::end_date.between(today, horizon))
+        .select(sql::<BigInt>(
+            "coalesce(sum(policy_end_counts.active), 0)::bigint",
+        ))
+        .into_boxed();
+    let mut claims_count = open_claim_counts::table
+        .select(sql::<BigInt>(
+            "coalesce(sum(open_claim_counts.open), 0)::bigint",
+        ))
+        .into_boxed();
     let uses_leads = Permission::UseLeads.granted_to(role);
     let mut new_leads = leads::table
         .filter(leads::stage.eq("new"))
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(if uses_leads {
-            "true"
-        } else {
-            "false"
-        }))
+        .filter(sql::<Bool>(if uses_leads { "true" } else { "false" }))
         .select(count_star())
         .into_boxed();
     if let Some(owner) = scope.owner() {
+        expiring_count = expiring_count.filter(policy_end_counts::owner_staff_id.eq(owner));
+        claims_count = claims_count.filter(open_claim_counts::owner_staff_id.eq(owner));
         new_leads = new_leads.filter(leads::assigned_staff_id.eq(owner));
+    }
+    if role == Role::Claims {
+        claims_count = claims_count.filter(
+            open_claim_counts::handler_staff_id
+                .eq(staff_id)
+                .or(open_claim_counts::handler_staff_id.is_null()),
+        );
     }
     let (expiring_count, claims_count, leads_count): (Option<i64>, Option<i64>, Option<i64>) =
         diesel::select((
-            expiring().select(count_star()).single_value(),
-            open_claims().select(count_star()).single_value(),
+            expiring_count.single_value(),
+            claims_count.single_value(),
             new_leads.single_value(),
         ))
         .get_result(conn)?;

@@ -136,4 +136,39 @@ async fn the_counts_of_the_home_page_follow_each_role() {
         queue.open_claims, mine.open_claims,
         "nobody has taken them yet"
     );
+
+    // The counts are kept as the records change: the customer handed to another agent takes
+    // the expiring policy and the open claim along.
+    use soriano::db::schema::{claims, customers, policies};
+    diesel::update(customers::table.filter(customers::owner_staff_id.eq(ana)))
+        .set(customers::owner_staff_id.eq(luis))
+        .execute(&mut conn)
+        .unwrap();
+    let mine = of(&mut conn, ana, Role::Agent);
+    assert_eq!((mine.expiring_policies, mine.open_claims), (0, 0));
+    let theirs = of(&mut conn, luis, Role::Agent);
+    assert_eq!((theirs.expiring_policies, theirs.open_claims), (1, 1));
+    assert_eq!(theirs.expiring.len(), 1);
+
+    // Another handler takes the claim: out of this handler's queue; closed: out of every count.
+    let other = create_staff(&mut conn, "sini2@soriano.es", Role::Claims, PASSWORD);
+    diesel::update(claims::table)
+        .set(claims::handler_staff_id.eq(other))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(of(&mut conn, handler, Role::Claims).open_claims, 0);
+    assert_eq!(of(&mut conn, other, Role::Claims).open_claims, 1);
+    diesel::update(claims::table)
+        .set(claims::status.eq("closed"))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(of(&mut conn, admin, Role::Admin).open_claims, 0);
+
+    // A policy no longer in force does not expire.
+    diesel::update(policies::table)
+        .set(policies::status.eq("cancelled"))
+        .execute(&mut conn)
+        .unwrap();
+    let all = of(&mut conn, admin, Role::Admin);
+    assert_eq!((all.expiring_policies, all.expiring.len()), (0, 0));
 }

@@ -1027,6 +1027,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Policies in force per end date and customer owner (kept by triggers).
+    policy_end_counts (end_date) {
+        end_date -> Date,
+        owner_staff_id -> Nullable<Int8>,
+        active -> Int8,
+    }
+}
+
+diesel::table! {
+    /// Open claims per customer owner and handler (kept by triggers).
+    open_claim_counts (open) {
+        owner_staff_id -> Nullable<Int8>,
+        handler_staff_id -> Nullable<Int8>,
+        open -> Int8,
+    }
+}
+
 diesel::joinable!(policy_counts -> carriers (carrier_id));
 diesel::joinable!(policy_counts -> lines_of_business (line_id));
 diesel::joinable!(carrier_settlements -> carriers (carrier_id));

@@ -1,0 +1,14 @@
+DROP TRIGGER dashboard_counts_owner ON customers;
+DROP FUNCTION dashboard_counts_from_customers();
+DROP TRIGGER open_claim_counts_insert ON claims;
+DROP TRIGGER open_claim_counts_update ON claims;
+DROP TRIGGER open_claim_counts_delete ON claims;
+DROP FUNCTION open_claim_counts_from_claims();
+DROP FUNCTION open_claim_counts_add(BIGINT, BIGINT, BIGINT);
+DROP TABLE open_claim_counts;
+DROP TRIGGER policy_end_counts_insert ON policies;
+DROP TRIGGER policy_end_counts_update ON policies;
+DROP TRIGGER policy_end_counts_delete ON policies;
+DROP FUNCTION policy_end_counts_from_policies();
+DROP FUNCTION policy_end_counts_add(DATE, BIGINT, BIGINT);
+DROP TABLE policy_end_counts;
