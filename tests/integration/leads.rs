@@ -1006,5 +1006,24 @@ async fn new_leads_go_round_robin_and_two_at_once_go_to_two_agents_without_waiti
     let newcomer = create_staff(&mut conn, "nueva@soriano.es", Role::Agent, PASSWORD);
     assert_eq!(next_agent(&mut conn, None).unwrap(), Some(newcomer));
     assert_eq!(next_agent(&mut conn, None).unwrap(), Some(second));
+
+    // Every agent's turn held by a submission in flight: one more at the same moment waits
+    // for neither commit, and goes to one of them.
+    let mut third = app.db.conn();
+    diesel::sql_query("SET lock_timeout = '2s'")
+        .execute(&mut third)
+        .unwrap();
+    conn.transaction(|conn| {
+        assert_eq!(next_agent(conn, None)?, Some(newcomer));
+        other.transaction(|other| {
+            assert_eq!(next_agent(other, None)?, Some(second));
+            let started = std::time::Instant::now();
+            let drawn = next_agent(&mut third, None)?;
+            assert!(drawn == Some(newcomer) || drawn == Some(second), "{drawn:?}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(1));
+            Ok::<_, diesel::result::Error>(())
+        })
+    })
+    .unwrap();
     app.stop().await;
 }

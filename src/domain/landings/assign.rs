@@ -4,6 +4,11 @@
 //! goes to the agent who has waited longest among the rows no other submission is holding, so
 //! two leads arriving at once go to two different agents, and neither waits for the other's
 //! commit (one shared cursor row made every landing form queue behind the previous one).
+//! When every agent's row is held (more leads arriving at once than there are agents), the
+//! lead goes to an agent drawn at random from the pool and the turns stay as they are: waiting
+//! for a row meant waiting for that submission's commit, so a burst of forms went through one
+//! commit at a time per agent (330 leads/s with two agents, every backend queued on
+//! `lead_turns`); drawn at random, the extra leads of a burst still spread evenly.
 
 use diesel::prelude::*;
 
@@ -17,21 +22,20 @@ pub fn next_agent(conn: &mut PgConnection, line_id: Option<i64>) -> QueryResult<
 }
 
 /// An agent given a lead, with what the notice to them needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct Agent {
+    #[diesel(sql_type = BigInt)]
     pub id: i64,
+    #[diesel(sql_type = Text)]
     pub email: String,
+    #[diesel(sql_type = Text)]
     pub name: String,
 }
 
 #[derive(QueryableByName)]
 struct Candidate {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    email: String,
-    #[diesel(sql_type = Text)]
-    name: String,
+    #[diesel(embed)]
+    agent: Agent,
     /// Configured for the lead's line.
     #[diesel(sql_type = Bool)]
     on_line: bool,
@@ -73,7 +77,7 @@ pub fn next_agent_with_contact(
         return Ok(None);
     }
     let has_turn = |a: &Candidate| if on_line { a.line_turn } else { a.all_turn };
-    let ids: Vec<i64> = candidates.iter().map(|a| a.id).collect();
+    let ids: Vec<i64> = candidates.iter().map(|a| a.agent.id).collect();
     if !candidates.iter().all(|a| has_turn(a)) {
         // Only the missing ones are inserted: the unique check of an insert would wait for a
         // submission in flight that holds an existing row.
@@ -87,18 +91,17 @@ pub fn next_agent_with_contact(
         .bind::<Array<BigInt>, _>(&ids)
         .execute(conn)?;
     }
-    // The longest-waiting free agent; if every one is held by a submission in flight, wait
-    // for the longest-waiting one (SKIP LOCKED never skips everyone).
-    for skip_locked in [true, false] {
-        if let Some(taken) = take_turn(conn, &pool, &ids, skip_locked)? {
-            return Ok(candidates.iter().find(|a| a.id == taken).map(|a| Agent {
-                id: a.id,
-                email: a.email.clone(),
-                name: a.name.clone(),
-            }));
+    // The longest-waiting free agent; if every one is held by a submission in flight, one
+    // drawn at random (see the module's comment).
+    let chosen = match take_turn(conn, &pool, &ids)? {
+        Some(taken) => candidates.iter().find(|a| a.agent.id == taken),
+        None => {
+            let draw =
+                u64::from_le_bytes(crate::util::random_bytes(8).try_into().unwrap_or([0; 8]));
+            candidates.get((draw % candidates.len() as u64) as usize)
         }
-    }
-    Ok(None)
+    };
+    Ok(chosen.map(|a| a.agent.clone()))
 }
 
 #[derive(QueryableByName)]
@@ -107,28 +110,21 @@ struct Turn {
     staff_id: i64,
 }
 
-fn take_turn(
-    conn: &mut PgConnection,
-    pool: &str,
-    candidates: &[i64],
-    skip_locked: bool,
-) -> QueryResult<Option<i64>> {
+fn take_turn(conn: &mut PgConnection, pool: &str, candidates: &[i64]) -> QueryResult<Option<i64>> {
     // Never given a lead first, then the longest ago; ties (new agents) by id, as before.
-    let sql = format!(
+    let turn: Option<Turn> = diesel::sql_query(
         "UPDATE lead_turns SET last_assigned_at = clock_timestamp() \
          WHERE (pool, staff_id) = ( \
              SELECT pool, staff_id FROM lead_turns \
              WHERE pool = $1 AND staff_id = ANY($2) \
              ORDER BY last_assigned_at NULLS FIRST, staff_id LIMIT 1 \
-             FOR UPDATE{}) \
+             FOR UPDATE SKIP LOCKED) \
          RETURNING staff_id",
-        if skip_locked { " SKIP LOCKED" } else { "" }
-    );
-    let turn: Option<Turn> = diesel::sql_query(sql)
-        .bind::<Text, _>(pool)
-        .bind::<Array<BigInt>, _>(candidates)
-        .get_result(conn)
-        .optional()?;
+    )
+    .bind::<Text, _>(pool)
+    .bind::<Array<BigInt>, _>(candidates)
+    .get_result(conn)
+    .optional()?;
     Ok(turn.map(|t| t.staff_id))
 }
 

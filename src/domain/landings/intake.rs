@@ -235,16 +235,6 @@ pub fn submit(
     })
 }
 
-#[derive(QueryableByName)]
-struct AgentRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    email: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-}
-
 /// Completes the existing lead with contact data it lacked and marks it as active again;
 /// returns its agent (when active), who is told of the new submission. One statement: the
 /// update reads the lead's current contact under its row lock.
@@ -254,7 +244,7 @@ fn add_to_existing(
     answers: &Answers,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<assign::Agent>> {
-    let agent: Option<AgentRow> = diesel::sql_query(
+    diesel::sql_query(
         "WITH lead AS ( \
            UPDATE leads SET email = COALESCE(email, $2), phone = COALESCE(phone, $3), \
              postcode = COALESCE(postcode, $4), updated_at = $5 \
@@ -268,8 +258,7 @@ fn add_to_existing(
     .bind::<Nullable<Text>, _>(&answers.postcode)
     .bind::<Timestamptz, _>(now)
     .get_result(conn)
-    .optional()?;
-    Ok(agent.map(|AgentRow { id, email, name }| assign::Agent { id, email, name }))
+    .optional()
 }
 
 fn create_lead(
