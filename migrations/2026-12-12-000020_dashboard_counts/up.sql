@@ -1,8 +1,9 @@
 -- The staff home page heads its lists with how many policies in force end within 30 days and
 -- how many claims are open (an agent's: of their own customers; a claims handler's: theirs and
 -- the ones nobody has taken). Counting them joined every matching policy or claim with its
--- customer on every view of the page (16,000 policies end in any 30 days at our benchmark
--- size). These running counts give the same figures from a few rows, kept by statement-level
+-- customer on every view of the page, work that grows with the book (200,000 policies renewing
+-- yearly put some 16,000 in any 30 days). These running counts give the same figures from a
+-- few rows whatever the size of the book, kept by statement-level
 -- triggers as `policy_counts` (migration 2026-12-10-000020) is. The trigger functions run as
 -- their owner (SECURITY DEFINER): e-SORI's role changes claims and its own customer row and
 -- must not need rights on these counts.
