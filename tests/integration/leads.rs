@@ -1019,7 +1019,10 @@ async fn new_leads_go_round_robin_and_two_at_once_go_to_two_agents_without_waiti
             assert_eq!(next_agent(other, None)?, Some(second));
             let started = std::time::Instant::now();
             let drawn = next_agent(&mut third, None)?;
-            assert!(drawn == Some(newcomer) || drawn == Some(second), "{drawn:?}");
+            assert!(
+                drawn == Some(newcomer) || drawn == Some(second),
+                "{drawn:?}"
+            );
             assert!(started.elapsed() < std::time::Duration::from_secs(1));
             Ok::<_, diesel::result::Error>(())
         })
