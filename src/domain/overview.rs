@@ -121,18 +121,15 @@ pub fn for_staff(
     overview.tasks = task_rows.into_iter().map(|(task, ..)| task).collect();
 
     let horizon = today + Duration::days(EXPIRING_WITHIN_DAYS);
-    let expiring = || {
-        let mut query = policies::table
-            .inner_join(customers::table)
-            .filter(policies::status.eq("active"))
-            .filter(policies::end_date.between(today, horizon))
-            .into_boxed();
-        if let Some(owner) = scope.owner() {
-            query = query.filter(customers::owner_staff_id.eq(owner));
-        }
-        query
-    };
-    overview.expiring = expiring()
+    let mut expiring = policies::table
+        .inner_join(customers::table)
+        .filter(policies::status.eq("active"))
+        .filter(policies::end_date.between(today, horizon))
+        .into_boxed();
+    if let Some(owner) = scope.owner() {
+        expiring = expiring.filter(customers::owner_staff_id.eq(owner));
+    }
+    overview.expiring = expiring
         .order((policies::end_date, policies::id))
         .limit(LISTED)
         .select((
@@ -144,25 +141,22 @@ pub fn for_staff(
         ))
         .load(conn)?;
 
-    let open_claims = || {
-        let mut query = claims::table
-            .inner_join(customers::table)
-            .filter(claims::status.ne_all(CLOSED_CLAIM_STATES))
-            .into_boxed();
-        if let Some(owner) = scope.owner() {
-            query = query.filter(customers::owner_staff_id.eq(owner));
-        }
-        if role == Role::Claims {
-            // A handler's queue: their claims and the ones nobody has taken yet.
-            query = query.filter(
-                claims::handler_staff_id
-                    .eq(staff_id)
-                    .or(claims::handler_staff_id.is_null()),
-            );
-        }
-        query
-    };
-    overview.claims = open_claims()
+    let mut open_claims = claims::table
+        .inner_join(customers::table)
+        .filter(claims::status.ne_all(CLOSED_CLAIM_STATES))
+        .into_boxed();
+    if let Some(owner) = scope.owner() {
+        open_claims = open_claims.filter(customers::owner_staff_id.eq(owner));
+    }
+    if role == Role::Claims {
+        // A handler's queue: their claims and the ones nobody has taken yet.
+        open_claims = open_claims.filter(
+            claims::handler_staff_id
+                .eq(staff_id)
+                .or(claims::handler_staff_id.is_null()),
+        );
+    }
+    overview.claims = open_claims
         .order((claims::opened_at, claims::id))
         .limit(LISTED)
         .select((
