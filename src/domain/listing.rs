@@ -218,9 +218,39 @@ where
     if rows <= EXACT_COUNT_CAP {
         return Ok(Total::Exact(rows));
     }
-    let plan: serde_json::Value = Explain(query()).get_result(conn)?;
-    let estimate = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0) as i64;
-    Ok(Total::about(estimate))
+    Ok(Total::about(estimate(conn, query())?))
+}
+
+/// Counts like [`count`], but asks the planner first: when it expects more than `dense` rows,
+/// its estimate is the total and nothing is counted. For filters whose estimates are good (the
+/// name search's whole lexemes have their own statistics), where counting even a thousand
+/// rows of a common word means checking thousands more that do not match.
+pub fn count_unless_dense<Q>(
+    conn: &mut PgConnection,
+    dense: i64,
+    query: impl Fn() -> Q,
+) -> QueryResult<Total>
+where
+    Q: QueryFragment<Pg> + QueryId,
+{
+    let expected = estimate(conn, query())?;
+    if expected > dense {
+        return Ok(Total::about(expected));
+    }
+    let rows: i64 = CappedCount(query()).get_result(conn)?;
+    if rows <= EXACT_COUNT_CAP {
+        return Ok(Total::Exact(rows));
+    }
+    Ok(Total::about(expected))
+}
+
+/// The planner's estimate of the rows `query` returns.
+fn estimate<Q>(conn: &mut PgConnection, query: Q) -> QueryResult<i64>
+where
+    Q: QueryFragment<Pg> + QueryId,
+{
+    let plan: serde_json::Value = Explain(query).get_result(conn)?;
+    Ok(plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0) as i64)
 }
 
 /// `SELECT count(*) FROM (<query> LIMIT cap + 1) AS capped`.

@@ -319,9 +319,14 @@ pub fn everything(conn: &mut PgConnection, reach: Reach, text: &str) -> QueryRes
             if let Some(owner) = owner {
                 by_name = by_name.filter(customers::owner_staff_id.eq(owner));
             }
-            // The planner chooses between the words index and the name index: whole lexemes
-            // have their statistics (see `name_prefixes_match`).
-            by_name = by_name.order((lower(customers::display_name), customers::id));
+            // For rare words, an order no index gives: the planner then always starts from the
+            // words index (walking the name index and filtering reads half of it when the
+            // matches sit late in the alphabet; see `customers::list`).
+            by_name = if selective(&folded) {
+                by_name.order((customers::display_name, customers::id))
+            } else {
+                by_name.order((lower(customers::display_name), customers::id))
+            };
             results.customers = by_name
                 .limit(PER_KIND)
                 .select(customer_columns())

@@ -969,26 +969,26 @@ async fn the_list_and_the_name_search_use_indexes_at_100000_customers() {
     diesel::sql_query("ANALYZE customers")
         .execute(&mut conn)
         .unwrap();
-    let mut by_name = |words: &str| {
+    let mut by_name = |words: &str, order: &str| {
         plan(
             &mut conn,
             &format!(
                 "{select} AND customers.search_prefixes @@ \
                  plainto_tsquery('simple', search_fold('{words}')) \
-                 ORDER BY lower(customers.display_name), customers.id LIMIT 51"
+                 ORDER BY {order}, customers.id LIMIT 51"
             ),
         )
     };
-    // A rare word (or two common ones together): from the words index, not along the name
-    // index (which would read the whole list to find none).
-    for rare in ["quintanill", "martínez garcía"] {
-        let plan = by_name(rare);
+    // A search that keeps few (as the list asks when its count is exact): from the words
+    // index, not along the name index (which would read the whole list to find none).
+    for rare in ["quintanill", "martínez garcía", "torres d"] {
+        let plan = by_name(rare, "(lower(customers.display_name) || '')");
         assert!(!plan.contains("customers_display_name_idx"), "{plan}");
         assert!(plan.contains("customers_search_prefixes_idx"), "{plan}");
     }
-    // A common beginning: along the name index, keeping the rows that match (collecting and
-    // sorting thousands of matches first took 20 ms).
-    let common = by_name("gar");
+    // A common beginning, left to the planner: along the name index, keeping the rows that
+    // match (collecting and sorting thousands of matches first took 20 ms).
+    let common = by_name("gar", "lower(customers.display_name)");
     assert!(common.contains("customers_display_name_idx"), "{common}");
     let newest = plan(
         &mut conn,
@@ -1018,6 +1018,44 @@ async fn the_list_and_the_name_search_use_indexes_at_100000_customers() {
         "name search over 100,000 customers: {:?}",
         started.elapsed()
     );
+
+    // Fewer than a thousand: counted exactly, and read from the words index in the list's
+    // order, the same rows a plain ORDER BY gives.
+    for typed in ["torres d", "martínez garcía", "ruiz nav"] {
+        let matching = format!(
+            "FROM customers WHERE merged_into_id IS NULL AND blocked_at IS NULL \
+             AND search_prefixes @@ plainto_tsquery('simple', search_fold('{typed}'))"
+        );
+        let counted = diesel::sql_query(format!("SELECT count(*) AS n {matching}"))
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n;
+        assert!((1..=1_000).contains(&counted), "{typed}: {counted}");
+        let first: Vec<i64> = diesel::sql_query(format!(
+            "SELECT id AS n {matching} ORDER BY lower(display_name), id LIMIT 50"
+        ))
+        .load::<Count>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.n)
+        .collect();
+        let page = soriano::customers::list(
+            &mut conn,
+            soriano::auth::permissions::PortfolioScope::All,
+            &soriano::customers::ListFilter {
+                q: typed.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            page.total,
+            Some(soriano::listing::Total::Exact(counted)),
+            "{typed}"
+        );
+        let shown: Vec<i64> = page.rows.iter().map(|row| row.id).collect();
+        assert_eq!(shown, first, "{typed}");
+    }
 }
 
 #[actix_web::test]
