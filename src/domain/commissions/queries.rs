@@ -14,7 +14,7 @@ use crate::db::schema::{
     carrier_settlements, carriers, commission_totals, commissions, customers, policies, receipts,
     staff_users,
 };
-use crate::listing::{Cursor, Direction, PAGE_SIZE, Page};
+use crate::listing::{Cursor, Direction, FixedLimit, PAGE_SIZE, Page};
 
 /// Lines a settlement's page shows at most (the CSV has them all).
 pub const SETTLEMENT_PAGE_LINES: i64 = 500;
@@ -131,9 +131,9 @@ fn read(
     } else {
         query.order((commissions::booked_on.asc(), commissions::id.asc()))
     };
-    let rows: Vec<CommissionRow> = query
-        .limit(limit + 1)
-        .select((
+    // The first page is read the most: its statement keeps its plan (see `FixedLimit`).
+    let rows: Vec<CommissionRow> = FixedLimit(
+        query.select((
             Commission::as_select(),
             receipts::number,
             policies::number,
@@ -141,8 +141,10 @@ fn read(
             customers::display_name,
             carriers::name,
             staff_users::name.nullable(),
-        ))
-        .load(conn)?;
+        )),
+        limit + 1,
+    )
+    .load(conn)?;
     Ok(Page::assemble(rows, filter.cursor, limit, |r| {
         r.commission.id
     }))
