@@ -237,7 +237,8 @@ pub fn list(
             &search,
         )
     };
-    let total = if matches!(search, ListSearch::Words(Some(_))) {
+    let name_search = matches!(search, ListSearch::Words(Some(_)));
+    let total = if name_search {
         // A common beginning ("mart": 11,600 customers) is not counted: the capped count walks
         // the table checking every name (6 ms), and the planner's estimate from the lexemes'
         // statistics is close (11,574).
@@ -245,8 +246,8 @@ pub fn list(
     } else {
         listing::count(conn, matching)?
     };
-    let few = matches!(total, listing::Total::Exact(_));
-    let rows = read(conn, scope, filter, &search, few, PAGE_SIZE + 1)?;
+    let from_words = name_search && matches!(total, listing::Total::Exact(_));
+    let rows = read(conn, scope, filter, &search, from_words, PAGE_SIZE + 1)?;
     Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| r.id).with_total(total))
 }
 
@@ -268,14 +269,14 @@ fn list_search(filter: &ListFilter) -> ListSearch {
     }
 }
 
-/// Up to `limit` rows of the list from its cursor. `few`: the filter keeps at most
-/// [`listing::EXACT_COUNT_CAP`] customers (as counted).
+/// Up to `limit` rows of the list from its cursor. `from_words`: a name search that keeps at
+/// most [`listing::EXACT_COUNT_CAP`] customers (as counted).
 fn read(
     conn: &mut PgConnection,
     scope: PortfolioScope,
     filter: &ListFilter,
     search: &ListSearch,
-    few: bool,
+    from_words: bool,
     limit: i64,
 ) -> QueryResult<Vec<ListRow>> {
     let owner_name = staff_users::table
@@ -306,7 +307,7 @@ fn read(
     // 100,000 customers; from the words index 1.3–1.6 ms). A search that keeps many ("gar",
     // 9,000) finds a page soon along the name index, and the planner is left to choose (from
     // the words index it would collect and sort them all: 20 ms). `|| ''` changes no order.
-    let name_key = if few && matches!(search, ListSearch::Words(Some(_))) {
+    let name_key = if from_words {
         "(lower(customers.display_name) || '')"
     } else {
         "lower(customers.display_name)"
