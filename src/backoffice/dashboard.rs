@@ -35,6 +35,11 @@ impl DashboardPage {
         overview::claim_status_label(status)
     }
 
+    /// A figure with Spanish thousands separators ("2.345").
+    pub fn count(&self, n: &i64) -> String {
+        format::thousands(*n)
+    }
+
     pub fn expiring_days(&self) -> i64 {
         overview::EXPIRING_WITHIN_DAYS
     }

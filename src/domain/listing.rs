@@ -274,40 +274,6 @@ impl<Q> Query for CappedCount<Q> {
 
 impl<Q> RunQueryDsl<PgConnection> for CappedCount<Q> {}
 
-/// `<query> LIMIT n`, the page size written into the statement rather than bound.
-///
-/// Diesel binds a `.limit()`, and PostgreSQL plans a prepared statement with `LIMIT $1` anew on
-/// every execution: its generic plan, made without the value, assumes the limit keeps a tenth
-/// of the rows, so it always looks dearer than a plan made for 51. For a page joining several
-/// tables that planning is most of the statement (the commissions page: 2.0 of 2.4 ms at
-/// 100,000 customers). Written into the SQL, the limit is part of the statement Diesel keeps,
-/// and after its first executions PostgreSQL reuses one plan. Only for statements without
-/// SQL fragments (those Diesel does not keep) and whose other parameters do not change the
-/// best plan much.
-#[derive(Debug)]
-pub struct FixedLimit<Q>(pub Q, pub i64);
-
-impl<Q> QueryId for FixedLimit<Q> {
-    // Kept by its SQL text, which holds the limit.
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for FixedLimit<Q> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        self.0.walk_ast(out.reborrow())?;
-        out.push_sql(" LIMIT ");
-        out.push_sql(&self.1.to_string());
-        Ok(())
-    }
-}
-
-impl<Q: Query> Query for FixedLimit<Q> {
-    type SqlType = Q::SqlType;
-}
-
-impl<Q> RunQueryDsl<PgConnection> for FixedLimit<Q> {}
-
 /// `EXPLAIN (FORMAT JSON) <query>`, with the query's own bind parameters.
 #[derive(Debug, QueryId)]
 struct Explain<Q>(Q);
@@ -440,14 +406,6 @@ pub fn contains(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_fixed_limit_is_written_into_the_statement_not_bound() {
-        use crate::db::schema::commissions;
-        let query = FixedLimit(commissions::table.select(commissions::id).into_boxed(), 51);
-        let sql = diesel::debug_query::<Pg, _>(&query).to_string();
-        assert!(sql.ends_with("LIMIT 51 -- binds: []"), "{sql}");
-    }
 
     /// A list of ids 1..=n read as pages from a cursor, as a list query does.
     fn page_of(n: i64, cursor: Option<Cursor>, size: i64) -> Page<i64> {

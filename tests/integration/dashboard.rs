@@ -162,7 +162,8 @@ async fn the_counts_of_the_home_page_follow_each_role() {
         .set(claims::status.eq("closed"))
         .execute(&mut conn)
         .unwrap();
-    assert_eq!(of(&mut conn, admin, Role::Admin).open_claims, 0);
+    let all = of(&mut conn, admin, Role::Admin);
+    assert_eq!((all.open_claims, all.claims.len()), (0, 0));
 
     // A policy no longer in force does not expire.
     diesel::update(policies::table)
@@ -171,4 +172,46 @@ async fn the_counts_of_the_home_page_follow_each_role() {
         .unwrap();
     let all = of(&mut conn, admin, Role::Admin);
     assert_eq!((all.expiring_policies, all.expiring.len()), (0, 0));
+}
+
+/// New leads are counted up to a thousand (counting every one of a backlog on each visit to
+/// the home page would grow with it): beyond that the page says so rather than a number.
+#[actix_web::test]
+async fn a_backlog_of_new_leads_reads_as_more_than_a_thousand() {
+    use diesel::prelude::*;
+
+    let app = TestApp::spawn_with(|conn| {
+        let ana = create_staff(conn, "ana@soriano.es", Role::Agent, PASSWORD);
+        create_staff(conn, "jefa@soriano.es", Role::Admin, PASSWORD);
+        diesel::sql_query(
+            "INSERT INTO leads (full_name, phone, source, stage, assigned_staff_id)
+             SELECT 'Lead ' || n, '6' || lpad(n::text, 8, '0'), 'web_form', 'new', $1
+               FROM generate_series(1, 1001) AS n",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(ana)
+        .execute(conn)
+        .unwrap();
+    })
+    .await;
+    app.sign_in("jefa@soriano.es", PASSWORD).await;
+    let body = app.get("/admin").await.text().await.unwrap();
+    assert!(
+        body.contains(
+            r#"<span class="stat-value">más de 1.000</span> <span class="stat-label">Leads nuevos"#
+        ),
+        "{body}"
+    );
+
+    // One fewer: counted exactly, with its thousands separator.
+    diesel::sql_query("DELETE FROM leads WHERE id = (SELECT min(id) FROM leads)")
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let body = app.get("/admin").await.text().await.unwrap();
+    assert!(
+        body.contains(
+            r#"<span class="stat-value">1.000</span> <span class="stat-label">Leads nuevos"#
+        ),
+        "{body}"
+    );
+    app.stop().await;
 }

@@ -10,11 +10,12 @@ use crate::commissions::model::{
     AgentMonth, Commission, CommissionRow, ListTotals, Settlement, SettlementRow, SettlementStatus,
     month_end,
 };
+use crate::db::prepared::{FixedLimit, Prepared};
 use crate::db::schema::{
     carrier_settlements, carriers, commission_totals, commissions, customers, policies, receipts,
     staff_users,
 };
-use crate::listing::{Cursor, Direction, FixedLimit, PAGE_SIZE, Page};
+use crate::listing::{Cursor, Direction, PAGE_SIZE, Page};
 
 /// Lines a settlement's page shows at most (the CSV has them all).
 pub const SETTLEMENT_PAGE_LINES: i64 = 500;
@@ -176,14 +177,14 @@ pub fn totals(
         query = query.filter(commission_totals::settled.eq(settled));
     }
     type Sums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-    let (count, base, amount, agent): Sums = query
-        .select((
-            sql::<Nullable<BigInt>>("sum(lines)::bigint"),
-            sql::<Nullable<BigInt>>("sum(base_cents)::bigint"),
-            sql::<Nullable<BigInt>>("sum(amount_cents)::bigint"),
-            sql::<Nullable<BigInt>>("sum(agent_cents)::bigint"),
-        ))
-        .first(conn)?;
+    // Kept prepared: its fragments are constants.
+    let (count, base, amount, agent): Sums = Prepared(query.select((
+        sql::<Nullable<BigInt>>("sum(lines)::bigint"),
+        sql::<Nullable<BigInt>>("sum(base_cents)::bigint"),
+        sql::<Nullable<BigInt>>("sum(amount_cents)::bigint"),
+        sql::<Nullable<BigInt>>("sum(agent_cents)::bigint"),
+    )))
+    .get_result(conn)?;
     Ok(ListTotals {
         count: count.unwrap_or(0),
         base_cents: base.unwrap_or(0),

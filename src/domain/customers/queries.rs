@@ -13,6 +13,7 @@ use super::model::*;
 use super::rules::ValidCustomer;
 use crate::audit::{self, Action};
 use crate::auth::permissions::PortfolioScope;
+use crate::db::prepared::{FixedLimit, Prepared};
 use crate::db::schema::{
     claims, customer_consents, customers, interactions, legal_texts, policies, receipts,
     staff_users, tasks,
@@ -362,6 +363,13 @@ fn read(
             query.order((customers::created_at.desc(), customers::id.desc()))
         }
     };
+    if matches!(search, ListSearch::None) {
+        // The plain list (filters, order, cursor) is kept prepared: its fragments are a few
+        // constant texts and its best plan does not depend on the values. A search is planned
+        // for what was typed each time: a generic plan cannot tell "mart" (11,000 customers)
+        // from "quintanill" (12).
+        return Prepared(FixedLimit(query, limit)).load(conn);
+    }
     query.limit(limit).load(conn)
 }
 

@@ -21,6 +21,7 @@
 
 pub mod embedded;
 pub mod form_submissions;
+pub mod prepared;
 pub mod schema;
 
 /// Lets a text column be read straight into an enum with `parse(&str) -> Option<Self>`: a code

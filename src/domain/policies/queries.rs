@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::audit::{self, Action};
 use crate::auth::permissions::PortfolioScope;
 use crate::db::DbError;
+use crate::db::prepared::{FixedLimit, Prepared};
 use crate::db::schema::{
     audit_log, carriers, customers, lines_of_business, policies, policy_counts,
     policy_endorsements, policy_periods, products, staff_users,
@@ -1419,27 +1420,34 @@ fn read_portfolio(
     limit: i64,
     count: bool,
 ) -> QueryResult<Page<PolicyRow>> {
+    // The filters on the policy's own columns, for the rows and for the count alone.
+    macro_rules! policy_filters {
+        ($query:expr) => {{
+            let mut query = $query;
+            if let Some(carrier) = filter.carrier_id {
+                query = query.filter(policies::carrier_id.eq(carrier));
+            }
+            if let Some(line) = filter.line_id {
+                query = query.filter(policies::line_id.eq(line));
+            }
+            if let Some(agent) = filter.agent_id {
+                query = query.filter(policies::agent_staff_id.eq(agent));
+            }
+            if let Some(status) = filter.status {
+                query = query.filter(policies::status.eq(status.code()));
+            }
+            if let Some(customer) = filter.customer_id {
+                query = query.filter(policies::customer_id.eq(customer));
+            }
+            query
+        }};
+    }
+    let text = filter.text.trim();
     let filtered = || {
-        let mut query = policy_rows!();
+        let mut query = policy_filters!(policy_rows!());
         if let Some(owner) = scope.owner() {
             query = query.filter(customers::owner_staff_id.eq(owner));
         }
-        if let Some(carrier) = filter.carrier_id {
-            query = query.filter(policies::carrier_id.eq(carrier));
-        }
-        if let Some(line) = filter.line_id {
-            query = query.filter(policies::line_id.eq(line));
-        }
-        if let Some(agent) = filter.agent_id {
-            query = query.filter(policies::agent_staff_id.eq(agent));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(policies::status.eq(status.code()));
-        }
-        if let Some(customer) = filter.customer_id {
-            query = query.filter(policies::customer_id.eq(customer));
-        }
-        let text = filter.text.trim();
         if !text.is_empty() {
             let pattern = listing::contains(&text.to_lowercase());
             query = query.filter(
@@ -1456,11 +1464,19 @@ fn read_portfolio(
         Some(Cursor::After(id)) => query.filter(policies::id.lt(id)).order(policies::id.desc()),
         Some(Cursor::Before(id)) => query.filter(policies::id.gt(id)).order(policies::id.asc()),
     };
-    let rows: Vec<PolicyRow> = query.limit(limit).load(conn)?;
+    let rows: Vec<PolicyRow> = FixedLimit(query, limit).load(conn)?;
     if !count {
         return Ok(Page::assemble(rows, None, limit, |r| r.id));
     }
-    let total = listing::count(conn, filtered)?;
+    // Every policy has its customer, carrier, product and line (foreign keys, not null): the
+    // count needs the joins only to filter on the customer (the agent's scope, the text).
+    let total = if scope.owner().is_some() || !text.is_empty() {
+        listing::count(conn, filtered)?
+    } else {
+        listing::count(conn, || {
+            policy_filters!(policies::table.select(policies::id).into_boxed())
+        })?
+    };
     Ok(Page::assemble(rows, filter.cursor, PAGE_SIZE, |r| r.id).with_total(total))
 }
 
@@ -1528,7 +1544,7 @@ pub fn counts(conn: &mut PgConnection, scope: PortfolioScope) -> QueryResult<Vec
     // From the running counts (`policy_counts`, kept by triggers on policies and customers):
     // a few rows per carrier and line rather than every policy in force.
     let owner = scope.owner();
-    policy_counts::table
+    let counts = policy_counts::table
         .inner_join(carriers::table)
         .inner_join(lines_of_business::table)
         .filter(policy_counts::active.gt(0))
@@ -1544,8 +1560,9 @@ pub fn counts(conn: &mut PgConnection, scope: PortfolioScope) -> QueryResult<Vec
             lines_of_business::name,
             diesel::dsl::sql::<diesel::sql_types::BigInt>("sum(policy_counts.active)::bigint"),
         ))
-        .order((carriers::name, lines_of_business::name))
-        .load(conn)
+        .order((carriers::name, lines_of_business::name));
+    // Kept prepared: its fragments are constants.
+    Prepared(counts).load(conn)
 }
 
 // ---------------------------------------------------------------------------------------------
