@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
 use crate::auth::permissions::PortfolioScope;
+use crate::db::prepared::Prepared;
 use crate::db::schema::{carriers, customers, policies, receipts, staff_users};
 use crate::listing::{Cursor, Direction, PAGE_SIZE, Page};
 use crate::receipts::model::{ClientReceipt, Receipt, ReceiptRow, Status, Totals};
@@ -156,15 +157,16 @@ pub fn totals(
         ))
     };
     type Sums = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-    let (count, amount, pending, collected, returned): Sums = filtered!(scope, filter)
-        .select((
+    // Kept prepared: its text is the same on every call.
+    let (count, amount, pending, collected, returned): Sums =
+        Prepared(filtered!(scope, filter).select((
             sql::<BigInt>("count(*)"),
             sql::<Nullable<BigInt>>("sum(receipts.amount_cents)::bigint"),
             amount_if(Status::Pending),
             amount_if(Status::Collected),
             amount_if(Status::Returned),
-        ))
-        .first(conn)?;
+        )))
+        .get_result(conn)?;
     Ok(Totals {
         count,
         amount_cents: amount.unwrap_or(0),
